@@ -1,0 +1,1 @@
+"""fdpctl: the thin command-line client of fdpd."""

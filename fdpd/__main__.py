@@ -1,0 +1,4 @@
+from fdpd.cli import main
+import sys
+
+sys.exit(main())

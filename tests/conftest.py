@@ -1,0 +1,62 @@
+"""Fixtures shared by every test area: private homes, free ports, a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    """An ephemeral TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def fdp_home() -> Iterator[Path]:
+    """A fresh FDP_HOME with a short path (Unix socket paths are limited to ~104 bytes)."""
+    home = Path(tempfile.mkdtemp(prefix="fdp-", dir="/tmp"))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """URL of a real PostgreSQL server whose role may create databases.
+
+    `.ci/run` starts Debian's PostgreSQL and exports FDP_TEST_POSTGRES_URL. Without it the
+    PostgreSQL tests are skipped locally, but never in CI, where a missing server is a failure.
+    """
+    url = os.environ.get("FDP_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("FDP_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL")
+        pytest.skip("FDP_TEST_POSTGRES_URL not set (bash .ci/run sets it up)")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"fdp_test_{secrets.token_hex(6)}"
+    admin_url = postgres_server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = postgres_server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
