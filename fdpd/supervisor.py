@@ -1,0 +1,318 @@
+"""Lifecycle of the local registry process: start on demand, hold, stop when idle, restart on death.
+
+Whoever needs the registry (a run, a pull, a language API asking for a working config, or the
+user through `fdpctl registry start`) takes a *hold*; the registry runs while any hold exists and
+stops `idle_timeout` seconds after the last one is released. Before talking to whatever answers on
+the registry port, fdpd checks that it accepts fdpd's own token: a foreign server is never used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from fdpd.errors import FdpError, Unavailable
+from fdpd.paths import Locations
+from fdpd.settings import RegistrySettings
+
+log = logging.getLogger(__name__)
+
+Identity = Literal["ours", "foreign", "down"]
+EventSink = Callable[[str, dict[str, Any]], None]
+
+READY_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0
+MAX_RESTART_DELAY = 30.0
+
+
+@dataclass
+class _Running:
+    process: asyncio.subprocess.Process | None  # None when adopted from an earlier fdpd
+    pid: int | None
+    started: float
+    adopted: bool
+
+
+class RegistrySupervisor:
+    """Owns the one local registry process of this fdpd."""
+
+    def __init__(
+        self,
+        locations: Locations,
+        settings: RegistrySettings,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self._locations = locations
+        self._settings = settings
+        self._on_event = on_event or (lambda kind, details: None)
+        self._holders: Counter[str] = Counter()
+        self._running: _Running | None = None
+        self._transition = asyncio.Lock()
+        self._idle_task: asyncio.Task[None] | None = None
+        self._monitor_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.restarts = 0
+
+    @property
+    def url(self) -> str:
+        return self._settings.url
+
+    @property
+    def token(self) -> str:
+        """fdpd's token for its own registry, created (0600) on first use."""
+        return ensure_token_file(self._locations.registry_token_path)
+
+    @contextlib.asynccontextmanager
+    async def held(self, holder: str) -> AsyncIterator[None]:
+        """Keep the registry running for the duration of a `with` block."""
+        await self.acquire(holder)
+        try:
+            yield
+        finally:
+            await self.release(holder)
+
+    async def acquire(self, holder: str) -> None:
+        """Take a hold, starting the registry and waiting until it answers if needed."""
+        self._holders[holder] += 1
+        self._cancel_idle_stop()
+        try:
+            await self._ensure_running()
+        except BaseException:
+            await self.release(holder)
+            raise
+
+    async def release(self, holder: str) -> None:
+        """Give a hold back; the last one out starts the idle countdown."""
+        if self._holders[holder] > 0:
+            self._holders[holder] -= 1
+        if self._holders[holder] <= 0:
+            del self._holders[holder]
+        if not self._holders and self._running is not None:
+            self._schedule_idle_stop()
+
+    async def stop(self) -> None:
+        """Stop the registry now (used at daemon shutdown and by `fdpctl registry stop`)."""
+        async with self._transition:
+            await self._stop_locked()
+
+    def status(self) -> dict[str, Any]:
+        running = self._running
+        return {
+            "state": "running" if running else "stopped",
+            "url": self.url,
+            "pid": running.pid if running else None,
+            "adopted": running.adopted if running else False,
+            "holders": sorted(self._holders.elements()),
+            "uptime": round(time.monotonic() - running.started, 3) if running else None,
+            "restarts": self.restarts,
+            "idle_timeout": self._settings.idle_timeout,
+        }
+
+    async def _ensure_running(self) -> None:
+        async with self._transition:
+            if self._running is not None:
+                return
+            identity, pid = await self._identify()
+            if identity == "ours":
+                log.info("adopting the local registry already answering at %s", self.url)
+                self._running = _Running(None, pid, time.monotonic(), adopted=True)
+                self._on_event("registry_adopted", {"url": self.url, "pid": pid})
+                return
+            if identity == "foreign":
+                raise self._foreign_server_error()
+            await self._start_locked()
+
+    async def _start_locked(self) -> None:
+        process = await self._spawn()
+        self._monitor_task = asyncio.create_task(self._monitor(process))
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        """Start the registry process and wait until it answers as ours."""
+        self.token  # noqa: B018 - creates the token file before the server reads it
+        log_path = self._locations.log_dir / "registry.log"
+        self._locations.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                *self._command(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                start_new_session=True,
+            )
+        self._stopping = False
+        self._running = _Running(process, process.pid, time.monotonic(), adopted=False)
+        log.info("started the local registry (pid %d) at %s", process.pid, self.url)
+        try:
+            await self._wait_ready(process, log_path)
+        except BaseException:
+            await _terminate(process)
+            self._running = None
+            raise
+        self._on_event("registry_started", {"url": self.url, "pid": process.pid})
+        return process
+
+    def _command(self) -> list[str]:
+        values = {
+            "host": self._settings.host,
+            "port": str(self._settings.port),
+            "database": self._database_url(),
+            "token_file": str(self._locations.registry_token_path),
+            "python": sys.executable,
+        }
+        if self._settings.command:
+            return [part.format(**values) for part in self._settings.command]
+        return [
+            sys.executable, "-m", "fdpd", "registry", "serve",
+            "--host", values["host"],
+            "--port", values["port"],
+            "--database", values["database"],
+            "--admin-token-file", values["token_file"],
+        ]  # fmt: skip
+
+    def _database_url(self) -> str:
+        if self._settings.database_url:
+            return self._settings.database_url
+        return f"sqlite:///{self._locations.registry_database_path}"
+
+    async def _wait_ready(self, process: asyncio.subprocess.Process, log_path: Any) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise Unavailable(
+                    f"the local registry exited with status {process.returncode} while starting",
+                    hint=f"see {log_path}",
+                )
+            identity, _ = await self._identify()
+            if identity == "ours":
+                return
+            if identity == "foreign":
+                raise self._foreign_server_error()
+            await asyncio.sleep(0.05)
+        raise Unavailable(
+            f"the local registry did not answer at {self.url} within {READY_TIMEOUT:.0f} s",
+            hint=f"see {log_path}",
+        )
+
+    async def _identify(self) -> tuple[Identity, int | None]:
+        """Is the registry port free, held by our registry, or held by something else?"""
+        headers = {"Authorization": f"token {self.token}", "Accept": "application/json"}
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                answer = await client.get(f"{self.url}username/", headers=headers)
+                if answer.status_code != 200:
+                    return "foreign", None
+                identity = await client.get(self.url.replace("/api/", "/fdp/identity"))
+        except httpx.TransportError:
+            return "down", None
+        pid = identity.json().get("pid") if identity.status_code == 200 else None
+        return "ours", pid if isinstance(pid, int) else None
+
+    def _foreign_server_error(self) -> FdpError:
+        port = self._settings.port
+        return Unavailable(
+            f"port {port} on {self._settings.host} is in use by a program that is not fdp's "
+            "registry (it does not accept fdp's token); fdp will not talk to it",
+            hint=(
+                f"stop that program (FAIR-CLI's registry also uses port {port}: `fair registry "
+                f"stop`), or choose another port with `registry: {{port: N}}` in "
+                f"{self._locations.config_file} or FDP_REGISTRY_PORT"
+            ),
+            code="registry_port_taken",
+        )
+
+    async def _monitor(self, process: asyncio.subprocess.Process) -> None:
+        """Restart the registry with backoff if it dies while fdpd still wants it."""
+        delay = 1.0
+        while True:
+            status = await process.wait()
+            if self._stopping or self._running is None or self._running.process is not process:
+                return
+            self.restarts += 1
+            log.warning(
+                "the local registry exited (status %s); restarting in %.0f s", status, delay
+            )
+            self._on_event("registry_restart", {"status": status, "delay": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RESTART_DELAY)
+            async with self._transition:
+                if self._stopping:
+                    return
+                self._running = None
+                try:
+                    process = await self._spawn()
+                except FdpError as exc:
+                    log.error("restarting the local registry failed: %s", exc.message)
+                    return
+
+    async def _stop_locked(self) -> None:
+        running = self._running
+        if running is None:
+            return
+        self._stopping = True
+        self._cancel_idle_stop()
+        if running.process is not None:
+            await _terminate(running.process)
+        elif running.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(running.pid, signal.SIGTERM)
+        self._running = None
+        if self._monitor_task is not None and self._monitor_task is not asyncio.current_task():
+            self._monitor_task.cancel()
+        self._monitor_task = None
+        self._on_event("registry_stopped", {"url": self.url, "pid": running.pid})
+        log.info("stopped the local registry (pid %s)", running.pid)
+
+    def _schedule_idle_stop(self) -> None:
+        self._cancel_idle_stop()
+        self._idle_task = asyncio.create_task(self._stop_when_idle())
+
+    def _cancel_idle_stop(self) -> None:
+        if self._idle_task is not None and self._idle_task is not asyncio.current_task():
+            self._idle_task.cancel()
+        self._idle_task = None
+
+    async def _stop_when_idle(self) -> None:
+        await asyncio.sleep(self._settings.idle_timeout)
+        async with self._transition:
+            if not self._holders:
+                self._idle_task = None
+                await self._stop_locked()
+
+
+async def _terminate(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+def ensure_token_file(path: os.PathLike[str] | str) -> str:
+    """Read a registry token from a 0600 file, creating it with a fresh token if absent."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except FileNotFoundError:
+        pass
+    token = secrets.token_hex(20)  # the registry API's keys are 40 lowercase hex characters
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return token
