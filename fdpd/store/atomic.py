@@ -1,0 +1,92 @@
+"""Writing files so that the final path only ever holds a complete file.
+
+Bytes go to a temporary file in the destination's folder (same file system, so the rename is
+atomic), are flushed and fsynced, and only then renamed over the final path. Anything that fails
+before the rename leaves no trace at the final path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+
+class AtomicWriter:
+    """A temporary file beside `final_path` that becomes `final_path` on `commit()`.
+
+    It hashes (SHA-1) and counts what is written, so a receiver can check content before keeping
+    it. Used as a context manager, it discards the temporary file unless committed.
+    """
+
+    def __init__(self, final_path: Path, mode: int = 0o644) -> None:
+        self.final_path = final_path
+        self._mode = mode
+        final_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(
+            prefix=f".{final_path.name}.", suffix=".part", dir=final_path.parent
+        )
+        self._temp_path = Path(temp_name)
+        self._file = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha1()
+        self.size = 0
+        self._done = False
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self._digest.update(chunk)
+        self.size += len(chunk)
+
+    @property
+    def sha1(self) -> str:
+        """SHA-1 (hex) of everything written so far."""
+        return self._digest.hexdigest()
+
+    def commit(self) -> Path:
+        """Flush, fsync and rename onto the final path (replacing any file there)."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.chmod(self._temp_path, self._mode)
+        os.replace(self._temp_path, self.final_path)
+        self._done = True
+        _fsync_folder(self.final_path.parent)
+        return self.final_path
+
+    def discard(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._file.close()
+        self._temp_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `data` atomically; `mode` 0o600 for secrets."""
+    with AtomicWriter(path, mode=mode) as writer:
+        writer.write(data)
+        writer.commit()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); folders cannot be opened this way on Windows."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,73 @@
+"""A data store in a local folder: `<root>/<sha1[:2]>/<sha1>`, uploads via signed registry URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fdpd.store.atomic import AtomicWriter
+from fdpd.store.base import LocalFile, StoreError
+from fdpd.store.hashing import is_sha1_hex
+from fdpd.store.signing import UploadSigner, load_or_create_secret
+
+SECRET_FILE_NAME = ".upload-secret"
+UPLOAD_ROUTE = "data/upload/"
+DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600
+
+
+class FolderStore:
+    """Content-addressed files under one folder.
+
+    Clients upload by PUTting to `<registry>/data/upload/<sha1>?expires=..&signature=..`; the
+    registry hands the body to `receive()`/`finish_upload()`, which keep it only if its SHA-1 is
+    the signed one.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        signer: UploadSigner | None = None,
+        upload_lifetime_seconds: int = DEFAULT_UPLOAD_LIFETIME_SECONDS,
+    ) -> None:
+        self.root = root.absolute()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._signer = signer or UploadSigner(load_or_create_secret(self.root / SECRET_FILE_NAME))
+        self._upload_lifetime = upload_lifetime_seconds
+
+    def describe(self) -> str:
+        return f"folder {self.root}"
+
+    def object_path(self, sha1: str) -> Path:
+        if not is_sha1_hex(sha1):
+            raise StoreError(f"{sha1!r} is not a SHA-1 (40 lowercase hex digits)", 400)
+        return self.root / sha1[:2] / sha1
+
+    def contains(self, sha1: str) -> bool:
+        return is_sha1_hex(sha1) and self.object_path(sha1).is_file()
+
+    def upload_url(self, sha1: str, registry_base_url: str) -> str:
+        self.object_path(sha1)  # validates the name
+        expires, signature = self._signer.sign(sha1, self._upload_lifetime)
+        query = urlencode({"expires": expires, "signature": signature})
+        return f"{registry_base_url.rstrip('/')}/{UPLOAD_ROUTE}{sha1}?{query}"
+
+    def download(self, sha1: str) -> LocalFile | None:
+        return LocalFile(self.object_path(sha1)) if self.contains(sha1) else None
+
+    def receive(self, sha1: str, expires: str, signature: str) -> AtomicWriter:
+        """Check an upload's URL and open the temporary file its body is streamed into."""
+        final_path = self.object_path(sha1)
+        self._signer.check(sha1, expires, signature)
+        return AtomicWriter(final_path)
+
+    def finish_upload(self, writer: AtomicWriter, sha1: str) -> None:
+        """Keep the received bytes if they hash to `sha1`; otherwise drop them and refuse."""
+        if writer.sha1 != sha1:
+            writer.discard()
+            raise StoreError(
+                f"uploaded content has SHA-1 {writer.sha1}, not {sha1}; nothing was stored", 400
+            )
+        if self.contains(sha1):
+            writer.discard()  # identical content is already there
+            return
+        writer.commit()
