@@ -1,0 +1,104 @@
+"""`/v1/operations`: what fdpd did (from the journal), replayed or followed as NDJSON."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from fdpd.journal.models import RUNNING, Operation
+from fdpd.operations import NDJSON, activity_feed, ndjson_line, next_event_or_shutdown
+from fdpd.server.context import Context, DaemonContext
+
+router = APIRouter(prefix="/operations", tags=["operations"])
+
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {NDJSON: {}}, "description": "newline-delimited JSON events"}
+}
+
+
+class OperationOut(BaseModel):
+    id: int
+    verb: str
+    arguments: dict[str, Any]
+    started: str
+    ended: str | None
+    outcome: str
+    error: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, operation: Operation) -> OperationOut:
+        return cls.model_validate(operation, from_attributes=True)
+
+
+class OperationList(BaseModel):
+    operations: list[OperationOut]
+
+
+@router.get("")
+async def list_operations(
+    ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
+) -> OperationList:
+    """The most recent operations, newest first."""
+    return OperationList(
+        operations=[OperationOut.of(op) for op in ctx.journal.recent_operations(limit)]
+    )
+
+
+@router.get("/follow", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def follow(ctx: Context) -> StreamingResponse:
+    """Every event of every operation from now on, until fdpd shuts down."""
+    return StreamingResponse(_follow_all(ctx), media_type=NDJSON)
+
+
+@router.get("/{operation_id}")
+async def show_operation(ctx: Context, operation_id: int) -> OperationOut:
+    return OperationOut.of(ctx.journal.get_operation(operation_id))
+
+
+@router.get("/{operation_id}/events", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def operation_events(ctx: Context, operation_id: int) -> StreamingResponse:
+    """The operation's events as they were sent; a running one is followed to its end."""
+    feed = activity_feed(ctx)
+    queue = feed.follow()  # before reading the journal, so no live event falls in between
+    try:
+        operation = ctx.journal.get_operation(operation_id)
+        recorded = ctx.journal.operation_events(operation_id)
+    except BaseException:
+        feed.unfollow(queue)
+        raise
+    live = operation.outcome == RUNNING and operation_id in ctx.running_operations
+
+    async def lines() -> AsyncIterator[str]:
+        try:
+            last_id = 0
+            for event in recorded:
+                last_id = event["id"]
+                yield ndjson_line(event)
+            while live and (item := await next_event_or_shutdown(ctx, queue)) is not None:
+                event = item["event"]
+                if item["operation"] != operation_id or event["id"] <= last_id:
+                    continue
+                yield ndjson_line(event)
+                if event["type"] in ("result", "error"):
+                    return
+        finally:
+            feed.unfollow(queue)
+
+    return StreamingResponse(lines(), media_type=NDJSON)
+
+
+async def _follow_all(ctx: DaemonContext) -> AsyncIterator[str]:
+    feed = activity_feed(ctx)
+    queue = feed.follow()
+    number = 0
+    try:
+        while (item := await next_event_or_shutdown(ctx, queue)) is not None:
+            number += 1
+            yield ndjson_line({"id": number, "type": "event", **item})
+        yield ndjson_line({"id": number + 1, "type": "end", "reason": "fdpd is shutting down"})
+    finally:
+        feed.unfollow(queue)

@@ -1,0 +1,17 @@
+"""The one list of the daemon API's routers; `create_app` mounts each under /v1.
+
+A new verb group is one module in fdpd/api/ with an `APIRouter` named `router`, plus one line
+here.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fdpd.api import daemon, operations, ping
+
+ROUTERS: list[APIRouter] = [
+    ping.router,
+    daemon.router,
+    operations.router,
+]

@@ -1,0 +1,243 @@
+"""Long operations: run a piece of work, stream its events as NDJSON, record it in the journal.
+
+A verb that takes a while answers with `stream_operation`:
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        emitter.progress("copying", current=1, total=10)
+        emitter.warning("file x skipped", hint="...")
+        return {"copied": 10}            # or raise FdpError
+
+    return await stream_operation(ctx, "pull", {"remote": name}, work)
+
+The client gets `{"id": 1, "type": "progress", ...}` lines, ids increasing by one, ending with one
+`result` or `error` event; the journal keeps the operation and every event for `fdpctl log ID`.
+The operation belongs to fdpd, not to the connection: if the client goes away it runs to the end;
+if fdpd shuts down it is cancelled and recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from fdpd.errors import FdpError, Unavailable
+from fdpd.journal import Journal
+from fdpd.journal.models import FAILED, INTERRUPTED, SUCCEEDED
+from fdpd.server.context import DaemonContext
+
+log = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+FINAL_TYPES = frozenset({"result", "error"})
+PROGRESS_INTERVAL = 0.2  # seconds between recorded progress events of the same step
+SECRET_WORDS = ("token", "password", "secret", "authorization", "credential")
+
+Event = dict[str, Any]
+Work = Callable[["Emitter"], Awaitable[dict[str, Any]]]
+
+
+class ActivityFeed:
+    """Every event of every operation, for whoever follows (`GET /v1/operations/follow`)."""
+
+    def __init__(self) -> None:
+        self._followers: set[asyncio.Queue[Event]] = set()
+
+    def follow(self) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._followers.add(queue)
+        return queue
+
+    def unfollow(self, queue: asyncio.Queue[Event]) -> None:
+        self._followers.discard(queue)
+
+    def publish(self, operation_id: int, verb: str, event: Event) -> None:
+        for queue in self._followers:
+            queue.put_nowait({"operation": operation_id, "verb": verb, "event": event})
+
+
+def activity_feed(ctx: DaemonContext) -> ActivityFeed:
+    feed = ctx.services.get("activity")
+    if not isinstance(feed, ActivityFeed):
+        feed = ctx.services["activity"] = ActivityFeed()
+    return feed
+
+
+class Emitter:
+    """Numbers, records and delivers the events of one operation."""
+
+    def __init__(self, journal: Journal, feed: ActivityFeed, operation_id: int, verb: str) -> None:
+        self.operation_id = operation_id
+        self.verb = verb
+        self._journal = journal
+        self._feed = feed
+        self._next_id = 1
+        self._listeners: set[asyncio.Queue[Event]] = set()
+        self._last_progress: tuple[str, float] | None = None
+        self.finished = False
+
+    def progress(
+        self,
+        message: str,
+        *,
+        current: float | None = None,
+        total: float | None = None,
+        unit: str | None = None,
+    ) -> None:
+        """Report progress; repeats of the same step are thinned to one per 0.2 s."""
+        now = time.monotonic()
+        step_done = current is not None and total is not None and current >= total
+        if (
+            not step_done
+            and self._last_progress is not None
+            and self._last_progress[0] == message
+            and now - self._last_progress[1] < PROGRESS_INTERVAL
+        ):
+            return
+        self._last_progress = (message, now)
+        fields: Event = {"message": message}
+        if current is not None:
+            fields["current"] = current
+        if total is not None:
+            fields["total"] = total
+        if unit is not None:
+            fields["unit"] = unit
+        self._emit("progress", fields)
+
+    def log(self, message: str, *, level: str = "info") -> None:
+        self._emit("log", {"message": message, "level": level})
+
+    def warning(self, message: str, *, hint: str = "") -> None:
+        self._emit("warning", {"message": message, "hint": hint})
+
+    def listen(self) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._listeners.add(queue)
+        return queue
+
+    def unlisten(self, queue: asyncio.Queue[Event]) -> None:
+        self._listeners.discard(queue)
+
+    def succeed(self, result: dict[str, Any]) -> None:
+        self._emit("result", {"result": result, "operation": self.operation_id})
+        self._journal.finish_operation(self.operation_id, SUCCEEDED)
+
+    def fail(self, error: dict[str, Any], outcome: str = FAILED) -> None:
+        self._emit("error", {"error": error, "operation": self.operation_id})
+        self._journal.finish_operation(self.operation_id, outcome, error)
+
+    def _emit(self, kind: str, fields: Event) -> None:
+        if self.finished:
+            raise RuntimeError(f"operation {self.operation_id} already ended")
+        event: Event = {"id": self._next_id, "type": kind, **fields}
+        self._next_id += 1
+        self.finished = kind in FINAL_TYPES
+        self._journal.append_event(self.operation_id, event)
+        for queue in self._listeners:
+            queue.put_nowait(event)
+        self._feed.publish(self.operation_id, self.verb, event)
+
+
+def redact(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments as they may be recorded: anything that looks like a secret is blanked."""
+    clean: dict[str, Any] = {}
+    for key, value in arguments.items():
+        if any(word in key.lower() for word in SECRET_WORDS):
+            clean[key] = "***"
+        elif isinstance(value, dict):
+            clean[key] = redact(value)
+        else:
+            clean[key] = value
+    return clean
+
+
+async def stream_operation(
+    ctx: DaemonContext, verb: str, arguments: dict[str, Any], work: Work
+) -> StreamingResponse:
+    """Start `work` as a journaled operation and answer with its NDJSON event stream."""
+    emitter = start_operation(ctx, verb, arguments, work)
+    queue = emitter.listen()
+    return StreamingResponse(
+        _ndjson_until_final(emitter, queue),
+        media_type=NDJSON,
+        headers={"Fdp-Operation": str(emitter.operation_id)},
+    )
+
+
+def start_operation(
+    ctx: DaemonContext, verb: str, arguments: dict[str, Any], work: Work
+) -> Emitter:
+    """Start `work` in the background as a journaled operation; return its emitter."""
+    if ctx.shutting_down.is_set():
+        raise Unavailable("fdpd is shutting down", hint="try again once it has restarted")
+    operation = ctx.journal.start_operation(verb, redact(arguments))
+    assert operation.id is not None
+    emitter = Emitter(ctx.journal, activity_feed(ctx), operation.id, verb)
+    task = asyncio.create_task(_execute(ctx, emitter, work), name=f"operation {operation.id}")
+    ctx.running_operations[operation.id] = task
+    task.add_done_callback(lambda _: ctx.running_operations.pop(operation.id or 0, None))
+    log.info("operation %d (%s) started", operation.id, verb)
+    return emitter
+
+
+async def _execute(ctx: DaemonContext, emitter: Emitter, work: Work) -> None:
+    try:
+        result = await work(emitter)
+    except FdpError as exc:
+        emitter.fail(exc.to_json()["error"])
+    except asyncio.CancelledError:
+        # Only fdpd's shutdown cancels operations; the task ends here, so nothing to re-raise to.
+        emitter.fail(
+            {
+                "code": "interrupted",
+                "message": "fdpd shut down before the operation finished",
+                "hint": "run the command again",
+            },
+            INTERRUPTED,
+        )
+    except Exception:
+        log.exception("operation %d (%s) crashed", emitter.operation_id, emitter.verb)
+        emitter.fail(
+            {
+                "code": "internal",
+                "message": f"internal error in {emitter.verb}",
+                "hint": f"see the log at {ctx.locations.daemon_log_path}",
+            }
+        )
+    else:
+        emitter.succeed(result)
+    log.info("operation %d (%s) ended", emitter.operation_id, emitter.verb)
+
+
+async def _ndjson_until_final(emitter: Emitter, queue: asyncio.Queue[Event]) -> AsyncIterator[str]:
+    try:
+        while True:
+            event = await queue.get()
+            yield ndjson_line(event)
+            if event["type"] in FINAL_TYPES:
+                return
+    finally:
+        emitter.unlisten(queue)
+
+
+def ndjson_line(event: Event) -> str:
+    return json.dumps(event) + "\n"
+
+
+async def next_event_or_shutdown(ctx: DaemonContext, queue: asyncio.Queue[Event]) -> Event | None:
+    """The next queued event, or None once fdpd starts shutting down (streams must end then)."""
+    if ctx.shutting_down.is_set():
+        return None
+    getter = asyncio.ensure_future(queue.get())
+    stopper = asyncio.ensure_future(ctx.shutting_down.wait())
+    try:
+        done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        getter.cancel()
+        stopper.cancel()
+    return getter.result() if getter in done else None

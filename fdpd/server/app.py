@@ -1,0 +1,54 @@
+"""The app factory: the FastAPI app with every router, error handlers, lifespan and guard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from fdpd import __version__
+from fdpd.api.routers import ROUTERS
+from fdpd.server.context import DaemonContext
+from fdpd.server.error_handlers import install_error_handlers
+from fdpd.server.guard import RequestGuard
+
+log = logging.getLogger(__name__)
+
+
+def create_app(ctx: DaemonContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for hook in ctx.startup_hooks:
+            await hook(ctx)
+        try:
+            yield
+        finally:
+            ctx.begin_shutdown()
+            for hook in reversed(ctx.shutdown_hooks):
+                try:
+                    await hook(ctx)
+                except Exception:
+                    log.exception("a shutdown hook failed")
+
+    app = FastAPI(
+        title="fdpd",
+        version=__version__,
+        summary="The FAIR Data Pipeline sync daemon",
+        openapi_url="/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = ctx
+    install_error_handlers(app, ctx.locations.daemon_log_path)
+    for router in ROUTERS:
+        app.include_router(router, prefix="/v1")
+    return app
+
+
+def create_asgi_app(ctx: DaemonContext, tcp_token: str | None) -> ASGIApp:
+    """What uvicorn serves: the FastAPI app behind the request guard."""
+    return RequestGuard(create_app(ctx), tcp_token)
