@@ -1,0 +1,26 @@
+"""The FAIR data registry REST server (`fdpd registry serve`), wire-compatible with the
+reference registry (see shared/spec/registry-api.md).
+
+Layout and extension points:
+
+* `models` — SQLModel table classes for every record type, users, tokens and the association
+  tables; `models.table_of(Model)` gives the Core table (the fast paths use Core).
+* `database` — `make_engine(url)` (SQLite: WAL, foreign keys, busy timeout; or PostgreSQL),
+  `create_tables(engine)`, the FastAPI dependency `get_session(request)`, `inserted_id(result)`.
+* `auth` — `Caller(id, username)`; FastAPI dependencies `get_caller` (None = anonymous, 403 for a
+  bad key) and `require_caller` (403 when anonymous); `request_caller(request)` for plain
+  Starlette routes; provisioning `create_user(session, name) -> key`,
+  `ensure_user_with_token(session, name, key)`. Keys are stored as SHA-256 digests.
+* `links` — `base_url(request)` (scheme + Host), `record_url(base, type, id)`,
+  `parse_link(value, type) -> id` for request bodies, `API_TYPES` (root listing order).
+* `http` — `ApiError(status, body)` (raise it anywhere; the app renders it), `json_response`,
+  `check_accept` (406 rules), `read_json_body` (413/400 rules), `query_items` (raw query parsing).
+* `settings.RegistrySettings` — host, port, database_url, data_store, shared, admin_token_file;
+  available to routes as `request.app.state.settings` (engine: `request.app.state.engine`).
+* `app.create_app(settings)` — mounts every router listed in `routers.ROUTERS`, in order.
+  **To add routes, append one line to `routers.ROUTERS`.** The model routes are explicit per type
+  (`/api/<type>/`), so special routes such as `/api/prov-report/...` never collide with them.
+* `cli.main(argv)` — `fdpd registry serve ...`; `fdpd registry add-user` is wired automatically
+  when `users_admin.main_add_user(args) -> int` exists.
+* `management` — fdp's own `/fdp/identity` and `/fdp/active-author` routes.
+"""

@@ -1,0 +1,75 @@
+"""The registry's app factory: `create_app(settings)` → a FastAPI app serving the REST API."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fdpd.errors import FdpError
+from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token, new_token
+from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.http import ApiError
+from fdpd.registry.management import ADMIN_USERNAME
+from fdpd.registry.routers import ROUTERS
+from fdpd.registry.settings import RegistrySettings
+
+_KEY = re.compile(r"[0-9a-f]{40}")
+
+
+def create_app(settings: RegistrySettings) -> FastAPI:
+    """Open (and create) the database, provision `admin`, and mount every router of ROUTERS.
+
+    `app.state` carries `settings`, `engine` and `authenticator` for the routes.
+    """
+    engine = make_engine(settings.resolved_database_url())
+    create_tables(engine)
+    provision_admin(engine, settings)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="fdp registry")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.authenticator = TokenAuthenticator(engine)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]
+    return app
+
+
+async def _api_error_response(_request: Request, error: ApiError) -> Response:
+    return error.response()
+
+
+def provision_admin(engine: Engine, settings: RegistrySettings) -> None:
+    """Make sure `admin` exists (always in local mode) and owns the key in the admin token file."""
+    with Session(engine) as session:
+        if settings.admin_token_file is not None:
+            key = read_or_create_token_file(settings.admin_token_file)
+            ensure_user_with_token(session, ADMIN_USERNAME, key)
+        elif not settings.shared:
+            ensure_user(session, ADMIN_USERNAME)
+            session.commit()
+
+
+def read_or_create_token_file(path: Path) -> str:
+    """The key in `path`; a fresh key written to a new 0600 file when `path` does not exist."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = new_token()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        return key
+    if not _KEY.fullmatch(key):
+        raise FdpError(
+            f"admin token file {path} does not hold a registry key (40 lowercase hex characters)",
+            hint="delete the file to have a new key created, or write a valid key into it",
+        )
+    return key

@@ -1,0 +1,118 @@
+"""`fdpd registry ...`: run the registry server (`serve`) or manage its users (`add-user`)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from fdpd.errors import FdpError
+from fdpd.registry.settings import RegistrySettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fdpd registry", description="FAIR data registry server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the registry REST server in the foreground")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument(
+        "--database",
+        default="",
+        metavar="URL",
+        help="SQLAlchemy URL (default: SQLite registry.db in fdp's data dir); "
+        "PostgreSQL as postgresql+psycopg://user:pass@host/db",
+    )
+    serve.add_argument(
+        "--data-store", metavar="DIR|s3://bucket/prefix", help="where uploaded files are kept"
+    )
+    serve.add_argument("--shared", action="store_true", help="multi-user remote registry mode")
+    serve.add_argument(
+        "--admin-token-file",
+        type=Path,
+        metavar="FILE",
+        help="key of user 'admin' (created 0600 with a fresh key when missing)",
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    users_admin = _users_admin_module()
+    if users_admin is not None:
+        add_user = commands.add_parser("add-user", help="create a user and print a new key")
+        add_user.add_argument("name")
+        add_user.add_argument("--database", default="", metavar="URL")
+        add_user.set_defaults(handler=users_admin.main_add_user)
+    return parser
+
+
+def _users_admin_module() -> Any:
+    """The add-user command's module, when it is installed (it is built separately)."""
+    try:
+        module = importlib.import_module("fdpd.registry.users_admin")
+    except ImportError:
+        return None
+    return module if hasattr(module, "main_add_user") else None
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        result = args.handler(args)
+        return int(result or 0)
+    except FdpError as error:
+        print(f"fdpd registry: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return 2
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from fdpd.registry.app import create_app
+
+    settings = RegistrySettings(
+        host=args.host,
+        port=args.port,
+        database_url=args.database,
+        data_store=args.data_store,
+        shared=args.shared,
+        admin_token_file=args.admin_token_file,
+    )
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    database_url = settings.resolved_database_url()
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        app = create_app(settings)
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise FdpError(
+            f"cannot open the registry database {_redacted(database_url)}: {reason}",
+            hint="check --database (and that the PostgreSQL server is running)",
+        ) from None
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=args.access_log,
+        log_level="info",
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"

@@ -1,0 +1,13 @@
+"""Every router of the registry app, in matching order. Add a router here with one line."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fdpd.registry.management import router as management_router
+from fdpd.registry.root import router as root_router
+
+ROUTERS: list[APIRouter] = [
+    root_router,
+    management_router,
+]

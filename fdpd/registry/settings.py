@@ -1,0 +1,34 @@
+"""How one registry server process is configured (`fdpd registry serve` flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fdpd.paths import resolve_locations
+
+
+def default_database_url() -> str:
+    """SQLite file `registry.db` in fdp's data dir."""
+    return f"sqlite:///{resolve_locations().registry_database_path}"
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """Everything `create_app` needs.
+
+    `data_store` is a folder path or `s3://bucket/prefix` (used by the data store routes);
+    `shared` turns on the multi-user remote registry mode; `admin_token_file` holds the key of
+    the `admin` user (created 0600 with a fresh key when absent).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    data_store: str | None = None
+    shared: bool = False
+    admin_token_file: Path | None = None
+    max_body_bytes: int = 16 * 1024 * 1024
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()
