@@ -1,0 +1,327 @@
+"""An async client for any FAIR registry REST API (ours or the reference Django one).
+
+One keep-alive connection pool per registry; every request counted by method (tests assert
+request budgets with `requests`); bounded retries with backoff for requests that are safe to repeat.
+The token is sent only to the registry's own origin and never appears in errors or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from fdpd.remote.errors import (
+    RemoteError,
+    RemoteNotFound,
+    RemoteRejected,
+    RemoteUnreachable,
+    TokenRejected,
+)
+from fdpd.remote.links import link_path
+from fdpd.store.hashing import CHUNK_SIZE, sha1_hex_to_base64
+
+API_ACCEPT = "application/json; version=1.0.0"
+DEFAULT_PAGE_SIZE = 1000
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+RETRY_DELAYS = (0.2, 0.6, 1.5)
+_TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
+
+Record = dict[str, Any]
+FilterValue = str | int | bool | Sequence[str | int]
+
+
+class RegistryClient:
+    """Talks to the registry at `base_url` (`http://host:port/` or `http://host:port/api/`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        name: str = "remote",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+        max_connections: int = 8,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        root = base_url.rstrip("/")
+        if root.endswith("/api"):
+            root = root[: -len("/api")]
+        self.name = name
+        self.root_url = root + "/"
+        self.api_url = self.root_url + "api/"
+        self.requests: Counter[str] = Counter()
+        self._token = token
+        self._origin = _origin(self.root_url)
+        self._retry_delays = tuple(retry_delays)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=max_connections),
+            event_hooks={"request": [self._count]},
+        )
+
+    async def __aenter__(self) -> RegistryClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def request_total(self) -> int:
+        return sum(self.requests.values())
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    def collection_url(self, record_type: str) -> str:
+        return f"{self.api_url}{record_type}/"
+
+    def absolute(self, link: str) -> str:
+        """`link` (any host, or a bare path) as a URL on this registry."""
+        return self.root_url + link_path(link).lstrip("/")
+
+    def is_own_url(self, url: str) -> bool:
+        return _origin(url) == self._origin
+
+    # --- records -----------------------------------------------------------------------------
+
+    async def get(self, link: str) -> Record:
+        response = await self._send("GET", self.absolute(link))
+        return _json_object(response, self.name)
+
+    async def list_records(
+        self,
+        record_type: str,
+        filters: Mapping[str, FilterValue] | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> list[Record]:
+        """Every record matching `filters`, following `next` to the last page."""
+        params = [*_query_params(filters or {}), ("page_size", str(page_size))]
+        url: str | None = self.collection_url(record_type)
+        rows: list[Record] = []
+        first = True
+        while url is not None:
+            response = await self._send("GET", url, params=params if first else None)
+            page = _json_object(response, self.name)
+            rows.extend(page.get("results") or [])
+            url = page.get("next")
+            first = False
+        return rows
+
+    async def post(self, record_type: str, body: Mapping[str, Any]) -> Record | None:
+        """Create a record: the new record, or None when the registry answers 409 (it exists)."""
+        response = await self._send(
+            "POST", self.collection_url(record_type), json=dict(body), accept_statuses={409}
+        )
+        if response.status_code == 409:
+            return None
+        return _json_object(response, self.name)
+
+    async def create(
+        self, record_type: str, body: Mapping[str, Any], natural_key: Mapping[str, FilterValue]
+    ) -> tuple[Record, bool]:
+        """POST `body`; on 409 find the existing one by `natural_key`. Returns (record, created)."""
+        created = await self.post(record_type, body)
+        if created is not None:
+            return created, True
+        rows = await self.list_records(record_type, natural_key)
+        if not rows:
+            raise RemoteError(
+                f"remote {self.name} refused to create a {record_type} as a duplicate, "
+                f"but no {record_type} matches {dict(natural_key)}",
+                hint="another constraint of that record clashes; check the remote's records",
+            )
+        return rows[0], False
+
+    async def patch(self, link: str, body: Mapping[str, Any]) -> Record:
+        response = await self._send("PATCH", self.absolute(link), json=dict(body))
+        return _json_object(response, self.name)
+
+    # --- data store ----------------------------------------------------------------------------
+
+    async def request_upload(self, sha1: str) -> str | None:
+        """Where to PUT the bytes of `sha1`, or None if the remote data store already has them."""
+        response = await self._send("POST", f"{self.api_url}data/{sha1}", accept_statuses={409})
+        if response.status_code == 409:
+            return None
+        url = _json_object(response, self.name).get("url")
+        if not isinstance(url, str):
+            raise RemoteError(f"remote {self.name} gave no upload URL for {sha1}")
+        return url
+
+    async def upload_file(
+        self, url: str, path: Path, sha1: str, on_bytes: Callable[[int], None] | None = None
+    ) -> None:
+        """PUT the file's bytes to an upload URL (signed: no token needed, none sent elsewhere)."""
+        size = path.stat().st_size
+        headers = {
+            "Content-Length": str(size),
+            "Content-Type": "application/octet-stream",
+            "x-amz-checksum-sha1": sha1_hex_to_base64(sha1),
+        }
+
+        async def body() -> AsyncIterator[bytes]:
+            with open(path, "rb") as stream:
+                while chunk := stream.read(CHUNK_SIZE):
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+                    yield chunk
+
+        await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
+
+    @asynccontextmanager
+    async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
+        """GET `url` as a byte stream, following redirects (token only to this registry)."""
+        headers = {"Accept": "*/*"}
+        if self._token is not None and self.is_own_url(url):
+            headers["Authorization"] = f"token {self._token}"
+        try:
+            async with self._http.stream(
+                "GET", url, headers=headers, follow_redirects=True
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._raise_for_status(response, "GET", url)
+                yield response
+        except httpx.TransportError as error:
+            raise self._unreachable(url, error) from None
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _count(self, request: httpx.Request) -> None:
+        self.requests[request.method] += 1
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        json: Mapping[str, Any] | None = None,
+        content_factory: Callable[[], AsyncIterator[bytes]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept_statuses: frozenset[int] | set[int] = frozenset(),
+        with_token: bool = True,
+    ) -> httpx.Response:
+        all_headers = {"Accept": API_ACCEPT, **(headers or {})}
+        if with_token and self._token is not None and self.is_own_url(url):
+            all_headers["Authorization"] = f"token {self._token}"
+        attempts = len(self._retry_delays) + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    content=content_factory() if content_factory else None,
+                    headers=all_headers,
+                )
+            except httpx.TransportError as error:
+                if last or not _may_retry(method, error):
+                    raise self._unreachable(url, error) from None
+            else:
+                if response.status_code < 400 or response.status_code in accept_statuses:
+                    return response
+                if last or response.status_code < 500 or method not in IDEMPOTENT_METHODS:
+                    self._raise_for_status(response, method, url)
+            await asyncio.sleep(self._retry_delays[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:
+        reason = type(error).__name__
+        return RemoteUnreachable(
+            f"cannot reach remote {self.name} at {_without_query(url)} ({reason})",
+            hint="check that the registry is running and the URL is right",
+        )
+
+    def _raise_for_status(self, response: httpx.Response, method: str, url: str) -> None:
+        status = response.status_code
+        where = f"{method} {urlsplit(url).path}"
+        detail = _detail(response)
+        if status == 403 and self._token is not None and detail.startswith(_TOKEN_PROBLEMS):
+            raise TokenRejected(
+                f"remote {self.name} rejected the token; check the token file",
+                hint=f"the token file for {self.name} must hold a valid token of that registry",
+            )
+        if status == 403:
+            needs = "a token" if self._token is None else "other permissions"
+            raise TokenRejected(
+                f"remote {self.name} refused {where} (403: {detail}); it needs {needs}",
+                hint=f"set a token file for remote {self.name}",
+            )
+        if status == 404:
+            raise RemoteNotFound(f"remote {self.name} has nothing at {where}")
+        if status < 500:
+            raise RemoteRejected(f"remote {self.name} refused {where} ({status}: {detail})")
+        raise RemoteError(
+            f"remote {self.name} failed with HTTP {status} on {where}",
+            hint="try again later; the registry's log says why",
+        )
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _may_retry(method: str, error: httpx.TransportError) -> bool:
+    # A request that never reached the server may always be sent again.
+    return method in IDEMPOTENT_METHODS or isinstance(error, httpx.ConnectError)
+
+
+def _query_params(filters: Mapping[str, FilterValue]) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    for key, value in filters.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = ("true" if item else "false") if isinstance(item, bool) else str(item)
+            params.append((key, text))
+    return params
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:200].strip() or response.reason_phrase
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return json.dumps(body)[:500]
+
+
+def _json_object(response: httpx.Response, name: str) -> Record:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        where = f"{response.request.method} {response.request.url.path}"
+        raise RemoteError(f"remote {name} answered {where} with something other than JSON")
+    return body

@@ -1,0 +1,33 @@
+"""Failures talking to a registry, worded for the user: which remote, what happened, what to do.
+
+Messages name the remote and the request path, never the token or a signed URL's query string.
+"""
+
+from __future__ import annotations
+
+from fdpd.errors import FdpError, NotFound, Unavailable
+
+
+class RemoteError(FdpError):
+    """A registry answered, but not with what was asked for."""
+
+    code = "remote_failed"
+    status = 502
+
+
+class TokenRejected(RemoteError):
+    code = "remote_token_rejected"
+
+
+class RemoteRejected(RemoteError):
+    """The registry refused a request as invalid (4xx other than 403/404)."""
+
+    code = "remote_rejected"
+
+
+class RemoteNotFound(NotFound):
+    code = "remote_not_found"
+
+
+class RemoteUnreachable(Unavailable):
+    code = "remote_unreachable"
