@@ -37,6 +37,7 @@ _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
 Record = dict[str, Any]
 FilterValue = str | int | bool | Sequence[str | int]
+QueryList = list[tuple[str, str | int | float | bool | None]]
 
 
 class RegistryClient:
@@ -216,7 +217,7 @@ class RegistryClient:
         method: str,
         url: str,
         *,
-        params: list[tuple[str, str]] | None = None,
+        params: QueryList | None = None,
         json: Mapping[str, Any] | None = None,
         content_factory: Callable[[], AsyncIterator[bytes]] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -296,8 +297,8 @@ def _may_retry(method: str, error: httpx.TransportError) -> bool:
     return method in IDEMPOTENT_METHODS or isinstance(error, httpx.ConnectError)
 
 
-def _query_params(filters: Mapping[str, FilterValue]) -> list[tuple[str, str]]:
-    params: list[tuple[str, str]] = []
+def _query_params(filters: Mapping[str, FilterValue]) -> QueryList:
+    params: QueryList = []
     for key, value in filters.items():
         values = value if isinstance(value, list | tuple) else [value]
         for item in values:
