@@ -1,0 +1,79 @@
+"""Located problems in a user config, and the one error that reports all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fdpd.errors import FdpError
+
+from .model import Where
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a user config: where it is, what was wrong, what to do."""
+
+    file: str
+    line: int  # 1-based; 0 when the problem has no single place (the file as a whole)
+    column: int  # 1-based
+    key_path: str  # e.g. "write[2].use.version"; "" for the document itself
+    message: str
+    suggestion: str = ""
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        key = f" {self.key_path}:" if self.key_path else ""
+        text = f"{where}:{key} {self.message}"
+        if self.suggestion:
+            text += f" ({self.suggestion})"
+        return text
+
+
+class ConfigError(FdpError):
+    """The user config cannot be used; `problems` lists every problem found, in file order."""
+
+    code = "invalid_config"
+    status = 422
+
+    def __init__(self, problems: Sequence[ConfigProblem], *, hint: str = "") -> None:
+        ordered = sorted(problems, key=lambda p: (p.line, p.column))
+        self.problems: tuple[ConfigProblem, ...] = tuple(ordered)
+        super().__init__(_render(self.problems), hint=hint or _default_hint(self.problems))
+
+
+def _render(problems: Sequence[ConfigProblem]) -> str:
+    if len(problems) == 1:
+        return problems[0].render()
+    lines = [f"{len(problems)} problems in the config:"]
+    lines += [f"  {p.render()}" for p in problems]
+    return "\n".join(lines)
+
+
+def _default_hint(problems: Sequence[ConfigProblem]) -> str:
+    if any("fdpctl pull" in p.suggestion for p in problems):
+        return "run `fdpctl pull CONFIG` to fetch missing inputs into the local registry"
+    return "fix the config and try again; config-yaml.md lists every key"
+
+
+class ProblemCollector:
+    """Gathers located problems (or warnings) for one config file."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, where: Where, message: str, suggestion: str = "") -> None:
+        self.problems.append(
+            ConfigProblem(
+                self.filename, where.line, where.column, where.key_path, message, suggestion
+            )
+        )
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+
+class Failed(Exception):
+    """A problem was recorded in a ProblemCollector; abandon the item being resolved."""

@@ -1,0 +1,231 @@
+"""Read and write items → explicit entries: defaults, shorthands, namespaces, wildcards, versions.
+
+Steps 3 to 6 of config-yaml.md §10.7, against the local registry view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from .errors import Failed, ProblemCollector
+from .model import Located, ReadItem, Where, WriteItem
+from .registry_view import RegistryView
+from .substitution import Substituter
+from .templates import RUN_ID
+from .versions import PULL_SUGGESTION, VersionProblem, resolve_read, resolve_write, token_of
+from .wildcards import expand, is_pattern
+
+
+@dataclass(frozen=True)
+class Defaults:
+    input_namespace: str
+    output_namespace: str
+    read_version: str
+    write_version: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class ResolvedRead:
+    alias: str
+    description: str | None
+    namespace: str
+    name: str
+    version: str
+    origin: Where  # the user's item
+    pattern: str | None = None  # the wildcard this entry was expanded from
+
+
+@dataclass(frozen=True)
+class ResolvedWrite:
+    alias: str
+    description: str
+    file_type: str
+    public: bool
+    namespace: str
+    name: str
+    version: str
+    origin: Where
+    pattern: str | None = None
+
+
+class ItemResolver:
+    def __init__(
+        self,
+        defaults: Defaults,
+        registry: RegistryView,
+        sub: Substituter,
+        problems: ProblemCollector,
+        warnings: ProblemCollector,
+    ) -> None:
+        self.defaults = defaults
+        self.registry = registry
+        self.sub = sub
+        self.problems = problems
+        self.warnings = warnings
+
+    def reads(self, items: tuple[ReadItem, ...]) -> list[ResolvedRead]:
+        resolved: list[ResolvedRead] = []
+        for item in items:
+            try:
+                resolved += self._read(item)
+            except Failed:
+                continue
+        return resolved
+
+    def writes(self, items: tuple[WriteItem, ...]) -> list[ResolvedWrite]:
+        resolved: list[ResolvedWrite] = []
+        for item in items:
+            try:
+                resolved += self._write(item)
+            except Failed:
+                continue
+        return resolved
+
+    def _read(self, item: ReadItem) -> list[ResolvedRead]:
+        alias = self.sub.text(item.data_product)
+        namespace = self._pick(item.namespace, item.use_namespace) or self.defaults.input_namespace
+        version = self._pick(item.version, item.use_version)
+        if item.use_cache is not None and (version is None or token_of(version) is not None):
+            self._fail(item.use_cache.where, "use.cache needs an exact version", "add `version`")
+        spec = version or self.defaults.read_version
+        description = self.sub.optional(item.description)
+        if not is_pattern(alias):
+            name = self.sub.optional(item.use_data_product) or alias
+            versions = self.registry.data_product_versions(namespace, name)
+            where = _spec_where(item.version, item.use_version, item.data_product.where)
+            found = self._version(where, resolve_read, spec, namespace, name, versions)
+            return [ResolvedRead(alias, description, namespace, name, found, item.where)]
+        self._no_use_name(item.use_data_product)
+        entries = []
+        for name in expand(alias, self.registry.data_product_names(namespace)):
+            versions = self.registry.data_product_versions(namespace, name)
+            try:
+                found = resolve_read(spec, namespace, name, versions)
+            except VersionProblem:
+                continue  # a pattern skips names lacking the version
+            entries.append(
+                ResolvedRead(name, description, namespace, name, found, item.where, alias)
+            )
+        if not entries:
+            at = "" if token_of(spec) else f" at version {spec}"
+            self._fail(
+                item.data_product.where,
+                f"pattern `{alias}` matched nothing{at} in namespace `{namespace}`",
+                PULL_SUGGESTION,
+            )
+        return entries
+
+    def _write(self, item: WriteItem) -> list[ResolvedWrite]:
+        alias = self.sub.text(item.data_product)
+        namespace = self._pick(item.namespace, item.use_namespace) or self.defaults.output_namespace
+        spec = self._pick(item.version, item.use_version) or self.defaults.write_version
+        description = self.sub.optional(item.description)
+        file_type = self.sub.text(item.file_type)
+        public = item.public.value if item.public is not None else self.defaults.public
+        if not is_pattern(alias):
+            name = self.sub.optional(item.use_data_product) or alias
+            versions = self.registry.data_product_versions(namespace, name)
+            where = _spec_where(item.version, item.use_version, item.data_product.where)
+            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            write = ResolvedWrite(
+                alias, description or name, file_type, public, namespace, name, found, item.where
+            )
+            self._portability(write)
+            return [write]
+        self._no_use_name(item.use_data_product)
+        if f"${{{{{RUN_ID}}}}}" in alias:
+            self._fail(item.data_product.where, "${{RUN_ID}} cannot be combined with `*`")
+        names = expand(alias, self.registry.data_product_names(namespace))
+        if not names:
+            self.warnings.add(
+                item.data_product.where,
+                f"write pattern `{alias}` matched nothing in namespace `{namespace}`; dropped",
+                "list new outputs explicitly",
+            )
+        writes = []
+        for name in names:
+            versions = self.registry.data_product_versions(namespace, name)
+            where = _spec_where(item.version, item.use_version, item.data_product.where)
+            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            write = ResolvedWrite(
+                name,
+                description or name,
+                file_type,
+                public,
+                namespace,
+                name,
+                found,
+                item.where,
+                alias,
+            )
+            self._portability(write)
+            writes.append(write)
+        return writes
+
+    def _pick(self, short: Located[str] | None, use: Located[str] | None) -> str | None:
+        """A shorthand (`version`) or its `use.` form; both given and different is an error."""
+        short_value, use_value = self.sub.optional(short), self.sub.optional(use)
+        if short is not None and use is not None and short_value != use_value:
+            key = short.where.key_path.rsplit(".", 1)[-1]
+            self._fail(
+                use.where,
+                f"`{key}` is `{short_value}` (line {short.where.line}) but `use.{key}` is "
+                f"`{use_value}`",
+                "give only one of them",
+            )
+        return short_value if short_value is not None else use_value
+
+    def _no_use_name(self, use_name: Located[str] | None) -> None:
+        if use_name is not None:
+            self._fail(
+                use_name.where,
+                "use.data_product cannot be given on a wildcard item: each match uses its own name",
+            )
+
+    def _version(
+        self,
+        where: Where,
+        resolve: Callable[[str, str, str, Sequence[str]], str],
+        spec: str,
+        namespace: str,
+        name: str,
+        versions: Sequence[str],
+    ) -> str:
+        try:
+            return resolve(spec, namespace, name, versions)
+        except VersionProblem as exc:
+            self._fail(where, exc.message, exc.suggestion)
+
+    def _fail(self, where: Where, message: str, suggestion: str = "") -> NoReturn:
+        self.problems.add(where, message, suggestion)
+        raise Failed
+
+    def _portability(self, write: ResolvedWrite) -> None:
+        """Warn where pyDataPipeline would not honour the item (config-yaml.md §4)."""
+        label = f"write `{write.alias}`"
+        if write.namespace != self.defaults.output_namespace:
+            self.warnings.add(
+                write.origin,
+                f"{label} goes to namespace `{write.namespace}`, but pyDataPipeline writes every "
+                f"output to default_output_namespace `{self.defaults.output_namespace}`",
+            )
+        if write.name != write.alias:
+            self.warnings.add(
+                write.origin,
+                f"{label} names data product `{write.name}`, but pyDataPipeline registers it "
+                f"under the alias `{write.alias}`",
+            )
+        if write.public != self.defaults.public:
+            self.warnings.add(
+                write.origin,
+                f"{label} sets public: {str(write.public).lower()}, but pyDataPipeline uses "
+                f"run_metadata.public ({str(self.defaults.public).lower()})",
+            )
+
+
+def _spec_where(short: Located[str] | None, use: Located[str] | None, fallback: Where) -> Where:
+    given = short or use
+    return given.where if given is not None else fallback

@@ -1,0 +1,287 @@
+"""run_metadata → every explicit key with a concrete value, and the job script (§2, §8, §10.1)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from fdpd.errors import FdpError
+
+from .context import GenerationContext, template_values
+from .errors import Failed, ProblemCollector
+from .model import Located, RunMetadata, UserConfig
+from .script import (
+    JobScript,
+    ShellChoice,
+    ShellProblem,
+    copied_script,
+    default_shell,
+    inline_script,
+    parse_shell,
+)
+from .substitution import Substituter
+from .versions import LATEST
+
+DEFAULT_WRITE_VERSION = "${{PATCH}}"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ResolvedRunMetadata:
+    description: str
+    local_data_registry_url: str
+    remote_data_registry_url: str
+    default_input_namespace: str
+    default_output_namespace: str
+    write_data_store: str
+    local_repo: str
+    remote_repo: str
+    latest_commit: str
+    script_path: str
+    public: bool
+    # consumed during generation, never written (job record only)
+    default_read_version: str
+    default_write_version: str
+
+
+def project_dir(config: UserConfig, config_dir: Path, git_top: Path | None) -> Path:
+    """The project checkout (`local_repo`): the user's value, relative to the config's folder,
+    else the top of the git work tree holding the config, else the config's folder."""
+    given = config.run_metadata.local_repo
+    if given is not None:
+        return _absolute(given.value, config_dir)
+    return git_top if git_top is not None else config_dir
+
+
+def _absolute(text: str, base: Path) -> Path:
+    path = Path(os.path.expanduser(text))
+    return path if path.is_absolute() else base / path
+
+
+class RunMetadataResolver:
+    def __init__(
+        self,
+        config: UserConfig,
+        ctx: GenerationContext,
+        problems: ProblemCollector,
+        warnings: ProblemCollector,
+    ) -> None:
+        self.config = config
+        self.md: RunMetadata = config.run_metadata
+        self.ctx = ctx
+        self.problems = problems
+        self.warnings = warnings
+        early = Substituter(template_values(ctx, config.filename, None), problems)
+        self.local_repo = self._local_repo(early)
+        self.sub = Substituter(template_values(ctx, config.filename, self.local_repo), problems)
+
+    def resolve(self) -> tuple[ResolvedRunMetadata, JobScript]:
+        """Raises ConfigError listing every run_metadata problem."""
+        ctx, md, sub = self.ctx, self.md, self.sub
+        description = self._attempt(self._description)
+        remote_registry_url = self._attempt(self._remote_registry_url)
+        input_namespace = self._attempt(
+            lambda: self._namespace(
+                md.default_input_namespace, "input", ctx.default_input_namespace
+            )
+        )
+        output_namespace = self._attempt(
+            lambda: self._namespace(
+                md.default_output_namespace, "output", ctx.default_output_namespace
+            )
+        )
+        data_store = self._attempt(self._write_data_store)
+        read_version = self._attempt(lambda: sub.optional(md.default_read_version) or LATEST)
+        write_version = self._attempt(
+            lambda: sub.optional(md.default_write_version) or DEFAULT_WRITE_VERSION
+        )
+        script = self._attempt(self._script)
+        self.problems.raise_if_any()
+        assert self.local_repo is not None and script is not None
+        remote_repo = self._remote_repo()
+        resolved = ResolvedRunMetadata(
+            description=_given(description),
+            local_data_registry_url=self._local_registry_url(),
+            remote_data_registry_url=_given(remote_registry_url),
+            default_input_namespace=_given(input_namespace),
+            default_output_namespace=_given(output_namespace),
+            write_data_store=_given(data_store),
+            local_repo=str(self.local_repo),
+            remote_repo=remote_repo,
+            latest_commit=self._latest_commit(script, remote_repo),
+            script_path=str(script.path),
+            public=md.public.value if md.public is not None else True,
+            default_read_version=_given(read_version),
+            default_write_version=_given(write_version),
+        )
+        self.problems.raise_if_any()
+        return resolved, script
+
+    def _attempt(self, step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except Failed:
+            return None
+
+    def _fail(self, where: Located[str] | None, message: str, suggestion: str = "") -> Failed:
+        self.problems.add(where.where if where else self.md.where, message, suggestion)
+        return Failed()
+
+    def _local_repo(self, early: Substituter) -> Path | None:
+        given = self.md.local_repo
+        if given is None:
+            return project_dir(
+                self.config, self.ctx.config_dir, self.ctx.git.top if self.ctx.git else None
+            )
+        try:
+            path = _absolute(early.text(given), self.ctx.config_dir)
+        except Failed:
+            return None
+        if not path.is_dir():
+            self.problems.add(given.where, f"local_repo {path} is not a folder")
+            return None
+        return path
+
+    def _description(self) -> str:
+        text = self.sub.optional(self.md.description)
+        if not text or not text.strip():
+            raise self._fail(
+                self.md.description,
+                "run_metadata.description is required (it becomes the code run's description)",
+                "add `description: what this run does`",
+            )
+        return text
+
+    def _local_registry_url(self) -> str:
+        given = self.md.local_data_registry_url
+        url = self.ctx.local_registry_url
+        if given is not None and given.value.rstrip("/") != url.rstrip("/"):
+            self.warnings.add(
+                given.where,
+                f"local_data_registry_url `{given.value}` replaced by fdpd's registry `{url}`",
+                "remove the key; fdpd always fills it in",
+            )
+        return url
+
+    def _remote_registry_url(self) -> str:
+        given = self.md.remote_data_registry_url
+        remotes = self.ctx.remote_urls
+        if given is None:
+            if self.ctx.default_remote and self.ctx.default_remote in remotes:
+                return remotes[self.ctx.default_remote]
+            return self.ctx.local_registry_url
+        wanted = self.sub.text(given).rstrip("/")
+        for url in (*remotes.values(), self.ctx.local_registry_url):
+            if url.rstrip("/") == wanted:
+                return url
+        configured = ", ".join(f"{n} = {u}" for n, u in sorted(remotes.items())) or "none"
+        raise self._fail(
+            given,
+            f"remote_data_registry_url `{given.value}` is not a configured remote "
+            f"(configured: {configured})",
+            "add it with `fdpctl remote add NAME URL`, or remove the key to use the default remote",
+        )
+
+    def _namespace(self, given: Located[str] | None, which: str, default: str | None) -> str:
+        value = self.sub.optional(given) or default
+        if not value:
+            raise self._fail(
+                given,
+                f"no default {which} namespace: set default_{which}_namespace here "
+                "or in fdp's settings",
+            )
+        return value
+
+    def _write_data_store(self) -> str:
+        store = self.ctx.with_separator(self.ctx.data_store)
+        given = self.md.write_data_store
+        if given is not None:
+            wanted = os.path.normpath(os.path.expanduser(self.sub.text(given)))
+            if wanted != os.path.normpath(str(self.ctx.data_store)):
+                raise self._fail(
+                    given,
+                    f"write_data_store must be fdpd's data store `{store}`",
+                    "remove the key; fdpd fills it in",
+                )
+        return store
+
+    def _shell(self) -> ShellChoice:
+        given = self.md.shell
+        if given is None:
+            return default_shell(self.ctx.platform)
+        try:
+            return parse_shell(self.sub.text(given))
+        except ShellProblem as exc:
+            raise self._fail(given, exc.message, exc.suggestion) from exc
+
+    def _script(self) -> JobScript:
+        inline, path = self.md.script, self.md.script_path
+        if inline is not None and path is not None:
+            raise self._fail(path, "give `script` or `script_path`, not both")
+        if inline is None and path is None:
+            raise self._fail(
+                None,
+                "run_metadata needs `script` (inline commands) or `script_path` (a script file)",
+            )
+        shell = self._shell()
+        if inline is not None:
+            return inline_script(self.sub.text(inline), self.ctx.job_dir, shell)
+        assert path is not None and self.local_repo is not None
+        source = _absolute(self.sub.text(path), self.local_repo)
+        try:
+            return copied_script(source, self.ctx.job_dir, shell)
+        except ShellProblem as exc:
+            raise self._fail(path, exc.message, exc.suggestion) from exc
+
+    def _remote_repo(self) -> str:
+        given = self.md.remote_repo
+        if given is not None:
+            return self.sub.text(given)
+        git = self.ctx.git
+        if git is not None and git.remote_url is not None:
+            return git.remote_url
+        assert self.local_repo is not None
+        url = self.local_repo.as_uri()
+        if git is not None:
+            self.warnings.add(
+                self.md.where,
+                f"the git repository has no remote `{git.remote_name}`: remote_repo is {url}",
+                f"add one with `git remote add {git.remote_name} URL`",
+            )
+        return url
+
+    def _latest_commit(self, script: JobScript, remote_repo: str) -> str:
+        given = self.md.latest_commit
+        if given is not None:
+            self.warnings.add(
+                given.where, "latest_commit is ignored: fdp always records the commit itself"
+            )
+        git = self.ctx.git
+        if git is None:
+            self.warnings.add(
+                self.md.where,
+                f"{self.local_repo} is not in a git repository: remote_repo is {remote_repo} and "
+                "latest_commit is the SHA-1 of the job script",
+            )
+            return script.sha1
+        if git.head is None:
+            raise self._fail(
+                None, f"the git repository {git.top} has no commits yet", "commit first"
+            )
+        if git.dirty and not self.ctx.dirty_allowed:
+            raise FdpError(
+                f"the git repository {git.top} has uncommitted changes",
+                hint="commit them, or pass --dirty to record the commit as `<sha>-dirty`",
+                code="dirty_work_tree",
+                status=409,
+            )
+        return git.head + "-dirty" if git.dirty else git.head
+
+
+def _given(value: T | None) -> T:
+    """A value whose absence was already reported (problems raised before this is reached)."""
+    assert value is not None
+    return value
