@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from fdpd.registry.datastore_api import router as datastore_router
 from fdpd.registry.management import router as management_router
 from fdpd.registry.root import router as root_router
+from fdpd.registry.special import router as special_router
 
 ROUTERS: list[APIRouter] = [
     root_router,
     management_router,
+    special_router,
+    datastore_router,
 ]

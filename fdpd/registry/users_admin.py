@@ -1,0 +1,52 @@
+"""`fdpd registry add-user NAME [--database URL]`: create a registry user and print a new key.
+
+The key is printed once on stdout (nothing else is), so it can be captured into a 0600 file:
+`fdpd registry add-user ana > ana.token`. The database keeps only its SHA-256 digest. Running it
+again for an existing user adds another key; earlier keys stay valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from fdpd.errors import FdpError
+from fdpd.registry.auth import create_user
+from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.settings import default_database_url
+
+# Django's username rule, which the reference registry (and its clients' look-ups) follow.
+_USERNAME = re.compile(r"[\w.@+-]{1,150}")
+
+
+def add_user(database_url: str, name: str) -> str:
+    """Create user `name` in the registry database (tables created if needed); return a new key."""
+    if not _USERNAME.fullmatch(name):
+        raise FdpError(
+            f"{name!r} is not a valid user name",
+            hint="use up to 150 letters, digits and the characters . @ + - _",
+        )
+    engine = make_engine(database_url)
+    try:
+        create_tables(engine)
+        with Session(engine) as session:
+            return create_user(session, name)
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise FdpError(
+            f"cannot add user {name!r} to the registry database: {reason}",
+            hint="check --database (and that the PostgreSQL server is running)",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def main_add_user(args: argparse.Namespace) -> int:
+    """Handler of `fdpd registry add-user` (wired by `fdpd.registry.cli`)."""
+    key = add_user(args.database or default_database_url(), args.name)
+    sys.stdout.write(key + "\n")
+    return 0
