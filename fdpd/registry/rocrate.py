@@ -8,6 +8,7 @@ counts code-run levels as in the PROV report.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -118,7 +119,7 @@ class _CrateBuilder:
             "@id": ident,
             "@type": "CreateAction",
             "name": run.description,
-            "startTime": run.run_date.isoformat() + "Z",
+            "startTime": iso_utc(run.run_date),
             "url": f"{self.base}api/code_run/{run.id}/",
         }
         self._add(action)
@@ -198,6 +199,12 @@ class _CrateBuilder:
         root = self.session.get(StorageRoot, location.storage_root_id)
         root_text = root.root if root else ""
         return root_text + location.path.lstrip("/\\"), location.hash
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with `Z` (stored datetimes are UTC, aware or naive)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def ro_crate_for_data_product(

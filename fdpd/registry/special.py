@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -233,7 +233,7 @@ def data_extraction(request: Request) -> Response:
             body = {
                 "id": f"{base}/api/data_extraction/{product.id}",
                 "name": f"data extraction {product.id}",
-                "startTime": product.last_updated.replace(tzinfo=UTC).isoformat(),
+                "startTime": _utc(product.last_updated).isoformat(),
                 "description": "import/extract data from an external source",
                 "data_product": f"{base}/api/data_product/{product.id}",
                 "external_product": f"{base}/api/external_object/{external.id}",
@@ -242,6 +242,10 @@ def data_extraction(request: Request) -> Response:
         return error.response()
     response = json_response(body)
     return head_response(response) if request.method == "HEAD" else response
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- files of data products and external objects -----------------------------------------------

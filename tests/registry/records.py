@@ -1,0 +1,152 @@
+"""Write registry records straight into a registry database, for tests of the read-only routes.
+
+The rows are written with the registry's own models and engine (no REST round trips), so the
+special routes can be tested independently of the model routes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from fdpd.registry.auth import ensure_user
+from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.models import (
+    CodeRun,
+    CodeRunInput,
+    CodeRunOutput,
+    DataProduct,
+    FileType,
+    Namespace,
+    Object,
+    ObjectAuthor,
+    ObjectComponent,
+    StorageLocation,
+    StorageRoot,
+    User,
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class RecordWriter:
+    """Adds records as `user` (created when missing) and commits each one."""
+
+    def __init__(self, database_url: str, username: str = "admin") -> None:
+        self.engine = make_engine(database_url)
+        create_tables(self.engine)
+        with Session(self.engine) as session:
+            user = session.exec(select(User).where(User.username == username)).first()
+            if user is None:
+                user = ensure_user(session, username)
+                session.commit()
+            assert user.id is not None
+            self.user_id: int = user.id
+        self._roots: dict[str, int] = {}
+        self._namespaces: dict[str, int] = {}
+        self._file_types: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(self, model: type[SQLModel], **values: Any) -> int:
+        """Insert one row (with `last_updated`/`updated_by_id` when the table has them)."""
+        fields = model.model_fields
+        if "last_updated" in fields:
+            values.setdefault("last_updated", now())
+        if "updated_by_id" in fields:
+            values.setdefault("updated_by_id", self.user_id)
+        if "uuid" in fields:
+            values.setdefault("uuid", str(uuid.uuid4()))
+        with Session(self.engine) as session:
+            row = model(**values)
+            session.add(row)
+            session.commit()
+            return int(getattr(row, "id", 0) or 0)
+
+    def link(self, model: type[SQLModel], **values: int) -> None:
+        with Session(self.engine) as session:
+            session.add(model(**values))
+            session.commit()
+
+    def root(self, root: str, local: bool = False) -> int:
+        if root not in self._roots:
+            self._roots[root] = self.add(StorageRoot, root=root, local=local)
+        return self._roots[root]
+
+    def namespace(self, name: str) -> int:
+        if name not in self._namespaces:
+            self._namespaces[name] = self.add(Namespace, name=name)
+        return self._namespaces[name]
+
+    def file_type(self, extension: str) -> int:
+        if extension not in self._file_types:
+            self._file_types[extension] = self.add(FileType, name=extension, extension=extension)
+        return self._file_types[extension]
+
+    def location(self, root: str, path: str, content_hash: str, public: bool = True) -> int:
+        return self.add(
+            StorageLocation,
+            path=path,
+            hash=content_hash,
+            public=public,
+            storage_root_id=self.root(root, local=root.startswith("file://")),
+        )
+
+    def object(
+        self,
+        location_id: int | None,
+        extension: str | None = None,
+        description: str | None = None,
+        authors: tuple[int, ...] = (),
+    ) -> tuple[int, int]:
+        """An object and its `whole_object` component: (object id, component id)."""
+        object_id = self.add(
+            Object,
+            description=description,
+            storage_location_id=location_id,
+            file_type_id=self.file_type(extension) if extension else None,
+        )
+        component_id = self.add(
+            ObjectComponent, name="whole_object", whole_object=True, object_id=object_id
+        )
+        for author_id in authors:
+            self.link(ObjectAuthor, object_id=object_id, author_id=author_id)
+        return object_id, component_id
+
+    def data_product(self, namespace: str, name: str, version: str, object_id: int) -> int:
+        return self.add(
+            DataProduct,
+            name=name,
+            version=version,
+            object_id=object_id,
+            namespace_id=self.namespace(namespace),
+        )
+
+    def code_run(
+        self,
+        description: str,
+        script_object: int,
+        inputs: tuple[int, ...] = (),
+        outputs: tuple[int, ...] = (),
+        model_config: int | None = None,
+        code_repo: int | None = None,
+    ) -> int:
+        run_id = self.add(
+            CodeRun,
+            run_date=now(),
+            description=description,
+            submission_script_id=script_object,
+            model_config_id=model_config,
+            code_repo_id=code_repo,
+        )
+        for component in inputs:
+            self.link(CodeRunInput, code_run_id=run_id, component_id=component)
+        for component in outputs:
+            self.link(CodeRunOutput, code_run_id=run_id, component_id=component)
+        return run_id

@@ -1,0 +1,309 @@
+"""Special routes of a real registry process: prov-report, ro-crate, data_extraction, and the
+file routes `/data_product/<ns>:<name>@<version>` and `/external_object/<alt>:<title>@<v>`.
+
+The record graph is written straight into the registry's database before the server starts:
+
+    gauge (hydro:flow/gauge@1.0.0) <- run 0 (upstream) ; run 1 reads gauge, writes mean
+    stations (hydro:ext/stations@0.1.0): extracted from an external object (not primary)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fdpd.registry.models import Author, ExternalObject, KeyValue
+from tests.registry.records import RecordWriter
+from tests.registry.running_registry import RunningRegistry, running_registry
+
+GAUGE = b"station,flow\nA,1.5\nB,2.5\n"
+MEAN = b"station,mean\nA,1.5\n"
+
+
+@dataclass(frozen=True)
+class Graph:
+    store: Path
+    gauge: int
+    mean: int
+    stations: int
+    escape: int
+    run_upstream: int
+    run_main: int
+    external: int
+
+
+def write_graph(database_url: str, store: Path) -> Graph:
+    records = RecordWriter(database_url)
+    root = f"file://{store}/"
+    (store / "hydro/flow/gauge").mkdir(parents=True)
+    (store / "hydro/flow/gauge/1.0.0.csv").write_bytes(GAUGE)
+    mean_sha = hashlib.sha1(MEAN).hexdigest()
+    (store / "hydro/flow/mean").mkdir(parents=True)
+    (store / f"hydro/flow/mean/{mean_sha}.csv").write_bytes(MEAN)
+    (store.parent / "outside.txt").write_text("secret")
+
+    author = records.add(
+        Author, name="Ana Example", identifier="https://orcid.org/0000-0002-1825-0097"
+    )
+    gauge_obj, gauge_comp = records.object(
+        records.location(root, "hydro/flow/gauge/1.0.0.csv", hashlib.sha1(GAUGE).hexdigest()),
+        "csv",
+        "gauge readings",
+        (author,),
+    )
+    gauge = records.data_product("hydro", "flow/gauge", "1.0.0", gauge_obj)
+    mean_obj, mean_comp = records.object(
+        records.location(root, f"/hydro/flow/mean/{mean_sha}.csv", mean_sha), "csv", "mean flow"
+    )
+    mean = records.data_product("hydro", "flow/mean", "0.1.0", mean_obj)
+    script_obj, _ = records.object(records.location(root, "jobs/1/script.sh", "ab" * 20), "sh")
+    config_obj, _ = records.object(records.location(root, "jobs/1/config.yaml", "cd" * 20), "yaml")
+    repo_obj, _ = records.object(records.location("https://github.com/", "o/r", "ef" * 20))
+    run_upstream = records.code_run("upstream import", script_obj, outputs=(gauge_comp,))
+    run_main = records.code_run(
+        "mean flow",
+        script_obj,
+        inputs=(gauge_comp,),
+        outputs=(mean_comp,),
+        model_config=config_obj,
+        code_repo=repo_obj,
+    )
+    stations_obj, _ = records.object(
+        records.location("https://files.example.org/", "x/stations.csv", "12" * 20), "csv"
+    )
+    stations = records.data_product("hydro", "ext/stations", "0.1.0", stations_obj)
+    original = records.location("https://data.example.org/", "downloads/stations.csv", "34" * 20)
+    external = records.add(
+        ExternalObject,
+        alternate_identifier="stations",
+        alternate_identifier_type="download",
+        primary_not_supplement=False,
+        release_date=datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC),
+        title="Station list",
+        version="0.1.0",
+        data_product_id=stations,
+        original_store_id=original,
+    )
+    escape_obj, _ = records.object(records.location(root, "../outside.txt", "56" * 20), "txt")
+    escape = records.data_product("hydro", "bad/escape", "1.0.0", escape_obj)
+    missing_obj, _ = records.object(records.location(root, "hydro/missing.csv", "78" * 20), "csv")
+    records.data_product("hydro", "gone", "1.0.0", missing_obj)
+    records.add(KeyValue, key="accessibility", value="private", object_id=missing_obj)
+    records.close()
+    return Graph(store, gauge, mean, stations, escape, run_upstream, run_main, external)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningRegistry, Graph]]:
+    workdir = tmp_path_factory.mktemp("special")
+    database_url = f"sqlite:///{workdir / 'registry.db'}"
+    graph = write_graph(database_url, workdir / "store")
+    with running_registry(workdir, database_url=database_url) as registry:
+        yield registry, graph
+
+
+# --- prov-report -------------------------------------------------------------------------------
+
+
+def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    answer = httpx.get(
+        f"{registry.api}prov-report/{graph.mean}/", headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    doc = answer.json()
+    assert doc["prefix"]["lreg"] == registry.base_url + "/"
+    assert doc["prefix"]["fair"] == "https://data.fairdatapipeline.org/vocab/#"
+    mean_id = f"lreg:api/data_product/{graph.mean}"
+    run_id = f"lreg:api/code_run/{graph.run_main}"
+    assert mean_id in doc["entity"]
+    assert f"lreg:api/data_product/{graph.gauge}" in doc["entity"]
+    assert run_id in doc["activity"]
+    generated = [(g["prov:entity"], g["prov:activity"]) for g in doc["wasGeneratedBy"].values()]
+    assert generated == [(mean_id, run_id)]
+    used = {u["prov:entity"] for u in doc["used"].values()}
+    assert f"lreg:api/data_product/{graph.gauge}" in used
+    assert doc["entity"][mean_id]["dcat:hasVersion"] == "0.1.0"
+
+
+def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    url = f"{registry.api}prov-report/{graph.mean}/?format=json"
+    shallow = httpx.get(url).json()
+    deep = httpx.get(url + "&depth=2").json()
+    upstream = f"lreg:api/code_run/{graph.run_upstream}"
+    assert upstream not in shallow["activity"]
+    assert upstream in deep["activity"]
+    attributed = [(a["prov:entity"], a["prov:agent"]) for a in deep["wasAttributedTo"].values()]
+    gauge = f"lreg:api/data_product/{graph.gauge}"
+    assert [entity for entity, agent in attributed if agent.startswith("lreg:api/author/")] == [
+        gauge
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "marker"),
+    [
+        ("?format=provn", None, "document"),
+        ("", "text/provenance-notation", "document"),
+        ("?format=json-ld", None, "@context"),
+        ("", "application/ld+json; version=1.0.0", "@context"),
+    ],
+)
+def test_prov_other_formats(
+    served: tuple[RunningRegistry, Graph], query: str, accept: str | None, marker: str
+) -> None:
+    registry, graph = served
+    headers = {"Accept": accept} if accept else {}
+    answer = httpx.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
+    assert answer.status_code == 200
+    assert marker in answer.text
+    assert f"api/code_run/{graph.run_main}" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [("?format=jpg", None), ("?format=svg", None), ("", "image/jpeg"), ("", "text/xml")],
+)
+def test_prov_unavailable_formats_are_406(
+    served: tuple[RunningRegistry, Graph], query: str, accept: str | None
+) -> None:
+    registry, graph = served
+    headers = {"Accept": accept} if accept else {}
+    answer = httpx.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
+    assert answer.status_code == 406
+    assert "detail" in answer.json()
+
+
+def test_prov_errors(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    missing = httpx.get(f"{registry.api}prov-report/99999/?format=json")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "No DataProduct matches the given query."},
+    )
+    assert httpx.get(f"{registry.api}prov-report/abc/").json() == {"detail": "Not found."}
+    bad_version = httpx.get(
+        f"{registry.api}prov-report/{graph.mean}/",
+        headers={"Accept": "application/json; version=2.0.0"},
+    )
+    assert bad_version.status_code == 406
+    assert httpx.get(f"{registry.api}prov-report/{graph.mean}?format=json").status_code == 200
+    bad_depth = httpx.get(f"{registry.api}prov-report/{graph.mean}/?depth=x")
+    assert bad_depth.status_code == 400
+
+
+# --- ro-crate and data_extraction --------------------------------------------------------------
+
+
+def test_ro_crate_of_a_data_product(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    crate = httpx.get(f"{registry.api}ro-crate/data-product/{graph.mean}/").json()
+    assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
+    by_id = {entity["@id"]: entity for entity in crate["@graph"]}
+    assert by_id["ro-crate-metadata.json"]["about"] == {"@id": "./"}
+    main = by_id[by_id["./"]["mainEntity"]["@id"]]
+    assert main["name"] == "hydro:flow/mean@v0.1.0"
+    assert main["sha1"] == hashlib.sha1(MEAN).hexdigest()
+    actions = [e for e in crate["@graph"] if e["@type"] == "CreateAction"]
+    assert [a["name"] for a in actions] == ["mean flow"]
+    assert {"@id": main["@id"]} in actions[0]["result"]
+    gauge_file = f"file://{graph.store}/hydro/flow/gauge/1.0.0.csv"
+    assert {"@id": gauge_file} in actions[0]["object"]
+
+
+def test_ro_crate_of_a_code_run_and_as_zip(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    url = f"{registry.api}ro-crate/code-run/{graph.run_main}"
+    crate = httpx.get(url).json()
+    assert any(e.get("name") == "hydro:flow/gauge@v1.0.0" for e in crate["@graph"])
+    zipped = httpx.get(url + "/?format=zip")
+    assert zipped.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        assert json.loads(archive.read("ro-crate-metadata.json")) == crate
+    assert httpx.get(f"{registry.api}ro-crate/code-run/99999/").status_code == 404
+
+
+def test_data_extraction(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    answer = httpx.get(f"{registry.api}data_extraction/{graph.stations}/")
+    assert answer.status_code == 200
+    body = answer.json()
+    base = registry.base_url
+    assert list(body) == [
+        "id",
+        "name",
+        "startTime",
+        "description",
+        "data_product",
+        "external_product",
+    ]
+    assert body["id"] == f"{base}/api/data_extraction/{graph.stations}"
+    assert body["external_product"] == f"{base}/api/external_object/{graph.external}"
+    assert body["startTime"].endswith("+00:00")
+    not_derived = httpx.get(f"{registry.api}data_extraction/{graph.gauge}/")
+    assert (not_derived.status_code, not_derived.json()) == (
+        404,
+        {"detail": "DataProduct was not derived from an external object"},
+    )
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def test_data_product_file_is_streamed(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    answer = httpx.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0")
+    assert (answer.status_code, answer.content) == (200, GAUGE)
+    leading_slash = httpx.get(f"{registry.base_url}/data_product/hydro:flow/mean@v0.1.0")
+    assert leading_slash.content == MEAN
+    root = httpx.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0?root")
+    assert root.text == f"file://{graph.store}/"
+
+
+def test_data_product_file_redirects_remote_roots(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, _ = served
+    answer = httpx.get(f"{registry.base_url}/data_product/hydro:ext/stations@0.1.0")
+    assert answer.status_code == 302
+    assert answer.headers["location"] == "https://files.example.org/x/stations.csv"
+
+
+@pytest.mark.parametrize(
+    "spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon", "hydro:gone@1.0.0"]
+)
+def test_data_product_file_absent_is_empty_404(
+    served: tuple[RunningRegistry, Graph], spec: str
+) -> None:
+    registry, _ = served
+    answer = httpx.get(f"{registry.base_url}/data_product/{spec}")
+    assert (answer.status_code, answer.content) == (404, b"")
+
+
+def test_data_product_path_cannot_escape_its_root(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, _ = served
+    answer = httpx.get(f"{registry.base_url}/data_product/hydro:bad/escape@1.0.0")
+    assert answer.status_code == 400
+    assert b"secret" not in answer.content
+    traversal = httpx.get(f"{registry.base_url}/data_product/hydro:../../outside.txt@1.0.0")
+    assert traversal.status_code == 404
+
+
+def test_external_object_file(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, _ = served
+    base = f"{registry.base_url}/external_object/stations:Station list@0.1.0"
+    stored = httpx.get(base)
+    assert stored.status_code == 302
+    assert stored.headers["location"] == "https://files.example.org/x/stations.csv"
+    original = httpx.get(base + "?original")
+    assert original.headers["location"] == "https://data.example.org/downloads/stations.csv"
+    assert httpx.get(f"{registry.base_url}/external_object/x:y@1.0.0").status_code == 404
