@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,7 +38,9 @@ class JobRecord:
     fdp_version: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready (lists, not tuples)."""
+        data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return data
 
 
 @dataclass(frozen=True)

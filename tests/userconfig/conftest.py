@@ -118,4 +118,6 @@ def generate(project: Path) -> Iterator[Generate]:
 
 def detached(facts: GitFacts | None) -> GitFacts:
     assert facts is not None
-    return GitFacts(facts.top, facts.head, facts.dirty, None, facts.remote_name, facts.remote_url, None)
+    return GitFacts(
+        facts.top, facts.head, facts.dirty, None, facts.remote_name, facts.remote_url, None
+    )

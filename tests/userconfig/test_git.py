@@ -1,0 +1,57 @@
+"""Git facts from real throwaway repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fdpd.userconfig import collect_git_facts, work_tree_top
+
+from .conftest import git, make_repo
+
+
+def test_facts_of_a_clean_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "p", {"a.txt": "a\n", "sub/b.txt": "b\n"})
+    git(repo, "tag", "v0.1")
+    (repo / "untracked.txt").write_text("not counted\n")
+    facts = collect_git_facts(repo / "sub")
+    assert facts is not None
+    assert facts.top == repo
+    assert facts.head == git(repo, "rev-parse", "HEAD") and len(facts.head) == 40
+    assert not facts.dirty
+    assert facts.branch == "main"
+    assert facts.remote_name == "origin"
+    assert facts.remote_url == "https://git.example.org/ana/river-model.git"
+    assert facts.tag == "v0.1"
+
+
+def test_dirty_detached_no_remote_no_tag(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "p", {"a.txt": "a\n"}, remote=None)
+    git(repo, "checkout", "-q", "--detach")
+    (repo / "a.txt").write_text("changed\n")
+    facts = collect_git_facts(repo)
+    assert facts is not None
+    assert facts.dirty and facts.branch is None and facts.remote_url is None and facts.tag is None
+
+
+def test_other_remote_and_nearest_tag(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "p", {"a.txt": "a\n"}, remote=None)
+    git(repo, "tag", "old")
+    (repo / "a.txt").write_text("b\n")
+    git(repo, "commit", "-q", "-am", "second")
+    git(repo, "tag", "new")
+    git(repo, "remote", "add", "upstream", "https://example.org/up.git")
+    facts = collect_git_facts(repo, remote_name="upstream")
+    assert facts is not None
+    assert facts.remote_url == "https://example.org/up.git" and facts.tag == "new"
+
+
+def test_repository_without_commits(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    git(tmp_path / "p", "init", "-q")
+    facts = collect_git_facts(tmp_path / "p")
+    assert facts is not None and facts.head is None and facts.tag is None
+
+
+def test_outside_any_repository(tmp_path: Path) -> None:
+    assert work_tree_top(tmp_path) is None
+    assert collect_git_facts(tmp_path) is None

@@ -1,0 +1,86 @@
+"""Semver precedence and bumps; the one-segment wildcard rule."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fdpd.userconfig.semver import Version, highest, parse_version
+from fdpd.userconfig.wildcards import expand, matches, pattern_problem
+
+# semver.org §11 example, lowest first
+ORDERED = [
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0",
+    "1.9.0",
+    "1.10.0",
+    "2.0.0",
+]
+
+
+def test_precedence_follows_semver() -> None:
+    parsed = [parse_version(v) for v in ORDERED]
+    assert all(p is not None for p in parsed)
+    keys = [p.precedence() for p in parsed if p is not None]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+@given(st.permutations(ORDERED))
+def test_highest_ignores_order(versions: list[str]) -> None:
+    assert highest([*versions, "not-a-version"]) == "2.0.0"
+
+
+@pytest.mark.parametrize(
+    "text", ["1.0", "01.0.0", "1.0.0-", "1.0.0-01", "v1.0.0", "1.0.0+", " 1.0.0"]
+)
+def test_invalid_versions(text: str) -> None:
+    assert parse_version(text) is None
+
+
+def test_round_trip_and_bumps() -> None:
+    version = parse_version("1.2.3-rc.1+build.7")
+    assert version == Version(1, 2, 3, ("rc", "1"), ("build", "7"))
+    assert str(version) == "1.2.3-rc.1+build.7"
+    assert [str(Version(1, 2, 3).bump(p)) for p in ("MAJOR", "MINOR", "PATCH")] == [
+        "2.0.0",
+        "1.3.0",
+        "1.2.4",
+    ]
+    assert highest(["1.0.0+b", "1.0.0+a"]) == "1.0.0+b"  # tie broken by text, not input order
+    assert highest([]) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "expected"),
+    [
+        ("rain/*", "rain/north", True),
+        ("rain/*", "rain/north/hourly", False),
+        ("rain/*", "rain/", False),  # one or more characters
+        ("rain*/region/*", "rainfall/region/south", True),
+        ("*", "a/b", False),
+        ("a.b*", "axbc", False),  # other characters are literal
+        ("*-x", "a-x", True),
+    ],
+)
+def test_matching(pattern: str, name: str, expected: bool) -> None:
+    assert matches(pattern, name) is expected
+
+
+def test_expand_sorted_and_unique() -> None:
+    assert expand("r/*", ["r/b", "r/a", "r/b", "r/a/x", "s/a"]) == ["r/a", "r/b"]
+
+
+@pytest.mark.parametrize("pattern", ["a/**", "a?", "a[b]", "a/{b,c}"])
+def test_unsupported_glob_syntax(pattern: str) -> None:
+    assert pattern_problem(pattern) is not None
+
+
+def test_run_id_braces_are_not_alternatives() -> None:
+    assert pattern_problem("out/${{RUN_ID}}") is None
