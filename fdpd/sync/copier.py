@@ -1,0 +1,224 @@
+"""Copy a planned set of graph nodes into a destination registry, dependencies first.
+
+For each record: reuse a copy the ledger already knows; otherwise find an existing one by natural
+key (look-ups memoised, one list query per parent serving all its children, none at all under a
+parent created in this operation) or create it. uuid-keyed types are created first and looked up
+only on 409. Links are rewritten to destination URLs as the copy proceeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fdpd.errors import Conflict
+from fdpd.remote.client import FilterValue, Record, RegistryClient
+from fdpd.remote.errors import RemoteRejected
+from fdpd.remote.links import link_path, parse_link
+from fdpd.sync.graph import Node, RecordGraph
+from fdpd.sync.schema import TYPES, WHOLE_OBJECT, TypeInfo
+
+NaturalKey = tuple[Any, ...]
+
+
+class LinkMemory(Protocol):
+    """Which destination record a source record was already copied to (by an earlier run)."""
+
+    def known(self, source_key: str) -> str | None: ...
+
+    def remember(self, source_key: str, destination_url: str) -> None: ...
+
+
+class SyncConflict(Conflict):
+    code = "sync_conflict"
+
+
+@dataclass
+class CopyResult:
+    mapped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    created: int = 0
+    patched: int = 0
+
+
+class GraphCopier:
+    def __init__(
+        self,
+        destination: RegistryClient,
+        memory: LinkMemory,
+        *,
+        concurrency: int = 8,
+        on_record: Callable[[], None] | None = None,
+    ) -> None:
+        self.dest = destination
+        self.memory = memory
+        self.result = CopyResult()
+        self._on_record = on_record
+        self._limit = asyncio.Semaphore(concurrency)
+        self._fresh: set[str] = set()
+        self._index: dict[str, dict[NaturalKey, Record]] = {name: {} for name in TYPES}
+        self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[None]] = {}
+
+    async def copy(self, graph: RecordGraph, keys: set[str]) -> CopyResult:
+        for batch in graph.batches(keys):
+            await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
+        return self.result
+
+    async def _copy_one(self, graph: RecordGraph, key: str) -> None:
+        node = graph[key]
+        blocked = [dep for dep in graph.dependencies(key) if dep not in self.result.mapped]
+        if blocked:
+            self.result.failed[key] = f"needs {blocked[0]}, which was not copied"
+            return
+        try:
+            async with self._limit:
+                url = await self._destination_of(node)
+        except (RemoteRejected, SyncConflict) as error:
+            self.result.failed[key] = error.message
+            return
+        self.result.mapped[key] = url
+        if self._on_record is not None:
+            self._on_record()
+
+    async def _destination_of(self, node: Node) -> str:
+        known = self.memory.known(node.key)
+        if known is not None:
+            return known
+        body = self._body(node)
+        if node.type == "object_component" and node.record.get("whole_object"):
+            return await self._whole_object_component(body)
+        existing, created = await self._find_or_create(node.info, body)
+        url = str(existing["url"])
+        if created:
+            self._fresh.add(link_path(url))
+            self.result.created += 1
+            self._index_created(node.type, existing)
+        else:
+            self._check_same_thing(node, body, existing)
+            await self._complete_sets(node.info, body, existing)
+        self.memory.remember(node.key, url)
+        return url
+
+    def _body(self, node: Node) -> dict[str, Any]:
+        info, mapped = node.info, self.result.mapped
+        body: dict[str, Any] = {}
+        for name in info.fields:
+            if name not in node.record:
+                continue
+            value = node.record[name]
+            if name in info.to_one:
+                body[name] = mapped[value] if value else None
+            elif name in info.to_many:
+                body[name] = [mapped[item] for item in value]
+            else:
+                body[name] = value
+        return body
+
+    async def _find_or_create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
+        if not info.uuid_keyed:
+            existing = await self._find(info, body)
+            if existing is not None:
+                return existing, False
+        created = await self.dest.post(info.name, body)
+        if created is not None:
+            return created, True
+        existing = await self._find(info, body, refresh=True)
+        if existing is None:
+            raise RemoteRejected(
+                f"{self.dest.name} refused a {info.name} as a duplicate, but none matches "
+                f"{_describe_key(info, body)}"
+            )
+        return existing, False
+
+    async def _find(
+        self, info: TypeInfo, body: Mapping[str, Any], *, refresh: bool = False
+    ) -> Record | None:
+        key = natural_key(info, body)
+        if not refresh:
+            if key in self._index[info.name]:
+                return self._index[info.name][key]
+            parent = body.get(info.lookup_parent) if info.lookup_parent else None
+            if parent and link_path(parent) in self._fresh:
+                return None  # a parent created just now has no other children yet
+        await self._run_query(info, _lookup_filters(info, body), refresh)
+        return self._index[info.name].get(key)
+
+    async def _run_query(
+        self, info: TypeInfo, filters: dict[str, FilterValue], refresh: bool
+    ) -> None:
+        query_key = (info.name, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        if refresh or query_key not in self._queries:
+            self._queries[query_key] = asyncio.ensure_future(self._query(info, filters))
+        await self._queries[query_key]
+
+    async def _query(self, info: TypeInfo, filters: dict[str, FilterValue]) -> None:
+        for row in await self.dest.list_records(info.name, filters):
+            self._index[info.name].setdefault(natural_key(info, row), row)
+
+    def _index_created(self, record_type: str, record: Record) -> None:
+        info = TYPES[record_type]
+        self._index[record_type][natural_key(info, record)] = record
+        if record_type == "object" and len(record.get("components") or []) == 1:
+            whole = {"url": record["components"][0], "object": record["url"], "name": WHOLE_OBJECT}
+            self._index["object_component"][natural_key(TYPES["object_component"], whole)] = whole
+
+    async def _whole_object_component(self, body: dict[str, Any]) -> str:
+        info = TYPES["object_component"]
+        lookup = {"object": body["object"], "name": WHOLE_OBJECT}
+        found = await self._find(info, lookup)
+        if found is None:
+            found = await self._find(info, lookup, refresh=True)
+        if found is None:
+            raise RemoteRejected(f"{self.dest.name} has no whole_object component for {body}")
+        return str(found["url"])
+
+    def _check_same_thing(self, node: Node, body: Mapping[str, Any], existing: Record) -> None:
+        if node.type != "data_product":
+            return
+        if link_path(existing["object"]) != link_path(body["object"]):
+            raise SyncConflict(
+                f"{self.dest.name} already has data product {body['name']} "
+                f"version {body['version']} with different content",
+                hint="versions are immutable: write the new content under a new version",
+            )
+
+    async def _complete_sets(
+        self, info: TypeInfo, body: Mapping[str, Any], existing: Record
+    ) -> None:
+        """An existing run or issue missing some links (an interrupted writer): add the union."""
+        patch: dict[str, list[str]] = {}
+        for name in info.patchable_sets:
+            have = {link_path(link) for link in existing.get(name) or []}
+            want = {link_path(link) for link in body.get(name) or []}
+            if not want <= have:
+                patch[name] = sorted(have | want)
+        if patch:
+            await self.dest.patch(existing["url"], patch)
+            self.result.patched += 1
+
+
+def natural_key(info: TypeInfo, values: Mapping[str, Any]) -> NaturalKey:
+    parts: list[Any] = []
+    for name in info.key:
+        value = values.get(name)
+        if name in info.links and isinstance(value, str) and value:
+            value = link_path(value)
+        parts.append(value if value != "" else None)
+    return tuple(parts)
+
+
+def _lookup_filters(info: TypeInfo, body: Mapping[str, Any]) -> dict[str, FilterValue]:
+    filters: dict[str, FilterValue] = {}
+    if info.lookup_parent:
+        filters[info.lookup_parent] = parse_link(body[info.lookup_parent]).id
+    for name in info.lookup_filters:
+        value = body.get(name)
+        if value is not None:
+            filters[name] = value
+    return filters
+
+
+def _describe_key(info: TypeInfo, body: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name}={body.get(name)!r}" for name in info.key)

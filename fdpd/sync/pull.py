@@ -1,0 +1,244 @@
+"""Pull: copy data products (records and files) from a remote registry into the local one.
+
+Files come first, each streamed to `<data store>/<namespace>/<name>/<version>.<ext>` and kept
+only if its SHA-1 matches; a product whose file fails gets no records at all. Then the records of
+the products that succeeded are copied, their storage rewritten to the local data store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from fdpd.errors import FdpError
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.links import link_path, parse_link
+from fdpd.sync.copier import GraphCopier
+from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
+from fdpd.sync.ledger import SyncLedger
+from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
+from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
+from fdpd.sync.transfers import download, file_matches, location_url
+
+LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
+RUN_LOOKUP_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    location_key: str
+    source: str
+    destination: Path
+    relative_path: str
+    sha1: str
+
+
+class PullMemory:
+    """Ledger view for remote → local copies (source keys are remote paths)."""
+
+    def __init__(self, ledger: SyncLedger, remote: RegistryClient, local: RegistryClient):
+        self.ledger, self.remote, self.local = ledger, remote, local
+
+    def known(self, source_key: str) -> str | None:
+        if not source_key.startswith("/api/"):
+            return None
+        local_path = self.ledger.local_path_for(self.remote.absolute(source_key))
+        return self.local.absolute(local_path) if local_path else None
+
+    def remember(self, source_key: str, destination_url: str) -> None:
+        if source_key.startswith("/api/"):
+            self.ledger.record_link(link_path(destination_url), self.remote.absolute(source_key))
+
+
+async def pull(
+    remote: RegistryClient,
+    local: RegistryClient,
+    products: Sequence[RemoteProduct | ProductRef],
+    ledger: SyncLedger,
+    data_store: Path,
+    *,
+    with_provenance: bool = False,
+    on_progress: ProgressCallback | None = None,
+    on_warning: WarningCallback | None = None,
+    concurrency: int = 4,
+) -> SyncReport:
+    """Copy `products` (and with_provenance, the runs that made them) into the local registry."""
+    progress = Progress(on_progress, on_warning)
+    requests_before = Counter(remote.requests)
+    resolved = await _resolved(remote, products)
+    graph = RecordGraph()
+    loader = GraphLoader(remote, graph)
+    loader.seed(p.record for p in resolved)
+    loader.seed(p.namespace_record for p in resolved)
+    roots = [link_path(p.record["url"]) for p in resolved]
+    await loader.load(roots)
+    run_roots = await _producing_runs(remote, graph, roots) if with_provenance else []
+    await loader.load(run_roots)
+
+    files = _plan_files(graph, roots, data_store)
+    failed, downloaded = await _download_all(remote, files, progress, concurrency)
+    _rewrite_to_local_store(graph, files, failed, data_store)
+    ok_roots = [root for root in roots if root not in failed]
+    keys = graph.closure(ok_roots + run_roots) - graph.dependents(
+        files[root].location_key for root in failed if root in files
+    )
+    progress.start("records", len(keys))
+    copier = GraphCopier(
+        local, PullMemory(ledger, remote, local), on_record=lambda: progress.step("records")
+    )
+    result = await copier.copy(graph, keys)
+
+    report = SyncReport(
+        records_created=result.created,
+        records_patched=result.patched,
+        files_transferred=downloaded,
+        bytes_transferred=progress.bytes,
+    )
+    for root in roots:
+        report.items.append(
+            _outcome(graph, root, failed, result.mapped, result.failed, ledger, remote)
+        )
+    for run in run_roots:
+        if run not in result.mapped:
+            progress.warn(f"{label_of(graph, run)} was not copied: {result.failed.get(run, '')}")
+    report.remote_requests = dict(Counter(remote.requests) - requests_before)
+    return report
+
+
+async def _resolved(
+    remote: RegistryClient, products: Sequence[RemoteProduct | ProductRef]
+) -> list[RemoteProduct]:
+    ready = [p for p in products if isinstance(p, RemoteProduct)]
+    refs = [p for p in products if isinstance(p, ProductRef)]
+    return ready + (await locate_products(remote, refs) if refs else [])
+
+
+async def _producing_runs(
+    remote: RegistryClient, graph: RecordGraph, roots: list[str]
+) -> list[str]:
+    """Code runs whose outputs include a component of a pulled product's object."""
+    objects = {graph[root].record.get("object") for root in roots}
+    component_ids = sorted(
+        parse_link(node.key).id
+        for node in graph.nodes.values()
+        if node.type == "object_component" and node.record.get("object") in objects
+    )
+    runs: set[str] = set()
+    for start in range(0, len(component_ids), RUN_LOOKUP_CHUNK):
+        chunk = component_ids[start : start + RUN_LOOKUP_CHUNK]
+        for row in await remote.list_records("code_run", {"outputs": chunk}):
+            runs.add(link_path(row["url"]))
+    return sorted(runs)
+
+
+def _plan_files(graph: RecordGraph, roots: list[str], data_store: Path) -> dict[str, PlannedFile]:
+    files: dict[str, PlannedFile] = {}
+    for root in roots:
+        product = graph[root].record
+        obj = graph.nodes.get(product.get("object") or "")
+        location = graph.nodes.get(obj.record.get("storage_location") or "") if obj else None
+        storage_root = (
+            graph.nodes.get(location.record.get("storage_root") or "") if location else None
+        )
+        if obj is None or location is None or storage_root is None:
+            continue
+        namespace = graph.nodes.get(product.get("namespace") or "")
+        relative = PurePosixPath(
+            str(namespace.record.get("name") if namespace else "unknown"),
+            str(product.get("name")),
+            f"{product.get('version')}{_suffix(graph, obj, location)}",
+        )
+        files[root] = PlannedFile(
+            location_key=location.key,
+            source=location_url(str(storage_root.record["root"]), str(location.record["path"])),
+            destination=data_store.joinpath(*relative.parts),
+            relative_path=str(relative),
+            sha1=str(location.record["hash"]),
+        )
+    return files
+
+
+def _suffix(graph: RecordGraph, obj: Node, location: Node) -> str:
+    file_type = graph.nodes.get(obj.record.get("file_type") or "")
+    if file_type is not None and file_type.record.get("extension"):
+        return "." + str(file_type.record["extension"]).lstrip(".")
+    return PurePosixPath(str(location.record.get("path", ""))).suffix
+
+
+async def _download_all(
+    remote: RegistryClient, files: dict[str, PlannedFile], progress: Progress, concurrency: int
+) -> tuple[dict[str, str], int]:
+    """Download the planned files not yet present: (failed products with reasons, downloads)."""
+    limit = asyncio.Semaphore(concurrency)
+    failed: dict[str, str] = {}
+    downloaded: list[str] = []
+    progress.start("download", len(files))
+
+    async def fetch(root: str, planned: PlannedFile) -> None:
+        async with limit:
+            try:
+                if not await file_matches(planned.destination, planned.sha1):
+                    await download(
+                        remote,
+                        planned.source,
+                        planned.destination,
+                        planned.sha1,
+                        lambda n: progress.add_bytes("download", n),
+                    )
+                    downloaded.append(root)
+            except FdpError as error:
+                failed[root] = error.message
+                progress.warn(f"not pulled: {error.message}")
+                return
+        progress.step("download")
+
+    await asyncio.gather(*(fetch(root, planned) for root, planned in files.items()))
+    return failed, len(downloaded)
+
+
+def _rewrite_to_local_store(
+    graph: RecordGraph, files: dict[str, PlannedFile], failed: dict[str, str], data_store: Path
+) -> None:
+    graph.add(
+        Node(
+            LOCAL_ROOT_KEY,
+            "storage_root",
+            {"root": f"file://{data_store.absolute()}/", "local": True},
+        )
+    )
+    for root, planned in files.items():
+        if root in failed:
+            continue
+        location = graph[planned.location_key]
+        location.record = {
+            "path": planned.relative_path,
+            "hash": planned.sha1,
+            "public": location.record.get("public", True),
+            "storage_root": LOCAL_ROOT_KEY,
+        }
+
+
+def _outcome(
+    graph: RecordGraph,
+    root: str,
+    failed_files: dict[str, str],
+    mapped: dict[str, str],
+    failed_records: dict[str, str],
+    ledger: SyncLedger,
+    remote: RegistryClient,
+) -> ItemOutcome:
+    label = label_of(graph, root)
+    remote_url = remote.absolute(root)
+    if root in failed_files:
+        return ItemOutcome(label, "failed", remote_url=remote_url, reason=failed_files[root])
+    missing = [key for key in graph.closure([root]) if key not in mapped]
+    if root not in mapped or missing:
+        reason = failed_records.get(root) or next(
+            (failed_records[k] for k in missing if k in failed_records), "not copied"
+        )
+        return ItemOutcome(label, "failed", remote_url=remote_url, reason=reason)
+    ledger.mark_pulled(link_path(mapped[root]), remote_url)
+    return ItemOutcome(label, "pulled", local_url=mapped[root], remote_url=remote_url)

@@ -1,0 +1,226 @@
+"""Push: copy local code runs / data products and their closure to a remote registry.
+
+Files first: every public file in the closure goes to the remote data store and is verified
+there before any record is written. Then records, dependencies first, created only where the
+remote lacks them; `file://` storage becomes `<remote data store root><sha1>`. Private items
+(storage location `public: false`, or key_value `accessibility=private`) and everything that
+depends on them are never sent, and the caller is told why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fdpd.errors import FdpError
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.links import link_path
+from fdpd.sync.copier import GraphCopier
+from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
+from fdpd.sync.ledger import SyncLedger
+from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
+from fdpd.sync.transfers import local_path, location_url, upload
+
+REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    location_key: str
+    path: Path
+    sha1: str
+
+
+class PushMemory:
+    """Ledger view for local → remote copies (source keys are local paths)."""
+
+    def __init__(self, ledger: SyncLedger) -> None:
+        self.ledger = ledger
+
+    def known(self, source_key: str) -> str | None:
+        return self.ledger.remote_url_for(source_key) if source_key.startswith("/api/") else None
+
+    def remember(self, source_key: str, destination_url: str) -> None:
+        if source_key.startswith("/api/"):
+            self.ledger.record_link(source_key, destination_url)
+
+
+async def push(
+    local: RegistryClient,
+    remote: RegistryClient,
+    roots: Sequence[str],
+    ledger: SyncLedger,
+    *,
+    data_store_root: str | None = None,
+    dry_run: bool = False,
+    on_progress: ProgressCallback | None = None,
+    on_warning: WarningCallback | None = None,
+    concurrency: int = 4,
+) -> SyncReport:
+    """Push the closure of `roots` (local record links); see the module docstring."""
+    progress = Progress(on_progress, on_warning)
+    requests_before = Counter(remote.requests)
+    root_keys = [link_path(root) for root in roots]
+    graph = RecordGraph()
+    await GraphLoader(local, graph).load(root_keys)
+
+    private = _private_reasons(graph)
+    blocked = graph.dependents(private)
+    pushable = [root for root in root_keys if root not in blocked]
+    store_root = data_store_root or remote.root_url + "data/"
+    uploads = _rewrite_local_storage(graph, blocked, store_root)
+    keys = graph.closure(pushable) - blocked
+    uploads = {k: u for k, u in uploads.items() if k in keys and ledger.remote_url_for(k) is None}
+    _warn_withheld(graph, root_keys, pushable, keys, blocked, private, progress)
+
+    report = SyncReport()
+    if dry_run:
+        known = sum(1 for key in keys if key.startswith("/api/") and ledger.remote_url_for(key))
+        report.items = [
+            ItemOutcome(
+                label_of(graph, root),
+                "planned" if root in pushable else "skipped",
+                local_url=local.absolute(root),
+                reason=f"{len(uploads)} files to upload, {len(keys) - known} records to check",
+            )
+            for root in root_keys
+        ]
+        return report
+
+    failed_uploads = await _upload_all(remote, uploads, progress, concurrency)
+    keys -= graph.dependents(failed_uploads)
+    progress.start("records", len(keys))
+    copier = GraphCopier(remote, PushMemory(ledger), on_record=lambda: progress.step("records"))
+    result = await copier.copy(graph, keys)
+
+    report.records_created = result.created
+    report.records_patched = result.patched
+    report.files_transferred = len(uploads) - len(failed_uploads)
+    report.bytes_transferred = progress.bytes
+    failures = {**result.failed, **failed_uploads}
+    for root in root_keys:
+        report.items.append(
+            _outcome(graph, root, blocked, private, result.mapped, failures, ledger, local)
+        )
+    report.remote_requests = dict(Counter(remote.requests) - requests_before)
+    return report
+
+
+def _private_reasons(graph: RecordGraph) -> dict[str, str]:
+    reasons: dict[str, str] = {}
+    for node in graph.nodes.values():
+        record = node.record
+        if node.type == "storage_location" and record.get("public") is False:
+            reasons[node.key] = f"{label_of(graph, node.key)} is not public (public: false)"
+        if (
+            node.type == "key_value"
+            and str(record.get("key", "")).lower() == "accessibility"
+            and str(record.get("value", "")).lower() == "private"
+            and record.get("object") in graph
+        ):
+            obj = record["object"]
+            reasons[obj] = f"{label_of(graph, obj)} is marked accessibility=private"
+    return reasons
+
+
+def _rewrite_local_storage(
+    graph: RecordGraph, blocked: set[str], store_root: str
+) -> dict[str, PlannedUpload]:
+    """Point local files at the remote data store (path = SHA-1); the files to upload."""
+    graph.add(Node(REMOTE_ROOT_KEY, "storage_root", {"root": store_root, "local": False}))
+    uploads: dict[str, PlannedUpload] = {}
+    for node in list(graph.nodes.values()):
+        if node.type != "storage_location" or node.key in blocked:
+            continue
+        storage_root = graph.nodes.get(node.record.get("storage_root") or "")
+        if storage_root is None:
+            continue
+        path = local_path(location_url(str(storage_root.record["root"]), node.record["path"]))
+        if path is None:
+            continue
+        sha1 = str(node.record["hash"])
+        uploads[node.key] = PlannedUpload(node.key, path, sha1)
+        node.record = {
+            "path": sha1,
+            "hash": sha1,
+            "public": True,
+            "storage_root": REMOTE_ROOT_KEY,
+        }
+    return uploads
+
+
+async def _upload_all(
+    remote: RegistryClient,
+    uploads: dict[str, PlannedUpload],
+    progress: Progress,
+    concurrency: int,
+) -> dict[str, str]:
+    """Upload every planned file; the storage locations whose upload failed, with the reason."""
+    limit = asyncio.Semaphore(concurrency)
+    failed: dict[str, str] = {}
+    progress.start("upload", len(uploads))
+
+    async def send(planned: PlannedUpload) -> None:
+        async with limit:
+            try:
+                await upload(
+                    remote, planned.path, planned.sha1, lambda n: progress.add_bytes("upload", n)
+                )
+            except FdpError as error:
+                failed[planned.location_key] = f"upload of {planned.path} failed: {error.message}"
+                progress.warn(failed[planned.location_key])
+                return
+        progress.step("upload")
+
+    await asyncio.gather(*(send(planned) for planned in uploads.values()))
+    return failed
+
+
+def _warn_withheld(
+    graph: RecordGraph,
+    roots: list[str],
+    pushable: list[str],
+    keys: set[str],
+    blocked: set[str],
+    private: dict[str, str],
+    progress: Progress,
+) -> None:
+    for root in roots:
+        if root not in pushable:
+            progress.warn(f"{label_of(graph, root)} not pushed: {_why(graph, root, private)}")
+    withheld = (graph.closure(pushable) & blocked) - keys - set(roots)
+    for key in sorted(withheld):
+        if key in private:
+            progress.warn(f"withheld {label_of(graph, key)}: {private[key]}")
+
+
+def _why(graph: RecordGraph, root: str, private: dict[str, str]) -> str:
+    for key in sorted(graph.closure([root])):
+        if key in private:
+            return f"it uses private data: {private[key]}"
+    return "it depends on private data"
+
+
+def _outcome(
+    graph: RecordGraph,
+    root: str,
+    blocked: set[str],
+    private: dict[str, str],
+    mapped: dict[str, str],
+    failures: dict[str, str],
+    ledger: SyncLedger,
+    local: RegistryClient,
+) -> ItemOutcome:
+    label, local_url = label_of(graph, root), local.absolute(root)
+    if root in blocked:
+        return ItemOutcome(label, "skipped", local_url=local_url, reason=_why(graph, root, private))
+    closure = graph.closure([root]) - blocked
+    missing = sorted(key for key in closure if key not in mapped)
+    if root not in mapped or missing:
+        reason = next((failures[k] for k in [root, *missing] if k in failures), "not copied")
+        return ItemOutcome(label, "failed", local_url=local_url, reason=reason)
+    ledger.mark_pushed(root, mapped[root])
+    return ItemOutcome(label, "pushed", local_url=local_url, remote_url=mapped[root])

@@ -1,0 +1,109 @@
+"""Moving file content: downloads verified against their SHA-1, uploads to a remote data store.
+
+A download is streamed into a temporary file beside its destination and renamed into place only
+when its SHA-1 matches the registry's hash; otherwise nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from fdpd.errors import FdpError
+from fdpd.remote.client import RegistryClient
+from fdpd.store.atomic import AtomicWriter
+from fdpd.store.hashing import CHUNK_SIZE, sha1_file
+
+BytesCallback = Callable[[int], None]
+
+
+class TransferError(FdpError):
+    code = "transfer_failed"
+
+
+class HashMismatch(TransferError):
+    code = "hash_mismatch"
+
+
+def location_url(root: str, path: str) -> str:
+    """Where a storage location's file is: its root joined with its path (leading `/` dropped)."""
+    return root + path.lstrip("/\\")
+
+
+def local_path(location: str) -> Path | None:
+    """The file on this machine a location names (`file://…` or an absolute path), else None."""
+    if location.startswith("file://"):
+        return Path(unquote(urlsplit(location).path))
+    if location.startswith("/") or (len(location) > 2 and location[1:3] in (":\\", ":/")):
+        return Path(location)
+    return None
+
+
+async def download(
+    source: RegistryClient,
+    location: str,
+    destination: Path,
+    sha1: str,
+    on_bytes: BytesCallback | None = None,
+) -> None:
+    """Fetch `location` to `destination`, keeping it only if its SHA-1 is `sha1`."""
+    with AtomicWriter(destination) as writer:
+        path = local_path(location)
+        if path is not None:
+            await asyncio.to_thread(_copy_file, path, writer, on_bytes)
+        else:
+            async with source.stream(location) as response:
+                async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                    writer.write(chunk)
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+        if writer.sha1 != sha1:
+            raise HashMismatch(
+                f"downloaded {_safe(location)} has SHA-1 {writer.sha1}, but the registry "
+                f"records {sha1}; nothing was kept",
+                hint="the file changed after it was registered; ask its owner to re-register it",
+            )
+        await asyncio.to_thread(writer.commit)
+
+
+def _copy_file(path: Path, writer: AtomicWriter, on_bytes: BytesCallback | None) -> None:
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, read in chunks
+    except OSError as error:
+        raise TransferError(f"cannot read {path}: {error.strerror}") from None
+    with stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            writer.write(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
+
+
+async def file_matches(path: Path, sha1: str) -> bool:
+    return path.is_file() and await asyncio.to_thread(sha1_file, path) == sha1
+
+
+async def upload(
+    remote: RegistryClient, path: Path, sha1: str, on_bytes: BytesCallback | None = None
+) -> bool:
+    """Put the file into the remote data store; False if the store already had it."""
+    if not path.is_file():
+        raise TransferError(
+            f"{path} is registered but missing", hint="restore the file, or remove the item"
+        )
+    if not await file_matches(path, sha1):
+        raise TransferError(
+            f"{path} changed since it was registered (its SHA-1 is no longer {sha1})",
+            hint="restore the original content; changed results need a new version",
+        )
+    url = await remote.request_upload(sha1)
+    if url is None:
+        return False
+    await remote.upload_file(url, path, sha1, on_bytes)
+    return True
+
+
+def _safe(location: str) -> str:
+    parts = urlsplit(location)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else location
