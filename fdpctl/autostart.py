@@ -1,0 +1,76 @@
+"""Starting fdpd in the background when a command needs it and it is not running."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from fdpctl.errors import DaemonUnreachable
+from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
+
+START_TIMEOUT = 5.0
+POLL_INTERVAL = 0.05
+OUTPUT_LOG_NAME = "fdpd-output.log"
+
+
+def daemon_command() -> list[str]:
+    """The command that runs fdpd with the same Python (and virtualenv) as this fdpctl."""
+    return [sys.executable, "-m", "fdpd"]
+
+
+def is_running(client: DaemonClient) -> bool:
+    try:
+        client.request("GET", "/v1/ping")
+    except DaemonUnreachable:
+        return False
+    return True
+
+
+def ensure_running(client: DaemonClient) -> None:
+    """Return once fdpd answers; start it detached first if needed (Unix socket only)."""
+    if is_running(client):
+        return
+    if client.over_tcp:
+        raise DaemonUnreachable(
+            f"fdpd is not answering at {client.url}",
+            hint=f"start it there (fdpd --tcp HOST:PORT) or unset {DAEMON_URL_VARIABLE}",
+        )
+    start_detached(client)
+
+
+def start_detached(client: DaemonClient) -> None:
+    import subprocess
+
+    locations = client.locations
+    output_log = locations.log_dir / OUTPUT_LOG_NAME
+    command = daemon_command()
+    try:
+        locations.ensure()  # private folders, before fdpd creates anything in them
+        with open(output_log, "ab") as output:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # survives the terminal that started it
+                close_fds=True,
+            )
+    except OSError as exc:
+        raise _could_not_start(f"cannot start fdpd: {exc}", output_log) from None
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if is_running(client):
+            return
+        if process.poll() is not None and not is_running(client):
+            raise _could_not_start(f"fdpd exited with status {process.returncode}", output_log)
+        time.sleep(POLL_INTERVAL)
+    raise _could_not_start(f"fdpd did not answer within {START_TIMEOUT:.0f} s", output_log)
+
+
+def _could_not_start(reason: str, output_log: Path) -> DaemonUnreachable:
+    return DaemonUnreachable(
+        f"{reason}; see {output_log}",
+        hint=f"start it yourself to see why: {shlex.join(daemon_command())}",
+    )

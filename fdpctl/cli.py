@@ -1,0 +1,149 @@
+"""`fdpctl`: parse the command line, run one command against fdpd, map failures to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from fdpctl.errors import (
+    DAEMON_UNREACHABLE,
+    EXIT_CODES_HELP,
+    CommandError,
+    DaemonUnreachable,
+)
+from fdpd import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    from fdpctl.transport import DaemonClient, Reply
+
+    Handler = Callable[[argparse.Namespace, "Invocation"], int]
+
+
+class Invocation:
+    """What a command handler works with: output mode and a client that starts fdpd if needed."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self._client: DaemonClient | None = None
+
+    @property
+    def client(self) -> DaemonClient:
+        if self._client is None:
+            from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
+            from fdpd.paths import LocationError, check_socket_path, resolve_locations
+
+            try:
+                locations = resolve_locations()
+                if DAEMON_URL_VARIABLE not in os.environ:
+                    check_socket_path(locations.socket_path)
+            except LocationError as exc:
+                raise DaemonUnreachable(str(exc)) from None
+            self._client = DaemonClient(locations)
+        return self._client
+
+    def call(self, method: str, path: str, body: Any = None, *, autostart: bool = True) -> Reply:
+        """One request to fdpd; if it is not running and `autostart`, start it and retry."""
+        try:
+            return self.client.request(method, path, body)
+        except DaemonUnreachable:
+            if not autostart:
+                raise
+        self._start_daemon()
+        return self.client.request(method, path, body)
+
+    def stream(
+        self, method: str, path: str, body: Any = None, *, autostart: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """Like `call`, for answers that are NDJSON event streams."""
+        try:
+            return self.client.stream(method, path, body)
+        except DaemonUnreachable:
+            if not autostart:
+                raise
+        self._start_daemon()
+        return self.client.stream(method, path, body)
+
+    def _start_daemon(self) -> None:
+        from fdpctl.autostart import ensure_running
+
+        ensure_running(self.client)
+
+
+def add_command(
+    subparsers: Any, name: str, handler: Handler, help_text: str, description: str = ""
+) -> argparse.ArgumentParser:
+    """A leaf command; it accepts `--json` after the command as well as before it."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=description or help_text, parents=[_json_flag()]
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command table, or (given `argv` naming a command) just that command's part."""
+    parser = argparse.ArgumentParser(
+        prog="fdpctl",
+        description="Command line of the FAIR Data Pipeline daemon (fdpd): every command is one "
+        "call to fdpd, which is started in the background when needed.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_json_flag(default=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"fdpctl {__version__}")
+    # An explicit prog spares argparse a help formatter (and its imports) on every run.
+    subparsers = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, prog="fdpctl"
+    )
+    from fdpctl.commands import COMMAND_MODULES
+
+    named = next((arg for arg in argv or [] if not arg.startswith("-")), None)
+    # Importing only the named command's module keeps start-up cheap as commands multiply.
+    for module_name in [named] if named in COMMAND_MODULES else COMMAND_MODULES:
+        importlib.import_module(f"fdpctl.commands.{module_name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    args = build_parser(arguments).parse_args(arguments)
+    invocation = Invocation(as_json=args.json)
+    try:
+        code: int = args.handler(args, invocation)
+        return code
+    except CommandError as exc:
+        _report(exc, invocation.as_json)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _json_flag(default: Any = argparse.SUPPRESS) -> argparse.ArgumentParser:
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument(
+        "--json", action="store_true", default=default, help="print JSON instead of text"
+    )
+    return flags
+
+
+def _report(exc: CommandError, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        error = {"code": exc.code or _default_code(exc), "message": exc.message, "hint": exc.hint}
+        print(json.dumps({"error": error}))
+        return
+    print(f"fdpctl: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+
+
+def _default_code(exc: CommandError) -> str:
+    return "unreachable" if exc.exit_code == DAEMON_UNREACHABLE else "failed"

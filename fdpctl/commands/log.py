@@ -1,0 +1,120 @@
+"""`fdpctl log [ID] [--limit N] [--follow]`: what fdpd did, from its journal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from fdpctl.cli import Invocation, add_command
+from fdpctl.errors import SUCCESS
+from fdpctl.render import print_fields, print_json, print_table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "log",
+        show_log,
+        "recent operations, or one operation with its events",
+        "Without ID: the most recent operations, newest first. With ID: that operation and "
+        "every event it sent. With --follow: every event of every operation as it happens.",
+    )
+    parser.add_argument("id", nargs="?", type=int, help="an operation id from `fdpctl log`")
+    parser.add_argument(
+        "-n", "--limit", type=_positive, default=20, help="how many (default 20, at most 1000)"
+    )
+    parser.add_argument(
+        "-f", "--follow", action="store_true", help="show events live until interrupted"
+    )
+
+
+def show_log(args: argparse.Namespace, inv: Invocation) -> int:
+    if args.follow:
+        return _follow(inv)
+    if args.id is not None:
+        return _show_one(inv, args.id)
+    operations = inv.call("GET", f"/v1/operations?limit={args.limit}").data["operations"]
+    if inv.as_json:
+        print_json({"operations": operations})
+        return SUCCESS
+    if not operations:
+        print("no operations recorded yet")
+        return SUCCESS
+    print_table(
+        ("ID", "STARTED", "OUTCOME", "VERB", "ERROR"),
+        (
+            (
+                op["id"],
+                op["started"][:19].replace("T", " "),
+                op["outcome"],
+                op["verb"],
+                (op["error"] or {}).get("message", ""),
+            )
+            for op in operations
+        ),
+    )
+    return SUCCESS
+
+
+def _show_one(inv: Invocation, operation_id: int) -> int:
+    operation = inv.call("GET", f"/v1/operations/{operation_id}").data
+    events = list(inv.stream("GET", f"/v1/operations/{operation_id}/events"))
+    if inv.as_json:
+        print_json({"operation": operation, "events": events})
+        return SUCCESS
+    error = operation["error"] or {}
+    fields: list[tuple[str, object]] = [
+        ("operation", operation["id"]),
+        ("verb", operation["verb"]),
+        ("arguments", json.dumps(operation["arguments"])),
+        ("started", operation["started"]),
+        ("ended", operation["ended"] or "-"),
+        ("outcome", operation["outcome"]),
+    ]
+    if error:
+        fields.append(("error", f"{error.get('message')} ({error.get('code')})"))
+    print_fields(fields)
+    print("events:")
+    for event in events:
+        print(f"  {event['id']:>4} {event['type']:<8} {_event_text(event)}")
+    return SUCCESS
+
+
+def _follow(inv: Invocation) -> int:
+    for item in inv.stream("GET", "/v1/operations/follow"):
+        if inv.as_json:
+            print(json.dumps(item), flush=True)
+        elif item["type"] == "event":
+            event = item["event"]
+            print(
+                f"[{item['operation']} {item['verb']}] {event['type']}: {_event_text(event)}",
+                flush=True,
+            )
+        elif item["type"] == "end":
+            print(f"-- {item.get('reason', 'stream ended')}")
+    return SUCCESS
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 1 to 1000")
+    return int(text)
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    kind = event.get("type")
+    if kind == "result":
+        return json.dumps(event.get("result"))
+    if kind == "error":
+        error = event.get("error") or {}
+        return f"{error.get('message')} ({error.get('code')})"
+    text = str(event.get("message", ""))
+    if kind == "progress" and "total" in event:
+        text = f"{event.get('current', 0):g}/{event['total']:g} {text}"
+    if kind == "warning" and event.get("hint"):
+        text += f" ({event['hint']})"
+    return text

@@ -1,0 +1,34 @@
+"""How fdpctl fails: a message, a hint, and the exit code documented in `fdpctl --help`."""
+
+from __future__ import annotations
+
+SUCCESS = 0
+OPERATION_FAILED = 1
+USAGE_ERROR = 2
+DAEMON_UNREACHABLE = 3
+
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  the operation failed (fdpd said why)
+  2  usage error (bad command line)
+  3  fdpd unreachable (not running and could not be started)"""
+
+
+class CommandError(Exception):
+    """Ends the command: fdpctl prints `message` and `hint` and exits with `exit_code`."""
+
+    exit_code = OPERATION_FAILED
+
+    def __init__(self, message: str, hint: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.code = code
+
+
+class OperationFailed(CommandError):
+    exit_code = OPERATION_FAILED
+
+
+class DaemonUnreachable(CommandError):
+    exit_code = DAEMON_UNREACHABLE

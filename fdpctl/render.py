@@ -1,0 +1,126 @@
+"""Printing answers: JSON for `--json`, aligned fields and tables for people, NDJSON streams."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from fdpctl.errors import OperationFailed
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+    from typing import Any, TextIO
+
+BAR_WIDTH = 24
+
+
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    print(json.dumps(data, indent=2), file=out or sys.stdout)
+
+
+def print_fields(fields: Sequence[tuple[str, object]], out: TextIO | None = None) -> None:
+    """`name:  value` lines with the values aligned."""
+    width = max((len(name) for name, _ in fields), default=0) + 1
+    for name, value in fields:
+        print(f"{name + ':':<{width}} {value}", file=out or sys.stdout)
+
+
+def print_table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], out: TextIO | None = None
+) -> None:
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in cells:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    for row in [list(headers), *cells]:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print(line.rstrip(), file=out or sys.stdout)
+
+
+def render_stream(
+    events: Iterator[dict[str, Any]], *, as_json: bool, out: TextIO | None = None
+) -> dict[str, Any]:
+    """Show an operation's events as they come; return the result, raise if it failed.
+
+    `--json` passes the events through as NDJSON. For people, progress is a bar redrawn in
+    place on a terminal and one line per step otherwise; logs go to stdout, warnings to stderr.
+    """
+    renderer = _StreamRenderer(out or sys.stdout, as_json)
+    for event in events:
+        final = renderer.show(event)
+        if final is not None:
+            return final
+    renderer.clear_bar()
+    raise OperationFailed(
+        "the event stream ended before the operation finished",
+        hint="fdpd may have stopped; `fdpctl log` shows what it recorded",
+    )
+
+
+class _StreamRenderer:
+    def __init__(self, out: TextIO, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+        self.on_terminal = out.isatty()
+        self.bar_shown = False
+        self.last_step = ""
+
+    def show(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        if self.as_json:
+            print(json.dumps(event), file=self.out, flush=True)
+        kind = event.get("type")
+        if kind == "result":
+            self.clear_bar()
+            result = event.get("result")
+            return result if isinstance(result, dict) else {}
+        if kind == "error":
+            self.clear_bar()
+            error = event.get("error") or {}
+            raise OperationFailed(
+                str(error.get("message", "the operation failed")),
+                hint=str(error.get("hint", "")),
+                code=str(error.get("code", "")),
+            )
+        if not self.as_json:
+            self._show_human(kind, event)
+        return None
+
+    def _show_human(self, kind: object, event: dict[str, Any]) -> None:
+        message = str(event.get("message", ""))
+        if kind == "progress":
+            self._progress(message, event.get("current"), event.get("total"))
+        elif kind == "warning":
+            self.clear_bar()
+            hint = event.get("hint")
+            print(f"warning: {message}" + (f" ({hint})" if hint else ""), file=sys.stderr)
+        elif kind == "log":
+            self.clear_bar()
+            print(message, file=self.out, flush=True)
+
+    def _progress(self, message: str, current: object, total: object) -> None:
+        fraction = _fraction(current, total)
+        counter = f"{fraction[0]:g}/{fraction[1]:g} " if fraction else ""
+        if self.on_terminal:
+            bar = ""
+            if fraction:
+                filled = int(BAR_WIDTH * min(fraction[0] / fraction[1], 1))
+                bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            self.out.write(f"\r\x1b[K{bar}{counter}{message}")
+            self.out.flush()
+            self.bar_shown = True
+        elif message != self.last_step:
+            print(f"[{counter.strip()}] {message}" if fraction else message, file=self.out)
+        self.last_step = message
+
+    def clear_bar(self) -> None:
+        if self.bar_shown:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+            self.bar_shown = False
+
+
+def _fraction(current: object, total: object) -> tuple[float, float] | None:
+    if isinstance(current, int | float) and isinstance(total, int | float) and total > 0:
+        return float(current), float(total)
+    return None
