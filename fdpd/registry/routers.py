@@ -6,11 +6,15 @@ from fastapi import APIRouter
 
 from fdpd.registry.datastore_api import router as datastore_router
 from fdpd.registry.management import router as management_router
+from fdpd.registry.resources import router as resources_router
 from fdpd.registry.root import router as root_router
 from fdpd.registry.special import router as special_router
+from fdpd.registry.users import router as users_router
 
 ROUTERS: list[APIRouter] = [
     root_router,
+    users_router,
+    resources_router,
     management_router,
     special_router,
     datastore_router,

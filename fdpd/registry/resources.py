@@ -1,0 +1,210 @@
+"""Routes of the model types: `/api/<type>/` and `/api/<type>/<id>/` (with and without the
+trailing slash), every method, answered per registry-api.md sections 1 to 5.
+
+Plain Starlette endpoints keep the per-request overhead small; the database work is short and
+runs on the event loop, which also serialises writers (SQLite allows one at a time anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from sqlalchemy import Connection, Engine, RowMapping, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fdpd.registry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
+from fdpd.registry.filters import build_conditions
+from fdpd.registry.http import (
+    ApiError,
+    check_accept,
+    head_response,
+    json_response,
+    method_not_allowed,
+    query_items,
+    read_json_body,
+)
+from fdpd.registry.links import MAX_ID, base_url, record_url
+from fdpd.registry.metadata import options_body
+from fdpd.registry.pagination import fetch_page, page_link
+from fdpd.registry.schema import SPECS, TypeSpec
+from fdpd.registry.serialize import serialize
+from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.writes import Mode, create_record, delete_record, update_record
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_ID = re.compile(r"[0-9]{1,25}")
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+router = APIRouter()
+
+
+def caller_of(request: Request) -> Caller | None:
+    """The authenticated caller, None if anonymous; 403 ApiError for a bad key."""
+    try:
+        return request_caller(request)
+    except AuthError as error:
+        raise ApiError.detail(403, error.detail) from None
+
+
+def writer(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise ApiError.detail(403, NO_CREDENTIALS)
+    return caller
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _allowed(methods: tuple[str, ...]) -> list[str]:
+    allowed = list(methods)
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    return [*allowed, "OPTIONS"]
+
+
+def collection_endpoint(spec: TypeSpec) -> Endpoint:
+    allowed = _allowed(("GET", "POST"))
+    allow_header = {"Allow": ", ".join(allowed)}
+
+    async def collection(request: Request) -> Response:
+        method = request.method
+        try:
+            check_accept(request)
+            caller = caller_of(request)
+            if method in ("GET", "HEAD"):
+                response = list_response(request, spec)
+                return head_response(response) if method == "HEAD" else response
+            if method == "OPTIONS":
+                body = options_body(spec, collection=True, writer=caller is not None, method="POST")
+                return json_response(body, headers=allow_header)
+            writer(caller)
+            if method != "POST":
+                raise method_not_allowed(method, allowed)
+            return await create_response(request, spec, writer(caller))
+        except ApiError as error:
+            return error.response()
+
+    return collection
+
+
+def record_endpoint(spec: TypeSpec) -> Endpoint:
+    allowed = _allowed(spec.record_methods)
+    allow_header = {"Allow": ", ".join(allowed)}
+    write_method = "PUT" if "PUT" in spec.record_methods else None
+
+    async def record(request: Request) -> Response:
+        method = request.method
+        try:
+            check_accept(request)
+            caller = caller_of(request)
+            if method == "OPTIONS":
+                body = options_body(
+                    spec, collection=False, writer=caller is not None, method=write_method
+                )
+                return json_response(body, headers=allow_header)
+            if method not in ("GET", "HEAD"):
+                writer(caller)
+                if method not in allowed:
+                    raise method_not_allowed(method, allowed)
+            record_id = _record_id(spec, request.path_params["id"])
+            if method in ("GET", "HEAD"):
+                response = detail_response(request, spec, record_id, allow_header)
+                return head_response(response) if method == "HEAD" else response
+            if method == "DELETE":
+                with _engine(request).connect() as conn:
+                    _current(conn, spec, record_id)
+                    delete_record(conn, spec, record_id)
+                return Response(status_code=204, headers=allow_header)
+            body = await read_json_body(request, _settings(request).max_body_bytes)
+            mode: Mode = "put" if method == "PUT" else "patch"
+            with _engine(request).connect() as conn:
+                current = _current(conn, spec, record_id)
+                update_record(conn, spec, current, body, writer(caller), mode)
+                return _record_response(conn, request, spec, record_id, 200, allow_header)
+        except ApiError as error:
+            return error.response()
+
+    return record
+
+
+def _settings(request: Request) -> RegistrySettings:
+    settings: RegistrySettings = request.app.state.settings
+    return settings
+
+
+def _record_id(spec: TypeSpec, raw: str) -> int:
+    if not _ID.fullmatch(raw):
+        raise ApiError.detail(404, "Not found.")
+    record_id = int(raw)
+    if record_id > MAX_ID:
+        raise _no_match(spec)
+    return record_id
+
+
+def _no_match(spec: TypeSpec) -> ApiError:
+    return ApiError.detail(404, f"No {spec.model} matches the given query.")
+
+
+def _current(conn: Connection, spec: TypeSpec, record_id: int) -> RowMapping:
+    row = conn.execute(select(spec.table).where(spec.table.c.id == record_id)).mappings().first()
+    if row is None:
+        raise _no_match(spec)
+    return row
+
+
+def list_response(request: Request, spec: TypeSpec) -> Response:
+    items = query_items(request)
+    base = base_url(request)
+    with _engine(request).connect() as conn:
+        conditions = build_conditions(conn, spec, items)
+        page = fetch_page(conn, spec, conditions, items)
+        results = serialize(conn, spec, page.rows, base)
+    path = f"{base}/api/{spec.name}/"
+    body = {
+        "count": page.count,
+        "next": page_link(path, items, page.next_cursor),
+        "previous": page_link(path, items, page.previous_cursor),
+        "results": results,
+    }
+    return json_response(body, headers={"Allow": "GET, POST, HEAD, OPTIONS"})
+
+
+def detail_response(
+    request: Request, spec: TypeSpec, record_id: int, headers: dict[str, str]
+) -> Response:
+    with _engine(request).connect() as conn:
+        return _record_response(conn, request, spec, record_id, 200, headers)
+
+
+def _record_response(
+    conn: Connection,
+    request: Request,
+    spec: TypeSpec,
+    record_id: int,
+    status: int,
+    headers: dict[str, str],
+) -> Response:
+    row = _current(conn, spec, record_id)
+    return json_response(serialize(conn, spec, [row], base_url(request))[0], status, headers)
+
+
+async def create_response(request: Request, spec: TypeSpec, caller: Caller) -> Response:
+    body = await read_json_body(request, _settings(request).max_body_bytes)
+    with _engine(request).connect() as conn:
+        record_id = create_record(conn, spec, body, caller)
+        location = record_url(base_url(request), spec.name, record_id)
+        headers = {"Location": location, "Allow": "GET, POST, HEAD, OPTIONS"}
+        return _record_response(conn, request, spec, record_id, 201, headers)
+
+
+for _spec in SPECS.values():
+    _collection = collection_endpoint(_spec)
+    _record = record_endpoint(_spec)
+    router.add_route(f"/api/{_spec.name}/", _collection, methods=ALL_METHODS)
+    router.add_route(f"/api/{_spec.name}/{{id}}/", _record, methods=ALL_METHODS)
+    router.add_route(f"/api/{_spec.name}/{{id}}", _record, methods=ALL_METHODS)

@@ -1,0 +1,361 @@
+"""Declarative description of every record type of the REST API (registry-api.md §4, §5).
+
+One `TypeSpec` per type lists its fields in the exact JSON key order; serialisation, validation,
+filtering and OPTIONS metadata are all driven from these descriptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+
+from fdpd.registry import models as m
+from fdpd.registry.models import table_of
+
+STR_MAX = 1024
+TEXT_MAX = 1048576
+
+# Field kinds. Scalars: stored in `column`; links: `column` holds the target id.
+SELF = "self"  # the record's own url
+COMPUTED = "computed"  # derived read-only values (internal_format, prov_report, ro_crate)
+STR, TEXT, NAME, SEMVER, URL = "str", "text", "name", "semver", "url"
+BOOL, INT, UUID, DATETIME = "bool", "int", "uuid", "datetime"
+LINK = "link"  # to-one relation
+LINKS = "links"  # to-many relation through an association table
+REVERSE_MANY = "reverse_many"  # read-only list of records pointing here
+REVERSE_ONE = "reverse_one"  # read-only link (or null) of the one record pointing here
+STRING_KINDS = frozenset({STR, TEXT, NAME, SEMVER, URL})
+
+
+@dataclass(frozen=True)
+class Through:
+    """Association table of a to-many relation: `owner` column → this record, `other` → target."""
+
+    table: Table
+    owner: str
+    other: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    target: str | None = None  # target type of links
+    required: bool = False
+    nullable: bool = False
+    read_only: bool = False
+    max_length: int | None = None
+    default: Any = None
+    has_default: bool = False
+    unique: bool = False
+    filter: str | None = None  # glob | text | fk | m2m | bool | int | datetime | uuid
+    through: Through | None = None  # LINKS and reverse-through
+    reverse_table: Table | None = None  # REVERSE_MANY / REVERSE_ONE
+    reverse_column: str | None = None
+    required_on_put: bool = False
+    label: str | None = None
+    options_type: str | None = None
+
+    @property
+    def column(self) -> str:
+        return f"{self.name}_id" if self.kind == LINK else self.name
+
+    @property
+    def writable(self) -> bool:
+        return not self.read_only and self.kind not in (SELF, COMPUTED, REVERSE_MANY, REVERSE_ONE)
+
+
+@dataclass(frozen=True)
+class UniqueTogether:
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    name: str  # API type name, e.g. data_product
+    model: str  # reference class name, e.g. DataProduct
+    table: Table
+    fields: tuple[Field, ...]
+    reverse_filters: tuple[str, ...] = ()
+    filter_order: tuple[str, ...] = ()  # own filterable fields in filter_fields order
+    unique_together: tuple[UniqueTogether, ...] = ()
+    record_methods: tuple[str, ...] = ("GET",)
+    description: str = ""
+    by_name: dict[str, Field] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def db_label(self) -> str:
+        """`data_management_<lowercase class>`, the reference's table name in DB messages."""
+        return f"data_management_{self.model.lower()}"
+
+    @property
+    def filter_fields(self) -> list[str]:
+        return [*self.reverse_filters, "updated_by", "last_updated", *self.filter_order]
+
+    @property
+    def words(self) -> str:
+        return " ".join(part.capitalize() for part in self.name.split("_"))
+
+
+# --- field constructors -----------------------------------------------------------------------
+
+
+def _url() -> Field:
+    return Field("url", SELF, read_only=True)
+
+
+def _last_updated() -> Field:
+    return Field("last_updated", DATETIME, read_only=True, filter="datetime")
+
+
+def _updated_by() -> Field:
+    return Field(
+        "updated_by", LINK, target="users", read_only=True, filter="fk", label="Last updated by"
+    )
+
+
+def _uuid() -> Field:
+    return Field("uuid", UUID, filter="uuid", has_default=True)
+
+
+def _link(name: str, target: str, *, nullable: bool = False, unique: bool = False) -> Field:
+    return Field(
+        name, LINK, target=target, required=not nullable, nullable=nullable, unique=unique,
+        filter="fk", has_default=nullable,
+    )  # fmt: skip
+
+
+def _str(name: str, kind: str = STR, *, required: bool = True, max_length: int | None = STR_MAX,
+         unique: bool = False, filter: str = "text") -> Field:  # fmt: skip
+    return Field(
+        name, kind, required=required, nullable=not required, max_length=max_length,
+        unique=unique, filter=filter, has_default=not required,
+    )  # fmt: skip
+
+
+def _bool(name: str, default: bool) -> Field:
+    return Field(name, BOOL, default=default, has_default=True, filter="bool")
+
+
+def _reverse_many(name: str, target: str, model: type[Any], column: str) -> Field:
+    return Field(
+        name, REVERSE_MANY, target=target, read_only=True,
+        reverse_table=table_of(model), reverse_column=column,
+    )  # fmt: skip
+
+
+def _reverse_one(name: str, target: str, model: type[Any], column: str) -> Field:
+    return Field(
+        name, REVERSE_ONE, target=target, read_only=True,
+        reverse_table=table_of(model), reverse_column=column,
+    )  # fmt: skip
+
+
+def _links(name: str, target: str, through: Through, *, read_only: bool = False) -> Field:
+    return Field(
+        name, LINKS, target=target, read_only=read_only, through=through,
+        filter=None if read_only else "m2m", has_default=True, default=(),
+    )  # fmt: skip
+
+
+_OBJECT_AUTHORS = Through(table_of(m.ObjectAuthor), "object_id", "author_id")
+_COMPONENT_ISSUES = Through(table_of(m.ComponentIssue), "component_id", "issue_id")
+_ISSUE_COMPONENTS = Through(table_of(m.ComponentIssue), "issue_id", "component_id")
+_RUN_INPUTS = Through(table_of(m.CodeRunInput), "code_run_id", "component_id")
+_RUN_OUTPUTS = Through(table_of(m.CodeRunOutput), "code_run_id", "component_id")
+_INPUTS_OF = Through(table_of(m.CodeRunInput), "component_id", "code_run_id")
+_OUTPUTS_OF = Through(table_of(m.CodeRunOutput), "component_id", "code_run_id")
+
+IDENTIFIER_MAX = TEXT_MAX
+WEBSITE_MAX = 200
+PATH_MAX = 8192
+
+
+def _identifier(*, unique: bool) -> Field:
+    return _str("identifier", URL, required=False, max_length=IDENTIFIER_MAX, unique=unique)
+
+
+def _website() -> Field:
+    return _str("website", URL, required=False, max_length=WEBSITE_MAX)
+
+
+SPECS: dict[str, TypeSpec] = {}
+
+
+def _register(spec: TypeSpec) -> None:
+    SPECS[spec.name] = spec
+
+
+_register(TypeSpec(
+    "storage_root", "StorageRoot", table_of(m.StorageRoot),
+    (_url(), _last_updated(), _str("root", unique=True), _bool("local", False), _updated_by(),
+     _reverse_many("locations", "storage_location", m.StorageLocation, "storage_root_id")),
+    reverse_filters=("locations",), filter_order=("root", "local"),
+    description="A root (a URI) under which files are stored.",
+))  # fmt: skip
+_register(TypeSpec(
+    "storage_location", "StorageLocation", table_of(m.StorageLocation),
+    (_url(), _last_updated(), _str("path", max_length=PATH_MAX), _str("hash"),
+     _bool("public", True), _updated_by(), _link("storage_root", "storage_root")),
+    reverse_filters=("location_for_object", "original_store_of"),
+    filter_order=("path", "hash", "public", "storage_root"),
+    unique_together=(UniqueTogether(("storage_root", "hash", "public")),),
+    description="The location of a file: a path under a storage root, with its SHA-1 hash.",
+))  # fmt: skip
+_register(TypeSpec(
+    "file_type", "FileType", table_of(m.FileType),
+    (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT), _updated_by()),
+    reverse_filters=("object",), filter_order=("name", "extension"),
+    unique_together=(UniqueTogether(("name", "extension")),),
+    description="A file type: a name and its file extension.",
+))  # fmt: skip
+_register(TypeSpec(
+    "namespace", "Namespace", table_of(m.Namespace),
+    (_url(), _last_updated(), _str("name", NAME, unique=True, filter="glob"),
+     _str("full_name", required=False, unique=True), _website(), _updated_by()),
+    reverse_filters=("data_products",), filter_order=("name", "full_name", "website"),
+    description="A namespace grouping data products.",
+))  # fmt: skip
+_register(TypeSpec(
+    "author", "Author", table_of(m.Author),
+    (_url(), _uuid(), _last_updated(), _str("name", NAME, required=False, filter="glob"),
+     _identifier(unique=True), _updated_by()),
+    reverse_filters=("object", "userauthor"), filter_order=("name", "identifier", "uuid"),
+    description="An author of objects, identified by an ORCID/ROR URL or a uuid.",
+))  # fmt: skip
+_register(TypeSpec(
+    "object", "Object", table_of(m.Object),
+    (_url(), _uuid(), _last_updated(),
+     _str("description", TEXT, required=False, max_length=TEXT_MAX), _updated_by(),
+     _link("storage_location", "storage_location", nullable=True),
+     _link("file_type", "file_type", nullable=True), _links("authors", "author", _OBJECT_AUTHORS),
+     _reverse_many("components", "object_component", m.ObjectComponent, "object_id"),
+     _reverse_many("data_products", "data_product", m.DataProduct, "object_id"),
+     _reverse_one("code_repo_release", "code_repo_release", m.CodeRepoRelease, "object_id"),
+     _reverse_one("quality_control", "quality_controlled", m.QualityControlled, "object_id"),
+     _reverse_many("licences", "licence", m.Licence, "object_id"),
+     _reverse_many("keywords", "keyword", m.Keyword, "object_id")),
+    reverse_filters=("components", "code_repo_of", "config_of", "submission_script_of",
+                     "data_products", "quality_control", "quality_control_document", "keywords",
+                     "licences", "code_repo_release", "metadata"),
+    filter_order=("storage_location", "description", "file_type", "uuid", "authors"),
+    description="An object: a file or other item, with its location, type and authors.",
+))  # fmt: skip
+_register(TypeSpec(
+    "object_component", "ObjectComponent", table_of(m.ObjectComponent),
+    (_url(), _last_updated(), _str("name", NAME, filter="glob"),
+     _str("description", TEXT, required=False, max_length=TEXT_MAX),
+     _bool("whole_object", False), _updated_by(), _link("object", "object"),
+     _links("issues", "issue", _COMPONENT_ISSUES),
+     _links("inputs_of", "code_run", _INPUTS_OF, read_only=True),
+     _links("outputs_of", "code_run", _OUTPUTS_OF, read_only=True)),
+    reverse_filters=("inputs_of", "outputs_of"),
+    filter_order=("object", "name", "description", "whole_object", "issues"),
+    unique_together=(UniqueTogether(("object", "name")),),
+    description="A component of an object; every object has its whole_object component.",
+))  # fmt: skip
+_register(TypeSpec(
+    "data_product", "DataProduct", table_of(m.DataProduct),
+    (_url(), Field("internal_format", COMPUTED, read_only=True),
+     Field("prov_report", COMPUTED, read_only=True), Field("ro_crate", COMPUTED, read_only=True),
+     _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER), _updated_by(),
+     _link("object", "object"), _link("namespace", "namespace"),
+     _reverse_one("external_object", "external_object", m.ExternalObject, "data_product_id")),
+    reverse_filters=("external_object",), filter_order=("object", "namespace", "name", "version"),
+    unique_together=(UniqueTogether(("namespace", "name", "version")),),
+    record_methods=("GET", "PUT", "PATCH"),
+    description="A versioned, named data product in a namespace, backed by an object.",
+))  # fmt: skip
+_register(TypeSpec(
+    "external_object", "ExternalObject", table_of(m.ExternalObject),
+    (_url(), _last_updated(), _identifier(unique=False),
+     _str("alternate_identifier", required=False),
+     _str("alternate_identifier_type", required=False),
+     _bool("primary_not_supplement", True),
+     Field("release_date", DATETIME, required=True, filter="datetime"), _str("title"),
+     _str("description", TEXT, required=False, max_length=TEXT_MAX),
+     Field("version", SEMVER, read_only=True, max_length=STR_MAX, filter="text"), _updated_by(),
+     _link("data_product", "data_product", unique=True),
+     _link("original_store", "storage_location", nullable=True)),
+    filter_order=("identifier", "alternate_identifier", "alternate_identifier_type",
+                  "primary_not_supplement", "release_date", "title", "description", "version",
+                  "data_product", "original_store"),
+    description="A data product that came from outside the pipeline (a DOI, an alternate id).",
+))  # fmt: skip
+_register(TypeSpec(
+    "code_run", "CodeRun", table_of(m.CodeRun),
+    (_url(), Field("ro_crate", COMPUTED, read_only=True), _uuid(), _last_updated(),
+     Field("run_date", DATETIME, required=True, filter="datetime"), _str("description"),
+     _updated_by(), _link("code_repo", "object", nullable=True),
+     _link("model_config", "object", nullable=True), _link("submission_script", "object"),
+     _links("inputs", "object_component", _RUN_INPUTS),
+     _links("outputs", "object_component", _RUN_OUTPUTS)),
+    filter_order=("code_repo", "model_config", "submission_script", "run_date", "description",
+                  "uuid", "inputs", "outputs"),
+    record_methods=("GET", "PUT", "PATCH", "DELETE"),
+    description="A run of a submission script, with its inputs and outputs.",
+))  # fmt: skip
+_register(TypeSpec(
+    "issue", "Issue", table_of(m.Issue),
+    (_url(), _uuid(), _last_updated(),
+     Field("severity", INT, default=1, has_default=True, filter="int"),
+     _str("description", TEXT, max_length=TEXT_MAX), _updated_by(),
+     Field("component_issues", LINKS, target="object_component", through=_ISSUE_COMPONENTS,
+           has_default=True, default=(), required_on_put=True)),
+    reverse_filters=("component_issues",), filter_order=("severity", "description", "uuid"),
+    record_methods=("GET", "PUT", "PATCH"),
+    description="An issue with a severity, attached to object components.",
+))  # fmt: skip
+_register(TypeSpec(
+    "user_author", "UserAuthor", table_of(m.UserAuthor),
+    (_url(), _last_updated(), _updated_by(), _link("user", "users", unique=True),
+     _link("author", "author")),
+    filter_order=("user", "author"),
+    description="Links a registry user to the author they write as.",
+))  # fmt: skip
+_register(TypeSpec(
+    "keyword", "Keyword", table_of(m.Keyword),
+    (_url(), _last_updated(), _str("keyphrase", NAME, filter="glob"), _identifier(unique=True),
+     _updated_by(), _link("object", "object")),
+    filter_order=("object", "keyphrase", "identifier"),
+    unique_together=(UniqueTogether(("object", "keyphrase")),),
+    description="A keyphrase describing an object.",
+))  # fmt: skip
+_register(TypeSpec(
+    "licence", "Licence", table_of(m.Licence),
+    (_url(), _last_updated(), _str("licence_info", TEXT, max_length=None),
+     _identifier(unique=True), _updated_by(), _link("object", "object")),
+    filter_order=("object", "licence_info", "identifier"),
+    description="The licence of an object.",
+))  # fmt: skip
+_register(TypeSpec(
+    "key_value", "KeyValue", table_of(m.KeyValue),
+    (_url(), _last_updated(), _str("key"), _str("value"), _updated_by(), _link("object", "object")),
+    filter_order=("object", "key", "value"),
+    unique_together=(UniqueTogether(("object", "key")),),
+    description="A key/value metadata pair of an object.",
+))  # fmt: skip
+_register(TypeSpec(
+    "code_repo_release", "CodeRepoRelease", table_of(m.CodeRepoRelease),
+    (_url(), _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER),
+     _website(), _updated_by(), _link("object", "object", unique=True)),
+    filter_order=("object", "name", "version", "website"),
+    unique_together=(UniqueTogether(("name", "version")),),
+    description="A released version of a code repository object.",
+))  # fmt: skip
+_register(TypeSpec(
+    "quality_controlled", "QualityControlled", table_of(m.QualityControlled),
+    (_url(), _last_updated(), _updated_by(), _link("object", "object", unique=True),
+     _link("document", "object")),
+    filter_order=("object", "document"),
+    description="Marks an object as quality controlled, with the document describing it.",
+))  # fmt: skip
+
+# Tables of link targets, for existence checks ("users" is the registry's user table).
+TARGET_TABLES: dict[str, Table] = {name: spec.table for name, spec in SPECS.items()}
+TARGET_TABLES["users"] = table_of(m.User)
