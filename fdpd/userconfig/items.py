@@ -96,7 +96,7 @@ class ItemResolver:
             name = self.sub.optional(item.use_data_product) or alias
             versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
-            found = self._version(where, resolve_read, spec, namespace, name, versions)
+            found = self._version(where, self._read_version, spec, namespace, name, versions)
             return [ResolvedRead(alias, description, namespace, name, found, item.where)]
         self._no_use_name(item.use_data_product)
         entries = []
@@ -164,6 +164,14 @@ class ItemResolver:
             self._portability(write)
             writes.append(write)
         return writes
+
+    def _read_version(self, spec: str, namespace: str, name: str, versions: Sequence[str]) -> str:
+        try:
+            return resolve_read(spec, namespace, name, versions)
+        except VersionProblem as exc:
+            if not self.registry.namespace_exists(namespace):
+                exc.message += f" (there is no namespace `{namespace}` locally)"
+            raise
 
     def _pick(self, short: Located[str] | None, use: Located[str] | None) -> str | None:
         """A shorthand (`version`) or its `use.` form; both given and different is an error."""

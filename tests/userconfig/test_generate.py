@@ -319,3 +319,12 @@ def test_job_record_keeps_what_the_working_config_leaves_out(generate: Generate)
     assert "latest_commit is ignored" in record["warnings"][0]
     for key in ("shell", "default_write_version", "register", "token"):
         assert key not in result.text
+
+
+def test_missing_namespace_is_named(generate: Generate) -> None:
+    [problem] = failure(
+        generate, RUN + "read:\n  - data_product: a\n    namespace: nowhere\n", RAIN
+    )
+    assert problem.message == (
+        "`nowhere:a` is not in the local registry (there is no namespace `nowhere` locally)"
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from fdpd.userconfig import StaticRegistryView, generate_working_config, parse_user_config
 
@@ -95,4 +96,6 @@ def test_golden_working_config(name: str, tmp_path: Path) -> None:
     if os.environ.get("FDP_UPDATE_GOLDEN"):
         golden.write_bytes(produced)
     assert produced == golden.read_bytes()
+    assert yaml.safe_load(result.text) == result.data  # what the language APIs load
+    assert b"&" not in produced and b"*" not in produced and b"!!" not in produced
     assert len(result.warnings) == case.warnings, [w.render() for w in result.warnings]

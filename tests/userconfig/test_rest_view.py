@@ -46,6 +46,19 @@ def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
         assert view.data_product_names("empty") == []
         assert view.data_product_names("absent") == []
 
+        requests: list[str] = []
+        client.event_hooks["request"] = [lambda request: requests.append(str(request.url))]
+        paged = RestRegistryView(client)
+        paged.PAGE_SIZE = 1  # forces following `next` links
+        assert paged.data_product_versions("hydromet", "rain/south") == ["0.3.0"]
+        assert sorted(paged.data_product_versions("hydromet", "rain/north")) == ["1.0.0", "1.2.0"]
+        assert len(requests) == 1 + 3  # one namespace look-up, one page per data product
+        fresh = RestRegistryView(client)
+        requests.clear()
+        fresh.data_product_names("hydromet")
+        fresh.data_product_versions("hydromet", "rain/north")
+        assert len(requests) == 2  # snapshot cached for the generation
+
 
 def test_rest_view_unreachable_registry() -> None:
     url = f"http://127.0.0.1:{free_port()}/api/"
