@@ -193,7 +193,7 @@ class ExternalObject(SQLModel, table=True):
         CheckConstraint(
             "identifier IS NOT NULL OR "
             "(alternate_identifier IS NOT NULL AND alternate_identifier_type IS NOT NULL)",
-            name="data_management_externalobject_identifier_or_alternate_identifier",
+            name="externalobject_identifier_or_alternate_identifier",
         ),
         *_long_text_index("external_object", "identifier", unique=False),
         Index("ix_external_object_title", "title"),
