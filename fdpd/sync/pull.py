@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
-from fdpd.remote.links import link_path, parse_link
+from fdpd.remote.links import link_path
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
@@ -24,7 +24,6 @@ from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
 from fdpd.sync.transfers import download, file_matches, location_url
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
-RUN_LOOKUP_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ async def pull(
     loader.seed(p.namespace_record for p in resolved)
     roots = [link_path(p.record["url"]) for p in resolved]
     await loader.load(roots)
-    run_roots = await _producing_runs(remote, graph, roots) if with_provenance else []
+    run_roots = _producing_runs(graph, roots) if with_provenance else []
     await loader.load(run_roots)
 
     files = _plan_files(graph, roots, data_store)
@@ -116,21 +115,16 @@ async def _resolved(
     return ready + (await locate_products(remote, refs) if refs else [])
 
 
-async def _producing_runs(
-    remote: RegistryClient, graph: RecordGraph, roots: list[str]
-) -> list[str]:
-    """Code runs whose outputs include a component of a pulled product's object."""
+def _producing_runs(graph: RecordGraph, roots: list[str]) -> list[str]:
+    """Code runs that output a component of a pulled product's object.
+
+    Components list the runs that output them (`outputs_of`), so this costs no request.
+    """
     objects = {graph[root].record.get("object") for root in roots}
-    component_ids = sorted(
-        parse_link(node.key).id
-        for node in graph.nodes.values()
-        if node.type == "object_component" and node.record.get("object") in objects
-    )
     runs: set[str] = set()
-    for start in range(0, len(component_ids), RUN_LOOKUP_CHUNK):
-        chunk = component_ids[start : start + RUN_LOOKUP_CHUNK]
-        for row in await remote.list_records("code_run", {"outputs": chunk}):
-            runs.add(link_path(row["url"]))
+    for node in list(graph.nodes.values()):
+        if node.type == "object_component" and node.record.get("object") in objects:
+            runs.update(link_path(link) for link in node.record.get("outputs_of") or [])
     return sorted(runs)
 
 
