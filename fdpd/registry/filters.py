@@ -68,12 +68,12 @@ class _BadFilter(ValueError):
 def _condition(
     conn: Connection, spec: TypeSpec, field: Field, value: str, values: list[str]
 ) -> ColumnElement[bool] | None:
-    column = spec.table.c[field.column]
     kind = field.filter
     if kind == "m2m":
         return _m2m(conn, spec, field, values)
     if value == "":
         return None
+    column = spec.table.c[field.column]
     if kind == "text":
         return column == value
     if kind == "glob":
