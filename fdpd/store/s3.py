@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -55,6 +57,10 @@ class S3Store:
         return self.prefix + sha1
 
     def contains(self, sha1: str) -> bool:
+        with self._unavailable_as_store_error():
+            return self._contains(sha1)
+
+    def _contains(self, sha1: str) -> bool:
         key = self.key(sha1)
         head = self._head(key)
         if head is None:
@@ -75,21 +81,32 @@ class S3Store:
     def upload_url(self, sha1: str, registry_base_url: str) -> str:
         params = {"Bucket": self.bucket, "Key": self.key(sha1)}
         params["ChecksumSHA1"] = sha1_hex_to_base64(sha1)
-        return str(
-            self._client.generate_presigned_url(
+        with self._unavailable_as_store_error():
+            url = self._client.generate_presigned_url(
                 "put_object", Params=params, ExpiresIn=self._lifetime
             )
-        )
+        return str(url)
 
     def download(self, sha1: str) -> Redirect | None:
         if not self.contains(sha1):
             return None
-        url = self._client.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self.bucket, "Key": self.key(sha1)},
-            ExpiresIn=self._lifetime,
-        )
+        with self._unavailable_as_store_error():
+            url = self._client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self.key(sha1)},
+                ExpiresIn=self._lifetime,
+            )
         return Redirect(str(url))
+
+    @contextmanager
+    def _unavailable_as_store_error(self) -> Iterator[None]:
+        """S3 failures (unreachable, no credentials, no bucket) as a 503 naming the store."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as error:
+            raise StoreError(f"data store {self.describe()} is unavailable: {error}", 503) from None
 
     def _head(self, key: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError

@@ -132,6 +132,21 @@ def test_private_objects_need_a_token(folder_registry: RunningRegistry, tmp_path
     assert (with_token.status_code, with_token.content) == (200, DATA)
 
 
+def test_shared_registry_does_not_serve_local_roots(
+    folder_registry: RunningRegistry, tmp_path: Path
+) -> None:
+    """Files under `file://` roots belong to someone's machine, not to the shared registry."""
+    (tmp_path / "local.csv").write_bytes(DATA)
+    records = RecordWriter(f"sqlite:///{tmp_path / 'registry.db'}")
+    location = records.location(f"file://{tmp_path}/", "local.csv", SHA1)
+    object_id, _ = records.object(location, "csv")
+    records.data_product("team", "local", "1.0.0", object_id)
+    records.close()
+    answer = httpx.get(f"{folder_registry.base_url}/data_product/team:local@1.0.0")
+    assert answer.status_code == 503
+    assert DATA not in answer.content
+
+
 def test_registry_without_data_store_says_so(tmp_path: Path) -> None:
     with running_registry(tmp_path) as registry:
         answer = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())

@@ -154,3 +154,15 @@ def test_s3_wrong_bytes_are_never_trusted(s3_store: S3Store) -> None:
     assert answer.status_code in (200, 400)
     assert not s3_store.contains(sha1)
     assert s3_store.download(sha1) is None
+
+
+def test_s3_store_that_cannot_be_reached_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FDP_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nobody there
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    store = open_data_store("s3://team-bucket/x")
+    with pytest.raises(StoreError) as raised:
+        store.contains("a" * 40)
+    assert raised.value.status == 503
+    assert "s3://team-bucket/x/ is unavailable" in raised.value.message

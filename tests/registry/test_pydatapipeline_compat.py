@@ -225,6 +225,12 @@ def check_registry(api: Api, job: PdpJob, provisioned: Provisioned) -> None:
     (mean_csv,) = mean_file.glob("*.csv")
     assert mean_csv.read_text().splitlines() == ["station,mean_flow", "A,2.0", "B,4.0"]
 
+    product = api.one("data_product", name="flow/station-mean", version="0.0.1")
+    prov = api.client.get(product["prov_report"], headers={"Accept": "application/json"}).json()
+    run_id = "lreg:api/code_run/" + run["url"].rstrip("/").rsplit("/", 1)[-1]
+    assert run_id in prov["activity"]
+    assert sum(g["prov:activity"] == run_id for g in prov["wasGeneratedBy"].values()) == 1
+
     issue = api.one("issue", description=ISSUE)
     assert issue["severity"] == 4
     assert issue["component_issues"] == [outputs["flow/station-mean"]]

@@ -307,3 +307,15 @@ def test_external_object_file(served: tuple[RunningRegistry, Graph]) -> None:
     original = httpx.get(base + "?original")
     assert original.headers["location"] == "https://data.example.org/downloads/stations.csv"
     assert httpx.get(f"{registry.base_url}/external_object/x:y@1.0.0").status_code == 404
+
+
+def test_record_links_lead_to_the_special_routes(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    product = httpx.get(f"{registry.api}data_product/{graph.mean}/").json()
+    assert product["prov_report"] == f"{registry.api}prov-report/{graph.mean}/"
+    prov = httpx.get(product["prov_report"], headers={"Accept": "application/json"})
+    assert f"lreg:api/data_product/{graph.mean}" in prov.json()["entity"]
+    crate = httpx.get(product["ro_crate"])
+    assert crate.status_code == 200
+    run = httpx.get(f"{registry.api}code_run/{graph.run_main}/").json()
+    assert httpx.get(run["ro_crate"]).json()["@context"] == "https://w3id.org/ro/crate/1.1/context"
