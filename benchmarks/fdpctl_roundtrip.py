@@ -72,6 +72,8 @@ def _time_runs(command: list[str], env: dict[str, str], runs: int) -> list[float
 
 def _print_table(rows: list[tuple[str, list[float]]], runs: int) -> None:
     machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if hasattr(os, "getloadavg"):  # other work on the machine skews every figure
+        machine += f", load average {os.getloadavg()[0]:.2f}"
     width = max(len(name) for name, _ in rows)
     print(f"{'workload':<{width}}  {'median':>8}  {'p90':>8}  runs")
     for name, timings in rows:

@@ -29,6 +29,7 @@ from fdpd.server.listeners import (
     systemd_sockets,
 )
 from fdpd.server.logging_setup import configure_logging
+from fdpd.server.services import attach_services
 from fdpd.server.tokens import ensure_daemon_token
 from fdpd.settings import load_settings
 
@@ -154,6 +155,7 @@ def _serve(
     ctx = DaemonContext(
         locations=locations, journal=journal, settings=load_settings(locations), listeners=listeners
     )
+    attach_services(ctx)
     # Any TCP listener (ours or systemd's) is guarded by the daemon token.
     serves_tcp = any(sock.family != socket.AF_UNIX for sock in sockets)
     token = ensure_daemon_token(locations.daemon_token_path) if serves_tcp else None

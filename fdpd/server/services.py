@@ -1,0 +1,21 @@
+"""The long-lived services fdpd runs beside its API (registry supervisor, scheduler, remotes...).
+
+Each entry attaches one service to the context before the server starts: it puts the service
+in `ctx.services[...]` and registers its start/stop with `ctx.on_startup` / `ctx.on_shutdown`.
+Adding a service is one function plus one line in `SERVICES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fdpd.server.context import DaemonContext
+
+AttachService = Callable[[DaemonContext], None]
+
+SERVICES: list[AttachService] = []
+
+
+def attach_services(ctx: DaemonContext) -> None:
+    for attach in SERVICES:
+        attach(ctx)
