@@ -26,7 +26,6 @@ LOW_DISK_BYTES = 100 * 1024 * 1024
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    name: str
     ok: bool
     detail: str
     hint: str = ""
@@ -34,28 +33,27 @@ class CheckOutcome:
 
 async def run_self_check(ctx: DaemonContext, emitter: Emitter) -> dict[str, Any]:
     checks = _checks(ctx)
-    outcomes: list[CheckOutcome] = []
+    outcomes: list[tuple[str, CheckOutcome]] = []
     for number, (name, check) in enumerate(checks, start=1):
         emitter.progress(f"checking {name}", current=number - 1, total=len(checks))
         outcome = await asyncio.to_thread(check)
-        outcomes.append(outcome)
+        outcomes.append((name, outcome))
         if outcome.ok:
             emitter.log(f"{name}: {outcome.detail}")
         else:
             emitter.warning(f"{name}: {outcome.detail}", hint=outcome.hint)
     emitter.progress("checks done", current=len(checks), total=len(checks))
-    failed = [outcome for outcome in outcomes if not outcome.ok]
+    failed = [(name, outcome) for name, outcome in outcomes if not outcome.ok]
     if failed:
         raise FdpError(
             f"{len(failed)} of {len(outcomes)} checks failed: "
-            + ", ".join(outcome.name for outcome in failed),
-            hint=failed[0].hint,
+            + ", ".join(name for name, _ in failed),
+            hint=failed[0][1].hint,
             code="check_failed",
         )
     return {
         "checks": [
-            {"name": outcome.name, "ok": outcome.ok, "detail": outcome.detail}
-            for outcome in outcomes
+            {"name": name, "ok": outcome.ok, "detail": outcome.detail} for name, outcome in outcomes
         ]
     }
 
@@ -78,44 +76,41 @@ def _checks(ctx: DaemonContext) -> list[tuple[str, Callable[[], CheckOutcome]]]:
 
 
 def _private(path: Path, expected: int) -> CheckOutcome:
-    name = str(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError as exc:
-        return CheckOutcome(name, False, f"cannot be read: {exc.strerror}", f"recreate {path}")
+        return CheckOutcome(False, f"cannot be read: {exc.strerror}", f"recreate {path}")
     if mode & 0o077:
         return CheckOutcome(
-            name,
             False,
             f"mode {mode:04o} lets other users in",
             f"run: chmod {expected:o} {path}",
         )
-    return CheckOutcome(name, True, f"mode {mode:04o}")
+    return CheckOutcome(True, f"mode {mode:04o}")
 
 
 def _journal_sound(path: Path) -> CheckOutcome:
-    name = str(path)
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
             verdict = db.execute("PRAGMA quick_check").fetchone()[0]
             version = schema_version(db)
         db.close()
     except sqlite3.Error as exc:
-        return CheckOutcome(name, False, f"cannot be read: {exc}", "restart fdpd")
+        return CheckOutcome(False, f"cannot be read: {exc}", "restart fdpd")
     if verdict != "ok":
         return CheckOutcome(
-            name, False, f"integrity check: {verdict}", "stop fdpd and move the journal aside"
+            False, f"integrity check: {verdict}", "stop fdpd and move the journal aside"
         )
     if version != LATEST_VERSION:
         return CheckOutcome(
-            name, False, f"schema version {version}, expected {LATEST_VERSION}", "restart fdpd"
+            False, f"schema version {version}, expected {LATEST_VERSION}", "restart fdpd"
         )
-    return CheckOutcome(name, True, f"intact, schema version {version}")
+    return CheckOutcome(True, f"intact, schema version {version}")
 
 
 def _disk_space(folder: Path) -> CheckOutcome:
     free = shutil.disk_usage(folder).free
     detail = f"{free / 2**30:.1f} GiB free in {folder}"
     if free < LOW_DISK_BYTES:
-        return CheckOutcome(str(folder), False, detail, f"free space on the disk of {folder}")
-    return CheckOutcome(str(folder), True, detail)
+        return CheckOutcome(False, detail, f"free space on the disk of {folder}")
+    return CheckOutcome(True, detail)
