@@ -1,0 +1,114 @@
+"""`/v1/working-config`, `/v1/run` and `/v1/jobs`: working configs, runs, and the job records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from fdpd.api.operations import STREAM_RESPONSES
+from fdpd.errors import FdpError
+from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
+from fdpd.jobs.records import find_job, job_items, job_output, job_summary, recent_jobs
+from fdpd.operations import Emitter, stream_operation
+from fdpd.server.context import Context
+
+router = APIRouter(tags=["jobs"])
+
+
+class ConfigBody(BaseModel):
+    """A user config: `config_path` (absolute, read by fdpd) or `config_text`."""
+
+    config_path: str | None = None
+    config_text: str | None = None
+    config_name: str = Field(default="config.yaml", description="file name used in messages")
+    config_dir: str | None = Field(
+        default=None,
+        description="folder the config belongs to (with config_text); default: the data store",
+    )
+    dirty: bool = False
+
+    def source(self, default_dir: Path) -> ConfigSource:
+        if (self.config_path is None) == (self.config_text is None):
+            raise FdpError(
+                "give exactly one of config_path and config_text", code="bad_request", status=422
+            )
+        if self.config_path is not None:
+            return ConfigSource.from_file(Path(self.config_path))
+        folder = Path(self.config_dir) if self.config_dir else default_dir
+        assert self.config_text is not None
+        return ConfigSource(self.config_text, str(folder / self.config_name), folder)
+
+
+class WorkingConfigBody(ConfigBody):
+    create_job_folder: bool = Field(
+        default=True, description="false: only generate (`fdpctl generate`); nothing is created"
+    )
+
+
+class RunBody(ConfigBody):
+    dry_run: bool = False
+    environment: dict[str, str] = Field(
+        default_factory=dict, description="the environment the script gets (fdpctl sends its own)"
+    )
+
+
+@router.post("/working-config")
+async def post_working_config(ctx: Context, body: WorkingConfigBody) -> dict[str, Any]:
+    """The working config for a user config, generated from the local registry only; by
+    default also a job folder holding it and the script, ready for a language API to run."""
+    source = body.source(_data_store(ctx))
+    return await working_config(ctx, source, dirty=body.dirty, create_folder=body.create_job_folder)
+
+
+@router.post("/run", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
+    """Run a job; NDJSON events: the script's output as `log` events (level `output`),
+    warnings, then a result with the job id, state and exit status."""
+    request = RunRequest(body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment)
+    arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        return await run_job(ctx, request, emitter)
+
+    return await stream_operation(ctx, "run", arguments, work)
+
+
+@router.get("/jobs")
+async def list_jobs(
+    ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
+) -> dict[str, Any]:
+    """The most recent jobs, newest first."""
+    return {"jobs": [job_summary(job) for job in recent_jobs(ctx.journal, limit)]}
+
+
+@router.get("/jobs/{job}")
+async def show_job(ctx: Context, job: str) -> dict[str, Any]:
+    """One job (id or unique prefix): record, working config, inputs and the items it made."""
+    found = find_job(ctx.journal, job)
+    return {
+        **job_summary(found),
+        "argv": found.argv,
+        "cwd": found.cwd,
+        "working_config": found.working_config,
+        "record": found.record,
+        "inputs": found.inputs,
+        "warnings": found.warnings,
+        "items": [item.model_dump() for item in job_items(ctx.journal, found.id)],
+    }
+
+
+@router.get("/jobs/{job}/log")
+async def job_log(ctx: Context, job: str) -> dict[str, Any]:
+    """What the job's script printed, line by line."""
+    found = find_job(ctx.journal, job)
+    return {**job_summary(found), "lines": job_output(ctx.journal, found, OUTPUT_LEVEL)}
+
+
+def _data_store(ctx: Context) -> Path:
+    from fdpd.users import active_user
+
+    return Path(active_user(ctx.journal).data_store)

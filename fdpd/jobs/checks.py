@@ -1,0 +1,128 @@
+"""Pre-run checks (language-api-contract.md §3): what the language API needs from the local
+registry and the data store is there, else an fdp error naming the missing piece."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fdpd.errors import FdpError
+from fdpd.journal.models import FdpUser
+from fdpd.store import sha1_file
+from fdpd.users import activate_author
+
+from .registry_client import LocalRegistry, RegistryAnswer, link_id, link_path
+
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class ReadInput:
+    """A read item of the working config, found registered with its file on disk."""
+
+    alias: str
+    namespace: str
+    name: str
+    version: str
+    data_product: str  # /api/data_product/<id>/
+    file: str
+    hash: str
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+async def check_registry_user(
+    registry: LocalRegistry, user: FdpUser, token: str, admin_token: str
+) -> None:
+    """The registry accepts `token`, knows `admin`, and `admin`'s author is the user's author
+    (re-pointed if it is another user's: several users may share one registry)."""
+    try:
+        admins = await registry.list("users", {"username": ADMIN}, token=token)
+    except RegistryAnswer as exc:
+        if exc.status_code in (401, 403):
+            raise FdpError(
+                f"the local registry does not accept the token of user {user.username}",
+                hint=f"run `fdpctl config {user.username}` again to repair the user",
+                code="token_refused",
+            ) from None
+        raise
+    if not admins:
+        raise FdpError(
+            "the local registry has no user `admin` (the language APIs look it up)",
+            hint=f"run `fdpctl config {user.username}` again",
+            code="no_admin",
+        )
+    admin_id = link_id(admins[0]["url"])
+    if await _admin_author(registry, admin_id) != user.author_url:
+        await activate_author(registry.client, admin_token, user.author_url)
+        if await _admin_author(registry, admin_id) != user.author_url:
+            raise FdpError(
+                f"the registry's `admin` user could not be pointed at {user.username}'s author",
+                hint=f"run `fdpctl config {user.username}` again",
+                code="no_author",
+            )
+
+
+async def _admin_author(registry: LocalRegistry, admin_id: str) -> str | None:
+    link = await registry.first("user_author", {"user": admin_id})
+    return link_path(link["author"]) if link else None
+
+
+async def check_reads(registry: LocalRegistry, working_config: dict[str, Any]) -> list[ReadInput]:
+    """Every read input registered down to its storage root, and its file on disk with the
+    registered SHA-1."""
+    return [await _check_read(registry, item) for item in working_config.get("read") or []]
+
+
+async def _check_read(registry: LocalRegistry, item: dict[str, Any]) -> ReadInput:
+    use = item["use"]
+    namespace, name, version = use["namespace"], use["data_product"], use["version"]
+    label = f"{namespace}:{name}@{version} (read `{item['data_product']}`)"
+    pull_hint = "run `fdpctl pull CONFIG` to fetch it into the local registry"
+    found_ns = await registry.first("namespace", {"name": namespace})
+    if found_ns is None:
+        raise _missing(f"namespace {namespace} of {label} is not in the local registry", pull_hint)
+    product = await registry.first(
+        "data_product",
+        {"name": name, "version": version, "namespace": link_id(found_ns["url"])},
+    )
+    if product is None:
+        raise _missing(f"input {label} is not in the local registry", pull_hint)
+    obj = await registry.record(product["object"])
+    if not obj.get("storage_location"):
+        raise _missing(f"input {label} has no storage location (no file)", pull_hint)
+    location = await registry.record(obj["storage_location"])
+    root = await registry.record(location["storage_root"])
+    if not str(root["root"]).startswith("file://"):
+        raise _missing(
+            f"the file of input {label} is not in a local store ({root['root']})", pull_hint
+        )
+    path = Path(str(root["root"]).removeprefix("file://")) / str(location["path"]).lstrip("/\\")
+    await _check_file(path, str(location["hash"]), label)
+    return ReadInput(
+        item["data_product"], namespace, name, version, link_path(product["url"]), str(path),
+        str(location["hash"]),
+    )  # fmt: skip
+
+
+async def _check_file(path: Path, expected: str, label: str) -> None:
+    if not path.is_file():
+        raise _missing(
+            f"the file of input {label} is missing: {path}",
+            "run `fdpctl pull CONFIG` to fetch it again",
+        )
+    actual = await asyncio.to_thread(sha1_file, path)
+    if actual != expected:
+        raise FdpError(
+            f"the file of input {label} has changed: {path} has SHA-1 {actual}, the registry "
+            f"says {expected}",
+            hint="restore the file (or pull it again); inputs must not be edited in the store",
+            code="input_changed",
+        )
+
+
+def _missing(message: str, hint: str) -> FdpError:
+    return FdpError(message, hint=hint, code="missing_input", status=409)

@@ -1,0 +1,144 @@
+"""From a user config to a prepared job: working config generated offline against the local
+registry, job folder created with `config.yaml` and the script (config-yaml.md §10)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from fdpd.errors import FdpError
+from fdpd.journal.models import FdpUser
+from fdpd.userconfig import (
+    GenerationContext,
+    GitFacts,
+    RestRegistryView,
+    UserIdentity,
+    WorkingConfigResult,
+    collect_git_facts,
+    generate_working_config,
+    parse_user_config,
+    project_dir,
+    work_tree_top,
+)
+
+from .folder import create_job_folder, job_dir_for, remove_job_folder, write_job_files
+
+REGISTRY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """A user config: its text, the name used in messages, and the folder it belongs to."""
+
+    text: str
+    name: str
+    folder: Path
+
+    @classmethod
+    def from_file(cls, path: Path) -> ConfigSource:
+        if not path.is_absolute():
+            raise FdpError(f"config path {path} is not absolute", code="bad_request")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FdpError(
+                f"config file {path} does not exist", hint="check the path", code="no_config"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FdpError(f"cannot read config file {path}: {exc}", code="no_config") from None
+        return cls(text, str(path), path.parent)
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """A generated job. `folder` exists (with its files) only if it was created."""
+
+    job_id: str
+    folder: Path
+    created: bool
+    instant: datetime
+    generated: WorkingConfigResult
+    git: GitFacts | None
+    user: FdpUser
+
+    @property
+    def working_config(self) -> str:
+        return self.generated.text
+
+    @property
+    def run_metadata(self) -> dict[str, object]:
+        metadata: dict[str, object] = self.generated.data["run_metadata"]
+        return metadata
+
+
+async def prepare_job(
+    source: ConfigSource,
+    user: FdpUser,
+    registry_url: str,
+    *,
+    dirty: bool,
+    create_folder: bool,
+) -> PreparedJob:
+    """Generate the working config (the caller holds the registry) and, if `create_folder`,
+    create the job folder exclusively and write `config.yaml` and the script into it.
+
+    Without `create_folder` the job folder path is named but not created (`fdpctl generate`).
+    """
+    store = Path(user.data_store)
+    instant = datetime.now()
+    if create_folder:
+        folder, instant = create_job_folder(store, instant)
+    else:
+        folder = job_dir_for(store, instant)
+    try:
+        generated, git = await asyncio.to_thread(
+            _generate, source, user, registry_url, folder, instant, dirty
+        )
+        if create_folder:
+            write_job_files(folder, generated.text, generated.script)
+    except BaseException:
+        if create_folder:
+            remove_job_folder(folder)
+        raise
+    return PreparedJob(folder.name, folder, create_folder, instant, generated, git, user)
+
+
+def _generate(
+    source: ConfigSource,
+    user: FdpUser,
+    registry_url: str,
+    job_dir: Path,
+    instant: datetime,
+    dirty: bool,
+) -> tuple[WorkingConfigResult, GitFacts | None]:
+    config = parse_user_config(source.text, source.name)
+    local_repo = project_dir(config, source.folder, _git_top(source.folder))
+    git = collect_git_facts(local_repo) if local_repo.is_dir() else None
+    ctx = GenerationContext(
+        instant=instant,
+        user=UserIdentity(user.full_name, user.identifier, user.author_uuid),
+        local_registry_url=registry_url,
+        data_store=Path(user.data_store),
+        job_dir=job_dir,
+        config_dir=source.folder,
+        default_input_namespace=user.namespace,
+        default_output_namespace=user.namespace,
+        git=git,
+        dirty_allowed=dirty,
+    )
+    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
+        return generate_working_config(config, ctx, RestRegistryView(client)), git
+
+
+def _git_top(folder: Path) -> Path | None:
+    if not folder.is_dir():
+        raise FdpError(
+            f"the config's folder {folder} does not exist",
+            hint="give config_dir as an existing folder",
+            code="no_config",
+        )
+    return work_tree_top(folder)

@@ -1,0 +1,173 @@
+"""After the script (language-api-contract.md §5): find the job's code runs and what they made,
+and check the outputs against the working config's `write[]`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fdpd.store import sha1_file
+
+from .folder import CONFIG_NAME, read_coderuns
+from .records import NewItem
+from .registry_client import LocalRegistry, link_id, link_path
+
+RUN_ID = "${{RUN_ID}}"
+
+
+@dataclass
+class Findings:
+    """The code runs of a job and the registry records they made."""
+
+    code_runs: list[str] = field(default_factory=list)  # uuids
+    items: dict[str, NewItem] = field(default_factory=dict)  # by path
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any]) -> None:
+        path = link_path(record["url"])
+        kind = path.rstrip("/").split("/")[-2]
+        self.items[path] = NewItem(path, kind, record.get("uuid"))
+
+
+@dataclass(frozen=True)
+class Output:
+    namespace: str
+    name: str
+    version: str
+    file: Path | None
+    hash: str | None
+    code_run: str  # uuid
+
+
+async def find_job_records(registry: LocalRegistry, folder: Path, failed: bool) -> Findings:
+    """The code runs listed in `coderuns.txt` and, for a failed job, also those found through
+    the job's config (`jobs/<id>/config.yaml` → storage_location → object → code_run)."""
+    found = Findings()
+    uuids = read_coderuns(folder)
+    for uuid in uuids:
+        runs = await registry.list("code_run", {"uuid": uuid})
+        if not runs:
+            found.warnings.append(f"code run {uuid} from coderuns.txt is not in the local registry")
+            continue
+        await _add_code_run(registry, runs[0], found)
+    if failed:
+        for run in await _runs_of_config(registry, folder, found):
+            if run["uuid"] not in found.code_runs:
+                await _add_code_run(registry, run, found)
+    return found
+
+
+async def _runs_of_config(
+    registry: LocalRegistry, folder: Path, found: Findings
+) -> list[dict[str, Any]]:
+    config_path = f"jobs/{folder.name}/{CONFIG_NAME}"
+    runs: list[dict[str, Any]] = []
+    for location in await registry.list("storage_location", {"path": config_path}):
+        found.add(location)
+        for obj in await registry.list("object", {"storage_location": link_id(location["url"])}):
+            found.add(obj)
+            runs += await registry.list("code_run", {"model_config": link_id(obj["url"])})
+    return runs
+
+
+async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Findings) -> None:
+    found.code_runs.append(str(run["uuid"]))
+    found.add(run)
+    if run.get("model_config"):
+        config = await registry.record(run["model_config"])
+        found.add(config)
+        if config.get("storage_location"):
+            found.add(await registry.record(config["storage_location"]))
+    for component_url in run.get("outputs") or []:
+        component = await registry.record(component_url)
+        obj = await registry.record(component["object"])
+        found.add(obj)
+        file, hash_ = await _file_of(registry, obj, found)
+        for product_url in obj.get("data_products") or []:
+            product = await registry.record(product_url)
+            found.add(product)
+            namespace = await registry.record(product["namespace"])
+            found.outputs.append(
+                Output(
+                    str(namespace["name"]),
+                    str(product["name"]),
+                    str(product["version"]),
+                    file,
+                    hash_,
+                    str(run["uuid"]),
+                )
+            )
+
+
+async def _file_of(
+    registry: LocalRegistry, obj: dict[str, Any], found: Findings
+) -> tuple[Path | None, str | None]:
+    if not obj.get("storage_location"):
+        return None, None
+    location = await registry.record(obj["storage_location"])
+    found.add(location)
+    root = str((await registry.record(location["storage_root"]))["root"])
+    if not root.startswith("file://"):
+        return None, str(location["hash"])
+    return Path(root.removeprefix("file://")) / str(location["path"]).lstrip("/\\"), str(
+        location["hash"]
+    )
+
+
+async def reconcile_outputs(findings: Findings, working_config: dict[str, Any]) -> list[str]:
+    """Warnings about outputs that are not the `write[]` entries, or whose files are wrong."""
+    metadata = working_config["run_metadata"]
+    writes = working_config.get("write") or []
+    warnings: list[str] = []
+    produced: set[tuple[str, str, str]] = set()
+    for output in findings.outputs:
+        label = f"{output.namespace}:{output.name}@{output.version}"
+        entries = [_entry(w, output.code_run) for w in writes]
+        key = (output.namespace, output.name, output.version)
+        produced.add(key)
+        if key not in entries:
+            warnings.append(_misplaced(label, output, entries, metadata))
+        warnings += await _file_problems(label, output)
+    for write in writes:
+        use = write["use"]
+        if not any(_entry(write, o.code_run) in produced for o in findings.outputs):
+            warnings.append(
+                f"write `{write['data_product']}` ({use['namespace']}:{use['data_product']}@"
+                f"{use['version']}) was not written by the job"
+            )
+    return warnings
+
+
+def _entry(write: dict[str, Any], run_uuid: str) -> tuple[str, str, str]:
+    use = write["use"]
+    return use["namespace"], str(use["data_product"]).replace(RUN_ID, run_uuid), use["version"]
+
+
+def _misplaced(
+    label: str, output: Output, entries: list[tuple[str, str, str]], metadata: dict[str, Any]
+) -> str:
+    same_name = [e for e in entries if e[1:] == (output.name, output.version)]
+    if same_name and output.namespace == metadata["default_output_namespace"]:
+        wanted = f"{same_name[0][0]}:{output.name}@{output.version}"
+        return (
+            f"output {label} landed under default_output_namespace instead of {wanted}: the "
+            "language API ignores a write item's namespace"
+        )
+    return (
+        f"output {label} is not a write[] entry of the working config (the language API may "
+        "have used write[0] for an alias it did not find)"
+    )
+
+
+async def _file_problems(label: str, output: Output) -> list[str]:
+    if output.file is None or output.hash is None:
+        return []
+    if not output.file.is_file():
+        return [f"the file of output {label} is missing: {output.file}"]
+    actual = await asyncio.to_thread(sha1_file, output.file)
+    if actual != output.hash:
+        return [f"the file of output {label} ({output.file}) does not match its registered hash"]
+    return []

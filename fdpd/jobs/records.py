@@ -1,0 +1,129 @@
+"""Jobs and their items in the journal: creating, finishing, finding by id prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from fdpd.errors import FdpError, NotFound
+from fdpd.journal import Journal
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import JOB_INTERRUPTED, JOB_RUNNING, Item, Job
+
+
+@dataclass(frozen=True)
+class NewItem:
+    path: str  # /api/<type>/<id>/
+    type: str
+    uuid: str | None = None
+
+
+def add_job(journal: Journal, job: Job) -> None:
+    with journal.session() as session:
+        session.add(job)
+
+
+def finish_job(
+    journal: Journal,
+    job_id: str,
+    state: str,
+    *,
+    exit_status: int | None = None,
+    code_runs: Iterable[str] = (),
+    warnings: Iterable[str] = (),
+) -> Job:
+    with journal.session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id} in the journal")
+        job.state = state
+        job.exit_status = exit_status
+        job.ended = utc_now()
+        job.code_runs = list(code_runs)
+        job.warnings = [*job.warnings, *warnings]
+        session.add(job)
+        return job
+
+
+def record_items(journal: Journal, job_id: str, items: Iterable[NewItem], state: str) -> None:
+    """Record what a job made, in `state`; a record already known keeps its sync fields."""
+    with journal.session() as session:
+        for new in items:
+            item = session.get(Item, new.path) or Item(path=new.path, type=new.type, state=state)
+            item.job_id = job_id
+            item.state = state
+            item.uuid = new.uuid or item.uuid
+            session.add(item)
+
+
+def job_items(journal: Journal, job_id: str) -> list[Item]:
+    with journal.session() as session:
+        query = select(Item).where(Item.job_id == job_id).order_by(col(Item.path))
+        return list(session.exec(query).all())
+
+
+def recent_jobs(journal: Journal, limit: int = 20) -> list[Job]:
+    with journal.session() as session:
+        query = select(Job).order_by(col(Job.id).desc()).limit(limit)
+        return list(session.exec(query).all())
+
+
+def find_job(journal: Journal, id_or_prefix: str) -> Job:
+    """The job with this id, or the only one whose id starts with it."""
+    with journal.session() as session:
+        exact = session.get(Job, id_or_prefix)
+        if exact is not None:
+            return exact
+        query = select(Job).where(col(Job.id).startswith(id_or_prefix, autoescape=True)).limit(3)
+        matches = list(session.exec(query).all())
+    if not matches:
+        raise NotFound(
+            f"no job {id_or_prefix} in the journal", hint="`fdpctl log` lists recent jobs"
+        )
+    if len(matches) > 1:
+        raise FdpError(
+            f"{id_or_prefix} names more than one job ({', '.join(j.id for j in matches)}, ...)",
+            hint="give more of the job id",
+            code="ambiguous_job",
+        )
+    return matches[0]
+
+
+def interrupt_unfinished_jobs(journal: Journal) -> int:
+    """Jobs left `running` by an earlier fdpd are recorded as interrupted."""
+    with journal.session() as session:
+        stale = session.exec(select(Job).where(Job.state == JOB_RUNNING)).all()
+        for job in stale:
+            job.state = JOB_INTERRUPTED
+            job.ended = job.ended or utc_now()
+            session.add(job)
+        return len(stale)
+
+
+def job_summary(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "exit_status": job.exit_status,
+        "started": job.started,
+        "ended": job.ended,
+        "username": job.username,
+        "config_file": job.config_file,
+        "folder": job.folder,
+        "operation": job.operation_id,
+        "code_runs": job.code_runs,
+    }
+
+
+def job_output(journal: Journal, job: Job, output_level: str) -> list[str]:
+    """The lines the job's script printed (its operation's `log` events of `output_level`)."""
+    if job.operation_id is None:
+        return []
+    return [
+        str(event.get("message", ""))
+        for event in journal.operation_events(job.operation_id)
+        if event.get("type") == "log" and event.get("level") == output_level
+    ]

@@ -1,0 +1,87 @@
+"""A small async client for the local registry's REST API, as the job code needs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from fdpd.errors import Unavailable
+
+ACCEPT = {"Accept": "application/json; version=1.0.0"}
+TIMEOUT = 30.0
+
+
+def link_path(url: str) -> str:
+    """`/api/<type>/<id>/` of an absolute or relative registry link."""
+    path = httpx.URL(url).path
+    return path if path.endswith("/") else path + "/"
+
+
+def link_type(url: str) -> str:
+    return link_path(url).rstrip("/").split("/")[-2]
+
+
+def link_id(url: str) -> str:
+    return link_path(url).rstrip("/").rsplit("/", 1)[-1]
+
+
+class LocalRegistry:
+    """GETs against the local registry; anonymous unless a token is given per call."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    @classmethod
+    def connect(cls, api_url: str) -> LocalRegistry:
+        return cls(httpx.AsyncClient(base_url=api_url, timeout=TIMEOUT))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def list(
+        self, table: str, params: dict[str, str], token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The first page of `table/?params` (fdp asks for exact matches only)."""
+        answer = await self._get(f"{table}/", params, token)
+        results: list[dict[str, Any]] = answer.get("results", [])
+        return results
+
+    async def first(self, table: str, params: dict[str, str]) -> dict[str, Any] | None:
+        found = await self.list(table, params)
+        return found[0] if found else None
+
+    async def record(self, url: str) -> dict[str, Any]:
+        """The record a link points at (host ignored: always this registry)."""
+        return await self._get(link_path(url).removeprefix("/api/"), None, None)
+
+    async def _get(
+        self, path: str, params: dict[str, str] | None, token: str | None
+    ) -> dict[str, Any]:
+        headers = dict(ACCEPT)
+        if token is not None:
+            headers["Authorization"] = f"token {token}"
+        try:
+            answer = await self.client.get(path, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise Unavailable(
+                f"the local registry at {self.client.base_url} did not answer: {exc}",
+                hint="see the registry log (logs/registry.log in fdpd's state folder)",
+                code="registry_down",
+            ) from None
+        if answer.status_code != 200:
+            raise RegistryAnswer(answer.status_code, f"GET {path}", answer.text[:300])
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+class RegistryAnswer(Unavailable):
+    """The local registry answered a request with an unexpected status."""
+
+    def __init__(self, status_code: int, request: str, detail: str) -> None:
+        super().__init__(
+            f"the local registry answered HTTP {status_code} to {request}: {detail}",
+            hint="see the registry log (logs/registry.log in fdpd's state folder)",
+            code="registry_refused",
+        )
+        self.status_code = status_code

@@ -1,0 +1,232 @@
+"""`fdpctl run` inside fdpd: prepare the job, check the registry, run the script with the
+registry held, then record the job, its code runs and what they made (language-api-contract.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fdpd.api.registry import registry_supervisor
+from fdpd.errors import FdpError
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import (
+    ITEM_FAILED,
+    ITEM_LOCAL,
+    JOB_FAILED,
+    JOB_INTERRUPTED,
+    JOB_PREPARED,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    FdpUser,
+    Job,
+)
+from fdpd.operations import Emitter
+from fdpd.server.context import DaemonContext
+from fdpd.users import active_user, read_user_token
+
+from .checks import ReadInput, check_reads, check_registry_user
+from .environment import fdp_variables, job_environment
+from .folder import remove_job_folder
+from .prepare import ConfigSource, PreparedJob, prepare_job
+from .process import run_script
+from .reconcile import find_job_records, reconcile_outputs
+from .records import add_job, finish_job, record_items
+from .registry_client import LocalRegistry
+
+OUTPUT_LEVEL = "output"  # level of the `log` events that carry the script's output
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    source: ConfigSource
+    dirty: bool = False
+    dry_run: bool = False
+    environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+
+
+async def working_config(
+    ctx: DaemonContext, source: ConfigSource, *, dirty: bool, create_folder: bool
+) -> dict[str, Any]:
+    """Generate a working config (holding the registry); with `create_folder`, also prepare
+    the job folder for a language API to run in, and record the job as `prepared`."""
+    user = active_user(ctx.journal)
+    supervisor = registry_supervisor(ctx)
+    async with supervisor.held("working-config"):
+        job = await prepare_job(
+            source, user, supervisor.url, dirty=dirty, create_folder=create_folder
+        )
+    if create_folder:
+        add_job(ctx.journal, _job_row(job, source, JOB_PREPARED, None, {}, []))
+    return {
+        "job": job.job_id if create_folder else None,
+        "job_folder": str(job.folder),
+        "job_folder_created": create_folder,
+        "config_path": str(job.folder / "config.yaml"),
+        "script_path": str(job.generated.script.path),
+        "working_config": job.working_config,
+        "warnings": [w.render() for w in job.generated.warnings],
+        "argv": list(job.generated.script.argv),
+        "cwd": str(job.run_metadata["local_repo"]),
+    }
+
+
+async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> dict[str, Any]:
+    """The work of a `run` operation; its result says the job's state and exit status."""
+    user = active_user(ctx.journal)
+    token = read_user_token(user)
+    supervisor = registry_supervisor(ctx)
+    async with supervisor.held("run (preparing)"):
+        job = await prepare_job(
+            request.source,
+            user,
+            supervisor.url,
+            dirty=request.dry_run or request.dirty,
+            create_folder=not request.dry_run,
+        )
+        for warning in job.generated.warnings:
+            emitter.warning(warning.render())
+        env = _environment(job, request.environment, token)
+        registry = LocalRegistry.connect(supervisor.url)
+        try:
+            inputs = await _checks(registry, job, token, supervisor.token)
+            if request.dry_run:
+                return _dry_run_result(job, env, inputs)
+            async with supervisor.held(f"run {job.job_id}"):
+                return await _execute(ctx, request, job, env, inputs, registry, emitter)
+        finally:
+            await registry.aclose()
+
+
+def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str, str]:
+    metadata = job.run_metadata
+    return job_environment(
+        base,
+        job_folder=job.folder,
+        token=token,
+        script=job.generated.script.path,
+        data_store=str(metadata["write_data_store"]),
+        local_repo=str(metadata["local_repo"]),
+    )
+
+
+async def _checks(
+    registry: LocalRegistry, job: PreparedJob, token: str, admin_token: str
+) -> list[ReadInput]:
+    try:
+        await check_registry_user(registry, job.user, token, admin_token)
+        return await check_reads(registry, job.generated.data)
+    except BaseException:
+        if job.created:
+            remove_job_folder(job.folder)
+        raise
+
+
+def _dry_run_result(
+    job: PreparedJob, env: dict[str, str], inputs: list[ReadInput]
+) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "job_folder": str(job.folder),
+        "job_folder_created": False,
+        "working_config": job.working_config,
+        "environment": fdp_variables(env),
+        "argv": list(job.generated.script.argv),
+        "cwd": str(job.run_metadata["local_repo"]),
+        "inputs": [i.to_json() for i in inputs],
+        "warnings": [w.render() for w in job.generated.warnings],
+    }
+
+
+async def _execute(
+    ctx: DaemonContext,
+    request: RunRequest,
+    job: PreparedJob,
+    env: dict[str, str],
+    inputs: list[ReadInput],
+    registry: LocalRegistry,
+    emitter: Emitter,
+) -> dict[str, Any]:
+    record = {**job.generated.job_record.to_json(), "environment": fdp_variables(env)}
+    row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
+    add_job(ctx.journal, row)
+    try:
+        status = await run_script(
+            job.generated.script.argv,
+            Path(row.cwd),
+            env,
+            lambda line: emitter.log(line, level=OUTPUT_LEVEL),
+        )
+    except asyncio.CancelledError:
+        finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
+        raise
+    except FdpError:
+        finish_job(ctx.journal, job.job_id, JOB_FAILED)
+        raise
+    failed = status != 0
+    code_runs, warnings = await _after_script(ctx, job, registry, failed)
+    for warning in warnings:
+        emitter.warning(warning)
+    state = JOB_FAILED if failed else JOB_SUCCEEDED
+    finished = finish_job(
+        ctx.journal,
+        job.job_id,
+        state,
+        exit_status=status,
+        code_runs=code_runs,
+        warnings=warnings,
+    )
+    return {
+        "job": job.job_id,
+        "state": state,
+        "exit_status": status,
+        "job_folder": str(job.folder),
+        "code_runs": finished.code_runs,
+        "warnings": warnings,
+    }
+
+
+async def _after_script(
+    ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry, failed: bool
+) -> tuple[list[str], list[str]]:
+    """Record the job's code runs and what they made (local, or failed).
+
+    Returns the code run uuids and warnings."""
+    try:
+        findings = await find_job_records(registry, job.folder, failed)
+        warnings = list(findings.warnings)
+        if not failed:
+            warnings += await reconcile_outputs(findings, job.generated.data)
+    except FdpError as exc:
+        return [], [f"could not record what the job made: {exc.message}"]
+    record_items(
+        ctx.journal, job.job_id, findings.items.values(), ITEM_FAILED if failed else ITEM_LOCAL
+    )
+    return findings.code_runs, warnings
+
+
+def _job_row(
+    job: PreparedJob,
+    source: ConfigSource,
+    state: str,
+    operation_id: int | None,
+    record: dict[str, Any],
+    inputs: list[ReadInput],
+) -> Job:
+    user: FdpUser = job.user
+    return Job(
+        id=job.job_id,
+        operation_id=operation_id,
+        username=user.username,
+        folder=str(job.folder),
+        config_file=source.name,
+        state=state,
+        started=utc_now(),
+        argv=list(job.generated.script.argv),
+        cwd=str(job.run_metadata["local_repo"]),
+        working_config=job.working_config,
+        record=record or job.generated.job_record.to_json(),
+        inputs=[i.to_json() for i in inputs],
+        warnings=[w.render() for w in job.generated.warnings],
+    )
