@@ -1,4 +1,5 @@
-from fdpd.cli import main
 import sys
+
+from fdpd.cli import main
 
 sys.exit(main())

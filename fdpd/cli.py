@@ -1,4 +1,4 @@
-"""`fdpd` entry point: the daemon in the foreground, or `fdpd registry ...` for the registry server."""
+"""`fdpd` entry point: the daemon in the foreground, or `fdpd registry ...` for the registry."""
 
 from __future__ import annotations
 

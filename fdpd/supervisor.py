@@ -3,7 +3,8 @@
 Whoever needs the registry (a run, a pull, a language API asking for a working config, or the
 user through `fdpctl registry start`) takes a *hold*; the registry runs while any hold exists and
 stops `idle_timeout` seconds after the last one is released. Before talking to whatever answers on
-the registry port, fdpd checks that it accepts fdpd's own token: a foreign server is never used.
+the registry port, fdpd checks that it holds fdpd's own token (`fdpd.identity`): a foreign
+server is never used and never sees the token.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Literal
 import httpx
 
 from fdpd.errors import FdpError, Unavailable
+from fdpd.identity import proof_matches
 from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
 
@@ -43,6 +45,7 @@ class _Running:
     pid: int | None
     started: float
     adopted: bool
+    ready: bool = False
 
 
 class RegistrySupervisor:
@@ -73,6 +76,17 @@ class RegistrySupervisor:
     def token(self) -> str:
         """fdpd's token for its own registry, created (0600) on first use."""
         return ensure_token_file(self._locations.registry_token_path)
+
+    @property
+    def manages_database(self) -> bool:
+        """False when the user replaced fdp's registry with a command of their own."""
+        return not self._settings.command
+
+    @property
+    def database_url(self) -> str:
+        if self._settings.database_url:
+            return self._settings.database_url
+        return f"sqlite:///{self._locations.registry_database_path}"
 
     @contextlib.asynccontextmanager
     async def held(self, holder: str) -> AsyncIterator[None]:
@@ -110,7 +124,7 @@ class RegistrySupervisor:
     def status(self) -> dict[str, Any]:
         running = self._running
         return {
-            "state": "running" if running else "stopped",
+            "state": _state(running),
             "url": self.url,
             "pid": running.pid if running else None,
             "adopted": running.adopted if running else False,
@@ -127,7 +141,7 @@ class RegistrySupervisor:
             identity, pid = await self._identify()
             if identity == "ours":
                 log.info("adopting the local registry already answering at %s", self.url)
-                self._running = _Running(None, pid, time.monotonic(), adopted=True)
+                self._running = _Running(None, pid, time.monotonic(), adopted=True, ready=True)
                 self._on_event("registry_adopted", {"url": self.url, "pid": pid})
                 return
             if identity == "foreign":
@@ -160,6 +174,7 @@ class RegistrySupervisor:
             await _terminate(process)
             self._running = None
             raise
+        self._running.ready = True
         self._on_event("registry_started", {"url": self.url, "pid": process.pid})
         return process
 
@@ -167,7 +182,7 @@ class RegistrySupervisor:
         values = {
             "host": self._settings.host,
             "port": str(self._settings.port),
-            "database": self._database_url(),
+            "database": self.database_url,
             "token_file": str(self._locations.registry_token_path),
             "python": sys.executable,
         }
@@ -180,11 +195,6 @@ class RegistrySupervisor:
             "--database", values["database"],
             "--admin-token-file", values["token_file"],
         ]  # fmt: skip
-
-    def _database_url(self) -> str:
-        if self._settings.database_url:
-            return self._settings.database_url
-        return f"sqlite:///{self._locations.registry_database_path}"
 
     async def _wait_ready(self, process: asyncio.subprocess.Process, log_path: Any) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -206,18 +216,31 @@ class RegistrySupervisor:
         )
 
     async def _identify(self) -> tuple[Identity, int | None]:
-        """Is the registry port free, held by our registry, or held by something else?"""
-        headers = {"Authorization": f"token {self.token}", "Accept": "application/json"}
+        """Is the registry port free, held by our registry, or held by something else?
+
+        fdp's own registry proves it holds fdpd's token without fdpd sending it. A registry
+        command of the user's own (another implementation) is trusted if it accepts the token.
+        """
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
-                answer = await client.get(f"{self.url}username/", headers=headers)
-                if answer.status_code != 200:
-                    return "foreign", None
-                identity = await client.get(self.url.replace("/api/", "/fdp/identity"))
+                if not self.manages_database:
+                    return await self._identify_by_token(client), None
+                challenge = secrets.token_hex(16)
+                answer = await client.get(
+                    self.url.replace("/api/", "/fdp/identity"), params={"challenge": challenge}
+                )
         except httpx.TransportError:
             return "down", None
-        pid = identity.json().get("pid") if identity.status_code == 200 else None
+        body = _json_object(answer)
+        if answer.status_code != 200 or not proof_matches(self.token, challenge, body.get("proof")):
+            return "foreign", None
+        pid = body.get("pid")
         return "ours", pid if isinstance(pid, int) else None
+
+    async def _identify_by_token(self, client: httpx.AsyncClient) -> Identity:
+        headers = {"Authorization": f"token {self.token}", "Accept": "application/json"}
+        answer = await client.get(f"{self.url}username/", headers=headers)
+        return "ours" if answer.status_code == 200 else "foreign"
 
     def _foreign_server_error(self) -> FdpError:
         port = self._settings.port
@@ -289,6 +312,20 @@ class RegistrySupervisor:
             if not self._holders:
                 self._idle_task = None
                 await self._stop_locked()
+
+
+def _json_object(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _state(running: _Running | None) -> str:
+    if running is None:
+        return "stopped"
+    return "running" if running.ready else "starting"
 
 
 async def _terminate(process: asyncio.subprocess.Process) -> None:

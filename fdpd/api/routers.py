@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fdpd.api import daemon, operations, ping
+from fdpd.api import daemon, jobs, operations, ping, registry, users
 
 ROUTERS: list[APIRouter] = [
     ping.router,
     daemon.router,
     operations.router,
+    registry.router,
+    users.router,
+    jobs.router,
 ]

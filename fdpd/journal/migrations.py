@@ -48,9 +48,77 @@ def _v2_operation_events(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX operation_started ON operation(started)")
 
 
+def _v3_users(db: sqlite3.Connection) -> None:
+    # fdp users set up by `fdpctl config USERNAME`; `active` marks the one runs are made for.
+    db.execute(
+        """
+        CREATE TABLE fdp_user (
+            username TEXT PRIMARY KEY,
+            full_name TEXT NOT NULL,
+            identifier TEXT,
+            namespace TEXT NOT NULL,
+            data_store TEXT NOT NULL,
+            token_file TEXT NOT NULL,
+            author_url TEXT NOT NULL,
+            author_uuid TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0,
+            configured TEXT NOT NULL
+        )
+        """
+    )
+
+
+def _v4_jobs_and_items(db: sqlite3.Connection) -> None:
+    # A job is named by its folder (`YYYY-MM-DD_HH_MM_SS_ffffff`); its output lives in the
+    # `log` events of its operation. `item` is the ledger of registry records fdp knows about,
+    # keyed by local registry path: what jobs created (local, failed) and what sync did.
+    db.execute(
+        """
+        CREATE TABLE job (
+            id TEXT PRIMARY KEY,
+            operation_id INTEGER REFERENCES operation(id) ON DELETE SET NULL,
+            username TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            config_file TEXT NOT NULL,
+            state TEXT NOT NULL,
+            exit_status INTEGER,
+            started TEXT NOT NULL,
+            ended TEXT,
+            argv TEXT NOT NULL DEFAULT '[]',
+            cwd TEXT NOT NULL,
+            working_config TEXT NOT NULL,
+            record TEXT NOT NULL DEFAULT '{}',
+            inputs TEXT NOT NULL DEFAULT '[]',
+            code_runs TEXT NOT NULL DEFAULT '[]',
+            warnings TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    db.execute("CREATE INDEX job_started ON job(started)")
+    db.execute(
+        """
+        CREATE TABLE item (
+            path TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            job_id TEXT REFERENCES job(id) ON DELETE SET NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('local', 'committed', 'pushed', 'pulled', 'failed')),
+            uuid TEXT,
+            remote TEXT,
+            remote_url TEXT,
+            synced TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX item_job ON item(job_id)")
+    db.execute("CREATE INDEX item_remote_url ON item(remote, remote_url)")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
+    _v3_users,
+    _v4_jobs_and_items,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -37,3 +37,75 @@ class OperationEvent(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     type: str
     body: dict[str, Any] = Field(sa_type=JSON)
+
+
+class FdpUser(SQLModel, table=True):
+    """A user set up with `fdpctl config USERNAME`: identity, namespace, data store, token file."""
+
+    __tablename__ = "fdp_user"
+
+    username: str = Field(primary_key=True)
+    full_name: str
+    identifier: str | None = None
+    namespace: str
+    data_store: str  # absolute, with a trailing separator
+    token_file: str
+    author_url: str  # path form, /api/author/<id>/
+    author_uuid: str
+    active: bool = False
+    configured: str  # ISO 8601, UTC
+
+
+# States of a job, as stored.
+JOB_PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
+JOB_RUNNING = "running"
+JOB_SUCCEEDED = "succeeded"
+JOB_FAILED = "failed"
+JOB_INTERRUPTED = "interrupted"
+
+
+class Job(SQLModel, table=True):
+    """One job: its folder, generation record (config-yaml.md §10.8), process and outcome."""
+
+    __tablename__ = "job"
+
+    id: str = Field(primary_key=True)  # the job folder's name
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    username: str
+    folder: str
+    config_file: str
+    state: str
+    exit_status: int | None = None  # negative: killed by that signal
+    started: str  # ISO 8601, UTC
+    ended: str | None = None
+    argv: list[str] = Field(default_factory=list, sa_type=JSON)
+    cwd: str
+    working_config: str
+    record: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    inputs: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    code_runs: list[str] = Field(default_factory=list, sa_type=JSON)  # uuids
+    warnings: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+# States of an item (a local registry record fdp tracks).
+ITEM_LOCAL = "local"  # made by a job, not committed
+ITEM_COMMITTED = "committed"
+ITEM_PUSHED = "pushed"
+ITEM_PULLED = "pulled"
+ITEM_FAILED = "failed"  # made by a failed job: `gc` may remove it
+
+
+class Item(SQLModel, table=True):
+    """A local registry record and what fdp knows of it: the job that made it, its state, and
+    the remote record it corresponds to (the sync ledger)."""
+
+    __tablename__ = "item"
+
+    path: str = Field(primary_key=True)  # /api/<type>/<id>/
+    type: str
+    job_id: str | None = Field(default=None, foreign_key="job.id")
+    state: str
+    uuid: str | None = None
+    remote: str | None = None  # remote name
+    remote_url: str | None = None
+    synced: str | None = None  # ISO 8601, UTC: when pushed or pulled

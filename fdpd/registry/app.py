@@ -30,10 +30,11 @@ def create_app(settings: RegistrySettings) -> FastAPI:
     """
     engine = make_engine(settings.resolved_database_url())
     create_tables(engine)
-    provision_admin(engine, settings)
+    admin_key = provision_admin(engine, settings)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="fdp registry")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.admin_key = admin_key  # proves this server's identity to fdpd (/fdp/identity)
     app.state.authenticator = TokenAuthenticator(engine)
     for router in ROUTERS:
         app.include_router(router)
@@ -45,15 +46,20 @@ async def _api_error_response(_request: Request, error: ApiError) -> Response:
     return error.response()
 
 
-def provision_admin(engine: Engine, settings: RegistrySettings) -> None:
-    """Make sure `admin` exists (always in local mode) and owns the key in the admin token file."""
+def provision_admin(engine: Engine, settings: RegistrySettings) -> str | None:
+    """Make sure `admin` exists (always in local mode) and owns the key in the admin token file.
+
+    Returns that key (None without an admin token file).
+    """
     with Session(engine) as session:
         if settings.admin_token_file is not None:
             key = read_or_create_token_file(settings.admin_token_file)
             ensure_user_with_token(session, ADMIN_USERNAME, key)
-        elif not settings.shared:
+            return key
+        if not settings.shared:
             ensure_user(session, ADMIN_USERNAME)
             session.commit()
+    return None
 
 
 def read_or_create_token_file(path: Path) -> str:

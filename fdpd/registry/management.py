@@ -1,6 +1,7 @@
 """fdp's own routes outside `/api/` (not in the root listing).
 
-* `GET /fdp/identity` (anonymous): lets fdpd recognise its own registry on a port.
+* `GET /fdp/identity[?challenge=HEX]` (anonymous): lets fdpd recognise its own registry on a port
+  without sending its token to whatever listens there (see `fdpd.identity`).
 * `PUT /fdp/active-author` `{"author": <link>}` (admin key, local mode only): makes the `admin`
   user's user_author point at the author of whoever runs, because pyDataPipeline finds its author
   through `users/?username=admin` → `user_author/?user=<admin>`.
@@ -8,6 +9,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import fdpd
+from fdpd.identity import identity_proof
 from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import LinkError, parse_link
@@ -23,15 +27,24 @@ from fdpd.registry.models import Author, UserAuthor, table_of
 from fdpd.registry.settings import RegistrySettings
 
 ADMIN_USERNAME = "admin"
+_CHALLENGE = re.compile(r"[0-9a-f]{16,128}")
 
 router = APIRouter()
 
 
 async def identity(request: Request) -> Response:
     settings: RegistrySettings = request.app.state.settings
-    return json_response(
-        {"service": "fdp-registry", "version": fdpd.__version__, "shared": settings.shared}
-    )
+    answer: dict[str, object] = {
+        "service": "fdp-registry",
+        "version": fdpd.__version__,
+        "shared": settings.shared,
+        "pid": os.getpid(),
+    }
+    challenge = request.query_params.get("challenge", "")
+    admin_key: str | None = request.app.state.admin_key
+    if admin_key and _CHALLENGE.fullmatch(challenge):
+        answer["proof"] = identity_proof(admin_key, challenge)
+    return json_response(answer)
 
 
 async def active_author(request: Request) -> Response:

@@ -1,0 +1,284 @@
+"""fdp users: `fdpctl config USERNAME` makes a folder a data store for USERNAME.
+
+Setting a user up creates, in the local registry, the registry user with its own API token (kept
+in a 0600 file), the user's author, the user_author link and the user's namespace, and records
+USERNAME -> data store, registry URL and token file in `<data store>/.scrc/.users`.
+
+The language APIs find the author of every object they create through the registry user `admin`
+(`users/?username=admin`, then `user_author/?user=<admin>`). The local registry therefore points
+`admin`'s user_author at the *active* user's author: the user last configured or activated. Several
+users may share one data store; each run is made for the active user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from sqlmodel import select
+
+from fdpd.errors import FdpError, Unavailable
+from fdpd.journal import Journal
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import FdpUser
+from fdpd.paths import Locations
+from fdpd.store import atomic_write_bytes
+from fdpd.supervisor import RegistrySupervisor
+
+USERS_FILE = Path(".scrc") / ".users"
+_USERNAME = re.compile(r"[\w.@+-]{1,150}")
+_ACCEPT = {"Accept": "application/json; version=1.0.0"}
+
+
+@dataclass(frozen=True)
+class UserSetup:
+    """What `fdpctl config` asks for."""
+
+    username: str
+    data_store: Path
+    full_name: str | None = None
+    identifier: str | None = None
+    namespace: str | None = None
+
+
+def active_user(journal: Journal) -> FdpUser:
+    """The user runs are made for; an error naming `fdpctl config` if there is none."""
+    with journal.session() as session:
+        user = session.exec(select(FdpUser).where(FdpUser.active == True)).first()  # noqa: E712
+    if user is None:
+        raise FdpError(
+            "no fdp user is set up yet",
+            hint="run `fdpctl config USERNAME` in the folder that should be your data store",
+            code="no_user",
+            status=409,
+        )
+    return user
+
+
+def list_users(journal: Journal) -> list[FdpUser]:
+    with journal.session() as session:
+        return list(session.exec(select(FdpUser).order_by(FdpUser.username)).all())
+
+
+def read_user_token(user: FdpUser) -> str:
+    try:
+        return Path(user.token_file).read_text(encoding="ascii").strip()
+    except OSError:
+        raise FdpError(
+            f"the registry token file of user {user.username} ({user.token_file}) is missing",
+            hint=f"run `fdpctl config {user.username}` again to make a new one",
+            code="token_missing",
+        ) from None
+
+
+async def configure_user(
+    journal: Journal, locations: Locations, supervisor: RegistrySupervisor, setup: UserSetup
+) -> FdpUser:
+    """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
+    _check_setup(setup)
+    store = setup.data_store.expanduser().absolute()
+    store.mkdir(parents=True, exist_ok=True)
+    token_file = locations.tokens_dir / f"{setup.username}.token"
+    token = _ensure_registry_user(token_file, supervisor, setup.username)
+    async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
+        user_url = await _registry_user_url(client, token, setup.username)
+        author = await _ensure_author(client, token, user_url, setup)
+        namespace = setup.namespace or setup.username
+        await _ensure_namespace(client, token, namespace)
+        await activate_author(client, supervisor.token, author["url"])
+    user = FdpUser(
+        username=setup.username,
+        full_name=author.get("name") or setup.full_name or setup.username,
+        identifier=author.get("identifier"),
+        namespace=namespace,
+        data_store=str(store) + os.sep,
+        token_file=str(token_file),
+        author_url=_path_of(author["url"]),
+        author_uuid=str(author["uuid"]),
+        active=True,
+        configured=utc_now(),
+    )
+    _record_in_data_store(store, user, supervisor.url)
+    _save_active(journal, user)
+    return user
+
+
+async def activate_author(client: httpx.AsyncClient, admin_token: str, author_url: str) -> None:
+    """Point the registry's `admin` user at `author_url` (what the language APIs resolve)."""
+    answer = await client.put(
+        _fdp_url(client, "/fdp/active-author"),
+        json={"author": _path_of(author_url)},
+        headers={"Authorization": f"token {admin_token}", **_ACCEPT},
+    )
+    _expect(answer, 200, "point the registry's admin user at the author")
+
+
+def _check_setup(setup: UserSetup) -> None:
+    if not _USERNAME.fullmatch(setup.username):
+        raise FdpError(
+            f"{setup.username!r} is not a valid user name",
+            hint="use up to 150 letters, digits and the characters . @ + - _",
+            code="bad_username",
+        )
+    if setup.identifier and not re.match(r"https?://\S+$", setup.identifier):
+        raise FdpError(
+            f"identifier {setup.identifier!r} is not a URL",
+            hint="give an ORCID, GitHub or ROR URL, e.g. https://orcid.org/0000-0002-1825-0097",
+            code="bad_identifier",
+        )
+
+
+def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: str) -> str:
+    """The user's registry token, creating the registry user and its 0600 token file if needed."""
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    if not supervisor.manages_database:
+        raise FdpError(
+            "fdpd runs a registry command of your own, so it cannot create registry users",
+            hint=f"create user {username} in that registry and put its token in {path} (0600)",
+            code="external_registry",
+        )
+    from fdpd.registry.users_admin import add_user  # the registry package is heavy: import late
+
+    key = add_user(supervisor.database_url, username)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    atomic_write_bytes(path, (key + "\n").encode("ascii"), mode=0o600)
+    return key
+
+
+def _registry_client(supervisor: RegistrySupervisor) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=supervisor.url, timeout=30.0)
+
+
+async def _registry_user_url(client: httpx.AsyncClient, token: str, username: str) -> str:
+    answer = await client.get("users/", params={"username": username}, headers=_auth(token))
+    _expect(answer, 200, f"look up registry user {username}")
+    results = answer.json()["results"]
+    if not results:
+        raise Unavailable(f"the local registry has no user {username}", hint="fdpctl config again")
+    return str(results[0]["url"])
+
+
+async def _ensure_author(
+    client: httpx.AsyncClient, token: str, user_url: str, setup: UserSetup
+) -> dict[str, Any]:
+    """The user's author: found through user_author or the identifier, else created and linked."""
+    user_id = _trailing_id(user_url)
+    linked = await _first(client, "user_author/", {"user": user_id})
+    author: dict[str, Any] | None = None
+    if linked is not None:
+        author = await _get(client, linked["author"])
+    elif setup.identifier:
+        author = await _first(client, "author/", {"identifier": setup.identifier})
+    if author is None:
+        body = {"name": setup.full_name or setup.username, "identifier": setup.identifier}
+        answer = await client.post("author/", json=body, headers=_auth(token))
+        _expect(answer, 201, f"create the author of {setup.username}")
+        author = answer.json()
+    if linked is None:
+        answer = await client.post(
+            "user_author/", json={"user": user_url, "author": author["url"]}, headers=_auth(token)
+        )
+        _expect(answer, 201, f"link user {setup.username} to its author")
+    return author
+
+
+async def _ensure_namespace(client: httpx.AsyncClient, token: str, name: str) -> None:
+    if await _first(client, "namespace/", {"name": name}) is not None:
+        return
+    answer = await client.post("namespace/", json={"name": name}, headers=_auth(token))
+    if answer.status_code != 409:  # someone else created it meanwhile: fine
+        _expect(answer, 201, f"create namespace {name}")
+
+
+async def _first(
+    client: httpx.AsyncClient, table: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    answer = await client.get(table, params=params, headers=_ACCEPT)
+    _expect(answer, 200, f"look up {table}")
+    results: list[dict[str, Any]] = answer.json()["results"]
+    return results[0] if results else None
+
+
+async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    answer = await client.get(_fdp_url(client, _path_of(url)), headers=_ACCEPT)
+    _expect(answer, 200, f"read {_path_of(url)}")
+    record: dict[str, Any] = answer.json()
+    return record
+
+
+def _record_in_data_store(store: Path, user: FdpUser, registry_url: str) -> None:
+    """Add or update USERNAME in `<store>/.scrc/.users`, keeping the other users' entries."""
+    path = store / USERS_FILE
+    try:
+        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        existing = {}
+    except yaml.YAMLError:
+        raise FdpError(
+            f"{path} is not valid YAML", hint="fix or remove it, then run `fdpctl config` again"
+        ) from None
+    users = existing.get("users") if isinstance(existing, dict) else None
+    users = dict(users) if isinstance(users, dict) else {}
+    users[user.username] = {
+        "data_store": user.data_store,
+        "registry_url": registry_url,
+        "token_file": user.token_file,
+        "namespace": user.namespace,
+        "author": user.author_uuid,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump({"users": users}, sort_keys=True, default_flow_style=False)
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _save_active(journal: Journal, user: FdpUser) -> None:
+    with journal.session() as session:
+        for other in session.exec(select(FdpUser).where(FdpUser.active == True)).all():  # noqa: E712
+            other.active = False
+            session.add(other)
+        session.merge(user)
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"token {token}", **_ACCEPT}
+
+
+def _path_of(url: str) -> str:
+    """`/api/<type>/<id>/` of an absolute or relative registry link (hosts never compared)."""
+    path = httpx.URL(url).path
+    return path if path.endswith("/") else path + "/"
+
+
+def _trailing_id(url: str) -> str:
+    return _path_of(url).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _fdp_url(client: httpx.AsyncClient, path: str) -> str:
+    base = client.base_url
+    return str(base.copy_with(path=path, query=None))
+
+
+def _expect(answer: httpx.Response, status: int, doing: str) -> None:
+    if answer.status_code != status:
+        detail = answer.text[:300]
+        raise Unavailable(
+            f"the local registry refused to {doing} (HTTP {answer.status_code}: {detail})",
+            hint="see the registry log in fdpd's state dir (logs/registry.log)",
+            code="registry_refused",
+        )
+
+
+__all__ = [
+    "UserSetup",
+    "activate_author",
+    "active_user",
+    "configure_user",
+    "list_users",
+    "read_user_token",
+]

@@ -1,0 +1,91 @@
+"""`fdpctl config USERNAME`: users, tokens, authors, namespaces and shared data stores."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import free_port
+from tests.fdp_process import FdpInstance
+
+ORCID = "https://orcid.org/0000-0002-1825-0097"
+
+
+@pytest.fixture
+def fdp(fdp_home: Path) -> Iterator[FdpInstance]:
+    with FdpInstance(fdp_home, extra_env={"FDP_REGISTRY_PORT": str(free_port())}) as instance:
+        instance.start_daemon()
+        yield instance
+
+
+def configure(fdp: FdpInstance, *args: str) -> dict[str, Any]:
+    result = fdp.run_fdpctl("--json", "config", *args)
+    assert result.returncode == 0, result.stderr
+    user: dict[str, Any] = json.loads(result.stdout)
+    return user
+
+
+def admin_author(registry: httpx.Client, token: str) -> str:
+    """What pyDataPipeline resolves: users/?username=admin, then user_author/?user=<id>."""
+    admin = registry.get(
+        "users/", params={"username": "admin"}, headers={"Authorization": f"token {token}"}
+    ).json()["results"][0]
+    admin_id = admin["url"].rstrip("/").rsplit("/", 1)[-1]
+    links = registry.get("user_author/", params={"user": admin_id}).json()["results"]
+    assert len(links) == 1
+    return str(links[0]["author"])
+
+
+def test_two_users_share_a_data_store_and_admin_follows_the_active_one(
+    fdp: FdpInstance, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    ana = configure(
+        fdp, "ana", "--data-store", str(store), "--name", "Ana Smith", "--identifier", ORCID
+    )
+    bob = configure(fdp, "bob", "--data-store", str(store))
+
+    users_file = yaml.safe_load((store / ".scrc" / ".users").read_text())["users"]
+    assert set(users_file) == {"ana", "bob"}
+    assert users_file["ana"]["data_store"] == str(store) + "/"
+    assert users_file["ana"]["token_file"] == ana["token_file"]
+    for user in (ana, bob):
+        mode = stat.S_IMODE(Path(user["token_file"]).stat().st_mode)
+        assert mode == 0o600
+        assert "token" not in user or user["token"] is None
+
+    status = json.loads(fdp.run_fdpctl("--json", "registry", "start").stdout)
+    ana_token = Path(ana["token_file"]).read_text().strip()
+    with httpx.Client(base_url=status["url"]) as registry:
+        assert registry.get(
+            "username/", headers={"Authorization": f"token {ana_token}"}
+        ).json() == {"username": "ana"}
+        author = registry.get(admin_author(registry, ana_token)).json()
+        assert author["name"] == "bob"  # bob was configured last
+        configure(fdp, "ana", "--data-store", str(store))
+        author = registry.get(admin_author(registry, ana_token)).json()
+        assert author["identifier"] == ORCID
+        assert author["uuid"] == "f15f1821-d046-ed2a-df1f-2bcdd0b09c16"
+        namespaces = {ns["name"] for ns in registry.get("namespace/").json()["results"]}
+        assert {"ana", "bob"} <= namespaces
+        # Running config again created no second author or namespace.
+        assert registry.get("author/").json()["count"] == 2
+
+    listing = fdp.run_fdpctl("config")
+    assert listing.returncode == 0
+    active = [line for line in listing.stdout.splitlines() if line.startswith("*")]
+    assert len(active) == 1 and "ana" in active[0]
+
+
+def test_bad_username_is_a_clear_error(fdp: FdpInstance, tmp_path: Path) -> None:
+    result = fdp.run_fdpctl("config", "no spaces allowed", "--data-store", str(tmp_path))
+    assert result.returncode == 1
+    assert "not a valid user name" in result.stderr
+    assert "Traceback" not in result.stderr
