@@ -88,7 +88,9 @@ class GraphCopier:
             return known
         body = self._body(node)
         if node.type == "object_component" and node.record.get("whole_object"):
-            return await self._whole_object_component(body)
+            url = await self._whole_object_component(body)
+            self.memory.remember(node.key, url)
+            return url
         existing, created = await self._find_or_create(node.info, body)
         url = str(existing["url"])
         if created:
