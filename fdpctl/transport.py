@@ -1,18 +1,17 @@
 """Talking to fdpd: HTTP/1.1 over its Unix socket (or TCP with the daemon token), stdlib only.
 
-Start-up cost matters more than features here: `http.client` is the heaviest import fdpctl makes.
+Start-up cost matters more than features here, hence `fdpctl.http11` instead of `http.client`.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import socket
 import sys
-from urllib.parse import urlsplit
 
 from fdpctl.errors import DaemonUnreachable, OperationFailed
+from fdpctl.http11 import Response, send_request
 from fdpd import __version__
 from fdpd.paths import Locations
 
@@ -23,24 +22,6 @@ if TYPE_CHECKING:
 
 DAEMON_URL_VARIABLE = "FDP_DAEMON_URL"
 REQUEST_TIMEOUT = 30.0
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    """An HTTPConnection whose transport is a Unix socket (the Host header stays "localhost")."""
-
-    def __init__(self, socket_path: str, timeout: float | None = REQUEST_TIMEOUT) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self.socket_path = socket_path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.socket_path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
 
 
 class Reply:
@@ -71,31 +52,28 @@ class DaemonClient:
 
     def request(self, method: str, path: str, body: Any = None) -> Reply:
         """Send one request; return the reply, or raise OperationFailed with fdpd's error."""
-        connection, response = self._send(method, path, body, REQUEST_TIMEOUT)
+        response = self._send(method, path, body, REQUEST_TIMEOUT)
         try:
             raw = response.read()
         finally:
-            connection.close()
+            response.close()
         data = json.loads(raw) if raw else None
         if response.status >= 400:
             raise _error_from(response.status, data)
-        return Reply(response.status, dict(response.getheaders()), data)
+        return Reply(response.status, response.headers, data)
 
     def stream(self, method: str, path: str, body: Any = None) -> Iterator[dict[str, Any]]:
         """Send one request whose answer is NDJSON (now); iterate over its events as they arrive."""
-        connection, response = self._send(method, path, body, None)
+        response = self._send(method, path, body, None)
         if response.status >= 400:
             try:
                 raw = response.read()
             finally:
-                connection.close()
+                response.close()
             raise _error_from(response.status, json.loads(raw) if raw else None)
-        return _events(connection, response)
+        return _events(response)
 
-    def _send(
-        self, method: str, path: str, body: Any, timeout: float | None
-    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        connection = self._connection(timeout)
+    def _send(self, method: str, path: str, body: Any, timeout: float | None) -> Response:
         headers = {"Accept": "application/json"}
         payload = None
         if body is not None:
@@ -103,28 +81,42 @@ class DaemonClient:
             headers["Content-Type"] = "application/json"
         if self.over_tcp:
             headers["Authorization"] = f"Bearer {self._token()}"
+        sock = self._connect(timeout)
         try:
-            connection.request(method, path, body=payload, headers=headers)
-            response = connection.getresponse()
-        except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError) as exc:
-            connection.close()
-            raise DaemonUnreachable(f"fdpd is not answering at {self.where}: {exc}") from None
+            response = send_request(sock, method, path, headers, payload)
         except OSError as exc:
-            connection.close()
-            raise DaemonUnreachable(f"cannot talk to fdpd at {self.where}: {exc}") from None
-        self._check_version(response.getheader("Fdp-Version"))
-        return connection, response
+            sock.close()
+            raise self._unreachable(exc) from None
+        self._check_version(response.header("Fdp-Version"))
+        return response
 
-    def _connection(self, timeout: float | None) -> http.client.HTTPConnection:
+    def _connect(self, timeout: float | None) -> socket.socket:
         if self.url is None:
-            return UnixHTTPConnection(str(self.locations.socket_path), timeout=timeout)
-        parts = urlsplit(self.url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise DaemonUnreachable(
-                f"{DAEMON_URL_VARIABLE}={self.url} is not an http://HOST:PORT address",
-                hint=f"e.g. {DAEMON_URL_VARIABLE}=http://127.0.0.1:8765",
-            )
-        return http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+            family: int = socket.AF_UNIX
+            address: Any = str(self.locations.socket_path)
+        else:
+            from urllib.parse import urlsplit  # only for TCP: keeps the socket path fast
+
+            parts = urlsplit(self.url)
+            if parts.scheme != "http" or not parts.hostname:
+                raise DaemonUnreachable(
+                    f"{DAEMON_URL_VARIABLE}={self.url} is not an http://HOST:PORT address",
+                    hint=f"e.g. {DAEMON_URL_VARIABLE}=http://127.0.0.1:8765",
+                )
+            family, address = _tcp_address(parts.hostname, parts.port or 80)
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            raise self._unreachable(exc) from None
+        return sock
+
+    def _unreachable(self, exc: OSError) -> DaemonUnreachable:
+        if isinstance(exc, FileNotFoundError | ConnectionRefusedError | ConnectionResetError):
+            return DaemonUnreachable(f"fdpd is not answering at {self.where}: {exc}")
+        return DaemonUnreachable(f"cannot talk to fdpd at {self.where}: {exc}")
 
     def _token(self) -> str:
         path = self.locations.daemon_token_path
@@ -148,15 +140,18 @@ class DaemonClient:
             )
 
 
-def _events(
-    connection: http.client.HTTPConnection, response: http.client.HTTPResponse
-) -> Iterator[dict[str, Any]]:
+def _events(response: Response) -> Iterator[dict[str, Any]]:
     try:
         while line := response.readline():
             if line.strip():
                 yield json.loads(line)
     finally:
-        connection.close()
+        response.close()
+
+
+def _tcp_address(host: str, port: int) -> tuple[int, tuple[str, int]]:
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return int(family), (str(address[0]), int(address[1]))
 
 
 def _error_from(status: int, data: Any) -> OperationFailed:

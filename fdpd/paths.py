@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 APP_NAME = "fdp"
 
@@ -23,15 +25,31 @@ class LocationError(Exception):
     """A location fdp needs cannot be used; the message says what to do."""
 
 
-@dataclass(frozen=True)
 class Locations:
-    """Every folder and well-known file of one fdp instance."""
+    """Every folder and well-known file of one fdp instance.
 
-    config_dir: Path
-    state_dir: Path
-    data_dir: Path
-    runtime_dir: Path
-    socket_path: Path
+    A plain class rather than a dataclass: `dataclasses` imports `inspect`, which costs fdpctl
+    (which imports this module) about 10 ms of start-up.
+    """
+
+    __slots__ = ("config_dir", "data_dir", "runtime_dir", "socket_path", "state_dir")
+
+    def __init__(
+        self,
+        config_dir: Path,
+        state_dir: Path,
+        data_dir: Path,
+        runtime_dir: Path,
+        socket_path: Path,
+    ) -> None:
+        self.config_dir = config_dir
+        self.state_dir = state_dir
+        self.data_dir = data_dir
+        self.runtime_dir = runtime_dir
+        self.socket_path = socket_path
+
+    def __repr__(self) -> str:
+        return f"Locations(config_dir={self.config_dir!s}, socket_path={self.socket_path!s})"
 
     @property
     def config_file(self) -> Path:
@@ -72,11 +90,16 @@ class Locations:
         return self.data_dir / "tokens"
 
     def ensure(self) -> None:
-        """Create the folders, private to the user (0700)."""
+        """Create the folders, private to the user (0700).
+
+        The socket's folder is made private only when it is fdp's own runtime dir: an
+        `FDP_SOCKET` in a shared folder (say /tmp) must not change that folder.
+        """
         for folder in (self.config_dir, self.state_dir, self.data_dir, self.log_dir):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.socket_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.socket_path.parent, 0o700)
+        if self.socket_path.parent == self.runtime_dir:
+            os.chmod(self.runtime_dir, 0o700)
 
 
 def resolve_locations(environ: Mapping[str, str] | None = None) -> Locations:
