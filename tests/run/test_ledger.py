@@ -1,0 +1,46 @@
+"""The journal's item table as the sync engine's ledger (a real journal file, no daemon)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fdpd.jobs.ledger import JournalLedger
+from fdpd.jobs.records import NewItem, record_items
+from fdpd.journal import Journal
+from fdpd.journal.models import Item, Job
+
+
+def _job(journal: Journal) -> None:
+    with journal.session() as session:
+        session.add(
+            Job(id="j1", username="ana", folder="/s/jobs/j1", config_file="c.yaml",
+                state="succeeded", started="now", cwd="/p", working_config="")
+        )  # fmt: skip
+
+
+def test_links_survive_reopening_and_keep_job_items(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    journal = Journal.open(path)
+    _job(journal)
+    record_items(journal, "j1", [NewItem("/api/code_run/3/", "code_run", "u-3")], "local")
+    push = JournalLedger(journal, "origin", "push")
+    assert push.remote_url_for("http://127.0.0.1:8000/api/code_run/3/") is None
+    push.record_link("/api/author/1/", "https://remote.example/api/author/9/")
+    push.mark_pushed("/api/code_run/3/", "https://remote.example/api/code_run/40/")
+    journal.close()
+
+    reopened = Journal.open(path)
+    ledger = JournalLedger(reopened, "origin", "pull")
+    assert ledger.remote_url_for("/api/code_run/3/") == "https://remote.example/api/code_run/40/"
+    # remote records are matched by path, whatever host spells them
+    assert ledger.local_path_for("http://other-host/api/author/9/") == "/api/author/1/"
+    assert JournalLedger(reopened, "elsewhere", "pull").remote_url_for("/api/code_run/3/") is None
+    ledger.mark_pulled("/api/data_product/7/", "https://remote.example/api/data_product/2/")
+    with reopened.session() as session:
+        run = session.get(Item, "/api/code_run/3/")
+        author = session.get(Item, "/api/author/1/")
+        pulled = session.get(Item, "/api/data_product/7/")
+    assert run is not None and (run.state, run.job_id, run.uuid) == ("pushed", "j1", "u-3")
+    assert run.synced is not None
+    assert author is not None and (author.type, author.state) == ("author", "pushed")
+    assert pulled is not None and (pulled.state, pulled.job_id) == ("pulled", None)
