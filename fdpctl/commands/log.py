@@ -19,11 +19,13 @@ def register(subparsers: Any) -> None:
         subparsers,
         "log",
         show_log,
-        "recent operations, or one operation with its events",
-        "Without ID: the most recent operations, newest first. With ID: that operation and "
-        "every event it sent. With --follow: every event of every operation as it happens.",
+        "recent operations and jobs, or one operation with its events, or one job's output",
+        "Without ID: the most recent operations and jobs, newest first. With an operation id "
+        "(a number): that operation and every event it sent. With a job id "
+        "(YYYY-MM-DD_HH_MM_SS_ffffff, or a unique prefix such as 2025-03-05_14): what the "
+        "job's script printed. With --follow: every event of every operation as it happens.",
     )
-    parser.add_argument("id", nargs="?", type=int, help="an operation id from `fdpctl log`")
+    parser.add_argument("id", nargs="?", help="an operation id or a job id (prefix)")
     parser.add_argument(
         "-n", "--limit", type=_positive, default=20, help="how many (default 20, at most 1000)"
     )
@@ -35,11 +37,14 @@ def register(subparsers: Any) -> None:
 def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     if args.follow:
         return _follow(inv)
+    if args.id is not None and not args.id.isdigit():
+        return _show_job(inv, args.id)
     if args.id is not None:
-        return _show_one(inv, args.id)
+        return _show_one(inv, int(args.id))
     operations = inv.call("GET", f"/v1/operations?limit={args.limit}").data["operations"]
+    jobs = inv.call("GET", f"/v1/jobs?limit={args.limit}").data["jobs"]
     if inv.as_json:
-        print_json({"operations": operations})
+        print_json({"operations": operations, "jobs": jobs})
         return SUCCESS
     if not operations:
         print("no operations recorded yet")
@@ -57,6 +62,33 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
             for op in operations
         ),
     )
+    if jobs:
+        _print_jobs(jobs)
+    return SUCCESS
+
+
+def _print_jobs(jobs: list[dict[str, Any]]) -> None:
+    print()
+    print_table(
+        ("JOB", "STATE", "EXIT", "CONFIG"),
+        ((job["id"], job["state"], _exit_text(job), job["config_file"]) for job in jobs),
+    )
+
+
+def _exit_text(job: dict[str, Any]) -> str:
+    return "-" if job["exit_status"] is None else str(job["exit_status"])
+
+
+def _show_job(inv: Invocation, job_id: str) -> int:
+    from urllib.parse import quote
+
+    log = inv.call("GET", f"/v1/jobs/{quote(job_id, safe='')}/log").data
+    if inv.as_json:
+        print_json(log)
+        return SUCCESS
+    print(f"# job {log['id']}: {log['state']}, exit status {_exit_text(log)}, {log['config_file']}")
+    for line in log["lines"]:
+        print(line)
     return SUCCESS
 
 

@@ -59,8 +59,8 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         return SUCCESS
     status = int(result.get("exit_status") or 0)
     if not inv.as_json and status != 0:
-        print(f"fdpctl: job {result.get('job')} {result.get('state')} ({_describe(status)})",
-              file=sys.stderr)  # fmt: skip
+        job, state = result.get("job"), result.get("state")
+        print(f"fdpctl: job {job} {state} ({_describe(status)})", file=sys.stderr)
     return status if status >= 0 else 128 - status
 
 

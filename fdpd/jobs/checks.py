@@ -103,9 +103,14 @@ async def _check_read(registry: LocalRegistry, item: dict[str, Any]) -> ReadInpu
     path = Path(str(root["root"]).removeprefix("file://")) / str(location["path"]).lstrip("/\\")
     await _check_file(path, str(location["hash"]), label)
     return ReadInput(
-        item["data_product"], namespace, name, version, link_path(product["url"]), str(path),
-        str(location["hash"]),
-    )  # fmt: skip
+        alias=item["data_product"],
+        namespace=namespace,
+        name=name,
+        version=version,
+        data_product=link_path(product["url"]),
+        file=str(path),
+        hash=str(location["hash"]),
+    )
 
 
 async def _check_file(path: Path, expected: str, label: str) -> None:

@@ -71,15 +71,14 @@ def versions(fdp: Fdp, name: str) -> set[str]:
 
 
 def test_three_chained_runs(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "chain", {"run1.yaml": RUN1, "run2.yaml": RUN2,
-                                                 "run3.yaml": RUN3})  # fmt: skip
+    configs = {"run1.yaml": RUN1, "run2.yaml": RUN2, "run3.yaml": RUN3}
+    project = make_project(tmp_path / "chain", configs)
 
     job1 = run(fdp, project, "run1.yaml", MODEL_WRITES="chain/A", MODEL_VALUE="1")
     assert versions(fdp, "chain/A") == {"0.0.1"}
     config1 = assert_fully_qualified(job1)
-    assert config1["write"][0]["use"] == {
-        "data_product": "chain/A", "namespace": "ana", "version": "0.0.1"
-    }  # fmt: skip
+    expected_use = {"data_product": "chain/A", "namespace": "ana", "version": "0.0.1"}
+    assert config1["write"][0]["use"] == expected_use
 
     job2 = run(fdp, project, "run2.yaml", MODEL_READS="chain/A", MODEL_WRITES="chain/B")
     config2 = assert_fully_qualified(job2)

@@ -12,10 +12,9 @@ from fdpd.journal.models import Item, Job
 
 def _job(journal: Journal) -> None:
     with journal.session() as session:
-        session.add(
-            Job(id="j1", username="ana", folder="/s/jobs/j1", config_file="c.yaml",
-                state="succeeded", started="now", cwd="/p", working_config="")
-        )  # fmt: skip
+        fields = {"username": "ana", "folder": "/s/jobs/j1", "config_file": "c.yaml"}
+        more = {"state": "succeeded", "started": "now", "cwd": "/p", "working_config": ""}
+        session.add(Job.model_validate({"id": "j1", **fields, **more}))
 
 
 def test_links_survive_reopening_and_keep_job_items(tmp_path: Path) -> None:

@@ -112,8 +112,13 @@ def test_output_is_streamed_as_it_comes(fdp: Fdp, tmp_path: Path) -> None:
     finally:
         process.kill()
         process.communicate()
-    log = fdp.get(f"/v1/jobs/{last_job_id(fdp)}/log")
-    assert log["lines"] == ["first line", "second"]
+    job_id = last_job_id(fdp)
+    assert fdp.get(f"/v1/jobs/{job_id}/log")["lines"] == ["first line", "second"]
+    shown = fdp.fdpctl("log", job_id[:-3])  # a unique prefix
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[1:] == ["first line", "second"]
+    listed = fdp.fdpctl("log")
+    assert job_id in listed.stdout and "run" in listed.stdout
 
 
 def test_dry_run_shows_everything_but_the_token(fdp: Fdp, tmp_path: Path) -> None:
@@ -170,10 +175,13 @@ def test_outside_git_says_what_it_records(fdp: Fdp, tmp_path: Path) -> None:
 
 
 def test_script_gets_the_contract_environment(fdp: Fdp, tmp_path: Path) -> None:
-    script = '|\n    echo "$FDP_CONFIG_DIR|$FDP_CONFIG_NAME|$FDP_SCRIPT|$FDP_DATA_STORE"\n' \
-        '    echo "$FDP_LOCAL_REPO|$PYTHONPATH|$MY_VARIABLE|$(pwd)"\n' \
-        '    test -n "$FDP_LOCAL_TOKEN" && echo token-set\n' \
-        '    read line || echo no-stdin'  # fmt: skip
+    lines = [
+        'echo "$FDP_CONFIG_DIR|$FDP_CONFIG_NAME|$FDP_SCRIPT|$FDP_DATA_STORE"',
+        'echo "$FDP_LOCAL_REPO|$PYTHONPATH|$MY_VARIABLE|$(pwd)"',
+        'test -n "$FDP_LOCAL_TOKEN" && echo token-set',
+        "read line || echo no-stdin",
+    ]
+    script = "|\n" + "".join(f"    {line}\n" for line in lines)
     project = make_project(tmp_path / "env", {"config.yaml": config("e", script)})
     result = fdp.fdpctl(
         "run", "config.yaml", cwd=project, env={"MY_VARIABLE": "mine", "PYTHONPATH": "/x"}
