@@ -47,9 +47,6 @@ class RecordWriter:
                 session.commit()
             assert user.id is not None
             self.user_id: int = user.id
-        self._roots: dict[str, int] = {}
-        self._namespaces: dict[str, int] = {}
-        self._file_types: dict[str, int] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -74,20 +71,24 @@ class RecordWriter:
             session.add(model(**values))
             session.commit()
 
+    def _existing(self, model: type[SQLModel], **values: Any) -> int | None:
+        with Session(self.engine) as session:
+            query = select(model).filter_by(**values)
+            row = session.exec(query).first()
+            return int(getattr(row, "id", 0)) if row is not None else None
+
+    def _get_or_add(self, model: type[SQLModel], key: dict[str, Any], **values: Any) -> int:
+        found = self._existing(model, **key)
+        return found if found is not None else self.add(model, **key, **values)
+
     def root(self, root: str, local: bool = False) -> int:
-        if root not in self._roots:
-            self._roots[root] = self.add(StorageRoot, root=root, local=local)
-        return self._roots[root]
+        return self._get_or_add(StorageRoot, {"root": root}, local=local)
 
     def namespace(self, name: str) -> int:
-        if name not in self._namespaces:
-            self._namespaces[name] = self.add(Namespace, name=name)
-        return self._namespaces[name]
+        return self._get_or_add(Namespace, {"name": name})
 
     def file_type(self, extension: str) -> int:
-        if extension not in self._file_types:
-            self._file_types[extension] = self.add(FileType, name=extension, extension=extension)
-        return self._file_types[extension]
+        return self._get_or_add(FileType, {"name": extension, "extension": extension})
 
     def location(self, root: str, path: str, content_hash: str, public: bool = True) -> int:
         return self.add(

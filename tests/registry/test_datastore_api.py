@@ -5,6 +5,8 @@ S3 store: the same against moto's standalone S3 server on a free loopback port; 
 because no real S3 server is installable here. moto checks neither presigned signatures nor the
 `x-amz-checksum-sha1` header, so the wrong-bytes case shows the registry's own check (it hashes
 objects whose checksum the server does not report).
+
+One registry per backend serves the whole module; every test uploads its own content.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,77 +28,92 @@ from tests.conftest import free_port
 from tests.registry.records import RecordWriter
 from tests.registry.running_registry import RunningRegistry, running_registry
 
-DATA = b"station,flow\nA,1.5\n"
-SHA1 = hashlib.sha1(DATA).hexdigest()
+
+@dataclass(frozen=True)
+class Served:
+    registry: RunningRegistry
+    workdir: Path
+
+    @property
+    def files(self) -> Path:
+        return self.workdir / "files"
+
+    def upload_url(self, sha1: str) -> str:
+        answer = httpx.post(
+            f"{self.registry.api}data/{sha1}", headers=self.registry.admin_headers()
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["url"])
+
+    def register(self, sha1: str, private: bool = False) -> None:
+        """What the client does after its PUT: a storage location under `<registry>/data/`."""
+        records = RecordWriter(f"sqlite:///{self.workdir / 'registry.db'}")
+        location = records.location(self.registry.base_url + "/data/", sha1, sha1)
+        object_id, _ = records.object(location, "csv")
+        if private:
+            records.add(KeyValue, key="accessibility", value="private", object_id=object_id)
+        records.close()
 
 
-@pytest.fixture
-def folder_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
-    with running_registry(tmp_path, data_store=str(tmp_path / "files"), shared=True) as registry:
-        yield registry
+def content(tag: str) -> tuple[bytes, str]:
+    data = f"station,flow\n{tag},1.5\n".encode()
+    return data, hashlib.sha1(data).hexdigest()
 
 
-def register_upload(registry: RunningRegistry, workdir: Path, sha1: str, private: bool) -> None:
-    """What the client does after its PUT: a storage location under `<registry>/data/`."""
-    records = RecordWriter(f"sqlite:///{workdir / 'registry.db'}")
-    location = records.location(registry.base_url + "/data/", sha1, sha1)
-    object_id, _ = records.object(location, "csv")
-    if private:
-        records.add(KeyValue, key="accessibility", value="private", object_id=object_id)
-    records.close()
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    workdir = tmp_path_factory.mktemp("folder-store")
+    with running_registry(workdir, data_store=str(workdir / "files"), shared=True) as registry:
+        yield Served(registry, workdir)
 
 
-def test_folder_upload_round_trip(folder_registry: RunningRegistry, tmp_path: Path) -> None:
-    registry = folder_registry
-    post = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())
-    assert post.status_code == 200
-    url = post.json()["url"]
-    assert url.startswith(f"{registry.base_url}/data/upload/{SHA1}?")
-    assert httpx.put(url, content=DATA).status_code == 200
-    kept = tmp_path / "files" / SHA1[:2] / SHA1
-    assert kept.read_bytes() == DATA
-    again = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())
+def test_folder_upload_round_trip(folder: Served) -> None:
+    registry = folder.registry
+    data, sha1 = content("round-trip")
+    url = folder.upload_url(sha1)
+    assert url.startswith(f"{registry.base_url}/data/upload/{sha1}?")
+    assert httpx.put(url, content=data).status_code == 200
+    assert (folder.files / sha1[:2] / sha1).read_bytes() == data
+    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
     assert (again.status_code, again.content) == (409, b"")
 
-    assert httpx.get(f"{registry.base_url}/data/{SHA1}").status_code == 404  # not registered
-    register_upload(registry, tmp_path, SHA1, private=False)
-    download = httpx.get(f"{registry.base_url}/data/{SHA1}")
-    assert (download.status_code, download.content) == (200, DATA)
-    secret = tmp_path / "files" / ".upload-secret"
+    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404  # not registered
+    folder.register(sha1)
+    download = httpx.get(f"{registry.base_url}/data/{sha1}")
+    assert (download.status_code, download.content) == (200, data)
+    secret = folder.files / ".upload-secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
 
 
-def test_folder_upload_refuses_wrong_bytes(
-    folder_registry: RunningRegistry, tmp_path: Path
-) -> None:
-    registry = folder_registry
+def test_folder_upload_refuses_wrong_bytes(folder: Served) -> None:
+    registry = folder.registry
+    data, sha1 = content("wrong-bytes")
     url = httpx.post(
-        f"{registry.api}data", json={"checksum": SHA1}, headers=registry.admin_headers()
+        f"{registry.api}data", json={"checksum": sha1}, headers=registry.admin_headers()
     ).json()["url"]
-    wrong = httpx.put(url, content=DATA + b"tampered")
+    wrong = httpx.put(url, content=data + b"tampered")
     assert wrong.status_code == 400
     assert "nothing was stored" in wrong.json()["detail"]
-    assert [
-        p for p in (tmp_path / "files").rglob("*") if p.is_file() and p.name != ".upload-secret"
-    ] == []
+    assert not (folder.files / sha1[:2] / sha1).exists()
+    assert list(folder.files.rglob("*.part")) == []
     assert (
-        httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers()).status_code
+        httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers()).status_code
         == 200
     )
 
 
-def test_folder_upload_url_cannot_be_forged(folder_registry: RunningRegistry) -> None:
-    registry = folder_registry
-    url = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers()).json()["url"]
-    query = parse_qs(urlsplit(url).query)
+def test_folder_upload_url_cannot_be_forged(folder: Served) -> None:
+    data, sha1 = content("forged")
+    query = parse_qs(urlsplit(folder.upload_url(sha1)).query)
     expires, signature = int(query["expires"][0]), query["signature"][0]
-    upload = f"{registry.base_url}/data/upload/"
+    upload = f"{folder.registry.base_url}/data/upload/"
     other = hashlib.sha1(b"other").hexdigest()
     forged = f"{upload}{other}?expires={expires}&signature={signature}"
     assert httpx.put(forged, content=b"other").status_code == 403
-    later = f"{upload}{SHA1}?expires={expires + 1}&signature={signature}"
-    assert httpx.put(later, content=DATA).status_code == 403
-    assert httpx.put(f"{registry.base_url}/data/upload/{SHA1}", content=DATA).status_code == 403
+    later = f"{upload}{sha1}?expires={expires + 1}&signature={signature}"
+    assert httpx.put(later, content=data).status_code == 403
+    assert httpx.put(f"{upload}{sha1}", content=data).status_code == 403
+    assert not (folder.files / sha1[:2] / sha1).exists()
 
 
 @pytest.mark.parametrize(
@@ -106,125 +124,123 @@ def test_folder_upload_url_cannot_be_forged(folder_registry: RunningRegistry) ->
     ],
 )
 def test_upload_urls_need_a_valid_token(
-    folder_registry: RunningRegistry, headers: dict[str, str], detail: str
+    folder: Served, headers: dict[str, str], detail: str
 ) -> None:
-    answer = httpx.post(f"{folder_registry.api}data/{SHA1}", headers=headers)
+    _, sha1 = content("token")
+    answer = httpx.post(f"{folder.registry.api}data/{sha1}", headers=headers)
     assert (answer.status_code, answer.json()) == (403, {"detail": detail})
 
 
 @pytest.mark.parametrize("body", [None, {}, {"checksum": "not-a-hash"}, ["x"]])
-def test_upload_url_without_usable_checksum_is_empty_400(
-    folder_registry: RunningRegistry, body: object
-) -> None:
-    answer = httpx.post(
-        f"{folder_registry.api}data/", json=body, headers=folder_registry.admin_headers()
-    )
+def test_upload_url_without_usable_checksum_is_empty_400(folder: Served, body: object) -> None:
+    registry = folder.registry
+    answer = httpx.post(f"{registry.api}data/", json=body, headers=registry.admin_headers())
     assert (answer.status_code, answer.content) == (400, b"")
 
 
-def test_private_objects_need_a_token(folder_registry: RunningRegistry, tmp_path: Path) -> None:
-    registry = folder_registry
-    url = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers()).json()["url"]
-    httpx.put(url, content=DATA).raise_for_status()
-    register_upload(registry, tmp_path, SHA1, private=True)
-    assert httpx.get(f"{registry.base_url}/data/{SHA1}").status_code == 403
-    with_token = httpx.get(f"{registry.base_url}/data/{SHA1}", headers=registry.admin_headers())
-    assert (with_token.status_code, with_token.content) == (200, DATA)
+def test_private_objects_need_a_token(folder: Served) -> None:
+    registry = folder.registry
+    data, sha1 = content("private")
+    httpx.put(folder.upload_url(sha1), content=data).raise_for_status()
+    folder.register(sha1, private=True)
+    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 403
+    with_token = httpx.get(f"{registry.base_url}/data/{sha1}", headers=registry.admin_headers())
+    assert (with_token.status_code, with_token.content) == (200, data)
 
 
-def test_shared_registry_does_not_serve_local_roots(
-    folder_registry: RunningRegistry, tmp_path: Path
-) -> None:
+def test_shared_registry_does_not_serve_local_roots(folder: Served) -> None:
     """Files under `file://` roots belong to someone's machine, not to the shared registry."""
-    (tmp_path / "local.csv").write_bytes(DATA)
-    records = RecordWriter(f"sqlite:///{tmp_path / 'registry.db'}")
-    location = records.location(f"file://{tmp_path}/", "local.csv", SHA1)
+    data, sha1 = content("local")
+    (folder.workdir / "local.csv").write_bytes(data)
+    records = RecordWriter(f"sqlite:///{folder.workdir / 'registry.db'}")
+    location = records.location(f"file://{folder.workdir}/", "local.csv", sha1)
     object_id, _ = records.object(location, "csv")
     records.data_product("team", "local", "1.0.0", object_id)
     records.close()
-    answer = httpx.get(f"{folder_registry.base_url}/data_product/team:local@1.0.0")
+    answer = httpx.get(f"{folder.registry.base_url}/data_product/team:local@1.0.0")
     assert answer.status_code == 503
-    assert DATA not in answer.content
+    assert data not in answer.content
 
 
 def test_registry_without_data_store_says_so(tmp_path: Path) -> None:
+    _, sha1 = content("no-store")
     with running_registry(tmp_path) as registry:
-        answer = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())
+        answer = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
         assert answer.status_code == 501
         assert "--data-store" in answer.json()["detail"]
-        assert httpx.get(f"{registry.base_url}/data/{SHA1}").status_code == 404
+        assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404
 
 
 # --- S3 (moto) -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def s3_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """moto's S3 server with a fresh bucket (`FDP_TEST_BUCKET`), standing in for S3 (no real S3
-    server is installable here). moto keeps its state per process, hence one bucket per test."""
+@dataclass(frozen=True)
+class S3Served:
+    served: Served
+    endpoint: str
+    bucket: str
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Served]:
+    """moto's S3 server with a fresh bucket, standing in for S3 (no real S3 server is installable
+    here), and a shared registry whose data store is `s3://<bucket>/fdp`."""
     import boto3
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    bucket = f"team-{os.urandom(4).hex()}"  # moto keeps state per process: never reuse names
     env = {
-        "FDP_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "FDP_S3_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "moto-key",
         "AWS_SECRET_ACCESS_KEY": "moto-secret",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "FDP_TEST_BUCKET": f"team-{os.urandom(4).hex()}",
     }
     boto3.client(
         "s3",
-        endpoint_url=env["FDP_S3_ENDPOINT_URL"],
+        endpoint_url=endpoint,
         aws_access_key_id="moto-key",
         aws_secret_access_key="moto-secret",
         region_name="us-east-1",
-    ).create_bucket(Bucket=env["FDP_TEST_BUCKET"])
+    ).create_bucket(Bucket=bucket)
+    workdir = tmp_path_factory.mktemp("s3-store")
     try:
-        yield env
+        with running_registry(
+            workdir, data_store=f"s3://{bucket}/fdp", shared=True, env=env
+        ) as registry:
+            yield S3Served(Served(registry, workdir), endpoint, bucket)
     finally:
         server.stop()
 
 
-@pytest.fixture
-def s3_registry(tmp_path: Path, s3_env: dict[str, str]) -> Iterator[RunningRegistry]:
-    with running_registry(
-        tmp_path, data_store=f"s3://{s3_env['FDP_TEST_BUCKET']}/fdp", shared=True, env=s3_env
-    ) as registry:
-        yield registry
-
-
-def test_s3_upload_round_trip(
-    s3_registry: RunningRegistry, s3_env: dict[str, str], tmp_path: Path
-) -> None:
-    registry = s3_registry
-    post = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())
-    assert post.status_code == 200, post.text
-    url = post.json()["url"]
-    assert url.startswith(
-        s3_env["FDP_S3_ENDPOINT_URL"] + f"/{s3_env['FDP_TEST_BUCKET']}/fdp/{SHA1}?"
-    )
+def test_s3_upload_round_trip(s3: S3Served) -> None:
+    registry = s3.served.registry
+    data, sha1 = content("s3-round-trip")
+    url = s3.served.upload_url(sha1)
+    assert url.startswith(f"{s3.endpoint}/{s3.bucket}/fdp/{sha1}?")
     assert "x-amz-checksum-sha1" in parse_qs(urlsplit(url).query)["X-Amz-SignedHeaders"][0]
-    put = httpx.put(url, content=DATA, headers={"x-amz-checksum-sha1": sha1_hex_to_base64(SHA1)})
+    put = httpx.put(url, content=data, headers={"x-amz-checksum-sha1": sha1_hex_to_base64(sha1)})
     assert put.status_code == 200
-    assert (
-        httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers()).status_code
-        == 409
-    )
+    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
+    assert again.status_code == 409
 
-    register_upload(registry, tmp_path, SHA1, private=False)
-    download = httpx.get(f"{registry.base_url}/data/{SHA1}")
+    s3.served.register(sha1)
+    download = httpx.get(f"{registry.base_url}/data/{sha1}")
     assert download.status_code == 302
-    assert download.headers["location"].startswith(s3_env["FDP_S3_ENDPOINT_URL"])
-    assert httpx.get(download.headers["location"]).content == DATA
+    assert download.headers["location"].startswith(s3.endpoint)
+    assert httpx.get(download.headers["location"]).content == data
 
 
-def test_s3_wrong_bytes_are_not_kept(s3_registry: RunningRegistry) -> None:
-    registry = s3_registry
-    url = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers()).json()["url"]
-    httpx.put(url, content=b"tampered", headers={"x-amz-checksum-sha1": sha1_hex_to_base64(SHA1)})
+def test_s3_wrong_bytes_are_not_kept(s3: S3Served) -> None:
+    registry = s3.served.registry
+    _, sha1 = content("s3-wrong")
+    url = s3.served.upload_url(sha1)
+    httpx.put(url, content=b"tampered", headers={"x-amz-checksum-sha1": sha1_hex_to_base64(sha1)})
     # Real S3 refuses the PUT (BadDigest); moto keeps it, and the registry then finds it wrong.
-    again = httpx.post(f"{registry.api}data/{SHA1}", headers=registry.admin_headers())
+    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
     assert again.status_code == 200
+    s3.served.register(sha1)
+    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404
