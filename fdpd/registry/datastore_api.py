@@ -141,6 +141,8 @@ async def receive_upload(request: Request) -> Response:
 def download(request: Request) -> Response:
     """`GET /data/<name>`."""
     name = request.path_params["name"]
+    if "\x00" in name:  # names nothing, and PostgreSQL refuses NUL in text
+        return Response(status_code=404)
     try:
         store = data_store_of(request)
         if store is None:

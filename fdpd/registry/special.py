@@ -252,7 +252,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 def parse_product_spec(spec: str) -> tuple[str, str, str] | None:
-    """`<ns>:<name>@<version>` → (ns, name, version); the name may hold `/` (and `:`/`@`)."""
+    """`<ns>:<name>@<version>` → (ns, name, version); the name may hold `/` (and `:`/`@`).
+
+    The path arrives percent-decoded. NUL characters name nothing (PostgreSQL refuses them).
+    """
+    if "\x00" in spec:
+        return None
     namespace, colon, rest = spec.partition(":")
     name, at, version = rest.rpartition("@")
     if not (colon and at and namespace and name and version):
@@ -265,7 +270,7 @@ def _empty(status: int) -> Response:
 
 
 def data_product_file(request: Request) -> Response:
-    spec = parse_product_spec(unquote(request.path_params["spec"]))
+    spec = parse_product_spec(request.path_params["spec"])
     if spec is None:
         return _empty(404)
     namespace_name, name, version = spec
@@ -286,7 +291,7 @@ def data_product_file(request: Request) -> Response:
 
 
 def external_object_file(request: Request) -> Response:
-    spec = parse_product_spec(unquote(request.path_params["spec"]))
+    spec = parse_product_spec(request.path_params["spec"])
     if spec is None:
         return _empty(404)
     alternate_identifier, title, version = spec
@@ -358,8 +363,11 @@ def local_root_folder(root: str) -> Path | None:
 
 def contained_path(folder: Path, path: str) -> Path | None:
     """`folder` joined with `path` (leading separators dropped), or None if it leaves `folder`."""
-    base = folder.resolve()
-    candidate = (base / path.lstrip("/\\")).resolve()
+    try:
+        base = folder.resolve()
+        candidate = (base / path.lstrip("/\\")).resolve()
+    except (ValueError, OSError):  # NUL bytes, symlink loops
+        return None
     if candidate != base and base not in candidate.parents:
         return None
     return candidate

@@ -319,3 +319,20 @@ def test_record_links_lead_to_the_special_routes(served: tuple[RunningRegistry, 
     assert crate.status_code == 200
     run = httpx.get(f"{registry.api}code_run/{graph.run_main}/").json()
     assert httpx.get(run["ro_crate"]).json()["@context"] == "https://w3id.org/ro/crate/1.1/context"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/data_product/hy%00dro:flow/gauge@1.0.0",
+        "/external_object/st%00ations:Station list@0.1.0",
+        "/data/%00",
+        "/data_product/hydro:flow%2F..%2F..%2Fgauge@1.0.0",
+        "/api/prov-report/1%00/",
+        "/api/prov-report/99999999999999999999999/",
+    ],
+)
+def test_malformed_special_paths_are_4xx(served: tuple[RunningRegistry, Graph], path: str) -> None:
+    registry, _ = served
+    answer = httpx.get(registry.base_url + path)
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text)
