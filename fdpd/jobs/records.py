@@ -92,10 +92,16 @@ def find_job(journal: Journal, id_or_prefix: str) -> Job:
     return matches[0]
 
 
-def interrupt_unfinished_jobs(journal: Journal) -> int:
-    """Jobs left `running` by an earlier fdpd are recorded as interrupted."""
+def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> int:
+    """Jobs still `running` whose operation is not running in this fdpd (an earlier fdpd
+    stopped or crashed during them) are recorded as interrupted."""
+    live = set(live_operations)
     with journal.session() as session:
-        stale = session.exec(select(Job).where(Job.state == JOB_RUNNING)).all()
+        stale = [
+            job
+            for job in session.exec(select(Job).where(Job.state == JOB_RUNNING)).all()
+            if job.operation_id not in live
+        ]
         for job in stale:
             job.state = JOB_INTERRUPTED
             job.ended = job.ended or utc_now()
