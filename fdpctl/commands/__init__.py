@@ -9,4 +9,4 @@ imported to build `--help`.
 
 from __future__ import annotations
 
-COMMAND_MODULES = ("config", "daemon", "generate", "log", "registry", "run")
+COMMAND_MODULES = ("config", "daemon", "generate", "log", "registry", "remote", "run")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from fdpctl.cli import Invocation
+from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
 from fdpctl.render import print_fields, print_json, print_table
 
@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "config",
-        help="set up a user and their data store (run in the data store folder)",
-        description=(
+        config,
+        "set up a user and their data store (run in the data store folder)",
+        (
             "Make the current folder (or --data-store DIR) the data store of USERNAME: creates the "
             "local registry user and its token (0600 file), the author, the user's namespace, and "
             "records the user in DIR/.scrc/.users. The user becomes the one runs are made for. "
@@ -30,7 +32,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--name", dest="full_name", metavar="FULL_NAME", help="default: USERNAME")
     parser.add_argument("--identifier", metavar="URL", help="ORCID, GitHub or ROR URL")
     parser.add_argument("--namespace", metavar="NAME", help="default: USERNAME")
-    parser.set_defaults(handler=config)
 
 
 def config(args: argparse.Namespace, inv: Invocation) -> int:

@@ -44,8 +44,7 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     operations = inv.call("GET", f"/v1/operations?limit={args.limit}").data["operations"]
     jobs = inv.call("GET", f"/v1/jobs?limit={args.limit}").data["jobs"]
     if inv.as_json:
-        # "jobs" only when there are some: the operations-only shape predates jobs
-        print_json({"operations": operations, **({"jobs": jobs} if jobs else {})})
+        print_json({"operations": operations, "jobs": jobs})
         return SUCCESS
     if not operations:
         print("no operations recorded yet")

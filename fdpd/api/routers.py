@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fdpd.api import daemon, jobs, operations, ping, registry, users
+from fdpd.api import daemon, jobs, operations, ping, registry, remotes, users
 
 ROUTERS: list[APIRouter] = [
     ping.router,
@@ -17,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     registry.router,
     users.router,
     jobs.router,
+    remotes.router,
 ]

@@ -109,6 +109,11 @@ class RegistryClient:
         response = await self._send("GET", self.absolute(link))
         return _json_object(response, self.name)
 
+    async def whoami(self) -> str:
+        """The user the token belongs to (checks reachability and the token in one request)."""
+        response = await self._send("GET", f"{self.api_url}username/")
+        return str(_json_object(response, self.name).get("username", ""))
+
     async def list_records(
         self,
         record_type: str,

@@ -1,0 +1,54 @@
+"""`/v1/remotes`: the remote registries fdp syncs with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from fdpd.remotes import (
+    Remote,
+    add_remote,
+    load_remotes,
+    normalise_url,
+    open_remote_client,
+    remove_remote,
+)
+from fdpd.server.context import Context
+
+router = APIRouter(prefix="/remotes", tags=["remotes"])
+
+
+class RemoteIn(BaseModel):
+    name: str
+    url: str
+    token_file: str  # absolute: fdpctl resolves it against its own working directory
+    data_store: str | None = None
+    check: bool = True
+
+
+@router.get("")
+async def remotes(ctx: Context) -> dict[str, Any]:
+    return {"remotes": [r.to_json() for r in load_remotes(ctx.locations).values()]}
+
+
+@router.post("")
+async def add(ctx: Context, body: RemoteIn) -> dict[str, Any]:
+    """Add a remote; with `check`, first make sure it answers and accepts the token."""
+    remote = Remote(body.name, normalise_url(body.url), Path(body.token_file), body.data_store)
+    if body.check:
+        await check_remote(remote)
+    return add_remote(ctx.locations, remote).to_json()
+
+
+@router.delete("/{name}")
+async def remove(ctx: Context, name: str) -> dict[str, Any]:
+    return remove_remote(ctx.locations, name).to_json()
+
+
+async def check_remote(remote: Remote) -> None:
+    """One authenticated request: reachable, a FAIR registry, and our token accepted."""
+    async with open_remote_client(remote) as client:
+        await client.whoami()
