@@ -14,7 +14,6 @@ from fdpd.errors import FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.jobs.records import (
     find_job,
-    interrupt_orphaned_jobs,
     job_items,
     job_output,
     job_summary,
@@ -89,14 +88,12 @@ async def list_jobs(
     ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
 ) -> dict[str, Any]:
     """The most recent jobs, newest first."""
-    interrupt_orphaned_jobs(ctx.journal, ctx.running_operations)
     return {"jobs": [job_summary(job) for job in recent_jobs(ctx.journal, limit)]}
 
 
 @router.get("/jobs/{job}")
 async def show_job(ctx: Context, job: str) -> dict[str, Any]:
     """One job (id or unique prefix): record, working config, inputs and the items it made."""
-    interrupt_orphaned_jobs(ctx.journal, ctx.running_operations)
     found = find_job(ctx.journal, job)
     return {
         **job_summary(found),

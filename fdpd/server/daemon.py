@@ -16,6 +16,7 @@ from types import FrameType
 import uvicorn
 
 from fdpd.errors import FdpError
+from fdpd.jobs.records import interrupt_orphaned_jobs
 from fdpd.journal import Journal
 from fdpd.paths import LocationError, Locations, resolve_locations
 from fdpd.server import sd_notify
@@ -152,6 +153,8 @@ def _serve(
     interrupted = journal.interrupt_unfinished()
     if interrupted:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
+    if interrupt_orphaned_jobs(journal, live_operations=()):
+        log.warning("jobs that ran under an earlier fdpd are recorded as interrupted")
     ctx = DaemonContext(
         locations=locations, journal=journal, settings=load_settings(locations), listeners=listeners
     )
