@@ -114,11 +114,32 @@ def _v4_jobs_and_items(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX item_remote_url ON item(remote, remote_url)")
 
 
+def _v5_pull_records(db: sqlite3.Connection) -> None:
+    # What the last pull of each `register:` item registered, so `run`/`generate` read that
+    # version instead of re-evaluating a template such as `0.${{DATE}}.0` (config-yaml §10.5).
+    db.execute(
+        """
+        CREATE TABLE pull_record (
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            source_url TEXT NOT NULL,
+            version TEXT NOT NULL,
+            sha1 TEXT NOT NULL,
+            data_product TEXT NOT NULL,
+            operation_id INTEGER REFERENCES operation(id) ON DELETE SET NULL,
+            pulled TEXT NOT NULL,
+            PRIMARY KEY (namespace, name, source_url)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
     _v3_users,
     _v4_jobs_and_items,
+    _v5_pull_records,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

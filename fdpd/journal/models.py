@@ -109,3 +109,19 @@ class Item(SQLModel, table=True):
     remote: str | None = None  # remote name
     remote_url: str | None = None
     synced: str | None = None  # ISO 8601, UTC: when pushed or pulled
+
+
+class PullRecord(SQLModel, table=True):
+    """The version the last pull of a `register:` item registered, keyed by namespace, name and
+    the source URL it was downloaded from (config-yaml.md §10.5)."""
+
+    __tablename__ = "pull_record"
+
+    namespace: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    source_url: str = Field(primary_key=True)
+    version: str
+    sha1: str
+    data_product: str  # local registry path, /api/data_product/<id>/
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    pulled: str  # ISO 8601, UTC
