@@ -3,9 +3,12 @@ routes (registry-api.md sections 1.5, 1.6, 5, 7), against a real server."""
 
 from __future__ import annotations
 
+import secrets
+
 import httpx
 
 import fdpd
+from fdpd.identity import proof_matches
 from tests.registry.conftest import RegistryClient, id_of, path_of, unique
 
 
@@ -98,7 +101,18 @@ def test_users_groups_username(registry: RegistryClient) -> None:
 
 def test_identity_and_active_author(registry: RegistryClient) -> None:
     identity = registry.anonymous.get("/fdp/identity").json()
-    assert identity == {"service": "fdp-registry", "version": fdpd.__version__, "shared": False}
+    assert identity == {
+        "service": "fdp-registry",
+        "version": fdpd.__version__,
+        "shared": False,
+        "pid": registry.server.process.pid,
+    }
+    # Only a server holding the admin key can prove it; a wrong key gives another proof.
+    challenge = secrets.token_hex(16)
+    proven = registry.anonymous.get("/fdp/identity", params={"challenge": challenge}).json()
+    assert registry.server.admin_token is not None
+    assert proof_matches(registry.server.admin_token, challenge, proven["proof"])
+    assert not proof_matches("0" * 40, challenge, proven["proof"])
     assert "fdp" not in registry.anonymous.get("/api/").json()
     first = registry.create("author", {"name": unique("First ")})
     second = registry.create("author", {"name": unique("Second ")})
