@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
-from sqlalchemy import Connection, Engine, RowMapping, select
+from sqlalchemy import Connection, Engine, RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,6 +32,7 @@ from fdpd.registry.pagination import fetch_page, page_link
 from fdpd.registry.schema import SPECS, TypeSpec
 from fdpd.registry.serialize import serialize
 from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.statements import row_by_id
 from fdpd.registry.writes import Mode, create_record, delete_record, update_record
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -151,7 +152,7 @@ def _no_match(spec: TypeSpec) -> ApiError:
 
 
 def _current(conn: Connection, spec: TypeSpec, record_id: int) -> RowMapping:
-    row = conn.execute(select(spec.table).where(spec.table.c.id == record_id)).mappings().first()
+    row = conn.execute(row_by_id(spec.table), {"id": record_id}).mappings().first()
     if row is None:
         raise _no_match(spec)
     return row
@@ -190,7 +191,8 @@ def _record_response(
     headers: dict[str, str],
 ) -> Response:
     row = _current(conn, spec, record_id)
-    return json_response(serialize(conn, spec, [row], base_url(request))[0], status, headers)
+    record = serialize(conn, spec, [row], base_url(request), just_created=status == 201)[0]
+    return json_response(record, status, headers)
 
 
 async def create_response(request: Request, spec: TypeSpec, caller: Caller) -> Response:

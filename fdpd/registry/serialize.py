@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping
 
 from fdpd.registry import models as m
 from fdpd.registry.models import table_of
@@ -20,8 +20,10 @@ from fdpd.registry.schema import (
     REVERSE_MANY,
     REVERSE_ONE,
     SELF,
+    Field,
     TypeSpec,
 )
+from fdpd.registry.statements import objects_with_parts, pairs_for
 
 _COMPONENTS = table_of(m.ObjectComponent)
 
@@ -34,13 +36,26 @@ def format_datetime(value: datetime) -> str:
 
 
 def serialize(
-    conn: Connection, spec: TypeSpec, rows: Sequence[RowMapping], base: str
+    conn: Connection,
+    spec: TypeSpec,
+    rows: Sequence[RowMapping],
+    base: str,
+    *,
+    just_created: bool = False,
 ) -> list[dict[str, Any]]:
-    """JSON dicts of `rows` (full rows of `spec.table`) in the type's exact key order."""
+    """JSON dicts of `rows` (full rows of `spec.table`) in the type's exact key order.
+
+    `just_created`: the rows were inserted by this request, so no other record points at them
+    yet (except the components an object is created with) and those look-ups are skipped.
+    """
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    related = {f.name: _load_relation(conn, spec, f.name, ids, rows) for f in spec.fields}
+    related = {
+        f.name: _nothing(f) if just_created and _points_here(spec, f) else
+        _load_relation(conn, spec, f.name, ids, rows)
+        for f in spec.fields
+    }  # fmt: skip
     prefix = f"{base}/api/"
     own_prefix = f"{prefix}{spec.name}/"
     results = []
@@ -75,38 +90,40 @@ def serialize(
     return results
 
 
+def _points_here(spec: TypeSpec, field: Field) -> bool:
+    """True for relations made of other records pointing at this one."""
+    if spec.name == "object" and field.name == "components":
+        return False  # the whole_object component is created with its object
+    return field.kind in (REVERSE_MANY, REVERSE_ONE) or (field.kind == LINKS and field.read_only)
+
+
+def _nothing(field: Field) -> Any:
+    return {} if field.kind == REVERSE_ONE else defaultdict(list)
+
+
 def _load_relation(
     conn: Connection, spec: TypeSpec, name: str, ids: list[int], rows: Sequence[RowMapping]
 ) -> Any:
     field = spec.by_name[name]
     if field.kind == LINKS:
         assert field.through is not None
-        table = field.through.table
-        owner, other = table.c[field.through.owner], table.c[field.through.other]
-        query = select(owner, other).where(owner.in_(ids)).order_by(other)
+        query = pairs_for(field.through.table, field.through.owner, field.through.other)
         grouped: defaultdict[int, list[int]] = defaultdict(list)
-        for owner_id, other_id in conn.execute(query):
+        for owner_id, other_id in conn.execute(query, {"ids": ids}):
             grouped[owner_id].append(other_id)
         return grouped
     if field.kind in (REVERSE_MANY, REVERSE_ONE):
         assert field.reverse_table is not None and field.reverse_column is not None
-        table = field.reverse_table
-        fk = table.c[field.reverse_column]
-        query = select(fk, table.c.id).where(fk.in_(ids)).order_by(table.c.id)
+        query = pairs_for(field.reverse_table, field.reverse_column, "id")
         if field.kind == REVERSE_ONE:
-            return {fk_id: own_id for fk_id, own_id in conn.execute(query)}
+            return {fk_id: own_id for fk_id, own_id in conn.execute(query, {"ids": ids})}
         grouped = defaultdict(list)
-        for fk_id, own_id in conn.execute(query):
+        for fk_id, own_id in conn.execute(query, {"ids": ids}):
             grouped[fk_id].append(own_id)
         return grouped
     if name == "internal_format":
-        object_ids = {row["object_id"] for row in rows}
-        query = (
-            select(_COMPONENTS.c.object_id)
-            .where(_COMPONENTS.c.object_id.in_(object_ids), _COMPONENTS.c.whole_object.is_(False))
-            .distinct()
-        )
-        return set(conn.execute(query).scalars())
+        object_ids = list({row["object_id"] for row in rows})
+        return set(conn.execute(objects_with_parts(), {"ids": object_ids}).scalars())
     return None
 
 

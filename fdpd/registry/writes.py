@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, RowMapping, and_, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from fdpd.registry import models as m
@@ -37,6 +37,7 @@ from fdpd.registry.schema import (
     Field,
     TypeSpec,
 )
+from fdpd.registry.statements import existing_ids, first_match, insert_into
 from fdpd.registry.values import (
     Invalid,
     check_name,
@@ -98,7 +99,7 @@ def create_record(conn: Connection, spec: TypeSpec, body: Any, caller: Caller) -
     changes = validate(conn, spec, body_object(body), "create", None)
     values = {**changes.columns, "last_updated": now(), "updated_by_id": caller.id}
     with _transaction(conn, spec):
-        record_id = inserted_id(conn.execute(insert(spec.table).values(**values)))
+        record_id = inserted_id(conn.execute(insert_into(spec.table), values))
         for name, ids in changes.links.items():
             _replace_links(conn, spec, name, record_id, ids)
         if spec.name == "object":
@@ -246,7 +247,7 @@ def _existing_ids(conn: Connection, field_spec: Field, ids: list[int]) -> list[i
     if not ids:
         return ids
     table = TARGET_TABLES[field_spec.target]
-    found = set(conn.execute(select(table.c.id).where(table.c.id.in_(set(ids)))).scalars())
+    found = set(conn.execute(existing_ids(table), {"ids": list(set(ids))}).scalars())
     if any(record_id not in found for record_id in ids):
         raise Invalid(DOES_NOT_EXIST)
     return ids
@@ -255,11 +256,11 @@ def _existing_ids(conn: Connection, field_spec: Field, ids: list[int]) -> list[i
 def _taken(
     conn: Connection, spec: TypeSpec, values: dict[str, Any], exclude_id: int | None
 ) -> bool:
-    table = spec.table
-    conditions = [table.c[column] == value for column, value in values.items()]
+    statement = first_match(spec.table, tuple(values), exclude_id is not None)
+    params = {f"c{i}": value for i, value in enumerate(values.values())}
     if exclude_id is not None:
-        conditions.append(table.c.id != exclude_id)
-    return conn.execute(select(table.c.id).where(and_(*conditions)).limit(1)).first() is not None
+        params["exclude"] = exclude_id
+    return conn.execute(statement, params).first() is not None
 
 
 def _words(name: str) -> str:
@@ -385,13 +386,12 @@ def _replace_links(
 def _create_whole_object_component(
     conn: Connection, object_id: int, caller: Caller, stamp: datetime
 ) -> None:
-    conn.execute(
-        insert(_COMPONENTS).values(
-            name="whole_object",
-            description=None,
-            whole_object=True,
-            object_id=object_id,
-            last_updated=stamp,
-            updated_by_id=caller.id,
-        )
-    )
+    component = {
+        "name": "whole_object",
+        "description": None,
+        "whole_object": True,
+        "object_id": object_id,
+        "last_updated": stamp,
+        "updated_by_id": caller.id,
+    }
+    conn.execute(insert_into(_COMPONENTS), component)
