@@ -23,4 +23,9 @@ Layout and extension points:
 * `cli.main(argv)` — `fdpd registry serve ...`; `fdpd registry add-user` is wired automatically
   when `users_admin.main_add_user(args) -> int` exists.
 * `management` — fdp's own `/fdp/identity` and `/fdp/active-author` routes.
+
+The model API itself: `schema` (one declarative `TypeSpec` per type: JSON key order, validation
+kinds, filters), `resources` (routes), `serialize` (rows → JSON, relations loaded in bulk),
+`filters`, `pagination`, `writes` (validation order, 409 rules, side effects), `values`,
+`metadata` (OPTIONS), `users` (users, groups, username), `statements` (prebuilt hot-path SQL).
 """
