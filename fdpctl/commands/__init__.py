@@ -9,4 +9,14 @@ imported to build `--help`.
 
 from __future__ import annotations
 
-COMMAND_MODULES = ("config", "daemon", "generate", "log", "registry", "remote", "run")
+COMMAND_MODULES = (
+    "config",
+    "daemon",
+    "generate",
+    "log",
+    "pull",
+    "registry",
+    "remote",
+    "run",
+    "update",
+)

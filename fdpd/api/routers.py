@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fdpd.api import daemon, jobs, operations, ping, registry, remotes, users
+from fdpd.api import daemon, jobs, operations, ping, pull, registry, remotes, users
 
 ROUTERS: list[APIRouter] = [
     ping.router,
@@ -18,4 +18,5 @@ ROUTERS: list[APIRouter] = [
     users.router,
     jobs.router,
     remotes.router,
+    pull.router,
 ]

@@ -4,17 +4,22 @@ registry, job folder created with `config.yaml` and the script (config-yaml.md �
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 from fdpd.errors import FdpError
+from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
+from fdpd.paths import Locations
+from fdpd.remotes import load_remotes
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
+    PulledVersions,
     RestRegistryView,
     UserIdentity,
     WorkingConfigResult,
@@ -54,6 +59,23 @@ class ConfigSource:
 
 
 @dataclass(frozen=True)
+class SyncFacts:
+    """What generation needs to know of sync: the configured remotes (name → API URL) and
+    the version each `register:` item's last pull registered (config-yaml.md §10.5)."""
+
+    remote_urls: Mapping[str, str] = field(default_factory=dict)
+    pulled_register_versions: PulledVersions = field(default_factory=dict)
+
+
+def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
+    # imported here: fdpd.pulling builds on fdpd.jobs, so a module-level import would be a cycle
+    from fdpd.pulling.records import pulled_register_versions
+
+    remotes = {name: remote.url for name, remote in load_remotes(locations).items()}
+    return SyncFacts(remotes, pulled_register_versions(journal))
+
+
+@dataclass(frozen=True)
 class PreparedJob:
     """A generated job. `folder` exists (with its files) only if it was created."""
 
@@ -82,6 +104,7 @@ async def prepare_job(
     *,
     dirty: bool,
     create_folder: bool,
+    sync: SyncFacts | None = None,
 ) -> PreparedJob:
     """Generate the working config (the caller holds the registry) and, if `create_folder`,
     create the job folder exclusively and write `config.yaml` and the script into it.
@@ -96,7 +119,7 @@ async def prepare_job(
         folder = job_dir_for(store, instant)
     try:
         generated, git = await asyncio.to_thread(
-            _generate, source, user, registry_url, folder, instant, dirty
+            _generate, source, user, registry_url, folder, instant, dirty, sync or SyncFacts()
         )
         if create_folder:
             write_job_files(folder, generated.text, generated.script)
@@ -114,6 +137,7 @@ def _generate(
     job_dir: Path,
     instant: datetime,
     dirty: bool,
+    sync: SyncFacts,
 ) -> tuple[WorkingConfigResult, GitFacts | None]:
     config = parse_user_config(source.text, source.name)
     local_repo = project_dir(config, source.folder, _git_top(source.folder))
@@ -129,6 +153,8 @@ def _generate(
         default_output_namespace=user.namespace,
         git=git,
         dirty_allowed=dirty,
+        remote_urls=sync.remote_urls,
+        pulled_register_versions=sync.pulled_register_versions,
     )
     with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
         return generate_working_config(config, ctx, RestRegistryView(client)), git

@@ -29,7 +29,7 @@ from fdpd.users import active_user, read_user_token
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
 from .folder import remove_job_folder
-from .prepare import ConfigSource, PreparedJob, prepare_job
+from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import run_script
 from .reconcile import find_job_records, reconcile_outputs
 from .records import add_job, finish_job, record_items
@@ -55,7 +55,12 @@ async def working_config(
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("working-config"):
         job = await prepare_job(
-            source, user, supervisor.url, dirty=dirty, create_folder=create_folder
+            source,
+            user,
+            supervisor.url,
+            dirty=dirty,
+            create_folder=create_folder,
+            sync=sync_facts(ctx.locations, ctx.journal),
         )
     if create_folder:
         add_job(ctx.journal, _job_row(job, source, JOB_PREPARED, None, {}, []))
@@ -84,6 +89,7 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
             supervisor.url,
             dirty=request.dry_run or request.dirty,
             create_folder=not request.dry_run,
+            sync=sync_facts(ctx.locations, ctx.journal),
         )
         for warning in job.generated.warnings:
             emitter.warning(warning.render())

@@ -1,0 +1,88 @@
+"""`fdpctl pull CONFIG [--remote NAME] [--with-provenance]`: bring a config's inputs in.
+
+`register:` items are downloaded and registered locally first; then `read:` items are resolved
+against the remote and copied (records and files). Exit status 0 when every item is there, 1
+when some item failed (each is listed with why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from fdpctl.cli import Invocation, add_command
+from fdpctl.errors import SUCCESS
+from fdpctl.render import print_table, render_stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+STATUS_WORDS = {
+    "registered": "registered",
+    "pulled": "pulled",
+    "present": "already present",
+    "failed": "FAILED",
+    "newer": "newer",
+}
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "pull",
+        pull,
+        "register a config's sources and pull its inputs from the remote",
+        "Process CONFIG's register: items (download, SHA-1, copy into the data store, register "
+        "locally), then resolve its read: items against the remote (wildcards, ${{LATEST}}) and "
+        "copy their records and verified files. The remote is run_metadata."
+        "remote_data_registry_url (a configured remote), else --remote, else origin.",
+    )
+    parser.add_argument("config", help="the user config (config.yaml)")
+    parser.add_argument("--remote", metavar="NAME", help="the remote to pull from (default origin)")
+    parser.add_argument(
+        "--with-provenance",
+        action="store_true",
+        help="also copy the code runs that made the pulled products (records only)",
+    )
+    parser.add_argument(
+        "--dirty",
+        action="store_true",
+        help="accepted for symmetry with run; pull does not look at the git work tree's state",
+    )
+
+
+def pull(args: argparse.Namespace, inv: Invocation) -> int:
+    body = {
+        "config_path": os.path.abspath(args.config),
+        "remote": args.remote,
+        "with_provenance": args.with_provenance,
+        "dirty": args.dirty,
+    }
+    result = render_stream(inv.stream("POST", "/v1/pull", body), as_json=inv.as_json)
+    if not inv.as_json:
+        show_items(result.get("items", []))
+        print(_totals(result))
+    return SUCCESS if result.get("ok", True) else 1
+
+
+def show_items(items: list[dict[str, Any]]) -> None:
+    rows = [
+        [item["item"], STATUS_WORDS.get(item["status"], item["status"]), item.get("reason", "")]
+        for item in items
+    ]
+    if rows:
+        print_table(["item", "status", "why"], rows)
+    for item in items:
+        if item["status"] == "failed":
+            print(f"fdpctl: {item['item']}: {item.get('reason', 'failed')}", file=sys.stderr)
+
+
+def _totals(result: dict[str, Any]) -> str:
+    remote = result.get("remote") or "no remote"
+    return (
+        f"{result.get('records_created', 0)} records created, "
+        f"{result.get('files_downloaded', 0)} files ({result.get('bytes_downloaded', 0)} bytes), "
+        f"{result.get('remote_request_total', 0)} requests to {remote}"
+    )

@@ -1,0 +1,57 @@
+"""`/v1/pull` and `/v1/update`: bring data from the remote into the local registry (NDJSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from fdpd.api.jobs import ConfigBody, _data_store
+from fdpd.api.operations import STREAM_RESPONSES
+from fdpd.operations import Emitter, stream_operation
+from fdpd.pulling import PullRequest, UpdateRequest, pull_config, update_pulled
+from fdpd.server.context import Context
+
+router = APIRouter(tags=["pull"])
+
+
+class PullBody(ConfigBody):
+    remote: str | None = None
+    with_provenance: bool = False
+
+
+class UpdateBody(BaseModel):
+    remote: str | None = None
+    dry_run: bool = False
+
+
+@router.post("/pull", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def post_pull(ctx: Context, body: PullBody) -> StreamingResponse:
+    """Register the config's `register:` items, then pull its `read:` items from the remote.
+    NDJSON progress events (records, files, bytes), then a result listing every item."""
+    request = PullRequest(body.source(_data_store(ctx)), body.remote, body.with_provenance)
+    arguments = {
+        "config": request.source.name,
+        "remote": body.remote,
+        "with_provenance": body.with_provenance,
+    }
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        return await pull_config(ctx, request, emitter)
+
+    return await stream_operation(ctx, "pull", arguments, work)
+
+
+@router.post("/update", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def post_update(ctx: Context, body: UpdateBody) -> StreamingResponse:
+    """Pull newer remote versions of every pulled data product (`dry_run`: only report them)."""
+    request = UpdateRequest(body.remote, body.dry_run)
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        return await update_pulled(ctx, request, emitter)
+
+    return await stream_operation(
+        ctx, "update", {"remote": body.remote, "dry_run": body.dry_run}, work
+    )

@@ -1,0 +1,151 @@
+"""`pull CONFIG`: register items first, then the config's reads from the remote (issue #5).
+
+The work of a `pull` operation: it reports progress through the operation's emitter and returns
+the result: each item (registered / pulled / present / failed with why), records created, files
+and bytes, and the requests made to the remote.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fdpd.api.registry import registry_supervisor
+from fdpd.errors import FdpError
+from fdpd.jobs import ConfigSource
+from fdpd.jobs.ledger import JournalLedger
+from fdpd.journal.models import FdpUser
+from fdpd.operations import Emitter
+from fdpd.remote.client import RegistryClient
+from fdpd.remotes import Remote, open_remote_client
+from fdpd.server.context import DaemonContext
+from fdpd.sync import SyncReport
+from fdpd.users import active_user, read_user_token
+
+from .local_records import LocalRecords
+from .outcome import ItemResult
+from .plan import PullPlan, plan_pull
+from .reads import ReadPull
+from .register import Registrar
+from .remote_choice import ADD_REMOTE_HINT, choose_remote
+
+LOCAL_NAME = "local registry"
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    source: ConfigSource
+    remote: str | None = None
+    with_provenance: bool = False
+
+
+class PullProgress:
+    """Sync engine and download callbacks → the operation's progress and warning events."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self.emitter = emitter
+        self.source_bytes = 0
+
+    def sync(self, kind: str, done: int, total: int, transferred: int) -> None:
+        unit = "records" if kind == "records" else "files"
+        self.emitter.progress(
+            f"pull: {kind} ({transferred} bytes)", current=done, total=total, unit=unit
+        )
+
+    def register(self, done: int, total: int) -> None:
+        self.emitter.progress("register", current=done, total=total, unit="items")
+
+    def source_chunk(self, count: int) -> None:
+        self.source_bytes += count
+        self.emitter.progress(f"register: downloading ({self.source_bytes} bytes)", unit="bytes")
+
+    def warn(self, message: str) -> None:
+        self.emitter.warning(message)
+
+
+async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter) -> dict[str, Any]:
+    user = active_user(ctx.journal)
+    token = read_user_token(user)
+    supervisor = registry_supervisor(ctx)
+    source = request.source
+    plan = plan_pull(source.text, source.name, source.folder, user, supervisor.url)
+    remote = choose_remote(ctx.locations, plan.remote_url, request.remote, supervisor.url)
+    if plan.reads and remote is None:
+        raise FdpError(
+            f"{source.name} has read: items to pull, but no remote is configured",
+            hint=ADD_REMOTE_HINT + " (the default remote is called origin)",
+            code="no_remote",
+        )
+    progress = PullProgress(emitter)
+    for warning in plan.warnings:
+        emitter.warning(warning)
+    results: list[ItemResult] = []
+    report = SyncReport()
+    remote_requests: Counter[str] = Counter()
+    async with (
+        supervisor.held("pull"),
+        RegistryClient(supervisor.url, token, name=LOCAL_NAME) as local,
+    ):
+        registrar = Registrar(
+            LocalRecords(local),
+            user,
+            ctx.journal,
+            emitter.operation_id,
+            plan.instant,
+            progress.source_chunk,
+        )
+        if plan.namespaces or plan.authors or plan.sources:
+            progress.register(0, len(plan.sources))
+            results += await registrar.register_all(plan)
+            progress.register(len(plan.sources), len(plan.sources))
+        if plan.reads and remote is not None:
+            read_results, report, remote_requests = await _pull_reads(
+                ctx, plan, remote, local, user, request.with_provenance, progress
+            )
+            results += read_results
+    return _summary(remote, results, report, remote_requests)
+
+
+async def _pull_reads(
+    ctx: DaemonContext,
+    plan: PullPlan,
+    remote: Remote,
+    local: RegistryClient,
+    user: FdpUser,
+    with_provenance: bool,
+    progress: PullProgress,
+) -> tuple[list[ItemResult], SyncReport, Counter[str]]:
+    async with open_remote_client(remote) as remote_client:
+        reads = ReadPull(
+            remote_client,
+            local,
+            JournalLedger(ctx.journal, remote.name, "pull"),
+            Path(user.data_store),
+            with_provenance,
+            progress.sync,
+            progress.warn,
+        )
+        results, report = await reads.run(plan.reads)
+        return results, report, Counter(remote_client.requests)
+
+
+def _summary(
+    remote: Remote | None,
+    results: list[ItemResult],
+    report: SyncReport,
+    remote_requests: Counter[str],
+) -> dict[str, Any]:
+    registered = [r for r in results if r.kind == "register" and r.status == "registered"]
+    return {
+        "remote": remote.name if remote is not None else None,
+        "ok": all(r.status != "failed" for r in results),
+        "items": [r.to_json() for r in results],
+        "counts": dict(Counter(r.status for r in results)),
+        "records_created": report.records_created,
+        "files_downloaded": report.files_transferred + sum(1 for r in registered if r.bytes),
+        "bytes_downloaded": report.bytes_transferred + sum(r.bytes for r in registered),
+        "remote_requests": dict(remote_requests),
+        "remote_request_total": sum(remote_requests.values()),
+    }

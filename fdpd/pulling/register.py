@@ -1,0 +1,223 @@
+"""`register:` items into the local registry (config-yaml.md §5), with no network look-ups of
+identifiers.
+
+Per source (external_object or data_product): download first (nothing is written before the file
+is complete), choose the version from its SHA-1, keep the file as
+`<store>/<namespace>/<name>/<version>.<ext>`, then create storage root and location, file type,
+authors, object, data product and, for an external object, its external_object record. The
+version registered is recorded as a pull record for `run`/`generate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fdpd.errors import FdpError
+from fdpd.journal import Journal
+from fdpd.journal.models import FdpUser
+from fdpd.remote.client import Record
+from fdpd.remote.links import link_path, parse_link
+
+from .local_records import LocalRecords
+from .outcome import ItemResult
+from .plan import AuthorSpec, NamespaceSpec, PullPlan, SourceSpec
+from .records import save_pull_record
+from .sources import FetchedFile, fetch_source
+from .versions import choose_version, compared_version
+
+BytesCallback = Callable[[int], None]
+
+
+@dataclass
+class Registrar:
+    """Registers one pull's `register:` items for `user` in the local registry."""
+
+    records: LocalRecords
+    user: FdpUser
+    journal: Journal
+    operation_id: int | None
+    instant: datetime
+    on_bytes: BytesCallback | None = None
+
+    @property
+    def store(self) -> Path:
+        return Path(self.user.data_store)
+
+    async def register_all(self, plan: PullPlan) -> list[ItemResult]:
+        """Namespaces and authors first, then each source; a failed item does not stop the rest."""
+        results: list[ItemResult] = []
+        for namespace in plan.namespaces:
+            results.append(
+                await self._guarded(f"namespace {namespace.name}", self._namespace, namespace)
+            )
+        authors: dict[str, Record] = {}
+        for author in plan.authors:
+            result = await self._guarded(f"author {author.key}", self._author, author, authors)
+            results.append(result)
+        for source in plan.sources:
+            results.append(await self._guarded(source.label, self._source, source, plan, authors))
+        return results
+
+    async def _guarded(self, label: str, step: Callable[..., Any], *args: Any) -> ItemResult:
+        try:
+            result: ItemResult = await step(*args)
+        except FdpError as error:
+            return ItemResult(label, "failed", kind="register", reason=error.message)
+        return result
+
+    async def _namespace(self, spec: NamespaceSpec) -> ItemResult:
+        record = await self.records.namespace(spec.name, spec.full_name, spec.website)
+        return ItemResult(
+            f"namespace {spec.name}", "registered", kind="register", local_url=record["url"]
+        )
+
+    async def _author(self, spec: AuthorSpec, authors: dict[str, Record]) -> ItemResult:
+        record = await self.records.author(spec.name, spec.identifier)
+        authors[spec.key] = record
+        if spec.identifier:
+            authors[spec.identifier] = record
+        return ItemResult(
+            f"author {spec.key}", "registered", kind="register", local_url=record["url"]
+        )
+
+    async def _source(
+        self, spec: SourceSpec, plan: PullPlan, authors: dict[str, Record]
+    ) -> ItemResult:
+        fetched = None
+        if spec.source_url is not None:
+            fetched = await fetch_source(spec.source_url, self.store, self.on_bytes)
+        try:
+            return await self._register_source(spec, plan, authors, fetched)
+        finally:
+            if fetched is not None:
+                fetched.discard()  # a no-op once the file was kept under its final name
+
+    async def _register_source(
+        self,
+        spec: SourceSpec,
+        plan: PullPlan,
+        authors: dict[str, Record],
+        fetched: FetchedFile | None,
+    ) -> ItemResult:
+        full_name = spec.extra.get("namespace_full_name")
+        namespace = await self.records.namespace(
+            spec.namespace, full_name, spec.extra.get("namespace_website")
+        )
+        versions = await self.records.product_versions(namespace, spec.name)
+        compared = compared_version(spec.version_spec, versions)
+        compared_sha1 = await self.records.file_hash(versions[compared]) if compared else None
+        sha1 = fetched.sha1 if fetched is not None else None
+        choice = choose_version(spec.version_spec, spec.label, versions, compared_sha1, sha1)
+        label = f"{spec.label}@{choice.version}"
+        if not choice.new:
+            product = versions[choice.version]
+            self._remember(spec, choice.version, sha1 or "", product)
+            return ItemResult(label, "present", kind="register", local_url=product["url"])
+        destination = None
+        if fetched is not None:
+            destination = self._destination(spec, choice.version)
+            fetched.keep_as(destination)
+        try:
+            product = await self._create_records(spec, namespace, choice.version, sha1, authors)
+        except BaseException:
+            if destination is not None:
+                destination.unlink(missing_ok=True)
+            raise
+        self._remember(spec, choice.version, sha1 or "", product)
+        size = fetched.size if fetched is not None else 0
+        return ItemResult(
+            label, "registered", kind="register", local_url=product["url"], bytes=size
+        )
+
+    def _destination(self, spec: SourceSpec, version: str) -> Path:
+        suffix = f".{spec.file_type}" if spec.file_type else ""
+        return self.store.joinpath(spec.namespace, *spec.name.split("/"), f"{version}{suffix}")
+
+    def _relative(self, spec: SourceSpec, version: str) -> str:
+        return self._destination(spec, version).relative_to(self.store).as_posix()
+
+    async def _create_records(
+        self,
+        spec: SourceSpec,
+        namespace: Record,
+        version: str,
+        sha1: str | None,
+        authors: dict[str, Record],
+    ) -> Record:
+        obj: dict[str, Any] = {
+            "description": spec.description or spec.extra.get("title") or spec.name,
+            "authors": [a["url"] for a in await self._authors(spec, authors)],
+        }
+        if sha1 is not None and spec.file_type:
+            root = await self.records.storage_root(f"file://{self.store.absolute()}/", local=True)
+            location = await self.records.storage_location(
+                root, self._relative(spec, version), sha1, spec.public
+            )
+            obj["storage_location"] = location["url"]
+            obj["file_type"] = (await self.records.file_type(spec.file_type))["url"]
+        client = self.records.client
+        created_object = await client.post("object", obj)
+        assert created_object is not None  # objects have no uniqueness a POST could hit
+        product, _ = await client.create(
+            "data_product",
+            {
+                "namespace": namespace["url"],
+                "name": spec.name,
+                "version": version,
+                "object": created_object["url"],
+            },
+            {"namespace": parse_link(namespace["url"]).id, "name": spec.name, "version": version},
+        )
+        if spec.kind == "external_object":
+            await client.post("external_object", await self._external(spec, product, sha1))
+        return product
+
+    async def _authors(self, spec: SourceSpec, known: dict[str, Record]) -> list[Record]:
+        if not spec.authors:
+            return [{"url": self.records.client.absolute(self.user.author_url)}]
+        found = []
+        for entry in spec.authors:
+            found.append(known.get(entry) or await self.records.author(None, entry))
+        return found
+
+    async def _external(
+        self, spec: SourceSpec, product: Record, sha1: str | None
+    ) -> dict[str, Any]:
+        extra = spec.extra
+        body: dict[str, Any] = {
+            "data_product": product["url"],
+            "title": extra.get("title", spec.name),
+            "description": spec.description,
+            "primary_not_supplement": spec.primary,
+            "release_date": extra.get("release_date") or self.instant.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        if "identifier" in extra:
+            body["identifier"] = extra["identifier"]
+        else:
+            body["alternate_identifier"] = extra.get("unique_name")
+            body["alternate_identifier_type"] = extra.get("alternate_identifier_type")
+        if spec.root is not None and spec.path is not None and sha1 is not None:
+            root = await self.records.storage_root(
+                spec.root, local=spec.root.startswith(("file:", "/"))
+            )
+            original = await self.records.storage_location(root, spec.path, sha1, spec.public)
+            body["original_store"] = original["url"]
+        return body
+
+    def _remember(self, spec: SourceSpec, version: str, sha1: str, product: Record) -> None:
+        if spec.source_url is None:
+            return  # items without a file give no read, so `run` needs no record of them
+        save_pull_record(
+            self.journal,
+            namespace=spec.namespace,
+            name=spec.name,
+            source_url=spec.source_url,
+            version=version,
+            sha1=sha1,
+            data_product=link_path(product["url"]),
+            operation_id=self.operation_id,
+        )

@@ -1,0 +1,128 @@
+"""Downloading a `register:` item's source (`root` + `path`) into the data store.
+
+The bytes go to a temporary file in the data store (same file system as their final place),
+hashed as they arrive; the caller decides the version from the SHA-1 and then either keeps the
+file under `<namespace>/<name>/<version>.<ext>` or discards it. Nothing else is left behind.
+TLS certificates are always verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from fdpd.errors import FdpError
+from fdpd.store.hashing import CHUNK_SIZE
+from fdpd.sync.transfers import local_path
+
+DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+BytesCallback = Callable[[int], None]
+
+
+class SourceUnavailable(FdpError):
+    code = "source_download_failed"
+    status = 502
+
+
+class FetchedFile:
+    """A downloaded source waiting in a temporary file for its final name."""
+
+    def __init__(self, temp_path: Path, sha1: str, size: int) -> None:
+        self.temp_path, self.sha1, self.size = temp_path, sha1, size
+
+    def keep_as(self, destination: Path) -> None:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.temp_path, destination)
+
+    def discard(self) -> None:
+        self.temp_path.unlink(missing_ok=True)
+
+
+async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = None) -> FetchedFile:
+    """Download `url` (http, https, file:// or an absolute path) into a temporary file in
+    `store`; raises SourceUnavailable (leaving nothing behind) if it cannot be read."""
+    store.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".pull-", suffix=".part", dir=store)
+    temp = Path(name)
+    digest = hashlib.sha1()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+
+            def write(chunk: bytes) -> None:
+                nonlocal size
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+
+            path = local_path(url)
+            if path is not None:
+                await asyncio.to_thread(_copy_local, path, write)
+            else:
+                await _download(url, write, on_bytes)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return FetchedFile(temp, digest.hexdigest(), size)
+
+
+def _copy_local(path: Path, write: Callable[[bytes], None]) -> None:
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, read in chunks
+    except OSError as error:
+        raise SourceUnavailable(
+            f"cannot read the register source {path}: {error.strerror}",
+            hint="check `root` and `path` of the register item",
+        ) from None
+    with stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            write(chunk)
+
+
+async def _download(
+    url: str, write: Callable[[bytes], None], on_bytes: BytesCallback | None
+) -> None:
+    shown = display_url(url)
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise SourceUnavailable(
+            f"cannot download {shown}: only http, https and file sources are supported",
+            hint="check `root` of the register item",
+        )
+    try:
+        async with (
+            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code >= 400:
+                raise SourceUnavailable(
+                    f"download of {shown} failed: HTTP {response.status_code}",
+                    hint="check `root` and `path` of the register item",
+                )
+            async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                write(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+    except httpx.HTTPError as error:
+        raise SourceUnavailable(
+            f"download of {shown} failed ({type(error).__name__}: {error})",
+            hint="check the URL and your network; TLS certificates must be valid",
+        ) from None
+
+
+def display_url(url: str) -> str:
+    """The URL without its query string or credentials (they may hold secrets)."""
+    parts = urlsplit(url)
+    if not parts.scheme or parts.scheme == "file":
+        return url
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
