@@ -10,13 +10,17 @@ imported to build `--help`.
 from __future__ import annotations
 
 COMMAND_MODULES = (
+    "commit",
     "config",
     "daemon",
     "generate",
     "log",
     "pull",
+    "push",
     "registry",
     "remote",
     "run",
+    "status",
+    "uncommit",
     "update",
 )

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fdpd.api import daemon, jobs, operations, ping, pull, registry, remotes, users
+from fdpd.api import (
+    commit,
+    daemon,
+    jobs,
+    operations,
+    ping,
+    pull,
+    push,
+    registry,
+    remotes,
+    status,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     ping.router,
@@ -18,5 +30,8 @@ ROUTERS: list[APIRouter] = [
     users.router,
     jobs.router,
     remotes.router,
+    commit.router,
+    push.router,
+    status.router,
     pull.router,
 ]

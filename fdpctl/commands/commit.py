@@ -1,0 +1,60 @@
+"""`fdpctl commit TOKEN|PATH [--force]`: mark an item and its provenance for the next push."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from fdpctl.cli import Invocation, add_command
+from fdpctl.errors import SUCCESS
+from fdpctl.render import print_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+TARGET_HELP = (
+    "a code run uuid or unique prefix, a job id or unique prefix, namespace:name@version, or "
+    "the path of a file in the data store (an existing file is always taken as a PATH)"
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "commit",
+        commit,
+        "mark a code run or data product (and its provenance) to be pushed",
+        "Record in fdp's journal the item and its provenance closure (inputs, outputs, working "
+        "config, script, code repository, storage, authors) as committed: `fdpctl push` sends "
+        "every committed item. Items made by a failed job are refused unless --force.",
+    )
+    parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument(
+        "--force", action="store_true", help="commit records of a failed job as well"
+    )
+
+
+def commit(args: argparse.Namespace, inv: Invocation) -> int:
+    answer = inv.call("POST", "/v1/commit", {**target_body(args.target), "force": args.force})
+    show_transitions(answer.data, "committed", inv.as_json)
+    return SUCCESS
+
+
+def target_body(target: str) -> dict[str, str]:
+    """A file that exists here is a PATH (fdpd needs it absolute); anything else a TOKEN."""
+    if os.path.isfile(target):
+        return {"path": os.path.abspath(target)}
+    return {"token": target}
+
+
+def show_transitions(data: dict[str, Any], verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(data)
+        return
+    for item in data["items"]:
+        if item["note"]:
+            print(f"{item['item']}: {item['note']}, nothing to do")
+        else:
+            count = item["records_changed"]
+            print(f"{verb} {item['item']} ({count} record{'s' if count != 1 else ''})")

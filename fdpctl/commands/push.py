@@ -1,0 +1,75 @@
+"""`fdpctl push [--remote NAME] [--dry-run]`: send every committed item to a remote registry."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fdpctl.cli import Invocation, add_command
+from fdpctl.errors import OPERATION_FAILED, SUCCESS
+from fdpctl.render import print_table, render_stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "push",
+        push,
+        "push committed items to a remote registry",
+        "Upload the committed items' files (verified), then create the records the remote "
+        "lacks, dependencies first. Safe to repeat: a push that was interrupted finishes where "
+        "it stopped; pushing again creates nothing. Private data (public: false, or "
+        "accessibility=private) is never sent; push says what it withheld. Exit status 1 if an "
+        "item failed.",
+    )
+    parser.add_argument("--remote", metavar="NAME", help="the remote (default: origin)")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be sent, including working configs and scripts; send nothing",
+    )
+
+
+def push(args: argparse.Namespace, inv: Invocation) -> int:
+    body = {"remote": args.remote, "dry_run": args.dry_run}
+    result = render_stream(inv.stream("POST", "/v1/push", body), as_json=inv.as_json)
+    if not inv.as_json:
+        _show(result)
+    failed = [item for item in result["items"] if item["status"] == "failed"]
+    return OPERATION_FAILED if failed else SUCCESS
+
+
+def _show(result: dict[str, Any]) -> None:
+    remote = f"{result['remote']} ({result['remote_url']})"
+    if not result["items"]:
+        print(f"{result.get('message', 'nothing to push')}; remote {remote}")
+        return
+    rows = [[i["status"], i["item"], i["remote_url"] or i["reason"]] for i in result["items"]]
+    print_table(["status", "item", "remote record / why"], rows)
+    if result["dry_run"]:
+        _show_plan(result, remote)
+        return
+    requests = ", ".join(f"{m} {n}" for m, n in sorted(result["remote_requests"].items()))
+    print(
+        f"{remote}: {result['records_created']} records created, "
+        f"{result['records_patched']} updated, {result['files_transferred']} files uploaded "
+        f"({result['bytes_transferred']} bytes); requests: {requests or 'none'}"
+    )
+    if any(item["status"] == "failed" for item in result["items"]):
+        print("some items failed: fix the cause and push again to finish", file=sys.stderr)
+
+
+def _show_plan(result: dict[str, Any], remote: str) -> None:
+    files = result["files"]
+    print(f"dry run: nothing was sent to {remote}")
+    if not files:
+        print("no files to upload")
+        return
+    print(f"files that would be uploaded and published ({len(files)}):")
+    for file in files:
+        size = "?" if file["size"] is None else f"{file['size']} bytes"
+        print(f"  {file['file']} ({size}): {'; '.join(file['is'])}")

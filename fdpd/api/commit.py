@@ -1,0 +1,36 @@
+"""`/v1/commit` and `/v1/uncommit`: mark what TOKEN|PATH names (and its closure) for push."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from fdpd.server.context import Context
+from fdpd.tracking import commit_target, uncommit_target
+
+router = APIRouter(tags=["sync"])
+
+
+class TargetBody(BaseModel):
+    """Exactly one of `token` (uuid or job id prefix, ns:name@version) and `path` (absolute)."""
+
+    token: str | None = None
+    path: str | None = Field(default=None, description="a file, found by its SHA-1")
+
+
+class CommitBody(TargetBody):
+    force: bool = Field(default=False, description="commit records of a failed job too")
+
+
+@router.post("/commit")
+async def post_commit(ctx: Context, body: CommitBody) -> dict[str, Any]:
+    """Record the item and its provenance closure as committed in the journal."""
+    return await commit_target(ctx, token=body.token, path=body.path, force=body.force)
+
+
+@router.post("/uncommit")
+async def post_uncommit(ctx: Context, body: TargetBody) -> dict[str, Any]:
+    """Take a committed item back to local (records other committed items need stay)."""
+    return await uncommit_target(ctx, token=body.token, path=body.path)

@@ -1,0 +1,30 @@
+"""`/v1/status`: sync state counts from the journal alone, or one item in detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fdpd.api.commit import TargetBody
+from fdpd.server.context import Context
+from fdpd.tracking import describe_target, state_counts
+
+router = APIRouter(tags=["sync"])
+
+
+@router.get("/status")
+async def get_status(ctx: Context) -> dict[str, Any]:
+    """Items by state and type, failed jobs, last sync: no registry request is made."""
+    counts = state_counts(ctx.journal)
+    return {
+        "items": counts.by_state,
+        "failed_jobs": counts.failed_jobs,
+        "last_sync": counts.last_sync,
+    }
+
+
+@router.post("/status/item")
+async def item_status(ctx: Context, body: TargetBody) -> dict[str, Any]:
+    """State, remote URL, last sync, file location and hash of what TOKEN|PATH names."""
+    return await describe_target(ctx, token=body.token, path=body.path)

@@ -1,0 +1,43 @@
+"""The provenance closure of roots in the local registry, with E's graph loader (one walk)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from fdpd.api.registry import registry_supervisor
+from fdpd.remote.client import RegistryClient
+from fdpd.server.context import DaemonContext
+from fdpd.sync.graph import GraphLoader, RecordGraph
+from fdpd.sync.transfers import local_path
+
+LOCAL_NAME = "local registry"
+
+
+@asynccontextmanager
+async def local_registry(ctx: DaemonContext, holder: str) -> AsyncIterator[RegistryClient]:
+    """A client for fdpd's own registry, kept running for the block."""
+    supervisor = registry_supervisor(ctx)
+    async with (
+        supervisor.held(holder),
+        RegistryClient(supervisor.url, supervisor.token, name=LOCAL_NAME) as client,
+    ):
+        yield client
+
+
+async def load_graph(local: RegistryClient, roots: Iterable[str]) -> RecordGraph:
+    """Every record the roots depend on or relate to, fetched once each."""
+    graph = RecordGraph()
+    await GraphLoader(local, graph).load(list(roots))
+    return graph
+
+
+def closure_of(graph: RecordGraph, roots: Iterable[str]) -> dict[str, str]:
+    """Path → record type of the roots' closure in `graph`, without local storage roots (a
+    push replaces them by the remote's data store, so they never reach a remote)."""
+    return {key: graph[key].type for key in graph.closure(roots) if not _local_root(graph, key)}
+
+
+def _local_root(graph: RecordGraph, key: str) -> bool:
+    node = graph[key]
+    return node.type == "storage_root" and local_path(str(node.record.get("root", ""))) is not None

@@ -1,0 +1,70 @@
+"""`commit`, `uncommit` and `status TOKEN|PATH`: resolve what the user named, walk its closure in
+the local registry, and change or show its state in the journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fdpd.server.context import DaemonContext
+from fdpd.tracking.closure import closure_of, load_graph, local_registry
+from fdpd.tracking.details import describe_root
+from fdpd.tracking.states import Transition, commit, committed_roots, uncommit
+from fdpd.tracking.targets import resolve_target
+
+
+async def commit_target(
+    ctx: DaemonContext, *, token: str | None, path: str | None, force: bool
+) -> dict[str, Any]:
+    """Mark the roots TOKEN|PATH names, and everything they depend on, committed."""
+    async with local_registry(ctx, "commit") as local:
+        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        graph = await load_graph(local, [root.path for root in target.roots])
+    transitions = [
+        commit(ctx.journal, root, closure_of(graph, [root.path]), force=force)
+        for root in target.roots
+    ]
+    return _answer(target.given, transitions)
+
+
+async def uncommit_target(
+    ctx: DaemonContext, *, token: str | None, path: str | None
+) -> dict[str, Any]:
+    """Take committed roots back to local; records other committed roots need stay committed."""
+    async with local_registry(ctx, "uncommit") as local:
+        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        named = {root.path for root in target.roots}
+        others = [item.path for item in committed_roots(ctx.journal) if item.path not in named]
+        graph = await load_graph(local, [*named, *others])
+    mine = closure_of(graph, named)
+    keep = graph.closure(path for path in others if path not in mine)
+    transitions = [
+        uncommit(ctx.journal, root, closure_of(graph, [root.path]), keep) for root in target.roots
+    ]
+    return _answer(target.given, transitions)
+
+
+async def describe_target(
+    ctx: DaemonContext, *, token: str | None, path: str | None
+) -> dict[str, Any]:
+    async with local_registry(ctx, "status") as local:
+        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        items = [await describe_root(ctx.journal, local, root) for root in target.roots]
+    return {"given": target.given, "items": items}
+
+
+def _answer(given: str, transitions: list[Transition]) -> dict[str, Any]:
+    return {
+        "given": given,
+        "items": [
+            {
+                "item": t.root.label,
+                "path": t.root.path,
+                "type": t.root.type,
+                "before": t.before,
+                "after": t.after,
+                "records_changed": t.changed,
+                "note": t.note,
+            }
+            for t in transitions
+        ],
+    }

@@ -1,0 +1,188 @@
+"""`push`: send every committed root to a remote with the sync engine, then settle the journal.
+
+The engine (`fdpd.sync.push`) does the work and, through `JournalLedger`, links each record in
+the journal as soon as the remote has it and marks fully pushed roots. Here: choose the roots,
+report progress, and move the rest of what is on the remote from committed to pushed. A dry run
+also lists every file that would be published, naming working configs and scripts as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fdpd.errors import Conflict
+from fdpd.jobs.ledger import JournalLedger
+from fdpd.journal.models import Item
+from fdpd.operations import Emitter
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.links import link_path
+from fdpd.remotes import Remote, get_remote, open_remote_client
+from fdpd.server.context import DaemonContext
+from fdpd.sync import SyncReport, push
+from fdpd.sync.graph import RecordGraph, label_of
+from fdpd.sync.transfers import local_path, location_url
+from fdpd.tracking.closure import load_graph, local_registry
+from fdpd.tracking.states import committed_roots, finish_push
+
+_LOCK = "push-lock"
+
+
+async def push_committed(
+    ctx: DaemonContext, remote_name: str | None, dry_run: bool, emitter: Emitter
+) -> dict[str, Any]:
+    """The work of a `push` operation; its result lists each root's outcome."""
+    remote = get_remote(ctx.locations, remote_name)
+    lock = ctx.services.setdefault(_LOCK, asyncio.Lock())
+    if lock.locked():
+        raise Conflict("a push is already running", hint="wait for it (`fdpctl log` shows it)")
+    async with lock:
+        roots = committed_roots(ctx.journal)
+        if not roots:
+            return _nothing_to_push(remote, dry_run)
+        emitter.progress(f"pushing {len(roots)} committed item(s) to {remote.name}")
+        ledger = JournalLedger(ctx.journal, remote.name, "push")
+        async with local_registry(ctx, "push") as local, open_remote_client(remote) as target:
+            report = await push(
+                local,
+                target,
+                [root.path for root in roots],
+                ledger,
+                data_store_root=remote.data_store,
+                dry_run=dry_run,
+                on_progress=lambda *step: _progress(emitter, *step),
+                on_warning=emitter.warning,
+            )
+            files = await _planned_files(local, ledger, report) if dry_run else []
+    moved = 0 if dry_run else _settle(ctx, remote, roots, report)
+    return _result(remote, dry_run, report, files, moved)
+
+
+def _progress(emitter: Emitter, kind: str, done: int, total: int, sent: int) -> None:
+    if kind == "upload":
+        emitter.progress(f"files uploaded ({_size(sent)})", current=done, total=total, unit="files")
+    else:
+        emitter.progress(f"{kind} on the remote", current=done, total=total, unit=kind)
+
+
+def _settle(ctx: DaemonContext, remote: Remote, roots: list[Item], report: SyncReport) -> int:
+    unfinished = {
+        root.path
+        for root, outcome in zip(roots, report.items, strict=True)
+        if outcome.status != "pushed"
+    }
+    return finish_push(ctx.journal, remote.name, unfinished)
+
+
+async def _planned_files(
+    local: RegistryClient, ledger: JournalLedger, report: SyncReport
+) -> list[dict[str, Any]]:
+    """Files a push would publish: local files in the planned roots' closure not yet sent."""
+    planned = [
+        link_path(i.local_url) for i in report.items if i.status == "planned" and i.local_url
+    ]
+    graph = await load_graph(local, planned)
+    files: dict[str, dict[str, Any]] = {}
+    for key in sorted(graph.closure(planned)):
+        node = graph[key]
+        if node.type != "storage_location" or node.record.get("public") is False:
+            continue
+        if ledger.remote_url_for(key) is not None:
+            continue
+        storage_root = graph.nodes.get(node.record.get("storage_root") or "")
+        if storage_root is None:
+            continue
+        path = local_path(location_url(str(storage_root.record["root"]), node.record["path"]))
+        if path is None:
+            continue
+        files[key] = {
+            "file": str(path),
+            "sha1": node.record.get("hash"),
+            "size": path.stat().st_size if path.is_file() else None,
+            "is": _roles(graph, key),
+        }
+    return list(files.values())
+
+
+def _roles(graph: RecordGraph, location: str) -> list[str]:
+    """What a file is to the user: a data product, or a run's working config, script, code."""
+    objects = [
+        node.key
+        for node in graph.nodes.values()
+        if node.type == "object" and node.record.get("storage_location") == location
+    ]
+    roles: list[str] = []
+    for node in graph.nodes.values():
+        record = node.record
+        if node.type == "data_product" and record.get("object") in objects:
+            roles.append(f"data product {label_of(graph, node.key)}")
+        if node.type == "code_run":
+            uuid = record.get("uuid")
+            for field, what in _RUN_FILES:
+                if record.get(field) in objects:
+                    roles.append(f"{what} of code run {uuid}")
+    return roles or ["a file of an object"]
+
+
+_RUN_FILES = (
+    ("model_config", "working config (published)"),
+    ("submission_script", "submission script (published)"),
+    ("code_repo", "code repository"),
+)
+
+
+def _nothing_to_push(remote: Remote, dry_run: bool) -> dict[str, Any]:
+    return {
+        "remote": remote.name,
+        "remote_url": remote.url,
+        "dry_run": dry_run,
+        "items": [],
+        "message": "nothing is committed: `fdpctl commit TOKEN|PATH` first",
+        "records_created": 0,
+        "records_patched": 0,
+        "files_transferred": 0,
+        "bytes_transferred": 0,
+        "remote_requests": {},
+        "journal_items_pushed": 0,
+        "files": [],
+    }
+
+
+def _result(
+    remote: Remote,
+    dry_run: bool,
+    report: SyncReport,
+    files: list[dict[str, Any]],
+    moved: int,
+) -> dict[str, Any]:
+    return {
+        "remote": remote.name,
+        "remote_url": remote.url,
+        "dry_run": dry_run,
+        "items": [
+            {
+                "item": item.item,
+                "status": item.status,
+                "local_url": item.local_url,
+                "remote_url": item.remote_url,
+                "reason": item.reason,
+            }
+            for item in report.items
+        ],
+        "records_created": report.records_created,
+        "records_patched": report.records_patched,
+        "files_transferred": report.files_transferred,
+        "bytes_transferred": report.bytes_transferred,
+        "remote_requests": report.remote_requests,
+        "journal_items_pushed": moved,
+        "files": files,
+    }
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} B"  # pragma: no cover

@@ -1,0 +1,196 @@
+"""Sync states of items in the journal: commit, uncommit, the end of a push, and counts.
+
+    local ──commit──> committed ──push──> pushed        (failed ──commit --force──> committed)
+
+Only these transitions are made here; `pulled` and `pushed` items are never taken back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from fdpd.errors import FdpError
+from fdpd.journal import Journal
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import (
+    ITEM_COMMITTED,
+    ITEM_FAILED,
+    ITEM_LOCAL,
+    ITEM_PULLED,
+    ITEM_PUSHED,
+    JOB_FAILED,
+    Item,
+    Job,
+)
+from fdpd.tracking.targets import Root
+
+ROOT_TYPES = ("code_run", "data_product")
+STATES = (ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED, ITEM_FAILED)
+
+
+@dataclass
+class Transition:
+    """What a commit or uncommit did to one root and its closure."""
+
+    root: Root
+    before: str  # the root's state before
+    after: str
+    changed: int = 0  # closure records whose state changed (root included)
+    note: str = ""
+
+
+@dataclass
+class StateCounts:
+    by_state: dict[str, dict[str, int]] = field(default_factory=dict)  # state → type → count
+    failed_jobs: int = 0
+    last_sync: str | None = None
+
+
+def item_type(path: str) -> str:
+    return path.rstrip("/").split("/")[-2]
+
+
+def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: bool) -> Transition:
+    """Mark the root and its closure committed (records already pushed or pulled stay so)."""
+    with journal.session() as session:
+        items = _items(session, closure)
+        failed = [
+            items[path] for path in _root_first(root, items) if items[path].state == ITEM_FAILED
+        ]
+        if failed and not force:
+            raise _failed_refusal(session, root, failed[0])
+        before = items[root.path].state if root.path in items else ITEM_LOCAL
+        changed = 0
+        for path, kind in closure.items():
+            item = items.get(path) or Item(path=path, type=kind, state=ITEM_LOCAL)
+            if path == root.path and root.uuid:
+                item.uuid = item.uuid or root.uuid
+            if item.state in (ITEM_LOCAL, ITEM_FAILED):
+                item.state = ITEM_COMMITTED
+                changed += 1
+            session.add(item)
+        after = items[root.path].state if root.path in items else ITEM_COMMITTED
+    note = "" if before in (ITEM_LOCAL, ITEM_FAILED) else f"already {before}"
+    return Transition(root, before, after, changed, note)
+
+
+def uncommit(
+    journal: Journal, root: Root, closure: Mapping[str, str], keep: Collection[str]
+) -> Transition:
+    """Take the root and its committed closure back, except records in `keep` (the closure of
+    other committed roots). Records of a failed job go back to failed, others to local."""
+    with journal.session() as session:
+        items = _items(session, closure)
+        root_item = items.get(root.path)
+        before = root_item.state if root_item else ITEM_LOCAL
+        if before != ITEM_COMMITTED:
+            return Transition(root, before, before, 0, f"not committed ({before})")
+        failed_jobs = _failed_job_ids(session, items.values())
+        changed = 0
+        for path, item in items.items():
+            if item.state != ITEM_COMMITTED or (path in keep and path != root.path):
+                continue
+            item.state = ITEM_FAILED if item.job_id in failed_jobs else ITEM_LOCAL
+            session.add(item)
+            changed += 1
+        after = items[root.path].state
+    return Transition(root, before, after, changed)
+
+
+def committed_roots(journal: Journal) -> list[Item]:
+    """Committed code runs and data products: what `push` sends."""
+    with journal.session() as session:
+        query = (
+            select(Item)
+            .where(Item.state == ITEM_COMMITTED, col(Item.type).in_(ROOT_TYPES))
+            .order_by(col(Item.type), col(Item.path))
+        )
+        return list(session.exec(query).all())
+
+
+def finish_push(journal: Journal, remote: str, unfinished_roots: Collection[str]) -> int:
+    """After a push to `remote`: committed records now known on it become pushed.
+
+    The ledger links each record as it is created and marks fully pushed roots; a root whose
+    closure is not complete stays committed (with what was created linked), so the next push
+    resumes it."""
+    now = utc_now()
+    with journal.session() as session:
+        query = select(Item).where(
+            Item.state == ITEM_COMMITTED, Item.remote == remote, col(Item.remote_url).is_not(None)
+        )
+        moved = 0
+        for item in session.exec(query).all():
+            if item.path in unfinished_roots:
+                continue
+            item.state = ITEM_PUSHED
+            item.synced = item.synced or now
+            session.add(item)
+            moved += 1
+    return moved
+
+
+def state_counts(journal: Journal) -> StateCounts:
+    """Counts by state and type, failed jobs and the last sync: the journal only."""
+    counts = StateCounts(by_state={state: {} for state in STATES})
+    with journal.session() as session:
+        rows = session.exec(
+            select(Item.state, Item.type, func.count()).group_by(Item.state, Item.type)
+        ).all()
+        for state, kind, number in rows:
+            counts.by_state.setdefault(state, {})[kind] = int(number)
+        counts.failed_jobs = int(
+            session.exec(select(func.count()).select_from(Job).where(Job.state == JOB_FAILED)).one()
+        )
+        counts.last_sync = session.exec(select(func.max(Item.synced))).one()
+    return counts
+
+
+def get_item(journal: Journal, path: str) -> Item | None:
+    with journal.session() as session:
+        return session.get(Item, path)
+
+
+def get_job(journal: Journal, job_id: str | None) -> Job | None:
+    if job_id is None:
+        return None
+    with journal.session() as session:
+        return session.get(Job, job_id)
+
+
+def _items(session: Session, paths: Iterable[str]) -> dict[str, Item]:
+    wanted = list(paths)
+    found: dict[str, Item] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+        chunk = wanted[start : start + 500]
+        for item in session.exec(select(Item).where(col(Item.path).in_(chunk))).all():
+            found[item.path] = item
+    return found
+
+
+def _root_first(root: Root, items: Mapping[str, Item]) -> list[str]:
+    return sorted(items, key=lambda path: (path != root.path, path))
+
+
+def _failed_job_ids(session: Session, items: Iterable[Item]) -> set[str]:
+    job_ids = {item.job_id for item in items if item.job_id}
+    if not job_ids:
+        return set()
+    query = select(Job.id).where(col(Job.id).in_(job_ids), Job.state == JOB_FAILED)
+    return set(session.exec(query).all())
+
+
+def _failed_refusal(session: Session, root: Root, failed: Item) -> FdpError:
+    job = session.get(Job, failed.job_id) if failed.job_id else None
+    what = root.label if failed.path == root.path else f"{root.label} uses {failed.path}, which"
+    how = f"job {job.id}, which failed (exit status {job.exit_status})" if job else "a failed job"
+    return FdpError(
+        f"{what} was made by {how}; a failed run's records may be incomplete",
+        hint="commit it anyway with --force",
+        code="failed_item",
+        status=409,
+    )

@@ -1,0 +1,223 @@
+"""What a user names on the command line (TOKEN or PATH): the local registry records it means.
+
+TOKEN is `namespace:name@version` (a data product), a code run uuid or unique prefix, or a job id
+or unique prefix (the job's code runs). PATH is a file, found by its SHA-1 among the local
+registry's storage locations: the data products holding it, or else the code runs that used it as
+their working config or submission script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from fdpd.errors import FdpError, NotFound
+from fdpd.jobs.records import NewItem
+from fdpd.journal import Journal
+from fdpd.journal.models import Job
+from fdpd.remote.client import FilterValue, Record, RegistryClient
+from fdpd.remote.links import link_path, parse_link
+from fdpd.store import sha1_file
+
+_FULL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_SHOWN_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class Root:
+    """A code run or data product in the local registry, as a user recognises it."""
+
+    path: str  # /api/<type>/<id>/
+    type: str
+    label: str  # `code run <uuid>` or `ns:name@version`
+    uuid: str | None = None
+
+    def as_item(self) -> NewItem:
+        return NewItem(self.path, self.type, self.uuid)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What TOKEN|PATH named: one or more roots (a job may have several code runs)."""
+
+    given: str
+    roots: tuple[Root, ...]
+
+
+async def resolve_target(
+    journal: Journal, local: RegistryClient, *, token: str | None, path: str | None
+) -> Target:
+    """The roots `token` or `path` (exactly one of them) names; errors say what matched."""
+    if (token is None) == (path is None):
+        raise FdpError("give exactly one of a TOKEN and a PATH", code="bad_request", status=422)
+    if path is not None:
+        return Target(path, await _roots_of_file(local, Path(path)))
+    assert token is not None
+    text = token.strip()
+    if not text:
+        raise FdpError("the TOKEN is empty", hint=_TOKEN_HINT, code="bad_token")
+    if ":" in text and "@" in text:
+        return Target(text, (await _data_product(local, text),))
+    return Target(text, await _by_prefix(journal, local, text))
+
+
+_TOKEN_HINT = (
+    "give a code run uuid (or a unique prefix), a job id (or prefix), namespace:name@version, "
+    "or the path of a file in the data store"
+)
+
+
+async def _data_product(local: RegistryClient, text: str) -> Root:
+    namespace, _, rest = text.partition(":")
+    name, _, version = rest.rpartition("@")
+    if not (namespace and name and version):
+        raise FdpError(
+            f"{text!r} is not namespace:name@version", hint=_TOKEN_HINT, code="bad_token"
+        )
+    namespaces = await local.list_records("namespace", {"name": namespace})
+    products: list[Record] = []
+    for found in namespaces:
+        namespace_id = parse_link(found["url"]).id
+        filters: dict[str, FilterValue] = {"namespace": namespace_id, "name": name}
+        filters["version"] = version
+        products += await local.list_records("data_product", filters)
+    if not products:
+        raise NotFound(
+            f"no data product {text} in the local registry",
+            hint="check the namespace, name and version (`fdpctl status` counts what fdp knows)",
+            code="no_such_item",
+        )
+    return _product_root(products[0], namespace)
+
+
+def _product_root(product: Record, namespace: str) -> Root:
+    label = f"{namespace}:{product['name']}@{product['version']}"
+    return Root(link_path(product["url"]), "data_product", label)
+
+
+def _run_root(run: Record) -> Root:
+    uuid = str(run["uuid"])
+    return Root(link_path(run["url"]), "code_run", f"code run {uuid}", uuid)
+
+
+async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tuple[Root, ...]:
+    jobs = _jobs_with_prefix(journal, prefix)
+    runs = await _runs_with_prefix(local, prefix)
+    candidates: dict[str, tuple[Root, ...]] = {}
+    for run in runs:
+        root = _run_root(run)
+        candidates[root.label] = (root,)
+    for job in jobs:
+        candidates[f"job {job.id}"] = await _job_roots(local, job)
+    distinct = {roots for roots in candidates.values()}
+    if not candidates:
+        raise NotFound(
+            f"nothing in the local registry or the journal matches {prefix!r}",
+            hint=_TOKEN_HINT,
+            code="no_such_item",
+        )
+    if len(distinct) > 1:
+        names = sorted(candidates)
+        shown = ", ".join(names[:_SHOWN_CANDIDATES])
+        more = (
+            f" and {len(names) - _SHOWN_CANDIDATES} more" if len(names) > _SHOWN_CANDIDATES else ""
+        )
+        raise FdpError(
+            f"{prefix!r} is ambiguous: it matches {shown}{more}",
+            hint="give more characters of the uuid or job id",
+            code="ambiguous_token",
+            status=409,
+        )
+    return distinct.pop()
+
+
+def _jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
+    with journal.session() as session:
+        query = select(Job).where(col(Job.id).startswith(prefix, autoescape=True))
+        return list(session.exec(query).all())
+
+
+async def _runs_with_prefix(local: RegistryClient, prefix: str) -> list[Record]:
+    if _FULL_UUID.fullmatch(prefix):
+        return await local.list_records("code_run", {"uuid": prefix.lower()})
+    # The registry filters uuids by equality only: list the runs (one request per 1,000).
+    wanted = prefix.lower()
+    runs = await local.list_records("code_run")
+    return [run for run in runs if str(run.get("uuid", "")).lower().startswith(wanted)]
+
+
+async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
+    if not job.code_runs:
+        raise FdpError(
+            f"job {job.id} ({job.state}) recorded no code run, so there is nothing to commit",
+            hint="`fdpctl log " + job.id + "` shows what the job printed",
+            code="job_without_runs",
+        )
+    found = await asyncio.gather(
+        *(local.list_records("code_run", {"uuid": u}) for u in job.code_runs)
+    )
+    roots = [_run_root(rows[0]) for rows in found if rows]
+    if not roots:
+        raise NotFound(
+            f"the code runs of job {job.id} are no longer in the local registry",
+            code="no_such_item",
+        )
+    return tuple(roots)
+
+
+async def _roots_of_file(local: RegistryClient, path: Path) -> tuple[Root, ...]:
+    try:
+        sha1 = await asyncio.to_thread(sha1_file, path)
+    except OSError as exc:
+        raise FdpError(
+            f"cannot read {path}: {exc.strerror}",
+            hint="give a file in the data store, or a TOKEN",
+            code="unreadable_file",
+        ) from None
+    locations = await local.list_records("storage_location", {"hash": sha1})
+    if not locations:
+        raise NotFound(
+            f"{path} is not registered in the local registry (no storage location has its "
+            f"SHA-1 {sha1})",
+            hint="a file must have been written or pulled by fdp; check the path",
+            code="no_such_item",
+        )
+    objects: list[Record] = []
+    for location in locations:
+        objects += await local.list_records(
+            "object", {"storage_location": parse_link(location["url"]).id}
+        )
+    roots = await _products_of(local, objects) or await _runs_using(local, objects)
+    if not roots:
+        raise NotFound(
+            f"{path} is registered, but no data product or code run uses it",
+            hint="commit the code run or data product it belongs to instead",
+            code="no_such_item",
+        )
+    return roots
+
+
+async def _products_of(local: RegistryClient, objects: list[Record]) -> tuple[Root, ...]:
+    links = [link for obj in objects for link in obj.get("data_products") or []]
+    products = await asyncio.gather(*(local.get(link) for link in sorted(set(links))))
+    namespaces = await asyncio.gather(*(local.get(p["namespace"]) for p in products))
+    return tuple(
+        _product_root(product, str(namespace["name"]))
+        for product, namespace in zip(products, namespaces, strict=True)
+    )
+
+
+async def _runs_using(local: RegistryClient, objects: list[Record]) -> tuple[Root, ...]:
+    runs: dict[str, Record] = {}
+    for obj in objects:
+        object_id = parse_link(obj["url"]).id
+        for field in ("model_config", "submission_script"):
+            for run in await local.list_records("code_run", {field: object_id}):
+                runs[link_path(run["url"])] = run
+    return tuple(_run_root(run) for _, run in sorted(runs.items()))
