@@ -1,0 +1,200 @@
+"""`read:` items pulled from a real shared remote registry through a real fdpd, and `update`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tests.pull.conftest import Fdp, Remote
+from tests.sync.seed import add_product
+
+
+def read_config(*reads: str, remote_url: str | None = None) -> str:
+    metadata = "run_metadata:\n  description: pull inputs\n  script: python3 model.py\n"
+    if remote_url:
+        metadata += f"  remote_data_registry_url: {remote_url}\n"
+    return metadata + "read:\n" + "".join(reads)
+
+
+def read_item(name: str, namespace: str, version: str | None = None) -> str:
+    item = f"  - data_product: {name}\n    use:\n      namespace: {namespace}\n"
+    return item + (f'      version: "{version}"\n' if version else "")
+
+
+def seed(
+    remote: Remote,
+    namespace: str,
+    name: str,
+    version: str,
+    content: bytes,
+    *,
+    recorded_sha1: str | None = None,
+) -> None:
+    seeder = remote.seeder("bob")
+    sha1 = seeder.upload(content)
+    add_product(
+        seeder,
+        namespace=namespace,
+        name=name,
+        version=version,
+        content=content,
+        root=f"{remote.registry.base_url}/data/",
+        path=sha1,
+        recorded_sha1=recorded_sha1,
+    )
+
+
+def seed_newer_as(
+    remote: Remote, user: str, namespace: str, name: str, version: str, content: bytes
+) -> None:
+    """A new version written by `user`, reusing the shared records bob made (namespace, root…)."""
+    bob, other = remote.seeder("bob"), remote.seeder(user)
+    sha1 = other.upload(content)
+    root = bob.once("storage_root", {"root": f"{remote.registry.base_url}/data/", "local": False})
+    location = other.post(
+        "storage_location",
+        {"path": sha1, "hash": sha1, "public": True, "storage_root": root["url"]},
+    )
+    file_type = bob.once("file_type", {"name": "csv", "extension": "csv"})
+    obj = other.post("object", {"storage_location": location["url"], "file_type": file_type["url"]})
+    ns = bob.once("namespace", {"name": namespace})
+    other.post(
+        "data_product",
+        {"namespace": ns["url"], "name": name, "version": version, "object": obj["url"]},
+    )
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_pull_a_remote_read_item_then_again_creates_nothing(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    content = b"beta,gamma\n0.3,0.1\n"
+    seed(remote, "SCRC", "disease/params", "1.0.0", content)
+    config = write_config(
+        tmp_path, read_config(read_item("disease/params", "SCRC"), remote_url=remote.api)
+    )
+
+    first = fdp.pull(config)
+    local_products = fdp.local("data_product", name="disease/params")
+    second = fdp.pull(config)
+
+    [item] = first["items"]
+    assert (item["item"], item["status"]) == ("SCRC:disease/params@1.0.0", "pulled")
+    assert first["remote"] == "origin" and first["records_created"] > 0
+    target = fdp.store / "SCRC" / "disease" / "params" / "1.0.0.csv"
+    assert hashlib.sha1(target.read_bytes()).hexdigest() == hashlib.sha1(content).hexdigest()
+    assert [(i["item"], i["status"]) for i in second["items"]] == [
+        ("SCRC:disease/params@1.0.0", "present")
+    ]
+    assert second["records_created"] == 0 and second["files_downloaded"] == 0
+    assert second["remote_request_total"] <= 3, second["remote_requests"]
+    assert fdp.local("data_product", name="disease/params") == local_products
+
+
+def test_wildcard_read_pulls_each_match_within_one_segment(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    for name in ("scale/north", "scale/south", "scale/south/hourly"):
+        seed(remote, "wild", name, "0.1.0", f"{name}\n".encode())
+    seed(remote, "wild", "scale/north", "0.2.0", b"scale/north v2\n")
+    config = write_config(tmp_path, read_config(read_item("scale/*", "wild")))
+
+    result = fdp.pull(config)
+
+    pulled = sorted((i["item"], i["status"]) for i in result["items"])
+    assert pulled == [("wild:scale/north@0.2.0", "pulled"), ("wild:scale/south@0.1.0", "pulled")]
+    assert (
+        fdp.store / "wild" / "scale" / "north" / "0.2.0.csv"
+    ).read_bytes() == b"scale/north v2\n"
+    assert not (fdp.store / "wild" / "scale" / "south" / "hourly").exists()
+    assert fdp.versions("wild", "scale/south/hourly") == []
+
+
+def test_remote_record_with_a_wrong_hash_is_rejected(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    content = b"real bytes\n"
+    seed(remote, "broken", "good", "1.0.0", content)  # the remote serves these bytes
+    wrong = hashlib.sha1(b"other bytes\n").hexdigest()
+    seed(remote, "broken", "data", "1.0.0", content, recorded_sha1=wrong)
+    config = write_config(tmp_path, read_config(read_item("data", "broken")))
+
+    status, events = fdp.stream("pull", str(config))
+
+    assert status == 1
+    [item] = events[-1]["result"]["items"]
+    assert item["status"] == "failed" and "SHA-1" in item["reason"]
+    # no file (the engine may leave the empty folder it made for the download)
+    assert not [p for p in (fdp.store / "broken").rglob("*") if p.is_file()]
+    assert fdp.versions("broken", "data") == []
+
+
+def test_missing_remote_product_is_a_failed_item(fdp: Fdp, remote: Remote, tmp_path: Path) -> None:
+    seed(remote, "present", "here", "1.0.0", b"here\n")
+    config = write_config(
+        tmp_path, read_config(read_item("here", "present"), read_item("not/here", "present"))
+    )
+
+    status, events = fdp.stream("pull", str(config))
+
+    assert status == 1
+    items = {i["item"]: i for i in events[-1]["result"]["items"]}
+    assert items["present:here@1.0.0"]["status"] == "pulled"
+    assert items["not/here"]["status"] == "failed" and "not/here" in items["not/here"]["reason"]
+
+
+def test_update_pulls_a_newer_version_pushed_by_another_user(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    seed(remote, "upd", "rain", "1.0.0", b"rain 1\n")
+    fdp.pull(write_config(tmp_path, read_config(read_item("rain", "upd"))))
+    seed_newer_as(remote, "carol", "upd", "rain", "1.1.0", b"rain 1.1\n")
+
+    dry = fdp.fdpctl("update", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "upd:rain 1.0.0 -> 1.1.0 (not pulled: dry run)" in dry.stdout
+    assert fdp.versions("upd", "rain") == ["1.0.0"]
+
+    status, events = fdp.stream("update")
+    assert status == 0
+    result = events[-1]["result"]
+    assert [
+        (c["item"], c["status"]) for c in result["changes"] if c["item"].startswith("upd:")
+    ] == [("upd:rain 1.0.0 -> 1.1.0", "pulled")]
+    assert fdp.versions("upd", "rain") == ["1.0.0", "1.1.0"]
+    assert (fdp.store / "upd" / "rain" / "1.1.0.csv").read_bytes() == b"rain 1.1\n"
+    again = fdp.fdpctl("update")
+    assert again.returncode == 0 and "upd:rain" not in again.stdout
+
+
+def test_wrong_token_names_the_remote_not_the_token(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "wrong.token"
+    wrong = "f" * 40
+    token_file.write_text(wrong + "\n")
+    token_file.chmod(0o600)
+    fdp.ok("remote", "add", "wrongtoken", remote.api, "--token-file", str(token_file), "--no-check")
+    seed(remote, "tok", "x", "1.0.0", b"x\n")
+    config = write_config(tmp_path, read_config(read_item("x", "tok")))
+
+    result = fdp.fdpctl("pull", str(config), "--remote", "wrongtoken")
+
+    assert result.returncode == 1
+    assert "wrongtoken" in result.stderr and "token" in result.stderr
+    assert wrong not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_config_remote_url_must_be_a_configured_remote(fdp: Fdp, tmp_path: Path) -> None:
+    text = read_config(read_item("x", "tok"), remote_url="https://registry.example.org/api/")
+    result = fdp.fdpctl("pull", str(write_config(tmp_path, text)))
+
+    assert result.returncode == 1
+    assert "https://registry.example.org/api/" in result.stderr
+    assert "fdpctl remote add" in result.stderr
