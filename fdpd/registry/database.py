@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import CursorResult, Engine, create_engine, event
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from fdpd.registry import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from fdpd.registry.models import RegistryModel
 
 
 def make_engine(url: str) -> Engine:
@@ -38,7 +38,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def create_tables(engine: Engine) -> None:
     """Create every missing table and index (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+    RegistryModel.metadata.create_all(engine)
 
 
 def get_engine(request: Request) -> Engine:

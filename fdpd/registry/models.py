@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, MetaData, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+class RegistryModel(SQLModel):
+    """Base of the registry's tables: their own metadata, so creating the registry's schema
+    never creates another SQLModel user's tables (fdpd's journal) in the registry database."""
+
+    metadata = MetaData()
+
 
 _AUTOINCREMENT = {"sqlite_autoincrement": True}  # ids are never reused (code runs can be deleted)
 
@@ -34,7 +42,7 @@ def _pattern_index(table: str, column: str) -> Index:
     return Index(f"ixp_{table}_{column}", column, postgresql_ops={column: "text_pattern_ops"})
 
 
-class User(SQLModel, table=True):
+class User(RegistryModel, table=True):
     __tablename__ = "registry_user"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -44,7 +52,7 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(RegistryModel, table=True):
     """An API key, stored as the SHA-256 hex digest of the 40-hex-character key."""
 
     __tablename__ = "registry_token"
@@ -55,14 +63,14 @@ class ApiToken(SQLModel, table=True):
     created: datetime
 
 
-class Group(SQLModel, table=True):
+class Group(RegistryModel, table=True):
     __tablename__ = "registry_group"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=150)
 
 
-class StorageRoot(SQLModel, table=True):
+class StorageRoot(RegistryModel, table=True):
     __tablename__ = "storage_root"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -73,7 +81,7 @@ class StorageRoot(SQLModel, table=True):
     local: bool = False
 
 
-class StorageLocation(SQLModel, table=True):
+class StorageLocation(RegistryModel, table=True):
     __tablename__ = "storage_location"
     __table_args__ = (
         UniqueConstraint("storage_root_id", "hash", "public", name="uq_storage_location"),
@@ -91,7 +99,7 @@ class StorageLocation(SQLModel, table=True):
     storage_root_id: int = Field(foreign_key="storage_root.id", index=True)
 
 
-class FileType(SQLModel, table=True):
+class FileType(RegistryModel, table=True):
     __tablename__ = "file_type"
     __table_args__ = (
         UniqueConstraint("name", "extension", name="uq_file_type"),
@@ -106,7 +114,7 @@ class FileType(SQLModel, table=True):
     extension: str
 
 
-class Namespace(SQLModel, table=True):
+class Namespace(RegistryModel, table=True):
     __tablename__ = "namespace"
     __table_args__ = (_pattern_index("namespace", "name"), _AUTOINCREMENT)
 
@@ -118,7 +126,7 @@ class Namespace(SQLModel, table=True):
     website: str | None = Field(default=None)
 
 
-class Author(SQLModel, table=True):
+class Author(RegistryModel, table=True):
     __tablename__ = "author"
     __table_args__ = (
         CheckConstraint(
@@ -138,7 +146,7 @@ class Author(SQLModel, table=True):
     identifier: str | None = Field(default=None, sa_type=Text)
 
 
-class Object(SQLModel, table=True):
+class Object(RegistryModel, table=True):
     __tablename__ = "object"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -153,7 +161,7 @@ class Object(SQLModel, table=True):
     file_type_id: int | None = Field(default=None, foreign_key="file_type.id", index=True)
 
 
-class ObjectComponent(SQLModel, table=True):
+class ObjectComponent(RegistryModel, table=True):
     __tablename__ = "object_component"
     __table_args__ = (
         UniqueConstraint("object_id", "name", name="uq_object_component"),
@@ -170,7 +178,7 @@ class ObjectComponent(SQLModel, table=True):
     object_id: int = Field(foreign_key="object.id", index=True)
 
 
-class DataProduct(SQLModel, table=True):
+class DataProduct(RegistryModel, table=True):
     __tablename__ = "data_product"
     __table_args__ = (
         UniqueConstraint("namespace_id", "name", "version", name="uq_data_product"),
@@ -187,7 +195,7 @@ class DataProduct(SQLModel, table=True):
     namespace_id: int = Field(foreign_key="namespace.id", index=True)
 
 
-class ExternalObject(SQLModel, table=True):
+class ExternalObject(RegistryModel, table=True):
     __tablename__ = "external_object"
     __table_args__ = (
         CheckConstraint(
@@ -217,7 +225,7 @@ class ExternalObject(SQLModel, table=True):
     )
 
 
-class CodeRun(SQLModel, table=True):
+class CodeRun(RegistryModel, table=True):
     __tablename__ = "code_run"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -232,7 +240,7 @@ class CodeRun(SQLModel, table=True):
     submission_script_id: int = Field(foreign_key="object.id", index=True)
 
 
-class Issue(SQLModel, table=True):
+class Issue(RegistryModel, table=True):
     __tablename__ = "issue"
     __table_args__ = (CheckConstraint("severity >= 0", name="severity"), _AUTOINCREMENT)
 
@@ -244,7 +252,7 @@ class Issue(SQLModel, table=True):
     description: str = Field(sa_type=Text)
 
 
-class UserAuthor(SQLModel, table=True):
+class UserAuthor(RegistryModel, table=True):
     __tablename__ = "user_author"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -255,7 +263,7 @@ class UserAuthor(SQLModel, table=True):
     author_id: int = Field(foreign_key="author.id", index=True)
 
 
-class Keyword(SQLModel, table=True):
+class Keyword(RegistryModel, table=True):
     __tablename__ = "keyword"
     __table_args__ = (
         UniqueConstraint("object_id", "keyphrase", name="uq_keyword"),
@@ -272,7 +280,7 @@ class Keyword(SQLModel, table=True):
     object_id: int = Field(foreign_key="object.id", index=True)
 
 
-class Licence(SQLModel, table=True):
+class Licence(RegistryModel, table=True):
     __tablename__ = "licence"
     __table_args__ = (*_long_text_index("licence", "identifier", unique=True), _AUTOINCREMENT)
 
@@ -284,7 +292,7 @@ class Licence(SQLModel, table=True):
     object_id: int = Field(foreign_key="object.id", index=True)
 
 
-class KeyValue(SQLModel, table=True):
+class KeyValue(RegistryModel, table=True):
     __tablename__ = "key_value"
     __table_args__ = (UniqueConstraint("object_id", "key", name="uq_key_value"), _AUTOINCREMENT)
 
@@ -296,7 +304,7 @@ class KeyValue(SQLModel, table=True):
     object_id: int = Field(foreign_key="object.id", index=True)
 
 
-class CodeRepoRelease(SQLModel, table=True):
+class CodeRepoRelease(RegistryModel, table=True):
     __tablename__ = "code_repo_release"
     __table_args__ = (
         UniqueConstraint("name", "version", name="uq_code_repo_release"),
@@ -313,7 +321,7 @@ class CodeRepoRelease(SQLModel, table=True):
     object_id: int = Field(foreign_key="object.id", unique=True)
 
 
-class QualityControlled(SQLModel, table=True):
+class QualityControlled(RegistryModel, table=True):
     __tablename__ = "quality_controlled"
     __table_args__ = (_AUTOINCREMENT,)
 
@@ -327,7 +335,7 @@ class QualityControlled(SQLModel, table=True):
 # --- association tables of the to-many relations ---------------------------------------------
 
 
-class ObjectAuthor(SQLModel, table=True):
+class ObjectAuthor(RegistryModel, table=True):
     """object.authors"""
 
     __tablename__ = "object_authors"
@@ -336,7 +344,7 @@ class ObjectAuthor(SQLModel, table=True):
     author_id: int = Field(foreign_key="author.id", primary_key=True, index=True)
 
 
-class ComponentIssue(SQLModel, table=True):
+class ComponentIssue(RegistryModel, table=True):
     """object_component.issues, seen from the issue as issue.component_issues"""
 
     __tablename__ = "object_component_issues"
@@ -345,7 +353,7 @@ class ComponentIssue(SQLModel, table=True):
     issue_id: int = Field(foreign_key="issue.id", primary_key=True, index=True)
 
 
-class CodeRunInput(SQLModel, table=True):
+class CodeRunInput(RegistryModel, table=True):
     """code_run.inputs, seen from the component as object_component.inputs_of"""
 
     __tablename__ = "code_run_inputs"
@@ -354,7 +362,7 @@ class CodeRunInput(SQLModel, table=True):
     component_id: int = Field(foreign_key="object_component.id", primary_key=True, index=True)
 
 
-class CodeRunOutput(SQLModel, table=True):
+class CodeRunOutput(RegistryModel, table=True):
     """code_run.outputs, seen from the component as object_component.outputs_of"""
 
     __tablename__ = "code_run_outputs"
@@ -363,7 +371,7 @@ class CodeRunOutput(SQLModel, table=True):
     component_id: int = Field(foreign_key="object_component.id", primary_key=True, index=True)
 
 
-def table_of(model: type[SQLModel]) -> Table:
+def table_of(model: type[RegistryModel]) -> Table:
     """The Core table of a model class (the read and write paths use Core for speed)."""
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
-from sqlmodel import SQLModel
 
 import fdpd.registry.models  # noqa: F401  (registers the tables)
+from fdpd.registry.models import RegistryModel
 from fdpd.registry.schema import LINK, LINKS, NAME, SEMVER, SPECS
 from tests.registry.conftest import RegistryClient
 from tests.registry.graph import build_graph
@@ -69,7 +69,7 @@ def dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
                     tuple(row)
                     for row in conn.execute(select(table).order_by(*table.primary_key.columns))
                 ]
-                for table in SQLModel.metadata.sorted_tables
+                for table in RegistryModel.metadata.sorted_tables
             }
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,12 @@ def test_two_users_share_a_data_store_and_admin_follows_the_active_one(
         assert {"ana", "bob"} <= namespaces
         # Running config again created no second author or namespace.
         assert registry.get("author/").json()["count"] == 2
+
+    # The registry database holds the registry's tables only, none of the journal's.
+    with sqlite3.connect(fdp.locations.registry_database_path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "data_product" in tables
+    assert not tables & {"operation", "fdp_user", "job", "item"}
 
     listing = fdp.run_fdpctl("config")
     assert listing.returncode == 0
