@@ -90,6 +90,11 @@ class Remote:
             url, query = answer.json().get("next"), None
         return rows
 
+    def count(self, table: str) -> int:
+        answer = httpx.get(f"{self.api}{table}/", params={"page_size": "1"}, headers=ACCEPT)
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["count"])
+
     def counts(self) -> dict[str, int]:
         return {table: len(self.records(table)) for table in SYNCED_TYPES}
 
@@ -102,6 +107,7 @@ class Remote:
 
 @contextmanager
 def remote_registry(root: Path, port: int | None = None) -> Iterator[Remote]:
+    """A shared registry with its database and data store under `root` (reopened if there)."""
     workdir, store = root / "remote", root / "remote-store"
     with running_registry(workdir, shared=True, data_store=str(store), port=port) as registry:
         yield Remote(registry, store, workdir)
@@ -173,6 +179,14 @@ class Site:
         rows: list[dict[str, Any]] = answer.json()["results"]
         return rows
 
+    def stop_daemon(self) -> None:
+        """SIGTERM to the current fdpd, waiting for it to end (the local registry with it).
+
+        Not `fdpctl daemon stop`: an fdpd started by this test process stays a zombie until
+        reaped, which fdpctl would wait 10 s for."""
+        for process in self.instance.daemons:
+            self.instance.stop_daemon(process)
+
     def status_counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = self.json("status")["items"]
         return counts
@@ -192,7 +206,7 @@ def fdp_site(user: str) -> Iterator[Site]:
             try:
                 yield site
             finally:
-                instance.run_fdpctl("daemon", "stop")
+                site.stop_daemon()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

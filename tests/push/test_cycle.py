@@ -3,13 +3,9 @@ remote registry, then a second user on another fdp instance pulls what was pushe
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from pathlib import Path
 from typing import Any
 
-from fdpd.remote import RegistryClient
-from fdpd.sync import MemoryLedger, ReadRequest, pull, resolve_reads
 from tests.push.conftest import Remote, Site, fdp_site, write_config
 
 
@@ -80,12 +76,25 @@ def test_run_commit_push_then_another_user_pulls(ana: Site, remote: Remote) -> N
 
     with fdp_site("bob") as bob:
         bob.add_remote(remote)
-        pulled = pull_as(bob, remote, "ana", "cycle/out")
+        (bob.root / "read.yaml").write_text(READ_CONFIG)
+        bob.ok("pull", str(bob.root / "read.yaml"))
         [local_product] = bob.local("data_product", name="cycle/out")
         assert local_product["version"] == "0.0.1"
         copies = list((bob.store / "ana").rglob("*.csv"))
         assert [hashlib.sha1(p.read_bytes()).hexdigest() for p in copies] == [output["hash"]]
-        assert pulled == ["pulled"]
+        assert bob.status_counts()["pulled"]["data_product"] == 1
+
+
+READ_CONFIG = """\
+run_metadata:
+  description: bob reads what ana pushed
+  script: python3 model.py
+read:
+  - data_product: cycle/out
+    use:
+      namespace: ana
+      version: "0.0.1"
+"""
 
 
 def dry_run(site: Site) -> dict[str, Any]:
@@ -110,20 +119,3 @@ def httpx_get(url: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
-
-
-def pull_as(site: Site, remote: Remote, namespace: str, name: str) -> list[str]:
-    """Pull with E's engine into `site` (fdpctl pull is engineer F1's; see the report)."""
-    token = remote.tokens[site.user].read_text().strip()
-    local_token = (site.instance.home / "data" / "tokens" / f"{site.user}.token").read_text()
-
-    async def go() -> list[str]:
-        async with (
-            RegistryClient(remote.api, token, name="origin") as source,
-            RegistryClient(site.registry_url, local_token.strip(), name="local") as local,
-        ):
-            products = await resolve_reads(source, [ReadRequest(namespace, name, "0.0.1")])
-            report = await pull(source, local, products, MemoryLedger(), Path(site.store))
-            return [item.status for item in report.items]
-
-    return asyncio.run(go())
