@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from tests.pull.conftest import Fdp
+from tests.pull.conftest import Fdp, Remote
 from tests.run.conftest import make_project
+from tests.sync.seed import add_product
 
 
 def register_config(
@@ -150,3 +151,46 @@ def test_failed_download_leaves_nothing_behind(fdp: Fdp, tmp_path: Path) -> None
     assert (set((fdp.store / "jobs").glob("*")) if (fdp.store / "jobs").exists() else set()) == jobs
     generate = fdp.fdpctl("generate", "config.yaml", cwd=config.parent)
     assert generate.returncode == 1 and "fdpctl pull" in generate.stderr
+
+
+def test_register_data_products_from_http_and_an_absolute_path(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    served = b"served over http\n"
+    seeder = remote.seeder("bob")
+    sha1 = seeder.upload(served)
+    root = f"{remote.registry.base_url}/data/"
+    # the remote serves GET /data/<sha1> for files a public record points at
+    add_product(seeder, namespace="served", name="t", version="1.0.0", content=served, root=root)
+    local_file = tmp_path / "plain.txt"
+    local_file.write_bytes(b"plain file\n")
+    text = f"""\
+run_metadata:
+  description: register data products
+register:
+  - data_product: web/table
+    namespace_name: sources
+    root: {remote.registry.base_url}/data/
+    path: {sha1}
+    file_type: csv
+    version: "1.0.0"
+  - data_product: disk/notes
+    namespace_name: sources
+    root: {local_file.parent}/
+    path: {local_file.name}
+    file_type: txt
+    version: "${{{{MINOR}}}}"
+"""
+    config = make_project(tmp_path / "project", {"config.yaml": text}) / "config.yaml"
+
+    result = fdp.pull(config)
+
+    assert sorted((i["item"], i["status"]) for i in result["items"]) == [
+        ("sources:disk/notes@0.1.0", "registered"),
+        ("sources:web/table@1.0.0", "registered"),
+    ]
+    assert (fdp.store / "sources" / "web" / "table" / "1.0.0.csv").read_bytes() == served
+    assert (fdp.store / "sources" / "disk" / "notes" / "0.1.0.txt").read_bytes() == b"plain file\n"
+    assert result["files_downloaded"] == 2
+    assert result["bytes_downloaded"] == len(served) + len(b"plain file\n")
+    assert fdp.local("external_object", title="web/table") == []  # a data_product item has none

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from tests.pull.conftest import Fdp, Remote
-from tests.sync.seed import add_product
+from tests.sync.seed import add_code_run, add_product
 
 
 def read_config(*reads: str, remote_url: str | None = None) -> str:
@@ -198,3 +198,31 @@ def test_config_remote_url_must_be_a_configured_remote(fdp: Fdp, tmp_path: Path)
     assert result.returncode == 1
     assert "https://registry.example.org/api/" in result.stderr
     assert "fdpctl remote add" in result.stderr
+
+
+def test_with_provenance_brings_the_producing_run(fdp: Fdp, remote: Remote, tmp_path: Path) -> None:
+    files = tmp_path / "remote-files"
+    add_code_run(remote.seeder("bob"), files, tag="prov")
+    config = write_config(tmp_path, read_config(read_item("prov/output", "PSU")))
+
+    result = fdp.pull(config, "--with-provenance")
+
+    assert [(i["item"], i["status"]) for i in result["items"]] == [
+        ("PSU:prov/output@0.1.0", "pulled")
+    ]
+    assert [run["description"] for run in fdp.local("code_run")] == ["model run prov"]
+    assert (fdp.store / "PSU" / "prov" / "output" / "0.1.0.csv").exists()
+
+
+def test_read_items_without_any_remote_name_remote_add(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, read_config(read_item("x", "tok")))
+    fdp.ok("remote", "remove", "origin")
+    try:
+        result = fdp.fdpctl("pull", str(config))
+    finally:
+        fdp.ok("remote", "add", "origin", remote.api, "--token-file", str(remote.token_file("ana")))
+
+    assert result.returncode == 1
+    assert "no remote is configured" in result.stderr and "fdpctl remote add" in result.stderr
