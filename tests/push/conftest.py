@@ -39,16 +39,19 @@ SYNCED_TYPES = (
 
 
 def write_config(name: str, *, public: bool = True, description: str = "") -> str:
-    """A user config whose model writes one product `name` (csv)."""
+    """A user config whose model writes one product `name` (csv). pyDataPipeline takes an
+    output's visibility from `run_metadata.public` (not the write item's), so both are set."""
+    flag = "true" if public else "false"
     return f"""\
 run_metadata:
   description: {description or "writes " + name}
   script: python3 model.py
+  public: {flag}
 write:
   - data_product: {name}
     description: product {name}
     file_type: csv
-    public: {"true" if public else "false"}
+    public: {flag}
 """
 
 
