@@ -92,7 +92,9 @@ def test_pull_a_remote_read_item_then_again_creates_nothing(
         ("SCRC:disease/params@1.0.0", "present")
     ]
     assert second["records_created"] == 0 and second["files_downloaded"] == 0
-    assert second["remote_request_total"] <= 3, second["remote_requests"]
+    # measured: 10 GETs for the first pull (file included), 2 for the repeat
+    assert first["remote_request_total"] <= 12, first["remote_requests"]
+    assert second["remote_request_total"] <= 2, second["remote_requests"]
     assert fdp.local("data_product", name="disease/params") == local_products
 
 
