@@ -66,6 +66,10 @@ def _show(result: dict[str, Any]) -> None:
 def _show_plan(result: dict[str, Any], remote: str) -> None:
     files = result["files"]
     print(f"dry run: nothing was sent to {remote}")
+    print(
+        f"{result['records_to_check']} records not yet known on {result['remote']} "
+        "(each is created unless the remote has it already)"
+    )
     if not files:
         print("no files to upload")
         return

@@ -53,9 +53,10 @@ async def push_committed(
                 on_progress=lambda *step: _progress(emitter, *step),
                 on_warning=emitter.warning,
             )
-            files = await _planned_files(local, ledger, report) if dry_run else []
-    moved = 0 if dry_run else _settle(ctx, remote, roots, report)
-    return _result(remote, dry_run, report, files, moved)
+            plan = await _plan(local, ledger, report) if dry_run else None
+    if plan is not None:
+        return {**_result(remote, report, 0), **plan, "dry_run": True}
+    return _result(remote, report, _settle(ctx, remote, roots, report))
 
 
 def _progress(emitter: Emitter, kind: str, done: int, total: int, sent: int) -> None:
@@ -74,16 +75,21 @@ def _settle(ctx: DaemonContext, remote: Remote, roots: list[Item], report: SyncR
     return finish_push(ctx.journal, remote.name, unfinished)
 
 
-async def _planned_files(
-    local: RegistryClient, ledger: JournalLedger, report: SyncReport
-) -> list[dict[str, Any]]:
-    """Files a push would publish: local files in the planned roots' closure not yet sent."""
+async def _plan(local: RegistryClient, ledger: JournalLedger, report: SyncReport) -> dict[str, Any]:
+    """What a push would send: the files it would publish (local files in the planned roots'
+    closure not sent yet) and how many records the remote is not yet known to have."""
     planned = [
         link_path(i.local_url) for i in report.items if i.status == "planned" and i.local_url
     ]
     graph = await load_graph(local, planned)
+    closure = graph.closure(planned)
+    unknown = [key for key in closure if ledger.remote_url_for(key) is None]
+    return {"files": _files(graph, closure, ledger), "records_to_check": len(unknown)}
+
+
+def _files(graph: RecordGraph, closure: set[str], ledger: JournalLedger) -> list[dict[str, Any]]:
     files: dict[str, dict[str, Any]] = {}
-    for key in sorted(graph.closure(planned)):
+    for key in sorted(closure):
         node = graph[key]
         if node.type != "storage_location" or node.record.get("public") is False:
             continue
@@ -145,27 +151,22 @@ def _nothing_to_push(remote: Remote, dry_run: bool) -> dict[str, Any]:
         "remote_requests": {},
         "journal_items_pushed": 0,
         "files": [],
+        "records_to_check": 0,
     }
 
 
-def _result(
-    remote: Remote,
-    dry_run: bool,
-    report: SyncReport,
-    files: list[dict[str, Any]],
-    moved: int,
-) -> dict[str, Any]:
+def _result(remote: Remote, report: SyncReport, moved: int) -> dict[str, Any]:
     return {
         "remote": remote.name,
         "remote_url": remote.url,
-        "dry_run": dry_run,
+        "dry_run": False,
         "items": [
             {
                 "item": item.item,
                 "status": item.status,
                 "local_url": item.local_url,
                 "remote_url": item.remote_url,
-                "reason": item.reason,
+                "reason": "" if item.status == "planned" else item.reason,
             }
             for item in report.items
         ],
@@ -175,7 +176,7 @@ def _result(
         "bytes_transferred": report.bytes_transferred,
         "remote_requests": report.remote_requests,
         "journal_items_pushed": moved,
-        "files": files,
+        "files": [],
     }
 
 

@@ -103,6 +103,7 @@ def dry_run(site: Site) -> dict[str, Any]:
     result: dict[str, Any] = final["result"]
     assert result["dry_run"] is True
     assert {i["status"] for i in result["items"]} == {"planned"}
+    assert result["records_to_check"] >= 15 and result["files_transferred"] == 0
     return result
 
 
