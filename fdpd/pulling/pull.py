@@ -49,17 +49,19 @@ class PullProgress:
         self.source_bytes = 0
 
     def sync(self, kind: str, done: int, total: int, transferred: int) -> None:
-        unit = "records" if kind == "records" else "files"
-        self.emitter.progress(
-            f"pull: {kind} ({transferred} bytes)", current=done, total=total, unit=unit
-        )
+        if kind == "records":
+            self.emitter.progress("pull: records", current=done, total=total, unit="records")
+        else:  # the engine reports files once each, with the running byte count
+            message = f"pull: files ({transferred} bytes)"
+            self.emitter.progress(message, current=done, total=total, unit="files")
 
     def register(self, done: int, total: int) -> None:
         self.emitter.progress("register", current=done, total=total, unit="items")
 
     def source_chunk(self, count: int) -> None:
         self.source_bytes += count
-        self.emitter.progress(f"register: downloading ({self.source_bytes} bytes)", unit="bytes")
+        # one message for the whole download, so the emitter thins the events to 5 a second
+        self.emitter.progress("register: downloading", current=self.source_bytes, unit="bytes")
 
     def warn(self, message: str) -> None:
         self.emitter.warning(message)
@@ -95,11 +97,10 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
             emitter.operation_id,
             plan.instant,
             progress.source_chunk,
+            progress.register,
         )
         if plan.namespaces or plan.authors or plan.sources:
-            progress.register(0, len(plan.sources))
             results += await registrar.register_all(plan)
-            progress.register(len(plan.sources), len(plan.sources))
         if plan.reads and remote is not None:
             read_results, report, remote_requests = await _pull_reads(
                 ctx, plan, remote, local, user, request.with_provenance, progress

@@ -42,6 +42,7 @@ class Registrar:
     operation_id: int | None
     instant: datetime
     on_bytes: BytesCallback | None = None
+    on_step: Callable[[int, int], None] | None = None  # (items done, items in all)
 
     @property
     def store(self) -> Path:
@@ -50,17 +51,22 @@ class Registrar:
     async def register_all(self, plan: PullPlan) -> list[ItemResult]:
         """Namespaces and authors first, then each source; a failed item does not stop the rest."""
         results: list[ItemResult] = []
-        for namespace in plan.namespaces:
-            results.append(
-                await self._guarded(f"namespace {namespace.name}", self._namespace, namespace)
-            )
+        total = len(plan.namespaces) + len(plan.authors) + len(plan.sources)
+        self._step(0, total)
         authors: dict[str, Record] = {}
-        for author in plan.authors:
-            result = await self._guarded(f"author {author.key}", self._author, author, authors)
-            results.append(result)
-        for source in plan.sources:
-            results.append(await self._guarded(source.label, self._source, source, plan, authors))
+        steps: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
+            *((f"namespace {n.name}", self._namespace, (n,)) for n in plan.namespaces),
+            *((f"author {a.key}", self._author, (a, authors)) for a in plan.authors),
+            *((s.label, self._source, (s, authors)) for s in plan.sources),
+        ]
+        for label, step, args in steps:
+            results.append(await self._guarded(label, step, *args))
+            self._step(len(results), total)
         return results
+
+    def _step(self, done: int, total: int) -> None:
+        if self.on_step is not None:
+            self.on_step(done, total)
 
     async def _guarded(self, label: str, step: Callable[..., Any], *args: Any) -> ItemResult:
         try:
@@ -84,14 +90,12 @@ class Registrar:
             f"author {spec.key}", "registered", kind="register", local_url=record["url"]
         )
 
-    async def _source(
-        self, spec: SourceSpec, plan: PullPlan, authors: dict[str, Record]
-    ) -> ItemResult:
+    async def _source(self, spec: SourceSpec, authors: dict[str, Record]) -> ItemResult:
         fetched = None
         if spec.source_url is not None:
             fetched = await fetch_source(spec.source_url, self.store, self.on_bytes)
         try:
-            return await self._register_source(spec, plan, authors, fetched)
+            return await self._register_source(spec, authors, fetched)
         finally:
             if fetched is not None:
                 fetched.discard()  # a no-op once the file was kept under its final name
@@ -99,7 +103,6 @@ class Registrar:
     async def _register_source(
         self,
         spec: SourceSpec,
-        plan: PullPlan,
         authors: dict[str, Record],
         fetched: FetchedFile | None,
     ) -> ItemResult:
