@@ -28,6 +28,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
+from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class RegistrySupervisor:
     @property
     def token(self) -> str:
         """fdpd's token for its own registry, created (0600) on first use."""
-        return ensure_token_file(self._locations.registry_token_path)
+        return read_or_create_token(self._locations.registry_token_path, REGISTRY_KEY_BYTES)
 
     @property
     def manages_database(self) -> bool:
@@ -339,17 +340,3 @@ async def _terminate(process: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
-
-
-def ensure_token_file(path: os.PathLike[str] | str) -> str:
-    """Read a registry token from a 0600 file, creating it with a fresh token if absent."""
-    try:
-        with open(path, encoding="ascii") as handle:
-            return handle.read().strip()
-    except FileNotFoundError:
-        pass
-    token = secrets.token_hex(20)  # the registry API's keys are 40 lowercase hex characters
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    return token

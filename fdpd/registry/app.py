@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fdpd.errors import FdpError
-from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token, new_token
+from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token
 from fdpd.registry.database import create_tables, make_engine
 from fdpd.registry.http import ApiError
 from fdpd.registry.management import ADMIN_USERNAME
 from fdpd.registry.routers import ROUTERS
 from fdpd.registry.settings import RegistrySettings
+from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 
 _KEY = re.compile(r"[0-9a-f]{40}")
 
@@ -64,15 +64,7 @@ def provision_admin(engine: Engine, settings: RegistrySettings) -> str | None:
 
 def read_or_create_token_file(path: Path) -> str:
     """The key in `path`; a fresh key written to a new 0600 file when `path` does not exist."""
-    try:
-        key = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        key = new_token()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(key)
-        return key
+    key = read_or_create_token(path, REGISTRY_KEY_BYTES)
     if not _KEY.fullmatch(key):
         raise FdpError(
             f"admin token file {path} does not hold a registry key (40 lowercase hex characters)",

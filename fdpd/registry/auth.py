@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from fdpd.registry.database import inserted_id
 from fdpd.registry.models import ApiToken, User, table_of
+from fdpd.tokens import REGISTRY_KEY_BYTES
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."
@@ -45,7 +46,7 @@ class AuthError(Exception):
 
 def new_token() -> str:
     """A fresh API key: 40 lowercase hex characters."""
-    return secrets.token_hex(20)
+    return secrets.token_hex(REGISTRY_KEY_BYTES)
 
 
 def hash_token(key: str) -> str:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 from pathlib import Path
+
+from fdpd.tokens import read_or_create_token
 
 TOKEN_BYTES = 32
 
 
 def ensure_daemon_token(path: Path) -> str:
     """Read the daemon token, creating the file (0600, 32 random bytes as hex) on first use."""
-    try:
-        return _read(path)
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    token = secrets.token_hex(TOKEN_BYTES)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return _read(path)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    return token
+    return read_or_create_token(path, TOKEN_BYTES)
 
 
 def bearer_token_matches(authorization: str | None, expected: str) -> bool:
@@ -35,7 +23,3 @@ def bearer_token_matches(authorization: str | None, expected: str) -> bool:
     if scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(given.strip().encode(), expected.encode())
-
-
-def _read(path: Path) -> str:
-    return path.read_text(encoding="ascii").strip()
