@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fdpd.registry.datastore_api import router as datastore_router
 from fdpd.registry.management import router as management_router
+from fdpd.registry.removal import router as removal_router
 from fdpd.registry.resources import router as resources_router
 from fdpd.registry.root import router as root_router
 from fdpd.registry.special import router as special_router
@@ -16,6 +17,7 @@ ROUTERS: list[APIRouter] = [
     users_router,
     resources_router,
     management_router,
+    removal_router,
     special_router,
     datastore_router,
 ]
