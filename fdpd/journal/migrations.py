@@ -134,12 +134,45 @@ def _v5_pull_records(db: sqlite3.Connection) -> None:
     )
 
 
+def _v6_update_checks(db: sqlite3.Connection) -> None:
+    # Scheduled update checks: one row per check (scheduled or asked for) with what it found,
+    # and when each remote's schedule began, so a remote never checked yet is checked one
+    # interval after it was first scheduled even if fdpd restarts in between.
+    db.execute(
+        """
+        CREATE TABLE update_check (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            remote TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            operation_id INTEGER REFERENCES operation(id) ON DELETE SET NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            outcome TEXT NOT NULL DEFAULT 'running',
+            checked INTEGER NOT NULL DEFAULT 0,
+            available TEXT NOT NULL DEFAULT '[]',
+            pulled TEXT NOT NULL DEFAULT '[]',
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX update_check_remote ON update_check(remote, started)")
+    db.execute(
+        """
+        CREATE TABLE update_schedule (
+            remote TEXT PRIMARY KEY,
+            since TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
     _v3_users,
     _v4_jobs_and_items,
     _v5_pull_records,
+    _v6_update_checks,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

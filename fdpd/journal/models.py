@@ -125,3 +125,37 @@ class PullRecord(SQLModel, table=True):
     data_product: str  # local registry path, /api/data_product/<id>/
     operation_id: int | None = Field(default=None, foreign_key="operation.id")
     pulled: str  # ISO 8601, UTC
+
+
+# Outcomes of an update check, as stored (`running` until it ends).
+CHECK_RUNNING = "running"
+CHECK_SUCCEEDED = "succeeded"
+CHECK_FAILED = "failed"
+
+
+class UpdateCheck(SQLModel, table=True):
+    """One look at a remote for newer versions of what was pulled from it (and, with
+    `auto_update`, their pull): when, why, and what it found."""
+
+    __tablename__ = "update_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    remote: str
+    trigger: str  # `schedule`, `update --check`, `update`, `update --dry-run`
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    started: str  # ISO 8601, UTC
+    finished: str | None = None
+    outcome: str = CHECK_RUNNING
+    checked: int = 0  # pulled data products compared with the remote
+    available: list[str] = Field(default_factory=list, sa_type=JSON)  # `ns:name old -> new`
+    pulled: list[str] = Field(default_factory=list, sa_type=JSON)  # updates pulled by this check
+    error: str | None = None
+
+
+class UpdateSchedule(SQLModel, table=True):
+    """When scheduled checks of a remote began (the first interval is counted from it)."""
+
+    __tablename__ = "update_schedule"
+
+    remote: str = Field(primary_key=True)
+    since: str  # ISO 8601, UTC
