@@ -40,6 +40,8 @@ class Output:
     file: Path | None
     hash: str | None
     code_run: str  # uuid
+    object_url: str
+    public: bool  # as the language API registered the file's storage location
 
 
 async def find_job_records(registry: LocalRegistry, folder: Path, failed: bool) -> Findings:
@@ -85,7 +87,7 @@ async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Fin
         component = await registry.record(component_url)
         obj = await registry.record(component["object"])
         found.add(obj)
-        file, hash_ = await _file_of(registry, obj, found)
+        file, hash_, public = await _file_of(registry, obj, found)
         for product_url in obj.get("data_products") or []:
             product = await registry.record(product_url)
             found.add(product)
@@ -98,23 +100,25 @@ async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Fin
                     file,
                     hash_,
                     str(run["uuid"]),
+                    str(obj["url"]),
+                    public,
                 )
             )
 
 
 async def _file_of(
     registry: LocalRegistry, obj: dict[str, Any], found: Findings
-) -> tuple[Path | None, str | None]:
+) -> tuple[Path | None, str | None, bool]:
+    """The output's file (if local), its registered hash, and whether it is registered public."""
     if not obj.get("storage_location"):
-        return None, None
+        return None, None, True
     location = await registry.record(obj["storage_location"])
     found.add(location)
     root = str((await registry.record(location["storage_root"]))["root"])
+    hash_, public = str(location["hash"]), bool(location["public"])
     if not root.startswith("file://"):
-        return None, str(location["hash"])
-    return Path(root.removeprefix("file://")) / str(location["path"]).lstrip("/\\"), str(
-        location["hash"]
-    )
+        return None, hash_, public
+    return Path(root.removeprefix("file://")) / str(location["path"]).lstrip("/\\"), hash_, public
 
 
 async def reconcile_outputs(findings: Findings, working_config: dict[str, Any]) -> list[str]:
@@ -139,6 +143,33 @@ async def reconcile_outputs(findings: Findings, working_config: dict[str, Any]) 
                 f"{use['version']}) was not written by the job"
             )
     return warnings
+
+
+async def protect_private_outputs(
+    registry: LocalRegistry, findings: Findings, working_config: dict[str, Any], token: str
+) -> list[str]:
+    """Mark outputs of `public: false` write items `accessibility=private` (a key_value).
+
+    pyDataPipeline registers every output with `run_metadata.public`, ignoring a write item's own
+    `public: false`; the key_value is what push, gc and the data routes honour, so the user's
+    choice holds however the language API registered the file.
+    """
+    private = {
+        _entry(write, output.code_run)
+        for write in working_config.get("write") or []
+        if write.get("public") is False
+        for output in findings.outputs
+    }
+    notes: list[str] = []
+    for output in findings.outputs:
+        if output.public and (output.namespace, output.name, output.version) in private:
+            body = {"object": output.object_url, "key": "accessibility", "value": "private"}
+            await registry.create("key_value", body, token)
+            notes.append(
+                f"output {output.namespace}:{output.name}@{output.version} is marked "
+                "accessibility=private (its write item says public: false), so it is never pushed"
+            )
+    return notes
 
 
 def _entry(write: dict[str, Any], run_uuid: str) -> tuple[str, str, str]:

@@ -27,7 +27,7 @@ def link_id(url: str) -> str:
 
 
 class LocalRegistry:
-    """GETs against the local registry; anonymous unless a token is given per call."""
+    """Requests to the local registry; anonymous unless a token is given per call."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
@@ -55,6 +55,16 @@ class LocalRegistry:
         """The record a link points at (host ignored: always this registry)."""
         return await self._get(link_path(url).removeprefix("/api/"), None, None)
 
+    async def create(self, table: str, body: dict[str, Any], token: str) -> None:
+        """POST a record; an existing one (409) is fine too."""
+        headers = {**ACCEPT, "Authorization": f"token {token}"}
+        try:
+            answer = await self.client.post(f"{table}/", json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.client.base_url, exc) from None
+        if answer.status_code not in (201, 409):
+            raise RegistryAnswer(answer.status_code, f"POST {table}/", answer.text[:300])
+
     async def _get(
         self, path: str, params: dict[str, str] | None, token: str | None
     ) -> dict[str, Any]:
@@ -64,15 +74,19 @@ class LocalRegistry:
         try:
             answer = await self.client.get(path, params=params, headers=headers)
         except httpx.HTTPError as exc:
-            raise Unavailable(
-                f"the local registry at {self.client.base_url} did not answer: {exc}",
-                hint="see the registry log (logs/registry.log in fdpd's state folder)",
-                code="registry_down",
-            ) from None
+            raise _unreachable(self.client.base_url, exc) from None
         if answer.status_code != 200:
             raise RegistryAnswer(answer.status_code, f"GET {path}", answer.text[:300])
         body: dict[str, Any] = answer.json()
         return body
+
+
+def _unreachable(base_url: httpx.URL, exc: httpx.HTTPError) -> Unavailable:
+    return Unavailable(
+        f"the local registry at {base_url} did not answer: {exc}",
+        hint="see the registry log (logs/registry.log in fdpd's state folder)",
+        code="registry_down",
+    )
 
 
 class RegistryAnswer(Unavailable):

@@ -31,7 +31,7 @@ from .environment import fdp_variables, job_environment
 from .folder import remove_job_folder
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import run_script
-from .reconcile import find_job_records, reconcile_outputs
+from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import add_job, finish_job, record_items
 from .registry_client import LocalRegistry
 
@@ -171,7 +171,8 @@ async def _execute(
         finish_job(ctx.journal, job.job_id, JOB_FAILED)
         raise
     failed = status != 0
-    code_runs, warnings = await _after_script(ctx, job, registry, failed)
+    token = env["FDP_LOCAL_TOKEN"]
+    code_runs, warnings = await _after_script(ctx, job, registry, failed, token)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_FAILED if failed else JOB_SUCCEEDED
@@ -194,7 +195,7 @@ async def _execute(
 
 
 async def _after_script(
-    ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry, failed: bool
+    ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry, failed: bool, token: str
 ) -> tuple[list[str], list[str]]:
     """Record the job's code runs and what they made (local, or failed).
 
@@ -204,6 +205,7 @@ async def _after_script(
         warnings = list(findings.warnings)
         if not failed:
             warnings += await reconcile_outputs(findings, job.generated.data)
+            warnings += await protect_private_outputs(registry, findings, job.generated.data, token)
     except FdpError as exc:
         return [], [f"could not record what the job made: {exc.message}"]
     record_items(

@@ -38,10 +38,13 @@ SYNCED_TYPES = (
 )
 
 
-def write_config(name: str, *, public: bool = True, description: str = "") -> str:
-    """A user config whose model writes one product `name` (csv). pyDataPipeline takes an
-    output's visibility from `run_metadata.public` (not the write item's), so both are set."""
+def write_config(
+    name: str, *, public: bool = True, item_public: bool | None = None, description: str = ""
+) -> str:
+    """A user config whose model writes one product `name` (csv): `public` is
+    `run_metadata.public`, `item_public` the write item's (default: the same)."""
     flag = "true" if public else "false"
+    item_flag = flag if item_public is None else ("true" if item_public else "false")
     return f"""\
 run_metadata:
   description: {description or "writes " + name}
@@ -51,7 +54,7 @@ write:
   - data_product: {name}
     description: product {name}
     file_type: csv
-    public: {flag}
+    public: {item_flag}
 """
 
 

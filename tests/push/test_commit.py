@@ -20,6 +20,7 @@ class Jobs:
         self.site = site
         self.remote = remote
         self.good, self.failed, self.private = jobs["good"], jobs["failed"], jobs["private"]
+        self.private_item = jobs["private_item"]
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,8 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jobs]:
             "good.yaml": write_config("commit/good"),
             "failed.yaml": write_config("commit/failed"),
             "private.yaml": write_config("commit/private", public=False),
+            # pyDataPipeline ignores a write item's `public`: fdp must keep it private anyway.
+            "private-item.yaml": write_config("commit/item", public=True, item_public=False),
         }
         project = ana.project("model", configs)
         made = {
@@ -38,8 +41,10 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jobs]:
                 project, "failed.yaml", MODEL_WRITES="commit/failed", MODEL_FAIL="3"
             ),
             "private": ana.run_model(project, "private.yaml", MODEL_WRITES="commit/private"),
+            "private_item": ana.run_model(project, "private-item.yaml", MODEL_WRITES="commit/item"),
         }
-        assert [made[name]["state"] for name in made] == ["succeeded", "failed", "succeeded"]
+        states = [made[name]["state"] for name in made]
+        assert states == ["succeeded", "failed", "succeeded", "succeeded"]
         yield Jobs(ana, remote, made)
 
 
@@ -129,6 +134,21 @@ def test_private_output_is_never_uploaded_and_push_says_why(jobs: Jobs) -> None:
     assert not [p for p in remote.store.rglob("*") if p.is_file()]
     assert committed(site)["data_product"] == 1  # still waiting: never silently dropped
     site.ok("uncommit", jobs.private["id"])
+    assert not committed(site)
+
+
+def test_write_item_marked_private_stays_private(jobs: Jobs) -> None:
+    """`public: false` on the write item alone (pyDataPipeline registers the file as public)."""
+    site, remote = jobs.site, jobs.remote
+    site.ok("commit", jobs.private_item["id"])
+    status, final, _ = site.stream_result("push")
+    assert status == 0, final
+    items = {item["item"]: item for item in final["result"]["items"]}
+    product = items["ana:commit/item@0.0.1"]
+    assert product["status"] == "skipped"
+    assert "accessibility=private" in product["reason"], product
+    assert remote.count("data_product") == 0
+    site.ok("uncommit", jobs.private_item["id"])
     assert not committed(site)
 
 
