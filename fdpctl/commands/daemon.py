@@ -106,13 +106,18 @@ def _wait_until_gone(inv: Invocation, pid: int) -> None:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process `pid` still runs; a zombie (exited, not yet reaped) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the signal probe is all there is
 
 
 def _say(inv: Invocation, data: dict[str, Any], text: str) -> None:
