@@ -25,7 +25,10 @@ def valid_body(operation: Operation, home: Path) -> bytes | None:
     if operation.body_schema is None:
         return None
     values: dict[str, Any] = {}
-    for name, spec in operation.body_schema.get("properties", {}).items():
+    properties = operation.body_schema.get("properties", {})
+    for name, spec in properties.items():
+        if name == "path" and "token" in properties:
+            continue  # exactly one of the two
         kinds = {s.get("type") for s in spec.get("anyOf", [spec])}
         if "boolean" in kinds:
             values[name] = False
