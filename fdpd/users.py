@@ -27,6 +27,7 @@ from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import FdpUser
 from fdpd.paths import Locations
+from fdpd.remote.links import link_id, link_path
 from fdpd.store import atomic_write_bytes
 from fdpd.supervisor import RegistrySupervisor
 
@@ -98,7 +99,7 @@ async def configure_user(
         namespace=namespace,
         data_store=str(store) + os.sep,
         token_file=str(token_file),
-        author_url=_path_of(author["url"]),
+        author_url=link_path(author["url"]),
         author_uuid=str(author["uuid"]),
         active=True,
         configured=utc_now(),
@@ -112,7 +113,7 @@ async def activate_author(client: httpx.AsyncClient, admin_token: str, author_ur
     """Point the registry's `admin` user at `author_url` (what the language APIs resolve)."""
     answer = await client.put(
         _fdp_url(client, "/fdp/active-author"),
-        json={"author": _path_of(author_url)},
+        json={"author": link_path(author_url)},
         headers={"Authorization": f"token {admin_token}", **_ACCEPT},
     )
     _expect(answer, 200, "point the registry's admin user at the author")
@@ -168,7 +169,7 @@ async def _ensure_author(
     client: httpx.AsyncClient, token: str, user_url: str, setup: UserSetup
 ) -> dict[str, Any]:
     """The user's author: found through user_author or the identifier, else created and linked."""
-    user_id = _trailing_id(user_url)
+    user_id = link_id(user_url)
     linked = await _first(client, "user_author/", {"user": user_id})
     author: dict[str, Any] | None = None
     if linked is not None:
@@ -206,8 +207,8 @@ async def _first(
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
-    answer = await client.get(_fdp_url(client, _path_of(url)), headers=_ACCEPT)
-    _expect(answer, 200, f"read {_path_of(url)}")
+    answer = await client.get(_fdp_url(client, link_path(url)), headers=_ACCEPT)
+    _expect(answer, 200, f"read {link_path(url)}")
     record: dict[str, Any] = answer.json()
     return record
 
@@ -247,16 +248,6 @@ def _save_active(journal: Journal, user: FdpUser) -> None:
 
 def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"token {token}", **_ACCEPT}
-
-
-def _path_of(url: str) -> str:
-    """`/api/<type>/<id>/` of an absolute or relative registry link (hosts never compared)."""
-    path = httpx.URL(url).path
-    return path if path.endswith("/") else path + "/"
-
-
-def _trailing_id(url: str) -> str:
-    return _path_of(url).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _fdp_url(client: httpx.AsyncClient, path: str) -> str:

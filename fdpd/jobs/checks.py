@@ -10,10 +10,11 @@ from typing import Any
 
 from fdpd.errors import FdpError
 from fdpd.journal.models import FdpUser
+from fdpd.remote.links import link_id, link_path
 from fdpd.store import sha1_file
 from fdpd.users import activate_author
 
-from .registry_client import LocalRegistry, RegistryAnswer, link_id, link_path
+from .registry_client import LocalRegistry, RegistryAnswer
 
 ADMIN = "admin"
 
@@ -55,7 +56,7 @@ async def check_registry_user(
             hint=f"run `fdpctl config {user.username}` again",
             code="no_admin",
         )
-    admin_id = link_id(admins[0]["url"])
+    admin_id = str(link_id(admins[0]["url"]))
     if await _admin_author(registry, admin_id) != user.author_url:
         await activate_author(registry.client, admin_token, user.author_url)
         if await _admin_author(registry, admin_id) != user.author_url:
@@ -87,7 +88,7 @@ async def _check_read(registry: LocalRegistry, item: dict[str, Any]) -> ReadInpu
         raise _missing(f"namespace {namespace} of {label} is not in the local registry", pull_hint)
     product = await registry.first(
         "data_product",
-        {"name": name, "version": version, "namespace": link_id(found_ns["url"])},
+        {"name": name, "version": version, "namespace": str(link_id(found_ns["url"]))},
     )
     if product is None:
         raise _missing(f"input {label} is not in the local registry", pull_hint)

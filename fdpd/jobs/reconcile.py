@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fdpd.remote.links import link_id, link_path
 from fdpd.store import sha1_file
 
 from .folder import CONFIG_NAME, read_coderuns
 from .records import NewItem
-from .registry_client import LocalRegistry, link_id, link_path
+from .registry_client import LocalRegistry
 
 RUN_ID = "${{RUN_ID}}"
 
@@ -69,9 +70,11 @@ async def _runs_of_config(
     runs: list[dict[str, Any]] = []
     for location in await registry.list("storage_location", {"path": config_path}):
         found.add(location)
-        for obj in await registry.list("object", {"storage_location": link_id(location["url"])}):
+        for obj in await registry.list(
+            "object", {"storage_location": str(link_id(location["url"]))}
+        ):
             found.add(obj)
-            runs += await registry.list("code_run", {"model_config": link_id(obj["url"])})
+            runs += await registry.list("code_run", {"model_config": str(link_id(obj["url"]))})
     return runs
 
 

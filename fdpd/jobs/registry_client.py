@@ -7,23 +7,10 @@ from typing import Any
 import httpx
 
 from fdpd.errors import Unavailable
+from fdpd.remote.links import link_path
 
 ACCEPT = {"Accept": "application/json; version=1.0.0"}
 TIMEOUT = 30.0
-
-
-def link_path(url: str) -> str:
-    """`/api/<type>/<id>/` of an absolute or relative registry link."""
-    path = httpx.URL(url).path
-    return path if path.endswith("/") else path + "/"
-
-
-def link_type(url: str) -> str:
-    return link_path(url).rstrip("/").split("/")[-2]
-
-
-def link_id(url: str) -> str:
-    return link_path(url).rstrip("/").rsplit("/", 1)[-1]
 
 
 class LocalRegistry:

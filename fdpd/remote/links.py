@@ -39,6 +39,11 @@ def link_path(link: str) -> str:
     return parse_link(link).path
 
 
+def link_id(link: str) -> int:
+    """The id of the record a link names."""
+    return parse_link(link).id
+
+
 def is_record_link(value: object) -> bool:
     if not isinstance(value, str):
         return False
