@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from fdpd.api.request_paths import absolute_path
 from fdpd.remotes import (
     Remote,
     add_remote,
@@ -37,7 +37,8 @@ async def remotes(ctx: Context) -> dict[str, Any]:
 @router.post("")
 async def add(ctx: Context, body: RemoteIn) -> dict[str, Any]:
     """Add a remote; with `check`, first make sure it answers and accepts the token."""
-    remote = Remote(body.name, normalise_url(body.url), Path(body.token_file), body.data_store)
+    token_file = absolute_path(body.token_file, "token file")
+    remote = Remote(body.name, normalise_url(body.url), token_file, body.data_store)
     if body.check:
         await check_remote(remote)
     return add_remote(ctx.locations, remote).to_json()

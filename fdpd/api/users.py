@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from fdpd.api.registry import registry_supervisor
+from fdpd.api.request_paths import absolute_path
 from fdpd.journal.models import FdpUser
 from fdpd.server.context import Context
 from fdpd.users import UserSetup, configure_user, list_users
@@ -34,7 +34,7 @@ async def configure(ctx: Context, body: UserSetupIn) -> dict[str, Any]:
     """Make `data_store` a data store for `username` and make that user the active one."""
     setup = UserSetup(
         username=body.username,
-        data_store=Path(body.data_store),
+        data_store=absolute_path(body.data_store, "data store"),
         full_name=body.full_name,
         identifier=body.identifier,
         namespace=body.namespace,

@@ -1,0 +1,39 @@
+"""Paths in request bodies must be absolute: fdpd never makes a data store or reads a token file
+relative to its own working directory or home (found while fuzzing the daemon API)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fdp_process import FdpInstance
+from tests.security.conftest import state_of
+from tests.security.raw_http import send
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("/v1/users", {"username": "zed", "data_store": "relative/store"}),
+        ("/v1/users", {"username": "zed", "data_store": "~/fdp-store"}),
+        (
+            "/v1/remotes",
+            {"name": "o", "url": "http://127.0.0.1:9/api/", "token_file": "t", "check": False},
+        ),
+    ],
+)
+def test_relative_paths_are_refused(
+    secured_fdp: FdpInstance, route: str, body: dict[str, object]
+) -> None:
+    before = state_of(secured_fdp)
+
+    answer = send(secured_fdp, "POST", route, headers=JSON, body=json.dumps(body).encode())
+
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "bad_request"
+    assert "not absolute" in error["message"] and error["hint"]
+    assert state_of(secured_fdp) == before
