@@ -166,6 +166,28 @@ def _v6_update_checks(db: sqlite3.Connection) -> None:
     )
 
 
+def _v7_removals(db: sqlite3.Connection) -> None:
+    # `gc` and `delete` take removed records out of `item` (status counts stay true); this
+    # keeps what each removal took, its state then and where the remote copy is.
+    db.execute(
+        """
+        CREATE TABLE removal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL,
+            type TEXT NOT NULL,
+            state TEXT,
+            remote TEXT,
+            remote_url TEXT,
+            file TEXT,
+            reason TEXT NOT NULL,
+            operation_id INTEGER REFERENCES operation(id) ON DELETE SET NULL,
+            removed TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX removal_path ON removal(path)")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -173,6 +195,7 @@ MIGRATIONS: list[Migration] = [
     _v4_jobs_and_items,
     _v5_pull_records,
     _v6_update_checks,
+    _v7_removals,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
