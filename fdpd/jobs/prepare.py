@@ -21,6 +21,7 @@ from fdpd.userconfig import (
     GitFacts,
     PulledVersions,
     RestRegistryView,
+    UserConfig,
     UserIdentity,
     WorkingConfigResult,
     collect_git_facts,
@@ -140,31 +141,49 @@ def _generate(
     sync: SyncFacts,
 ) -> tuple[WorkingConfigResult, GitFacts | None]:
     config = parse_user_config(source.text, source.name)
-    local_repo = project_dir(config, source.folder, _git_top(source.folder))
-    git = collect_git_facts(local_repo) if local_repo.is_dir() else None
+    _check_folder(source.folder)
+    ctx, _ = generation_context(
+        config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
+    )
+    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
+        return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
+
+
+def generation_context(
+    config: UserConfig,
+    folder: Path,
+    user: FdpUser,
+    registry_url: str,
+    instant: datetime,
+    *,
+    job_dir: Path,
+    dirty: bool = False,
+    sync: SyncFacts | None = None,
+) -> tuple[GenerationContext, Path]:
+    """What a user config in `folder` means for `user` at `instant`, and its project folder."""
+    local_repo = project_dir(config, folder, work_tree_top(folder) if folder.is_dir() else None)
+    facts = sync or SyncFacts()
     ctx = GenerationContext(
         instant=instant,
         user=UserIdentity(user.full_name, user.identifier, user.author_uuid),
         local_registry_url=registry_url,
         data_store=Path(user.data_store),
         job_dir=job_dir,
-        config_dir=source.folder,
+        config_dir=folder,
         default_input_namespace=user.namespace,
         default_output_namespace=user.namespace,
-        git=git,
+        git=collect_git_facts(local_repo) if local_repo.is_dir() else None,
         dirty_allowed=dirty,
-        remote_urls=sync.remote_urls,
-        pulled_register_versions=sync.pulled_register_versions,
+        remote_urls=facts.remote_urls,
+        pulled_register_versions=facts.pulled_register_versions,
     )
-    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
-        return generate_working_config(config, ctx, RestRegistryView(client)), git
+    return ctx, local_repo
 
 
-def _git_top(folder: Path) -> Path | None:
+def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise FdpError(
             f"the config's folder {folder} does not exist",
             hint="give config_dir as an existing folder",
             code="no_config",
         )
-    return work_tree_top(folder)

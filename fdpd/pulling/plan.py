@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from fdpd.jobs.prepare import generation_context
 from fdpd.journal.models import FdpUser
 from fdpd.sync import ReadRequest
 from fdpd.userconfig import (
-    GenerationContext,
     UserConfig,
-    UserIdentity,
-    collect_git_facts,
     parse_user_config,
-    project_dir,
-    work_tree_top,
 )
 from fdpd.userconfig.context import template_values
 from fdpd.userconfig.errors import Failed, ProblemCollector
@@ -155,18 +151,9 @@ def plan_pull(
 def _template_values(
     config: UserConfig, folder: Path, user: FdpUser, registry_url: str, instant: datetime
 ) -> Callable[[str], str]:
-    local_repo = project_dir(config, folder, work_tree_top(folder) if folder.is_dir() else None)
-    git = collect_git_facts(local_repo) if local_repo.is_dir() else None
-    ctx = GenerationContext(
-        instant=instant,
-        user=UserIdentity(user.full_name, user.identifier, user.author_uuid),
-        local_registry_url=registry_url,
-        data_store=Path(user.data_store),
-        job_dir=folder,  # a pull has no job folder; ${{CONFIG_DIR}} names the config's folder
-        config_dir=folder,
-        default_input_namespace=user.namespace,
-        default_output_namespace=user.namespace,
-        git=git,
+    # A pull has no job folder; ${{CONFIG_DIR}} names the config's folder.
+    ctx, local_repo = generation_context(
+        config, folder, user, registry_url, instant, job_dir=folder
     )
     return template_values(ctx, config.filename, local_repo)
 
