@@ -7,6 +7,11 @@ The file is optional; every key has a default. Example:
       idle_timeout: 600          # seconds without a holder before the registry is stopped
       database: sqlite          # or a PostgreSQL URL
       command: [...]            # optional: run another implementation of the registry API
+    schedule:                   # background checks for newer versions of what was pulled
+      interval: 6h              # every remote: seconds, or 90s / 30m / 6h / 1d; `off`: none
+      auto_update: false        # true: a check also pulls what it finds
+      remotes:                  # per remote, overriding the two keys above
+        origin: {interval: 1h, auto_update: true}
 
 Tokens never live here (they are in 0600 files under the data dir).
 """
@@ -26,6 +31,10 @@ from fdpd.paths import Locations
 
 DEFAULT_REGISTRY_PORT = 8000
 DEFAULT_IDLE_TIMEOUT = 600.0
+DEFAULT_UPDATE_INTERVAL = 6 * 3600.0
+MIN_UPDATE_INTERVAL = 1.0  # short enough for tests; a real remote wants minutes at least
+MAX_UPDATE_INTERVAL = 366 * 86400.0
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,28 @@ class RegistrySettings:
 
 
 @dataclass(frozen=True)
+class RemoteSchedule:
+    """How one remote is checked for updates in the background."""
+
+    interval: float | None = DEFAULT_UPDATE_INTERVAL  # seconds; None: never
+    auto_update: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The `schedule` section: defaults for every remote, and overrides by remote name."""
+
+    default: RemoteSchedule = field(default_factory=RemoteSchedule)
+    remotes: dict[str, RemoteSchedule] = field(default_factory=dict)
+
+    def for_remote(self, name: str) -> RemoteSchedule:
+        return self.remotes.get(name, self.default)
+
+
+@dataclass(frozen=True)
 class DaemonSettings:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
 
 def load_settings(locations: Locations, environ: Mapping[str, str] | None = None) -> DaemonSettings:
@@ -70,8 +99,53 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
             idle_timeout=idle,
             database_url=None if database in (None, "sqlite") else str(database),
             command=tuple(command),
-        )
+        ),
+        schedule=_schedule(raw.get("schedule", {}), locations.config_file),
     )
+
+
+def _schedule(value: object, path: Path) -> ScheduleSettings:
+    raw = _mapping(value or {}, path, "schedule")
+    default = _remote_schedule(raw, RemoteSchedule(), path, "schedule")
+    remotes_raw = _mapping(raw.get("remotes") or {}, path, "schedule.remotes")
+    remotes = {
+        str(name): _remote_schedule(
+            _mapping(entry or {}, path, f"schedule.remotes.{name}"),
+            default,
+            path,
+            f"schedule.remotes.{name}",
+        )
+        for name, entry in remotes_raw.items()
+    }
+    return ScheduleSettings(default, remotes)
+
+
+def _remote_schedule(
+    raw: dict[str, Any], inherited: RemoteSchedule, path: Path, key: str
+) -> RemoteSchedule:
+    interval = inherited.interval
+    if "interval" in raw:
+        interval = _interval(raw["interval"], path, f"{key}.interval")
+    auto_update = raw.get("auto_update", inherited.auto_update)
+    if not isinstance(auto_update, bool):
+        raise _bad(path, f"{key}.auto_update", "true or false")
+    return RemoteSchedule(interval, auto_update)
+
+
+def _interval(value: object, path: Path, key: str) -> float | None:
+    """Seconds from `30`, `90s`, `15m`, `6h`, `1d`; None from `off`/`false`."""
+    if value is False or str(value).strip().lower() == "off":
+        return None
+    text = str(value).strip().lower()
+    unit = _DURATION_UNITS.get(text[-1:], 0)
+    number_text = text[:-1] if unit else text
+    try:
+        seconds = float(number_text) * (unit or 1)
+    except ValueError:
+        raise _bad(path, key, "a duration such as 3600, 90s, 30m, 6h or 1d, or off") from None
+    if not MIN_UPDATE_INTERVAL <= seconds <= MAX_UPDATE_INTERVAL:  # also rejects NaN
+        raise _bad(path, key, "between 1 second and 366 days, or off")
+    return seconds
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:

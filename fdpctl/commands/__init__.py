@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "registry",
     "remote",
     "run",
+    "schedule",
     "status",
     "uncommit",
     "update",

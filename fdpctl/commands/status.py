@@ -51,7 +51,29 @@ def status(args: argparse.Namespace, inv: Invocation) -> int:
     print(f"failed jobs: {data['failed_jobs']}")
     if data["last_sync"]:
         print(f"last sync: {data['last_sync']}")
+    for line in update_lines(data.get("updates")):
+        print(line)
     return SUCCESS
+
+
+def update_lines(updates: dict[str, Any] | None) -> list[str]:
+    """`N updates available (checked 2 h ago)`, and any check that failed since."""
+    from fdpctl.commands.schedule import ago
+
+    if not updates or not updates["remotes"]:
+        return []
+    lines = []
+    if updates["checked"]:
+        count = updates["available"]
+        noun = "update" if count == 1 else "updates"
+        lines.append(f"{count} {noun} available (checked {ago(updates['checked'])})")
+    for row in updates["remotes"]:
+        if failed := row["failed"]:
+            lines.append(
+                f"update check of {row['remote']} failed {ago(failed['finished'])}: "
+                f"{failed['error']}"
+            )
+    return lines
 
 
 def _one(inv: Invocation, target: str) -> int:

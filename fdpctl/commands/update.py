@@ -23,12 +23,19 @@ def register(subparsers: Any) -> None:
         "pull them (records and files). Prints one line per change: ns:name OLD -> NEW.",
     )
     parser.add_argument("--remote", metavar="NAME", help="only products pulled from this remote")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="report newer versions; pull nothing"
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="report newer versions; pull nothing")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="check every remote now as the schedule does (pull nothing) and record the result "
+        "for `fdpctl status` and `fdpctl schedule`",
     )
 
 
 def update(args: argparse.Namespace, inv: Invocation) -> int:
+    if args.check:
+        return _check(args, inv)
     body = {"remote": args.remote, "dry_run": args.dry_run}
     result = render_stream(inv.stream("POST", "/v1/update", body), as_json=inv.as_json)
     if not inv.as_json:
@@ -45,3 +52,16 @@ def _show(result: dict[str, Any]) -> None:
         status = change["status"]
         note = {"newer": " (not pulled: dry run)", "failed": f" FAILED: {change.get('reason')}"}
         print(f"{change['item']}{note.get(status, '')}")
+
+
+def _check(args: argparse.Namespace, inv: Invocation) -> int:
+    from fdpctl.commands.schedule import check_result
+
+    body = {"remote": args.remote, "check": True}
+    result = render_stream(inv.stream("POST", "/v1/update", body), as_json=inv.as_json)
+    if not inv.as_json:
+        for check in result.get("checks", []):
+            print(f"{check['remote']}: {check_result(check) if check.get('outcome') else '-'}")
+            for item in check.get("available") or []:
+                print(f"  {item}")
+    return SUCCESS if result.get("ok", True) else 1

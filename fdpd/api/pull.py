@@ -12,7 +12,15 @@ from fdpd.api.jobs import ConfigBody, _data_store
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.operations import Emitter, stream_operation
 from fdpd.pulling import PullRequest, UpdateRequest, pull_config, update_pulled
-from fdpd.server.context import Context
+from fdpd.remotes import get_remote, load_remotes
+from fdpd.server.context import Context, DaemonContext
+from fdpd.update_checks import (
+    TRIGGER_COMMAND,
+    check_now,
+    record_update,
+    remotes_checked_by_update,
+    update_lock,
+)
 
 router = APIRouter(tags=["pull"])
 
@@ -25,6 +33,7 @@ class PullBody(ConfigBody):
 class UpdateBody(BaseModel):
     remote: str | None = None
     dry_run: bool = False
+    check: bool = False  # check now, as the schedule does, and record it; never pull
 
 
 @router.post("/pull", response_class=StreamingResponse, responses=STREAM_RESPONSES)
@@ -46,12 +55,35 @@ async def post_pull(ctx: Context, body: PullBody) -> StreamingResponse:
 
 @router.post("/update", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def post_update(ctx: Context, body: UpdateBody) -> StreamingResponse:
-    """Pull newer remote versions of every pulled data product (`dry_run`: only report them)."""
+    """Pull newer remote versions of every pulled data product (`dry_run`: only report them;
+    `check`: report and record them as an update check). What was found is recorded per remote
+    for `status`."""
+    if body.check:
+        return await _check_now(ctx, body.remote)
     request = UpdateRequest(body.remote, body.dry_run)
 
     async def work(emitter: Emitter) -> dict[str, Any]:
-        return await update_pulled(ctx, request, emitter)
+        async with update_lock(ctx):
+            result = await update_pulled(ctx, request, emitter)
+        covered = remotes_checked_by_update(ctx, body.remote)
+        record_update(ctx.journal, covered, result, emitter.operation_id)
+        return result
 
     return await stream_operation(
         ctx, "update", {"remote": body.remote, "dry_run": body.dry_run}, work
+    )
+
+
+async def _check_now(ctx: DaemonContext, remote: str | None) -> StreamingResponse:
+    names = (
+        [get_remote(ctx.locations, remote).name] if remote else sorted(load_remotes(ctx.locations))
+    )
+    if not names:
+        get_remote(ctx.locations)  # raises: no remote configured, and how to add one
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        return await check_now(ctx, names, emitter)
+
+    return await stream_operation(
+        ctx, "update check", {"remote": remote, "trigger": TRIGGER_COMMAND}, work
     )

@@ -18,6 +18,7 @@ from fdpd.api import (
     push,
     registry,
     remotes,
+    schedule,
     status,
     users,
 )
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     push.router,
     status.router,
     pull.router,
+    schedule.router,
 ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fdpd.scheduler import attach_scheduler
 from fdpd.server.context import DaemonContext
 
 AttachService = Callable[[DaemonContext], None]
 
-SERVICES: list[AttachService] = []
+SERVICES: list[AttachService] = [attach_scheduler]
 
 
 def attach_services(ctx: DaemonContext) -> None:

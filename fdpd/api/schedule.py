@@ -1,0 +1,18 @@
+"""`/v1/schedule`: the background update checks, one per remote, with next and last run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fdpd.scheduler import update_scheduler
+from fdpd.server.context import Context
+
+router = APIRouter(tags=["schedule"])
+
+
+@router.get("/schedule")
+async def get_schedule(ctx: Context) -> dict[str, Any]:
+    """Each configured remote: interval, auto_update, next run and the last check's result."""
+    return {"jobs": update_scheduler(ctx).jobs()}

@@ -1,0 +1,233 @@
+"""Update checks: which data products pulled from a remote have newer versions there.
+
+A check is `update --dry-run` for one remote (F1's `update_pulled`: one `${{LATEST}}` resolution
+for every pulled product, a few list queries), or `update` itself when the remote has
+`auto_update: true`; either way the journal keeps what it found (`update_check`), so `status` can
+say "N updates available (checked 2 h ago)" without asking anybody. `fdpd.scheduler` runs checks
+in the background; `update --check` runs one now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from fdpd.errors import FdpError
+from fdpd.journal import Journal
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import (
+    CHECK_FAILED,
+    CHECK_RUNNING,
+    CHECK_SUCCEEDED,
+    UpdateCheck,
+    UpdateSchedule,
+)
+from fdpd.operations import Emitter
+from fdpd.pulling import UpdateRequest, update_pulled
+from fdpd.pulling.update import pulled_items
+from fdpd.remotes import Remote, load_remotes
+from fdpd.server.context import DaemonContext
+
+TRIGGER_SCHEDULE = "schedule"
+TRIGGER_COMMAND = "update --check"
+TRIGGER_UPDATE = "update"
+TRIGGER_DRY_RUN = "update --dry-run"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What one check saw: products compared, updates still available, updates pulled."""
+
+    checked: int
+    available: list[str]
+    pulled: list[str]
+
+
+def update_lock(ctx: DaemonContext) -> asyncio.Lock:
+    """One update at a time per daemon, so a scheduled auto-update and a user's `update` never
+    pull the same version side by side."""
+    lock = ctx.services.get("update lock")
+    if not isinstance(lock, asyncio.Lock):
+        lock = ctx.services["update lock"] = asyncio.Lock()
+    return lock
+
+
+async def check_remote(
+    ctx: DaemonContext, remote: str, *, trigger: str, pull: bool, emitter: Emitter
+) -> UpdateCheck:
+    """Check `remote` now (pull what is newer if `pull`) and record the check in the journal;
+    a failed check is recorded, then its error raised."""
+    check_id = start_check(ctx.journal, remote, trigger, emitter.operation_id)
+    try:
+        if not pulled_items(ctx.journal, remote):
+            emitter.log(f"{remote}: nothing was pulled from it, so there is nothing to check")
+            findings = Findings(0, [], [])
+        else:
+            async with update_lock(ctx):
+                result = await update_pulled(ctx, UpdateRequest(remote, not pull), emitter)
+            findings = findings_of(result["checked"], result["changes"])
+    except FdpError as exc:
+        finish_check(ctx.journal, check_id, error=exc.message)
+        raise
+    except BaseException:
+        finish_check(ctx.journal, check_id, error="the check was interrupted")
+        raise
+    return finish_check(ctx.journal, check_id, findings=findings)
+
+
+async def check_now(ctx: DaemonContext, remotes: list[str], emitter: Emitter) -> dict[str, Any]:
+    """`update --check`: check each remote (never pulling); one failing does not stop the rest."""
+    checks: list[UpdateCheck | None] = []
+    for remote in remotes:
+        try:
+            checks.append(
+                await check_remote(
+                    ctx, remote, trigger=TRIGGER_COMMAND, pull=False, emitter=emitter
+                )
+            )
+        except FdpError as exc:
+            emitter.warning(f"{remote}: {exc.message}", hint=exc.hint)
+            checks.append(last_check(ctx.journal, remote))
+    return {
+        "ok": all(check and check.outcome == CHECK_SUCCEEDED for check in checks),
+        "available": sum(len(check.available) for check in checks if check),
+        "checks": [
+            {"remote": remote, **(check_view(check) or {})}
+            for remote, check in zip(remotes, checks, strict=True)
+        ],
+    }
+
+
+def remotes_checked_by_update(ctx: DaemonContext, name: str | None) -> list[Remote]:
+    """The configured remotes an `update` (of one remote, if named) compares with."""
+    configured = load_remotes(ctx.locations)
+    return [configured[n] for n in sorted(pulled_items(ctx.journal, name)) if n in configured]
+
+
+def findings_of(checked: int, changes: list[dict[str, Any]]) -> Findings:
+    """Changes as `update` reports them: `newer` (dry run) and `failed` are still available."""
+    available = [c["item"] for c in changes if c["status"] in ("newer", "failed")]
+    pulled = [c["item"] for c in changes if c["status"] == "pulled"]
+    return Findings(checked, available, pulled)
+
+
+def record_update(
+    journal: Journal,
+    remotes: list[Remote],
+    result: dict[str, Any],
+    operation_id: int | None,
+) -> None:
+    """Record a finished `update` (or `update --dry-run`) as a check of each remote it covered;
+    its changes are told apart by the remote record URL each names."""
+    trigger = TRIGGER_DRY_RUN if result.get("dry_run") else TRIGGER_UPDATE
+    changes = result.get("changes", [])
+    for remote in remotes:
+        mine = [c for c in changes if str(c.get("remote_url", "")).startswith(remote.url)]
+        checked = len(pulled_items(journal, remote.name).get(remote.name, []))
+        check_id = start_check(journal, remote.name, trigger, operation_id)
+        finish_check(journal, check_id, findings=findings_of(checked, mine))
+
+
+def start_check(journal: Journal, remote: str, trigger: str, operation_id: int | None) -> int:
+    with journal.session() as session:
+        check = UpdateCheck(
+            remote=remote, trigger=trigger, operation_id=operation_id, started=utc_now()
+        )
+        session.add(check)
+        session.flush()
+        assert check.id is not None
+        return check.id
+
+
+def finish_check(
+    journal: Journal, check_id: int, *, findings: Findings | None = None, error: str | None = None
+) -> UpdateCheck:
+    with journal.session() as session:
+        check = session.get(UpdateCheck, check_id)
+        assert check is not None
+        check.finished = utc_now()
+        check.outcome = CHECK_FAILED if findings is None else CHECK_SUCCEEDED
+        check.error = error
+        if findings is not None:
+            check.checked = findings.checked
+            check.available = findings.available
+            check.pulled = findings.pulled
+        session.add(check)
+        return check
+
+
+def last_check(journal: Journal, remote: str, *, succeeded: bool = False) -> UpdateCheck | None:
+    """The latest finished check of `remote` (only successful ones if `succeeded`)."""
+    query = select(UpdateCheck).where(
+        UpdateCheck.remote == remote, UpdateCheck.outcome != CHECK_RUNNING
+    )
+    if succeeded:
+        query = query.where(UpdateCheck.outcome == CHECK_SUCCEEDED)
+    with journal.session() as session:
+        return session.exec(query.order_by(col(UpdateCheck.id).desc()).limit(1)).first()
+
+
+def last_started(journal: Journal, remote: str) -> datetime | None:
+    """When the latest check of `remote` began, whatever became of it."""
+    with journal.session() as session:
+        query = select(func.max(UpdateCheck.started)).where(UpdateCheck.remote == remote)
+        started = session.exec(query).one()
+    return datetime.fromisoformat(started) if started else None
+
+
+def schedule_since(journal: Journal, remote: str) -> datetime:
+    """When scheduled checks of `remote` began (now, the first time it is asked)."""
+    with journal.session() as session:
+        row = session.get(UpdateSchedule, remote)
+        if row is None:
+            row = UpdateSchedule(remote=remote, since=utc_now())
+            session.add(row)
+        return datetime.fromisoformat(row.since)
+
+
+def check_view(check: UpdateCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {
+        "trigger": check.trigger,
+        "operation": check.operation_id,
+        "started": check.started,
+        "finished": check.finished,
+        "outcome": check.outcome,
+        "checked": check.checked,
+        "available": check.available,
+        "pulled": check.pulled,
+        "error": check.error,
+    }
+
+
+def updates_summary(journal: Journal, remotes: list[str]) -> dict[str, Any]:
+    """Updates available per remote by its latest successful check, and the latest failure
+    if that came after it: what `status` shows."""
+    rows: list[dict[str, Any]] = []
+    for remote in remotes:
+        ok = last_check(journal, remote, succeeded=True)
+        latest = last_check(journal, remote)
+        if latest is None:
+            continue
+        failed = latest if latest.outcome == CHECK_FAILED else None
+        rows.append(
+            {
+                "remote": remote,
+                "available": list(ok.available) if ok else [],
+                "checked": ok.finished if ok else None,
+                "failed": check_view(failed),
+            }
+        )
+    checked: list[str] = [row["checked"] for row in rows if row["checked"]]
+    return {
+        "available": sum(len(row["available"]) for row in rows),
+        # the oldest of the remotes' latest checks: how stale the count may be
+        "checked": min(checked) if checked else None,
+        "remotes": rows,
+    }
