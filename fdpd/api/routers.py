@@ -11,6 +11,9 @@ from fastapi import APIRouter
 from fdpd.api import (
     commit,
     daemon,
+    delete,
+    gc,
+    info,
     jobs,
     operations,
     ping,
@@ -36,4 +39,7 @@ ROUTERS: list[APIRouter] = [
     status.router,
     pull.router,
     schedule.router,
+    info.router,
+    gc.router,
+    delete.router,
 ]

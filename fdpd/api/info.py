@@ -1,0 +1,24 @@
+"""`/v1/info`: registry metadata, provenance, sync state and files of TOKEN|PATH."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fdpd.api.commit import TargetBody
+from fdpd.inspect import inspect_target
+from fdpd.server.context import Context
+
+router = APIRouter(tags=["sync"])
+
+
+class InfoBody(TargetBody):
+    graph: bool = False  # also answer the provenance graph as Graphviz DOT text
+
+
+@router.post("/info")
+async def post_info(ctx: Context, body: InfoBody) -> dict[str, Any]:
+    """Everything fdp knows of a code run, job, data product or file (`graph`: and its
+    provenance graph)."""
+    return await inspect_target(ctx, token=body.token, path=body.path, graph=body.graph)

@@ -1,0 +1,274 @@
+"""`info TOKEN|PATH`: registry metadata, provenance, sync state and files of what was named.
+
+One walk of the local registry with E's `GraphLoader`: the roots' closure, then the runs that
+produced or read a named data product (the reverse links its components carry). Everything
+shown is read from that graph and the journal; no record is fetched twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from fdpd.inspect.dot import render_dot
+from fdpd.inspect.provenance import (
+    RUN_FILES,
+    build_provenance,
+    components_of,
+    products_of_object,
+    runs_touching,
+)
+from fdpd.journal import Journal
+from fdpd.journal.models import ITEM_LOCAL, Job
+from fdpd.remote.client import RegistryClient
+from fdpd.server.context import DaemonContext
+from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
+from fdpd.sync.transfers import local_path, location_url
+from fdpd.tracking.closure import local_registry
+from fdpd.tracking.states import get_item, get_job
+from fdpd.tracking.targets import Root, Target, resolve_target
+
+
+async def inspect_target(
+    ctx: DaemonContext, *, token: str | None, path: str | None, graph: bool = False
+) -> dict[str, Any]:
+    """Everything fdp knows of TOKEN|PATH; with `graph`, the provenance as DOT text too."""
+    async with local_registry(ctx, "info") as local:
+        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        records, runs = await _load(local, target)
+    items = [_describe(ctx.journal, local, records, root) for root in target.roots]
+    answer: dict[str, Any] = {"given": target.given, "items": items}
+    job = _named_job(ctx.journal, target)
+    if job is not None:
+        answer["job"] = _job_view(job)
+    if path is not None:
+        answer["file"] = _named_file(Path(path), records)
+    if graph:
+        roots = {root.path for root in target.roots}
+        prov = build_provenance(records, roots, runs)
+        answer["graph"] = {
+            "dot": render_dot(prov, roots, f"provenance of {target.given}"),
+            "nodes": len(prov.nodes),
+            "edges": len(prov.edges),
+        }
+    return answer
+
+
+async def _load(local: RegistryClient, target: Target) -> tuple[RecordGraph, set[str]]:
+    """The roots' closure, then the runs around each named data product (and their closure)."""
+    graph = RecordGraph()
+    loader = GraphLoader(local, graph)
+    await loader.load(root.path for root in target.roots)
+    runs = {root.path for root in target.roots if root.type == "code_run"}
+    around = {
+        run
+        for root in target.roots
+        if root.type == "data_product"
+        for side in ("outputs_of", "inputs_of")
+        for run in runs_touching(graph, root.path, side)
+    }
+    await loader.load(around)
+    return graph, runs | around
+
+
+def _describe(
+    journal: Journal, local: RegistryClient, graph: RecordGraph, root: Root
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "item": root.label,
+        "type": root.type,
+        "path": root.path,
+        "local_url": local.absolute(root.path),
+        **sync_state(journal, root.path),
+    }
+    if root.type == "data_product":
+        view.update(product_view(journal, graph, root.path))
+    else:
+        view.update(run_view(journal, graph, root.path))
+    return view
+
+
+def sync_state(journal: Journal, path: str) -> dict[str, Any]:
+    item = get_item(journal, path)
+    job = get_job(journal, item.job_id if item else None)
+    return {
+        "state": item.state if item else ITEM_LOCAL,
+        "tracked": item is not None,
+        "remote": item.remote if item else None,
+        "remote_url": item.remote_url if item else None,
+        "synced": item.synced if item else None,
+        "job": job.id if job else None,
+    }
+
+
+def product_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, Any]:
+    record = graph[key].record
+    object_key = str(record.get("object") or "")
+    obj = graph.nodes.get(object_key)
+    namespace = graph.nodes.get(record.get("namespace") or "")
+    return {
+        "metadata": {
+            "namespace": namespace.record.get("name") if namespace else None,
+            "name": record.get("name"),
+            "version": record.get("version"),
+            "description": obj.record.get("description") if obj else None,
+            "file_type": _file_type(graph, object_key),
+            "last_updated": record.get("last_updated"),
+            "authors": _authors(graph, object_key),
+            "issues": _issues(graph, object_key),
+        },
+        "file": file_of(graph, object_key),
+        "provenance": {
+            "produced_by": [
+                _run_summary(graph, run) for run in runs_touching(graph, key, "outputs_of")
+            ],
+            "used_by": [label_of(graph, run) for run in runs_touching(graph, key, "inputs_of")],
+        },
+    }
+
+
+def run_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, Any]:
+    record = graph[key].record
+    files = {
+        role: file_of(graph, str(record.get(name) or ""))
+        for name, role in RUN_FILES
+        if record.get(name) in graph
+    }
+    outputs = [
+        {
+            "item": label_of(graph, p),
+            "path": p,
+            **sync_state(journal, p),
+            "file": file_of(graph, str(graph[p].record.get("object") or "")),
+        }
+        for p in _products_of_components(graph, record.get("outputs") or [])
+    ]
+    return {
+        "metadata": {
+            "uuid": record.get("uuid"),
+            "run_date": record.get("run_date"),
+            "description": record.get("description"),
+            "files": files,
+        },
+        "provenance": _run_summary(graph, key),
+        "outputs": outputs,
+    }
+
+
+def _run_summary(graph: RecordGraph, run: str) -> dict[str, Any]:
+    if run not in graph:
+        return {"run": run}
+    record = graph[run].record
+    inputs = _products_of_components(graph, record.get("inputs") or [])
+    outputs = _products_of_components(graph, record.get("outputs") or [])
+    authors = sorted(
+        {a["name"] for p in outputs for a in _authors(graph, str(graph[p].record["object"]))}
+    )
+    return {
+        "run": label_of(graph, run),
+        "run_date": record.get("run_date"),
+        "inputs": [label_of(graph, p) for p in inputs],
+        "outputs": [label_of(graph, p) for p in outputs],
+        "authors": authors,
+    }
+
+
+def _products_of_components(graph: RecordGraph, components: list[str]) -> list[str]:
+    products: list[str] = []
+    for component in components:
+        node = graph.nodes.get(component)
+        object_key = node.record.get("object") if node else None
+        if isinstance(object_key, str):
+            products += [p for p in products_of_object(graph, object_key) if p not in products]
+    return products
+
+
+def file_of(graph: RecordGraph, object_key: str) -> dict[str, Any] | None:
+    """An object's file: where, its SHA-1, size and presence here, public or not."""
+    obj = graph.nodes.get(object_key)
+    location = graph.nodes.get(obj.record.get("storage_location") or "") if obj else None
+    if location is None:
+        return None
+    root = graph.nodes.get(location.record.get("storage_root") or "")
+    where = location_url(
+        str(root.record.get("root", "")) if root else "", str(location.record["path"])
+    )
+    path = local_path(where)
+    size = path.stat().st_size if path is not None and path.is_file() else None
+    return {
+        "location": where,
+        "path": str(path) if path is not None else None,
+        "present": path.is_file() if path is not None else None,
+        "size": size,
+        "hash": location.record.get("hash"),
+        "public": location.record.get("public"),
+    }
+
+
+def _file_type(graph: RecordGraph, object_key: str) -> str | None:
+    obj = graph.nodes.get(object_key)
+    file_type = graph.nodes.get(obj.record.get("file_type") or "") if obj else None
+    return str(file_type.record.get("name")) if file_type else None
+
+
+def _authors(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
+    obj = graph.nodes.get(object_key)
+    if obj is None:
+        return []
+    return [
+        {"name": graph[a].record.get("name"), "identifier": graph[a].record.get("identifier")}
+        for a in obj.links(("authors",))
+        if a in graph
+    ]
+
+
+def _issues(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
+    found = {}
+    for component in components_of(graph, object_key):
+        for issue in component.links(("issues",)):
+            if issue in graph:
+                record = graph[issue].record
+                found[issue] = {
+                    "description": record.get("description"),
+                    "severity": record.get("severity"),
+                    "component": component.record.get("name"),
+                }
+    return list(found.values())
+
+
+def _named_job(journal: Journal, target: Target) -> Job | None:
+    """The job TOKEN named (by id or prefix), when the roots are exactly its code runs."""
+    uuids = {root.uuid for root in target.roots}
+    if any(root.type != "code_run" for root in target.roots):
+        return None
+    query = select(Job).where(col(Job.id).startswith(target.given, autoescape=True))
+    with journal.session() as session:
+        jobs = [job for job in session.exec(query).all() if set(job.code_runs) == uuids]
+    return jobs[0] if len(jobs) == 1 else None
+
+
+def _job_view(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "exit_status": job.exit_status,
+        "started": job.started,
+        "ended": job.ended,
+        "config_file": job.config_file,
+        "folder": job.folder,
+        "code_runs": job.code_runs,
+    }
+
+
+def _named_file(path: Path, graph: RecordGraph) -> dict[str, Any]:
+    """The file PATH named: its size, and the registry's view of it where a location matches."""
+    given = path.resolve()
+    for node in graph.nodes.values():
+        if node.type == "object":
+            found = file_of(graph, node.key)
+            if found and found["path"] and Path(found["path"]).resolve() == given:
+                return {"path": str(given), **{k: found[k] for k in ("size", "hash", "public")}}
+    size = given.stat().st_size if given.is_file() else None
+    return {"path": str(given), "size": size, "hash": None, "public": None}
