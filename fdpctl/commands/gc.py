@@ -1,0 +1,75 @@
+"""`fdpctl gc [--files [--all]] [--dry-run] [--remote NAME]`: remove what a remote holds."""
+
+from __future__ import annotations
+
+import argparse
+
+from fdpctl.cli import Invocation, add_command
+from fdpctl.errors import SUCCESS
+from fdpctl.render import render_stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "gc",
+        gc,
+        "remove from the local registry what a remote holds and nothing unsynced needs",
+        "Removes records pushed to or pulled from a remote (they can be pulled again) and what "
+        "failed jobs left behind, keeping everything in the provenance of local or committed "
+        "items. Each remote is asked first whether it still holds the same records (and files); "
+        "what it does not confirm stays. If a remote cannot be reached nothing is removed. "
+        "Shared records (namespaces, authors, file types, storage roots) always stay.",
+    )
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="also delete their files from the data store (not restricted ones)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="delete files of restricted accessibility too (public: false or "
+        "accessibility=private); implies --files",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="report; remove nothing")
+    parser.add_argument("--remote", metavar="NAME", help="only what is synced with this remote")
+
+
+def gc(args: argparse.Namespace, inv: Invocation) -> int:
+    body = {"files": args.files, "all": args.all, "dry_run": args.dry_run, "remote": args.remote}
+    result = render_stream(inv.stream("POST", "/v1/gc", body), as_json=inv.as_json)
+    if not inv.as_json:
+        show_removal(result, "would remove" if result["dry_run"] else "removed")
+    return SUCCESS
+
+
+def show_removal(result: dict[str, Any], verb: str) -> None:
+    """What a gc or delete removed: records by kind, files and bytes, what it kept and why."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result["records_by_kind"].items())
+    print(f"{verb} {result['records']} records" + (f" ({kinds})" if kinds else ""))
+    size = result["bytes_freed"]
+    print(f"{verb} {result['files']} files, {_size(size)} freed" if result["files"] else "no files")
+    for file in result["file_list"]:
+        print(f"  {file['file']} ({_size(file['size'])})")
+    for kept in result["kept"]:
+        print(f"kept {kept['item']}: {kept['reason']}")
+    for problem in result.get("problems") or []:
+        print(f"problem: {problem}")
+    if result["dry_run"]:
+        print("dry run: nothing was removed")
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    value = float(count)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"

@@ -1,0 +1,41 @@
+"""`/v1/gc`: remove what a remote holds and nothing unsynced needs; NDJSON progress, then what
+was removed (records by kind, files, bytes freed) and what was kept and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from fdpd.api.operations import STREAM_RESPONSES
+from fdpd.housekeeping import collect_garbage
+from fdpd.operations import Emitter, stream_operation
+from fdpd.server.context import Context
+
+router = APIRouter(tags=["housekeeping"])
+
+
+class GcBody(BaseModel):
+    files: bool = Field(default=False, description="also delete their files from the data store")
+    all: bool = Field(default=False, description="with files: restricted files too")
+    dry_run: bool = Field(default=False, description="report what would go; remove nothing")
+    remote: str | None = Field(default=None, description="only what is synced with this remote")
+
+
+@router.post("/gc", response_class=StreamingResponse, responses=STREAM_RESPONSES)
+async def post_gc(ctx: Context, body: GcBody) -> StreamingResponse:
+    """Every remote involved is asked first; if one cannot be reached nothing is removed."""
+
+    async def work(emitter: Emitter) -> dict[str, Any]:
+        return await collect_garbage(
+            ctx,
+            files=body.files or body.all,
+            all_files=body.all,
+            dry_run=body.dry_run,
+            remote_name=body.remote,
+            emitter=emitter,
+        )
+
+    return await stream_operation(ctx, "gc", body.model_dump(), work)

@@ -1,0 +1,148 @@
+"""`delete TOKEN|PATH`: remove one code run, job, data product or file, with the records only it
+used, from the local registry and its files from the data store.
+
+Refused while anything else depends on it (a later code run read the data product, another run
+uses the same output), listing what; refused for unsynced items (local, committed) unless forced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fdpd.api.registry import registry_supervisor
+from fdpd.errors import Conflict, FdpError
+from fdpd.housekeeping.files import data_stores, shared_with_staying, stored_files
+from fdpd.housekeeping.gc import LOCK
+from fdpd.housekeeping.inventory import Inventory, read_inventory
+from fdpd.housekeeping.journal import running_jobs, tracked_items
+from fdpd.housekeeping.ownership import own_records
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.selection import blockers, removable
+from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL
+from fdpd.server.context import DaemonContext
+from fdpd.tracking import Target, resolve_target
+from fdpd.tracking.closure import local_registry
+
+_SHOWN = 10
+
+
+async def delete_target(
+    ctx: DaemonContext, *, token: str | None, path: str | None, force: bool, dry_run: bool
+) -> dict[str, Any]:
+    """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
+    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    if lock.locked():
+        raise Conflict("a gc or delete is already running", hint="wait for it to finish")
+    async with lock, local_registry(ctx, "delete") as local:
+        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        _refuse_running_job(ctx, target)
+        inventory = await read_inventory(local)
+        plan = _plan(ctx, inventory, target, force)
+        if dry_run:
+            return _answer(target, plan, dry_run=True, problems=[])
+        problems = await carry_out(
+            plan,
+            local=local,
+            admin_token=registry_supervisor(ctx).token,
+            journal=ctx.journal,
+            reason="delete",
+            operation_id=None,
+        )
+    return _answer(target, plan, dry_run=False, problems=problems)
+
+
+def _refuse_running_job(ctx: DaemonContext, target: Target) -> None:
+    items = tracked_items(ctx.journal)
+    running = set(running_jobs(ctx.journal))
+    for root in target.roots:
+        item = items.get(root.path)
+        if item is not None and item.job_id in running:
+            raise Conflict(
+                f"{root.label} belongs to job {item.job_id}, which is still running",
+                hint="wait for the job to end, then delete it",
+            )
+
+
+def _plan(ctx: DaemonContext, inventory: Inventory, target: Target, force: bool) -> RemovalPlan:
+    roots = [root.path for root in target.roots]
+    owned = set().union(*(own_records(inventory, root) for root in roots))
+    chosen = removable(inventory, owned)
+    core = _core(inventory, roots)
+    if not core <= chosen:
+        raise _depended_upon(inventory, target, blockers(inventory, core - chosen, chosen))
+    items = tracked_items(ctx.journal)
+    unsynced = sorted(
+        path
+        for path in chosen
+        if path in items
+        and items[path].state in (ITEM_LOCAL, ITEM_COMMITTED)
+        and inventory.nodes[path].type in ("code_run", "data_product")
+    )
+    if unsynced and not force:
+        raise _unsynced(inventory, target, unsynced, items[unsynced[0]].state)
+    plan = RemovalPlan(records={path: inventory.nodes[path].type for path in sorted(chosen)})
+    locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
+    plan.files = [
+        file
+        for file in stored_files(inventory, locations, data_stores(ctx.journal))
+        if not shared_with_staying(inventory, file, chosen)
+    ]
+    return plan
+
+
+def _core(inventory: Inventory, roots: list[str]) -> set[str]:
+    """What must go for the deletion to mean anything: the roots, a product's object unit, and
+    a run's outputs."""
+    core: set[str] = set()
+    for root in roots:
+        node = inventory.nodes[root]
+        core.add(root)
+        if node.type == "data_product":
+            core |= inventory.unit(root)
+        if node.type == "code_run":
+            outputs = node.record.get("outputs") or []
+            core |= set().union(*(inventory.unit(c) for c in outputs if c in inventory.nodes))
+    return core
+
+
+def _depended_upon(inventory: Inventory, target: Target, users: set[str]) -> FdpError:
+    names = sorted({_user_label(inventory, key) for key in users})
+    shown = ", ".join(names[:_SHOWN]) + (
+        f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+    )
+    return FdpError(
+        f"cannot delete {target.given}: other items depend on it: {shown}",
+        hint="delete those first (or keep it)",
+        code="depended_upon",
+        status=409,
+    )
+
+
+def _user_label(inventory: Inventory, key: str) -> str:
+    node = inventory.nodes[key]
+    if node.type == "code_run":
+        return f"{label(inventory, key)} (uses it)"
+    return label(inventory, key)
+
+
+def _unsynced(inventory: Inventory, target: Target, paths: list[str], state: str) -> FdpError:
+    names = ", ".join(label(inventory, path) for path in paths[:_SHOWN])
+    return FdpError(
+        f"{target.given} is not on any remote ({names}: {state}); deleting it loses it for good",
+        hint="push it first, or delete it anyway with --force",
+        code="unsynced_item",
+        status=409,
+    )
+
+
+def _answer(
+    target: Target, plan: RemovalPlan, *, dry_run: bool, problems: list[str]
+) -> dict[str, Any]:
+    return {
+        "given": target.given,
+        "items": [root.label for root in target.roots],
+        "dry_run": dry_run,
+        **plan.summary(),
+        "problems": problems,
+    }

@@ -1,0 +1,211 @@
+"""`gc`: remove from the local registry what a remote holds and nothing unsynced needs.
+
+Candidates are items pushed to or pulled from a remote, plus what failed jobs left behind (never
+synced; a failed run's records are incomplete by definition). Everything in the provenance
+closure of a local or committed item stays. Before anything goes, each remote is asked now (not
+the journal) whether it holds the same records, and, for files gc deletes, the same content; what
+a remote does not confirm stays, with whatever it needs. If a remote cannot be asked, nothing is
+removed at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+from fdpd.api.registry import registry_supervisor
+from fdpd.errors import Conflict, FdpError
+from fdpd.housekeeping.confirm import Confirmation, confirm
+from fdpd.housekeeping.files import StoredFile, data_stores, shared_with_staying, stored_files
+from fdpd.housekeeping.inventory import Inventory, read_inventory
+from fdpd.housekeeping.journal import forget_items, running_jobs, tracked_items
+from fdpd.housekeeping.ownership import own_records
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.selection import removable
+from fdpd.journal.models import (
+    ITEM_COMMITTED,
+    ITEM_FAILED,
+    ITEM_LOCAL,
+    ITEM_PULLED,
+    ITEM_PUSHED,
+    Item,
+)
+from fdpd.operations import Emitter
+from fdpd.remotes import Remote, load_remotes, open_remote_client
+from fdpd.server.context import DaemonContext
+from fdpd.tracking.closure import local_registry
+
+LOCK = "housekeeping-lock"
+_SYNCED = (ITEM_PUSHED, ITEM_PULLED)
+_UNSYNCED = (ITEM_LOCAL, ITEM_COMMITTED)
+
+
+async def collect_garbage(
+    ctx: DaemonContext,
+    *,
+    files: bool,
+    all_files: bool,
+    dry_run: bool,
+    remote_name: str | None,
+    emitter: Emitter,
+) -> dict[str, Any]:
+    """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
+    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    if lock.locked():
+        raise Conflict("a gc or delete is already running", hint="wait for it to finish")
+    async with lock:
+        _refuse_while_jobs_run(ctx)
+        remotes = load_remotes(ctx.locations)
+        if remote_name is not None and remote_name not in remotes:
+            raise FdpError(
+                f"no remote called {remote_name!r} is configured",
+                hint="`fdpctl remote list` shows the remotes",
+                code="no_remote",
+                status=404,
+            )
+        async with local_registry(ctx, "gc") as local:
+            emitter.progress("reading the local registry")
+            inventory = await read_inventory(local)
+            items = tracked_items(ctx.journal)
+            stale = [path for path in items if path not in inventory.nodes]
+            plan = await _plan(
+                ctx, inventory, items, remotes, remote_name, files, all_files, emitter
+            )
+            if dry_run:
+                return _answer(plan, dry_run=True, problems=[])
+            if stale:
+                forget_items(ctx.journal, stale)
+            emitter.progress(f"removing {len(plan.records)} records, {len(plan.files)} files")
+            problems = await carry_out(
+                plan,
+                local=local,
+                admin_token=registry_supervisor(ctx).token,
+                journal=ctx.journal,
+                reason="gc",
+                operation_id=emitter.operation_id,
+            )
+    for problem in problems:
+        emitter.warning(problem)
+    return _answer(plan, dry_run=False, problems=problems)
+
+
+def _refuse_while_jobs_run(ctx: DaemonContext) -> None:
+    running = running_jobs(ctx.journal)
+    if running:
+        raise Conflict(
+            f"job {running[0]} is running; it may need records gc would remove",
+            hint="run gc when no job is running (`fdpctl log` lists jobs)",
+        )
+
+
+async def _plan(
+    ctx: DaemonContext,
+    inventory: Inventory,
+    items: dict[str, Item],
+    remotes: dict[str, Remote],
+    remote_name: str | None,
+    files: bool,
+    all_files: bool,
+    emitter: Emitter,
+) -> RemovalPlan:
+    plan = RemovalPlan()
+    unsynced = [path for path, item in items.items() if item.state in _UNSYNCED]
+    needed = inventory.closure(unsynced)
+    synced = {
+        path: item
+        for path, item in items.items()
+        if item.state in _SYNCED
+        and item.remote_url
+        and item.remote in remotes
+        and (remote_name is None or item.remote == remote_name)
+        and path in inventory.nodes
+    }
+    leftovers = _failed_leftovers(inventory, items)
+    candidates = (set(synced) | leftovers) - needed
+    chosen = removable(inventory, candidates)
+    deletable, restricted = _files_to_delete(ctx, inventory, chosen, files, all_files)
+    confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, emitter)
+    unconfirmed = {path for path in chosen & set(synced) if path not in confirmed.records}
+    lost = {f.location for f in deletable if f.location in synced} - confirmed.files
+    for path in sorted(unconfirmed | lost):
+        why = confirmed.missing.get(path, "not confirmed by the remote")
+        plan.kept.append({"item": label(inventory, path), "reason": why})
+    for file in restricted:
+        why = "restricted accessibility: file and records kept (--all removes them)"
+        plan.kept.append({"item": str(file.path), "reason": why})
+    # A file that stays keeps the records describing it (its location and the objects using it).
+    kept_files = lost | {file.location for file in restricted}
+    holders = {r for path in kept_files for r in inventory.referrers.get(path, ())}
+    chosen = removable(inventory, chosen, keep=unconfirmed | kept_files | holders)
+    plan.records = {path: inventory.nodes[path].type for path in sorted(chosen)}
+    plan.files = [f for f in deletable if f.location in chosen]
+    return plan
+
+
+def _failed_leftovers(inventory: Inventory, items: dict[str, Item]) -> set[str]:
+    failed = {path for path, item in items.items() if item.state == ITEM_FAILED}
+    runs = [
+        path for path in failed if path in inventory.nodes and path.startswith("/api/code_run/")
+    ]
+    return failed | set().union(*(own_records(inventory, run) for run in runs))
+
+
+def _files_to_delete(
+    ctx: DaemonContext, inventory: Inventory, chosen: set[str], files: bool, all_files: bool
+) -> tuple[list[StoredFile], list[StoredFile]]:
+    """Files of chosen locations in a data store: (to delete, restricted ones to keep)."""
+    if not files:
+        return [], []
+    locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
+    deletable: list[StoredFile] = []
+    restricted: list[StoredFile] = []
+    for file in stored_files(inventory, locations, data_stores(ctx.journal)):
+        if file.restricted and not all_files:
+            restricted.append(file)
+        elif not shared_with_staying(inventory, file, chosen):
+            deletable.append(file)
+    return deletable, restricted
+
+
+async def _confirm(
+    inventory: Inventory,
+    synced: dict[str, Item],
+    chosen: set[str],
+    deletable: list[StoredFile],
+    remotes: dict[str, Remote],
+    emitter: Emitter,
+) -> Confirmation:
+    """Ask each remote about the chosen records synced with it; any failure stops gc."""
+    by_remote: dict[str, dict[str, str]] = defaultdict(dict)
+    for path in chosen:
+        item = synced.get(path)
+        if item is not None and item.remote and item.remote_url:
+            by_remote[item.remote][path] = item.remote_url
+    total = Confirmation()
+    for name, urls in sorted(by_remote.items()):
+        emitter.progress(f"confirming {len(urls)} records with remote {name}")
+        files = [f.location for f in deletable if f.location in urls]
+        try:
+            async with open_remote_client(remotes[name]) as client:
+                found = await confirm(client, inventory, urls, files)
+        except FdpError as error:  # unreachable, token refused, unusable token file…
+            raise _cannot_confirm(name, error) from None
+        total.records |= found.records
+        total.files |= found.files
+        total.missing.update(found.missing)
+    return total
+
+
+def _cannot_confirm(remote: str, error: FdpError) -> FdpError:
+    return FdpError(
+        f"gc removed nothing: it could not confirm with remote {remote} that it still holds "
+        f"the records ({error.message})",
+        hint=error.hint or f"run gc again when remote {remote} can be reached",
+        code="remote_unconfirmed",
+        status=503,
+    )
+
+
+def _answer(plan: RemovalPlan, *, dry_run: bool, problems: list[str]) -> dict[str, Any]:
+    return {"dry_run": dry_run, **plan.summary(), "problems": problems}

@@ -1,0 +1,89 @@
+"""The journal's side of a removal: removed records leave `item` (so status counts stay true)
+and each gets a `removal` row saying what it was, its state then and where its remote copy is."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from sqlmodel import Field, SQLModel, col, delete, select
+
+from fdpd.journal import Journal
+from fdpd.journal.database import utc_now
+from fdpd.journal.models import JOB_RUNNING, Item, Job
+
+
+class Removal(SQLModel, table=True):
+    """One record `gc` or `delete` removed from the local registry (journal v7)."""
+
+    __tablename__ = "removal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str  # /api/<type>/<id>/ in the local registry
+    type: str
+    state: str | None = None  # its item state, None if fdp did not track it
+    remote: str | None = None
+    remote_url: str | None = None
+    file: str | None = None  # the data store file deleted with it
+    reason: str  # gc | delete
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    removed: str  # ISO 8601, UTC
+
+
+def tracked_items(journal: Journal) -> dict[str, Item]:
+    with journal.session() as session:
+        return {item.path: item for item in session.exec(select(Item)).all()}
+
+
+def running_jobs(journal: Journal) -> list[str]:
+    with journal.session() as session:
+        return list(session.exec(select(Job.id).where(Job.state == JOB_RUNNING)).all())
+
+
+def record_removals(
+    journal: Journal,
+    removed: Mapping[str, str],
+    files: Mapping[str, str],
+    *,
+    reason: str,
+    operation_id: int | None,
+) -> None:
+    """`removed` (path → type) left the registry; `files` (location path → file) the store."""
+    now = utc_now()
+    paths = list(removed)
+    with journal.session() as session:
+        items = _items(journal, paths)
+        for path, kind in removed.items():
+            item = items.get(path)
+            session.add(
+                Removal(
+                    path=path,
+                    type=kind,
+                    state=item.state if item else None,
+                    remote=item.remote if item else None,
+                    remote_url=item.remote_url if item else None,
+                    file=files.get(path),
+                    reason=reason,
+                    operation_id=operation_id,
+                    removed=now,
+                )
+            )
+        for start in range(0, len(paths), 500):  # SQLite's bound-parameter limit
+            session.exec(delete(Item).where(col(Item.path).in_(paths[start : start + 500])))
+
+
+def forget_items(journal: Journal, paths: Collection[str]) -> None:
+    """Drop items whose records are no longer in the local registry (an earlier removal that
+    stopped before the journal was written, or a registry reset)."""
+    wanted = list(paths)
+    with journal.session() as session:
+        for start in range(0, len(wanted), 500):
+            session.exec(delete(Item).where(col(Item.path).in_(wanted[start : start + 500])))
+
+
+def _items(journal: Journal, paths: list[str]) -> dict[str, Item]:
+    found: dict[str, Item] = {}
+    with journal.session() as session:
+        for start in range(0, len(paths), 500):
+            query = select(Item).where(col(Item.path).in_(paths[start : start + 500]))
+            found.update({item.path: item for item in session.exec(query).all()})
+    return found

@@ -1,0 +1,110 @@
+"""A removal worked out in full before anything is touched, and carrying it out: registry records
+first (one transaction), then the journal, then the files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from fdpd.errors import Conflict, FdpError
+from fdpd.housekeeping.files import StoredFile, delete_files
+from fdpd.housekeeping.inventory import Inventory
+from fdpd.housekeeping.journal import record_removals
+from fdpd.journal import Journal
+from fdpd.remote.client import RegistryClient
+
+_SHOWN = 8
+
+
+@dataclass
+class RemovalPlan:
+    records: dict[str, str] = field(default_factory=dict)  # local path → type
+    files: list[StoredFile] = field(default_factory=list)
+    kept: list[dict[str, str]] = field(default_factory=list)  # {"item", "reason"}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "records": len(self.records),
+            "records_by_kind": dict(sorted(Counter(self.records.values()).items())),
+            "files": len(self.files),
+            "bytes_freed": sum(file.size for file in self.files),
+            "file_list": [
+                {"file": str(f.path), "size": f.size, "restricted": f.restricted}
+                for f in self.files
+            ],
+            "kept": self.kept,
+        }
+
+
+async def carry_out(
+    plan: RemovalPlan,
+    *,
+    local: RegistryClient,
+    admin_token: str,
+    journal: Journal,
+    reason: str,
+    operation_id: int | None,
+) -> list[str]:
+    """Remove the plan's records, record it, delete its files; the files that could not go."""
+    if plan.records:
+        await _remove_records(local, admin_token, list(plan.records))
+    files = {file.location: str(file.path) for file in plan.files}
+    record_removals(journal, plan.records, files, reason=reason, operation_id=operation_id)
+    return delete_files(plan.files)
+
+
+async def _remove_records(local: RegistryClient, admin_token: str, paths: list[str]) -> None:
+    url = local.root_url + "fdp/remove"
+    headers = {"Authorization": f"token {admin_token}", "Accept": "application/json"}
+    async with httpx.AsyncClient(timeout=300) as client:
+        try:
+            answer = await client.post(url, json={"records": paths}, headers=headers)
+        except httpx.TransportError as error:
+            raise FdpError(
+                f"the local registry did not answer the removal ({type(error).__name__})",
+                hint="check `fdpctl registry status`; nothing was recorded as removed",
+                status=503,
+            ) from None
+    if answer.status_code == 409:
+        referenced = answer.json().get("referenced", [])
+        shown = "; ".join(
+            f"{entry['record']} (used by {', '.join(entry['referenced_by'][:3])})"
+            for entry in referenced[:_SHOWN]
+        )
+        raise Conflict(
+            f"the local registry refused the removal: records changed meanwhile ({shown}); "
+            "nothing was removed",
+            hint="run the command again",
+        )
+    if answer.status_code != 200:
+        raise FdpError(
+            f"the local registry refused the removal (HTTP {answer.status_code}: "
+            f"{answer.text[:200]})",
+            hint="see the registry log (`fdpctl registry status` says where)",
+            status=502,
+        )
+
+
+def label(inventory: Inventory, key: str) -> str:
+    """How a user recognises a record: `ns:name@version`, `code run <uuid>`, a file…"""
+    node = inventory.nodes.get(key)
+    if node is None:
+        return key
+    record = node.record
+    if node.type == "data_product":
+        namespace = inventory.nodes.get(str(record.get("namespace")))
+        prefix = f"{namespace.record.get('name')}:" if namespace else ""
+        return f"{prefix}{record.get('name')}@{record.get('version')}"
+    if node.type == "code_run":
+        return f"code run {record.get('uuid')}"
+    if node.type == "storage_location":
+        return f"file {record.get('path')}"
+    owner = inventory.object_of(key)
+    if owner is not None and owner != key:
+        products = [p for p in inventory.parts.get(owner, ()) if p.startswith("/api/data_product/")]
+        if products:
+            return f"{node.type} of {label(inventory, sorted(products)[0])}"
+    return f"{node.type} {key}"
