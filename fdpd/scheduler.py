@@ -50,6 +50,7 @@ class UpdateScheduler:
         self.ctx = ctx
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.wanted: dict[str, RemoteSchedule] = {}  # by remote, as the jobs were made
+        self.config_error: str | None = None  # why the last refresh kept the old jobs
 
     async def start(self) -> None:
         if self.scheduler.running:
@@ -75,7 +76,9 @@ class UpdateScheduler:
             configured = self._configured()
         except FdpError as exc:
             log.warning("update checks keep their old schedule: %s", exc.message)
+            self.config_error = exc.message
             return
+        self.config_error = None
         for remote in list(self.wanted):
             if remote not in configured or configured[remote] != self.wanted[remote]:
                 self._remove(remote)
@@ -96,7 +99,9 @@ class UpdateScheduler:
             if job.id.startswith(JOB_PREFIX)
         }
         rows = [self._row(remote, job) for remote, job in sorted(by_remote.items())]
-        off = sorted(set(self._remote_names()) - set(by_remote))
+        off = sorted(
+            set(self.wanted if self.config_error else self._remote_names()) - set(by_remote)
+        )
         return rows + [self._row(remote, None) for remote in off]
 
     def _configured(self) -> dict[str, RemoteSchedule]:

@@ -33,6 +33,12 @@ def schedule(args: argparse.Namespace, inv: Invocation) -> int:
     if inv.as_json:
         print_json(data)
         return SUCCESS
+    if data.get("config_error"):
+        import sys
+
+        print(
+            f"warning: the schedule below is the old one: {data['config_error']}", file=sys.stderr
+        )
     if not data["jobs"]:
         print("no remotes configured, so nothing to check (`fdpctl remote add NAME URL ...`)")
         return SUCCESS

@@ -14,5 +14,8 @@ router = APIRouter(tags=["schedule"])
 
 @router.get("/schedule")
 async def get_schedule(ctx: Context) -> dict[str, Any]:
-    """Each configured remote: interval, auto_update, next run and the last check's result."""
-    return {"jobs": update_scheduler(ctx).jobs()}
+    """Each configured remote: interval, auto_update, next run and the last check's result;
+    `config_error` says why a changed config was not applied."""
+    scheduler = update_scheduler(ctx)
+    jobs = scheduler.jobs()
+    return {"jobs": jobs, "config_error": scheduler.config_error}
