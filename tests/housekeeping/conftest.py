@@ -1,0 +1,113 @@
+"""Real fdp sites (fdpd + fdpctl + local registry + data store) against a real shared remote
+registry process whose data store is a folder; products seeded on the remote by another user."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.push.conftest import ACCEPT, Remote, Site
+from tests.sync.seed import Seeder, add_product
+
+TRACKED_TYPES = (
+    "code_run",
+    "data_product",
+    "object",
+    "object_component",
+    "storage_location",
+    "key_value",
+)
+
+
+def seed_products(
+    remote: Remote, namespace: str, wanted: dict[str, tuple[bytes, bool]]
+) -> dict[str, str]:
+    """Products by user `bob` on the remote (name → content, private), each file uploaded to the
+    remote's data store; name → SHA-1."""
+    token = (remote.tokens.get("bob") or remote.add_user("bob")).read_text().strip()
+    seeder = Seeder(remote.registry.base_url, token)
+    sha1s: dict[str, str] = {}
+    try:
+        for name, (content, private) in wanted.items():
+            sha1s[name] = seeder.upload(content)
+            add_product(
+                seeder,
+                namespace=namespace,
+                name=name,
+                version="1.0.0",
+                content=content,
+                root=f"{remote.registry.base_url}/data/",
+                path=sha1s[name],
+                private_key_value=private,
+            )
+    finally:
+        seeder.close()
+    return sha1s
+
+
+def read_config(*names: str, namespace: str = "bob", writes: str = "") -> str:
+    text = "run_metadata:\n  description: reads\n  script: python3 model.py\nread:\n"
+    for name in names:
+        text += f"  - data_product: {name}\n    use:\n      namespace: {namespace}\n"
+        text += '      version: "1.0.0"\n' if namespace == "bob" else '      version: "0.0.1"\n'
+    if writes:
+        text += f"write:\n  - data_product: {writes}\n    description: out\n    file_type: csv\n"
+    return text
+
+
+def remote_file(remote: Remote, sha1: str) -> Path:
+    return remote.store / sha1[:2] / sha1
+
+
+def sha1_of(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def files_in(store: Path) -> dict[str, Path]:
+    """SHA-1 → file of every data file in a local data store (fdp's own `.scrc` aside)."""
+    return {
+        sha1_of(path): path
+        for path in store.rglob("*")
+        if path.is_file() and ".scrc" not in path.parts and path.name != "coderuns.txt"
+    }
+
+
+def registry_paths(site: Site) -> set[str]:
+    """Every record path of the tracked types in the site's local registry."""
+    found: set[str] = set()
+    for kind in TRACKED_TYPES:
+        answer = httpx.get(
+            f"{site.registry_url}{kind}/", params={"page_size": "1000"}, headers=ACCEPT
+        )
+        assert answer.status_code == 200, answer.text
+        found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in answer.json()["results"]}
+    return found
+
+
+def journal_rows(site: Site, query: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(site.instance.home / "state" / "journal.db") as db:
+        return list(db.execute(query))
+
+
+def products(site: Site) -> set[str]:
+    return {f"{p['name']}@{p['version']}" for p in site.local("data_product", page_size="1000")}
+
+
+def check_journal_matches_registry(site: Site) -> None:
+    """Every journal item is a record of the local registry; status counts are the item table."""
+    items = {row[0] for row in journal_rows(site, "SELECT path FROM item")}
+    assert items <= registry_paths(site) | _vocabulary(site), items - registry_paths(site)
+    counts = site.status_counts()
+    by_state = journal_rows(site, "SELECT state, count(*) FROM item GROUP BY state")
+    assert {state: sum(counts[state].values()) for state, _ in by_state} == dict(by_state)
+
+
+def _vocabulary(site: Site) -> set[str]:
+    found: set[str] = set()
+    for kind in ("namespace", "author", "file_type", "storage_root"):
+        found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in site.local(kind)}
+    return found
