@@ -72,6 +72,10 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         assert files_in(ana.store) == files_before and registry_paths(ana) == records_before
         assert ana.status_counts() == counts_before
 
+        shown = ana.ok("gc", "--files", "--dry-run")
+        assert f"would remove {planned['records']} records" in shown
+        assert "kept " in shown and "dry run: nothing was removed" in shown
+
         status, removed, events = gc(ana, "--files")
 
         assert status == 0, removed

@@ -1,0 +1,98 @@
+"""`fdpctl delete [--force] TOKEN|PATH` with real processes: refusals (unsynced, depended upon),
+then deleting a job, a data product and a file path, with their files and journal items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.housekeeping.conftest import (
+    check_journal_matches_registry,
+    files_in,
+    journal_rows,
+    products,
+    read_config,
+    registry_paths,
+    seed_products,
+)
+from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    with remote_registry(tmp_path_factory.mktemp("delete-remote")) as shared:
+        yield shared
+
+
+def refused(site: Site, *args: str) -> dict[str, str]:
+    result = site.fdpctl("--json", "delete", *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    error: dict[str, str] = json.loads(result.stdout)["error"]
+    return error
+
+
+def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Remote) -> None:
+    sha1 = seed_products(remote, "bob", {"del/input": (b"x,1\n", False)})["del/input"]
+    with fdp_site("ana") as ana:
+        ana.add_remote(remote)
+        project = ana.project(
+            "model",
+            {
+                "pull.yaml": read_config("del/input"),
+                "first.yaml": write_config("del/first"),
+                "second.yaml": read_config("del/first", namespace="ana", writes="del/second"),
+            },
+        )
+        ana.ok("pull", "pull.yaml", cwd=project)
+        first = ana.run_model(project, "first.yaml", MODEL_WRITES="del/first")
+        second = ana.run_model(
+            project, "second.yaml", MODEL_READS="del/first", MODEL_WRITES="del/second"
+        )
+        assert first["exit_status"] == second["exit_status"] == 0, second["output"]
+        [second_run] = ana.job_runs(second["id"])
+        records, files = registry_paths(ana), files_in(ana.store)
+
+        unsynced = refused(ana, second["id"])
+        assert unsynced["code"] == "unsynced_item" and "--force" in unsynced["hint"]
+        depended = refused(ana, "--force", "ana:del/first@0.0.1")
+        assert depended["code"] == "depended_upon"
+        assert f"code run {second_run} (uses it)" in depended["message"]
+        assert refused(ana, "--force", first["id"])["code"] == "depended_upon"
+        assert registry_paths(ana) == records and files_in(ana.store) == files
+
+        shown = ana.ok("delete", "--force", "--dry-run", second["id"])
+        assert "would remove" in shown and "dry run: nothing was removed" in shown
+        planned = ana.json("delete", "--force", "--dry-run", second["id"])
+        deleted = ana.json("delete", "--force", second["id"])
+
+        assert {k: v for k, v in planned.items() if k != "dry_run"} == {
+            k: v for k, v in deleted.items() if k != "dry_run"
+        }
+        assert deleted["items"] == [f"code run {second_run}"]
+        assert deleted["records_by_kind"]["code_run"] == 1
+        assert deleted["records_by_kind"]["data_product"] == 1  # its output, del/second
+        assert "del/second@0.0.1" not in products(ana)
+        assert "del/first@0.0.1" in products(ana)  # its input belongs to the first run
+        gone = {Path(f["file"]).relative_to(ana.store).parts[0] for f in deleted["file_list"]}
+        assert gone == {"ana", "jobs"}  # the output and the job's working config
+        assert not any(p.exists() for p in map(Path, (f["file"] for f in deleted["file_list"])))
+        assert not ana.local("code_run", uuid=second_run)
+
+        # Nothing depends on the first run any more: the job goes, with its output.
+        assert ana.json("delete", "--force", first["id"])["records_by_kind"]["data_product"] == 1
+        # A file path: the pulled input, synced, needs no --force.
+        input_file = files_in(ana.store)[sha1]
+        by_path = ana.json("delete", str(input_file))
+
+        assert by_path["items"] == ["bob:del/input@1.0.0"]
+        assert not input_file.exists() and products(ana) == set()
+        counts = ana.status_counts()
+        assert not counts["local"] and not counts["pulled"].get("data_product"), counts
+        check_journal_matches_registry(ana)
+        removals = journal_rows(ana, "SELECT reason, state FROM removal WHERE type='code_run'")
+        assert sorted(removals) == [("delete", "local"), ("delete", "local")]
+        missing = ana.fdpctl("delete", second["id"])
+        assert missing.returncode == 1 and "no longer in the local registry" in missing.stderr
