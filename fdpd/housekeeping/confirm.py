@@ -40,6 +40,7 @@ class Confirmation:
     records: set[str] = field(default_factory=set)  # local paths confirmed on the remote
     files: set[str] = field(default_factory=set)  # local storage location paths, file served
     missing: dict[str, str] = field(default_factory=dict)  # local path → why not confirmed
+    requests: dict[str, dict[str, int]] = field(default_factory=dict)  # remote → method → n
 
 
 async def confirm(
@@ -51,6 +52,7 @@ async def confirm(
     """Confirm each record (local path → its remote URL) and each file (by its location)."""
     checker = _Checker(remote, inventory, remote_urls)
     await checker.run(set(files))
+    checker.result.requests[remote.name] = dict(remote.requests)
     return checker.result
 
 

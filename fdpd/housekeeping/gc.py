@@ -126,6 +126,7 @@ async def _plan(
     chosen = removable(inventory, candidates)
     deletable, restricted = _files_to_delete(ctx, inventory, chosen, files, all_files)
     confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, emitter)
+    plan.remote_requests = confirmed.requests
     unconfirmed = {path for path in chosen & set(synced) if path not in confirmed.records}
     lost = {f.location for f in deletable if f.location in synced} - confirmed.files
     for path in sorted(unconfirmed | lost):
@@ -194,6 +195,7 @@ async def _confirm(
         total.records |= found.records
         total.files |= found.files
         total.missing.update(found.missing)
+        total.requests.update(found.requests)
     return total
 
 

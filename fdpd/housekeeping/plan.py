@@ -24,6 +24,7 @@ class RemovalPlan:
     records: dict[str, str] = field(default_factory=dict)  # local path → type
     files: list[StoredFile] = field(default_factory=list)
     kept: list[dict[str, str]] = field(default_factory=list)  # {"item", "reason"}
+    remote_requests: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class RemovalPlan:
                 for f in self.files
             ],
             "kept": self.kept,
+            "remote_requests": self.remote_requests,
         }
 
 

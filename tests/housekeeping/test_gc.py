@@ -82,6 +82,9 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         assert {e["type"] for e in events} >= {"progress", "result"}
         same = ("records", "records_by_kind", "files", "bytes_freed", "file_list", "kept")
         assert {k: removed[k] for k in same} == {k: planned[k] for k in same}
+        # Budget: ~25 candidate records and 2 files asked about (21 GETs measured): components
+        # come in one query per object, product versions in one per name.
+        assert sum(removed["remote_requests"]["origin"].values()) <= 25, removed
         assert products(ana) == {
             "gc/first@0.0.1",  # read by the unsynced second run
             "gc/second@0.0.1",  # unsynced
