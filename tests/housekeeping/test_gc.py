@@ -48,6 +48,7 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
             {
                 "pull.yaml": read_config("gc/public", "gc/private", "gc/lost"),
                 "first.yaml": write_config("gc/first"),
+                "failed.yaml": write_config("gc/failed"),
                 "second.yaml": read_config("gc/first", namespace="ana", writes="gc/second"),
             },
         )
@@ -61,6 +62,10 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
             project, "second.yaml", MODEL_READS="gc/first", MODEL_WRITES="gc/second"
         )
         assert second["exit_status"] == 0, second["output"]
+        # A failed run's leftovers were never synced; gc removes them (the run spec's promise).
+        failed = ana.run_model(project, "failed.yaml", MODEL_WRITES="gc/failed", MODEL_FAIL="3")
+        assert failed["exit_status"] != 0
+        [failed_run] = ana.job_runs(failed["id"])
         remote_file(remote, sha1["lost"]).unlink()  # the remote loses one file
         files_before, records_before = files_in(ana.store), registry_paths(ana)
         counts_before = ana.status_counts()
@@ -92,14 +97,20 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
             "gc/lost@1.0.0",  # the remote no longer serves its file
         }
         assert removed["records_by_kind"]["data_product"] == 1  # gc/public
-        assert removed["records_by_kind"]["code_run"] == 1  # the pushed first run
+        assert removed["records_by_kind"]["code_run"] == 2  # the pushed first run, the failed one
+        assert not ana.local("code_run", uuid=failed_run)
+        assert not ana.status_counts()["failed"], ana.status_counts()
         left = files_in(ana.store)
         assert sha1["public"] not in left
         assert sha1["private"] in left and sha1["lost"] in left
         # The first run's script and code repository are the second run's too (same content,
         # one storage location): they stay. Its working config and the public input go.
         deleted = {str(Path(f["file"]).relative_to(ana.store)) for f in removed["file_list"]}
-        assert deleted == {"bob/gc/public/1.0.0.csv", f"jobs/{first['id']}/config.yaml"}
+        assert deleted == {
+            "bob/gc/public/1.0.0.csv",
+            f"jobs/{first['id']}/config.yaml",
+            f"jobs/{failed['id']}/config.yaml",
+        }
         assert removed["bytes_freed"] == sum(f["size"] for f in removed["file_list"]) > 0
         kept = " ".join(f"{k['item']}: {k['reason']}" for k in removed["kept"])
         assert "no longer serves the file" in kept and "restricted accessibility" in kept
@@ -107,7 +118,7 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         assert ana.local("code_run", uuid=ana.job_runs(second["id"])[0])
         check_journal_matches_registry(ana)
         reasons = journal_rows(ana, "SELECT DISTINCT reason, state FROM removal")
-        assert set(reasons) == {("gc", "pushed"), ("gc", "pulled")}
+        assert set(reasons) == {("gc", "pushed"), ("gc", "pulled"), ("gc", "failed"), ("gc", None)}
 
         status, everything, _ = gc(ana, "--files", "--all")
 
