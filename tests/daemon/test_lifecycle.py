@@ -13,6 +13,15 @@ from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
 
 
+def _running(pid: int) -> bool:
+    """Whether `pid` runs: an exited process that init has not reaped yet (a zombie) does not."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+
+
 def _mode(path: os.PathLike[str]) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -36,7 +45,7 @@ def test_fdpctl_starts_fdpd_on_demand_and_stops_it(fdp: FdpInstance) -> None:
 
     assert stopped.returncode == 0, stopped.stderr
     assert f"pid {pid}" in stopped.stdout
-    assert not os.path.exists(f"/proc/{pid}")
+    assert not _running(pid)
     assert not fdp.locations.socket_path.exists()
     assert fdp.run_fdpctl("daemon", "status").returncode == 3
 
