@@ -81,8 +81,10 @@ def show_items(items: list[dict[str, Any]]) -> None:
 
 def _totals(result: dict[str, Any]) -> str:
     remote = result.get("remote") or "no remote"
+    registered = (result.get("counts") or {}).get("registered", 0)
     return (
-        f"{result.get('records_created', 0)} records created, "
+        (f"{registered} registered locally, " if registered else "")
+        + f"{result.get('records_created', 0)} records copied from the remote, "
         f"{result.get('files_downloaded', 0)} files ({result.get('bytes_downloaded', 0)} bytes), "
         f"{result.get('remote_request_total', 0)} requests to {remote}"
     )
