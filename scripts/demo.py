@@ -106,6 +106,7 @@ def main() -> int:
         step("Done", f"the whole story took {time.monotonic() - started:.1f} s")
         say(f"look around: FDP_HOME={HOME / 'ana'} {FDPCTL} status | log | registry status")
         say(f"Ana's data store: {HOME / 'ana' / 'store'}   the remote: {remote_url}")
+        say(f"the provenance graph: {HOME / 'provenance.svg'} (or .dot without Graphviz)")
         return 0
     except DemoFailed as failure:
         print(f"\ndemo failed: {failure}", file=sys.stderr)
@@ -173,6 +174,8 @@ def ana_story(env: dict[str, str], remote_url: str, token_file: str) -> Path:
     fdpctl(env, "commit", job)
     fdpctl(env, "push")
     fdpctl(env, "status")
+    step("Ana looks at the provenance", "of her output, as text and as a picture")
+    fdpctl(env, "info", "ana:flow/station-mean@0.0.1", "--graph", str(HOME / "provenance.svg"))
     outputs = sorted((store / "ana" / "flow" / "station-mean").glob("*.csv"))
     if len(outputs) != 1:
         raise DemoFailed(f"expected one output file, found {outputs}")

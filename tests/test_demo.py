@@ -27,6 +27,7 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path: Path) -> None:
     assert "mean flow of 3 stations written" in out
     assert "pushed  ana:flow/station-mean@0.0.1" in out
     assert "the hashes match" in out
+    assert "made by:       hydromet:flow/gauge-readings@1.0.0 -> code run" in out
     # Nothing is left running: both daemons and the embedded remote were stopped.
     for user in ("ana", "bob"):
         assert not (tmp_path / "demo" / user / "run" / "fdpd.sock").exists()
