@@ -92,9 +92,9 @@ def find_job(journal: Journal, id_or_prefix: str) -> Job:
     return matches[0]
 
 
-def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> int:
+def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> list[Job]:
     """Jobs still `running` whose operation is not running in this fdpd (an earlier fdpd
-    stopped or crashed during them) are recorded as interrupted."""
+    stopped or crashed during them) are recorded as interrupted; returns them."""
     live = set(live_operations)
     with journal.session() as session:
         stale = [
@@ -106,7 +106,7 @@ def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) ->
             job.state = JOB_INTERRUPTED
             job.ended = job.ended or utc_now()
             session.add(job)
-        return len(stale)
+        return stale
 
 
 def job_summary(job: Job) -> dict[str, Any]:

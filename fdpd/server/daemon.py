@@ -16,7 +16,6 @@ from types import FrameType
 import uvicorn
 
 from fdpd.errors import FdpError
-from fdpd.jobs.records import interrupt_orphaned_jobs
 from fdpd.journal import Journal
 from fdpd.paths import LocationError, Locations, resolve_locations
 from fdpd.server import sd_notify
@@ -30,6 +29,7 @@ from fdpd.server.listeners import (
     systemd_sockets,
 )
 from fdpd.server.logging_setup import configure_logging
+from fdpd.server.recovery import recover_after_crash
 from fdpd.server.services import attach_services
 from fdpd.server.tokens import ensure_daemon_token
 from fdpd.settings import load_settings
@@ -150,11 +150,7 @@ def _serve(
     listeners: Listeners,
 ) -> int:
     journal = Journal.open(locations.journal_path)
-    interrupted = journal.interrupt_unfinished()
-    if interrupted:
-        log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
-    if interrupt_orphaned_jobs(journal, live_operations=()):
-        log.warning("jobs that ran under an earlier fdpd are recorded as interrupted")
+    recover_after_crash(journal)
     ctx = DaemonContext(
         locations=locations, journal=journal, settings=load_settings(locations), listeners=listeners
     )

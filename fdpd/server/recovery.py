@@ -1,0 +1,26 @@
+"""What an fdpd that ended without shutting down (SIGKILL, crash, power loss) left behind, put
+right by the next fdpd at start-up, before it serves anything.
+
+- operations still `running` in the journal → interrupted (run the command again);
+- jobs still `running` → interrupted, and their scripts' process groups stopped (a script runs
+  in a session of its own, so it outlives fdpd);
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fdpd.jobs.orphans import stop_job_processes
+from fdpd.jobs.records import interrupt_orphaned_jobs
+from fdpd.journal import Journal
+
+log = logging.getLogger(__name__)
+
+
+def recover_after_crash(journal: Journal) -> None:
+    interrupted = journal.interrupt_unfinished()
+    if interrupted:
+        log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
+    for job in interrupt_orphaned_jobs(journal, live_operations=()):
+        log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
+        stop_job_processes(job.folder)
