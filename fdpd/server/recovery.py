@@ -4,15 +4,20 @@ right by the next fdpd at start-up, before it serves anything.
 - operations still `running` in the journal → interrupted (run the command again);
 - jobs still `running` → interrupted, and their scripts' process groups stopped (a script runs
   in a session of its own, so it outlives fdpd);
+- temporary download files (`.*.part`) in the users' data stores → removed (a killed download
+  never got to delete its own).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fdpd.jobs.orphans import stop_job_processes
 from fdpd.jobs.records import interrupt_orphaned_jobs
 from fdpd.journal import Journal
+from fdpd.store.atomic import remove_partial_files
+from fdpd.users import list_users
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +29,13 @@ def recover_after_crash(journal: Journal) -> None:
     for job in interrupt_orphaned_jobs(journal, live_operations=()):
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
         stop_job_processes(job.folder)
+    if interrupted:
+        _remove_partial_downloads(journal)
+
+
+def _remove_partial_downloads(journal: Journal) -> None:
+    for user in list_users(journal):
+        store = Path(user.data_store)
+        if store.is_dir():
+            for path in remove_partial_files(store):
+                log.warning("removed %s, left by an interrupted download", path)

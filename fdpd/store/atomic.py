@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+PART_SUFFIX = ".part"  # temporary files are hidden (`.name.XXXX.part`) and end in this
+
 
 class AtomicWriter:
     """A temporary file beside `final_path` that becomes `final_path` on `commit()`.
@@ -26,7 +28,7 @@ class AtomicWriter:
         self._mode = mode
         final_path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(
-            prefix=f".{final_path.name}.", suffix=".part", dir=final_path.parent
+            prefix=f".{final_path.name}.", suffix=PART_SUFFIX, dir=final_path.parent
         )
         self._temp_path = Path(temp_name)
         self._file = os.fdopen(fd, "wb")
@@ -79,6 +81,20 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     with AtomicWriter(path, mode=mode) as writer:
         writer.write(data)
         writer.commit()
+
+
+def remove_partial_files(folder: Path) -> list[Path]:
+    """Delete the temporary files writers left under `folder` when their process was killed.
+
+    Only safe while no writer is at work there (fdpd calls it at start-up, before serving)."""
+    removed = []
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            if name.startswith(".") and name.endswith(PART_SUFFIX):
+                path = Path(parent, name)
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def _fsync_folder(folder: Path) -> None:
