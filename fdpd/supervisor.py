@@ -137,8 +137,14 @@ class RegistrySupervisor:
 
     async def _ensure_running(self) -> None:
         async with self._transition:
-            if self._running is not None:
+            if self._running is not None and not _has_exited(self._running):
                 return
+            if self._running is not None:
+                # Died since; its monitor restarts it only after a back-off delay.
+                log.warning(
+                    "the local registry (pid %s) has exited; starting it now", self._running.pid
+                )
+                self._running = None
             identity, pid = await self._identify()
             if identity == "ours":
                 log.info("adopting the local registry already answering at %s", self.url)
@@ -271,8 +277,8 @@ class RegistrySupervisor:
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RESTART_DELAY)
             async with self._transition:
-                if self._stopping:
-                    return
+                if self._stopping or self._running is None or self._running.process is not process:
+                    return  # stopped meanwhile, or a holder already started a new one
                 self._running = None
                 try:
                     process = await self._spawn()
@@ -321,6 +327,20 @@ def _json_object(answer: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _has_exited(running: _Running) -> bool:
+    if running.process is not None:
+        return running.process.returncode is not None
+    if running.pid is None:
+        return False
+    try:
+        os.kill(running.pid, 0)  # an adopted registry is not our child: probe it
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _state(running: _Running | None) -> str:
