@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from fdpd.errors import FdpError
+from fdpd.store.atomic import PART_SUFFIX, store_write_error
 from fdpd.store.hashing import CHUNK_SIZE
 from fdpd.sync.transfers import local_path
 
@@ -48,8 +49,11 @@ class FetchedFile:
 async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = None) -> FetchedFile:
     """Download `url` (http, https, file:// or an absolute path) into a temporary file in
     `store`; raises SourceUnavailable (leaving nothing behind) if it cannot be read."""
-    store.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".pull-", suffix=".part", dir=store)
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".pull-", suffix=PART_SUFFIX, dir=store)
+    except OSError as error:
+        raise store_write_error(store / ".pull", error) from None
     temp = Path(name)
     digest = hashlib.sha1()
     size = 0
@@ -69,6 +73,9 @@ async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = N
                 await _download(url, write, on_bytes)
             out.flush()
             os.fsync(out.fileno())
+    except OSError as error:  # reading errors are SourceUnavailable: this is the data store's
+        temp.unlink(missing_ok=True)
+        raise store_write_error(temp, error) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -7,11 +7,31 @@ before the rename leaves no trace at the final path.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
+
+from fdpd.errors import FdpError
+
+
+class StoreWriteError(FdpError):
+    """A file could not be written into a data store (full disk, quota, permissions)."""
+
+    code = "store_write_failed"
+    status = 507
+
+
+def store_write_error(where: Path, error: OSError) -> StoreWriteError:
+    """`error` from writing at `where`, worded for the user with what to do about it."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = f"free space on the disk that holds {where.parent} and run the command again"
+    else:
+        hint = f"check that {where.parent} is writable, then run the command again"
+    return StoreWriteError(f"cannot write {where}: {error.strerror or error}", hint=hint)
+
 
 PART_SUFFIX = ".part"  # temporary files are hidden (`.name.XXXX.part`) and end in this
 
@@ -61,8 +81,12 @@ class AtomicWriter:
         if self._done:
             return
         self._done = True
-        self._file.close()
-        self._temp_path.unlink(missing_ok=True)
+        try:
+            self._file.close()  # flushes: fails again on a full disk, the file goes anyway
+        except OSError:
+            pass
+        finally:
+            self._temp_path.unlink(missing_ok=True)
 
     def __enter__(self) -> AtomicWriter:
         return self

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
-from fdpd.store.atomic import AtomicWriter
+from fdpd.store.atomic import AtomicWriter, store_write_error
 from fdpd.store.hashing import CHUNK_SIZE, sha1_file
 
 BytesCallback = Callable[[int], None]
@@ -49,6 +49,19 @@ async def download(
     on_bytes: BytesCallback | None = None,
 ) -> None:
     """Fetch `location` to `destination`, keeping it only if its SHA-1 is `sha1`."""
+    try:
+        await _download_to(source, location, destination, sha1, on_bytes)
+    except OSError as error:  # reading errors are TransferErrors: this is the data store's
+        raise store_write_error(destination, error) from None
+
+
+async def _download_to(
+    source: RegistryClient,
+    location: str,
+    destination: Path,
+    sha1: str,
+    on_bytes: BytesCallback | None,
+) -> None:
     with AtomicWriter(destination) as writer:
         path = local_path(location)
         if path is not None:

@@ -73,7 +73,7 @@ def faulty(tmp_path: Path) -> Iterator[Faulty]:
 
 
 @contextmanager
-def fault_site(user: str) -> Iterator[Site]:
+def fault_site(user: str, store: Path | None = None) -> Iterator[Site]:
     """A fresh fdp instance for `user`, its fdpd started the way fdpctl starts it (detached,
     output to a log file). Not `start_daemon`: nobody reads that fdpd's stderr pipe, which fills
     up after a few thousand log lines and then blocks fdpd."""
@@ -83,6 +83,7 @@ def fault_site(user: str) -> Iterator[Site]:
     try:
         with FdpInstance(root / "home", extra) as instance:
             site = Site(instance, user, root)
+            site.store = store or site.store
             site.ok("daemon", "start")
             site.ok("config", user, "--data-store", str(site.store), "--name", user.title())
             try:
