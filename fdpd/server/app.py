@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from fdpd import __version__
@@ -14,6 +14,7 @@ from fdpd.api.routers import ROUTERS
 from fdpd.server.context import DaemonContext
 from fdpd.server.error_handlers import install_error_handlers
 from fdpd.server.guard import RequestGuard
+from fdpd.server.request_text import refuse_unusable_text
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def create_app(ctx: DaemonContext) -> FastAPI:
     app.state.context = ctx
     install_error_handlers(app, ctx.locations.daemon_log_path)
     for router in ROUTERS:
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unusable_text)])
     return app
 
 
