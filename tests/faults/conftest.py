@@ -63,7 +63,13 @@ class Faulty:
 
 @pytest.fixture
 def faulty(tmp_path: Path) -> Iterator[Faulty]:
-    with remote_registry(tmp_path) as remote, FaultyRelay(registry_port(remote)) as relay:
+    with faulty_remote(tmp_path) as found:
+        yield found
+
+
+@contextmanager
+def faulty_remote(root: Path) -> Iterator[Faulty]:
+    with remote_registry(root) as remote, FaultyRelay(registry_port(remote)) as relay:
         token = remote.add_user("bob").read_text().strip()
         seeder = Seeder(remote.registry.base_url, token)
         try:
@@ -112,7 +118,8 @@ def read_config(*products: tuple[str, str]) -> str:
 
 def pull_project(site: Site, *products: tuple[str, str]) -> Path:
     """A project whose config.yaml reads `products`; its config path."""
-    project = make_project(site.root / "pulls", {"config.yaml": read_config(*products)})
+    folder = site.root / f"pulls-{products[0][0]}"
+    project = make_project(folder, {"config.yaml": read_config(*products)})
     return project / "config.yaml"
 
 

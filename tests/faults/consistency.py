@@ -30,17 +30,19 @@ class RegistryView:
         return self._by_url[_path(link or "")]
 
     def key(self, table: str, row: dict[str, Any]) -> str:
-        """The natural key of a row, the same on a remote and on a local copy of it."""
+        """The natural key of a row (as the sync engine matches records across registries)."""
         if table == "namespace":
             return str(row["name"])
         if table == "data_product":
             return f"{self.get(row['namespace'])['name']}:{row['name']}@{row['version']}"
         if table == "storage_location":
-            return str(row["hash"])
-        if table == "object":
-            location = row.get("storage_location")
-            return self.get(location)["hash"] if location else f"no file: {row.get('description')}"
-        return str(row.get("uuid"))
+            root = self.get(row["storage_root"])["root"]
+            return f"{root}{row['path']}#{row['hash']}"
+        return str(row["uuid"])  # objects and code runs keep their uuid across registries
+
+    def hash_counts(self) -> Counter[str]:
+        """Storage locations by content: the same on both sides of a sync (paths differ)."""
+        return Counter(str(row["hash"]) for row in self.rows["storage_location"])
 
     def key_counts(self, table: str) -> Counter[str]:
         return Counter(self.key(table, row) for row in self.rows[table])

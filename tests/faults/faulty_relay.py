@@ -6,6 +6,7 @@ connections, to produce faults a real registry on loopback never shows.
         relay.throttle(0.01)            # sleep 10 ms per 16 KiB sent back: ~1.6 MB/s
         relay.inject("500", count=2)    # the next two connections get `500` and are closed
         relay.inject("drop")            # every new connection is closed after its request
+        relay.lose_answers()            # requests reach the registry, its answers are lost
         relay.heal()                    # relay everything again
 
 Faults apply to new connections; `inject` also closes the connections open at that moment (a
@@ -43,6 +44,7 @@ class FaultyRelay(SlowProxy):
         self._faults_left = 0  # negative: until healed
         self._lock = threading.Lock()
         self._open: set[asyncio.StreamWriter] = set()
+        self._losing = False
 
     def throttle(self, chunk_delay: float) -> None:
         """Sleep `chunk_delay` seconds per 16 KiB sent back to the client (0: full speed)."""
@@ -53,9 +55,15 @@ class FaultyRelay(SlowProxy):
             self._fault, self._faults_left = fault, count
         self.drop_open_connections()
 
+    def lose_answers(self) -> None:
+        """From now on (open connections too) answers are cut off when they arrive: the
+        registry did the work, the client never hears of it."""
+        self._losing = True
+
     def heal(self) -> None:
         with self._lock:
             self._fault, self._faults_left = None, 0
+        self._losing = False
 
     def drop_open_connections(self) -> None:
         async def close_all() -> None:
@@ -98,6 +106,9 @@ class FaultyRelay(SlowProxy):
     async def _throttled(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         try:
             while chunk := await source.read(DOWNSTREAM_CHUNK):
+                if self._losing:
+                    self.injected["lose"] += 1
+                    return
                 if self.chunk_delay:
                     await asyncio.sleep(self.chunk_delay)
                 sink.write(chunk)
