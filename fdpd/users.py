@@ -82,8 +82,7 @@ async def configure_user(
 ) -> FdpUser:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
-    store = setup.data_store.expanduser().absolute()
-    store.mkdir(parents=True, exist_ok=True)
+    store = _make_data_store(setup.data_store.expanduser().absolute())
     token_file = locations.tokens_dir / f"{setup.username}.token"
     token = _ensure_registry_user(token_file, supervisor, setup.username)
     async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
@@ -107,6 +106,18 @@ async def configure_user(
     _record_in_data_store(store, user, supervisor.url)
     _save_active(journal, user)
     return user
+
+
+def _make_data_store(store: Path) -> Path:
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FdpError(
+            f"cannot use {store} as a data store: {exc.strerror}",
+            hint="give a folder you may write to (it is created if missing)",
+            code="bad_data_store",
+        ) from None
+    return store
 
 
 async def activate_author(client: httpx.AsyncClient, admin_token: str, author_url: str) -> None:

@@ -37,3 +37,19 @@ def test_relative_paths_are_refused(
     assert error["code"] == "bad_request"
     assert "not absolute" in error["message"] and error["hint"]
     assert state_of(secured_fdp) == before
+
+
+@pytest.mark.parametrize("data_store", ["/dev/null", "/proc/self/environ", "/proc/no-such/x"])
+def test_a_data_store_that_cannot_be_a_folder_is_refused(
+    secured_fdp: FdpInstance, data_store: str
+) -> None:
+    before = state_of(secured_fdp)
+    body = json.dumps({"username": "zed", "data_store": data_store}).encode()
+
+    answer = send(secured_fdp, "POST", "/v1/users", headers=JSON, body=body)
+
+    assert answer.status == 400, answer.body
+    error = answer.json()["error"]
+    assert error["code"] == "bad_data_store"
+    assert data_store in error["message"] and error["hint"]
+    assert state_of(secured_fdp) == before
