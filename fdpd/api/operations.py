@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from fdpd.journal.models import RUNNING, Operation
 from fdpd.operations import NDJSON, activity_feed, ndjson_line, next_event_or_shutdown
 from fdpd.server.context import Context, DaemonContext
+
+# Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
+OperationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter(prefix="/operations", tags=["operations"])
 
@@ -55,12 +58,12 @@ async def follow(ctx: Context) -> StreamingResponse:
 
 
 @router.get("/{operation_id}")
-async def show_operation(ctx: Context, operation_id: int) -> OperationOut:
+async def show_operation(ctx: Context, operation_id: OperationId) -> OperationOut:
     return OperationOut.of(ctx.journal.get_operation(operation_id))
 
 
 @router.get("/{operation_id}/events", response_class=StreamingResponse, responses=STREAM_RESPONSES)
-async def operation_events(ctx: Context, operation_id: int) -> StreamingResponse:
+async def operation_events(ctx: Context, operation_id: OperationId) -> StreamingResponse:
     """The operation's events as they were sent; a running one is followed to its end."""
     feed = activity_feed(ctx)
     queue = feed.follow()  # before reading the journal, so no live event falls in between

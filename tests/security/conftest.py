@@ -21,8 +21,9 @@ from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
 
 USER = "ana"
-# Tables that record every attempt, rejected or not: an operation that fails is still logged.
-ATTEMPT_LOG_TABLES = frozenset({"operation", "operation_event"})
+# Tables that record every attempt, rejected or not: an operation that fails is still logged
+# (sqlite_sequence holds the operation log's last id).
+ATTEMPT_LOG_TABLES = frozenset({"operation", "operation_event", "sqlite_sequence"})
 VOLATILE_SUFFIXES = ("-wal", "-shm", "-journal", ".log", ".lock", ".pid", ".sock")
 
 State = dict[str, Any]
