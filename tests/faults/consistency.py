@@ -103,7 +103,7 @@ class JournalView:
         return int(rows[0][0])
 
     def job_states(self) -> dict[str, str]:
-        return dict(self.query("SELECT id, state FROM job"))  # type: ignore[arg-type]
+        return {str(job): str(state) for job, state in self.query("SELECT id, state FROM job")}
 
     def operations(self, verb: str) -> list[str]:
         """Outcomes of operations of `verb`, oldest first."""

@@ -46,6 +46,10 @@ class FaultyRelay(SlowProxy):
         self._open: set[asyncio.StreamWriter] = set()
         self._losing = False
 
+    def __enter__(self) -> FaultyRelay:
+        super().__enter__()
+        return self
+
     def throttle(self, chunk_delay: float) -> None:
         """Sleep `chunk_delay` seconds per 16 KiB sent back to the client (0: full speed)."""
         self.chunk_delay = chunk_delay

@@ -50,10 +50,10 @@ def test_twenty_commands_at_once(tmp_path: Path) -> None:
             ),
             *(start(ana, project, "pull", "pull.yaml") for _ in range(EACH)),
         ]
-        outcomes = [(c.args[1:], *c.communicate(timeout=180), c.returncode) for c in commands]
+        outcomes = [(*c.communicate(timeout=180), c.returncode) for c in commands]
 
-        for args, out, err, status in outcomes:
-            assert status == 0, f"fdpctl {' '.join(map(str, args))}: {out[-800:]}{err[-800:]}"
+        for command, (out, err, status) in zip(commands, outcomes, strict=True):
+            assert status == 0, f"{command.args!r}: {out[-800:]}{err[-800:]}"
             assert "database is locked" not in out + err
             assert "Traceback" not in err
         view = journal(ana)

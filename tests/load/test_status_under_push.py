@@ -1,0 +1,60 @@
+"""`status` stays responsive while fdpd pushes 1,000 data products (with a file each).
+
+Issue #7's target is p99 < 100 ms for status during the push. Measured here on the 2-core machine
+(benchmarks/status_under_push.py, see benchmarks/README.md): fdpd answers `GET /v1/status` in
+~29 ms p50 / ~95 ms p99, and a whole `fdpctl status` process (interpreter start-up included, on
+cores the push keeps busy) takes ~160 ms p50 / ~340 ms p99. That p99 is too close to 100 ms to
+assert on a loaded CI machine, so the bounds below are generous; the figures are printed.
+
+Its own module: the push alone takes over a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.faults.conftest import fault_site, journal
+from tests.faults.consistency import RegistryView, assert_journal_settled
+from tests.load.push_workload import describe, percentile, push_with_status_sampling
+from tests.push.conftest import Site, remote_registry
+
+PRODUCTS = 1000
+DAEMON_P99_BOUND = 0.25  # seconds; measured ~0.095
+FDPCTL_P99_BOUND = 1.5  # seconds; measured ~0.34
+
+
+@pytest.fixture
+def ana_and_remote(tmp_path: Path) -> Iterator[tuple[Site, str]]:
+    """ana, and the API URL of her remote origin."""
+    with remote_registry(tmp_path) as remote, fault_site("ana") as site:
+        site.add_remote(remote)
+        yield site, remote.api
+
+
+def test_status_under_a_push_of_1000_products(
+    ana_and_remote: tuple[Site, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    site, remote_api = ana_and_remote
+
+    measured = push_with_status_sampling(site, PRODUCTS)
+
+    times = measured.times
+    with capsys.disabled():
+        print(f"\nstatus during a push of {PRODUCTS} products ({measured.seconds}):")
+        print(f"  GET /v1/status: {describe(times.daemon)}")
+        print(f"  fdpctl status:  {describe(times.fdpctl)}")
+    assert times.failures == []
+    assert len(times.daemon) >= measured.seconds["push"] / 0.1 / 4  # sampled all along
+    assert percentile(times.daemon, 0.99) < DAEMON_P99_BOUND
+    assert percentile(times.fdpctl, 0.99) < FDPCTL_P99_BOUND
+    assert measured.push_result["files_transferred"] == PRODUCTS + 1  # and the run's script
+    counts = site.status_counts()
+    assert counts["pushed"]["data_product"] == PRODUCTS + 1
+    assert counts["pushed"]["code_run"] == 1 and not counts["committed"]
+    assert_journal_settled(journal(site))
+    remote = RegistryView(remote_api)
+    assert remote.duplicates() == {}
+    assert len({key for key in remote.products() if key.startswith("bulk:")}) == PRODUCTS + 1
