@@ -36,10 +36,12 @@ def secured_fdp() -> Iterator[FdpInstance]:
     try:
         with FdpInstance(home, {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}) as fdp:
             fdp.start_daemon()
-            setup = fdp.run_fdpctl("config", USER, "--data-store", str(home / "store"))
-            assert setup.returncode == 0, setup.stderr
-            yield fdp
-            fdp.run_fdpctl("daemon", "stop")
+            try:
+                setup = fdp.run_fdpctl("config", USER, "--data-store", str(home / "store"))
+                assert setup.returncode == 0, setup.stderr
+                yield fdp
+            finally:  # a graceful stop also stops the local registry fdpd started
+                fdp.run_fdpctl("daemon", "stop", timeout=60)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

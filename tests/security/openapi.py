@@ -41,9 +41,7 @@ def operations(document: dict[str, Any]) -> list[Operation]:
         for method, spec in items.items():
             body = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
             schema = resolve(document, body["schema"]) if "schema" in body else None
-            found.append(
-                Operation(method.upper(), path, tuple(spec.get("parameters", [])), schema)
-            )
+            found.append(Operation(method.upper(), path, tuple(spec.get("parameters", [])), schema))
     return found
 
 

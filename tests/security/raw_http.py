@@ -1,4 +1,4 @@
-"""Raw requests with a body to fdpd, over its Unix socket or TCP (FdpInstance.request sends none)."""
+"""Raw requests with a body to fdpd, over its Unix socket or TCP (FdpInstance.request has none)."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def _interpreter_others_can_run() -> str:
 def open_home(secured_fdp: FdpInstance) -> FdpInstance:
     """The shared instance, its home made traversable so only fdp's own modes protect it."""
     if os.geteuid() != 0:
-        pytest.skip("acting as a second user (nobody) needs root; this machine runs tests as a user")
+        pytest.skip("acting as a second user (nobody) needs root; these tests run as a user")
     try:
         pwd.getpwnam("nobody")
     except KeyError:
