@@ -105,24 +105,37 @@ class FdpInstance:
         env: Mapping[str, str] | None = None,
         command: Sequence[str] | None = None,
         pass_fds: Sequence[int] = (),
+        output: Any = subprocess.PIPE,
     ) -> subprocess.Popen[bytes]:
-        """Start fdpd (or `command`) in the background without waiting for it."""
+        """Start fdpd (or `command`) in the background without waiting for it.
+
+        Its output goes to pipes the test reads (`communicate`), or to the file object `output`.
+        """
         process = subprocess.Popen(
             list(command) if command else [str(FDPD), *args],
             env={**self.env, **(env or {})},
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=output,
+            stderr=output,
             pass_fds=tuple(pass_fds),
         )
         self.daemons.append(process)
         return process
 
     def start_daemon(self, *args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
-        """Start fdpd and return once it answers `GET /v1/ping` on its socket."""
-        process = self.spawn_daemon(*args, **kwargs)
+        """Start fdpd and return once it answers `GET /v1/ping` on its socket.
+
+        Its output goes to `daemon_output` (a file): a long-lived fdpd writing into a pipe nobody
+        reads would block once the pipe is full.
+        """
+        with open(self.daemon_output, "ab") as output:
+            process = self.spawn_daemon(*args, output=output, **kwargs)
         self.wait_until_answering(process)
         return process
+
+    @property
+    def daemon_output(self) -> Path:
+        return self.home / "fdpd-test-output.log"
 
     def wait_until_answering(
         self, process: subprocess.Popen[bytes] | None = None, timeout: float = START_TIMEOUT
@@ -131,7 +144,8 @@ class FdpInstance:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
                 _, stderr = process.communicate()
-                raise AssertionError(f"fdpd exited with {process.returncode}: {stderr.decode()}")
+                said = stderr.decode() if stderr else self.daemon_output.read_text(errors="replace")
+                raise AssertionError(f"fdpd exited with {process.returncode}: {said}")
             try:
                 if self.request("GET", "/v1/ping", timeout=1).status == 200:
                     return
