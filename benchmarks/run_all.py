@@ -94,7 +94,8 @@ def text_figures(stdout: str) -> list[str]:
     return [
         " ".join(line.split())
         for line in stdout.splitlines()
-        if any(c.isdigit() for c in line) and not line.startswith(("machine", "backend"))
+        if any(c.isdigit() for c in line)
+        and not line.startswith(("machine", "backend", "workload"))
     ]
 
 
