@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--create", "300", "--total", "2000", "--samples", "50"],
     ),
     "sync_throughput": (["--n", "1000"], ["--n", "50"]),
+    "status_under_push": (["--n", "1000"], ["--n", "100"]),
     "transfer_1gib": (["--mib", "1024"], ["--mib", "64", "--repeat", "1"]),
 }
 JSON_CAPABLE = frozenset({"generate_wildcards", "transfer_1gib"})
@@ -92,7 +93,7 @@ def json_figures(name: str, stdout: str) -> list[str]:
 def text_figures(stdout: str) -> list[str]:
     """The table lines of a benchmark that prints text: every line with a digit in it."""
     return [
-        " ".join(line.split())
+        " ".join(line.strip("| ").replace("|", "/").split())  # keep the table's own pipes out
         for line in stdout.splitlines()
         if any(c.isdigit() for c in line)
         and not line.startswith(("machine", "backend", "workload"))
