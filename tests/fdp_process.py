@@ -128,6 +128,7 @@ class FdpInstance:
         Its output goes to `daemon_output` (a file): a long-lived fdpd writing into a pipe nobody
         reads would block once the pipe is full.
         """
+        self.home.mkdir(parents=True, exist_ok=True)
         with open(self.daemon_output, "ab") as output:
             process = self.spawn_daemon(*args, output=output, **kwargs)
         self.wait_until_answering(process)
