@@ -15,20 +15,21 @@ from typing import Any
 from prov.model import ProvDocument
 from sqlmodel import Session, col, select
 
+from fdpd.registry.lineage import (
+    generating_runs,
+    object_authors,
+    object_location,
+    run_components,
+)
 from fdpd.registry.models import (
-    Author,
     CodeRun,
     CodeRunInput,
-    CodeRunOutput,
     DataProduct,
     ExternalObject,
     FileType,
     Namespace,
     Object,
-    ObjectAuthor,
     ObjectComponent,
-    StorageLocation,
-    StorageRoot,
     User,
 )
 
@@ -124,13 +125,9 @@ class _ProvBuilder:
         if obj.file_type_id is not None:
             file_type = self.session.get(FileType, obj.file_type_id)
             attributes["dcterms:format"] = file_type.name if file_type else None
-        if obj.storage_location_id is not None:
-            location = self.session.get(StorageLocation, obj.storage_location_id)
-            if location is not None:
-                root = self.session.get(StorageRoot, location.storage_root_id)
-                root_text = root.root if root else ""
-                attributes["fair:storage_location"] = location_url(root_text, location.path)
-                attributes["fair:hash"] = location.hash
+        location = object_location(self.session, obj)
+        if location is not None:
+            attributes["fair:storage_location"], attributes["fair:hash"] = location
         return attributes
 
     def _external_attributes(self, product: DataProduct) -> dict[str, Any]:
@@ -149,13 +146,7 @@ class _ProvBuilder:
         }
 
     def _authors(self, entity: str, obj: Object) -> None:
-        authors = self.session.exec(
-            select(Author)
-            .join(ObjectAuthor, col(ObjectAuthor.author_id) == col(Author.id))
-            .where(ObjectAuthor.object_id == obj.id)
-            .order_by(col(Author.id))
-        ).all()
-        for author in authors:
+        for author in object_authors(self.session, obj):
             agent = f"lreg:api/author/{author.id}"
             if self._first(agent):
                 self.doc.agent(
@@ -173,15 +164,7 @@ class _ProvBuilder:
     def _generating_runs(self, entity: str, obj: Object, depth: int) -> None:
         if depth < 1:
             return
-        runs = self.session.exec(
-            select(CodeRun)
-            .join(CodeRunOutput, col(CodeRunOutput.code_run_id) == col(CodeRun.id))
-            .join(ObjectComponent, col(ObjectComponent.id) == col(CodeRunOutput.component_id))
-            .where(ObjectComponent.object_id == obj.id)
-            .distinct()
-            .order_by(col(CodeRun.id))
-        ).all()
-        for run in runs:
+        for run in generating_runs(self.session, obj):
             activity = self.code_run(run, depth)
             self.doc.wasGeneratedBy(entity, activity)
 
@@ -208,7 +191,7 @@ class _ProvBuilder:
         ):
             if object_id is not None:
                 self._used_object(ident, object_id, role)
-        for component in self._inputs(run):
+        for component in run_components(self.session, run, CodeRunInput):
             self._used_input(ident, component, depth)
         return ident
 
@@ -222,16 +205,6 @@ class _ProvBuilder:
                 agent, self._attrs({"prov:type": "prov:Person", "foaf:name": user.username})
             )
         self.doc.wasAssociatedWith(activity, agent)
-
-    def _inputs(self, run: CodeRun) -> list[ObjectComponent]:
-        return list(
-            self.session.exec(
-                select(ObjectComponent)
-                .join(CodeRunInput, col(CodeRunInput.component_id) == col(ObjectComponent.id))
-                .where(CodeRunInput.code_run_id == run.id)
-                .order_by(col(ObjectComponent.id))
-            ).all()
-        )
 
     def _used_input(self, activity: str, component: ObjectComponent, depth: int) -> None:
         products = self.session.exec(
@@ -268,8 +241,3 @@ def build_prov_document(
     builder = _ProvBuilder(session, base_url, with_attributes)
     builder.data_product(product, depth)
     return builder.doc
-
-
-def location_url(root: str, path: str) -> str:
-    """A storage location's full address: root joined with path minus a leading separator."""
-    return root + path.lstrip("/\\")

@@ -11,8 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from fdpd.registry.lineage import (
+    generating_runs,
+    object_authors,
+    object_location,
+    run_components,
+)
 from fdpd.registry.models import (
     Author,
     CodeRun,
@@ -22,10 +28,7 @@ from fdpd.registry.models import (
     FileType,
     Namespace,
     Object,
-    ObjectAuthor,
     ObjectComponent,
-    StorageLocation,
-    StorageRoot,
 )
 
 CONTEXT = "https://w3id.org/ro/crate/1.1/context"
@@ -68,7 +71,7 @@ class _CrateBuilder:
 
     def object_file(self, obj: Object, extra: Entity | None = None) -> str:
         """The data entity of an object's file."""
-        location = self._location(obj)
+        location = object_location(self.session, obj)
         ident = location[0] if location else f"{self.base}api/object/{obj.id}/"
         if ident in self.entities:
             return ident
@@ -81,7 +84,7 @@ class _CrateBuilder:
                 entity["encodingFormat"] = file_type.extension
         if location:
             entity["sha1"] = location[1]
-        authors = [{"@id": self.person(author)} for author in self._authors(obj)]
+        authors = [{"@id": self.person(author)} for author in object_authors(self.session, obj)]
         if authors:
             entity["author"] = authors
         entity |= extra or {}
@@ -100,7 +103,7 @@ class _CrateBuilder:
             return self._add({"@id": extra["url"], "@type": "File", **extra}, part=True)
         ident = self.object_file(obj, extra)
         if depth >= 1:
-            for run in self._generating_runs(obj):
+            for run in generating_runs(self.session, obj):
                 self.code_run(run, depth)
         return ident
 
@@ -129,13 +132,18 @@ class _CrateBuilder:
             if object_id is not None
         ]
         action["instrument"] = [{"@id": i} for i in instruments]
-        inputs = [self._component_file(c, depth - 1) for c in self._components(run, CodeRunInput)]
+        inputs = [
+            self._component_file(c, depth - 1)
+            for c in run_components(self.session, run, CodeRunInput)
+        ]
         if run.model_config_id is not None:
             config = self.session.get(Object, run.model_config_id)
             if config is not None:
                 inputs.append(self.object_file(config))
         action["object"] = [{"@id": i} for i in inputs]
-        outputs = [self._component_file(c, 0) for c in self._components(run, CodeRunOutput)]
+        outputs = [
+            self._component_file(c, 0) for c in run_components(self.session, run, CodeRunOutput)
+        ]
         action["result"] = [{"@id": o} for o in outputs]
         return ident
 
@@ -154,51 +162,6 @@ class _CrateBuilder:
             return idents[0]  # all are one file: one object, one location
         obj = self.session.get(Object, component.object_id)
         return self.object_file(obj) if obj else f"{self.base}api/object/{component.object_id}/"
-
-    def _components(
-        self, run: CodeRun, link: type[CodeRunInput] | type[CodeRunOutput]
-    ) -> list[ObjectComponent]:
-        return list(
-            self.session.exec(
-                select(ObjectComponent)
-                .join(link, col(link.component_id) == col(ObjectComponent.id))
-                .where(link.code_run_id == run.id)
-                .order_by(col(ObjectComponent.id))
-            ).all()
-        )
-
-    def _generating_runs(self, obj: Object) -> list[CodeRun]:
-        return list(
-            self.session.exec(
-                select(CodeRun)
-                .join(CodeRunOutput, col(CodeRunOutput.code_run_id) == col(CodeRun.id))
-                .join(ObjectComponent, col(ObjectComponent.id) == col(CodeRunOutput.component_id))
-                .where(ObjectComponent.object_id == obj.id)
-                .distinct()
-                .order_by(col(CodeRun.id))
-            ).all()
-        )
-
-    def _authors(self, obj: Object) -> list[Author]:
-        return list(
-            self.session.exec(
-                select(Author)
-                .join(ObjectAuthor, col(ObjectAuthor.author_id) == col(Author.id))
-                .where(ObjectAuthor.object_id == obj.id)
-                .order_by(col(Author.id))
-            ).all()
-        )
-
-    def _location(self, obj: Object) -> tuple[str, str] | None:
-        """(full URL, hash) of an object's storage location."""
-        if obj.storage_location_id is None:
-            return None
-        location = self.session.get(StorageLocation, obj.storage_location_id)
-        if location is None:
-            return None
-        root = self.session.get(StorageRoot, location.storage_root_id)
-        root_text = root.root if root else ""
-        return root_text + location.path.lstrip("/\\"), location.hash
 
 
 def iso_utc(moment: datetime) -> str:

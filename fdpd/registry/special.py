@@ -29,6 +29,7 @@ from fdpd.registry.http import (
     json_response,
     query_items,
 )
+from fdpd.registry.lineage import location_url
 from fdpd.registry.links import base_url
 from fdpd.registry.models import (
     CodeRun,
@@ -44,7 +45,6 @@ from fdpd.registry.prov import (
     UNAVAILABLE_FORMATS,
     ProvFormat,
     build_prov_document,
-    location_url,
     serialise,
 )
 from fdpd.registry.rocrate import ro_crate_for_code_run, ro_crate_for_data_product
