@@ -40,7 +40,8 @@ class UploadSigner:
 
     def check(self, sha1: str, expires: str, signature: str, now: float | None = None) -> None:
         """Raise StoreError(403) unless the signature is valid and has not expired."""
-        if not expires.isdigit():
+        # str.isdigit() also accepts digits int() refuses (superscripts such as "³").
+        if not (expires.isascii() and expires.isdigit()):
             raise StoreError("upload URL has no valid expiry; ask the registry for a new one", 403)
         expected = self.signature(sha1, int(expires))
         if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace")):
