@@ -31,8 +31,6 @@ from .reads import ReadPull
 from .register import Registrar
 from .remote_choice import ADD_REMOTE_HINT, choose_remote
 
-LOCAL_NAME = "local registry"
-
 
 @dataclass(frozen=True)
 class PullRequest:
@@ -88,7 +86,7 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     remote_requests: Counter[str] = Counter()
     async with (
         supervisor.held("pull"),
-        RegistryClient(supervisor.url, token, name=LOCAL_NAME) as local,
+        RegistryClient.local(supervisor.url, token) as local,
     ):
         registrar = Registrar(
             LocalRecords(local),

@@ -30,7 +30,7 @@ from fdpd.userconfig.versions import LATEST
 from fdpd.users import active_user, read_user_token
 
 from .outcome import ItemResult
-from .pull import LOCAL_NAME, PullProgress
+from .pull import PullProgress
 
 ProductKey = tuple[str, str]  # namespace, name
 
@@ -67,7 +67,7 @@ async def update_pulled(
     records_created = files = transferred = 0
     async with (
         supervisor.held("update"),
-        RegistryClient(supervisor.url, token, name=LOCAL_NAME) as local,
+        RegistryClient.local(supervisor.url, token) as local,
     ):
         for remote_name, paths in sorted(by_remote.items()):
             remote = get_remote(ctx.locations, remote_name)

@@ -49,6 +49,7 @@ class RegistryClient:
         token: str | None = None,
         *,
         name: str = "remote",
+        label: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 60.0,
         max_connections: int = 8,
@@ -58,6 +59,8 @@ class RegistryClient:
         if root.endswith("/api"):
             root = root[: -len("/api")]
         self.name = name
+        # How messages name this registry: "remote origin", or "the local registry".
+        self.label = label or f"remote {name}"
         self.root_url = root + "/"
         self.api_url = self.root_url + "api/"
         self.requests: Counter[str] = Counter()
@@ -70,6 +73,11 @@ class RegistryClient:
             limits=httpx.Limits(max_connections=max_connections),
             event_hooks={"request": [self._count]},
         )
+
+    @classmethod
+    def local(cls, base_url: str, token: str) -> RegistryClient:
+        """A client for fdp's own local registry (named so in messages)."""
+        return cls(base_url, token, name="local registry", label="the local registry")
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -107,12 +115,12 @@ class RegistryClient:
 
     async def get(self, link: str) -> Record:
         response = await self._send("GET", self.absolute(link))
-        return _json_object(response, self.name)
+        return _json_object(response, self.label)
 
     async def whoami(self) -> str:
         """The user the token belongs to (checks reachability and the token in one request)."""
         response = await self._send("GET", f"{self.api_url}username/")
-        return str(_json_object(response, self.name).get("username", ""))
+        return str(_json_object(response, self.label).get("username", ""))
 
     async def list_records(
         self,
@@ -128,7 +136,7 @@ class RegistryClient:
         first = True
         while url is not None:
             response = await self._send("GET", url, params=params if first else None)
-            page = _json_object(response, self.name)
+            page = _json_object(response, self.label)
             rows.extend(page.get("results") or [])
             url = page.get("next")
             first = False
@@ -141,7 +149,7 @@ class RegistryClient:
         )
         if response.status_code == 409:
             return None
-        return _json_object(response, self.name)
+        return _json_object(response, self.label)
 
     async def create(
         self, record_type: str, body: Mapping[str, Any], natural_key: Mapping[str, FilterValue]
@@ -153,7 +161,7 @@ class RegistryClient:
         rows = await self.list_records(record_type, natural_key)
         if not rows:
             raise RemoteError(
-                f"remote {self.name} refused to create a {record_type} as a duplicate, "
+                f"{self.label} refused to create a {record_type} as a duplicate, "
                 f"but no {record_type} matches {dict(natural_key)}",
                 hint="another constraint of that record clashes; check the remote's records",
             )
@@ -161,7 +169,7 @@ class RegistryClient:
 
     async def patch(self, link: str, body: Mapping[str, Any]) -> Record:
         response = await self._send("PATCH", self.absolute(link), json=dict(body))
-        return _json_object(response, self.name)
+        return _json_object(response, self.label)
 
     # --- data store ----------------------------------------------------------------------------
 
@@ -170,9 +178,9 @@ class RegistryClient:
         response = await self._send("POST", f"{self.api_url}data/{sha1}", accept_statuses={409})
         if response.status_code == 409:
             return None
-        url = _json_object(response, self.name).get("url")
+        url = _json_object(response, self.label).get("url")
         if not isinstance(url, str):
-            raise RemoteError(f"remote {self.name} gave no upload URL for {sha1}")
+            raise RemoteError(f"{self.label} gave no upload URL for {sha1}")
         return url
 
     async def upload_file(
@@ -258,7 +266,7 @@ class RegistryClient:
     def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:
         reason = type(error).__name__
         return RemoteUnreachable(
-            f"cannot reach remote {self.name} at {_without_query(url)} ({reason})",
+            f"cannot reach {self.label} at {_without_query(url)} ({reason})",
             hint="check that the registry is running and the URL is right",
         )
 
@@ -268,21 +276,21 @@ class RegistryClient:
         detail = _detail(response)
         if status == 403 and self._token is not None and detail.startswith(_TOKEN_PROBLEMS):
             raise TokenRejected(
-                f"remote {self.name} rejected the token; check the token file",
+                f"{self.label} rejected the token; check the token file",
                 hint=f"the token file for {self.name} must hold a valid token of that registry",
             )
         if status == 403:
             needs = "a token" if self._token is None else "other permissions"
             raise TokenRejected(
-                f"remote {self.name} refused {where} (403: {detail}); it needs {needs}",
-                hint=f"set a token file for remote {self.name}",
+                f"{self.label} refused {where} (403: {detail}); it needs {needs}",
+                hint=f"set a token file for {self.label}",
             )
         if status == 404:
-            raise RemoteNotFound(f"remote {self.name} has nothing at {where}")
+            raise RemoteNotFound(f"{self.label} has nothing at {where}")
         if status < 500:
-            raise RemoteRejected(f"remote {self.name} refused {where} ({status}: {detail})")
+            raise RemoteRejected(f"{self.label} refused {where} ({status}: {detail})")
         raise RemoteError(
-            f"remote {self.name} failed with HTTP {status} on {where}",
+            f"{self.label} failed with HTTP {status} on {where}",
             hint="try again later; the registry's log says why",
         )
 
@@ -329,5 +337,5 @@ def _json_object(response: httpx.Response, name: str) -> Record:
         body = None
     if not isinstance(body, dict):
         where = f"{response.request.method} {response.request.url.path}"
-        raise RemoteError(f"remote {name} answered {where} with something other than JSON")
+        raise RemoteError(f"{name} answered {where} with something other than JSON")
     return body

@@ -11,8 +11,6 @@ from fdpd.server.context import DaemonContext
 from fdpd.sync.graph import GraphLoader, RecordGraph
 from fdpd.sync.transfers import local_path
 
-LOCAL_NAME = "local registry"
-
 
 @asynccontextmanager
 async def local_registry(ctx: DaemonContext, holder: str) -> AsyncIterator[RegistryClient]:
@@ -20,7 +18,7 @@ async def local_registry(ctx: DaemonContext, holder: str) -> AsyncIterator[Regis
     supervisor = registry_supervisor(ctx)
     async with (
         supervisor.held(holder),
-        RegistryClient(supervisor.url, supervisor.token, name=LOCAL_NAME) as client,
+        RegistryClient.local(supervisor.url, supervisor.token) as client,
     ):
         yield client
 
