@@ -106,6 +106,8 @@ class FaultyRelay(SlowProxy):
             )
         finally:
             self._open.discard(client_out)
+            server_out.close()  # cancelled at shutdown, the pipes may never have closed them
+            client_out.close()
 
     async def _throttled(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         try:

@@ -67,11 +67,17 @@ class SlowProxy:
         except OSError:
             client_out.close()
             return
-        await asyncio.gather(
-            self._pipe(client_in, server_out, self.delay),
-            self._pipe(server_in, client_out, 0.0),
-            return_exceptions=True,
-        )
+        try:
+            await asyncio.gather(
+                self._pipe(client_in, server_out, self.delay),
+                self._pipe(server_in, client_out, 0.0),
+                return_exceptions=True,
+            )
+        finally:
+            # A relay cancelled at shutdown may never have started its pipes, whose own
+            # `finally` closes them: close both ends here so no socket outlives the loop.
+            server_out.close()
+            client_out.close()
 
     @staticmethod
     async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, delay: float) -> None:
