@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.postgres_database import fresh_database
 from tests.registry.running_registry import RunningRegistry, running_registry
 
 ACCEPT = "application/json; version=1.0.0"
@@ -59,21 +61,6 @@ def id_of(link: object) -> int:
     return int(link.rstrip("/").rsplit("/", 1)[1])
 
 
-def _postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    import psycopg
-
-    server_url: str = request.getfixturevalue("postgres_server_url")
-    name = f"fdp_test_{secrets.token_hex(6)}"
-    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server_url.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -81,19 +68,13 @@ def registry(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RegistryClient]:
     workdir: Path = tmp_path_factory.mktemp("registry")
-    if request.param == "postgres":
-        databases = _postgres_database(request)
-        database_url = next(databases)
-    else:
-        databases = None
-        database_url = f"sqlite:///{workdir / 'registry.db'}"
-    try:
-        with running_registry(workdir, database_url=database_url) as server:
-            client = RegistryClient(server, database_url)
-            try:
-                yield client
-            finally:
-                client.close()
-    finally:
-        if databases is not None:
-            next(databases, None)
+    with ExitStack() as stack:
+        if request.param == "postgres":
+            server_url: str = request.getfixturevalue("postgres_server_url")
+            database_url = stack.enter_context(fresh_database(server_url))
+        else:
+            database_url = f"sqlite:///{workdir / 'registry.db'}"
+        server = stack.enter_context(running_registry(workdir, database_url=database_url))
+        client = RegistryClient(server, database_url)
+        stack.callback(client.close)
+        yield client
