@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.journal import Journal
-from fdpd.sync.transfers import local_path, location_url
+from fdpd.store.locations import local_path, location_url
 from fdpd.users import list_users
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from fdpd.reachability import reachable
 from fdpd.remote.client import RegistryClient
 from fdpd.sync.graph import Node, normalise
 from fdpd.sync.schema import TYPES
@@ -80,19 +81,14 @@ class Inventory:
 
     def closure(self, roots: Iterable[str]) -> set[str]:
         """Roots and everything they depend on or relate to, transitively."""
-        seen: set[str] = set()
-        stack = [root for root in roots if root in self.nodes]
-        while stack:
-            key = stack.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            node = self.nodes[key]
-            linked = [*node.links(node.info.links + node.info.related)]
-            if node.type == "object":
-                linked += self.parts.get(key, ())
-            stack.extend(link for link in linked if link in self.nodes and link not in seen)
-        return seen
+        return reachable((root for root in roots if root in self.nodes), self._linked)
+
+    def _linked(self, key: str) -> list[str]:
+        node = self.nodes[key]
+        linked = [*node.links(node.info.links + node.info.related)]
+        if node.type == "object":
+            linked += self.parts.get(key, ())
+        return [link for link in linked if link in self.nodes]
 
     def of_type(self, kind: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.type == kind]

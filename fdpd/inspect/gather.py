@@ -24,8 +24,8 @@ from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL, Job
 from fdpd.remote.client import RegistryClient
 from fdpd.server.context import DaemonContext
+from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
-from fdpd.sync.transfers import local_path, location_url
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.states import get_item, get_job
 from fdpd.tracking.targets import Root, Target, resolve_target

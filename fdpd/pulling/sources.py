@@ -21,7 +21,7 @@ import httpx
 from fdpd.errors import FdpError
 from fdpd.store.atomic import PART_SUFFIX, store_write_error
 from fdpd.store.hashing import CHUNK_SIZE
-from fdpd.sync.transfers import local_path
+from fdpd.store.locations import local_path
 
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 BytesCallback = Callable[[int], None]

@@ -15,6 +15,7 @@ from fdpd.registry.models import (
     StorageLocation,
     StorageRoot,
 )
+from fdpd.store.locations import location_url
 
 
 def run_components(
@@ -65,8 +66,3 @@ def object_location(session: Session, obj: Object) -> tuple[str, str] | None:
         return None
     root = session.get(StorageRoot, location.storage_root_id)
     return location_url(root.root if root else "", location.path), location.hash
-
-
-def location_url(root: str, path: str) -> str:
-    """A storage location's full address: root joined with path minus a leading separator."""
-    return root + path.lstrip("/\\")

@@ -29,7 +29,6 @@ from fdpd.registry.http import (
     json_response,
     query_items,
 )
-from fdpd.registry.lineage import location_url
 from fdpd.registry.links import base_url
 from fdpd.registry.models import (
     CodeRun,
@@ -49,6 +48,7 @@ from fdpd.registry.prov import (
 )
 from fdpd.registry.rocrate import ro_crate_for_code_run, ro_crate_for_data_product
 from fdpd.registry.settings import RegistrySettings
+from fdpd.store.locations import location_url
 
 router = APIRouter()
 

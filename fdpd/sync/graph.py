@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fdpd.reachability import reachable
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.links import parse_link
 from fdpd.sync.schema import TYPES, UNLISTED_OBJECT_CHILDREN, TypeInfo
@@ -56,19 +57,7 @@ class RecordGraph:
 
     def closure(self, roots: Iterable[str]) -> set[str]:
         """Roots plus everything they depend on or relate to, transitively."""
-        seen: set[str] = set()
-        stack = [root for root in roots if root in self.nodes]
-        while stack:
-            key = stack.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            node = self.nodes[key]
-            for link in node.links(node.info.links + node.info.related):
-                if link in self.nodes and link not in seen:
-                    stack.append(link)
-            stack.extend(self._unlisted_children(key))
-        return seen
+        return reachable((root for root in roots if root in self.nodes), self._linked)
 
     def dependents(self, keys: Iterable[str]) -> set[str]:
         """The keys plus everything that depends on them, transitively."""
@@ -76,14 +65,7 @@ class RecordGraph:
         for key in self.nodes:
             for dep in self.dependencies(key):
                 reverse.setdefault(dep, []).append(key)
-        seen: set[str] = set()
-        stack = list(keys)
-        while stack:
-            key = stack.pop()
-            if key not in seen:
-                seen.add(key)
-                stack.extend(reverse.get(key, ()))
-        return seen
+        return reachable(keys, lambda key: reverse.get(key, ()))
 
     def batches(self, keys: set[str]) -> Iterator[list[str]]:
         """`keys` in dependency order: each batch depends only on earlier ones."""
@@ -95,6 +77,13 @@ class RecordGraph:
             ready = sorted(sorter.get_ready())
             yield ready
             sorter.done(*ready)
+
+    def _linked(self, key: str) -> Iterator[str]:
+        node = self.nodes[key]
+        yield from (
+            link for link in node.links(node.info.links + node.info.related) if link in self
+        )
+        yield from self._unlisted_children(key)
 
     def _unlisted_children(self, key: str) -> Iterator[str]:
         if self.nodes[key].type != "object":

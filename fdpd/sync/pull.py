@@ -16,12 +16,13 @@ from pathlib import Path, PurePosixPath
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
+from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import download, file_matches, location_url
+from fdpd.sync.transfers import download, file_matches
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
 

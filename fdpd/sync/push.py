@@ -18,11 +18,12 @@ from pathlib import Path
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
+from fdpd.store.locations import local_path, location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
-from fdpd.sync.transfers import local_path, location_url, upload
+from fdpd.sync.transfers import upload
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.store.atomic import AtomicWriter, store_write_error
 from fdpd.store.hashing import CHUNK_SIZE, sha1_file
+from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]
 
@@ -25,20 +26,6 @@ class TransferError(FdpError):
 
 class HashMismatch(TransferError):
     code = "hash_mismatch"
-
-
-def location_url(root: str, path: str) -> str:
-    """Where a storage location's file is: its root joined with its path (leading `/` dropped)."""
-    return root + path.lstrip("/\\")
-
-
-def local_path(location: str) -> Path | None:
-    """The file on this machine a location names (`file://…` or an absolute path), else None."""
-    if location.startswith("file://"):
-        return Path(unquote(urlsplit(location).path))
-    if location.startswith("/") or (len(location) > 2 and location[1:3] in (":\\", ":/")):
-        return Path(location)
-    return None
 
 
 async def download(

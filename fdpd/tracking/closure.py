@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fdpd.api.registry import registry_supervisor
 from fdpd.remote.client import RegistryClient
 from fdpd.server.context import DaemonContext
+from fdpd.store.locations import local_path
 from fdpd.sync.graph import GraphLoader, RecordGraph
-from fdpd.sync.transfers import local_path
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.links import link_path
-from fdpd.sync.transfers import local_path, location_url
+from fdpd.store.locations import local_path, location_url
 from fdpd.tracking.states import get_item, get_job
 from fdpd.tracking.targets import Root
 

@@ -19,9 +19,9 @@ from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.remotes import Remote, get_remote, open_remote_client
 from fdpd.server.context import DaemonContext
+from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
-from fdpd.sync.transfers import local_path, location_url
 from fdpd.tracking.closure import load_graph, local_registry
 from fdpd.tracking.states import committed_roots, finish_push
 
