@@ -13,7 +13,7 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import print_table, render_stream
+from fdpctl.render import byte_size, counted, print_table, render_stream
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def _totals(result: dict[str, Any]) -> str:
     registered = (result.get("counts") or {}).get("registered", 0)
     return (
         (f"{registered} registered locally, " if registered else "")
-        + f"{result.get('records_created', 0)} records copied from the remote, "
-        f"{result.get('files_downloaded', 0)} files ({result.get('bytes_downloaded', 0)} bytes), "
-        f"{result.get('remote_request_total', 0)} requests to {remote}"
+        + f"{counted(result.get('records_created', 0), 'record')} copied from the remote, "
+        f"{counted(result.get('files_downloaded', 0), 'file')} "
+        f"({byte_size(result.get('bytes_downloaded', 0))}), "
+        f"{counted(result.get('remote_request_total', 0), 'request')} to {remote}"
     )

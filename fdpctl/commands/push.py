@@ -7,7 +7,7 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import OPERATION_FAILED, SUCCESS
-from fdpctl.render import print_table, render_stream
+from fdpctl.render import byte_size, counted, print_table, render_stream
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,9 +55,9 @@ def _show(result: dict[str, Any]) -> None:
         return
     requests = ", ".join(f"{m} {n}" for m, n in sorted(result["remote_requests"].items()))
     print(
-        f"{remote}: {result['records_created']} records created, "
-        f"{result['records_patched']} updated, {result['files_transferred']} files uploaded "
-        f"({result['bytes_transferred']} bytes); requests: {requests or 'none'}"
+        f"{remote}: {counted(result['records_created'], 'record')} created, "
+        f"{result['records_patched']} updated, {counted(result['files_transferred'], 'file')} "
+        f"uploaded ({byte_size(result['bytes_transferred'])}); requests: {requests or 'none'}"
     )
     if any(item["status"] == "failed" for item in result["items"]):
         print("some items failed: fix the cause and push again to finish", file=sys.stderr)
