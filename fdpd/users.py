@@ -22,6 +22,7 @@ import httpx
 import yaml
 from sqlmodel import select
 
+from fdpd.data_store_rules import check_data_store, unsafe_data_store_reason
 from fdpd.errors import FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -61,6 +62,21 @@ def active_user(journal: Journal) -> FdpUser:
     return user
 
 
+def usable_data_store(user: FdpUser, locations: Locations) -> Path:
+    """The user's data store; an error if it breaks the data store rules (a user set up before
+    fdp had them)."""
+    store = Path(user.data_store)
+    reason = unsafe_data_store_reason(store, locations)
+    if reason is not None:
+        raise FdpError(
+            f"the data store of user {user.username}, {store}, cannot be used: {reason}",
+            hint=f"run `fdpctl config {user.username} --data-store DIR` with a folder of its own",
+            code="bad_data_store",
+            status=409,
+        )
+    return store
+
+
 def list_users(journal: Journal) -> list[FdpUser]:
     with journal.session() as session:
         return list(session.exec(select(FdpUser).order_by(FdpUser.username)).all())
@@ -82,7 +98,7 @@ async def configure_user(
 ) -> FdpUser:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
-    store = _make_data_store(setup.data_store.expanduser().absolute())
+    store = _make_data_store(check_data_store(setup.data_store, locations))
     token_file = locations.tokens_dir / f"{setup.username}.token"
     token = _ensure_registry_user(token_file, supervisor, setup.username)
     async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
@@ -96,7 +112,7 @@ async def configure_user(
         full_name=author.get("name") or setup.full_name or setup.username,
         identifier=author.get("identifier"),
         namespace=namespace,
-        data_store=str(store) + os.sep,
+        data_store=str(store).rstrip(os.sep) + os.sep,
         token_file=str(token_file),
         author_url=link_path(author["url"]),
         author_uuid=str(author["uuid"]),
@@ -283,4 +299,5 @@ __all__ = [
     "configure_user",
     "list_users",
     "read_user_token",
+    "usable_data_store",
 ]

@@ -12,7 +12,12 @@ from typing import Any
 
 from fdpd.api.registry import registry_supervisor
 from fdpd.errors import Conflict, FdpError
-from fdpd.housekeeping.files import data_stores, shared_with_staying, stored_files
+from fdpd.housekeeping.files import (
+    StoredFile,
+    data_stores,
+    stored_files,
+    without_staying_files,
+)
 from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
 from fdpd.housekeeping.journal import running_jobs, tracked_items
@@ -39,6 +44,7 @@ async def delete_target(
         _refuse_running_job(ctx, target)
         inventory = await read_inventory(local)
         plan = _plan(ctx, inventory, target, force)
+        plan.files = await asyncio.to_thread(_files, ctx, inventory, set(plan.records))
         if dry_run:
             return _answer(target, plan, dry_run=True, problems=[])
         problems = await carry_out(
@@ -81,14 +87,14 @@ def _plan(ctx: DaemonContext, inventory: Inventory, target: Target, force: bool)
     )
     if unsynced and not force:
         raise _unsynced(inventory, target, unsynced, items[unsynced[0]].state)
-    plan = RemovalPlan(records={path: inventory.nodes[path].type for path in sorted(chosen)})
+    return RemovalPlan(records={path: inventory.nodes[path].type for path in sorted(chosen)})
+
+
+def _files(ctx: DaemonContext, inventory: Inventory, chosen: set[str]) -> list[StoredFile]:
+    """The data store files of the chosen storage locations no staying location names."""
     locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
-    plan.files = [
-        file
-        for file in stored_files(inventory, locations, data_stores(ctx.journal))
-        if not shared_with_staying(inventory, file, chosen)
-    ]
-    return plan
+    found = stored_files(inventory, locations, data_stores(ctx.journal, ctx.locations))
+    return without_staying_files(inventory, found, chosen)
 
 
 def _core(inventory: Inventory, roots: list[str]) -> set[str]:

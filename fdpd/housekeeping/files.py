@@ -1,5 +1,11 @@
 """Files of storage locations in the local data store(s): where they are, who may see them,
-and deleting them."""
+and deleting them.
+
+Only files the local registry records, inside the data store of a user set up here (after
+following symbolic links), are ever deleted; nothing walks a folder. A data store that fails
+today's rules (`fdpd.data_store_rules`: `/`, a home or system folder…) holds nothing fdp deletes.
+The functions touching files block: callers run them in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fdpd.data_store_rules import unsafe_data_store_reason
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.journal import Journal
+from fdpd.paths import Locations
 from fdpd.store.locations import local_path, location_url
 from fdpd.users import list_users
 
@@ -23,9 +31,10 @@ class StoredFile:
     store: Path  # the data store folder it is in
 
 
-def data_stores(journal: Journal) -> list[Path]:
-    """The data store folders of every fdp user set up here."""
-    return [Path(user.data_store) for user in list_users(journal)]
+def data_stores(journal: Journal, locations: Locations) -> list[Path]:
+    """The data store folders of every fdp user set up here that are safe to delete files in."""
+    stores = [Path(user.data_store) for user in list_users(journal)]
+    return [store for store in stores if unsafe_data_store_reason(store, locations) is None]
 
 
 def stored_files(
@@ -72,13 +81,16 @@ def _private(record: dict[str, object]) -> bool:
     )
 
 
-def shared_with_staying(inventory: Inventory, file: StoredFile, removed: set[str]) -> bool:
-    """Another location that stays names the same file."""
-    return any(
-        node.key not in removed and file_of(inventory, node.key) == file.path
+def without_staying_files(
+    inventory: Inventory, files: Iterable[StoredFile], removed: set[str]
+) -> list[StoredFile]:
+    """`files` less those a storage location that stays also names."""
+    staying = {
+        file_of(inventory, node.key)
         for node in inventory.of_type("storage_location")
-        if node.key != file.location
-    )
+        if node.key not in removed
+    }
+    return [file for file in files if file.path not in staying]
 
 
 def delete_files(files: Iterable[StoredFile]) -> list[str]:
@@ -96,9 +108,9 @@ def delete_files(files: Iterable[StoredFile]) -> list[str]:
 
 def _remove_empty_folders(folder: Path, store: Path) -> None:
     """Remove `folder` and its parents while empty, up to (not including) the store."""
-    stop = os.path.realpath(store)
+    inside = os.path.realpath(store).rstrip(os.sep) + os.sep
     current = folder
-    while os.path.realpath(current) != stop and os.path.realpath(current).startswith(stop):
+    while os.path.realpath(current).startswith(inside):
         try:
             current.rmdir()
         except OSError:

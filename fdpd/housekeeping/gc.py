@@ -17,7 +17,12 @@ from typing import Any
 from fdpd.api.registry import registry_supervisor
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.confirm import Confirmation, confirm
-from fdpd.housekeeping.files import StoredFile, data_stores, shared_with_staying, stored_files
+from fdpd.housekeeping.files import (
+    StoredFile,
+    data_stores,
+    stored_files,
+    without_staying_files,
+)
 from fdpd.housekeeping.inventory import Inventory, read_inventory
 from fdpd.housekeeping.journal import forget_items, running_jobs, tracked_items
 from fdpd.housekeeping.ownership import own_records
@@ -124,7 +129,9 @@ async def _plan(
     leftovers = _failed_leftovers(inventory, items)
     candidates = (set(synced) | leftovers) - needed
     chosen = removable(inventory, candidates)
-    deletable, restricted = _files_to_delete(ctx, inventory, chosen, files, all_files)
+    deletable, restricted = await asyncio.to_thread(
+        _files_to_delete, ctx, inventory, chosen, files, all_files
+    )
     confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, emitter)
     plan.remote_requests = confirmed.requests
     unconfirmed = {path for path in chosen & set(synced) if path not in confirmed.records}
@@ -159,13 +166,10 @@ def _files_to_delete(
     if not files:
         return [], []
     locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
-    deletable: list[StoredFile] = []
-    restricted: list[StoredFile] = []
-    for file in stored_files(inventory, locations, data_stores(ctx.journal)):
-        if file.restricted and not all_files:
-            restricted.append(file)
-        elif not shared_with_staying(inventory, file, chosen):
-            deletable.append(file)
+    found = stored_files(inventory, locations, data_stores(ctx.journal, ctx.locations))
+    restricted = [file for file in found if file.restricted and not all_files]
+    unrestricted = [file for file in found if all_files or not file.restricted]
+    deletable = without_staying_files(inventory, unrestricted, chosen)
     return deletable, restricted
 
 

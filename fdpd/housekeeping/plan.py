@@ -3,6 +3,7 @@ first (one transaction), then the journal, then the files."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,7 @@ async def carry_out(
         await _remove_records(local, admin_token, list(plan.records))
     files = {file.location: str(file.path) for file in plan.files}
     record_removals(journal, plan.records, files, reason=reason, operation_id=operation_id)
-    return delete_files(plan.files)
+    return await asyncio.to_thread(delete_files, plan.files)
 
 
 async def _remove_records(local: RegistryClient, admin_token: str, paths: list[str]) -> None:

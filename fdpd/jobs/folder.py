@@ -3,6 +3,7 @@ files fdpd puts in them (language-api-contract.md §1)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,14 +33,6 @@ def create_job_folder(data_store: Path, instant: datetime) -> tuple[Path, dateti
     Returns the folder and the instant it is named after (the job's instant from then on).
     """
     parent = jobs_dir(data_store)
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FdpError(
-            f"cannot create the jobs folder {parent}: {exc.strerror}",
-            hint="check that the data store is writable",
-            code="job_folder",
-        ) from None
     moment = instant
     for _ in range(MAX_CLASHES):
         folder = job_dir_for(data_store, moment)
@@ -48,8 +41,22 @@ def create_job_folder(data_store: Path, instant: datetime) -> tuple[Path, dateti
         except FileExistsError:
             moment += timedelta(microseconds=1)
             continue
+        except FileNotFoundError:  # no jobs folder yet, or a refused job just removed it
+            _make_jobs_folder(parent)
+            continue
         return folder, moment
     raise FdpError(f"cannot find a free job folder name in {parent}", code="job_folder")
+
+
+def _make_jobs_folder(parent: Path) -> None:
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FdpError(
+            f"cannot create the jobs folder {parent}: {exc.strerror}",
+            hint="check that the data store is writable",
+            code="job_folder",
+        ) from None
 
 
 def write_job_files(folder: Path, working_config: str, script: JobScript) -> None:
@@ -63,8 +70,11 @@ def write_job_files(folder: Path, working_config: str, script: JobScript) -> Non
 
 
 def remove_job_folder(folder: Path) -> None:
-    """Remove a job folder fdpd created but could not use (nothing ran in it)."""
+    """Remove a job folder fdpd created but could not use (nothing ran in it), and the jobs
+    folder too if that leaves it empty: a refused job leaves nothing behind."""
     shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # not empty: other jobs live there
+        folder.parent.rmdir()
 
 
 def read_coderuns(folder: Path) -> list[str]:

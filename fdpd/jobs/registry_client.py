@@ -44,13 +44,21 @@ class LocalRegistry:
 
     async def create(self, table: str, body: dict[str, Any], token: str) -> None:
         """POST a record; an existing one (409) is fine too."""
+        await self.post(table, body, token)
+
+    async def post(self, table: str, body: dict[str, Any], token: str) -> dict[str, Any] | None:
+        """POST a record: the new record, or None when it clashes with one (409)."""
         headers = {**ACCEPT, "Authorization": f"token {token}"}
         try:
             answer = await self.client.post(f"{table}/", json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise _unreachable(self.client.base_url, exc) from None
-        if answer.status_code not in (201, 409):
+        if answer.status_code == 409:
+            return None
+        if answer.status_code != 201:
             raise RegistryAnswer(answer.status_code, f"POST {table}/", answer.text[:300])
+        record: dict[str, Any] = answer.json()
+        return record
 
     async def _get(
         self, path: str, params: dict[str, str] | None, token: str | None

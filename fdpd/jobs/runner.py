@@ -23,8 +23,9 @@ from fdpd.journal.models import (
     Job,
 )
 from fdpd.operations import Emitter
+from fdpd.remote.links import link_path
 from fdpd.server.context import DaemonContext
-from fdpd.users import active_user, read_user_token
+from fdpd.users import active_user, read_user_token, usable_data_store
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
@@ -32,8 +33,9 @@ from .folder import remove_job_folder
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
-from .records import add_job, finish_job, record_items
+from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
+from .script_location import register_script_location
 
 OUTPUT_LEVEL = "output"  # level of the `log` events that carry the script's output
 
@@ -52,6 +54,8 @@ async def working_config(
     """Generate a working config (holding the registry); with `create_folder`, also prepare
     the job folder for a language API to run in, and record the job as `prepared`."""
     user = active_user(ctx.journal)
+    usable_data_store(user, ctx.locations)
+    token = read_user_token(user) if create_folder else ""
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("working-config"):
         job = await prepare_job(
@@ -62,6 +66,8 @@ async def working_config(
             create_folder=create_folder,
             sync=sync_facts(ctx.locations, ctx.journal),
         )
+        if create_folder:
+            await _register_script(supervisor.url, job, token)
     if create_folder:
         add_job(ctx.journal, _job_row(job, source, JOB_PREPARED, None, {}, []))
     return {
@@ -80,6 +86,7 @@ async def working_config(
 async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> dict[str, Any]:
     """The work of a `run` operation; its result says the job's state and exit status."""
     user = active_user(ctx.journal)
+    usable_data_store(user, ctx.locations)
     token = read_user_token(user)
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
@@ -99,8 +106,9 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
             inputs = await _checks(registry, job, token, supervisor.token)
             if request.dry_run:
                 return _dry_run_result(job, env, inputs)
+            script = await _register_script(supervisor.url, job, token)
             async with supervisor.held(f"run {job.job_id}"):
-                return await _execute(ctx, request, job, env, inputs, registry, emitter)
+                return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
         finally:
             await registry.aclose()
 
@@ -129,6 +137,21 @@ async def _checks(
         raise
 
 
+async def _register_script(
+    registry_url: str, job: PreparedJob, token: str
+) -> dict[str, Any] | None:
+    """Register the job's script before it can run (see `script_location`); the storage
+    location if this job created it. The job folder goes if that fails: nothing ran."""
+    registry = LocalRegistry.connect(registry_url)
+    try:
+        return await register_script_location(registry, job, token)
+    except BaseException:
+        remove_job_folder(job.folder)
+        raise
+    finally:
+        await registry.aclose()
+
+
 def _dry_run_result(
     job: PreparedJob, env: dict[str, str], inputs: list[ReadInput]
 ) -> dict[str, Any]:
@@ -153,6 +176,7 @@ async def _execute(
     inputs: list[ReadInput],
     registry: LocalRegistry,
     emitter: Emitter,
+    script_location: dict[str, Any] | None,
 ) -> dict[str, Any]:
     record = {**job.generated.job_record.to_json(), "environment": fdp_variables(env)}
     row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
@@ -169,10 +193,12 @@ async def _execute(
         raise
     except FdpError:
         finish_job(ctx.journal, job.job_id, JOB_FAILED)
+        if script_location is not None:
+            record_items(ctx.journal, job.job_id, [_item(script_location)], ITEM_FAILED)
         raise
     failed = status != 0
     token = env["FDP_LOCAL_TOKEN"]
-    code_runs, warnings = await _after_script(ctx, job, registry, failed, token)
+    code_runs, warnings = await _after_script(ctx, job, registry, failed, token, script_location)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_FAILED if failed else JOB_SUCCEEDED
@@ -195,13 +221,21 @@ async def _execute(
 
 
 async def _after_script(
-    ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry, failed: bool, token: str
+    ctx: DaemonContext,
+    job: PreparedJob,
+    registry: LocalRegistry,
+    failed: bool,
+    token: str,
+    script_location: dict[str, Any] | None,
 ) -> tuple[list[str], list[str]]:
-    """Record the job's code runs and what they made (local, or failed).
+    """Record the job's code runs and what they made (local, or failed; a failed job's
+    leftovers include the script location fdpd registered for it, so gc can remove it).
 
     Returns the code run uuids and warnings."""
     try:
         findings = await find_job_records(registry, job.folder, failed)
+        if failed and script_location is not None:
+            findings.add(script_location)
         warnings = list(findings.warnings)
         if not failed:
             warnings += await reconcile_outputs(findings, job.generated.data)
@@ -212,6 +246,11 @@ async def _after_script(
         ctx.journal, job.job_id, findings.items.values(), ITEM_FAILED if failed else ITEM_LOCAL
     )
     return findings.code_runs, warnings
+
+
+def _item(record: dict[str, Any]) -> NewItem:
+    path = link_path(str(record["url"]))
+    return NewItem(path, path.rstrip("/").split("/")[-2])
 
 
 def _job_row(
