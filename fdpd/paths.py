@@ -32,7 +32,7 @@ class Locations:
     (which imports this module) about 10 ms of start-up.
     """
 
-    __slots__ = ("config_dir", "data_dir", "runtime_dir", "socket_path", "state_dir")
+    __slots__ = ("config_dir", "data_dir", "fair_home", "runtime_dir", "socket_path", "state_dir")
 
     def __init__(
         self,
@@ -41,12 +41,14 @@ class Locations:
         data_dir: Path,
         runtime_dir: Path,
         socket_path: Path,
+        fair_home: Path,
     ) -> None:
         self.config_dir = config_dir
         self.state_dir = state_dir
         self.data_dir = data_dir
         self.runtime_dir = runtime_dir
         self.socket_path = socket_path
+        self.fair_home = fair_home
 
     def __repr__(self) -> str:
         return f"Locations(config_dir={self.config_dir!s}, socket_path={self.socket_path!s})"
@@ -89,6 +91,11 @@ class Locations:
     def tokens_dir(self) -> Path:
         return self.data_dir / "tokens"
 
+    @property
+    def fair_registry_token_path(self) -> Path:
+        """`~/.fair/registry/token`: where R and Java model code look for a registry token."""
+        return self.fair_home / ".fair" / "registry" / "token"
+
     def ensure(self) -> None:
         """Create the folders, private to the user (0700).
 
@@ -110,13 +117,15 @@ def resolve_locations(environ: Mapping[str, str] | None = None) -> Locations:
         root = Path(home).expanduser().absolute()
         config_dir, state_dir, data_dir = root / "config", root / "state", root / "data"
         runtime_dir = root / "run"
+        fair_home = root
     else:
         config_dir, state_dir, data_dir = _platform_dirs()
         xdg_runtime = env.get("XDG_RUNTIME_DIR")
         runtime_dir = Path(xdg_runtime) / APP_NAME if xdg_runtime else state_dir / "run"
+        fair_home = Path.home()
     socket_override = env.get("FDP_SOCKET")
     socket_path = Path(socket_override).absolute() if socket_override else runtime_dir / "fdpd.sock"
-    return Locations(config_dir, state_dir, data_dir, runtime_dir, socket_path)
+    return Locations(config_dir, state_dir, data_dir, runtime_dir, socket_path, fair_home)
 
 
 def check_socket_path(path: Path) -> None:
