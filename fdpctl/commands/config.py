@@ -24,6 +24,8 @@ def register(subparsers: Any) -> None:
             "Make the current folder (or --data-store DIR) the data store of USERNAME: creates the "
             "local registry user and its token (0600 file), the author, the user's namespace, and "
             "records the user in DIR/.scrc/.users. The user becomes the one runs are made for. "
+            "DIR must be a folder of its own: not /, your home folder or a folder holding it, a "
+            "system folder (/usr, /etc, /var, /tmp...), nor one of fdp's own folders. "
             "Without USERNAME, lists the users."
         ),
     )
