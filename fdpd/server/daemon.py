@@ -150,7 +150,7 @@ def _serve(
     listeners: Listeners,
 ) -> int:
     journal = Journal.open(locations.journal_path)
-    recover_after_crash(journal)
+    recover_after_crash(journal, locations)
     ctx = DaemonContext(
         locations=locations, journal=journal, settings=load_settings(locations), listeners=listeners
     )

@@ -5,7 +5,8 @@ right by the next fdpd at start-up, before it serves anything.
 - jobs still `running` → interrupted, and their scripts' process groups stopped (a script runs
   in a session of its own, so it outlives fdpd);
 - temporary download files (`.*.part`) in the users' data stores → removed (a killed download
-  never got to delete its own).
+  never got to delete its own). A store that breaks the data store rules (say `/`, set up before
+  those rules existed) is not walked: that could take the whole disk.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from fdpd.data_store_rules import unsafe_data_store_reason
 from fdpd.jobs.orphans import stop_job_processes
 from fdpd.jobs.records import interrupt_orphaned_jobs
 from fdpd.journal import Journal
+from fdpd.paths import Locations
 from fdpd.store.atomic import remove_partial_files
 from fdpd.users import list_users
 
 log = logging.getLogger(__name__)
 
 
-def recover_after_crash(journal: Journal) -> None:
+def recover_after_crash(journal: Journal, locations: Locations) -> None:
     interrupted = journal.interrupt_unfinished()
     if interrupted:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
@@ -30,12 +33,15 @@ def recover_after_crash(journal: Journal) -> None:
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
         stop_job_processes(job.folder)
     if interrupted:
-        _remove_partial_downloads(journal)
+        _remove_partial_downloads(journal, locations)
 
 
-def _remove_partial_downloads(journal: Journal) -> None:
+def _remove_partial_downloads(journal: Journal, locations: Locations) -> None:
     for user in list_users(journal):
         store = Path(user.data_store)
-        if store.is_dir():
+        unsafe = unsafe_data_store_reason(store, locations)
+        if unsafe is not None:
+            log.warning("not looking for partial downloads in %s: %s", store, unsafe)
+        elif store.is_dir():
             for path in remove_partial_files(store):
                 log.warning("removed %s, left by an interrupted download", path)
