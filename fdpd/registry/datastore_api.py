@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from sqlalchemy import Engine, and_, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -33,6 +34,13 @@ from fdpd.store import DataStore, LocalFile, StoreError, is_sha1_hex, open_data_
 from fdpd.store.folder import FolderStore
 
 router = APIRouter()
+
+
+class StoredFileResponse(FileResponse):
+    """A stored file, sent in big chunks: each chunk is a thread hop and a flow-control wait."""
+
+    chunk_size = 1024 * 1024
+
 
 NO_STORE = (
     "This registry has no data store; start it with --data-store DIR or "
@@ -102,8 +110,6 @@ def upload_url_for_path(request: Request) -> Response:
 
 async def upload_url_for_body(request: Request) -> Response:
     """`POST /api/data` with `{"checksum": <sha1>}`."""
-    from starlette.concurrency import run_in_threadpool
-
     try:
         _require_caller(request)
         settings: RegistrySettings = request.app.state.settings
@@ -131,8 +137,8 @@ async def receive_upload(request: Request) -> Response:
     with writer:
         async for chunk in request.stream():
             writer.write(chunk)
-        try:
-            store.finish_upload(writer, sha1)
+        try:  # in a thread: it waits for the last writes, then fsyncs
+            await run_in_threadpool(store.finish_upload, writer, sha1)
         except StoreError as error:
             return json_response({"detail": error.message}, error.status)
     return Response(status_code=200)
@@ -163,7 +169,7 @@ def download(request: Request) -> Response:
     if answer is None:
         return Response(status_code=404)
     if isinstance(answer, LocalFile):
-        return FileResponse(answer.path, filename=name, media_type="application/octet-stream")
+        return StoredFileResponse(answer.path, filename=name, media_type="application/octet-stream")
     return RedirectResponse(answer.url, status_code=302)
 
 

@@ -7,6 +7,7 @@ before the rename leaves no trace at the final path.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from fdpd.errors import FdpError
+from fdpd.store.background import BackgroundConsumer
 
 
 class StoreWriteError(FdpError):
@@ -40,10 +42,13 @@ class AtomicWriter:
     """A temporary file beside `final_path` that becomes `final_path` on `commit()`.
 
     It hashes (SHA-1) and counts what is written, so a receiver can check content before keeping
-    it. Used as a context manager, it discards the temporary file unless committed.
+    it. Used as a context manager, it discards the temporary file unless committed. With
+    `background=True` the writing and hashing happen on a worker thread, overlapping with whatever
+    produces the next chunks (big transfers); a write error then surfaces from a later `write()`,
+    `sha1` or `commit()`.
     """
 
-    def __init__(self, final_path: Path, mode: int = 0o644) -> None:
+    def __init__(self, final_path: Path, mode: int = 0o644, *, background: bool = False) -> None:
         self.final_path = final_path
         self._mode = mode
         final_path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,19 +60,34 @@ class AtomicWriter:
         self._digest = hashlib.sha1()
         self.size = 0
         self._done = False
+        self._background = BackgroundConsumer(self._store) if background else None
 
     def write(self, chunk: bytes) -> None:
+        if self._background is not None:
+            self._background.feed(chunk)
+        else:
+            self._store(chunk)
+        self.size += len(chunk)
+
+    def _store(self, chunk: bytes) -> None:
         self._file.write(chunk)
         self._digest.update(chunk)
-        self.size += len(chunk)
+
+    def _settle(self) -> None:
+        """Wait for the worker thread to store everything; later writes are synchronous."""
+        background, self._background = self._background, None
+        if background is not None:
+            background.finish()
 
     @property
     def sha1(self) -> str:
         """SHA-1 (hex) of everything written so far."""
+        self._settle()
         return self._digest.hexdigest()
 
     def commit(self) -> Path:
         """Flush, fsync and rename onto the final path (replacing any file there)."""
+        self._settle()
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
@@ -81,6 +101,8 @@ class AtomicWriter:
         if self._done:
             return
         self._done = True
+        with contextlib.suppress(BaseException):  # the file goes, whatever went wrong writing it
+            self._settle()
         try:
             self._file.close()  # flushes: fails again on a full disk, the file goes anyway
         except OSError:

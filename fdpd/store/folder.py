@@ -55,10 +55,11 @@ class FolderStore:
         return LocalFile(self.object_path(sha1)) if self.contains(sha1) else None
 
     def receive(self, sha1: str, expires: str, signature: str) -> AtomicWriter:
-        """Check an upload's URL and open the temporary file its body is streamed into."""
+        """Check an upload's URL and open the temporary file its body is streamed into (written
+        and hashed on a worker thread while the body arrives)."""
         final_path = self.object_path(sha1)
         self._signer.check(sha1, expires, signature)
-        return AtomicWriter(final_path)
+        return AtomicWriter(final_path, background=True)
 
     def finish_upload(self, writer: AtomicWriter, sha1: str) -> None:
         """Keep the received bytes if they hash to `sha1`; otherwise drop them and refuse."""

@@ -1,7 +1,12 @@
 """Moving file content: downloads verified against their SHA-1, uploads to a remote data store.
 
 A download is streamed into a temporary file beside its destination and renamed into place only
-when its SHA-1 matches the registry's hash; otherwise nothing is left behind.
+when its SHA-1 matches the registry's hash; otherwise nothing is left behind. Writing and hashing
+run on a worker thread while the next bytes arrive.
+
+An upload sends the file without hashing it first: the receiving data store verifies the SHA-1
+(the folder store hashes what it receives, S3 checks `x-amz-checksum-sha1`) and refuses a
+mismatch, and only then is the local file hashed, to tell the user it changed.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from urllib.parse import urlsplit
 
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
+from fdpd.remote.errors import RemoteRejected
 from fdpd.store.atomic import AtomicWriter, store_write_error
 from fdpd.store.hashing import CHUNK_SIZE, sha1_file
 from fdpd.store.locations import local_path
@@ -49,19 +55,20 @@ async def _download_to(
     sha1: str,
     on_bytes: BytesCallback | None,
 ) -> None:
-    with AtomicWriter(destination) as writer:
+    with AtomicWriter(destination, background=True) as writer:
         path = local_path(location)
         if path is not None:
             await asyncio.to_thread(_copy_file, path, writer, on_bytes)
         else:
             async with source.stream(location) as response:
-                async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                async for chunk in response.aiter_bytes():
                     writer.write(chunk)
                     if on_bytes is not None:
                         on_bytes(len(chunk))
-        if writer.sha1 != sha1:
+        received = await asyncio.to_thread(lambda: writer.sha1)  # waits for the last writes
+        if received != sha1:
             raise HashMismatch(
-                f"downloaded {_safe(location)} has SHA-1 {writer.sha1}, but the registry "
+                f"downloaded {_safe(location)} has SHA-1 {received}, but the registry "
                 f"records {sha1}; nothing was kept",
                 hint="the file changed after it was registered; ask its owner to re-register it",
             )
@@ -92,15 +99,18 @@ async def upload(
         raise TransferError(
             f"{path} is registered but missing", hint="restore the file, or remove the item"
         )
-    if not await file_matches(path, sha1):
-        raise TransferError(
-            f"{path} changed since it was registered (its SHA-1 is no longer {sha1})",
-            hint="restore the original content; changed results need a new version",
-        )
     url = await remote.request_upload(sha1)
     if url is None:
         return False
-    await remote.upload_file(url, path, sha1, on_bytes)
+    try:
+        await remote.upload_file(url, path, sha1, on_bytes)
+    except RemoteRejected:
+        if not await file_matches(path, sha1):
+            raise TransferError(
+                f"{path} changed since it was registered (its SHA-1 is no longer {sha1})",
+                hint="restore the original content; changed results need a new version",
+            ) from None
+        raise
     return True
 
 
