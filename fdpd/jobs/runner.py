@@ -4,12 +4,14 @@ registry held, then record the job, its code runs and what they made (language-a
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fdpd.api.registry import registry_supervisor
 from fdpd.errors import FdpError
+from fdpd.fair_token import keep_fair_token
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import (
     ITEM_FAILED,
@@ -36,6 +38,8 @@ from .reconcile import find_job_records, protect_private_outputs, reconcile_outp
 from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
 from .script_location import register_script_location
+
+log = logging.getLogger(__name__)
 
 OUTPUT_LEVEL = "output"  # level of the `log` events that carry the script's output
 
@@ -68,6 +72,7 @@ async def working_config(
         )
         if create_folder:
             await _register_script(supervisor.url, job, token)
+            await _keep_fair_token(ctx, token)
     if create_folder:
         add_job(ctx.journal, _job_row(job, source, JOB_PREPARED, None, {}, []))
     return {
@@ -107,6 +112,7 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
             if request.dry_run:
                 return _dry_run_result(job, env, inputs)
             script = await _register_script(supervisor.url, job, token)
+            await _keep_fair_token(ctx, token)
             async with supervisor.held(f"run {job.job_id}"):
                 return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
         finally:
@@ -150,6 +156,15 @@ async def _register_script(
         raise
     finally:
         await registry.aclose()
+
+
+async def _keep_fair_token(ctx: DaemonContext, token: str) -> None:
+    """R and Java model code falls back to ~/.fair/registry/token; a failure here only warns."""
+    path = ctx.locations.fair_registry_token_path
+    try:
+        await asyncio.to_thread(keep_fair_token, path, token)
+    except OSError as error:
+        log.warning("could not keep %s in step: %s", path, error.strerror or error)
 
 
 def _dry_run_result(

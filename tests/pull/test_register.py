@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from tests.pull.conftest import Fdp, Remote
-from tests.run.conftest import make_project
+from tests.run.conftest import job_folders, make_project
 from tests.sync.seed import add_product
 
 
@@ -138,7 +138,7 @@ def test_failed_download_leaves_nothing_behind(fdp: Fdp, tmp_path: Path) -> None
     missing = tmp_path / "nowhere" / "gone.csv"
     text = register_config(missing, namespace="ghost", name="gone", version="1.0.0")
     config = make_project(tmp_path / "project", {"config.yaml": text}) / "config.yaml"
-    jobs = set((fdp.store / "jobs").glob("*")) if (fdp.store / "jobs").exists() else set()
+    jobs = job_folders(fdp.store)
 
     result = fdp.fdpctl("pull", str(config))
 
@@ -148,7 +148,7 @@ def test_failed_download_leaves_nothing_behind(fdp: Fdp, tmp_path: Path) -> None
     assert fdp.versions("ghost", "gone") == []
     assert not (fdp.store / "ghost" / "gone").exists()
     assert not list(fdp.store.glob(".pull-*"))
-    assert (set((fdp.store / "jobs").glob("*")) if (fdp.store / "jobs").exists() else set()) == jobs
+    assert job_folders(fdp.store) == jobs
     generate = fdp.fdpctl("generate", "config.yaml", cwd=config.parent)
     assert generate.returncode == 1 and "fdpctl pull" in generate.stderr
 

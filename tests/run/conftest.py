@@ -150,9 +150,15 @@ def make_project(
     return root
 
 
+def job_folders(store: Path) -> set[Path]:
+    """The job folders in a data store (none when a refused run left no `jobs/` at all)."""
+    jobs = store / "jobs"
+    return set(jobs.iterdir()) if jobs.exists() else set()
+
+
 def last_job_id(fdp: Fdp) -> str:
     job_id: str = fdp.get("/v1/jobs?limit=1")["jobs"][0]["id"]
     return job_id
 
 
-__all__ = ["Fdp", "git", "json_lines", "last_job_id", "make_project"]
+__all__ = ["Fdp", "git", "job_folders", "json_lines", "last_job_id", "make_project"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from tests.fdp_process import FDPCTL
-from tests.run.conftest import Fdp, git, last_job_id, make_project
+from tests.run.conftest import Fdp, git, job_folders, last_job_id, make_project
 
 
 def config(description: str, script: str, body: str = "") -> str:
@@ -52,12 +52,12 @@ def test_duplicate_write_is_refused(fdp: Fdp, tmp_path: Path) -> None:
 def test_missing_input_version_is_named(fdp: Fdp, tmp_path: Path) -> None:
     body = "read:\n  - data_product: nowhere/input\n    version: 9.9.9\n"
     project = make_project(tmp_path / "missing", {"config.yaml": config("m", "echo hi", body)})
-    before = set((fdp.store / "jobs").iterdir()) if (fdp.store / "jobs").exists() else set()
+    before = job_folders(fdp.store)
     result = fdp.fdpctl("run", "config.yaml", cwd=project)
     assert result.returncode == 1
     assert "nowhere/input" in result.stderr and "9.9.9" in result.stderr
     assert "fdpctl pull" in result.stderr
-    assert set((fdp.store / "jobs").iterdir()) == before  # no job folder left behind
+    assert job_folders(fdp.store) == before  # no job folder left behind
 
 
 def test_failed_script_is_recorded_with_its_registry_leftovers(fdp: Fdp, tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_output_is_streamed_as_it_comes(fdp: Fdp, tmp_path: Path) -> None:
 def test_dry_run_shows_everything_but_the_token(fdp: Fdp, tmp_path: Path) -> None:
     body = WRITE_X.format(name="dry/x")
     project = make_project(tmp_path / "dry", {"config.yaml": config("dry", "echo ran", body)})
-    jobs_before = sorted((fdp.store / "jobs").iterdir())
+    jobs_before = job_folders(fdp.store)
     result = fdp.fdpctl("run", "--dry-run", "config.yaml", cwd=project)
     assert result.returncode == 0, result.stderr
     token = fdp.token()
@@ -133,7 +133,7 @@ def test_dry_run_shows_everything_but_the_token(fdp: Fdp, tmp_path: Path) -> Non
     assert "ran\n" not in result.stdout
     assert 'version: "0.0.1"' in result.stdout and "sh -e " in result.stdout
     assert f"working directory: {project}" in result.stdout
-    assert sorted((fdp.store / "jobs").iterdir()) == jobs_before
+    assert job_folders(fdp.store) == jobs_before
     as_json = fdp.fdpctl("--json", "run", "--dry-run", "config.yaml", cwd=project)
     assert token not in as_json.stdout
     final = json.loads(as_json.stdout.splitlines()[-1])["result"]
@@ -175,10 +175,12 @@ def test_outside_git_says_what_it_records(fdp: Fdp, tmp_path: Path) -> None:
 
 
 def test_script_gets_the_contract_environment(fdp: Fdp, tmp_path: Path) -> None:
+    fair_token = fdp.instance.locations.fair_registry_token_path
     lines = [
         'echo "$FDP_CONFIG_DIR|$FDP_CONFIG_NAME|$FDP_SCRIPT|$FDP_DATA_STORE"',
         'echo "$FDP_LOCAL_REPO|$PYTHONPATH|$MY_VARIABLE|$(pwd)"',
         'test -n "$FDP_LOCAL_TOKEN" && echo token-set',
+        f'test "$(cat {fair_token})" = "$FDP_LOCAL_TOKEN" && echo fair-token-in-step',
         "read line || echo no-stdin",
     ]
     script = "|\n" + "".join(f"    {line}\n" for line in lines)
@@ -194,6 +196,7 @@ def test_script_gets_the_contract_environment(fdp: Fdp, tmp_path: Path) -> None:
         f"{folder}|config.yaml|{folder}/script.sh|{store}",
         f"{project}|/x:{project}|mine|{project}",
         "token-set",
+        "fair-token-in-step",
         "no-stdin",
     ]
     assert job["argv"] == ["sh", "-e", f"{folder}/script.sh"]
@@ -211,7 +214,7 @@ def test_generate_expands_wildcards_and_creates_nothing(fdp: Fdp, tmp_path: Path
     project = make_project(tmp_path / "wild", {"w1.yaml": first, "w2.yaml": second})
     ran = fdp.fdpctl("run", "w1.yaml", cwd=project, env={"MODEL_WRITES": "wild/a,wild/b"})
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    jobs_before = sorted((fdp.store / "jobs").iterdir())
+    jobs_before = job_folders(fdp.store)
     out = tmp_path / "working.yaml"
     generated = fdp.fdpctl("generate", "w2.yaml", "-o", str(out), cwd=project)
     assert generated.returncode == 0, generated.stderr
@@ -224,7 +227,7 @@ def test_generate_expands_wildcards_and_creates_nothing(fdp: Fdp, tmp_path: Path
         ("wild/a", "0.0.2"),
         ("wild/b", "0.0.2"),
     ]
-    assert sorted((fdp.store / "jobs").iterdir()) == jobs_before
+    assert job_folders(fdp.store) == jobs_before
     assert not Path(working["run_metadata"]["script_path"]).parent.exists()
     # and the run uses it: two reads, two writes, through the real API
     env = {"MODEL_READS": "wild/a,wild/b", "MODEL_WRITES": "wild/a,wild/b"}
