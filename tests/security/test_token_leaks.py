@@ -102,6 +102,8 @@ class Cycle:
             files.append(locations.registry_token_path)
             if locations.daemon_token_path.exists():
                 files.append(locations.daemon_token_path)
+            if locations.fair_registry_token_path.exists():  # written by the jobs a user ran
+                files.append(locations.fair_registry_token_path)
         return files
 
 
@@ -175,7 +177,9 @@ def test_the_cycle_ran_and_was_watched(cycle: Cycle) -> None:
     assert any("station_mean.py" in line or "fdpctl" in line for line in cycle.ps_lines)
     files = cycle.token_files()
     assert len(files) >= 8  # 2 remote tokens, upload secret, 2 users, 2 admin keys, daemon token
-    assert resolve_locations({"FDP_HOME": str(cycle.home / "ana")}).daemon_token_path in files
+    ana = resolve_locations({"FDP_HOME": str(cycle.home / "ana")})
+    assert ana.daemon_token_path in files
+    assert ana.fair_registry_token_path in files
 
 
 def test_token_files_are_private(cycle: Cycle) -> None:
