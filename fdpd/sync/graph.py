@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import graphlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fdpd.reachability import reachable
 from fdpd.remote.client import Record, RegistryClient
-from fdpd.remote.links import parse_link
+from fdpd.remote.errors import RemoteError, RemoteNotFound
+from fdpd.remote.links import link_path, parse_link
 from fdpd.sync.schema import TYPES, UNLISTED_OBJECT_CHILDREN, TypeInfo
 
 
@@ -41,6 +43,10 @@ class Node:
 class RecordGraph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
+        # object key → its unlisted children, rebuilt when nodes were added since (a closure
+        # would otherwise scan every node for every object it meets).
+        self._children: dict[str, list[str]] = {}
+        self._children_of_size = -1
 
     def __contains__(self, key: object) -> bool:
         return key in self.nodes
@@ -50,6 +56,12 @@ class RecordGraph:
 
     def add(self, node: Node) -> None:
         self.nodes[node.key] = node
+        self._children_of_size = -1
+
+    def add_new(self, node: Node) -> None:
+        """Add the node unless one with its key is there already."""
+        if node.key not in self.nodes:
+            self.add(node)
 
     def dependencies(self, key: str) -> list[str]:
         node = self.nodes[key]
@@ -85,12 +97,17 @@ class RecordGraph:
         )
         yield from self._unlisted_children(key)
 
-    def _unlisted_children(self, key: str) -> Iterator[str]:
+    def _unlisted_children(self, key: str) -> list[str]:
         if self.nodes[key].type != "object":
-            return
-        for node in self.nodes.values():
-            if node.type in UNLISTED_OBJECT_CHILDREN and node.record.get("object") == key:
-                yield node.key
+            return []
+        if self._children_of_size != len(self.nodes):
+            self._children = {}
+            for node in self.nodes.values():
+                parent = node.record.get("object")
+                if node.type in UNLISTED_OBJECT_CHILDREN and isinstance(parent, str):
+                    self._children.setdefault(parent, []).append(node.key)
+            self._children_of_size = len(self.nodes)
+        return self._children.get(key, [])
 
 
 def normalise(record: Record) -> Node:
@@ -119,7 +136,8 @@ class GraphLoader:
     """Fetches a closure from the source registry, each record once, in concurrent waves.
 
     Components and key_values of an object come from one list query each, instead of one GET
-    per component.
+    per component. When a wave needs many records of one type and the source holds few more
+    than that (`TypeLister`), the whole type is listed in pages of 1,000 instead.
     """
 
     def __init__(self, source: RegistryClient, graph: RecordGraph, concurrency: int = 8) -> None:
@@ -127,21 +145,21 @@ class GraphLoader:
         self.graph = graph
         self._limit = asyncio.Semaphore(concurrency)
         self._visited: set[str] = set()
+        self._lister = TypeLister(source, self._limit)
 
     def seed(self, records: Iterable[Record]) -> None:
         """Records already fetched (e.g. by a list query): used instead of GETs."""
         for record in records:
-            node = normalise(record)
-            self.graph.nodes.setdefault(node.key, node)
+            self.graph.add_new(normalise(record))
 
     async def load(self, roots: Iterable[str]) -> None:
         """Fetch the roots and everything they link to that is not loaded yet."""
         frontier = {parse_link(root).path for root in roots} - self._visited
         while frontier:
             missing = [key for key in frontier if key not in self.graph]
-            await asyncio.gather(*(self._fetch(key) for key in missing))
+            await self._fetch_all(missing)
             objects = [key for key in frontier if self.graph[key].type == "object"]
-            children = await asyncio.gather(*(self._fetch_children(key) for key in objects))
+            children = await self._children_of_all(objects)
             expand = frontier.union(*children)
             self._visited |= expand
             frontier = set()
@@ -150,22 +168,98 @@ class GraphLoader:
                 links = node.links(node.info.links + node.info.related)
                 frontier.update(link for link in links if link not in self._visited)
 
+    async def _fetch_all(self, keys: list[str]) -> None:
+        by_type: dict[str, list[str]] = {}
+        for key in keys:
+            by_type.setdefault(parse_link(key).type, []).append(key)
+        await asyncio.gather(
+            *(self._lister.prefetch(kind, len(wanted)) for kind, wanted in by_type.items())
+        )
+        for key in keys:
+            listed = self._lister.record(key)
+            if listed is not None:
+                self.graph.add_new(normalise(listed))
+        await asyncio.gather(*(self._fetch(key) for key in keys if key not in self.graph))
+
     async def _fetch(self, key: str) -> None:
         async with self._limit:
             record = await self.source.get(key)
         self.graph.add(normalise(record))
 
-    async def _fetch_children(self, object_key: str) -> set[str]:
-        object_id = parse_link(object_key).id
+    async def _children_of_all(self, objects: list[str]) -> list[set[str]]:
+        child_types = ("object_component", *UNLISTED_OBJECT_CHILDREN)
+        await asyncio.gather(*(self._lister.prefetch(kind, len(objects)) for kind in child_types))
+        return await asyncio.gather(*(self._children_of(key, child_types) for key in objects))
+
+    async def _children_of(self, object_key: str, child_types: tuple[str, ...]) -> set[str]:
         keys: set[str] = set()
-        for child_type in ("object_component", *UNLISTED_OBJECT_CHILDREN):
-            async with self._limit:
-                rows = await self.source.list_records(child_type, {"object": object_id})
+        for child_type in child_types:
+            rows = self._lister.children(child_type, object_key)
+            if rows is None:
+                async with self._limit:
+                    object_id = parse_link(object_key).id
+                    rows = await self.source.list_records(child_type, {"object": object_id})
             for row in rows:
                 node = normalise(row)
-                self.graph.nodes.setdefault(node.key, node)
+                self.graph.add_new(node)
                 keys.add(node.key)
         return keys
+
+
+class TypeLister:
+    """Whole-type listings of a source registry, made only where they are cheaper than fetching
+    record by record: many records of the type are wanted, and the source holds at most
+    `OVERFETCH` times as many (or one page's worth). A one-row page tells how many it holds."""
+
+    MIN_WANTED = 16
+    OVERFETCH = 4
+    PAGE = 1000
+
+    def __init__(self, source: RegistryClient, limit: asyncio.Semaphore) -> None:
+        self.source = source
+        self._limit = limit
+        self._listed: dict[str, dict[str, Record]] = {}  # type → path → record
+        self._by_object: dict[str, dict[str, list[Record]]] = {}  # type → object path → rows
+        self._totals: dict[str, int | None] = {}  # type → records the source holds
+
+    async def prefetch(self, record_type: str, wanted: int) -> None:
+        """List `record_type` in full if that is cheaper than `wanted` single requests."""
+        if record_type in self._listed or wanted < self.MIN_WANTED:
+            return
+        if record_type not in self._totals:
+            async with self._limit:
+                self._totals[record_type] = await self._count(record_type)
+        total = self._totals[record_type]
+        if total is None or total > max(self.OVERFETCH * wanted, self.PAGE):
+            return
+        async with self._limit:
+            rows = await self.source.list_records(record_type, page_size=self.PAGE)
+        self._listed[record_type] = {link_path(row["url"]): row for row in rows}
+        grouped: dict[str, list[Record]] = {}
+        for row in rows:
+            parent = row.get("object")
+            if isinstance(parent, str) and parent:
+                grouped.setdefault(link_path(parent), []).append(row)
+        self._by_object[record_type] = grouped
+
+    def record(self, key: str) -> Record | None:
+        return self._listed.get(parse_link(key).type, {}).get(key)
+
+    def children(self, record_type: str, object_key: str) -> list[Record] | None:
+        """The rows of `record_type` attached to the object, or None if the type was not listed."""
+        grouped = self._by_object.get(record_type)
+        return None if grouped is None else grouped.get(object_key, [])
+
+    async def _count(self, record_type: str) -> int | None:
+        """How many records of the type the source holds; None if it would not say."""
+        url = f"{self.source.collection_url(record_type)}?page_size=1&format=json"
+        try:
+            async with self.source.stream(url) as response:
+                page = json.loads(await response.aread())
+        except (RemoteError, RemoteNotFound, ValueError):
+            return None  # then record by record, as always
+        count = page.get("count") if isinstance(page, dict) else None
+        return count if isinstance(count, int) else None
 
 
 def label_of(graph: RecordGraph, key: str) -> str:
