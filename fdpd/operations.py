@@ -89,17 +89,19 @@ class Emitter:
         total: float | None = None,
         unit: str | None = None,
     ) -> None:
-        """Report progress; repeats of the same step are thinned to one per 0.2 s."""
+        """Report progress; repeats of the same step are thinned to one per 0.2 s. A step is
+        its unit and total when it has them (its message may count bytes), else its message."""
         now = time.monotonic()
         step_done = current is not None and total is not None and current >= total
+        step = f"{unit}/{total}" if unit is not None and total is not None else message
         if (
             not step_done
             and self._last_progress is not None
-            and self._last_progress[0] == message
+            and self._last_progress[0] == step
             and now - self._last_progress[1] < PROGRESS_INTERVAL
         ):
             return
-        self._last_progress = (message, now)
+        self._last_progress = (step, now)
         fields: Event = {"message": message}
         if current is not None:
             fields["current"] = current

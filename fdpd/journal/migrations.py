@@ -188,6 +188,17 @@ def _v7_removals(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX removal_path ON removal(path)")
 
 
+def _v8_commit_roots(db: sqlite3.Connection) -> None:
+    # What the user named in `commit` (as opposed to what came in with its closure), so that
+    # `uncommit` of a record another committed item needs can say so instead of taking it back.
+    # Before v8 every committed code run or data product counted as named.
+    db.execute("ALTER TABLE item ADD COLUMN commit_root INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE item SET commit_root = 1 "
+        "WHERE state = 'committed' AND type IN ('code_run', 'data_product')"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -196,6 +207,7 @@ MIGRATIONS: list[Migration] = [
     _v5_pull_records,
     _v6_update_checks,
     _v7_removals,
+    _v8_commit_roots,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

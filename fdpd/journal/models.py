@@ -109,6 +109,7 @@ class Item(SQLModel, table=True):
     remote: str | None = None  # remote name
     remote_url: str | None = None
     synced: str | None = None  # ISO 8601, UTC: when pushed or pulled
+    commit_root: bool = False  # named in `commit` itself, not only in another item's closure
 
 
 class PullRecord(SQLModel, table=True):

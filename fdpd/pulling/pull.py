@@ -15,13 +15,13 @@ from typing import Any
 from fdpd.api.registry import registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
-from fdpd.jobs.ledger import JournalLedger
 from fdpd.journal.models import FdpUser
 from fdpd.operations import Emitter
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
 from fdpd.server.context import DaemonContext
 from fdpd.sync import SyncReport
+from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.users import active_user, read_user_token
 
 from .local_records import LocalRecords
@@ -120,7 +120,7 @@ async def _pull_reads(
         reads = ReadPull(
             remote_client,
             local,
-            JournalLedger(ctx.journal, remote.name, "pull"),
+            await JournalSyncLedger.open(ctx.journal, remote.name, "pull"),
             Path(user.data_store),
             with_provenance,
             progress.sync,

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fdpd.errors import FdpError
-from fdpd.jobs.ledger import JournalLedger
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteError, RemoteNotFound, RemoteUnreachable
 from fdpd.sync import RemoteProduct, SyncReport, pull, resolve_reads
 from fdpd.sync.report import ItemOutcome, ProgressCallback, WarningCallback
+from fdpd.tracking.ledger import JournalSyncLedger
 
 from .outcome import ItemResult, Status
 from .plan import PlannedRead
@@ -23,7 +23,7 @@ from .plan import PlannedRead
 class ReadPull:
     remote: RegistryClient
     local: RegistryClient
-    ledger: JournalLedger
+    ledger: JournalSyncLedger
     data_store: Path
     with_provenance: bool = False
     on_progress: ProgressCallback | None = None

@@ -16,7 +16,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from fdpd.api.registry import registry_supervisor
-from fdpd.jobs.ledger import JournalLedger
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_PULLED, Item
 from fdpd.operations import Emitter
@@ -25,6 +24,7 @@ from fdpd.remote.errors import RemoteNotFound
 from fdpd.remotes import get_remote, open_remote_client
 from fdpd.server.context import DaemonContext
 from fdpd.sync import ReadRequest, RemoteProduct, pull, resolve_reads
+from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.userconfig.semver import parse_version
 from fdpd.userconfig.versions import LATEST
 from fdpd.users import active_user, read_user_token
@@ -80,7 +80,7 @@ async def update_pulled(
                         client,
                         local,
                         found.newer,
-                        JournalLedger(ctx.journal, remote_name, "pull"),
+                        await JournalSyncLedger.open(ctx.journal, remote_name, "pull"),
                         Path(user.data_store),
                         on_progress=progress.sync,
                         on_warning=progress.warn,

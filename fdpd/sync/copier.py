@@ -30,6 +30,10 @@ class LinkMemory(Protocol):
 
     def remember(self, source_key: str, destination_url: str) -> None: ...
 
+    async def flush(self) -> None:
+        """Make what was remembered so far durable."""
+        ...
+
 
 class SyncConflict(Conflict):
     code = "sync_conflict"
@@ -63,7 +67,10 @@ class GraphCopier:
 
     async def copy(self, graph: RecordGraph, keys: set[str]) -> CopyResult:
         for batch in graph.batches(keys):
-            await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
+            try:
+                await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
+            finally:
+                await self.memory.flush()  # before anything that depends on this batch is sent
         return self.result
 
     async def _copy_one(self, graph: RecordGraph, key: str) -> None:

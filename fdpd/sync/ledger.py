@@ -1,8 +1,9 @@
 """What the sync engine needs remembered between operations: which local record is which remote one.
 
-`SyncLedger` is the protocol; fdpd implements it on the journal. Two small implementations live
-here: `MemoryLedger` (one process) and `JsonlLedger` (an append-only file, fsynced per entry, so
-a killed push resumes from it). Both key records by path (`/api/<type>/<id>/`), never by host.
+`SyncLedger` is the protocol; fdpd implements it on the journal (`fdpd.tracking.ledger`). Two
+small implementations live here: `MemoryLedger` (one process) and `JsonlLedger` (an append-only
+file, fsynced per entry, so a killed push resumes from it). Both key records by path
+(`/api/<type>/<id>/`), never by host.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ class SyncLedger(Protocol):
         """A data product (records and file) was copied from the remote."""
         ...
 
+    async def flush(self) -> None:
+        """Make every link and mark so far durable (the engine calls it after each dependency
+        batch and at the end; a ledger that writes at once has nothing to do)."""
+        ...
+
 
 class MemoryLedger:
     """A ledger that lives as long as the process (tests, dry runs, one-off syncs)."""
@@ -64,6 +70,9 @@ class MemoryLedger:
 
     def mark_pulled(self, local_path: str, remote_url: str) -> None:
         self.pulled[link_path(local_path)] = remote_url
+
+    async def flush(self) -> None:
+        return None
 
 
 class JsonlLedger(MemoryLedger):

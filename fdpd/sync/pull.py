@@ -52,6 +52,9 @@ class PullMemory:
         if source_key.startswith("/api/"):
             self.ledger.record_link(link_path(destination_url), self.remote.absolute(source_key))
 
+    async def flush(self) -> None:
+        await self.ledger.flush()
+
 
 async def pull(
     remote: RegistryClient,
@@ -101,6 +104,7 @@ async def pull(
         report.items.append(
             _outcome(graph, root, failed, result.mapped, result.failed, ledger, remote)
         )
+    await ledger.flush()
     for run in run_roots:
         if run not in result.mapped:
             progress.warn(f"{label_of(graph, run)} was not copied: {result.failed.get(run, '')}")

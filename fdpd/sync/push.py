@@ -48,6 +48,9 @@ class PushMemory:
         if source_key.startswith("/api/"):
             self.ledger.record_link(source_key, destination_url)
 
+    async def flush(self) -> None:
+        await self.ledger.flush()
+
 
 async def push(
     local: RegistryClient,
@@ -106,6 +109,7 @@ async def push(
         report.items.append(
             _outcome(graph, root, blocked, private, result.mapped, failures, ledger, local)
         )
+    await ledger.flush()
     report.remote_requests = dict(Counter(remote.requests) - requests_before)
     return report
 

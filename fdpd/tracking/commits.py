@@ -3,9 +3,11 @@ the local registry, and change or show its state in the journal."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fdpd.server.context import DaemonContext
+from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import closure_of, load_graph, local_registry
 from fdpd.tracking.details import describe_root
 from fdpd.tracking.states import Transition, commit, committed_roots, uncommit
@@ -20,7 +22,9 @@ async def commit_target(
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         graph = await load_graph(local, [root.path for root in target.roots])
     transitions = [
-        commit(ctx.journal, root, closure_of(graph, [root.path]), force=force)
+        await asyncio.to_thread(
+            commit, ctx.journal, root, closure_of(graph, [root.path]), force=force
+        )
         for root in target.roots
     ]
     return _answer(target.given, transitions)
@@ -33,14 +37,28 @@ async def uncommit_target(
     async with local_registry(ctx, "uncommit") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         named = {root.path for root in target.roots}
-        others = [item.path for item in committed_roots(ctx.journal) if item.path not in named]
+        others = [
+            item.path
+            for item in committed_roots(ctx.journal, named_only=True)
+            if item.path not in named
+        ]
         graph = await load_graph(local, [*named, *others])
-    mine = closure_of(graph, named)
-    keep = graph.closure(path for path in others if path not in mine)
-    transitions = [
-        uncommit(ctx.journal, root, closure_of(graph, [root.path]), keep) for root in target.roots
-    ]
+    # Items named in commits of their own stay, even inside the closures taken back.
+    keep = graph.closure(others)
+    transitions = []
+    for root in target.roots:
+        needed_by = _needing(graph, root.path, others) if root.path in keep else None
+        closure = closure_of(graph, [root.path])
+        transitions.append(
+            await asyncio.to_thread(uncommit, ctx.journal, root, closure, keep, needed_by)
+        )
     return _answer(target.given, transitions)
+
+
+def _needing(graph: RecordGraph, path: str, committed: list[str]) -> str:
+    """How the user knows the first committed item whose closure holds `path`."""
+    holder = next(other for other in committed if path in graph.closure([other]))
+    return label_of(graph, holder)
 
 
 async def describe_target(

@@ -1,6 +1,6 @@
 """`push`: send every committed root to a remote with the sync engine, then settle the journal.
 
-The engine (`fdpd.sync.push`) does the work and, through `JournalLedger`, links each record in
+The engine (`fdpd.sync.push`) does the work and, through `JournalSyncLedger`, links each record in
 the journal as soon as the remote has it and marks fully pushed roots. Here: choose the roots,
 report progress, and move the rest of what is on the remote from committed to pushed. A dry run
 also lists every file that would be published, naming working configs and scripts as such.
@@ -12,7 +12,6 @@ import asyncio
 from typing import Any
 
 from fdpd.errors import Conflict
-from fdpd.jobs.ledger import JournalLedger
 from fdpd.journal.models import Item
 from fdpd.operations import Emitter
 from fdpd.remote.client import RegistryClient
@@ -23,6 +22,7 @@ from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import load_graph, local_registry
+from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.states import committed_roots, finish_push
 
 _LOCK = "push-lock"
@@ -41,7 +41,7 @@ async def push_committed(
         if not roots:
             return _nothing_to_push(remote, dry_run)
         emitter.progress(f"pushing {len(roots)} committed item(s) to {remote.name}")
-        ledger = JournalLedger(ctx.journal, remote.name, "push")
+        ledger = await JournalSyncLedger.open(ctx.journal, remote.name, "push")
         async with local_registry(ctx, "push") as local, open_remote_client(remote) as target:
             report = await push(
                 local,
@@ -56,7 +56,8 @@ async def push_committed(
             plan = await _plan(local, ledger, report) if dry_run else None
     if plan is not None:
         return {**_result(remote, report, 0), **plan, "dry_run": True}
-    return _result(remote, report, _settle(ctx, remote, roots, report))
+    moved = await asyncio.to_thread(_settle, ctx, remote, roots, report)
+    return _result(remote, report, moved)
 
 
 def _progress(emitter: Emitter, kind: str, done: int, total: int, sent: int) -> None:
@@ -75,7 +76,9 @@ def _settle(ctx: DaemonContext, remote: Remote, roots: list[Item], report: SyncR
     return finish_push(ctx.journal, remote.name, unfinished)
 
 
-async def _plan(local: RegistryClient, ledger: JournalLedger, report: SyncReport) -> dict[str, Any]:
+async def _plan(
+    local: RegistryClient, ledger: JournalSyncLedger, report: SyncReport
+) -> dict[str, Any]:
     """What a push would send: the files it would publish (local files in the planned roots'
     closure not sent yet) and how many records the remote is not yet known to have."""
     planned = [
@@ -87,7 +90,9 @@ async def _plan(local: RegistryClient, ledger: JournalLedger, report: SyncReport
     return {"files": _files(graph, closure, ledger), "records_to_check": len(unknown)}
 
 
-def _files(graph: RecordGraph, closure: set[str], ledger: JournalLedger) -> list[dict[str, Any]]:
+def _files(
+    graph: RecordGraph, closure: set[str], ledger: JournalSyncLedger
+) -> list[dict[str, Any]]:
     files: dict[str, dict[str, Any]] = {}
     for key in sorted(closure):
         node = graph[key]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from fdpd.errors import FdpError
@@ -29,6 +29,7 @@ from fdpd.journal.models import (
 from fdpd.tracking.targets import Root
 
 ROOT_TYPES = ("code_run", "data_product")
+_CHUNK = 500  # paths per IN (...): under SQLite's bound-parameter limit
 STATES = (ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED, ITEM_FAILED)
 
 
@@ -55,7 +56,8 @@ def item_type(path: str) -> str:
 
 
 def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: bool) -> Transition:
-    """Mark the root and its closure committed (records already pushed or pulled stay so)."""
+    """Mark the root and its closure committed (records already pushed or pulled stay so); the
+    root is remembered as named by the user (a commit root)."""
     with journal.session() as session:
         items = _items(session, closure)
         failed = [
@@ -67,11 +69,13 @@ def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: b
         changed = 0
         for path, kind in closure.items():
             item = items.get(path) or Item(path=path, type=kind, state=ITEM_LOCAL)
-            if path == root.path and root.uuid:
+            if path == root.path:
                 item.uuid = item.uuid or root.uuid
             if item.state in (ITEM_LOCAL, ITEM_FAILED):
                 item.state = ITEM_COMMITTED
                 changed += 1
+            if path == root.path and item.state == ITEM_COMMITTED:
+                item.commit_root = True
             session.add(item)
         after = items[root.path].state if root.path in items else ITEM_COMMITTED
     note = "" if before in (ITEM_LOCAL, ITEM_FAILED) else f"already {before}"
@@ -79,36 +83,54 @@ def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: b
 
 
 def uncommit(
-    journal: Journal, root: Root, closure: Mapping[str, str], keep: Collection[str]
+    journal: Journal,
+    root: Root,
+    closure: Mapping[str, str],
+    keep: Collection[str],
+    needed_by: str | None = None,
 ) -> Transition:
     """Take the root and its committed closure back, except records in `keep` (the closure of
-    other committed roots). Records of a failed job go back to failed, others to local."""
+    other committed roots). Records of a failed job go back to failed, others to local.
+
+    A root that another committed item needs (`needed_by`, its label) stays committed: if the
+    user named it in a commit it stops being a commit root, and goes when that item does."""
     with journal.session() as session:
         items = _items(session, closure)
         root_item = items.get(root.path)
         before = root_item.state if root_item else ITEM_LOCAL
-        if before != ITEM_COMMITTED:
+        if root_item is None or before != ITEM_COMMITTED:
             return Transition(root, before, before, 0, f"not committed ({before})")
+        if needed_by is not None:
+            note = f"still committed: {needed_by} needs it (uncommit that to take both back)"
+            if not root_item.commit_root:
+                note = f"committed as part of {needed_by}; uncommit that instead"
+            root_item.commit_root = False
+            session.add(root_item)
+            return Transition(root, before, before, 0, note)
         failed_jobs = _failed_job_ids(session, items.values())
         changed = 0
         for path, item in items.items():
             if item.state != ITEM_COMMITTED or (path in keep and path != root.path):
                 continue
             item.state = ITEM_FAILED if item.job_id in failed_jobs else ITEM_LOCAL
+            item.commit_root = False
             session.add(item)
             changed += 1
         after = items[root.path].state
     return Transition(root, before, after, changed)
 
 
-def committed_roots(journal: Journal) -> list[Item]:
-    """Committed code runs and data products: what `push` sends."""
+def committed_roots(journal: Journal, *, named_only: bool = False) -> list[Item]:
+    """Committed code runs and data products: what `push` sends (named_only: those the user
+    named in `commit`, not those only in another item's closure)."""
     with journal.session() as session:
         query = (
             select(Item)
             .where(Item.state == ITEM_COMMITTED, col(Item.type).in_(ROOT_TYPES))
             .order_by(col(Item.type), col(Item.path))
         )
+        if named_only:
+            query = query.where(col(Item.commit_root).is_(True))
         return list(session.exec(query).all())
 
 
@@ -117,21 +139,20 @@ def finish_push(journal: Journal, remote: str, unfinished_roots: Collection[str]
 
     The ledger links each record as it is created and marks fully pushed roots; a root whose
     closure is not complete stays committed (with what was created linked), so the next push
-    resumes it."""
+    resumes it. One UPDATE: a push of thousands of records settles in milliseconds."""
     now = utc_now()
     with journal.session() as session:
-        query = select(Item).where(
+        query = select(Item.path).where(
             Item.state == ITEM_COMMITTED, Item.remote == remote, col(Item.remote_url).is_not(None)
         )
-        moved = 0
-        for item in session.exec(query).all():
-            if item.path in unfinished_roots:
-                continue
-            item.state = ITEM_PUSHED
-            item.synced = item.synced or now
-            session.add(item)
-            moved += 1
-    return moved
+        paths = [path for path in session.exec(query).all() if path not in unfinished_roots]
+        for start in range(0, len(paths), _CHUNK):
+            session.execute(
+                update(Item)
+                .where(col(Item.path).in_(paths[start : start + _CHUNK]))
+                .values(state=ITEM_PUSHED, synced=func.coalesce(Item.synced, now))
+            )
+    return len(paths)
 
 
 def state_counts(journal: Journal) -> StateCounts:
@@ -165,8 +186,8 @@ def get_job(journal: Journal, job_id: str | None) -> Job | None:
 def _items(session: Session, paths: Iterable[str]) -> dict[str, Item]:
     wanted = list(paths)
     found: dict[str, Item] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
-        chunk = wanted[start : start + 500]
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
         for item in session.exec(select(Item).where(col(Item.path).in_(chunk))).all():
             found[item.path] = item
     return found

@@ -73,6 +73,44 @@ def test_commit_of_a_failed_run_is_refused_without_force(jobs: Jobs) -> None:
     assert site.status_counts()["failed"]["code_run"] == 1
 
 
+def test_uncommit_of_a_record_another_committed_item_needs_keeps_it(jobs: Jobs) -> None:
+    site, job = jobs.site, jobs.good
+    product = "ana:commit/good@0.0.1"
+    site.ok("commit", job["id"])  # the run, and its output with it
+    assert committed(site)["data_product"] == 1
+
+    [kept] = site.json("uncommit", product)["items"]
+
+    assert (kept["before"], kept["after"]) == ("committed", "committed")
+    assert kept["records_changed"] == 0
+    assert "committed as part of code run" in kept["note"], kept
+    assert committed(site)["data_product"] == 1
+    # Named in a commit of its own, the product outlives the run's uncommit...
+    site.ok("commit", product)
+    [run] = site.json("uncommit", job["id"])["items"]
+    assert (run["before"], run["after"]) == ("committed", "local")
+    assert committed(site)["data_product"] == 1 and "code_run" not in committed(site)
+    # ...and then goes with its own.
+    [gone] = site.json("uncommit", product)["items"]
+    assert (gone["before"], gone["after"]) == ("committed", "local")
+    assert not committed(site)
+
+
+def test_uncommit_of_a_named_item_another_committed_item_needs_keeps_it(jobs: Jobs) -> None:
+    site, job = jobs.site, jobs.good
+    product = "ana:commit/good@0.0.1"
+    site.ok("commit", product)
+    site.ok("commit", job["id"])
+
+    [kept] = site.json("uncommit", product)["items"]
+
+    assert (kept["before"], kept["after"]) == ("committed", "committed")
+    assert "still committed" in kept["note"] and "code run" in kept["note"], kept
+    [run] = site.json("uncommit", job["id"])["items"]  # no longer named: it goes with the run
+    assert (run["before"], run["after"]) == ("committed", "local")
+    assert not committed(site)
+
+
 def test_ambiguous_or_unknown_tokens_are_errors_naming_candidates(jobs: Jobs) -> None:
     common = _common_prefix([jobs.good["id"], jobs.failed["id"], jobs.private["id"]])
 
