@@ -6,7 +6,7 @@ import argparse
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import render_stream
+from fdpctl.render import byte_size, counted, render_stream
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,25 +51,15 @@ def gc(args: argparse.Namespace, inv: Invocation) -> int:
 def show_removal(result: dict[str, Any], verb: str) -> None:
     """What a gc or delete removed: records by kind, files and bytes, what it kept and why."""
     kinds = ", ".join(f"{n} {kind}" for kind, n in result["records_by_kind"].items())
-    print(f"{verb} {result['records']} records" + (f" ({kinds})" if kinds else ""))
-    size = result["bytes_freed"]
-    print(f"{verb} {result['files']} files, {_size(size)} freed" if result["files"] else "no files")
+    print(f"{verb} {counted(result['records'], 'record')}" + (f" ({kinds})" if kinds else ""))
+    freed = byte_size(result["bytes_freed"])
+    files = counted(result["files"], "file")
+    print(f"{verb} {files}, {freed} freed" if result["files"] else "no files")
     for file in result["file_list"]:
-        print(f"  {file['file']} ({_size(file['size'])})")
+        print(f"  {file['file']} ({byte_size(file['size'])})")
     for kept in result["kept"]:
         print(f"kept {kept['item']}: {kept['reason']}")
     for problem in result.get("problems") or []:
         print(f"problem: {problem}")
     if result["dry_run"]:
         print("dry run: nothing was removed")
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    value = float(count)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            break
-    return f"{value:.1f} {unit}"
