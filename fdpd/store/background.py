@@ -23,7 +23,8 @@ class BackgroundConsumer:
     """Feeds chunks, in order, to `consume` on one worker thread.
 
     The first exception `consume` raises is raised again by the next `feed()` or by `finish()`;
-    chunks after it are dropped. `finish()` must be called once, even after a failure.
+    chunks after it are dropped. `finish()` must be called once, even after a failure. The thread
+    starts with the first full batch: less than a batch in all is consumed by `finish()` itself.
     """
 
     def __init__(self, consume: Consumer, name: str = "fdp-store-writer") -> None:
@@ -33,8 +34,7 @@ class BackgroundConsumer:
         self._batch_size = 0
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-        self._finished = False
+        self._started = self._finished = False
 
     def feed(self, chunk: bytes) -> None:
         if self._error is not None:
@@ -48,23 +48,32 @@ class BackgroundConsumer:
         """Wait until every chunk fed so far is consumed; raise the first failure, if any."""
         if not self._finished:
             self._finished = True
-            self._hand_over()
-            self._queue.put(_STOP)
-            self._thread.join()
+            if self._started:
+                self._hand_over()
+                self._queue.put(_STOP)
+                self._thread.join()
+            else:
+                self._consume_batch(self._batch)
         if self._error is not None:
             raise self._error
 
     def _hand_over(self) -> None:
         if self._batch:
+            if not self._started:
+                self._started = True
+                self._thread.start()
             self._queue.put(self._batch)  # blocks while DEPTH batches wait: back-pressure
             self._batch, self._batch_size = [], 0
 
     def _run(self) -> None:
         while (batch := self._queue.get()) is not _STOP:
-            if self._error is not None:
-                continue  # drain the queue so that feeders never block forever
-            try:
-                for chunk in batch:
-                    self._consume(chunk)
-            except BaseException as error:  # handed to the feeding thread
-                self._error = error
+            self._consume_batch(batch)
+
+    def _consume_batch(self, batch: list[bytes]) -> None:
+        if self._error is not None:
+            return  # after a failure, batches are only drained: feeders never block forever
+        try:
+            for chunk in batch:
+                self._consume(chunk)
+        except BaseException as error:  # handed to the feeding thread
+            self._error = error

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 
 from fdpd.remote.client import RegistryClient
 from fdpd.store import AtomicWriter
-from fdpd.store.background import BATCH_BYTES
+from fdpd.store.background import BATCH_BYTES, BackgroundConsumer
 from fdpd.sync.transfers import HashMismatch, TransferError, download, upload
 from tests.registry.running_registry import RunningRegistry, running_registry
 
@@ -48,6 +49,35 @@ def test_background_writer_keeps_every_chunk_in_order(tmp_path: Path) -> None:
         writer.commit()
     assert final.read_bytes() == data + b"tail"
     assert list(tmp_path.iterdir()) == [final]
+
+
+def test_less_than_a_batch_is_consumed_without_a_thread() -> None:
+    consumed: list[bytes] = []
+    consumer = BackgroundConsumer(consumed.append, name="fdp-test-small")
+    consumer.feed(b"a" * 100)
+    consumer.feed(b"b" * 100)
+    assert consumed == []
+    consumer.finish()
+    assert consumed == [b"a" * 100, b"b" * 100]
+    assert "fdp-test-small" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_a_failing_consumer_surfaces_its_first_error_and_drops_the_rest() -> None:
+    consumed: list[bytes] = []
+
+    def consume(chunk: bytes) -> None:
+        if len(consumed) == 3:
+            raise OSError(errno.EIO, "the disk failed")  # a fault no real file here produces
+        consumed.append(chunk)
+
+    consumer = BackgroundConsumer(consume)
+    with pytest.raises(OSError, match="the disk failed"):
+        for _ in range(50):
+            consumer.feed(b"x" * (BATCH_BYTES // 2))
+        consumer.finish()
+    with pytest.raises(OSError, match="the disk failed"):
+        consumer.finish()  # still reported, and the worker is gone
+    assert len(consumed) == 3
 
 
 def test_background_writer_discards_unfinished_work(tmp_path: Path) -> None:
