@@ -26,7 +26,7 @@ from fdpd.journal.models import ITEM_PULLED, ITEM_PUSHED, Item
 from fdpd.remote.links import link_path
 from fdpd.tracking.states import item_type
 
-_CHUNK = 500  # SQLite's bound-parameter limit, with room to spare
+_CHUNK = 100  # records per transaction (and per IN (...), far under SQLite's limit)
 
 
 @dataclass
@@ -86,7 +86,7 @@ class JournalSyncLedger:
                 return
             pending, self._pending = self._pending, {}
             try:
-                await asyncio.to_thread(self._write, pending)
+                await asyncio.to_thread(self._write_all, pending)
             except BaseException:
                 self._pending = {**pending, **self._pending}
                 raise
@@ -95,14 +95,18 @@ class JournalSyncLedger:
         self.record_link(local_path, remote_url)
         self._pending[link_path(local_path)].state = state
 
+    def _write_all(self, pending: dict[str, _Pending]) -> None:
+        # Short transactions: a write on the event loop (an operation's event) waits for the
+        # journal's write lock at most one chunk long.
+        paths = list(pending)
+        for start in range(0, len(paths), _CHUNK):
+            self._write({path: pending[path] for path in paths[start : start + _CHUNK]})
+
     def _write(self, pending: dict[str, _Pending]) -> None:
         now = utc_now()
-        paths = list(pending)
         with self._journal.session() as session:
-            existing: set[str] = set()
-            for start in range(0, len(paths), _CHUNK):
-                chunk = paths[start : start + _CHUNK]
-                existing.update(session.exec(select(Item.path).where(col(Item.path).in_(chunk))))
+            query = select(Item.path).where(col(Item.path).in_(list(pending)))
+            existing = set(session.exec(query))
             links = [
                 {"path": path, "remote": self._remote, "remote_url": entry.remote_url}
                 for path, entry in pending.items()

@@ -221,3 +221,44 @@ def test_unreachable_remote_names_the_url(local: Side) -> None:
         asyncio.run(go())
     assert "remote origin" in caught.value.message and url in caught.value.message
     assert "x" * 40 not in caught.value.message
+
+
+def test_many_products_load_by_whole_type_listings_and_push_again_reads_nothing_twice(
+    local: Side, remote: Side
+) -> None:
+    """40 products: the local graph comes from a few type listings (record by record it would
+    take 5 requests a product); with a ledger, pushing again writes nothing."""
+    count = 40
+    roots = []
+    for index in range(count):
+        content = f"many,{index}\n".encode()
+        (local.files / f"m{index}.csv").write_bytes(content)
+        product = add_product(
+            local.seeder, namespace="MANY", name=f"many/p{index:03}", version="1.0.0",
+            content=content, root=f"file://{local.files}/", path=f"m{index}.csv",
+        )  # fmt: skip
+        roots.append(product.record["url"])
+    ledger = MemoryLedger()
+
+    async def go() -> list[tuple[SyncReport, int, dict[str, int]]]:
+        outcomes = []
+        async with local.client("local") as local_client, remote.client("origin") as origin:
+            for _ in range(2):
+                local_before, remote_before = local_client.request_total, dict(origin.requests)
+                report = await push(local_client, origin, roots, ledger)
+                remote_made = {
+                    method: number - remote_before.get(method, 0)
+                    for method, number in origin.requests.items()
+                }
+                outcomes.append((report, local_client.request_total - local_before, remote_made))
+        return outcomes
+
+    (first, first_local, _), (again, again_local, again_remote) = asyncio.run(go())
+
+    assert {item.status for item in first.items} == {"pushed"}, first.items
+    assert first_local <= 30, first_local
+    counts = remote.seeder.counts()
+    assert counts["data_product"] == count and counts["storage_location"] == count
+    assert {item.status for item in again.items} == {"pushed"}
+    assert again_local <= 30 and again.records_created == 0
+    assert again_remote.get("POST", 0) == 0 and again_remote.get("PUT", 0) == 0, again_remote
