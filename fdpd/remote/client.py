@@ -35,6 +35,25 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
+
+def _raise_response_read_size() -> None:
+    """Read responses 256 KiB at a time rather than httpcore's 64 KiB.
+
+    anyio hands httpcore each 256 KiB socket read cut down to 64 KiB by copying the rest, which
+    doubles a download's CPU (benchmarks/transfer_1gib.py). The knob is a class attribute of a
+    private httpcore module: if a later httpcore moves it, downloads are slower, nothing breaks.
+    """
+    try:
+        from httpcore._async.http11 import AsyncHTTP11Connection
+    except ImportError:
+        return
+    current = getattr(AsyncHTTP11Connection, "READ_NUM_BYTES", None)
+    if isinstance(current, int) and current < 256 * 1024:
+        AsyncHTTP11Connection.READ_NUM_BYTES = 256 * 1024
+
+
+_raise_response_read_size()
+
 Record = dict[str, Any]
 FilterValue = str | int | bool | Sequence[str | int]
 QueryList = list[tuple[str, str | int | float | bool | None]]

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from httpcore._async.http11 import AsyncHTTP11Connection
-
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteRejected
@@ -26,11 +24,6 @@ from fdpd.store.hashing import CHUNK_SIZE, sha1_file
 from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]
-
-# httpcore reads responses 64 KiB at a time and anyio cuts each 256 KiB socket read down to that
-# by copying the rest: reading 256 KiB at a time halves the CPU a download costs (measured with
-# benchmarks/transfer_1gib.py). A tuning knob of httpcore's, harmless where it is not read.
-AsyncHTTP11Connection.READ_NUM_BYTES = max(AsyncHTTP11Connection.READ_NUM_BYTES, 256 * 1024)
 
 
 class TransferError(FdpError):
