@@ -22,12 +22,11 @@ EACH = 5  # commands of each kind
 
 
 def run_config(n: int) -> str:
-    """A model writing `load/out<n>`. Each config runs a script of its own: pyDataPipeline's
-    `initialise` looks for the job script's storage location by hash and creates it if missing,
-    so two jobs with byte-identical scripts starting at the same moment both create, one gets
-    409 and then fails to find the other's (it searches with its own path): a race in the
-    language API, not in fdp (registry-api.md §4.2: unique by root, hash, public)."""
-    return write_config(f"load/out{n}").replace("python3 model.py", f"python3 model.py run{n}")
+    """A model writing `load/out<n>`. Every job's script is byte-identical on purpose: fdpd
+    registers a job's script before it starts, so pyDataPipeline's check-then-create in
+    `initialise` cannot race with another job's (it failed with "Could not return existing
+    Entry" when it did)."""
+    return write_config(f"load/out{n}")
 
 
 READS = [("shared", f"inputs/table{n}") for n in range(3)]
