@@ -72,7 +72,7 @@ async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = N
             else:
                 await _download(url, write, on_bytes)
             out.flush()
-            os.fsync(out.fileno())
+            await asyncio.to_thread(os.fsync, out.fileno())  # a big file: seconds, off the loop
     except OSError as error:  # reading errors are SourceUnavailable: this is the data store's
         temp.unlink(missing_ok=True)
         raise store_write_error(temp, error) from None
