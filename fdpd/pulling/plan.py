@@ -7,10 +7,12 @@ match the key `run`/`generate` look up in the pull records.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fdpd.jobs.prepare import generation_context
 from fdpd.journal.models import FdpUser
@@ -22,8 +24,9 @@ from fdpd.userconfig import (
 from fdpd.userconfig.context import template_values
 from fdpd.userconfig.errors import Failed, ProblemCollector
 from fdpd.userconfig.model import Located, ReadItem, RegisterItem, Where
+from fdpd.userconfig.semver import parse_version
 from fdpd.userconfig.substitution import Substituter
-from fdpd.userconfig.versions import LATEST
+from fdpd.userconfig.versions import LATEST, token_of
 
 # external_object fields copied as text, by config key
 EXTERNAL_TEXT_FIELDS = (
@@ -126,7 +129,8 @@ def plan_pull(
             continue
     registered_products = {(s.namespace, s.name) for s in sources}
     registered_names = {s.name for s in sources}
-    reads, warnings = [], []
+    reads: list[PlannedRead] = []
+    warnings: list[str] = []
     for read in config.read:
         try:
             planned = _read(read, sub, default_namespace, default_read)
@@ -138,10 +142,9 @@ def plan_pull(
         ):
             continue  # registered above (config-yaml §5: registrations come first)
         if read.use_cache is not None:
-            warnings.append(
-                f"{config.filename}:{read.where.line}: read `{planned.label}` uses `use.cache`, "
-                "which pull does not register yet; it was skipped"
-            )
+            public = md.public.value if md.public is not None else True
+            with contextlib.suppress(Failed):
+                sources.append(_cache_source(read, planned, public, sub, problems, folder))
             continue
         reads.append(planned)
     problems.raise_if_any()
@@ -212,6 +215,41 @@ def _source(
         where=item.where,
         extra=extra,
         primary=primary.value if primary is not None else True,
+    )
+
+
+def _cache_source(
+    read: ReadItem,
+    planned: PlannedRead,
+    public: bool,
+    sub: Substituter,
+    problems: ProblemCollector,
+    folder: Path,
+) -> SourceSpec:
+    """A read with `use.cache`: its local file registered under the read's exact version."""
+    assert read.use_cache is not None
+    cache, request = read.use_cache, planned.request
+    version = request.version or ""
+    if token_of(version) is not None or parse_version(version) is None:
+        problems.add(cache.where, "use.cache needs an exact version", "add `version: 1.0.0`")
+        raise Failed
+    file = Path(sub.text(cache)).expanduser()
+    file = file if file.is_absolute() else folder / file
+    if not file.is_file():
+        problems.add(cache.where, f"use.cache file {file} does not exist", "check the path")
+        raise Failed
+    return SourceSpec(
+        kind="data_product",
+        namespace=request.namespace,
+        name=request.name,
+        root=file.parent.as_uri().rstrip("/") + "/",
+        path=quote(file.name),
+        file_type=file.suffix.lstrip(".") or None,
+        version_spec=version,
+        public=public,
+        authors=(),
+        description=sub.optional(read.description),
+        where=read.where,
     )
 
 

@@ -194,3 +194,62 @@ register:
     assert result["files_downloaded"] == 2
     assert result["bytes_downloaded"] == len(served) + len(b"plain file\n")
     assert fdp.local("external_object", title="web/table") == []  # a data_product item has none
+
+
+def cache_config(cache: str, version: str | None, namespace: str = "mine") -> str:
+    version_line = f'    version: "{version}"\n' if version else ""
+    return f"""\
+run_metadata:
+  description: read a local file through use.cache
+  script: python3 model.py
+read:
+  - data_product: cached/table
+    namespace: {namespace}
+{version_line}    use:
+      cache: {cache}
+"""
+
+
+def test_a_use_cache_read_is_registered_under_its_exact_version(fdp: Fdp, tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "project", {"config.yaml": cache_config("data/t.csv", "2.0.0")}
+    )
+    cached = project / "data" / "t.csv"
+    cached.parent.mkdir()
+    cached.write_bytes(b"site,count\nA,3\n")
+    config = project / "config.yaml"
+
+    first = fdp.pull(config)
+    again = fdp.pull(config)
+
+    assert [(i["item"], i["status"]) for i in first["items"]] == [
+        ("mine:cached/table@2.0.0", "registered")
+    ]
+    assert [(i["item"], i["status"]) for i in again["items"]] == [
+        ("mine:cached/table@2.0.0", "present")
+    ]
+    kept = fdp.store / "mine" / "cached" / "table" / "2.0.0.csv"
+    assert kept.read_bytes() == cached.read_bytes()
+    assert fdp.versions("mine", "cached/table") == ["2.0.0"]
+    working = yaml.safe_load(fdp.ok("generate", "config.yaml", cwd=project))
+    [read] = working["read"]
+    assert read["use"] == {"data_product": "cached/table", "namespace": "mine", "version": "2.0.0"}
+    run = fdp.fdpctl("run", "config.yaml", cwd=project, env={"MODEL_READS": "cached/table"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "read cached/table: site,count" in run.stdout
+
+
+def test_a_use_cache_read_without_an_exact_version_is_refused(fdp: Fdp, tmp_path: Path) -> None:
+    cached = tmp_path / "t.csv"
+    cached.write_bytes(b"x\n1\n")
+    project = make_project(
+        tmp_path / "project", {"config.yaml": cache_config(str(cached), None, "unversioned")}
+    )
+
+    result = fdp.fdpctl("pull", str(project / "config.yaml"))
+
+    assert result.returncode == 1
+    assert "config.yaml:8:14: read[0].use.cache" in result.stderr
+    assert "use.cache needs an exact version" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fdp.versions("unversioned", "cached/table") == []
