@@ -161,6 +161,16 @@ class RegistryClient:
             first = False
         return rows
 
+    async def count(
+        self, record_type: str, filters: Mapping[str, FilterValue] | None = None
+    ) -> int | None:
+        """How many records match `filters` (one request for a one-row page); None if the
+        registry's answer gives no count."""
+        params = [*_query_params(filters or {}), ("page_size", "1")]
+        response = await self._send("GET", self.collection_url(record_type), params=params)
+        count = _json_object(response, self.label).get("count")
+        return count if isinstance(count, int) else None
+
     async def post(self, record_type: str, body: Mapping[str, Any]) -> Record | None:
         """Create a record: the new record, or None when the registry answers 409 (it exists)."""
         response = await self._send(

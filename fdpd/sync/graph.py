@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import graphlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -252,14 +251,10 @@ class TypeLister:
 
     async def _count(self, record_type: str) -> int | None:
         """How many records of the type the source holds; None if it would not say."""
-        url = f"{self.source.collection_url(record_type)}?page_size=1&format=json"
         try:
-            async with self.source.stream(url) as response:
-                page = json.loads(await response.aread())
-        except (RemoteError, RemoteNotFound, ValueError):
+            return await self.source.count(record_type)
+        except (RemoteError, RemoteNotFound):
             return None  # then record by record, as always
-        count = page.get("count") if isinstance(page, dict) else None
-        return count if isinstance(count, int) else None
 
 
 def label_of(graph: RecordGraph, key: str) -> str:
