@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance, json_lines
-from tests.registry.running_registry import FDPD, RunningRegistry, running_registry
+from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.sync.seed import Seeder
 
 ACCEPT = {"Accept": "application/json; version=1.0.0"}
@@ -41,13 +41,7 @@ class Remote:
     def token_file(self, user: str) -> Path:
         """A 0600 file holding a fresh token of registry user `user` (made on first use)."""
         if user not in self.tokens:
-            database = f"sqlite:///{self.workdir / 'registry.db'}"
-            token = subprocess.run(
-                [str(FDPD), "registry", "add-user", user, "--database", database],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            token = self.registry.add_user(user)
             path = self.workdir / f"{user}.token"
             path.write_text(token + "\n")
             path.chmod(0o600)

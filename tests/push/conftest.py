@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance, json_lines
-from tests.registry.running_registry import FDPD, RunningRegistry, running_registry
+from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.run.conftest import make_project
 
 ACCEPT = {"Accept": "application/json; version=1.0.0"}
@@ -72,13 +72,7 @@ class Remote:
         return self.registry.api
 
     def add_user(self, name: str) -> Path:
-        database = f"sqlite:///{self.workdir / 'registry.db'}"
-        token = subprocess.run(
-            [str(FDPD), "registry", "add-user", name, "--database", database],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        token = self.registry.add_user(name)
         path = self.workdir / f"{name}.token"
         path.write_text(token + "\n")
         path.chmod(0o600)

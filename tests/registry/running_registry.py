@@ -25,6 +25,7 @@ class RunningRegistry:
     base_url: str  # http://host:port, no trailing slash
     admin_token: str | None
     log_path: Path
+    database_url: str
 
     @property
     def api(self) -> str:
@@ -36,6 +37,21 @@ class RunningRegistry:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def add_user(self, name: str) -> str:
+        """A new user of this (shared) registry, through `fdpd registry add-user`; its token."""
+        return add_registry_user(self.database_url, name)
+
+
+def add_registry_user(database_url: str, name: str) -> str:
+    """`fdpd registry add-user NAME --database URL`: the new user's token."""
+    added = subprocess.run(
+        [str(FDPD), "registry", "add-user", name, "--database", database_url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return added.stdout.strip()
 
 
 def registry_command(
@@ -97,7 +113,7 @@ def running_registry(
     try:
         _wait_until_answering(process, base_url, log_path)
         token = token_file.read_text().strip() if token_file else None
-        yield RunningRegistry(process, base_url, token, log_path)
+        yield RunningRegistry(process, base_url, token, log_path, database_url)
     finally:
         process.terminate()
         try:

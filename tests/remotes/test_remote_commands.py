@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import free_port
-from tests.fdp_process import FDPD, FdpInstance
+from tests.fdp_process import FdpInstance
 from tests.registry.running_registry import RunningRegistry, running_registry
 
 
@@ -20,14 +19,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningRe
     """A shared registry with user `ana`; yields it and ana's token."""
     workdir = tmp_path_factory.mktemp("remote")
     with running_registry(workdir, shared=True, data_store=str(workdir / "store")) as registry:
-        database = f"sqlite:///{workdir / 'registry.db'}"
-        added = subprocess.run(
-            [str(FDPD), "registry", "add-user", "ana", "--database", database],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        yield registry, added.stdout.strip()
+        yield registry, registry.add_user("ana")
 
 
 def token_file(folder: Path, token: str, mode: int = 0o600) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fdpd.remote import RegistryClient
-from tests.registry.running_registry import FDPD, RunningRegistry, running_registry
+from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.sync.seed import Seeder
 
 
@@ -44,13 +43,7 @@ def remote(tmp_path: Path) -> Iterator[Side]:
     workdir = tmp_path / "remote"
     store = tmp_path / "remote-store"
     with running_registry(workdir, shared=True, data_store=str(store)) as registry:
-        database = f"sqlite:///{workdir / 'registry.db'}"
-        token = subprocess.run(
-            [str(FDPD), "registry", "add-user", "alice", "--database", database],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        token = registry.add_user("alice")
         seeder = Seeder(registry.base_url, token)
         files = tmp_path / "remote-files"
         files.mkdir()
