@@ -54,8 +54,24 @@ class ConfigSource:
             raise FdpError(
                 f"config file {path} does not exist", hint="check the path", code="no_config"
             ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FdpError(f"cannot read config file {path}: {exc}", code="no_config") from None
+        except IsADirectoryError:
+            raise FdpError(
+                f"{path} is a folder, not a config file",
+                hint="give the path of the config file itself, e.g. config.yaml",
+                code="no_config",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise FdpError(
+                f"config file {path} is not UTF-8 text (byte {exc.start})",
+                hint="save it as UTF-8",
+                code="no_config",
+            ) from None
+        except OSError as exc:
+            raise FdpError(
+                f"cannot read config file {path}: {exc.strerror or exc}",
+                hint="check its permissions",
+                code="no_config",
+            ) from None
         return cls(text, str(path), path.parent)
 
 

@@ -63,3 +63,18 @@ def test_bad_requests_are_clear_errors(fdp: Fdp, tmp_path: Path) -> None:
     assert status == 422
     assert answer["error"]["code"] == "invalid_config"
     assert "config.yaml:1:" in answer["error"]["message"]
+
+
+def test_a_config_path_that_is_no_readable_file_is_a_clear_error(fdp: Fdp, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("run_metadata:\n  description: caf\xe9\n".encode("latin-1"))
+    cases = {
+        tmp_path / "missing.yaml": "does not exist",
+        tmp_path: "is a folder, not a config file",
+        latin1: "is not UTF-8 text (byte 32)",
+    }
+    for path, words in cases.items():
+        result = fdp.fdpctl("generate", str(path), cwd=tmp_path)
+        assert result.returncode == 1, result.stdout
+        assert words in result.stderr and "hint:" in result.stderr, result.stderr
+        assert "Errno" not in result.stderr and "Traceback" not in result.stderr
