@@ -177,6 +177,7 @@ class FdpInstance:
             return
         if _is_fdpd(pid):
             os.kill(pid, signal.SIGKILL)
+        _stop_local_registries(self.locations)
 
     # --- raw HTTP to the daemon --------------------------------------------------------------
 
@@ -216,6 +217,31 @@ class FdpInstance:
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _stop_local_registries(locations: Locations) -> None:
+    """Stop the local registry an fdpd of this instance started: a registry outlives a killed
+    fdpd on purpose (the next fdpd adopts it), so a test that ends must stop it itself."""
+    database = str(locations.registry_database_path).encode()
+    for pid in _registry_processes(database):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while _registry_processes(database) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in _registry_processes(database):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _registry_processes(database: bytes) -> list[int]:
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in arguments and any(database in argument for argument in arguments):
+            found.append(int(entry.name))
+    return found
 
 
 def _is_fdpd(pid: int) -> bool:
