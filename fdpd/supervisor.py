@@ -201,6 +201,7 @@ class RegistrySupervisor:
             "--port", values["port"],
             "--database", values["database"],
             "--admin-token-file", values["token_file"],
+            "--exit-when-orphaned", str(self._settings.idle_timeout),
         ]  # fmt: skip
 
     async def _wait_ready(self, process: asyncio.subprocess.Process, log_path: Any) -> None:

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="key of user 'admin' (created 0600 with a fresh key when missing)",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    serve.add_argument(
+        "--exit-when-orphaned",
+        type=float,
+        metavar="SECONDS",
+        help="exit once the parent process (fdpd) is gone and no request came for SECONDS",
+    )
     users_admin = _users_admin_module()
     if users_admin is not None:
         add_user = commands.add_parser("add-user", help="create a user and print a new key")
@@ -76,6 +83,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from fdpd.registry.app import create_app
+    from fdpd.registry.orphan import OrphanWatch
 
     settings = RegistrySettings(
         host=args.host,
@@ -97,8 +105,9 @@ def serve(args: argparse.Namespace) -> int:
             f"cannot open the registry database {_redacted(database_url)}: {reason}",
             hint="check --database (and that the PostgreSQL server is running)",
         ) from None
+    watch = OrphanWatch(app, args.exit_when_orphaned) if args.exit_when_orphaned else None
     config = uvicorn.Config(
-        app,
+        watch or app,
         host=settings.host,
         port=settings.port,
         access_log=args.access_log,
@@ -106,6 +115,8 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     server = uvicorn.Server(config)
+    if watch is not None:
+        threading.Thread(target=watch.watch, args=(server,), daemon=True).start()
     server.run()
     return 0 if server.started else 1
 

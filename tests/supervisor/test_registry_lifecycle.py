@@ -152,3 +152,19 @@ def test_registry_left_by_a_killed_fdpd_is_adopted(fdp: FdpInstance) -> None:
         wait_for(lambda: not answers(first["url"]))
     finally:
         kill_quietly(first["pid"])
+
+
+def test_registry_orphaned_by_a_killed_fdpd_stops_once_idle(fdp_home: Path) -> None:
+    env = {"FDP_REGISTRY_PORT": str(free_port()), "FDP_REGISTRY_IDLE_TIMEOUT": "1"}
+    with FdpInstance(fdp_home, extra_env=env) as fdp:
+        fdp.start_daemon()
+        held = json.loads(fdp.run_fdpctl("--json", "registry", "start").stdout)
+        try:
+            time.sleep(2)  # idle longer than the timeout, but held by a live fdpd: it stays
+            assert answers(held["url"])
+            os.kill(fdp.daemon_pid(), signal.SIGKILL)
+            # watch the process, not the port: a request would count as activity
+            wait_for(lambda: not Path(f"/proc/{held['pid']}").exists(), timeout=15)
+            assert not answers(held["url"])
+        finally:
+            kill_quietly(held["pid"])
