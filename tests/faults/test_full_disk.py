@@ -5,7 +5,6 @@ partial file and registers nothing; once there is room, pulling again finishes."
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.faults.consistency import (
 )
 from tests.push.conftest import Site
 from tests.run.conftest import make_project
+from tests.small_disk import mounted_tmpfs, resize_tmpfs
 
 SMALL_DISK = "2m"
 ROOMY_DISK = "32m"
@@ -27,19 +27,12 @@ BIG = 3 << 20  # bytes: more than the small disk holds
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK}", "tmpfs", str(mount_point)]
-    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
-        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", SMALL_DISK) as disk:
+        yield disk
 
 
 def grow(disk: Path) -> None:
-    subprocess.run(["mount", "-o", f"remount,size={ROOMY_DISK}", str(disk)], check=True)
+    resize_tmpfs(disk, ROOMY_DISK)
 
 
 @pytest.fixture

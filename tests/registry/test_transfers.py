@@ -10,7 +10,6 @@ import asyncio
 import errno
 import hashlib
 import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from fdpd.store import AtomicWriter
 from fdpd.store.background import BATCH_BYTES, BackgroundConsumer
 from fdpd.sync.transfers import HashMismatch, TransferError, download, upload
 from tests.registry.running_registry import RunningRegistry, running_registry
+from tests.small_disk import mounted_tmpfs
 
 
 def chunks_of_every_size(total: int) -> list[bytes]:
@@ -90,15 +90,8 @@ def test_background_writer_discards_unfinished_work(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)]
-    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
-        pytest.skip("mounting a size-limited tmpfs needs root (CI runs as root)")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", "2m") as disk:
+        yield disk
 
 
 def test_background_writer_reports_a_full_disk_and_leaves_nothing(small_disk: Path) -> None:
