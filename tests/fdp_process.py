@@ -189,6 +189,7 @@ class FdpInstance:
         *,
         tcp: tuple[str, int] | None = None,
         timeout: float = 10,
+        body: bytes | None = None,
     ) -> HttpAnswer:
         """One raw request over the Unix socket (or TCP), exactly the headers given."""
         connection: http.client.HTTPConnection
@@ -197,11 +198,16 @@ class FdpInstance:
         else:
             connection = http.client.HTTPConnection(*tcp, timeout=timeout)
         try:
-            connection.request(method, path, headers=dict(headers or {}))
+            connection.request(method, path, body=body, headers=dict(headers or {}))
             response = connection.getresponse()
             return HttpAnswer(response.status, dict(response.getheaders()), response.read())
         finally:
             connection.close()
+
+    def post_json(self, path: str, body: Mapping[str, Any], timeout: float = 60) -> HttpAnswer:
+        """POST a JSON body to fdpd over the Unix socket."""
+        headers = {"Content-Type": "application/json"}
+        return self.request("POST", path, headers, timeout=timeout, body=json.dumps(body).encode())
 
     def open_stream(
         self, method: str, path: str

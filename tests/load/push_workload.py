@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fdp_process import FDPCTL, UnixConnection
+from tests.fdp_process import FDPCTL
 from tests.push.conftest import Site
 from tests.sync.seed import Seeder, add_product
 
@@ -74,21 +74,9 @@ def _written(site: Site, namespace: str) -> str:
     return relative
 
 
-def daemon_post(site: Site, path: str, body: dict[str, object]) -> tuple[int, object]:
-    connection = UnixConnection(site.instance.locations.socket_path, timeout=60)
-    try:
-        connection.request(
-            "POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
 def commit_run(site: Site, uuid: str) -> None:
-    status, answer = daemon_post(site, "/v1/commit", {"token": uuid})
-    assert status == 200, answer
+    answer = site.instance.post_json("/v1/commit", {"token": uuid})
+    assert answer.status == 200, answer.json()
 
 
 @dataclass

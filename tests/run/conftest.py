@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance, UnixConnection, json_lines
+from tests.fdp_process import FDPCTL, FdpInstance, json_lines
 
 USER = "ana"
 GIT_ENV = {
@@ -73,15 +72,8 @@ class Fdp:
         )
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-        connection = UnixConnection(self.instance.locations.socket_path, timeout=60)
-        try:
-            connection.request(
-                "POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"}
-            )
-            response = connection.getresponse()
-            return response.status, json.loads(response.read())
-        finally:
-            connection.close()
+        answer = self.instance.post_json(path, body)
+        return answer.status, answer.json()
 
     def get(self, path: str) -> Any:
         answer = self.instance.request("GET", path)
