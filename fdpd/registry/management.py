@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 import fdpd
 from fdpd.identity import identity_proof
-from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
+from fdpd.registry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import LinkError, parse_link
 from fdpd.registry.models import Author, UserAuthor, table_of
@@ -47,19 +47,25 @@ async def identity(request: Request) -> Response:
     return json_response(answer)
 
 
+def require_admin(request: Request, action: str) -> Caller:
+    """The caller, who must be user `admin`; a 403 ApiError otherwise."""
+    try:
+        caller = request_caller(request)
+    except AuthError as error:
+        raise ApiError.detail(403, error.detail) from None
+    if caller is None:
+        raise ApiError.detail(403, NO_CREDENTIALS)
+    if caller.username != ADMIN_USERNAME:
+        raise ApiError.detail(403, f"Only the admin user may {action}.")
+    return caller
+
+
 async def active_author(request: Request) -> Response:
     settings: RegistrySettings = request.app.state.settings
     try:
         if settings.shared:
             raise ApiError.detail(404, "Not found.")
-        try:
-            caller = request_caller(request)
-        except AuthError as error:
-            raise ApiError.detail(403, error.detail) from None
-        if caller is None:
-            raise ApiError.detail(403, NO_CREDENTIALS)
-        if caller.username != ADMIN_USERNAME:
-            raise ApiError.detail(403, "Only the admin user may set the active author.")
+        caller = require_admin(request, "set the active author")
         body = await read_json_body(request, settings.max_body_bytes)
         if not isinstance(body, dict) or "author" not in body:
             raise ApiError(400, {"author": ["This field is required."]})

@@ -21,10 +21,9 @@ from sqlalchemy import Connection, Engine, delete, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import LinkError, parse_link
-from fdpd.registry.management import ADMIN_USERNAME
+from fdpd.registry.management import require_admin
 from fdpd.registry.schema import LINK, LINKS, SPECS, Through
 from fdpd.registry.settings import RegistrySettings
 
@@ -41,7 +40,7 @@ async def remove_records(request: Request) -> Response:
     try:
         if settings.shared:
             raise ApiError.detail(404, "Not found.")
-        _require_admin(request)
+        require_admin(request, "remove records")
         body = await read_json_body(request, settings.max_body_bytes)
         wanted = _parse_records(body)
         engine: Engine = request.app.state.engine
@@ -54,17 +53,6 @@ async def remove_records(request: Request) -> Response:
     except ApiError as error:
         return error.response()
     return json_response({"removed": _paths(present), "missing": _paths(missing)})
-
-
-def _require_admin(request: Request) -> None:
-    try:
-        caller = request_caller(request)
-    except AuthError as error:
-        raise ApiError.detail(403, error.detail) from None
-    if caller is None:
-        raise ApiError.detail(403, NO_CREDENTIALS)
-    if caller.username != ADMIN_USERNAME:
-        raise ApiError.detail(403, "Only the admin user may remove records.")
 
 
 def _parse_records(body: object) -> Ids:
