@@ -1,4 +1,5 @@
-"""`fdpd registry ...`: run the registry server (`serve`) or manage its users (`add-user`)."""
+"""`fdpd registry ...`: run the registry server (`serve`) or manage its users (`add-user`,
+`grant`)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         add_user.add_argument("name")
         add_user.add_argument("--database", default="", metavar="URL")
         add_user.set_defaults(handler=users_admin.main_add_user)
+        grant = commands.add_parser(
+            "grant", help="let USER create and change data products in NAMESPACE (shared mode)"
+        )
+        grant.add_argument("namespace")
+        grant.add_argument("user")
+        grant.add_argument("--database", default="", metavar="URL")
+        grant.set_defaults(handler=users_admin.main_grant)
     return parser
 
 

@@ -126,6 +126,17 @@ class Namespace(RegistryModel, table=True):
     website: str | None = Field(default=None)
 
 
+class NamespaceGrant(RegistryModel, table=True):
+    """A user who may write a namespace in a shared registry (its creator, and users granted)."""
+
+    __tablename__ = "namespace_grant"
+    __table_args__ = (UniqueConstraint("namespace_id", "user_id", name="uq_namespace_grant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    namespace_id: int = Field(foreign_key="namespace.id", index=True)
+    user_id: int = Field(foreign_key="registry_user.id", index=True)
+
+
 class Author(RegistryModel, table=True):
     __tablename__ = "author"
     __table_args__ = (

@@ -28,6 +28,7 @@ from fdpd.registry.http import (
 )
 from fdpd.registry.links import MAX_ID, base_url, record_url
 from fdpd.registry.metadata import options_body
+from fdpd.registry.ownership import check_change, check_create, record_creation
 from fdpd.registry.pagination import fetch_page, page_link
 from fdpd.registry.schema import SPECS, TypeSpec
 from fdpd.registry.serialize import serialize
@@ -118,19 +119,33 @@ def record_endpoint(spec: TypeSpec) -> Endpoint:
                 return head_response(response) if method == "HEAD" else response
             if method == "DELETE":
                 with _engine(request).connect() as conn:
-                    _current(conn, spec, record_id)
+                    current = _current(conn, spec, record_id)
+                    _check_change(request, conn, spec, current, None, writer(caller))
                     delete_record(conn, spec, record_id)
                 return Response(status_code=204, headers=allow_header)
             body = await read_json_body(request, _settings(request).max_body_bytes)
             mode: Mode = "put" if method == "PUT" else "patch"
             with _engine(request).connect() as conn:
                 current = _current(conn, spec, record_id)
+                _check_change(request, conn, spec, current, body, writer(caller))
                 update_record(conn, spec, current, body, writer(caller), mode)
                 return _record_response(conn, request, spec, record_id, 200, allow_header)
         except ApiError as error:
             return error.response()
 
     return record
+
+
+def _check_change(
+    request: Request,
+    conn: Connection,
+    spec: TypeSpec,
+    current: RowMapping,
+    body: object,
+    caller: Caller,
+) -> None:
+    if _settings(request).shared:
+        check_change(conn, spec, current, body, caller)
 
 
 def _settings(request: Request) -> RegistrySettings:
@@ -197,8 +212,13 @@ def _record_response(
 
 async def create_response(request: Request, spec: TypeSpec, caller: Caller) -> Response:
     body = await read_json_body(request, _settings(request).max_body_bytes)
+    shared = _settings(request).shared
     with _engine(request).connect() as conn:
+        if shared:
+            check_create(conn, spec, body, caller)
         record_id = create_record(conn, spec, body, caller)
+        if shared:
+            record_creation(conn, spec, record_id, caller)
         location = record_url(base_url(request), spec.name, record_id)
         headers = {"Location": location, "Allow": "GET, POST, HEAD, OPTIONS"}
         return _record_response(conn, request, spec, record_id, 201, headers)
