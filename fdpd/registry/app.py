@@ -14,6 +14,7 @@ from starlette.responses import Response
 from fdpd.errors import FdpError
 from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token
 from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.guard import LocalOnlyGuard
 from fdpd.registry.http import ApiError
 from fdpd.registry.management import ADMIN_USERNAME
 from fdpd.registry.routers import ROUTERS
@@ -39,6 +40,8 @@ def create_app(settings: RegistrySettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]
+    if not settings.shared:
+        app.add_middleware(LocalOnlyGuard)
     return app
 
 

@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--shared", action="store_true", help="multi-user remote registry mode")
     serve.add_argument(
+        "--file-root",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose files /data_product/... may serve (repeatable); no other local "
+        "file is ever read",
+    )
+    serve.add_argument(
         "--admin-token-file",
         type=Path,
         metavar="FILE",
@@ -100,6 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         data_store=args.data_store,
         shared=args.shared,
         admin_token_file=args.admin_token_file,
+        file_roots=tuple(path.absolute() for path in args.file_root),
     )
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     database_url = settings.resolved_database_url()

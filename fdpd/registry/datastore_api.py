@@ -10,8 +10,8 @@
 * The client then registers storage_location `{path: <sha1>, hash: <sha1>, public: true}` under
   the storage root `<registry base URL>/data/` (e.g. `https://registry.example.org/data/`).
 * `GET /data/<name>`: the file of the storage location with that path under such a root; 404
-  (empty) when unknown, 403 for anonymous callers when its object has key_value
-  `accessibility=private`; streamed (folder) or 302 to a presigned URL (S3).
+  (empty) when unknown, 403 for anonymous callers when it is private (`public: false`, or its
+  object has key_value `accessibility=private`); streamed (folder) or 302 to a presigned URL (S3).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import threading
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -28,7 +28,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from fdpd.registry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import base_url
-from fdpd.registry.models import KeyValue, Object, StorageLocation, StorageRoot, table_of
+from fdpd.registry.models import StorageLocation, StorageRoot, table_of
+from fdpd.registry.privacy import location_is_private
 from fdpd.registry.settings import RegistrySettings
 from fdpd.store import DataStore, LocalFile, StoreError, is_sha1_hex, open_data_store
 from fdpd.store.folder import FolderStore
@@ -158,7 +159,9 @@ def download(request: Request) -> Response:
         if found is None:
             return Response(status_code=404)
         location_id, content_hash = found
-        if _is_private(engine, location_id) and _caller(request) is None:
+        with engine.connect() as conn:
+            private = location_is_private(conn, location_id)
+        if private and _caller(request) is None:
             raise ApiError.detail(403, NO_CREDENTIALS)
         key = content_hash if is_sha1_hex(content_hash) else name
         answer = store.download(key) if is_sha1_hex(key) else None
@@ -201,24 +204,6 @@ def is_own_data_root(root: str, request_host: str) -> bool:
         return False
     same_host = root_host.lower() == request_host.lower()
     return same_host or (root_host in _LOOPBACK and request_host in _LOOPBACK)
-
-
-def _is_private(engine: Engine, location_id: int) -> bool:
-    objects, key_values = table_of(Object), table_of(KeyValue)
-    query = (
-        select(key_values.c.id)
-        .join(objects, objects.c.id == key_values.c.object_id)
-        .where(
-            and_(
-                objects.c.storage_location_id == location_id,
-                key_values.c.key == "accessibility",
-                key_values.c.value == "private",
-            )
-        )
-        .limit(1)
-    )
-    with engine.connect() as conn:
-        return conn.execute(query).first() is not None
 
 
 router.add_route("/api/data/{checksum}/", upload_url_for_path, methods=["POST"])

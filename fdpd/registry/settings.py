@@ -19,7 +19,9 @@ class RegistrySettings:
 
     `data_store` is a folder path or `s3://bucket/prefix` (used by the data store routes);
     `shared` turns on the multi-user remote registry mode; `admin_token_file` holds the key of
-    the `admin` user (created 0600 with a fresh key when absent).
+    the `admin` user (created 0600 with a fresh key when absent); `file_roots` are the folders
+    whose files `/data_product/...` and `/external_object/...` may serve (with a folder
+    `data_store`, which is one too).
     """
 
     host: str = "127.0.0.1"
@@ -29,6 +31,14 @@ class RegistrySettings:
     shared: bool = False
     admin_token_file: Path | None = None
     max_body_bytes: int = 16 * 1024 * 1024
+    file_roots: tuple[Path, ...] = ()
+
+    def served_folders(self) -> tuple[Path, ...]:
+        """Folders local storage roots may be read from: `file_roots` and a folder data store."""
+        store = self.data_store
+        if store and "://" not in store:
+            return (*self.file_roots, Path(store))
+        return self.file_roots
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -4,7 +4,10 @@
 * `GET /api/ro-crate/data-product/<id>/`, `/api/ro-crate/code-run/<id>/`: RO-Crate 1.1 metadata.
 * `GET /api/data_extraction/<dp_id>/`: how a data product was extracted from an external object.
 * `GET /data_product/<ns>:<name>@<version>`, `GET /external_object/<alt_id>:<title>@<version>`:
-  the file itself, streamed from a local (`file://` or `/`) storage root or redirected elsewhere.
+  the file itself, streamed from a local (`file://` or `/`) storage root inside the registry's
+  served folders (`--file-root`, a folder data store; 403 elsewhere) or redirected elsewhere.
+  Content of private objects (`fdpd.registry.privacy`) only with a token, prov-report and
+  RO-Crate of their data products too.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from fdpd.registry.models import (
     StorageLocation,
     StorageRoot,
 )
+from fdpd.registry.privacy import object_is_private, product_is_private, require_token_if
 from fdpd.registry.prov import (
     PROV_FORMATS,
     UNAVAILABLE_FORMATS,
@@ -53,6 +57,10 @@ from fdpd.store.locations import location_url
 router = APIRouter()
 
 NOT_FOUND = "Not found."
+NOT_SERVED = (
+    "This registry serves local files only from its data store and the folders given with "
+    "--file-root; this storage root is not one of them."
+)
 _MEDIA_TO_FORMAT = {fmt.media_type: name for name, fmt in PROV_FORMATS.items()} | {
     media: name for name, media in UNAVAILABLE_FORMATS.items()
 }
@@ -150,6 +158,7 @@ def prov_report(request: Request) -> Response:
         with_attributes = _flag(params, "attributes", True)
         with _engine_session(request) as session:
             product = _data_product(session, product_id)
+            require_token_if(request, product_is_private(session.connection(), product_id))
             base = base_url(request) + "/"
             document = build_prov_document(session, product, base, depth, with_attributes)
             body = serialise(document, fmt)
@@ -188,9 +197,9 @@ def _ro_crate(request: Request, kind: str) -> Response:
         base = base_url(request) + "/"
         with _engine_session(request) as session:
             if kind == "data-product":
-                crate = ro_crate_for_data_product(
-                    session, _data_product(session, record_id), base, depth
-                )
+                product = _data_product(session, record_id)
+                require_token_if(request, product_is_private(session.connection(), record_id))
+                crate = ro_crate_for_data_product(session, product, base, depth)
             else:
                 run = session.get(CodeRun, record_id)
                 if run is None:
@@ -285,9 +294,10 @@ def data_product_file(request: Request) -> Response:
             )
         ).first()
         location = _object_location(session, product.object_id) if product else None
+        private = product is not None and object_is_private(session.connection(), product.object_id)
     if location is None:
         return _empty(404)
-    return _serve_location(request, *location)
+    return _serve_location(request, *location, private=private)
 
 
 def external_object_file(request: Request) -> Response:
@@ -309,10 +319,11 @@ def external_object_file(request: Request) -> Response:
         original = _location(session, external.original_store_id)
         product = session.get(DataProduct, external.data_product_id)
         stored = _object_location(session, product.object_id) if product else None
+        private = product is not None and object_is_private(session.connection(), product.object_id)
     if "original" in params:
         return _redirect(location_url(*original)) if original else _empty(204)
     if stored is not None:
-        return _serve_location(request, *stored)
+        return _serve_location(request, *stored, private=private)
     return _redirect(location_url(*original)) if original else _empty(204)
 
 
@@ -332,7 +343,11 @@ def _location(session: Session, location_id: int | None) -> tuple[str, str] | No
     return (root.root, location.path) if root else None
 
 
-def _serve_location(request: Request, root: str, path: str) -> Response:
+def _serve_location(request: Request, root: str, path: str, *, private: bool) -> Response:
+    try:
+        require_token_if(request, private)
+    except ApiError as error:
+        return error.response()
     params = _query(request)
     if "root" in params:
         return Response(root, 200, media_type="text/plain")
@@ -347,6 +362,8 @@ def _serve_location(request: Request, root: str, path: str) -> Response:
     file_path = contained_path(local_root, path)
     if file_path is None:
         return json_response({"detail": "Storage location path escapes its storage root."}, 400)
+    if not any(is_inside(file_path, folder) for folder in settings.served_folders()):
+        return json_response({"detail": NOT_SERVED}, 403)
     if not file_path.is_file():
         return _empty(404)
     return FileResponse(file_path, filename=file_path.name)
@@ -371,6 +388,15 @@ def contained_path(folder: Path, path: str) -> Path | None:
     if candidate != base and base not in candidate.parents:
         return None
     return candidate
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when the resolved `path` is `folder` (resolved) or lies inside it."""
+    try:
+        base = folder.resolve()
+    except (ValueError, OSError):
+        return False
+    return path == base or base in path.parents
 
 
 def _redirect(url: str) -> Response:

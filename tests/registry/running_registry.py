@@ -62,6 +62,7 @@ def registry_command(
     admin_token_file: Path | None = None,
     data_store: str | None = None,
     shared: bool = False,
+    file_roots: tuple[Path, ...] = (),
 ) -> list[str]:
     command = [str(FDPD), "registry", "serve", "--host", host, "--port", str(port)]
     command += ["--database", database_url]
@@ -71,6 +72,8 @@ def registry_command(
         command += ["--data-store", data_store]
     if shared:
         command.append("--shared")
+    for folder in file_roots:
+        command += ["--file-root", str(folder)]
     return command
 
 
@@ -85,6 +88,7 @@ def running_registry(
     data_store: str | None = None,
     shared: bool = False,
     env: dict[str, str] | None = None,
+    file_roots: tuple[Path, ...] = (),
 ) -> Iterator[RunningRegistry]:
     """A registry process answering on `host:port` for the duration of the block."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +102,7 @@ def running_registry(
         admin_token_file=token_file,
         data_store=data_store,
         shared=shared,
+        file_roots=file_roots,
     )
     log_path = workdir / f"registry-{port}.log"
     with open(log_path, "wb") as log:

@@ -107,7 +107,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningRe
     workdir = tmp_path_factory.mktemp("special")
     database_url = f"sqlite:///{workdir / 'registry.db'}"
     graph = write_graph(database_url, workdir / "store")
-    with running_registry(workdir, database_url=database_url) as registry:
+    roots = (workdir / "store",)
+    with running_registry(workdir, database_url=database_url, file_roots=roots) as registry:
         yield registry, graph
 
 
@@ -279,13 +280,23 @@ def test_data_product_file_redirects_remote_roots(served: tuple[RunningRegistry,
 
 
 @pytest.mark.parametrize(
-    "spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon", "hydro:gone@1.0.0"]
+    "spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon"]
 )
 def test_data_product_file_absent_is_empty_404(
     served: tuple[RunningRegistry, Graph], spec: str
 ) -> None:
     registry, _ = served
     answer = httpx.get(f"{registry.base_url}/data_product/{spec}")
+    assert (answer.status_code, answer.content) == (404, b"")
+
+
+def test_a_private_missing_file_is_403_anonymously_and_404_with_a_token(
+    served: tuple[RunningRegistry, Graph],
+) -> None:
+    registry, _ = served
+    url = f"{registry.base_url}/data_product/hydro:gone@1.0.0"
+    assert httpx.get(url).status_code == 403
+    answer = httpx.get(url, headers=registry.admin_headers())
     assert (answer.status_code, answer.content) == (404, b"")
 
 
