@@ -1,11 +1,20 @@
-"""A data store in a local folder: `<root>/<sha1[:2]>/<sha1>`, uploads via signed registry URLs."""
+"""A data store in a local folder: `<root>/<sha1[:2]>/<sha1>`, uploads via signed registry URLs.
+
+An upload streams into a temporary `.<sha1>.XXXX.part` file that its writer holds an exclusive
+`flock` on. A registry killed mid-upload leaves that file behind, unlocked: the store removes
+such stale files when it is opened (the registry's next start) and before each new upload of the
+same SHA-1 (a re-push), while files that a live upload, in any process, still holds stay.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fdpd.store.atomic import AtomicWriter
+from fdpd.store.atomic import PART_SUFFIX, AtomicWriter
 from fdpd.store.base import LocalFile, StoreError
 from fdpd.store.hashing import is_sha1_hex
 from fdpd.store.signing import UploadSigner, load_or_create_secret
@@ -13,6 +22,56 @@ from fdpd.store.signing import UploadSigner, load_or_create_secret
 SECRET_FILE_NAME = ".upload-secret"
 UPLOAD_ROUTE = "data/upload/"
 DEFAULT_UPLOAD_LIFETIME_SECONDS = 3600
+# An unlocked part file younger than this may belong to a writer that has not locked it yet.
+STALE_AFTER_SECONDS = 1.0
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so leftovers are never judged stale
+    fcntl = None  # type: ignore[assignment]
+
+
+class LockedUpload(AtomicWriter):
+    """An upload's temporary file, exclusively locked for as long as it is open."""
+
+    def __init__(self, final_path: Path) -> None:
+        super().__init__(final_path, background=True)
+        if fcntl is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_stale_parts(folder: Path, prefix: str = ".") -> list[Path]:
+    """Delete the part files under `folder` (names starting with `prefix`) no live writer holds."""
+    if fcntl is None or not folder.is_dir():
+        return []
+    removed = []
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            if name.startswith(prefix) and name.endswith(PART_SUFFIX):
+                path = Path(parent, name)
+                if _remove_if_stale(path):
+                    removed.append(path)
+    return removed
+
+
+def _remove_if_stale(path: Path) -> bool:
+    assert fcntl is not None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if time.time() - os.fstat(fd).st_mtime < STALE_AFTER_SECONDS:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a live upload holds it
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+    finally:
+        os.close(fd)
 
 
 class FolderStore:
@@ -33,6 +92,7 @@ class FolderStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._signer = signer or UploadSigner(load_or_create_secret(self.root / SECRET_FILE_NAME))
         self._upload_lifetime = upload_lifetime_seconds
+        remove_stale_parts(self.root)
 
     def describe(self) -> str:
         return f"folder {self.root}"
@@ -59,7 +119,8 @@ class FolderStore:
         and hashed on a worker thread while the body arrives)."""
         final_path = self.object_path(sha1)
         self._signer.check(sha1, expires, signature)
-        return AtomicWriter(final_path, background=True)
+        remove_stale_parts(final_path.parent, prefix=f".{sha1}.")
+        return LockedUpload(final_path)
 
     def finish_upload(self, writer: AtomicWriter, sha1: str) -> None:
         """Keep the received bytes if they hash to `sha1`; otherwise drop them and refuse."""
