@@ -3,7 +3,7 @@ and reads local files only inside its served folders. Real registry processes, r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,7 @@ class Local:
     admin: httpx.Client
     anonymous: httpx.Client
 
-    def create(self, type_name: str, body: dict[str, object]) -> str:
+    def create(self, type_name: str, body: Mapping[str, object]) -> str:
         answer = self.admin.post(f"/api/{type_name}/", json=body)
         assert answer.status_code == 201, answer.text
         url = answer.json()["url"]
