@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fdpd.registry.datastore_api import router as datastore_router
 from fdpd.registry.management import router as management_router
+from fdpd.registry.openapi import router as openapi_router
 from fdpd.registry.removal import router as removal_router
 from fdpd.registry.resources import router as resources_router
 from fdpd.registry.root import router as root_router
@@ -14,6 +15,7 @@ from fdpd.registry.users import router as users_router
 
 ROUTERS: list[APIRouter] = [
     root_router,
+    openapi_router,
     users_router,
     resources_router,
     management_router,
