@@ -51,3 +51,58 @@ class Unavailable(FdpError):
 
     code = "unavailable"
     status = 503
+
+
+class UnreadableFile(FdpError):
+    """A file a request names that fdp will not or cannot read: missing, not a regular file
+    (a FIFO, device, socket, folder), over its size cap, or on a file system that stalls."""
+
+    code = "unreadable_file"
+    status = 400
+
+
+# What each status fdpd answers means; the OpenAPI document lists, per route, the ones it can
+# answer (`error_responses`), and a test compares that with what the routes really answer.
+ERROR_STATUSES: dict[int, str] = {
+    400: "bad request: invalid JSON or parameters, a path that is not absolute, text with NUL, "
+    "a file that cannot be read (missing, not a regular file, too large)",
+    401: "TCP only: missing or wrong bearer token",
+    403: "refused: an Origin header, or a Host that is not local",
+    404: "not found: no such item, job, operation, user or remote",
+    409: "conflict with what exists: a name taken, an item others depend on, a missing input",
+    422: "the request is well-formed but its content is not usable (a config with errors, "
+    "exactly one of two fields wanted, a path that would leave the data store)",
+    500: "fdpd's own journal cannot be used",
+    502: "a remote or source answered wrongly",
+    503: "something fdpd needs cannot be reached (the local registry, a remote), or fdpd is "
+    "shutting down",
+    507: "the data store has no room",
+}
+# Every route can answer these: the guard and the request checks run before any route.
+COMMON_STATUSES = (400, 401, 403)
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "hint"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "hint": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses=` for these error statuses, described from ERROR_STATUSES."""
+    return {
+        status: {
+            "description": ERROR_STATUSES[status],
+            "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+        }
+        for status in statuses
+    }

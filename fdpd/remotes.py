@@ -7,21 +7,30 @@ when it talks to the remote and refuses one that other users can read. `origin` 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import stat
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import yaml
 
 from fdpd.errors import FdpError, NotFound
 from fdpd.paths import Locations
 from fdpd.remote.client import RegistryClient
 from fdpd.store import atomic_write_bytes
+from fdpd.store.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
 
 DEFAULT_REMOTE = "origin"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_URL_LENGTH = 2000
+URL_HINT = "give the registry's API URL, e.g. https://registry.example.org/api/"
 
 
 @dataclass(frozen=True)
@@ -46,10 +55,10 @@ def remotes_file(locations: Locations) -> Path:
 
 def load_remotes(locations: Locations) -> dict[str, Remote]:
     path = remotes_file(locations)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
+    if not path.exists():
         return {}
+    try:
+        raw = yaml.safe_load(read_capped(path, "remotes file", CONFIG_CAP)) or {}
     except yaml.YAMLError:
         raise FdpError(f"{path} is not valid YAML", hint=f"fix or remove {path}") from None
     entries = raw.get("remotes", {}) if isinstance(raw, dict) else None
@@ -106,24 +115,24 @@ def remove_remote(locations: Locations, name: str) -> Remote:
 
 
 def read_remote_token(remote: Remote) -> str:
-    """The remote's token, from a file only its owner may read. Errors never contain it."""
+    """The remote's token, from a regular file of at most TOKEN_CAP bytes that only its owner
+    may read (the mode is checked before anything is read). Errors never contain the token."""
     path = remote.token_file
+
+    def private(status: os.stat_result) -> None:
+        if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise FdpError(
+                f"the token file of remote {remote.name} ({path}) can be read by other users",
+                hint=f"make it private: chmod 600 {path}",
+                code="token_file_not_private",
+            )
+
+    data = read_capped(path, f"token file of remote {remote.name}", TOKEN_CAP, private)
     try:
-        mode = path.stat().st_mode
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise FdpError(
-            f"cannot read the token file of remote {remote.name} ({path}): {exc.strerror}",
-            hint="check the path given to `fdpctl remote add --token-file`",
-            code="token_file_unreadable",
-        ) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise FdpError(
-            f"the token file of remote {remote.name} ({path}) can be read by other users",
-            hint=f"make it private: chmod 600 {path}",
-            code="token_file_not_private",
-        )
-    if not token or any(ch.isspace() for ch in token):
+        token = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        token = ""
+    if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
         raise FdpError(
             f"the token file of remote {remote.name} ({path}) does not hold one token",
             hint="put the registry's API token alone in the file",
@@ -132,22 +141,68 @@ def read_remote_token(remote: Remote) -> str:
     return token
 
 
-def open_remote_client(remote: Remote) -> RegistryClient:
-    """A keep-alive client for the remote's registry, authenticated with its token."""
-    return RegistryClient(remote.url, read_remote_token(remote), name=remote.name)
+async def load_remote_token(remote: Remote) -> str:
+    """`read_remote_token` off the event loop, with a timeout."""
+    what = f"token file of remote {remote.name}"
+    return await off_loop(lambda: read_remote_token(remote), remote.token_file, what)
+
+
+@asynccontextmanager
+async def open_remote_client(remote: Remote) -> AsyncIterator[RegistryClient]:
+    """A keep-alive client for the remote's registry, authenticated with its token. A URL in
+    remotes.yaml that is not usable is a clear error here, where the remote is used."""
+    try:
+        url = normalise_url(remote.url)
+    except FdpError as error:
+        raise FdpError(
+            f"remote {remote.name} in remotes.yaml has an unusable URL: {error.message}",
+            hint=f"fix it: `fdpctl remote remove {remote.name}`, then `fdpctl remote add`",
+            code="bad_remote_url",
+        ) from None
+    token = await load_remote_token(remote)
+    async with RegistryClient(url, token, name=remote.name) as client:
+        yield client
 
 
 def normalise_url(url: str) -> str:
-    """`https://host/api/` form; a URL without the `/api/` path gets it appended."""
+    """`https://host/api/` form; a URL without the `/api/` path gets it appended. Refused (400
+    `bad_remote_url`, saying why) unless it is http(s) with a host, a valid port, no user name
+    or password, no query or fragment."""
     text = url.strip()
-    if not re.match(r"https?://[^/\s]+", text):
+    problem = _url_problem(text)
+    if problem:
+        shown = text if len(text) <= 80 else text[:77] + "..."
         raise FdpError(
-            f"{url!r} is not an http(s) URL",
-            hint="give the registry's API URL, e.g. https://registry.example.org/api/",
+            f"{shown!r} is not a usable registry URL: {problem}",
+            hint=URL_HINT,
             code="bad_remote_url",
         )
     text = text.rstrip("/")
     return text + "/" if text.endswith("/api") else text + "/api/"
+
+
+def _url_problem(text: str) -> str | None:
+    if len(text) > MAX_URL_LENGTH:
+        return f"it is longer than {MAX_URL_LENGTH} characters"
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        return "it holds spaces or control characters"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+        httpx.URL(text)
+    except ValueError as error:  # httpx.InvalidURL is a ValueError too
+        return str(error) or "it cannot be parsed"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"the scheme must be http or https, not {parts.scheme or 'none'!r}"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "port 0 is not a port a registry can listen on"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password (the token belongs in --token-file)"
+    if parts.query or parts.fragment:
+        return "it has a query or fragment"
+    return None
 
 
 def check_name(name: str) -> None:
@@ -163,7 +218,11 @@ def _remote_from(path: Path, name: str, entry: object) -> Remote:
     if not isinstance(entry, dict) or "url" not in entry or "token_file" not in entry:
         raise FdpError(f"{path}: remote {name!r} needs `url` and `token_file`", hint=f"fix {path}")
     store = entry.get("data_store")
-    return Remote(name, normalise_url(str(entry["url"])), Path(str(entry["token_file"])), store)
+    url = str(entry["url"])
+    # An unusable URL is kept as written: using this remote says what is wrong, removing it works.
+    with contextlib.suppress(FdpError):
+        url = normalise_url(url)
+    return Remote(name, url, Path(str(entry["token_file"])), store)
 
 
 def _save(locations: Locations, remotes: dict[str, Remote]) -> None:

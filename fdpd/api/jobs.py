@@ -37,13 +37,13 @@ class ConfigBody(BaseModel):
     )
     dirty: bool = False
 
-    def source(self, default_dir: Path) -> ConfigSource:
+    async def source(self, default_dir: Path) -> ConfigSource:
         if (self.config_path is None) == (self.config_text is None):
             raise FdpError(
                 "give exactly one of config_path and config_text", code="bad_request", status=422
             )
         if self.config_path is not None:
-            return ConfigSource.from_file(Path(self.config_path))
+            return await ConfigSource.read(Path(self.config_path))
         folder = Path(self.config_dir) if self.config_dir else default_dir
         assert self.config_text is not None
         return ConfigSource(self.config_text, str(folder / self.config_name), folder)
@@ -66,7 +66,7 @@ class RunBody(ConfigBody):
 async def post_working_config(ctx: Context, body: WorkingConfigBody) -> dict[str, Any]:
     """The working config for a user config, generated from the local registry only; by
     default also a job folder holding it and the script, ready for a language API to run."""
-    source = body.source(_data_store(ctx))
+    source = await body.source(_data_store(ctx))
     return await working_config(ctx, source, dirty=body.dirty, create_folder=body.create_job_folder)
 
 
@@ -74,7 +74,9 @@ async def post_working_config(ctx: Context, body: WorkingConfigBody) -> dict[str
 async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     """Run a job; NDJSON events: the script's output as `log` events (level `output`),
     warnings, then a result with the job id, state and exit status."""
-    request = RunRequest(body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment)
+    request = RunRequest(
+        await body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment
+    )
     arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
 
     async def work(emitter: Emitter) -> dict[str, Any]:

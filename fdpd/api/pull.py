@@ -40,7 +40,7 @@ class UpdateBody(BaseModel):
 async def post_pull(ctx: Context, body: PullBody) -> StreamingResponse:
     """Register the config's `register:` items, then pull its `read:` items from the remote.
     NDJSON progress events (records, files, bytes), then a result listing every item."""
-    request = PullRequest(body.source(_data_store(ctx)), body.remote, body.with_provenance)
+    request = PullRequest(await body.source(_data_store(ctx)), body.remote, body.with_provenance)
     arguments = {
         "config": request.source.name,
         "remote": body.remote,

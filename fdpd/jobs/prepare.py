@@ -16,6 +16,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
 from fdpd.paths import Locations
 from fdpd.remotes import load_remotes
+from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
@@ -46,33 +47,24 @@ class ConfigSource:
 
     @classmethod
     def from_file(cls, path: Path) -> ConfigSource:
+        """The config at `path`: a regular file of at most CONFIG_CAP bytes of UTF-8 text."""
         if not path.is_absolute():
             raise FdpError(f"config path {path} is not absolute", code="bad_request")
+        data = read_capped(path, "config file", CONFIG_CAP)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FdpError(
-                f"config file {path} does not exist", hint="check the path", code="no_config"
-            ) from None
-        except IsADirectoryError:
-            raise FdpError(
-                f"{path} is a folder, not a config file",
-                hint="give the path of the config file itself, e.g. config.yaml",
-                code="no_config",
-            ) from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FdpError(
                 f"config file {path} is not UTF-8 text (byte {exc.start})",
                 hint="save it as UTF-8",
                 code="no_config",
             ) from None
-        except OSError as exc:
-            raise FdpError(
-                f"cannot read config file {path}: {exc.strerror or exc}",
-                hint="check its permissions",
-                code="no_config",
-            ) from None
         return cls(text, str(path), path.parent)
+
+    @classmethod
+    async def read(cls, path: Path) -> ConfigSource:
+        """`from_file` off the event loop, with a timeout: a request's file never stalls fdpd."""
+        return await off_loop(lambda: cls.from_file(path), path, "config file")
 
 
 @dataclass(frozen=True)

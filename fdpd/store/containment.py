@@ -16,14 +16,15 @@ from pathlib import Path, PurePosixPath
 
 from fdpd.errors import FdpError
 
-# A file extension is one plain token, as registries and the language APIs use them: csv, h5, tar.gz.
+# A file extension is one plain token, as registries and language APIs use them: csv, h5, tar.gz.
 _EXTENSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]*(\.[A-Za-z0-9][A-Za-z0-9_+-]*)*")
 _MAX_PART = 255
 _MAX_VALUE = 1024
 
 
 class UnsafePath(FdpError):
-    """A name, version or extension that would put a file outside the data store, or cannot name one."""
+    """A name, version or extension that would put a file outside the data store, or names
+    no file."""
 
     code = "unsafe_path"
     status = 422
@@ -54,7 +55,7 @@ def unsafe_reason(value: str, *, slashes: bool) -> str | None:
         if category in ("Cc", "Zl", "Zp"):
             return "it contains a control character"
         if category == "Cf":
-            return "it contains an invisible formatting character (such as a right-to-left override)"
+            return "it contains an invisible formatting character (a right-to-left override, say)"
     if "\\" in value:
         return "it contains a backslash"
     if value.startswith("/") or re.match(r"^[A-Za-z]:", value):
