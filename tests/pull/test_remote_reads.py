@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
+from tests.fdp_process import FDPD
 from tests.pull.conftest import Fdp, Remote
 from tests.sync.seed import add_code_run, add_product
 
@@ -47,7 +49,8 @@ def seed(
 def seed_newer_as(
     remote: Remote, user: str, namespace: str, name: str, version: str, content: bytes
 ) -> None:
-    """A new version written by `user`, reusing the shared records bob made (namespace, root…)."""
+    """A new version written by `user`, reusing the shared records bob made (namespace, root…).
+    The namespace is bob's, so `user` writes it by a grant, as on a team's registry."""
     bob, other = remote.seeder("bob"), remote.seeder(user)
     sha1 = other.upload(content)
     root = bob.once("storage_root", {"root": f"{remote.registry.base_url}/data/", "local": False})
@@ -58,6 +61,8 @@ def seed_newer_as(
     file_type = bob.once("file_type", {"name": "csv", "extension": "csv"})
     obj = other.post("object", {"storage_location": location["url"], "file_type": file_type["url"]})
     ns = bob.once("namespace", {"name": namespace})
+    grant = [str(FDPD), "registry", "grant", namespace, user]
+    subprocess.run([*grant, "--database", remote.registry.database_url], check=True, timeout=60)
     other.post(
         "data_product",
         {"namespace": ns["url"], "name": name, "version": version, "object": obj["url"]},
