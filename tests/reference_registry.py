@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +107,8 @@ def reference_registry(
     """Start a fresh reference registry (with S3 on a moto server when `s3`); stop it afterwards."""
     source, venv, script = reference_settings()
     if s3:
-        with moto_s3() as s3_url:
-            with _started(source, venv, script, s3_url, extra_env) as registry:
-                yield registry
+        with moto_s3() as s3_url, _started(source, venv, script, s3_url, extra_env) as registry:
+            yield registry
     else:
         with _started(source, venv, script, None, extra_env) as registry:
             yield registry
@@ -185,7 +184,5 @@ def _kill(pid: int) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    try:
+    with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
