@@ -2,9 +2,10 @@
 
 Files first: every public file in the closure goes to the remote data store and is verified
 there before any record is written. Then records, dependencies first, created only where the
-remote lacks them; `file://` storage becomes `<remote data store root><sha1>`. Private items
-(storage location `public: false`, or key_value `accessibility=private`) and everything that
-depends on them are never sent, and the caller is told why.
+remote lacks them; `file://` storage becomes `<remote data store root><sha1>`. Private data (a
+local file push would upload whose storage location says `public: false`, or an object marked
+key_value `accessibility=private`) and everything that depends on it are never sent, and the
+caller is told why; a `public: false` code repository location (no file) is metadata and sent.
 """
 
 from __future__ import annotations
@@ -115,10 +116,17 @@ async def push(
 
 
 def _private_reasons(graph: RecordGraph) -> dict[str, str]:
+    """The private data in the graph: files push would upload that say `public: false`, and
+    objects marked `accessibility=private`. A `public: false` location that is no local file
+    (a code repository: a git remote and commit, as rDataPipeline registers it) is metadata."""
     reasons: dict[str, str] = {}
     for node in graph.nodes.values():
         record = node.record
-        if node.type == "storage_location" and record.get("public") is False:
+        if (
+            node.type == "storage_location"
+            and record.get("public") is False
+            and _local_file(graph, node) is not None
+        ):
             reasons[node.key] = f"{label_of(graph, node.key)} is not public (public: false)"
         if (
             node.type == "key_value"
@@ -131,6 +139,14 @@ def _private_reasons(graph: RecordGraph) -> dict[str, str]:
     return reasons
 
 
+def _local_file(graph: RecordGraph, location: Node) -> Path | None:
+    """The local file a storage location points at (under a local storage root), if any."""
+    storage_root = graph.nodes.get(location.record.get("storage_root") or "")
+    if storage_root is None:
+        return None
+    return local_path(location_url(str(storage_root.record["root"]), location.record["path"]))
+
+
 def _rewrite_local_storage(
     graph: RecordGraph, blocked: set[str], store_root: str
 ) -> dict[str, PlannedUpload]:
@@ -140,10 +156,7 @@ def _rewrite_local_storage(
     for node in list(graph.nodes.values()):
         if node.type != "storage_location" or node.key in blocked:
             continue
-        storage_root = graph.nodes.get(node.record.get("storage_root") or "")
-        if storage_root is None:
-            continue
-        path = local_path(location_url(str(storage_root.record["root"]), node.record["path"]))
+        path = _local_file(graph, node)
         if path is None:
             continue
         sha1 = str(node.record["hash"])
