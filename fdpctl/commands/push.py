@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="list what would be sent, including working configs and scripts; send nothing",
+        help="list what would be sent, including working configs and scripts and the absolute "
+        "local paths they show (home folder, interpreter...); send nothing",
     )
 
 
@@ -72,8 +73,19 @@ def _show_plan(result: dict[str, Any], remote: str) -> None:
     )
     if not files:
         print("no files to upload")
-        return
-    print(f"files that would be uploaded and published ({len(files)}):")
+    else:
+        print(f"files that would be uploaded and published ({len(files)}):")
     for file in files:
         size = "?" if file["size"] is None else f"{file['size']} bytes"
         print(f"  {file['file']} ({size}): {'; '.join(file['is'])}")
+    _show_exposed(result.get("exposed_paths", []))
+
+
+def _show_exposed(exposed: list[dict[str, Any]]) -> None:
+    if not exposed:
+        return
+    print("absolute local paths these files would publish (edit them out if they are private):")
+    for item in exposed:
+        print(f"  {item['item']}: {item['is']} ({item['file']})")
+        for path in item["paths"]:
+            print(f"    {path}")

@@ -3,7 +3,8 @@
 The engine (`fdpd.sync.push`) does the work and, through `JournalSyncLedger`, links each record in
 the journal as soon as the remote has it and marks fully pushed roots. Here: choose the roots,
 report progress, and move the rest of what is on the remote from committed to pushed. A dry run
-also lists every file that would be published, naming working configs and scripts as such.
+also lists every file that would be published, naming working configs and scripts as such, and
+the absolute local paths those configs and scripts show.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import load_graph, local_registry
+from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.states import committed_roots, finish_push
 
@@ -87,7 +89,11 @@ async def _plan(
     graph = await load_graph(local, planned)
     closure = graph.closure(planned)
     unknown = [key for key in closure if ledger.remote_url_for(key) is None]
-    return {"files": _files(graph, closure, ledger), "records_to_check": len(unknown)}
+    return {
+        "files": _files(graph, closure, ledger),
+        "records_to_check": len(unknown),
+        "exposed_paths": await exposed_paths(graph, planned),
+    }
 
 
 def _files(
@@ -157,6 +163,7 @@ def _nothing_to_push(remote: Remote, dry_run: bool) -> dict[str, Any]:
         "journal_items_pushed": 0,
         "files": [],
         "records_to_check": 0,
+        "exposed_paths": [],
     }
 
 
