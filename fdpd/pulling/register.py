@@ -21,6 +21,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
 from fdpd.remote.client import Record
 from fdpd.remote.links import link_path, parse_link
+from fdpd.store.containment import safe_extension, safe_name, store_file_path
 
 from .local_records import LocalRecords
 from .outcome import ItemResult
@@ -91,6 +92,7 @@ class Registrar:
         )
 
     async def _source(self, spec: SourceSpec, authors: dict[str, Record]) -> ItemResult:
+        _check_names(spec)  # before anything is downloaded or registered
         fetched = None
         if spec.source_url is not None:
             fetched = await fetch_source(spec.source_url, self.store, self.on_bytes)
@@ -137,11 +139,14 @@ class Registrar:
         )
 
     def _destination(self, spec: SourceSpec, version: str) -> Path:
-        suffix = f".{spec.file_type}" if spec.file_type else ""
-        return self.store.joinpath(spec.namespace, *spec.name.split("/"), f"{version}{suffix}")
+        return self._store_path(spec, version)[0]
 
     def _relative(self, spec: SourceSpec, version: str) -> str:
-        return self._destination(spec, version).relative_to(self.store).as_posix()
+        return self._store_path(spec, version)[1]
+
+    def _store_path(self, spec: SourceSpec, version: str) -> tuple[Path, str]:
+        """Where the item's file goes, checked to stay inside the data store."""
+        return store_file_path(self.store, spec.namespace, spec.name, version, spec.file_type or "")
 
     async def _create_records(
         self,
@@ -224,3 +229,13 @@ class Registrar:
             data_product=link_path(product["url"]),
             operation_id=self.operation_id,
         )
+
+
+def _check_names(spec: SourceSpec) -> None:
+    """A `register:` item's names become folders and files: refuse what would leave the store."""
+    at = spec.where
+    where = f"{at.key_path} (line {at.line}, column {at.column})"
+    safe_name(spec.namespace, f"{where}: namespace")
+    safe_name(spec.name, f"{where}: data product name")
+    if spec.file_type:
+        safe_extension(spec.file_type, f"{where}: file_type")

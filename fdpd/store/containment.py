@@ -30,16 +30,20 @@ class UnsafePath(FdpError):
     status = 422
 
 
-def shown(value: object) -> str:
-    """`value` quoted with every control or format character escaped (safe in one terminal line)."""
-    text = str(value)
+def escaped(value: object) -> str:
+    """`value` with every control or format character escaped (safe in one terminal line)."""
     out = []
-    for ch in text:
+    for ch in str(value):
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             out.append(ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)
-    return "'" + "".join(out) + "'"
+    return "".join(out)
+
+
+def shown(value: object) -> str:
+    """`value` quoted and escaped as by `escaped`."""
+    return "'" + escaped(value) + "'"
 
 
 def unsafe_reason(value: str, *, slashes: bool) -> str | None:

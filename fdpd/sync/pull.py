@@ -1,28 +1,37 @@
 """Pull: copy data products (records and files) from a remote registry into the local one.
 
 Files come first, each streamed to `<data store>/<namespace>/<name>/<version>.<ext>` and kept
-only if its SHA-1 matches; a product whose file fails gets no records at all. Then the records of
-the products that succeeded are copied, their storage rewritten to the local data store.
+only if its SHA-1 matches; a product whose file fails gets no records at all. The remote's names
+are untrusted: a product whose path would leave the data store (`fdpd.store.containment`) or
+whose file the remote names on this machine is refused, with why; the others go on. Then the
+records of the products that succeeded are copied, their storage rewritten to the local data
+store.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
+from fdpd.store.containment import UnsafePath, contained_path, escaped, shown, store_file_path
 from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import download, file_matches
+from fdpd.sync.transfers import (
+    LocalSourceRefused,
+    download,
+    file_matches,
+    require_remote_source,
+)
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
 
@@ -81,12 +90,16 @@ async def pull(
     run_roots = _producing_runs(graph, roots) if with_provenance else []
     await loader.load(run_roots)
 
-    files = _plan_files(graph, roots, data_store)
-    failed, downloaded = await _download_all(remote, files, progress, concurrency)
+    files, refused = _plan_files(graph, roots, data_store)
+    for reason in refused.values():
+        progress.warn(f"not pulled: {reason}")
+    failed, downloaded = await _download_all(remote, files, progress, concurrency, data_store)
     _rewrite_to_local_store(graph, files, failed, data_store)
+    failed.update(refused)
     ok_roots = [root for root in roots if root not in failed]
+    blocked = {files[root].location_key for root in failed if root in files}
     keys = graph.closure(ok_roots + run_roots) - graph.dependents(
-        files[root].location_key for root in failed if root in files
+        blocked | _blocked_locations(graph, refused)
     )
     progress.start("records", len(keys))
     copier = GraphCopier(
@@ -133,42 +146,80 @@ def _producing_runs(graph: RecordGraph, roots: list[str]) -> list[str]:
     return sorted(runs)
 
 
-def _plan_files(graph: RecordGraph, roots: list[str], data_store: Path) -> dict[str, PlannedFile]:
+def _plan_files(
+    graph: RecordGraph, roots: list[str], data_store: Path
+) -> tuple[dict[str, PlannedFile], dict[str, str]]:
+    """The file each product brings, and the products refused (with why): a path leaving the
+    data store, or a file the remote names on this machine."""
     files: dict[str, PlannedFile] = {}
+    refused: dict[str, str] = {}
     for root in roots:
-        product = graph[root].record
-        obj = graph.nodes.get(product.get("object") or "")
-        location = graph.nodes.get(obj.record.get("storage_location") or "") if obj else None
-        storage_root = (
-            graph.nodes.get(location.record.get("storage_root") or "") if location else None
-        )
-        if obj is None or location is None or storage_root is None:
+        try:
+            planned = _planned_file(graph, root, data_store)
+        except (UnsafePath, LocalSourceRefused) as error:
+            refused[root] = _refusal(graph, root, error)
             continue
-        namespace = graph.nodes.get(product.get("namespace") or "")
-        relative = PurePosixPath(
-            str(namespace.record.get("name") if namespace else "unknown"),
-            str(product.get("name")),
-            f"{product.get('version')}{_suffix(graph, obj, location)}",
-        )
-        files[root] = PlannedFile(
-            location_key=location.key,
-            source=location_url(str(storage_root.record["root"]), str(location.record["path"])),
-            destination=data_store.joinpath(*relative.parts),
-            relative_path=str(relative),
-            sha1=str(location.record["hash"]),
-        )
-    return files
+        if planned is not None:
+            files[root] = planned
+    return files, refused
 
 
-def _suffix(graph: RecordGraph, obj: Node, location: Node) -> str:
+def _planned_file(graph: RecordGraph, root: str, data_store: Path) -> PlannedFile | None:
+    product = graph[root].record
+    obj = graph.nodes.get(product.get("object") or "")
+    location = graph.nodes.get(obj.record.get("storage_location") or "") if obj else None
+    storage_root = graph.nodes.get(location.record.get("storage_root") or "") if location else None
+    if obj is None or location is None or storage_root is None:
+        return None
+    namespace = graph.nodes.get(product.get("namespace") or "")
+    destination, relative = store_file_path(
+        data_store,
+        namespace.record.get("name") if namespace else "unknown",
+        product.get("name"),
+        product.get("version"),
+        _extension(graph, obj, location),
+    )
+    source = location_url(str(storage_root.record["root"]), str(location.record["path"]))
+    require_remote_source(source)
+    return PlannedFile(
+        location_key=location.key,
+        source=source,
+        destination=destination,
+        relative_path=relative,
+        sha1=str(location.record["hash"]),
+    )
+
+
+def _extension(graph: RecordGraph, obj: Node, location: Node) -> str:
     file_type = graph.nodes.get(obj.record.get("file_type") or "")
     if file_type is not None and file_type.record.get("extension"):
-        return "." + str(file_type.record["extension"]).lstrip(".")
-    return PurePosixPath(str(location.record.get("path", ""))).suffix
+        return str(file_type.record["extension"])
+    return PurePosixPath(str(location.record.get("path", ""))).suffix.removeprefix(".")
+
+
+def _refusal(graph: RecordGraph, root: str, error: FdpError) -> str:
+    reason = f"data product {shown(label_of(graph, root))}: {error.message}"
+    if isinstance(error, UnsafePath):
+        reason += " (refused: it would leave the data store)"
+    return reason
+
+
+def _blocked_locations(graph: RecordGraph, roots: Iterable[str]) -> set[str]:
+    """Storage locations of refused products, so no record copy brings them in another way."""
+    keys = set()
+    for root in roots:
+        obj = graph.nodes.get(graph[root].record.get("object") or "")
+        if obj is not None and obj.record.get("storage_location"):
+            keys.add(str(obj.record["storage_location"]))
+    return keys
 
 
 async def _download_all(
-    remote: RegistryClient, files: dict[str, PlannedFile], progress: Progress, concurrency: int
+    remote: RegistryClient,
+    files: dict[str, PlannedFile],
+    progress: Progress,
+    concurrency: int,
+    data_store: Path,
 ) -> tuple[dict[str, str], int]:
     """Download the planned files not yet present: (failed products with reasons, downloads)."""
     limit = asyncio.Semaphore(concurrency)
@@ -179,6 +230,7 @@ async def _download_all(
     async def fetch(root: str, planned: PlannedFile) -> None:
         async with limit:
             try:
+                contained_path(data_store, planned.relative_path)  # a link made since planning
                 if not await file_matches(planned.destination, planned.sha1):
                     await download(
                         remote,
@@ -229,7 +281,7 @@ def _outcome(
     ledger: SyncLedger,
     remote: RegistryClient,
 ) -> ItemOutcome:
-    label = label_of(graph, root)
+    label = escaped(label_of(graph, root))
     remote_url = remote.absolute(root)
     if root in failed_files:
         return ItemOutcome(label, "failed", remote_url=remote_url, reason=failed_files[root])

@@ -2,7 +2,8 @@
 
 A download is streamed into a temporary file beside its destination and renamed into place only
 when its SHA-1 matches the registry's hash; otherwise nothing is left behind. Writing and hashing
-run on a worker thread while the next bytes arrive.
+run on a worker thread while the next bytes arrive. A remote's files come over HTTP(S) only: a
+`file://` or bare local path a remote names is refused, never read.
 
 An upload sends the file without hashing it first: the receiving data store verifies the SHA-1
 (the folder store hashes what it receives, S3 checks `x-amz-checksum-sha1`) and refuses a
@@ -20,7 +21,8 @@ from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteRejected
 from fdpd.store.atomic import AtomicWriter, store_write_error
-from fdpd.store.hashing import CHUNK_SIZE, sha1_file
+from fdpd.store.containment import shown
+from fdpd.store.hashing import sha1_file
 from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]
@@ -32,6 +34,23 @@ class TransferError(FdpError):
 
 class HashMismatch(TransferError):
     code = "hash_mismatch"
+
+
+class LocalSourceRefused(TransferError):
+    code = "local_source_refused"
+
+
+def require_remote_source(location: str) -> None:
+    """Refuse a location that is not an http(s) URL: a remote must not make fdp read local files."""
+    if urlsplit(location).scheme.lower() in ("http", "https"):
+        return
+    what = "a local path" if local_path(location) is not None else "not an http(s) URL"
+    raise LocalSourceRefused(
+        f"the remote names its file at {shown(_safe(location))}, which is {what} "
+        "(refused: a remote's files must come over HTTP(S); fdp does not read local files "
+        "a remote names)",
+        hint="ask the remote's owner to serve the file from an http(s) storage root",
+    )
 
 
 async def download(
@@ -55,16 +74,13 @@ async def _download_to(
     sha1: str,
     on_bytes: BytesCallback | None,
 ) -> None:
+    require_remote_source(location)
     with AtomicWriter(destination, background=True) as writer:
-        path = local_path(location)
-        if path is not None:
-            await asyncio.to_thread(_copy_file, path, writer, on_bytes)
-        else:
-            async with source.stream(location) as response:
-                async for chunk in response.aiter_bytes():
-                    writer.write(chunk)
-                    if on_bytes is not None:
-                        on_bytes(len(chunk))
+        async with source.stream(location) as response:
+            async for chunk in response.aiter_bytes():
+                writer.write(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
         received = await asyncio.to_thread(lambda: writer.sha1)  # waits for the last writes
         if received != sha1:
             raise HashMismatch(
@@ -73,18 +89,6 @@ async def _download_to(
                 hint="the file changed after it was registered; ask its owner to re-register it",
             )
         await asyncio.to_thread(writer.commit)
-
-
-def _copy_file(path: Path, writer: AtomicWriter, on_bytes: BytesCallback | None) -> None:
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, read in chunks
-    except OSError as error:
-        raise TransferError(f"cannot read {path}: {error.strerror}") from None
-    with stream:
-        while chunk := stream.read(CHUNK_SIZE):
-            writer.write(chunk)
-            if on_bytes is not None:
-                on_bytes(len(chunk))
 
 
 async def file_matches(path: Path, sha1: str) -> bool:

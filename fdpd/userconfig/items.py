@@ -9,6 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from fdpd.store.containment import UnsafePath, safe_extension, unsafe_reason
+from fdpd.store.containment import shown as show
+
 from .errors import Failed, ProblemCollector
 from .model import Located, ReadItem, Where, WriteItem
 from .registry_view import RegistryView
@@ -125,11 +128,14 @@ class ItemResolver:
         description = self.sub.optional(item.description)
         file_type = self.sub.text(item.file_type)
         public = item.public.value if item.public is not None else self.defaults.public
+        self._contained(item, namespace, alias, file_type)
         if not is_pattern(alias):
             name = self.sub.optional(item.use_data_product) or alias
+            self._contained_name(item, name)
             versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
             found = self._version(where, resolve_write, spec, namespace, name, versions)
+            self._contained_version(where, found)
             write = ResolvedWrite(
                 alias, description or name, file_type, public, namespace, name, found, item.where
             )
@@ -147,9 +153,11 @@ class ItemResolver:
             )
         writes = []
         for name in names:
+            self._contained_name(item, name)
             versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
             found = self._version(where, resolve_write, spec, namespace, name, versions)
+            self._contained_version(where, found)
             write = ResolvedWrite(
                 name,
                 description or name,
@@ -164,6 +172,38 @@ class ItemResolver:
             self._portability(write)
             writes.append(write)
         return writes
+
+    def _contained(self, item: WriteItem, namespace: str, alias: str, file_type: str) -> None:
+        """A write's names become the data store path its output is written to: refuse any
+        that would leave the store (the language API writes where these say)."""
+        namespace_given = item.namespace or item.use_namespace
+        self._safe(namespace_given.where if namespace_given else item.where, namespace, "namespace")
+        # `*` is a pattern character here, checked again on each expanded name
+        self._safe(item.data_product.where, alias.replace("*", "x"), "data_product", shown=alias)
+        try:
+            safe_extension(file_type, "file_type")
+        except UnsafePath as refused:
+            self._fail(item.file_type.where, refused.message, refused.hint or "")
+
+    def _contained_name(self, item: WriteItem, name: str) -> None:
+        where = item.use_data_product.where if item.use_data_product else item.data_product.where
+        self._safe(where, name, "data_product")
+
+    def _contained_version(self, where: Where, version: str) -> None:
+        self._safe(where, version, "version", slashes=False)
+
+    def _safe(
+        self, where: Where, value: str, what: str, *, slashes: bool = True, shown: str = ""
+    ) -> None:
+        reason = unsafe_reason(value, slashes=slashes)
+        if reason is not None:
+            self._fail(
+                where,
+                f"write {what} {show(shown or value)} cannot name a file in the data store: "
+                f"{reason} (refused: it would leave the data store)",
+                "names are relative paths of plain segments: no '..', no leading '/', "
+                "no control characters",
+            )
 
     def _read_version(self, spec: str, namespace: str, name: str, versions: Sequence[str]) -> str:
         try:
