@@ -93,19 +93,19 @@ async def _matching(
         name = str(row.get("name"))
         if name == request.name or (is_pattern(request.name) and matches(request.name, name)):
             by_name.setdefault(name, []).append(row)
-    if not by_name:
-        version = wanted_version or "latest"
-        raise RemoteNotFound(
-            f"remote {remote.name} has no data product {request.namespace}:{request.name} "
-            f"({version})",
-            hint="check the name and version of the read: item",
-        )
     products = []
     for name in sorted(by_name):
         chosen = _pick(by_name[name], wanted_version)
         if chosen is not None:
             ref = ProductRef(request.namespace, name, str(chosen["version"]))
             products.append(RemoteProduct(ref, chosen, namespace))
+    if not products:  # none, or only versions that are not semantic versions
+        version = wanted_version or "latest"
+        raise RemoteNotFound(
+            f"remote {remote.name} has no data product {request.namespace}:{request.name} "
+            f"({version})",
+            hint="check the name and version of the read: item",
+        )
     return products
 
 
