@@ -279,9 +279,7 @@ def test_data_product_file_redirects_remote_roots(served: tuple[RunningRegistry,
     assert answer.headers["location"] == "https://files.example.org/x/stations.csv"
 
 
-@pytest.mark.parametrize(
-    "spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon"]
-)
+@pytest.mark.parametrize("spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon"])
 def test_data_product_file_absent_is_empty_404(
     served: tuple[RunningRegistry, Graph], spec: str
 ) -> None:
