@@ -59,6 +59,8 @@ def generate_working_config(
     problem, or FdpError for a dirty work tree without `ctx.dirty_allowed`."""
     problems = ProblemCollector(config.filename)
     warnings = ProblemCollector(config.filename)
+    for where, message in config.coerced:
+        warnings.add(where, message)
     md_resolver = RunMetadataResolver(config, ctx, problems, warnings)
     md, script = md_resolver.resolve()
     defaults = Defaults(

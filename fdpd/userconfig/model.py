@@ -132,3 +132,6 @@ class UserConfig:
     read: tuple[ReadItem, ...] = ()
     write: tuple[WriteItem, ...] = ()
     register: tuple[RegisterItem, ...] = ()
+    # Values accepted the way FAIR-CLI's pydantic v1 models coerce them (`primary: "false"`),
+    # each with where it is and what it was taken for: shown as warnings.
+    coerced: tuple[tuple[Where, str], ...] = ()

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from fdpd.yaml_bounds import yaml_bound_problem
+
 from .errors import ConfigError, ConfigProblem
 from .model import (
     REGISTER_KINDS,
@@ -31,6 +33,11 @@ from .wildcards import pattern_problem
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
 _NUMBER_TAGS = {f"{_YAML}int", f"{_YAML}float"}
+# What pydantic v1 (FAIR-CLI 0.11.0's validation) accepts for a bool, case-insensitive.
+_PYDANTIC_V1_BOOLS = {
+    **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
+    **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
+}
 
 
 class Kind(Enum):
@@ -146,6 +153,7 @@ class _Parser:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[ConfigProblem] = []
+        self.coerced: list[tuple[Where, str]] = []
 
     def problem(self, where: Where, message: str, suggestion: str = "") -> None:
         self.problems.append(
@@ -181,9 +189,18 @@ class _Parser:
             tuple(r for r in reads if r is not None),
             tuple(w for w in writes if w is not None),
             tuple(r for r in registers if r is not None),
+            tuple(self.coerced),
         )
 
     def _compose(self, text: str) -> yaml.Node | None:
+        bound = yaml_bound_problem(text)
+        if bound is not None:
+            self.problem(
+                Where("", bound.line, bound.column),
+                f"the YAML is refused: {bound.message}",
+                "a user config nests a few levels; check the file is the config you meant",
+            )
+            return None
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
@@ -291,10 +308,7 @@ class _Parser:
             self.problem(where, f"expected {expected}" + _got(node))
             return None
         if kind is Kind.FLAG:
-            if node.tag != f"{_YAML}bool":
-                self.problem(where, f"expected true or false, got `{node.value}`")
-                return None
-            return Located(node.value.lower() in ("true", "yes", "on"), where)
+            return self._flag(node, where)
         if kind is Kind.VERSION and node.tag in _NUMBER_TAGS:
             self.problem(
                 where,
@@ -303,6 +317,20 @@ class _Parser:
             )
             return None
         return self._text(str(node.value), where, kind)
+
+    def _flag(self, node: yaml.ScalarNode, where: Where) -> Located[bool] | None:
+        """true/false, or a value FAIR-CLI's pydantic v1 models take for one (a warning)."""
+        if node.tag == f"{_YAML}bool":
+            return Located(node.value.lower() in ("true", "yes", "on"), where)
+        flag = _PYDANTIC_V1_BOOLS.get(node.value.strip().lower())
+        if flag is None:
+            self.problem(where, f"expected true or false, got `{node.value}`")
+            return None
+        shown = f'"{node.value}"' if node.tag == f"{_YAML}str" else node.value
+        self.coerced.append(
+            (where, f"{shown} taken as {str(flag).lower()}: write {str(flag).lower()} (unquoted)")
+        )
+        return Located(flag, where)
 
     def _text(self, text: str, where: Where, kind: Kind) -> Located[str] | None:
         if text == "" and kind is not Kind.TEXT:

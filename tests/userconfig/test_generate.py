@@ -45,7 +45,9 @@ def writes(result_data: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_wildcard_read_stays_in_one_segment_and_is_sorted(generate: Generate) -> None:
+def test_wildcard_read_crosses_segments_as_fnmatch_and_is_sorted(generate: Generate) -> None:
+    """`*` crosses `/` as in the reference registry's name filter (fnmatch): the old
+    one-segment rule dropped rain/south/hourly, and pyDataPipeline then read the wrong file."""
     result = generate(
         RUN + "read:\n  - data_product: x\n    use:\n      data_product: rainy\n"
         "  - data_product: rain/*\n",
@@ -55,7 +57,13 @@ def test_wildcard_read_stays_in_one_segment_and_is_sorted(generate: Generate) ->
         ("x", "hydromet", "9.0.0"),
         ("rain/north", "hydromet", "1.2.0"),
         ("rain/south", "hydromet", "0.3.0"),
+        ("rain/south/hourly", "hydromet", "0.1.0"),
     ]
+
+
+def test_wildcard_question_mark_and_set_match_one_character(generate: Generate) -> None:
+    result = generate(RUN + "read:\n  - data_product: rain/[ns]o?th\n", RAIN)
+    assert [name for name, _, _ in reads(result.data)] == ["rain/north", "rain/south"]
 
 
 def test_wildcard_read_at_exact_version_skips_names_lacking_it(generate: Generate) -> None:
@@ -127,6 +135,7 @@ def test_explicit_read_beats_pattern_match(generate: Generate) -> None:
     )
     assert reads(generate(text, RAIN).data) == [
         ("rain/south", "hydromet", "0.3.0"),
+        ("rain/south/hourly", "hydromet", "0.1.0"),
         ("rain/north", "hydromet", "1.0.0"),
     ]
 
