@@ -115,7 +115,14 @@ def contained_path(data_store: Path, relative: str | PurePosixPath) -> Path:
         )
     parts = PurePosixPath(relative_text).parts
     root = data_store.resolve()
-    candidate = root.joinpath(*parts).resolve()
+    try:
+        candidate = root.joinpath(*parts).resolve()
+    except (OSError, RuntimeError) as error:  # a symbolic link loop, or a link too long
+        raise UnsafePath(
+            f"path {shown(relative_text)} in the data store {root} cannot be resolved: "
+            f"{getattr(error, 'strerror', None) or error}",
+            hint=f"remove the symbolic link loop inside {root}",
+        ) from None
     if not candidate.is_relative_to(root) or candidate == root:
         raise UnsafePath(
             f"path {shown(relative_text)} leads outside the data store {root} "
