@@ -12,6 +12,7 @@ from typing import Any
 from fdpd.api.registry import registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
+from fdpd.jobs.redaction import Redactor
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import (
     ITEM_FAILED,
@@ -196,12 +197,13 @@ async def _execute(
     record = {**job.generated.job_record.to_json(), "environment": fdp_variables(env)}
     row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
     add_job(ctx.journal, row)
+    redact = Redactor([env["FDP_LOCAL_TOKEN"]])
     try:
         status = await run_script(
             job.generated.script.argv,
             Path(row.cwd),
             env,
-            lambda line: emitter.log(line, level=OUTPUT_LEVEL),
+            lambda line: emitter.log(redact(line), level=OUTPUT_LEVEL),
         )
     except asyncio.CancelledError:
         finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
