@@ -69,10 +69,13 @@ def write_job_files(folder: Path, working_config: str, script: JobScript) -> Non
         shutil.copymode(script.source, script.path)
 
 
-def remove_job_folder(folder: Path) -> None:
+def remove_job_folder(folder: Path, *, keep_jobs_folder: bool = False) -> None:
     """Remove a job folder fdpd created but could not use (nothing ran in it), and the jobs
-    folder too if that leaves it empty: a refused job leaves nothing behind."""
+    folder too if that leaves it empty, unless it was there before the job (`keep_jobs_folder`):
+    a refused job leaves the data store as it found it."""
     shutil.rmtree(folder, ignore_errors=True)
+    if keep_jobs_folder:
+        return
     with contextlib.suppress(OSError):  # not empty: other jobs live there
         folder.parent.rmdir()
 

@@ -32,7 +32,13 @@ from fdpd.userconfig import (
     work_tree_top,
 )
 
-from .folder import create_job_folder, job_dir_for, remove_job_folder, write_job_files
+from .folder import (
+    create_job_folder,
+    job_dir_for,
+    jobs_dir,
+    remove_job_folder,
+    write_job_files,
+)
 
 REGISTRY_TIMEOUT = 30.0
 
@@ -95,6 +101,12 @@ class PreparedJob:
     generated: WorkingConfigResult
     git: GitFacts | None
     user: FdpUser
+    had_jobs_folder: bool = True
+
+    def discard_folder(self) -> None:
+        """Remove the job folder this job created but could not use (nothing ran in it)."""
+        if self.created:
+            remove_job_folder(self.folder, keep_jobs_folder=self.had_jobs_folder)
 
     @property
     def working_config(self) -> str:
@@ -122,6 +134,7 @@ async def prepare_job(
     """
     store = Path(user.data_store)
     instant = datetime.now()
+    had_jobs_folder = jobs_dir(store).is_dir()
     if create_folder:
         folder, instant = create_job_folder(store, instant)
     else:
@@ -134,9 +147,11 @@ async def prepare_job(
             write_job_files(folder, generated.text, generated.script)
     except BaseException:
         if create_folder:
-            remove_job_folder(folder)
+            remove_job_folder(folder, keep_jobs_folder=had_jobs_folder)
         raise
-    return PreparedJob(folder.name, folder, create_folder, instant, generated, git, user)
+    return PreparedJob(
+        folder.name, folder, create_folder, instant, generated, git, user, had_jobs_folder
+    )
 
 
 def _generate(

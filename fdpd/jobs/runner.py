@@ -32,7 +32,6 @@ from fdpd.users import active_user, read_user_token, usable_data_store
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
-from .folder import remove_job_folder
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
@@ -139,8 +138,7 @@ async def _checks(
         await check_registry_user(registry, job.user, token, admin_token)
         return await check_reads(registry, job.generated.data)
     except BaseException:
-        if job.created:
-            remove_job_folder(job.folder)
+        job.discard_folder()
         raise
 
 
@@ -153,7 +151,7 @@ async def _register_script(
     try:
         return await register_script_location(registry, job, token)
     except BaseException:
-        remove_job_folder(job.folder)
+        job.discard_folder()
         raise
     finally:
         await registry.aclose()

@@ -103,10 +103,11 @@ def test_pull_a_remote_read_item_then_again_creates_nothing(
     assert fdp.local("data_product", name="disease/params") == local_products
 
 
-def test_wildcard_read_pulls_each_match_within_one_segment(
+def test_wildcard_read_pulls_every_match_across_segments(
     fdp: Fdp, remote: Remote, tmp_path: Path
 ) -> None:
-    for name in ("scale/north", "scale/south", "scale/south/hourly"):
+    """`*` crosses `/`, as in the reference registry's name filter (fnmatch)."""
+    for name in ("scale/north", "scale/south", "scale/south/hourly", "scaled"):
         seed(remote, "wild", name, "0.1.0", f"{name}\n".encode())
     seed(remote, "wild", "scale/north", "0.2.0", b"scale/north v2\n")
     config = write_config(tmp_path, read_config(read_item("scale/*", "wild")))
@@ -114,12 +115,17 @@ def test_wildcard_read_pulls_each_match_within_one_segment(
     result = fdp.pull(config)
 
     pulled = sorted((i["item"], i["status"]) for i in result["items"])
-    assert pulled == [("wild:scale/north@0.2.0", "pulled"), ("wild:scale/south@0.1.0", "pulled")]
+    assert pulled == [
+        ("wild:scale/north@0.2.0", "pulled"),
+        ("wild:scale/south/hourly@0.1.0", "pulled"),
+        ("wild:scale/south@0.1.0", "pulled"),
+    ]
     assert (
         fdp.store / "wild" / "scale" / "north" / "0.2.0.csv"
     ).read_bytes() == b"scale/north v2\n"
-    assert not (fdp.store / "wild" / "scale" / "south" / "hourly").exists()
-    assert fdp.versions("wild", "scale/south/hourly") == []
+    hourly = fdp.store / "wild" / "scale" / "south" / "hourly" / "0.1.0.csv"
+    assert hourly.read_bytes() == b"scale/south/hourly\n"
+    assert fdp.versions("wild", "scaled") == []
 
 
 def test_remote_record_with_a_wrong_hash_is_rejected(
@@ -209,7 +215,7 @@ def test_config_remote_url_must_be_a_configured_remote(fdp: Fdp, tmp_path: Path)
 
 def test_with_provenance_brings_the_producing_run(fdp: Fdp, remote: Remote, tmp_path: Path) -> None:
     files = tmp_path / "remote-files"
-    add_code_run(remote.seeder("bob"), files, tag="prov")
+    add_code_run(remote.seeder("bob"), files, tag="prov", served_at=remote.registry.base_url)
     config = write_config(tmp_path, read_config(read_item("prov/output", "PSU")))
 
     result = fdp.pull(config, "--with-provenance")

@@ -142,26 +142,34 @@ def write_local_file(store: Path, relative: str, content: bytes) -> str:
     return relative
 
 
-def add_code_run(seeder: Seeder, store: Path, *, tag: str = "run") -> dict[str, Any]:
+def add_code_run(
+    seeder: Seeder, store: Path, *, tag: str = "run", served_at: str | None = None
+) -> dict[str, Any]:
     """A run like pyDataPipeline records: config, script, repo, 1 input and 1 output product.
 
-    Files live in the local data store under a `file://` root (about 25 records, 4 files).
+    Files live in the data store `store` under a `file://` root (a local registry's records,
+    about 25 of them with 4 files), or, given `served_at` (a registry's base URL), in that
+    registry's own data store under its HTTP `/data/` root, as a remote serves them.
     """
-    root = f"file://{store}/"
     contents = {
         "config": f"run_metadata: {{description: {tag}}}\n".encode(),
         "script": f"python model.py # {tag}\n".encode(),
         "input": f"a,b\n1,2\n# {tag}\n".encode(),
         "output": f"a,b\n3,4\n# {tag}\n".encode(),
     }
-    paths = {
-        "config": write_local_file(store, f"jobs/{tag}/config.yaml", contents["config"]),
-        "script": write_local_file(store, f"jobs/{tag}/script.sh", contents["script"]),
-        "input": write_local_file(store, f"PSU/{tag}/input/0.1.0.csv", contents["input"]),
-        "output": write_local_file(
-            store, f"PSU/{tag}/output/{_sha1(contents['output'])}.csv", contents["output"]
-        ),
-    }
+    if served_at is not None:
+        root = f"{served_at}/data/"
+        paths = {role: seeder.upload(content) for role, content in contents.items()}
+    else:
+        root = f"file://{store}/"
+        paths = {
+            "config": write_local_file(store, f"jobs/{tag}/config.yaml", contents["config"]),
+            "script": write_local_file(store, f"jobs/{tag}/script.sh", contents["script"]),
+            "input": write_local_file(store, f"PSU/{tag}/input/0.1.0.csv", contents["input"]),
+            "output": write_local_file(
+                store, f"PSU/{tag}/output/{_sha1(contents['output'])}.csv", contents["output"]
+            ),
+        }
     input_product = add_product(
         seeder,
         namespace="PSU",
@@ -218,7 +226,7 @@ def _sha1(content: bytes) -> str:
 def _plain_object(
     seeder: Seeder, root: str, path: str, content: bytes, extension: str
 ) -> dict[str, Any]:
-    storage_root = seeder.once("storage_root", {"root": root, "local": True})
+    storage_root = seeder.once("storage_root", {"root": root, "local": root.startswith("file")})
     location = seeder.post(
         "storage_location",
         {"path": path, "hash": _sha1(content), "public": True, "storage_root": storage_root["url"]},

@@ -83,10 +83,9 @@ def test_pull_twice_creates_nothing(local: Side, remote: Side) -> None:
         name="a",
         version="0.1.0",
         content=content,
-        root=f"file://{remote.files}/",
-        path="a.csv",
+        root=f"{remote.registry.base_url}/data/",
+        path=remote.seeder.upload(content),
     )
-    (remote.files / "a.csv").write_bytes(content)
     first, _ = run_pull(local, remote, [ProductRef("SCRC", "a", "0.1.0")])
     counts = local.seeder.counts()
 
@@ -116,7 +115,7 @@ def test_wildcard_pull_of_twelve_products_within_budget(local: Side, remote: Sid
     add_product(
         remote.seeder,
         namespace="SCRC",
-        name="scale/deeper/not-matched",
+        name="scaled/not-matched",
         version="1.0.0",
         content=b"no",
         root=remote_root,
@@ -136,16 +135,19 @@ def test_wildcard_pull_of_twelve_products_within_budget(local: Side, remote: Sid
 def test_download_with_wrong_hash_is_rejected_and_nothing_registered(
     local: Side, remote: Side
 ) -> None:
-    (remote.files / "bad.csv").write_bytes(b"tampered\n")
-    add_product(
-        remote.seeder,
-        namespace="SCRC",
-        name="bad",
-        version="1.0.0",
-        content=b"original\n",
-        root=f"file://{remote.files}/",
-        path="bad.csv",
-    )
+    served = b"tampered\n"
+    root = f"{remote.registry.base_url}/data/"
+    # the registry serves a path by its first location's hash: "good" makes it serve `served`
+    for name, recorded in (("good", served), ("bad", b"original\n")):
+        add_product(
+            remote.seeder,
+            namespace="SCRC",
+            name=name,
+            version="1.0.0",
+            content=recorded,
+            root=root,
+            path=remote.seeder.upload(served),
+        )
     warnings: list[str] = []
 
     report, _ = run_pull(
@@ -164,7 +166,7 @@ def test_download_with_wrong_hash_is_rejected_and_nothing_registered(
 def test_pull_with_provenance_brings_the_producing_run(local: Side, remote: Side) -> None:
     from tests.sync.seed import add_code_run
 
-    add_code_run(remote.seeder, remote.files, tag="prov")
+    add_code_run(remote.seeder, remote.files, tag="prov", served_at=remote.registry.base_url)
 
     report, _ = run_pull(
         local, remote, [ProductRef("PSU", "prov/output", "0.1.0")], with_provenance=True
