@@ -28,6 +28,8 @@ import yaml
 
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
+from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
+from fdpd.yaml_bounds import yaml_bound_problem
 
 DEFAULT_REGISTRY_PORT = 8000
 DEFAULT_IDLE_TIMEOUT = 600.0
@@ -149,10 +151,15 @@ def _interval(value: object, path: Path, key: str) -> float | None:
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = read_text_if_present(path, "fdpd config file", CONFIG_CAP)
+    if text is None:
         return {}
+    bound = yaml_bound_problem(text)
+    if bound is not None:
+        raise FdpError(
+            f"{path}:{bound.line}:{bound.column}: {bound.message}",
+            hint="fix the file or remove it to use the defaults",
+        )
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

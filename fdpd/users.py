@@ -30,7 +30,9 @@ from fdpd.journal.models import FdpUser
 from fdpd.paths import Locations
 from fdpd.remote.links import link_id, link_path
 from fdpd.store import atomic_write_bytes
+from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.supervisor import RegistrySupervisor
+from fdpd.yaml_bounds import yaml_bound_problem
 
 USERS_FILE = Path(".scrc") / ".users"
 _USERNAME = re.compile(r"[\w.@+-]{1,150}")
@@ -243,10 +245,11 @@ async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
 def _record_in_data_store(store: Path, user: FdpUser, registry_url: str) -> None:
     """Add or update USERNAME in `<store>/.scrc/.users`, keeping the other users' entries."""
     path = store / USERS_FILE
+    text = read_text_if_present(path, "data store users file", CONFIG_CAP) or ""
     try:
-        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        existing = {}
+        if yaml_bound_problem(text) is not None:
+            raise yaml.YAMLError("past fdp's YAML bounds")
+        existing = yaml.safe_load(text) or {}
     except yaml.YAMLError:
         raise FdpError(
             f"{path} is not valid YAML", hint="fix or remove it, then run `fdpctl config` again"

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from fdpd.errors import FdpError
 from fdpd.store import atomic_write_bytes
+from fdpd.store.bounded_read import MIB, read_text_if_present
 from fdpd.userconfig import JobScript
 
 JOB_FOLDER_FORMAT = "%Y-%m-%d_%H_%M_%S_%f"
 CONFIG_NAME = "config.yaml"
 CODERUNS_NAME = "coderuns.txt"
+CODERUNS_CAP = 16 * MIB  # one 36-character uuid per line: about 450,000 code runs
 MAX_CLASHES = 1000
 
 
@@ -82,8 +84,7 @@ def remove_job_folder(folder: Path, *, keep_jobs_folder: bool = False) -> None:
 
 def read_coderuns(folder: Path) -> list[str]:
     """The code run uuids `finalise` recorded (newline-separated; none if it never finished)."""
-    try:
-        text = (folder / CODERUNS_NAME).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = read_text_if_present(folder / CODERUNS_NAME, "code run list", CODERUNS_CAP)
+    if text is None:
         return []
     return [line.strip() for line in text.splitlines() if line.strip()]

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fdpd.errors import UnreadableFile
 from fdpd.remote.links import link_id, link_path
 from fdpd.store import sha1_file
 
-from .folder import CONFIG_NAME, read_coderuns
+from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
 from .records import NewItem
 from .registry_client import LocalRegistry
 
@@ -46,17 +47,22 @@ class Output:
 
 
 async def find_job_records(registry: LocalRegistry, folder: Path, failed: bool) -> Findings:
-    """The code runs listed in `coderuns.txt` and, for a failed job, also those found through
-    the job's config (`jobs/<id>/config.yaml` → storage_location → object → code_run)."""
+    """The code runs listed in `coderuns.txt` and, for a failed job or one that listed none (the
+    C++ API writes no `coderuns.txt`), also those found through the job's config
+    (`jobs/<id>/config.yaml` → storage_location → object → code_run)."""
     found = Findings()
-    uuids = read_coderuns(folder)
+    try:
+        uuids = read_coderuns(folder)
+    except UnreadableFile as error:  # the job wrote something odd there: a FIFO, a huge file
+        found.warnings.append(f"{CODERUNS_NAME} ignored: {error.message}")
+        uuids = []
     for uuid in uuids:
         runs = await registry.list("code_run", {"uuid": uuid})
         if not runs:
             found.warnings.append(f"code run {uuid} from coderuns.txt is not in the local registry")
             continue
         await _add_code_run(registry, runs[0], found)
-    if failed:
+    if failed or not uuids:
         for run in await _runs_of_config(registry, folder, found):
             if run["uuid"] not in found.code_runs:
                 await _add_code_run(registry, run, found)

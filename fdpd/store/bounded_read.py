@@ -73,6 +73,20 @@ def read_capped(path: Path, what: str, cap: int, check: StatCheck | None = None)
     return data
 
 
+def read_text_if_present(path: Path, what: str, cap: int) -> str | None:
+    """The UTF-8 text of the regular file at `path` (as `read_capped`), or None if there is none."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_capped(path, what, cap).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"{what} {path} is not UTF-8 text (byte {error.start})",
+            hint=f"check that {path} is the {what} you meant",
+            code="file_not_text",
+        ) from None
+
+
 async def read_capped_off_loop(
     path: Path,
     what: str,

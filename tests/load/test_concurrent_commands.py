@@ -43,6 +43,12 @@ def start(site: Site, project: Path, *args: str, **env: str) -> subprocess.Popen
     )
 
 
+def daemon_log(site: Site) -> str:
+    """The end of fdpd's log, to say what an internal error was."""
+    log = site.instance.locations.daemon_log_path
+    return "\nfdpd.log:\n" + log.read_text(errors="replace")[-6000:] if log.exists() else ""
+
+
 def test_twenty_commands_at_once(tmp_path: Path) -> None:
     with faulty_remote(tmp_path / "remote") as remote, fault_site("ana") as ana:
         ana.add_remote(remote.remote, url=f"{remote.relay.url}/api/")
@@ -63,7 +69,7 @@ def test_twenty_commands_at_once(tmp_path: Path) -> None:
         outcomes = [(*c.communicate(timeout=180), c.returncode) for c in commands]
 
         for command, (out, err, status) in zip(commands, outcomes, strict=True):
-            assert status == 0, f"{command.args!r}: {out[-4000:]}{err[-4000:]}"
+            assert status == 0, f"{command.args!r}: {out[-4000:]}{err[-4000:]}{daemon_log(ana)}"
             assert "database is locked" not in out + err
             assert "Traceback" not in err
         view = journal(ana)
