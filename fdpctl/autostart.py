@@ -49,6 +49,7 @@ def start_detached(client: DaemonClient) -> None:
     try:
         locations.ensure()  # private folders, before fdpd creates anything in them
         with open(output_log, "ab") as output:
+            start_offset = output.tell()
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -64,9 +65,28 @@ def start_detached(client: DaemonClient) -> None:
         if is_running(client):
             return
         if process.poll() is not None and not is_running(client):
-            raise _could_not_start(f"fdpd exited with status {process.returncode}", output_log)
+            reason = _error_logged(output_log, start_offset) or (
+                f"fdpd exited with status {process.returncode}"
+            )
+            raise _could_not_start(reason, output_log)
         time.sleep(POLL_INTERVAL)
     raise _could_not_start(f"fdpd did not answer within {START_TIMEOUT:.0f} s", output_log)
+
+
+def _error_logged(output_log: Path, offset: int) -> str | None:
+    """The last error fdpd logged since `offset` ("fdpd: <message> (<hint>)"), if any."""
+    try:
+        with open(output_log, "rb") as output:
+            output.seek(offset)
+            text = output.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    errors = [
+        line.split(" ERROR ", 1)[1].removeprefix("fdpd: ")
+        for line in text.splitlines()
+        if " ERROR " in line
+    ]
+    return f"fdpd could not start: {errors[-1]}" if errors else None
 
 
 def _could_not_start(reason: str, output_log: Path) -> DaemonUnreachable:

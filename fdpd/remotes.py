@@ -30,6 +30,8 @@ from fdpd.store.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
 DEFAULT_REMOTE = "origin"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_URL_LENGTH = 2000
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+_QUERY = re.compile(r"([?#]).*$", re.DOTALL)
 URL_HINT = "give the registry's API URL, e.g. https://registry.example.org/api/"
 
 
@@ -171,7 +173,8 @@ def normalise_url(url: str) -> str:
     text = url.strip()
     problem = _url_problem(text)
     if problem:
-        shown = text if len(text) <= 80 else text[:77] + "..."
+        shown = _without_secrets(text)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         raise FdpError(
             f"{shown!r} is not a usable registry URL: {problem}",
             hint=URL_HINT,
@@ -179,6 +182,12 @@ def normalise_url(url: str) -> str:
         )
     text = text.rstrip("/")
     return text + "/" if text.endswith("/api") else text + "/api/"
+
+
+def _without_secrets(text: str) -> str:
+    """The URL as an error may show it: a user name or password, query and fragment masked."""
+    text = _USERINFO.sub(r"\1***@", text, count=1)
+    return _QUERY.sub(lambda found: found.group(1) + "***", text, count=1)
 
 
 def _url_problem(text: str) -> str | None:
