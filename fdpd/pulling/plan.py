@@ -236,7 +236,8 @@ def _cache_source(
     file = Path(sub.text(cache)).expanduser()
     file = file if file.is_absolute() else folder / file
     if not file.is_file():
-        problems.add(cache.where, f"use.cache file {file} does not exist", "check the path")
+        problem = "is not a regular file" if file.exists() else "does not exist"
+        problems.add(cache.where, f"use.cache file {file} {problem}", "check the path")
         raise Failed
     return SourceSpec(
         kind="data_product",

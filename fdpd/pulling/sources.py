@@ -20,6 +20,7 @@ import httpx
 
 from fdpd.errors import FdpError
 from fdpd.store.atomic import PART_SUFFIX, store_write_error
+from fdpd.store.bounded_read import copy_regular
 from fdpd.store.hashing import CHUNK_SIZE
 from fdpd.store.locations import local_path
 
@@ -68,7 +69,7 @@ async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = N
 
             path = local_path(url)
             if path is not None:
-                await asyncio.to_thread(_copy_local, path, write)
+                await copy_regular(path, "register source", write)
             else:
                 await _download(url, write, on_bytes)
             out.flush()
@@ -80,19 +81,6 @@ async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = N
         temp.unlink(missing_ok=True)
         raise
     return FetchedFile(temp, digest.hexdigest(), size)
-
-
-def _copy_local(path: Path, write: Callable[[bytes], None]) -> None:
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, read in chunks
-    except OSError as error:
-        raise SourceUnavailable(
-            f"cannot read the register source {path}: {error.strerror}",
-            hint="check `root` and `path` of the register item",
-        ) from None
-    with stream:
-        while chunk := stream.read(CHUNK_SIZE):
-            write(chunk)
 
 
 async def _download(

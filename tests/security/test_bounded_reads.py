@@ -110,3 +110,41 @@ def test_fdpd_with_a_fifo_for_its_config_says_so_and_exits(fresh_home: FdpInstan
     assert result.returncode != 0
     assert f"fdpd could not start: {config} is a FIFO (named pipe)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+REGISTER_FROM = """\
+run_metadata:
+  description: register a local source
+  script: python3 model.py
+register:
+  - namespace: src
+    full_name: src agency
+  - external_object: stations
+    namespace_name: src
+    root: file://{folder}/
+    path: {name}
+    title: Station metadata
+    description: stations
+    unique_name: src stations
+    alternate_identifier_type: src_download
+    file_type: csv
+    version: "1.0.0"
+    primary: true
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_register_source_that_is_no_regular_file_fails_its_item(
+    secured_fdp: FdpInstance, tmp_path: Path, fifo: Path, kind: str
+) -> None:
+    source = fifo if kind == "fifo" else Path("/dev/zero")
+    config = tmp_path / "register.yaml"
+    config.write_text(REGISTER_FROM.format(folder=source.parent, name=source.name))
+
+    error = refused(secured_fdp, "pull", str(config))
+
+    result = secured_fdp.run_fdpctl("--json", "pull", str(config), timeout=QUICK)
+    assert "FIFO" in result.stdout if kind == "fifo" else "character device" in result.stdout
+    assert "Traceback" not in error
+    store = secured_fdp.home / "store"
+    assert not list(store.rglob("*.part")) and not (store / "src").exists()
