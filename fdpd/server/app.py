@@ -14,6 +14,7 @@ from fdpd.api.routers import ROUTERS
 from fdpd.server.context import DaemonContext
 from fdpd.server.error_handlers import install_error_handlers
 from fdpd.server.guard import RequestGuard
+from fdpd.server.openapi_statuses import document_error_statuses
 from fdpd.server.request_text import refuse_unusable_text
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def create_app(ctx: DaemonContext) -> FastAPI:
         version=__version__,
         summary="The FAIR Data Pipeline sync daemon",
         openapi_url="/v1/openapi.json",
+        redirect_slashes=False,  # an API answers the path it is asked: 404, not a 307
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
@@ -47,6 +49,7 @@ def create_app(ctx: DaemonContext) -> FastAPI:
     install_error_handlers(app, ctx.locations.daemon_log_path)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unusable_text)])
+    document_error_statuses(app)
     return app
 
 

@@ -17,6 +17,7 @@ class Operation:
     path: str  # template, e.g. /v1/jobs/{job}
     parameters: tuple[dict[str, Any], ...]
     body_schema: dict[str, Any] | None  # resolved JSON schema of the JSON body, if any
+    statuses: frozenset[int] = frozenset()  # the statuses its `responses` document
 
     def path_parameters(self) -> list[dict[str, Any]]:
         return [p for p in self.parameters if p["in"] == "path"]
@@ -41,7 +42,9 @@ def operations(document: dict[str, Any]) -> list[Operation]:
         for method, spec in items.items():
             body = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
             schema = resolve(document, body["schema"]) if "schema" in body else None
-            found.append(Operation(method.upper(), path, tuple(spec.get("parameters", [])), schema))
+            statuses = frozenset(int(status) for status in spec.get("responses", {}))
+            parameters = tuple(spec.get("parameters", []))
+            found.append(Operation(method.upper(), path, parameters, schema, statuses))
     return found
 
 

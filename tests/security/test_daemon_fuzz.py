@@ -33,6 +33,7 @@ CASES = 600
 LEFT_OUT = frozenset({("GET", "/v1/operations/follow")})
 PATH_LIKE = ("path", "dir", "store", "file")
 sent: Counter[str] = Counter()
+answered: dict[str, set[int]] = {}  # route → the statuses fdpd answered it with
 
 weird_text = st.lists(
     st.one_of(
@@ -194,6 +195,7 @@ def test_no_5xx_and_no_state_change_on_refusal(
         pytest.fail(f"fdpd did not answer {operation.method} {url} {body!r} within 30 s")
     assert fdp.request("GET", "/v1/ping", timeout=10).status == 200, (operation.method, url, body)
     sent[f"{operation.method} {operation.path}"] += 1
+    answered.setdefault(f"{operation.method} {operation.path}", set()).add(answer.status)
 
     assert answer.status < 500, (operation.method, url, body, answer.body)
     if answer.status >= 400:
@@ -215,3 +217,18 @@ def test_every_route_with_input_was_fuzzed(
     assert sum(sent.values()) >= CASES
     assert {f"{op.method} {op.path}" for op in candidates} <= set(sent)
     assert fuzzed[0].request("GET", "/v1/ping").status == 200
+
+
+def test_every_status_answered_is_in_the_openapi_document(
+    fuzzed: tuple[FdpInstance, list[Operation], Path],
+) -> None:
+    documented = {f"{op.method} {op.path}": op.statuses for op in fuzzed[1]}
+    print("\nstatuses answered per route:")
+    for route, statuses in sorted(answered.items()):
+        print(f"  {route}: {sorted(statuses)} (documented {sorted(documented[route])})")
+    undocumented = {
+        route: sorted(statuses - documented[route])
+        for route, statuses in answered.items()
+        if statuses - documented[route]
+    }
+    assert not undocumented, undocumented
