@@ -193,11 +193,12 @@ class Site:
 
 
 @contextmanager
-def fdp_site(user: str) -> Iterator[Site]:
-    """A fresh fdp instance with `user` set up by `fdpctl config` (data store inside it)."""
+def fdp_site(user: str, registry_port: int | None = None) -> Iterator[Site]:
+    """A fresh fdp instance with `user` set up by `fdpctl config` (data store inside it), its
+    local registry on `registry_port` (a free port if None)."""
     root = Path(tempfile.mkdtemp(prefix=f"fdp-{user}-", dir="/tmp"))
     path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}
+    extra = {"FDP_REGISTRY_PORT": str(registry_port or free_port()), "PATH": path}
     try:
         with FdpInstance(root / "home", extra) as instance:
             instance.start_daemon()
