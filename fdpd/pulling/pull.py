@@ -17,10 +17,12 @@ from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
 from fdpd.journal.models import FdpUser
 from fdpd.operations import Emitter
+from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
 from fdpd.server.context import DaemonContext
 from fdpd.sync import SyncReport
+from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.users import active_user, read_user_token
 
@@ -72,12 +74,6 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     source = request.source
     plan = plan_pull(source.text, source.name, source.folder, user, supervisor.url)
     remote = choose_remote(ctx.locations, plan.remote_url, request.remote, supervisor.url)
-    if plan.reads and remote is None:
-        raise FdpError(
-            f"{source.name} has read: items to pull, but no remote is configured",
-            hint=ADD_REMOTE_HINT + " (the default remote is called origin)",
-            code="no_remote",
-        )
     progress = PullProgress(emitter)
     for warning in plan.warnings:
         emitter.warning(warning)
@@ -99,7 +95,9 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
         )
         if plan.namespaces or plan.authors or plan.sources:
             results += await registrar.register_all(plan)
-        if plan.reads and remote is not None:
+        if plan.reads and remote is None:
+            results += await _reads_present_offline(source.name, plan, local)
+        elif plan.reads and remote is not None:
             read_results, report, remote_requests = await _pull_reads(
                 ctx, plan, remote, local, user, request.with_provenance, progress
             )
@@ -128,6 +126,26 @@ async def _pull_reads(
         )
         results, report = await reads.run(plan.reads)
         return results, report, Counter(remote_client.requests)
+
+
+async def _reads_present_offline(
+    config_name: str, plan: PullPlan, local: RegistryClient
+) -> list[ItemResult]:
+    """With no remote, a pull succeeds if every read item is already in the local registry (each
+    is `present`); otherwise it says which one is missing and how to add a remote."""
+    results = []
+    for read in plan.reads:
+        try:
+            products = await resolve_reads(local, [read.request])
+        except RemoteNotFound:
+            raise FdpError(
+                f"{config_name}: {read.label} is not in the local registry, and no remote is "
+                "configured to pull it from",
+                hint=ADD_REMOTE_HINT + " (the default remote is called origin)",
+                code="no_remote",
+            ) from None
+        results += [ItemResult(str(p.ref), "present", kind="read") for p in products]
+    return results
 
 
 def _summary(

@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from tests.fdp_process import FDPD
+from tests.fdp_process import FDPD, json_lines
 from tests.pull.conftest import Fdp, Remote
 from tests.sync.seed import add_code_run, add_product
 
@@ -239,3 +239,23 @@ def test_read_items_without_any_remote_name_remote_add(
 
     assert result.returncode == 1
     assert "no remote is configured" in result.stderr and "fdpctl remote add" in result.stderr
+
+
+def test_read_items_already_local_pull_offline_without_a_remote(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    seed(remote, "offline", "table", "1.0.0", b"here already\n")
+    config = write_config(tmp_path, read_config(read_item("table", "offline")))
+    fdp.pull(config)  # now local
+    fdp.ok("remote", "remove", "origin")
+    try:
+        result = fdp.fdpctl("--json", "pull", str(config))
+    finally:
+        fdp.ok("remote", "add", "origin", remote.api, "--token-file", str(remote.token_file("ana")))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    final = json_lines(result.stdout)[-1]["result"]
+    assert final["remote"] is None and final["ok"]
+    assert [(i["item"], i["status"]) for i in final["items"]] == [
+        ("offline:table@1.0.0", "present")
+    ]
