@@ -68,7 +68,8 @@ async def resolve_target(
 
 
 _TOKEN_HINT = (
-    "give a code run uuid (or a unique prefix), a job id (or prefix), namespace:name@version, "
+    "give a code run uuid (or a unique prefix), a job id (or prefix), namespace:name@version "
+    "(or @v1.0.0), "
     "or the path of a file in the data store"
 )
 
@@ -76,6 +77,8 @@ _TOKEN_HINT = (
 async def _data_product(local: RegistryClient, text: str) -> Root:
     namespace, _, rest = text.partition(":")
     name, _, version = rest.rpartition("@")
+    if version[:1] == "v" and version[1:2].isdigit():  # FAIR-CLI's form: name@v1.0.0
+        version = version[1:]
     if not (namespace and name and version):
         raise FdpError(
             f"{text!r} is not namespace:name@version", hint=_TOKEN_HINT, code="bad_token"

@@ -149,7 +149,10 @@ def test_commit_by_file_path_and_status_then_uncommit_by_name(jobs: Jobs) -> Non
     text = site.ok("status", "ana:commit/good@0.0.1")
     assert "committed" in text and str(output) in text
 
-    back = site.json("uncommit", "ana:commit/good@0.0.1")["items"]
+    fair_cli_form = site.json("status", "ana:commit/good@v0.0.1")["items"][0]  # FAIR-CLI's
+    assert fair_cli_form["state"] == "committed" and fair_cli_form["hash"] == status["hash"]
+
+    back = site.json("uncommit", "ana:commit/good@v0.0.1")["items"]
     assert [(i["before"], i["after"]) for i in back] == [("committed", "local")]
     assert not committed(site)
 
