@@ -45,6 +45,8 @@ def run_commit_push_pull(
         ana.ok("commit", job["id"])
         status, final, _ = ana.stream_result("push")
         assert status == 0, final
+        requests = final["result"]["remote_requests"]
+        print(f"\n{product}: push made {sum(requests.values())} remote requests {requests}")
         sha1 = assert_closure_on_remote(remote, ana, run_uuid, product)
 
     with fdp_site("bob") as bob:
