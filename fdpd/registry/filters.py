@@ -113,8 +113,8 @@ def _m2m(
 ) -> ColumnElement[bool] | None:
     """Records linked to any of the ids (key repeatable and/or comma-separated)."""
     raw_ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    if not raw_ids:
-        return None
+    if not raw_ids:  # as the reference (django-filter's ModelMultipleChoiceFilter): no id is 400
+        raise _BadFilter(f"“{values[-1].strip()}” is not a valid value.")
     ids: list[int] = []
     for raw in raw_ids:
         if not re.fullmatch(r"\d{1,18}", raw):

@@ -125,6 +125,7 @@ def test_filter_value_errors(registry: RegistryClient) -> None:
         "/api/issue/?severity=high": {"severity": ["Enter a number."]},
         "/api/code_run/?run_date=yesterday": {"run_date": ["Enter a valid date/time."]},
         "/api/object/?uuid=nope": {"uuid": ["Enter a valid UUID."]},
+        "/api/code_run/?outputs=": {"outputs": ["“” is not a valid value."]},  # as the reference
     }  # fmt: skip
     for url, errors in cases.items():
         response = registry.anonymous.get(url)
