@@ -26,6 +26,7 @@ from fdpd.paths import Locations
 from fdpd.remote.client import RegistryClient
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
+from fdpd.yaml_bounds import load_bounded_yaml
 
 DEFAULT_REMOTE = "origin"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -59,10 +60,8 @@ def load_remotes(locations: Locations) -> dict[str, Remote]:
     path = remotes_file(locations)
     if not path.exists():
         return {}
-    try:
-        raw = yaml.safe_load(read_capped(path, "remotes file", CONFIG_CAP)) or {}
-    except yaml.YAMLError:
-        raise FdpError(f"{path} is not valid YAML", hint=f"fix or remove {path}") from None
+    text = read_capped(path, "remotes file", CONFIG_CAP)
+    raw = load_bounded_yaml(text, path, f"fix or remove {path}") or {}
     entries = raw.get("remotes", {}) if isinstance(raw, dict) else None
     if not isinstance(entries, dict):
         raise FdpError(f"{path}: `remotes` must be a mapping of names", hint=f"fix {path}")

@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
-from fdpd.yaml_bounds import yaml_bound_problem
+from fdpd.yaml_bounds import load_bounded_yaml
 
 DEFAULT_REGISTRY_PORT = 8000
 DEFAULT_IDLE_TIMEOUT = 600.0
@@ -154,20 +152,7 @@ def _read_yaml_mapping(path: Path) -> dict[str, Any]:
     text = read_text_if_present(path, "fdpd config file", CONFIG_CAP)
     if text is None:
         return {}
-    bound = yaml_bound_problem(text)
-    if bound is not None:
-        raise FdpError(
-            f"{path}:{bound.line}:{bound.column}: {bound.message}",
-            hint="fix the file or remove it to use the defaults",
-        )
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise FdpError(
-            f"{where}: not valid YAML", hint="fix the file or remove it to use the defaults"
-        ) from None
+    data = load_bounded_yaml(text, path, "fix the file or remove it to use the defaults")
     return _mapping(data or {}, path, "top level")
 
 

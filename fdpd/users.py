@@ -32,7 +32,7 @@ from fdpd.remote.links import link_id, link_path
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.supervisor import RegistrySupervisor
-from fdpd.yaml_bounds import yaml_bound_problem
+from fdpd.yaml_bounds import load_bounded_yaml
 
 USERS_FILE = Path(".scrc") / ".users"
 _USERNAME = re.compile(r"[\w.@+-]{1,150}")
@@ -246,14 +246,8 @@ def _record_in_data_store(store: Path, user: FdpUser, registry_url: str) -> None
     """Add or update USERNAME in `<store>/.scrc/.users`, keeping the other users' entries."""
     path = store / USERS_FILE
     text = read_text_if_present(path, "data store users file", CONFIG_CAP) or ""
-    try:
-        if yaml_bound_problem(text) is not None:
-            raise yaml.YAMLError("past fdp's YAML bounds")
-        existing = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
-        raise FdpError(
-            f"{path} is not valid YAML", hint="fix or remove it, then run `fdpctl config` again"
-        ) from None
+    hint = "fix or remove it, then run `fdpctl config` again"
+    existing = load_bounded_yaml(text, path, hint) or {}
     users = existing.get("users") if isinstance(existing, dict) else None
     users = dict(users) if isinstance(users, dict) else {}
     users[user.username] = {

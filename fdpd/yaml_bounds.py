@@ -6,8 +6,12 @@ without recursion) before anything is composed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import yaml
+
+from fdpd.errors import FdpError
 
 MAX_DEPTH = 64  # far beyond any real config (a user config nests about 4 deep)
 MAX_ALIASES = 1000  # aliases expand on load: a few hundred make a "billion laughs"
@@ -55,3 +59,17 @@ def yaml_bound_problem(text: str | bytes) -> YamlBoundProblem | None:
 def _at(token: yaml.Token, message: str) -> YamlBoundProblem:
     mark = token.start_mark
     return YamlBoundProblem(mark.line + 1, mark.column + 1, message)
+
+
+def load_bounded_yaml(text: str | bytes, path: Path, hint: str) -> Any:
+    """`yaml.safe_load` of `text`, read from `path`, after the bounds are checked. A bound
+    exceeded or malformed YAML is an FdpError at `path:line:column`, with `hint`."""
+    bound = yaml_bound_problem(text)
+    if bound is not None:
+        raise FdpError(f"{path}:{bound.line}:{bound.column}: {bound.message}", hint=hint)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise FdpError(f"{where}: not valid YAML", hint=hint) from None

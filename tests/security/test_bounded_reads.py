@@ -148,3 +148,15 @@ def test_a_register_source_that_is_no_regular_file_fails_its_item(
     assert "Traceback" not in error
     store = secured_fdp.home / "store"
     assert not list(store.rglob("*.part")) and not (store / "src").exists()
+
+
+def test_a_remotes_file_nested_too_deep_is_a_located_error(fresh_home: FdpInstance) -> None:
+    fresh_home.start_daemon()
+    remotes = fresh_home.locations.config_dir / "remotes.yaml"
+    remotes.write_text("remotes: " + "[" * 100 + "]" * 100 + "\n")
+
+    result = fresh_home.run_fdpctl("remote", "list", timeout=QUICK)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{remotes}:1:" in result.stderr and "nests more than 64 levels" in result.stderr
+    assert "Traceback" not in result.stderr
