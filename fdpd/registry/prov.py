@@ -1,46 +1,82 @@
-"""W3C PROV documents of a data product: how it came to be, built from registry records.
+"""W3C PROV documents of a data product, in the reference registry's vocabulary.
 
-The document names every record by its API path under the `lreg` prefix (this registry's base URL),
-e.g. `lreg:api/data_product/1`, `lreg:api/code_run/3`. `depth` counts code-run levels: depth 1 is
-the run that wrote the product and what that run used; depth 2 adds the runs that wrote those
-inputs, and so on. The `prov` library does all serialisation (PROV-JSON, PROV-JSON-LD, PROV-N).
+The document is the one the reference registry (FAIRDataPipeline/data-registry) answers at
+`/api/prov-report/<id>/`, so tools written for it read ours. Records are named by their API path
+under the registry prefix, `lreg` (this registry's base URL; `reg` when serving the central
+registry itself), e.g. `lreg:api/data_product/1`. What each record says:
+
+* data products (`rdf:type dcat:Dataset`): their object's `dcterms:modified` (xsd:dateTime),
+  `prov:atLocation` (the storage location's full address), `dcterms:description`,
+  `dcterms:format` (file type name), `fair:issue` (one per component issue) and, for every data
+  product sharing the object, `fair:namespace`, `dcterms:title` and `dcat:hasVersion`;
+* object authors: agents `lreg:api/author/<id>` (`rdf:type prov:Person`, `foaf:name`,
+  `dcterms:identifier`), `wasAttributedTo` with `prov:role dcterms:creator`;
+* an external object of a data product: entity `lreg:api/external_object/<id>` (`dcat:Dataset`,
+  `dcterms:title`, `dcterms:issued`, ...), `specializationOf` the data product;
+* the code runs that wrote it: activities (`rdf:type fair:Run`, start time, description), the
+  product `wasGeneratedBy` each, `wasStartedBy` the user's author (or the user, `api/users/<id>`)
+  with `prov:role fair:code_runner`, and `used` with roles `fair:software` (code repo release,
+  `dcmitype:Software`, or the plain repo object), `fair:model_configuration`,
+  `fair:submission_script` (`dcmitype:Software`) and `fair:input_data` (input data products,
+  which the product `wasDerivedFrom`).
+
+`depth` counts code-run levels: depth 1 (also for smaller values) is the runs that wrote the
+product and what they used; depth 2 adds the runs that wrote those inputs, and so on. Every format
+is written from the one ProvDocument (`fdpd.registry.prov_formats`). Images need Graphviz and
+pydot, which are not dependencies: they are answered with 406.
+
+Where the reference is odd, fdp is not: every record appears once (the reference repeats a run's
+user agent per level, and objects shared by runs), a user's author is always described with
+`dcterms:identifier` (the reference says `fair:identifier` when it meets that author first as a
+runner), an input object with no data product is still shown as used, and JSON-LD Attribution
+nodes name their `prov:agent` (the reference's prov 2 leaves it out).
 """
 
 from __future__ import annotations
 
-import io
+import posixpath
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from prov.identifier import QualifiedName
 from prov.model import ProvDocument
 from sqlmodel import Session, col, select
 
-from fdpd.registry.lineage import (
-    generating_runs,
-    object_authors,
-    object_location,
-    run_components,
-)
+from fdpd.registry.lineage import generating_runs, object_authors, run_components
 from fdpd.registry.models import (
+    Author,
+    CodeRepoRelease,
     CodeRun,
     CodeRunInput,
+    ComponentIssue,
     DataProduct,
     ExternalObject,
     FileType,
+    Issue,
     Namespace,
     Object,
     ObjectComponent,
+    StorageLocation,
+    StorageRoot,
     User,
+    UserAuthor,
 )
 
-FAIR_VOCAB = "https://data.fairdatapipeline.org/vocab/#"
+CENTRAL_REGISTRY = "https://data.fairdatapipeline.org/"
+FAIR_VOCAB = f"{CENTRAL_REGISTRY}vocab/#"
+# Declared in this order after the registry prefix, as the reference does.
 NAMESPACES = {
     "fair": FAIR_VOCAB,
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcmitype": "http://purl.org/dc/dcmitype/",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/spec/#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
 }
+UNKNOWN_USER = "User Not Found"  # a user's foaf:name without a full name, as /api/users/ says
+
+Attributes = list[tuple[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -50,38 +86,50 @@ class ProvFormat:
     serializer: str
 
 
-# Query/format name -> what we answer. XML needs lxml and images need Graphviz: neither is a
-# dependency, so those formats are answered with 406.
+# Query/format name -> what we answer; images need Graphviz and pydot, so they are 406.
 PROV_FORMATS = {
     "json": ProvFormat("json", "application/json", "json"),
-    "json-ld": ProvFormat("json-ld", "application/ld+json", "jsonld"),
+    "json-ld": ProvFormat("json-ld", "application/ld+json", "json-ld"),
     "provn": ProvFormat("provn", "text/provenance-notation", "provn"),
+    "xml": ProvFormat("xml", "text/xml", "xml"),
 }
 UNAVAILABLE_FORMATS = {
-    "xml": "text/xml",
     "jpg": "image/jpeg",
     "svg": "image/svg+xml",
 }
 
 
-def serialise(document: ProvDocument, fmt: ProvFormat) -> bytes:
-    if fmt.serializer == "provn":
-        return document.get_provn().encode("utf-8")
-    stream = io.StringIO()
-    document.serialize(stream, format=fmt.serializer)
-    return stream.getvalue().encode("utf-8")
+def registry_prefix(base_url: str) -> str:
+    return "reg" if base_url.rstrip("/") + "/" == CENTRAL_REGISTRY else "lreg"
+
+
+def full_address(root: str, path: str) -> str:
+    """A storage location's address as the reference writes it: root and path joined by `/`."""
+    return posixpath.join(root, path.lstrip("/").lstrip("\\"))
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored datetimes are UTC, aware or (SQLite) naive."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _kept(attributes: Attributes) -> Attributes:
+    return [(name, value) for name, value in attributes if value is not None]
+
+
+# --- building the document ---------------------------------------------------------------------
 
 
 class _ProvBuilder:
     """Walks the record graph from one data product and records it in a ProvDocument."""
 
-    def __init__(self, session: Session, base_url: str, with_attributes: bool) -> None:
+    def __init__(self, session: Session, base_url: str) -> None:
         self.session = session
         self.doc = ProvDocument()
-        self.doc.add_namespace("lreg", base_url.rstrip("/") + "/")
+        self.prefix = registry_prefix(base_url)
+        self.doc.add_namespace(self.prefix, base_url.rstrip("/") + "/")
         for prefix, uri in NAMESPACES.items():
             self.doc.add_namespace(prefix, uri)
-        self.with_attributes = with_attributes
         self._seen: set[str] = set()
 
     def _first(self, key: str) -> bool:
@@ -91,153 +139,256 @@ class _ProvBuilder:
         self._seen.add(key)
         return True
 
-    def _attrs(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        kept = {k: v for k, v in attributes.items() if v is not None}
-        if self.with_attributes:
-            return kept
-        return {k: v for k, v in kept.items() if k == "prov:type"}
+    def _id(self, kind: str, record_id: int | None) -> str:
+        return f"{self.prefix}:api/{kind}/{record_id}"
 
-    def data_product(self, product: DataProduct, depth: int) -> str:
-        ident = f"lreg:api/data_product/{product.id}"
+    def _qname(self, name: str) -> QualifiedName:
+        qualified = self.doc.valid_qualified_name(name)
+        if qualified is None:
+            raise ValueError(f"no namespace declared for {name}")
+        return qualified
+
+    def _role(self, name: str) -> dict[str, QualifiedName]:
+        return {"prov:role": self._qname(name)}
+
+    def build(self, product: DataProduct, depth: int) -> None:
+        """Level by level, as the reference: each level adds the runs of the previous inputs."""
+        level = [product]
+        for _ in range(max(depth, 1)):
+            inputs: list[DataProduct] = []
+            for current in level:
+                if self._first(f"expanded {current.id}"):
+                    inputs += self._product_and_runs(current)
+            level = inputs
+
+    def _product_and_runs(self, product: DataProduct) -> list[DataProduct]:
+        """Adds `product` and the runs that wrote it; returns the data products they read."""
+        entity = self.data_product(product)
+        obj = self.session.get(Object, product.object_id)
+        if obj is None:
+            return []
+        inputs: list[DataProduct] = []
+        for run in generating_runs(self.session, obj):
+            activity = self._code_run(run, entity)
+            inputs += self._run_inputs(run, activity, entity)
+        return inputs
+
+    def _relate(self, key: str, relation: Any, *args: Any, **kwargs: Any) -> None:
+        if self._first(key):
+            relation(*args, **kwargs)
+
+    # entities ----------------------------------------------------------------------------------
+
+    def data_product(self, product: DataProduct) -> str:
+        ident = self._id("data_product", product.id)
         if not self._first(ident):
             return ident
-        namespace = self.session.get(Namespace, product.namespace_id)
         obj = self.session.get(Object, product.object_id)
-        namespace_name = namespace.name if namespace else "?"
-        attributes: dict[str, Any] = {
-            "prov:type": "dcat:Dataset",
-            "prov:label": f"{namespace_name}:{product.name}@v{product.version}",
-            "fair:namespace": namespace_name,
-            "dcterms:title": product.name,
-            "dcat:hasVersion": product.version,
-        }
-        if obj is not None:
-            attributes |= self._object_attributes(obj)
-        attributes |= self._external_attributes(product)
-        self.doc.entity(ident, self._attrs(attributes))
+        dataset = [("rdf:type", self._qname("dcat:Dataset"))]
+        self.doc.entity(ident, dataset + (self._object_meta(obj) if obj else []))
         if obj is not None:
             self._authors(ident, obj)
-            self._generating_runs(ident, obj, depth)
+        self._external_object(ident, product)
         return ident
 
-    def _object_attributes(self, obj: Object) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"dcterms:description": obj.description}
+    def _object_meta(self, obj: Object) -> Attributes:
+        """What the reference says of every object-backed entity."""
+        attributes: Attributes = [
+            ("dcterms:modified", _utc(obj.last_updated)),
+            ("prov:atLocation", self._address(obj.storage_location_id)),
+            ("dcterms:description", obj.description),
+        ]
+        for product, namespace in self._products_of(obj):
+            attributes += [
+                ("fair:namespace", namespace),
+                ("dcterms:title", product.name),
+                ("dcat:hasVersion", product.version),
+            ]
+        attributes += [("fair:issue", issue) for issue in self._issues_of(obj)]
         if obj.file_type_id is not None:
             file_type = self.session.get(FileType, obj.file_type_id)
-            attributes["dcterms:format"] = file_type.name if file_type else None
-        location = object_location(self.session, obj)
-        if location is not None:
-            attributes["fair:storage_location"], attributes["fair:hash"] = location
-        return attributes
+            attributes.append(("dcterms:format", file_type.name if file_type else None))
+        return _kept(attributes)
 
-    def _external_attributes(self, product: DataProduct) -> dict[str, Any]:
+    def _address(self, location_id: int | None) -> str | None:
+        location = self.session.get(StorageLocation, location_id) if location_id else None
+        if location is None:
+            return None
+        root = self.session.get(StorageRoot, location.storage_root_id)
+        return full_address(root.root if root else "", location.path)
+
+    def _products_of(self, obj: Object) -> list[tuple[DataProduct, str]]:
+        rows = self.session.exec(
+            select(DataProduct, Namespace.name)
+            .join(Namespace, col(Namespace.id) == col(DataProduct.namespace_id))
+            .where(DataProduct.object_id == obj.id)
+            .order_by(col(DataProduct.id))
+        ).all()
+        return [(product, name) for product, name in rows]
+
+    def _issues_of(self, obj: Object) -> list[str]:
+        issues = self.session.exec(
+            select(Issue)
+            .join(ComponentIssue, col(ComponentIssue.issue_id) == col(Issue.id))
+            .join(ObjectComponent, col(ObjectComponent.id) == col(ComponentIssue.component_id))
+            .where(ObjectComponent.object_id == obj.id)
+            .order_by(col(Issue.id))
+        ).all()
+        return [f"{row.description} severity: {row.severity} ID: {row.id}" for row in issues]
+
+    def _external_object(self, entity: str, product: DataProduct) -> None:
         external = self.session.exec(
             select(ExternalObject).where(ExternalObject.data_product_id == product.id)
         ).first()
         if external is None:
-            return {}
-        return {
-            "fair:external_object": f"api/external_object/{external.id}",
-            "dcterms:identifier": external.identifier,
-            "fair:alternate_identifier": external.alternate_identifier,
-            "fair:alternate_identifier_type": external.alternate_identifier_type,
-            "dcterms:issued": external.release_date.isoformat(),
-            "fair:external_title": external.title,
-        }
+            return
+        ident = self._id("external_object", external.id)
+        attributes: Attributes = [
+            ("rdf:type", self._qname("dcat:Dataset")),
+            ("dcterms:title", external.title),
+            ("dcterms:issued", _utc(external.release_date)),
+            ("dcat:hasVersion", external.version),
+            ("dcterms:identifier", external.identifier),
+            ("fair:alternate_identifier", external.alternate_identifier),
+            ("fair:alternate_identifier_type", external.alternate_identifier_type),
+            ("dcterms:description", external.description),
+            ("prov:atLocation", self._address(external.original_store_id)),
+        ]
+        if self._first(ident):
+            self.doc.entity(ident, _kept(attributes))
+        self._relate(f"specialises {ident}", self.doc.specializationOf, ident, entity)
 
     def _authors(self, entity: str, obj: Object) -> None:
         for author in object_authors(self.session, obj):
-            agent = f"lreg:api/author/{author.id}"
-            if self._first(agent):
-                self.doc.agent(
-                    agent,
-                    self._attrs(
-                        {
-                            "prov:type": "prov:Person",
-                            "foaf:name": author.name,
-                            "fair:identifier": author.identifier,
-                        }
-                    ),
-                )
-            self.doc.wasAttributedTo(entity, agent)
+            agent = self._author_agent(author)
+            self.doc.wasAttributedTo(entity, agent, other_attributes=self._role("dcterms:creator"))
 
-    def _generating_runs(self, entity: str, obj: Object, depth: int) -> None:
-        if depth < 1:
-            return
-        for run in generating_runs(self.session, obj):
-            activity = self.code_run(run, depth)
-            self.doc.wasGeneratedBy(entity, activity)
-
-    def code_run(self, run: CodeRun, depth: int) -> str:
-        ident = f"lreg:api/code_run/{run.id}"
-        if not self._first(ident):
-            return ident
-        self.doc.activity(
-            ident,
-            startTime=run.run_date,
-            other_attributes=self._attrs(
-                {
-                    "prov:type": "fair:code_run",
-                    "prov:label": run.description,
-                    "fair:uuid": run.uuid,
-                }
-            ),
-        )
-        self._run_agent(ident, run)
-        for role, object_id in (
-            ("fair:code_repo", run.code_repo_id),
-            ("fair:model_config", run.model_config_id),
-            ("fair:submission_script", run.submission_script_id),
-        ):
-            if object_id is not None:
-                self._used_object(ident, object_id, role)
-        for component in run_components(self.session, run, CodeRunInput):
-            self._used_input(ident, component, depth)
+    def _author_agent(self, author: Author) -> str:
+        ident = self._id("author", author.id)
+        if self._first(ident):
+            attributes: Attributes = [
+                ("rdf:type", self._qname("prov:Person")),
+                ("foaf:name", author.name),
+                ("dcterms:identifier", author.identifier),
+            ]
+            self.doc.agent(ident, _kept(attributes))
         return ident
 
-    def _run_agent(self, activity: str, run: CodeRun) -> None:
+    # code runs ---------------------------------------------------------------------------------
+
+    def _code_run(self, run: CodeRun, product: str) -> str:
+        """The run's activity, which generated `product`; on first sight also who started it
+        and the code, configuration and script it used (its inputs come apart)."""
+        ident = self._id("code_run", run.id)
+        first = self._first(ident)
+        if first:
+            attributes: Attributes = [
+                ("rdf:type", self._qname("fair:Run")),
+                ("dcterms:description", run.description),
+            ]
+            self.doc.activity(ident, _utc(run.run_date), None, _kept(attributes))
+        self._relate(f"generated {product} {ident}", self.doc.wasGeneratedBy, product, ident)
+        if first:
+            self._run_parts(ident, run)
+        return ident
+
+    def _run_parts(self, activity: str, run: CodeRun) -> None:
+        runner = self._run_agent(run)
+        if runner is not None:
+            role = self._role("fair:code_runner")
+            self.doc.wasStartedBy(activity, runner, None, _utc(run.run_date), None, role)
+        self._code_repo(activity, run.code_repo_id)
+        if run.model_config_id is not None:
+            self._used_object(activity, run.model_config_id, "fair:model_configuration", None)
+        self._used_object(activity, run.submission_script_id, "fair:submission_script", "Software")
+
+    def _run_agent(self, run: CodeRun) -> str | None:
+        """The author of the user who wrote the run, else the user."""
+        author = self.session.exec(
+            select(Author)
+            .join(UserAuthor, col(UserAuthor.author_id) == col(Author.id))
+            .where(UserAuthor.user_id == run.updated_by_id)
+        ).first()
+        if author is not None:
+            return self._author_agent(author)
         user = self.session.get(User, run.updated_by_id)
         if user is None:
-            return
-        agent = f"lreg:api/users/{user.id}"
-        if self._first(agent):
-            self.doc.agent(
-                agent, self._attrs({"prov:type": "prov:Person", "foaf:name": user.username})
-            )
-        self.doc.wasAssociatedWith(activity, agent)
-
-    def _used_input(self, activity: str, component: ObjectComponent, depth: int) -> None:
-        products = self.session.exec(
-            select(DataProduct)
-            .where(DataProduct.object_id == component.object_id)
-            .order_by(col(DataProduct.id))
-        ).all()
-        if not products:
-            self._used_object(activity, component.object_id, "fair:input")
-            return
-        for product in products:
-            entity = self.data_product(product, depth - 1)
-            self.doc.used(activity, entity, other_attributes={"prov:role": "fair:input_data"})
-
-    def _used_object(self, activity: str, object_id: int, role: str) -> None:
-        ident = f"lreg:api/object/{object_id}"
+            return None
+        ident = self._id("users", user.id)
         if self._first(ident):
-            obj = self.session.get(Object, object_id)
-            attributes: dict[str, Any] = {"prov:type": role}
-            if obj is not None:
-                attributes |= self._object_attributes(obj)
-            self.doc.entity(ident, self._attrs(attributes))
-        self.doc.used(activity, ident, other_attributes={"prov:role": role})
+            name = user.full_name or UNKNOWN_USER
+            self.doc.agent(ident, [("rdf:type", self._qname("prov:Person")), ("foaf:name", name)])
+        return ident
+
+    def _code_repo(self, activity: str, object_id: int | None) -> None:
+        if object_id is None:
+            return
+        release = self.session.exec(
+            select(CodeRepoRelease).where(CodeRepoRelease.object_id == object_id)
+        ).first()
+        if release is None:
+            self._used_object(activity, object_id, "fair:software", None)
+            return
+        ident = self._id("code_repo_release", release.id)
+        extra: Attributes = [
+            ("dcterms:title", release.name),
+            ("dcat:hasVersion", release.version),
+            ("fair:website", release.website),
+        ]
+        self._object_entity(ident, object_id, "Software", extra)
+        self.doc.used(activity, ident, other_attributes=self._role("fair:software"))
+
+    def _used_object(self, activity: str, object_id: int, role: str, kind: str | None) -> None:
+        ident = self._id("object", object_id)
+        self._object_entity(ident, object_id, kind, [])
+        self.doc.used(activity, ident, other_attributes=self._role(role))
+
+    def _object_entity(
+        self, ident: str, object_id: int, kind: str | None, extra: Attributes
+    ) -> None:
+        """An object used by a run (`kind` a dcmitype class); its authors on first sight."""
+        if not self._first(ident):
+            return
+        obj = self.session.get(Object, object_id)
+        typed = [("rdf:type", self._qname(f"dcmitype:{kind}"))] if kind else []
+        meta = self._object_meta(obj) if obj else []
+        self.doc.entity(ident, typed + meta + _kept(extra))
+        if obj is not None:
+            self._authors(ident, obj)
+
+    def _run_inputs(self, run: CodeRun, activity: str, entity: str) -> list[DataProduct]:
+        """The run `used` its input data products (once) and `entity` was derived from them."""
+        found: list[DataProduct] = []
+        components = run_components(self.session, run, CodeRunInput)
+        for object_id in dict.fromkeys(component.object_id for component in components):
+            products = self.session.exec(
+                select(DataProduct)
+                .where(DataProduct.object_id == object_id)
+                .order_by(col(DataProduct.id))
+            ).all()
+            if not products:  # beyond the reference: inputs that are no data product
+                self._input(activity, entity, self._input_object(object_id))
+            for product in products:
+                self._input(activity, entity, self.data_product(product))
+            found += products
+        return found
+
+    def _input_object(self, object_id: int) -> str:
+        ident = self._id("object", object_id)
+        self._object_entity(ident, object_id, None, [])
+        return ident
+
+    def _input(self, activity: str, entity: str, source: str) -> None:
+        role = self._role("fair:input_data")
+        used = f"used {activity} {source}"
+        self._relate(used, self.doc.used, activity, source, None, None, role)
+        self._relate(f"derived {entity} {source}", self.doc.wasDerivedFrom, entity, source)
 
 
 def build_prov_document(
-    session: Session,
-    product: DataProduct,
-    base_url: str,
-    depth: int = 1,
-    with_attributes: bool = True,
+    session: Session, product: DataProduct, base_url: str, depth: int = 1
 ) -> ProvDocument:
-    """The provenance of `product` down to `depth` code-run levels."""
-    builder = _ProvBuilder(session, base_url, with_attributes)
-    builder.data_product(product, depth)
+    """The provenance of `product` down to `depth` code-run levels (at least 1)."""
+    builder = _ProvBuilder(session, base_url)
+    builder.build(product, depth)
     return builder.doc

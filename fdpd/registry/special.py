@@ -48,8 +48,8 @@ from fdpd.registry.prov import (
     UNAVAILABLE_FORMATS,
     ProvFormat,
     build_prov_document,
-    serialise,
 )
+from fdpd.registry.prov_formats import serialise
 from fdpd.registry.rocrate import ro_crate_for_code_run, ro_crate_for_data_product
 from fdpd.registry.settings import RegistrySettings
 from fdpd.store.locations import location_url
@@ -65,6 +65,7 @@ _MEDIA_TO_FORMAT = {fmt.media_type: name for name, fmt in PROV_FORMATS.items()} 
     media: name for name, media in UNAVAILABLE_FORMATS.items()
 }
 _ANY = frozenset({"*/*", "application/*"})
+MAX_PROV_DEPTH = 100_000  # levels stop where runs do; this only bounds the number parsed
 
 
 def _engine_session(request: Request) -> Session:
@@ -90,18 +91,6 @@ def _positive_int(params: dict[str, str], key: str, default: int) -> int:
     if not value.isdigit() or len(value) > 6:
         raise ApiError(400, {key: ["A valid integer is required."]})
     return max(int(value), 0)
-
-
-def _flag(params: dict[str, str], key: str, default: bool) -> bool:
-    value = params.get(key)
-    if value is None:
-        return default
-    lowered = value.lower()
-    if lowered in ("true", "1", ""):
-        return True if lowered else default
-    if lowered in ("false", "0"):
-        return False
-    return default
 
 
 def _data_product(session: Session, product_id: int) -> DataProduct:
@@ -137,7 +126,7 @@ def _prov_format_named(name: str) -> ProvFormat:
     if name in PROV_FORMATS:
         return PROV_FORMATS[name]
     if name in UNAVAILABLE_FORMATS:
-        reason = "Graphviz is not installed" if name in ("jpg", "svg") else "lxml is not installed"
+        reason = "this registry does not draw PROV images"
         raise ApiError.detail(406, f"{NOT_ACCEPTABLE} Format {name} is unavailable: {reason}.")
     raise ApiError.detail(404, NOT_FOUND)
 
@@ -149,18 +138,28 @@ def _check_version(media_params: list[str]) -> None:
             raise ApiError.detail(406, BAD_VERSION)
 
 
+def _prov_depth(params: dict[str, str]) -> int:
+    """`depth` as the reference reads it: 1 unless an integer of at least 1 (capped here).
+    `attributes`, `aspect_ratio` and `dpi` only shape images, which this registry does not draw.
+    """
+    try:
+        depth = int(params.get("depth", "1"))
+    except ValueError:  # also for more digits than int() reads
+        return 1
+    return min(max(depth, 1), MAX_PROV_DEPTH)
+
+
 def prov_report(request: Request) -> Response:
     try:
         params = _query(request)
         fmt = negotiate_prov_format(request, params)
         product_id = _record_id(request.path_params["dp_id"])
-        depth = _positive_int(params, "depth", 1)
-        with_attributes = _flag(params, "attributes", True)
+        depth = _prov_depth(params)
         with _engine_session(request) as session:
             product = _data_product(session, product_id)
             require_token_if(request, product_is_private(session.connection(), product_id))
             base = base_url(request) + "/"
-            document = build_prov_document(session, product, base, depth, with_attributes)
+            document = build_prov_document(session, product, base, depth)
             body = serialise(document, fmt)
     except ApiError as error:
         return error.response()

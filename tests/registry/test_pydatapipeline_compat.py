@@ -230,6 +230,12 @@ def check_registry(api: Api, job: PdpJob, provisioned: Provisioned) -> None:
     run_id = "lreg:api/code_run/" + run["url"].rstrip("/").rsplit("/", 1)[-1]
     assert run_id in prov["activity"]
     assert sum(g["prov:activity"] == run_id for g in prov["wasGeneratedBy"].values()) == 1
+    (start,) = prov["wasStartedBy"].values()  # by admin's author (user_author), as a runner
+    author_id = provisioned.author_url.rstrip("/").rsplit("/", 1)[-1]
+    assert start["prov:trigger"] == f"lreg:api/author/{author_id}"
+    assert start["prov:role"] == {"$": "fair:code_runner", "type": "prov:QUALIFIED_NAME"}
+    product_id = "lreg:api/data_product/" + product["url"].rstrip("/").rsplit("/", 1)[-1]
+    assert prov["entity"][product_id]["fair:issue"].startswith(f"{ISSUE} severity: 4 ID: ")
 
     issue = api.one("issue", description=ISSUE)
     assert issue["severity"] == 4

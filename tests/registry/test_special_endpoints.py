@@ -115,6 +115,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningRe
 # --- prov-report -------------------------------------------------------------------------------
 
 
+def _qname(name: str) -> dict[str, str]:
+    """A qualified-name value in PROV-JSON, typed as the reference registry (prov 2) types it."""
+    return {"$": name, "type": "prov:QUALIFIED_NAME"}
+
+
 def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Graph]) -> None:
     registry, graph = served
     answer = httpx.get(
@@ -123,6 +128,7 @@ def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Grap
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/json")
     doc = answer.json()
+    assert list(doc["prefix"]) == ["lreg", "fair", "dcat", "dcmitype", "dcterms", "foaf", "rdf"]
     assert doc["prefix"]["lreg"] == registry.base_url + "/"
     assert doc["prefix"]["fair"] == "https://data.fairdatapipeline.org/vocab/#"
     mean_id = f"lreg:api/data_product/{graph.mean}"
@@ -135,6 +141,57 @@ def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Grap
     used = {u["prov:entity"] for u in doc["used"].values()}
     assert f"lreg:api/data_product/{graph.gauge}" in used
     assert doc["entity"][mean_id]["dcat:hasVersion"] == "0.1.0"
+
+
+def test_prov_json_speaks_the_reference_vocabulary(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    doc = httpx.get(f"{registry.api}prov-report/{graph.mean}/?format=json").json()
+    mean = doc["entity"][f"lreg:api/data_product/{graph.mean}"]
+    assert mean["rdf:type"] == _qname("dcat:Dataset")
+    assert mean["dcterms:title"] == "flow/mean"
+    assert mean["fair:namespace"] == "hydro"
+    assert mean["dcterms:format"] == "csv"
+    assert mean["prov:atLocation"].startswith(f"file://{graph.store}/hydro/flow/mean/")
+    assert mean["dcterms:modified"]["type"] == "xsd:dateTime"
+    assert not {"prov:type", "prov:label", "fair:storage_location"} & set(mean)
+    run = doc["activity"][f"lreg:api/code_run/{graph.run_main}"]
+    assert run["rdf:type"] == _qname("fair:Run")
+    assert run["dcterms:description"] == "mean flow"
+    roles = sorted(u["prov:role"]["$"] for u in doc["used"].values())
+    assert roles == [
+        "fair:input_data", "fair:model_configuration", "fair:software", "fair:submission_script"
+    ]  # fmt: skip
+    (start,) = doc["wasStartedBy"].values()
+    assert start["prov:role"] == _qname("fair:code_runner")
+    runner = doc["agent"][start["prov:trigger"]]
+    assert runner == {"rdf:type": _qname("prov:Person"), "foaf:name": "User Not Found"}
+    gauge = f"lreg:api/data_product/{graph.gauge}"
+    (derived,) = doc["wasDerivedFrom"].values()
+    assert (derived["prov:generatedEntity"], derived["prov:usedEntity"]) == (
+        f"lreg:api/data_product/{graph.mean}",
+        gauge,
+    )
+    assert "wasAssociatedWith" not in doc
+
+
+def test_prov_of_an_external_objects_copy(served: tuple[RunningRegistry, Graph]) -> None:
+    registry, graph = served
+    doc = httpx.get(f"{registry.api}prov-report/{graph.stations}/?format=json").json()
+    external_id = f"lreg:api/external_object/{graph.external}"
+    assert doc["entity"][external_id] == {
+        "rdf:type": _qname("dcat:Dataset"),
+        "dcterms:title": "Station list",
+        "dcterms:issued": {"$": "2025-03-04T12:00:00+00:00", "type": "xsd:dateTime"},
+        "dcat:hasVersion": "0.1.0",
+        "fair:alternate_identifier": "stations",
+        "fair:alternate_identifier_type": "download",
+        "prov:atLocation": "https://data.example.org/downloads/stations.csv",
+    }
+    (specialisation,) = doc["specializationOf"].values()
+    assert specialisation == {
+        "prov:specificEntity": external_id,
+        "prov:generalEntity": f"lreg:api/data_product/{graph.stations}",
+    }
 
 
 def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, Graph]) -> None:
@@ -150,6 +207,10 @@ def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, G
     assert [entity for entity, agent in attributed if agent.startswith("lreg:api/author/")] == [
         gauge
     ]
+    roles = {a["prov:role"]["$"] for a in deep["wasAttributedTo"].values()}
+    assert roles == {"dcterms:creator"}
+    assert len(deep["wasStartedBy"]) == 2
+    assert len(deep["agent"]) == 2  # the author, and the user who wrote both runs: once
 
 
 @pytest.mark.parametrize(
@@ -159,6 +220,8 @@ def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, G
         ("", "text/provenance-notation", "document"),
         ("?format=json-ld", None, "@context"),
         ("", "application/ld+json; version=1.0.0", "@context"),
+        ("?format=xml", None, "<prov:document"),
+        ("", "text/xml", "<prov:document"),
     ],
 )
 def test_prov_other_formats(
@@ -174,7 +237,7 @@ def test_prov_other_formats(
 
 @pytest.mark.parametrize(
     ("query", "accept"),
-    [("?format=jpg", None), ("?format=svg", None), ("", "image/jpeg"), ("", "text/xml")],
+    [("?format=jpg", None), ("?format=svg", None), ("", "image/jpeg"), ("", "image/svg+xml")],
 )
 def test_prov_unavailable_formats_are_406(
     served: tuple[RunningRegistry, Graph], query: str, accept: str | None
@@ -200,8 +263,19 @@ def test_prov_errors(served: tuple[RunningRegistry, Graph]) -> None:
     )
     assert bad_version.status_code == 406
     assert httpx.get(f"{registry.api}prov-report/{graph.mean}?format=json").status_code == 200
-    bad_depth = httpx.get(f"{registry.api}prov-report/{graph.mean}/?depth=x")
-    assert bad_depth.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["depth=x", "depth=0", "depth=-2", "attributes=False&dpi=x"])
+def test_prov_parameters_read_as_the_reference_does(
+    served: tuple[RunningRegistry, Graph], query: str
+) -> None:
+    """A depth that is no integer of at least 1 means 1; `attributes`, `aspect_ratio` and `dpi`
+    only shape images, so the document stays whole."""
+    registry, graph = served
+    url = f"{registry.api}prov-report/{graph.mean}/?format=json"
+    answer = httpx.get(f"{url}&{query}")
+    assert answer.status_code == 200
+    assert answer.json() == httpx.get(url).json()
 
 
 # --- ro-crate and data_extraction --------------------------------------------------------------
