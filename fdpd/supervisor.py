@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -76,12 +77,32 @@ class RegistrySupervisor:
     @property
     def token(self) -> str:
         """fdpd's token for its own registry, created (0600) on first use."""
-        return read_or_create_token(self._locations.registry_token_path, REGISTRY_KEY_BYTES)
+        return read_or_create_token(self.token_path, REGISTRY_KEY_BYTES)
+
+    @property
+    def token_path(self) -> Path:
+        return self._locations.registry_token_path
 
     @property
     def manages_database(self) -> bool:
         """False when the user replaced fdp's registry with a command of their own."""
         return not self._settings.command
+
+    def require_own_registry(self, verb: str, needs: str) -> None:
+        """Refuse `verb` before it changes anything when the local registry is a command of the
+        user's own: `needs` says what of fdp's registry it uses that others do not have."""
+        if self.manages_database:
+            return
+        raise FdpError(
+            f"{verb} needs fdp's own registry: the local registry is a `registry: command:` of "
+            f"your own, and {verb} {needs}; nothing was changed",
+            hint=(
+                f"remove `registry: command:` from {self._locations.config_file} and restart "
+                f"fdpd (`fdpctl daemon stop`) to use {verb} with fdp's registry"
+            ),
+            code="needs_fdp_registry",
+            status=409,
+        )
 
     @property
     def database_url(self) -> str:
@@ -190,7 +211,7 @@ class RegistrySupervisor:
             "host": self._settings.host,
             "port": str(self._settings.port),
             "database": self.database_url,
-            "token_file": str(self._locations.registry_token_path),
+            "token_file": str(self.token_path),
             "python": sys.executable,
         }
         if self._settings.command:

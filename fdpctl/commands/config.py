@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
@@ -59,6 +60,8 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
             ("token file", user["token_file"]),
         ]
     )
+    for warning in user.get("warnings") or []:
+        print(f"warning: {warning}", file=sys.stderr)
     return SUCCESS
 
 

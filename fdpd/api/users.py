@@ -31,7 +31,8 @@ def _user_out(user: FdpUser) -> dict[str, Any]:
 
 @router.post("")
 async def configure(ctx: Context, body: UserSetupIn) -> dict[str, Any]:
-    """Make `data_store` a data store for `username` and make that user the active one."""
+    """Make `data_store` a data store for `username` and make that user the active one;
+    `warnings` says what the user must still do by hand (another registry's admin pages)."""
     setup = UserSetup(
         username=body.username,
         data_store=absolute_path(body.data_store, "data store"),
@@ -39,8 +40,8 @@ async def configure(ctx: Context, body: UserSetupIn) -> dict[str, Any]:
         identifier=body.identifier,
         namespace=body.namespace,
     )
-    user = await configure_user(ctx.journal, ctx.locations, registry_supervisor(ctx), setup)
-    return _user_out(user)
+    done = await configure_user(ctx.journal, ctx.locations, registry_supervisor(ctx), setup)
+    return {**_user_out(done.user), "warnings": done.warnings}
 
 
 @router.get("")

@@ -22,7 +22,7 @@ from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
 from fdpd.housekeeping.journal import running_jobs, tracked_items
 from fdpd.housekeeping.ownership import own_records
-from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL
 from fdpd.server.context import DaemonContext
@@ -36,6 +36,7 @@ async def delete_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, force: bool, dry_run: bool
 ) -> dict[str, Any]:
     """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
+    refuse_unless_own_registry(registry_supervisor(ctx), "delete")
     lock = ctx.services.setdefault(LOCK, asyncio.Lock())
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")

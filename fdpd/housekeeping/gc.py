@@ -26,7 +26,7 @@ from fdpd.housekeeping.files import (
 from fdpd.housekeeping.inventory import Inventory, read_inventory
 from fdpd.housekeeping.journal import forget_items, running_jobs, tracked_items
 from fdpd.housekeeping.ownership import own_records
-from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import removable
 from fdpd.journal.models import (
     ITEM_COMMITTED,
@@ -56,6 +56,7 @@ async def collect_garbage(
     emitter: Emitter,
 ) -> dict[str, Any]:
     """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
+    refuse_unless_own_registry(registry_supervisor(ctx), "gc")
     lock = ctx.services.setdefault(LOCK, asyncio.Lock())
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")

@@ -16,8 +16,19 @@ from fdpd.housekeeping.inventory import Inventory
 from fdpd.housekeeping.journal import record_removals
 from fdpd.journal import Journal
 from fdpd.remote.client import RegistryClient
+from fdpd.supervisor import RegistrySupervisor
 
 _SHOWN = 8
+# What gc and delete use that only fdp's own registry has (`require_own_registry`).
+NEEDS = (
+    "removes records through fdp's `POST /fdp/remove` route, which other registries do not "
+    "have (the reference registry has no delete API)"
+)
+
+
+def refuse_unless_own_registry(supervisor: RegistrySupervisor, verb: str) -> None:
+    """gc and delete remove records: refuse them up front on a registry of the user's own."""
+    supervisor.require_own_registry(verb, NEEDS)
 
 
 @dataclass

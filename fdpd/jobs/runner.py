@@ -28,6 +28,7 @@ from fdpd.journal.models import (
 from fdpd.operations import Emitter
 from fdpd.remote.links import link_path
 from fdpd.server.context import DaemonContext
+from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 
 from .checks import ReadInput, check_reads, check_registry_user
@@ -108,7 +109,7 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
         env = _environment(job, request.environment, token)
         registry = LocalRegistry.connect(supervisor.url)
         try:
-            inputs = await _checks(registry, job, token, supervisor.token)
+            inputs = await _checks(registry, job, token, supervisor)
             if request.dry_run:
                 return _dry_run_result(job, env, inputs)
             script = await _register_script(supervisor.url, job, token)
@@ -132,10 +133,11 @@ def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str
 
 
 async def _checks(
-    registry: LocalRegistry, job: PreparedJob, token: str, admin_token: str
+    registry: LocalRegistry, job: PreparedJob, token: str, supervisor: RegistrySupervisor
 ) -> list[ReadInput]:
     try:
-        await check_registry_user(registry, job.user, token, admin_token)
+        own = supervisor.manages_database
+        await check_registry_user(registry, job.user, token, supervisor.token, own_registry=own)
         return await check_reads(registry, job.generated.data)
     except BaseException:
         job.discard_folder()
