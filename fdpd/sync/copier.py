@@ -4,6 +4,11 @@ For each record: reuse a copy the ledger already knows; otherwise find an existi
 key (look-ups memoised, one list query per parent serving all its children, none at all under a
 parent created in this operation) or create it. uuid-keyed types are created first and looked up
 only on 409. Links are rewritten to destination URLs as the copy proceeds.
+
+A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
+are not atomic), so it is looked up again before it is sent again. A record is mapped only when the
+destination's copy carries every link that was sent: missing sets are added by PATCH where the
+type has one, otherwise the record is reported incomplete and left unmapped.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from typing import Any, Protocol
 
 from fdpd.errors import Conflict
 from fdpd.remote.client import FilterValue, Record, RegistryClient
-from fdpd.remote.errors import RemoteRejected
+from fdpd.remote.errors import RemoteRejected, RemoteServerError
 from fdpd.remote.links import link_path, parse_link
 from fdpd.sync.graph import Node, RecordGraph
 from fdpd.sync.schema import TYPES, WHOLE_OBJECT, TypeInfo
 
 NaturalKey = tuple[Any, ...]
+# Pauses before a create that failed with a 5xx (and was not found) is sent again.
+CREATE_RETRY_DELAYS = (0.2, 0.6, 1.5, 3.0)
 
 
 class LinkMemory(Protocol):
@@ -37,6 +44,12 @@ class LinkMemory(Protocol):
 
 class SyncConflict(Conflict):
     code = "sync_conflict"
+
+
+class IncompleteCopy(Conflict):
+    """The destination holds the record without some links that were sent, and cannot add them."""
+
+    code = "incomplete_on_remote"
 
 
 @dataclass
@@ -76,13 +89,14 @@ class GraphCopier:
     async def _copy_one(self, graph: RecordGraph, key: str) -> None:
         node = graph[key]
         blocked = [dep for dep in graph.dependencies(key) if dep not in self.result.mapped]
-        if blocked:
-            self.result.failed[key] = f"needs {blocked[0]}, which was not copied"
+        if blocked:  # the dependency's own failure (batches run dependencies first) says why
+            why = self.result.failed.get(blocked[0], f"needs {blocked[0]}, which was not copied")
+            self.result.failed[key] = why
             return
         try:
             async with self._limit:
                 url = await self._destination_of(node)
-        except (RemoteRejected, SyncConflict) as error:
+        except (RemoteRejected, SyncConflict, IncompleteCopy) as error:
             self.result.failed[key] = error.message
             return
         self.result.mapped[key] = url
@@ -106,7 +120,8 @@ class GraphCopier:
             self._index_created(node.type, existing)
         else:
             self._check_same_thing(node, body, existing)
-            await self._complete_sets(node.info, body, existing)
+            existing = await self._complete_sets(node.info, body, existing)
+        self._check_complete(node.info, body, existing)
         self.memory.remember(node.key, url)
         return url
 
@@ -130,6 +145,17 @@ class GraphCopier:
             existing = await self._find(info, body)
             if existing is not None:
                 return existing, False
+        for delay in CREATE_RETRY_DELAYS:
+            try:
+                return await self._create(info, body)
+            except RemoteServerError:
+                await asyncio.sleep(delay)
+            landed = await self._find(info, body, refresh=True)
+            if landed is not None:
+                return landed, False
+        return await self._create(info, body)
+
+    async def _create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
         created = await self.dest.post(info.name, body)
         if created is not None:
             return created, True
@@ -179,8 +205,9 @@ class GraphCopier:
         found = await self._find(info, lookup)
         if found is None:
             found = await self._find(info, lookup, refresh=True)
-        if found is None:
-            raise RemoteRejected(f"{self.dest.name} has no whole_object component for {body}")
+        if found is None:  # its object's create failed half way: make the component now
+            whole = {**lookup, "whole_object": True}
+            found, _ = await self._find_or_create(info, whole)
         return str(found["url"])
 
     def _check_same_thing(self, node: Node, body: Mapping[str, Any], existing: Record) -> None:
@@ -195,17 +222,44 @@ class GraphCopier:
 
     async def _complete_sets(
         self, info: TypeInfo, body: Mapping[str, Any], existing: Record
-    ) -> None:
-        """An existing run or issue missing some links (an interrupted writer): add the union."""
+    ) -> Record:
+        """An existing run or issue missing some links (an interrupted writer): add the union.
+        The record as the destination holds it afterwards."""
         patch: dict[str, list[str]] = {}
         for name in info.patchable_sets:
             have = {link_path(link) for link in existing.get(name) or []}
             want = {link_path(link) for link in body.get(name) or []}
             if not want <= have:
                 patch[name] = sorted(have | want)
-        if patch:
-            await self.dest.patch(existing["url"], patch)
-            self.result.patched += 1
+        if not patch:
+            return existing
+        patched = await self.dest.patch(existing["url"], patch)
+        self.result.patched += 1
+        return patched
+
+    def _check_complete(self, info: TypeInfo, body: Mapping[str, Any], held: Record) -> None:
+        """Every link sent is on the destination's copy, or IncompleteCopy names what is not."""
+        missing = [name for name in info.links if _links_missing(body.get(name), held.get(name))]
+        if missing:
+            raise IncompleteCopy(
+                f"on {self.dest.name} but incomplete: {info.name} {link_path(str(held['url']))} "
+                f"has no {' or '.join(missing)} (a create failed half way there), and "
+                f"{self.dest.label} cannot add them",
+                hint=(
+                    f"ask the administrator of {self.dest.label} to add the {', '.join(missing)} "
+                    "or delete that record, then push again; the item stays committed"
+                ),
+            )
+
+
+def _links_missing(sent: Any, held: Any) -> bool:
+    """Whether links `sent` (one link or a list) are absent from the record's `held` value."""
+    if not sent:
+        return False
+    if isinstance(sent, str):
+        return not held
+    have = {link_path(link) for link in held or []}
+    return not {link_path(link) for link in sent} <= have
 
 
 def natural_key(info: TypeInfo, values: Mapping[str, Any]) -> NaturalKey:
