@@ -10,7 +10,7 @@ from pathlib import Path
 from fdpctl.errors import DaemonUnreachable
 from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
 
-START_TIMEOUT = 5.0
+START_TIMEOUT = 20.0  # fdpd imports its server first: seconds on a loaded machine
 POLL_INTERVAL = 0.05
 OUTPUT_LOG_NAME = "fdpd-output.log"
 
