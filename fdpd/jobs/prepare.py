@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from fdpd.userconfig import (
     UserConfig,
     UserIdentity,
     WorkingConfigResult,
+    WritesInProgress,
     collect_git_facts,
     generate_working_config,
     parse_user_config,
@@ -126,9 +127,11 @@ async def prepare_job(
     dirty: bool,
     create_folder: bool,
     sync: SyncFacts | None = None,
+    writing: WritesInProgress | None = None,
 ) -> PreparedJob:
     """Generate the working config (the caller holds the registry) and, if `create_folder`,
-    create the job folder exclusively and write `config.yaml` and the script into it.
+    create the job folder exclusively and write `config.yaml` and the script into it. No write
+    gets a version in `writing` (those running jobs are writing).
 
     Without `create_folder` the job folder path is named but not created (`fdpctl generate`).
     """
@@ -141,7 +144,15 @@ async def prepare_job(
         folder = job_dir_for(store, instant)
     try:
         generated, git = await asyncio.to_thread(
-            _generate, source, user, registry_url, folder, instant, dirty, sync or SyncFacts()
+            _generate,
+            source,
+            user,
+            registry_url,
+            folder,
+            instant,
+            dirty,
+            sync or SyncFacts(),
+            writing or {},
         )
         if create_folder:
             write_job_files(folder, generated.text, generated.script)
@@ -162,12 +173,14 @@ def _generate(
     instant: datetime,
     dirty: bool,
     sync: SyncFacts,
+    writing: WritesInProgress,
 ) -> tuple[WorkingConfigResult, GitFacts | None]:
     config = parse_user_config(source.text, source.name)
     _check_folder(source.folder)
     ctx, _ = generation_context(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
+    ctx = replace(ctx, writes_in_progress=writing)
     with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
         return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
 

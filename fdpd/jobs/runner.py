@@ -33,11 +33,13 @@ from fdpd.users import active_user, read_user_token, usable_data_store
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
+from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
+from .reservations import output_folders, output_writes, write_reservations
 from .script_location import register_script_location
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ async def working_config(
             dirty=dirty,
             create_folder=create_folder,
             sync=sync_facts(ctx.locations, ctx.journal),
+            writing=write_reservations(ctx).in_progress(),
         )
         if create_folder:
             await _register_script(supervisor.url, job, token)
@@ -96,28 +99,70 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
     token = read_user_token(user)
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
+        job = await _prepare(ctx, request, user, supervisor.url)
+        try:
+            return await _checked_run(ctx, request, job, token, emitter)
+        finally:
+            if not request.dry_run:  # a dry run reserved nothing (and its id is no job's)
+                write_reservations(ctx).release(job.job_id)
+
+
+async def _checked_run(
+    ctx: DaemonContext, request: RunRequest, job: PreparedJob, token: str, emitter: Emitter
+) -> dict[str, Any]:
+    """Check the registry and inputs, then run the prepared job (or describe it: dry run)."""
+    supervisor = registry_supervisor(ctx)
+    for warning in job.generated.warnings:
+        emitter.warning(warning.render())
+    env = _environment(job, request.environment, token)
+    registry = LocalRegistry.connect(supervisor.url)
+    try:
+        inputs = await _checks(registry, job, token, supervisor)
+        if request.dry_run:
+            return _dry_run_result(job, env, inputs)
+        script = await _register_script(supervisor.url, job, token)
+        await _keep_fair_token(ctx, token)
+        async with supervisor.held(f"run {job.job_id}"):
+            return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
+    finally:
+        await registry.aclose()
+
+
+async def _prepare(
+    ctx: DaemonContext, request: RunRequest, user: FdpUser, registry_url: str
+) -> PreparedJob:
+    """The job, its outputs reserved (not for a dry run). Jobs are prepared one at a time, so
+    each sees the versions the jobs before it reserved."""
+    reservations = write_reservations(ctx)
+    async with reservations.preparing:
         job = await prepare_job(
             request.source,
             user,
-            supervisor.url,
+            registry_url,
             dirty=request.dry_run or request.dirty,
             create_folder=not request.dry_run,
             sync=sync_facts(ctx.locations, ctx.journal),
+            writing=reservations.in_progress(),
         )
-        for warning in job.generated.warnings:
-            emitter.warning(warning.render())
-        env = _environment(job, request.environment, token)
-        registry = LocalRegistry.connect(supervisor.url)
-        try:
-            inputs = await _checks(registry, job, token, supervisor)
-            if request.dry_run:
-                return _dry_run_result(job, env, inputs)
-            script = await _register_script(supervisor.url, job, token)
-            await _keep_fair_token(ctx, token)
-            async with supervisor.held(f"run {job.job_id}"):
-                return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
-        finally:
-            await registry.aclose()
+        if not request.dry_run:
+            data = job.generated.data
+            try:
+                folders = output_folders(Path(user.data_store), data)
+                reservations.reserve(job.job_id, output_writes(data), folders)
+            except BaseException:
+                job.discard_folder()
+                raise
+    return job
+
+
+async def _end_writes(ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry) -> list[str]:
+    """Release the job's outputs; where it was the last job writing a folder, remove what the
+    jobs left there registered nowhere (notes for the job's warnings)."""
+    reservations = write_reservations(ctx)
+    async with reservations.preparing:  # no job starts writing those folders meanwhile
+        ended = reservations.release(job.job_id)
+        admin_token = registry_supervisor(ctx).token
+        return await remove_leftovers(registry, Path(job.user.data_store), ended, admin_token)
 
 
 def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str, str]:
@@ -216,6 +261,7 @@ async def _execute(
     failed = status != 0
     token = env["FDP_LOCAL_TOKEN"]
     code_runs, warnings = await _after_script(ctx, job, registry, failed, token, script_location)
+    warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_FAILED if failed else JOB_SUCCEEDED

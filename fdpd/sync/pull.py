@@ -26,12 +26,7 @@ from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import (
-    LocalSourceRefused,
-    download,
-    file_matches,
-    require_remote_source,
-)
+from fdpd.sync.transfers import LocalSourceRefused, fetch_once, require_remote_source
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
 
@@ -231,14 +226,13 @@ async def _download_all(
         async with limit:
             try:
                 contained_path(data_store, planned.relative_path)  # a link made since planning
-                if not await file_matches(planned.destination, planned.sha1):
-                    await download(
-                        remote,
-                        planned.source,
-                        planned.destination,
-                        planned.sha1,
-                        lambda n: progress.add_bytes("download", n),
-                    )
+                if await fetch_once(
+                    remote,
+                    planned.source,
+                    planned.destination,
+                    planned.sha1,
+                    lambda n: progress.add_bytes("download", n),
+                ):
                     downloaded.append(root)
             except FdpError as error:
                 failed[root] = error.message

@@ -4,7 +4,7 @@ Entry points: `parse_user_config`, `generate_working_config`, `GenerationContext
 `StaticRegistryView` / `RestRegistryView`, `collect_git_facts`, `project_dir`.
 """
 
-from .context import GenerationContext, PulledVersions, UserIdentity
+from .context import GenerationContext, PulledVersions, UserIdentity, WritesInProgress
 from .errors import ConfigError, ConfigProblem
 from .generate import JobRecord, WorkingConfigResult, generate_working_config
 from .git import GitFacts, collect_git_facts, work_tree_top
@@ -29,6 +29,7 @@ __all__ = [
     "UserConfig",
     "UserIdentity",
     "WorkingConfigResult",
+    "WritesInProgress",
     "collect_git_facts",
     "command",
     "generate_working_config",

@@ -5,13 +5,14 @@ Steps 3 to 6 of config-yaml.md §10.7, against the local registry view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
 from fdpd.store.containment import UnsafePath, safe_extension, unsafe_reason
 from fdpd.store.containment import shown as show
 
+from .context import WritesInProgress
 from .errors import Failed, ProblemCollector
 from .model import Located, ReadItem, Where, WriteItem
 from .registry_view import RegistryView
@@ -62,12 +63,14 @@ class ItemResolver:
         sub: Substituter,
         problems: ProblemCollector,
         warnings: ProblemCollector,
+        writes_in_progress: WritesInProgress | None = None,
     ) -> None:
         self.defaults = defaults
         self.registry = registry
         self.sub = sub
         self.problems = problems
         self.warnings = warnings
+        self.writing: WritesInProgress = writes_in_progress or {}
 
     def reads(self, items: tuple[ReadItem, ...]) -> list[ResolvedRead]:
         resolved: list[ResolvedRead] = []
@@ -134,7 +137,7 @@ class ItemResolver:
             self._contained_name(item, name)
             versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
-            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            found = self._version(where, self._write_version, spec, namespace, name, versions)
             self._contained_version(where, found)
             write = ResolvedWrite(
                 alias, description or name, file_type, public, namespace, name, found, item.where
@@ -156,7 +159,7 @@ class ItemResolver:
             self._contained_name(item, name)
             versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
-            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            found = self._version(where, self._write_version, spec, namespace, name, versions)
             self._contained_version(where, found)
             write = ResolvedWrite(
                 name,
@@ -204,6 +207,10 @@ class ItemResolver:
                 "names are relative paths of plain segments: no '..', no leading '/', "
                 "no control characters",
             )
+
+    def _write_version(self, spec: str, namespace: str, name: str, versions: Sequence[str]) -> str:
+        writing: Mapping[str, str] = self.writing.get((namespace, name), {})
+        return resolve_write(spec, namespace, name, versions, writing)
 
     def _read_version(self, spec: str, namespace: str, name: str, versions: Sequence[str]) -> str:
         try:

@@ -63,6 +63,7 @@ def registry_command(
     data_store: str | None = None,
     shared: bool = False,
     file_roots: tuple[Path, ...] = (),
+    access_log: bool = False,
 ) -> list[str]:
     command = [str(FDPD), "registry", "serve", "--host", host, "--port", str(port)]
     command += ["--database", database_url]
@@ -74,6 +75,8 @@ def registry_command(
         command.append("--shared")
     for folder in file_roots:
         command += ["--file-root", str(folder)]
+    if access_log:
+        command.append("--access-log")
     return command
 
 
@@ -89,8 +92,10 @@ def running_registry(
     shared: bool = False,
     env: dict[str, str] | None = None,
     file_roots: tuple[Path, ...] = (),
+    access_log: bool = False,
 ) -> Iterator[RunningRegistry]:
-    """A registry process answering on `host:port` for the duration of the block."""
+    """A registry process answering on `host:port` for the duration of the block; with
+    `access_log`, its log (`RunningRegistry.log()`) has a line per request."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     database_url = database_url or f"sqlite:///{workdir / 'registry.db'}"
@@ -103,6 +108,7 @@ def running_registry(
         data_store=data_store,
         shared=shared,
         file_roots=file_roots,
+        access_log=access_log,
     )
     log_path = workdir / f"registry-{port}.log"
     with open(log_path, "wb") as log:
