@@ -79,8 +79,3 @@ def test_a_dry_run_is_recorded_as_a_dry_run(fdp: Fdp, tmp_path: Path) -> None:
     listing = fdp.fdpctl("log", "--limit", "1").stdout
     [row] = [line for line in listing.splitlines() if line.startswith(str(operation["id"]))]
     assert "dry run" in row and "run --dry-run" in row, listing
-
-
-def test_help_documents_the_exit_codes(fdp: Fdp) -> None:
-    text = fdp.fdpctl("--help").stdout
-    assert "4    run: the model failed" in text and "130  interrupted" in text
