@@ -36,6 +36,7 @@ DEFAULT_UPDATE_INTERVAL = 6 * 3600.0
 MIN_UPDATE_INTERVAL = 1.0  # short enough for tests; a real remote wants minutes at least
 MAX_UPDATE_INTERVAL = 366 * 86400.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
         idle = _idle_timeout(
             env["FDP_REGISTRY_IDLE_TIMEOUT"], SettingsFile(Path("FDP_REGISTRY_IDLE_TIMEOUT"))
         )
-    database = registry_raw.get("database")
+    database = _database(registry_raw.get("database"), source)
     command = registry_raw.get("command", [])
     if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
         raise _bad(source, "registry.command", "a list of strings (an argv)")
@@ -100,7 +101,7 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
         registry=RegistrySettings(
             port=port,
             idle_timeout=idle,
-            database_url=None if database in (None, "sqlite") else str(database),
+            database_url=database,
             command=tuple(command),
         ),
         schedule=_schedule(source.data.get("schedule", {}), source),
@@ -149,6 +150,19 @@ def _interval(value: object, source: SettingsFile, key: str) -> float | None:
     if not MIN_UPDATE_INTERVAL <= seconds <= MAX_UPDATE_INTERVAL:  # also rejects NaN
         raise _bad(source, key, "between 1 second and 366 days, or off")
     return seconds
+
+
+def _database(value: object, source: SettingsFile) -> str | None:
+    """None for the SQLite file in the data dir (`sqlite` or nothing), else the URL."""
+    if value in (None, "sqlite"):
+        return None
+    if not isinstance(value, str) or not value.startswith(_DATABASE_SCHEMES):
+        raise _bad(
+            source,
+            "registry.database",
+            "sqlite, a sqlite:/// URL or a PostgreSQL URL (postgresql+psycopg://user:pass@host/db)",
+        )
+    return value
 
 
 def _mapping(value: object, source: SettingsFile, key: str) -> dict[str, Any]:

@@ -95,3 +95,13 @@ def test_the_readme_example_is_a_valid_config(fdp: FdpInstance) -> None:
 
     assert started.returncode == 0, started.stderr
     assert fdp.run_fdpctl("daemon", "stop").returncode == 0
+
+
+def test_a_database_that_is_no_url_fdp_can_use_is_refused(fdp: FdpInstance) -> None:
+    config = write_config(fdp, "registry:\n  database: mysql://fdp@db/fdp\n")
+
+    stderr = refused_start(fdp)
+
+    assert (
+        f"{config}:2: registry.database must be sqlite, a sqlite:/// URL or a PostgreSQL" in stderr
+    )
