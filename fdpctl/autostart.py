@@ -11,9 +11,7 @@ from pathlib import Path
 from fdpctl.errors import DaemonUnreachable
 from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
 
-# How long a live fdpd may take to answer: importing it takes seconds on a busy machine. One that
-# exits is reported at once, with the error it logged.
-START_TIMEOUT = 20.0
+START_TIMEOUT = 20.0  # fdpd imports its server first: seconds on a loaded machine
 POLL_INTERVAL = 0.05
 OUTPUT_LOG_NAME = "fdpd-output.log"
 
