@@ -10,6 +10,7 @@ import sys
 from fdpctl.errors import (
     DAEMON_UNREACHABLE,
     EXIT_CODES_HELP,
+    INTERRUPTED,
     CommandError,
     DaemonUnreachable,
 )
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 def _json_flag(default: Any = argparse.SUPPRESS) -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ from fastapi.responses import StreamingResponse
 
 from fdpd.errors import FdpError, Unavailable
 from fdpd.journal import Journal
-from fdpd.journal.models import FAILED, INTERRUPTED, SUCCEEDED
+from fdpd.journal.models import DRY_RUN, FAILED, INTERRUPTED, SUCCEEDED
 from fdpd.server.context import DaemonContext
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class Emitter:
 
     def succeed(self, result: dict[str, Any]) -> None:
         self._emit("result", {"result": result, "operation": self.operation_id})
-        self._journal.finish_operation(self.operation_id, SUCCEEDED)
+        self._journal.finish_operation(self.operation_id, outcome_of(result))
 
     def fail(self, error: dict[str, Any], outcome: str = FAILED) -> None:
         self._emit("error", {"error": error, "operation": self.operation_id})
@@ -143,6 +143,15 @@ class Emitter:
         for queue in self._listeners:
             queue.put_nowait(event)
         self._feed.publish(self.operation_id, self.verb, event)
+
+
+def outcome_of(result: dict[str, Any]) -> str:
+    """How an operation that ran to its result is recorded, matching fdpctl's exit status:
+    `failed` when the result says `"ok": false` (an item failed, the model failed), `dry run`
+    when it says `"dry_run": true`, else `succeeded`."""
+    if result.get("ok") is False:
+        return FAILED
+    return DRY_RUN if result.get("dry_run") is True else SUCCEEDED
 
 
 def redact(arguments: dict[str, Any]) -> dict[str, Any]:

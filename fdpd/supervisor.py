@@ -185,19 +185,24 @@ class RegistrySupervisor:
         self.token  # noqa: B018 - creates the token file before the server reads it
         log_path = self._locations.log_dir / "registry.log"
         self._locations.log_dir.mkdir(parents=True, exist_ok=True)
+        command = self._command()
         with open(log_path, "ab") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                *self._command(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=log_file,
-                start_new_session=True,
-            )
+            start_offset = log_file.tell()
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *command,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=log_file,
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise self._cannot_run(command, error) from None
         self._stopping = False
         self._running = _Running(process, process.pid, time.monotonic(), adopted=False)
         log.info("started the local registry (pid %d) at %s", process.pid, self.url)
         try:
-            await self._wait_ready(process, log_path)
+            await self._wait_ready(process, log_path, start_offset)
         except BaseException:
             await _terminate(process)
             self._running = None
@@ -225,12 +230,26 @@ class RegistrySupervisor:
             "--exit-when-orphaned", str(self._settings.idle_timeout),
         ]  # fmt: skip
 
-    async def _wait_ready(self, process: asyncio.subprocess.Process, log_path: Any) -> None:
+    def _cannot_run(self, command: list[str], error: OSError) -> Unavailable:
+        if self._settings.command:
+            where = f"registry.command in {self._locations.config_file}"
+        else:
+            where = "fdp's installation (fdpd runs its own registry with this Python)"
+        return Unavailable(
+            f"cannot start the local registry: {command[0]!r}: {error.strerror or error}",
+            hint=f"check {where}",
+        )
+
+    async def _wait_ready(
+        self, process: asyncio.subprocess.Process, log_path: Path, start_offset: int
+    ) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if process.returncode is not None:
+                said = _last_words(log_path, start_offset)
                 raise Unavailable(
-                    f"the local registry exited with status {process.returncode} while starting",
+                    f"the local registry exited with status {process.returncode} while starting"
+                    + (f": {said}" if said else ""),
                     hint=f"see {log_path}",
                 )
             identity, _ = await self._identify()
@@ -349,6 +368,20 @@ def _json_object(answer: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _last_words(log_path: Path, offset: int) -> str:
+    """What a registry that exited while starting said last: its own error line (`fdpd
+    registry: ...`), else the last line it wrote (a traceback's ends with the exception)."""
+    try:
+        with open(log_path, "rb") as log_file:
+            log_file.seek(offset)
+            text = log_file.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    own = [line for line in lines if line.startswith("fdpd registry: ")]
+    return own[-1].removeprefix("fdpd registry: ") if own else (lines[-1] if lines else "")
 
 
 def _has_exited(running: _Running) -> bool:

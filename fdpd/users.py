@@ -2,7 +2,9 @@
 
 Setting a user up creates, in the local registry, the registry user with its own API token (kept
 in a 0600 file), the user's author, the user_author link and the user's namespace, and records
-USERNAME -> data store, registry URL and token file in `<data store>/.scrc/.users`.
+USERNAME -> data store, registry URL and token file in `<data store>/.scrc/.users`. A user's
+data store is chosen once, when the user is new; configuring the user again (which also makes
+them the active user) keeps it unless another one is asked for explicitly.
 
 The language APIs find the author of every object they create through the registry user `admin`
 (`users/?username=admin`, then `user_author/?user=<admin>`). The local registry therefore points
@@ -52,18 +54,21 @@ class UserSetup:
     """What `fdpctl config` asks for."""
 
     username: str
-    data_store: Path
+    data_store: Path | None  # None: keep an existing user's, give a new one `new_data_store`
     full_name: str | None = None
     identifier: str | None = None
     namespace: str | None = None
+    new_data_store: Path | None = None  # a new user's data store when `data_store` is None
 
 
 @dataclass(frozen=True)
 class UserConfigured:
-    """What `fdpctl config` did: the user, and what the user must still do by hand."""
+    """What `fdpctl config` did: the user, what the user must still do by hand, and the data
+    store the user had before (None for a new user)."""
 
     user: FdpUser
     warnings: list[str]
+    previous_data_store: str | None = None
 
 
 class AuthorLinkFixed(FdpError):
@@ -123,11 +128,12 @@ async def configure_user(
 ) -> UserConfigured:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
-    store = _make_data_store(check_data_store(setup.data_store, locations))
+    existing = _known_user(journal, setup.username)
+    store = _make_data_store(check_data_store(_chosen_data_store(setup, existing), locations))
     token_file = _registry_user_token_file(locations, supervisor, setup.username)
     token = _ensure_registry_user(token_file, supervisor, setup.username)
     shared = token_file == supervisor.token_path
-    known = _known_author_url(journal, setup.username) if shared else None
+    known = existing.author_url if shared and existing is not None else None
     async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
         if shared:  # the registry user's user_author says nothing about this fdp user
             author = await _find_or_create_author(client, token, known, setup)
@@ -151,7 +157,25 @@ async def configure_user(
     )
     _record_in_data_store(store, user, supervisor.url)
     _save_active(journal, user)
-    return UserConfigured(user, warnings)
+    previous = existing.data_store if existing is not None else None
+    return UserConfigured(user, warnings, previous)
+
+
+def _chosen_data_store(setup: UserSetup, existing: FdpUser | None) -> Path:
+    """The data store asked for; else the user's own, which is never moved unasked (a `config
+    OTHER` run in a project folder must not make the project a data store); else, for a new
+    user, `new_data_store`."""
+    if setup.data_store is not None:
+        return setup.data_store
+    if existing is not None:
+        return Path(existing.data_store)
+    if setup.new_data_store is not None:
+        return setup.new_data_store
+    raise FdpError(
+        f"user {setup.username} is new and no folder was given for their data store",
+        hint=f"give one: `fdpctl config {setup.username} --data-store DIR`",
+        code="bad_request",
+    )
 
 
 def _make_data_store(store: Path) -> Path:
@@ -347,10 +371,9 @@ async def _find_or_create_author(
     return author
 
 
-def _known_author_url(journal: Journal, username: str) -> str | None:
+def _known_user(journal: Journal, username: str) -> FdpUser | None:
     with journal.session() as session:
-        user = session.get(FdpUser, username)
-        return user.author_url if user is not None else None
+        return session.get(FdpUser, username)
 
 
 async def _ensure_namespace(client: httpx.AsyncClient, token: str, name: str) -> None:

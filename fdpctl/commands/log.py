@@ -56,7 +56,7 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
                 op["id"],
                 op["started"][:19].replace("T", " "),
                 op["outcome"],
-                op["verb"],
+                _verb_text(op),
                 (op["error"] or {}).get("message", ""),
             )
             for op in operations
@@ -65,6 +65,12 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     if jobs:
         _print_jobs(jobs)
     return SUCCESS
+
+
+def _verb_text(operation: dict[str, Any]) -> str:
+    """The verb as typed: `push --dry-run` for a dry run, whatever its outcome."""
+    dry = (operation.get("arguments") or {}).get("dry_run") is True
+    return f"{operation['verb']} --dry-run" if dry else str(operation["verb"])
 
 
 def _print_jobs(jobs: list[dict[str, Any]]) -> None:

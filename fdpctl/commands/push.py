@@ -40,8 +40,7 @@ def push(args: argparse.Namespace, inv: Invocation) -> int:
     result = render_stream(inv.stream("POST", "/v1/push", body), as_json=inv.as_json)
     if not inv.as_json:
         _show(result)
-    failed = [item for item in result["items"] if item["status"] == "failed"]
-    return OPERATION_FAILED if failed else SUCCESS
+    return SUCCESS if result.get("ok", True) else OPERATION_FAILED
 
 
 def _show(result: dict[str, Any]) -> None:

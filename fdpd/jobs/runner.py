@@ -277,6 +277,7 @@ async def _execute(
         "job": job.job_id,
         "state": state,
         "exit_status": status,
+        "ok": not failed,  # the model's failure is the run's (fdpctl exits MODEL_FAILED)
         "job_folder": str(job.folder),
         "code_runs": finished.code_runs,
         "warnings": warnings,

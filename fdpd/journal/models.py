@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 # Outcomes of an operation, as stored.
 RUNNING = "running"
 SUCCEEDED = "succeeded"
+DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
 FAILED = "failed"
 INTERRUPTED = "interrupted"
 
