@@ -183,7 +183,7 @@ def test_a_failed_job_leaves_no_file_registered_nowhere(fdp: Fdp, tmp_path: Path
         start_runs(fdp, project, 1, MODEL_WRITES="left/failed", MODEL_FAIL="1")
     )
 
-    assert status == 1, (last, err)
+    assert status == 4, (last, err)  # the model failed (fdpctl --help)
     job = fdp.get("/v1/jobs?limit=1")["jobs"][0]
     assert job["state"] == "failed"
     assert list((fdp.store / USER / "left" / "failed").iterdir()) == []
@@ -203,7 +203,7 @@ def test_a_failed_job_spares_the_file_a_running_job_is_writing(fdp: Fdp, tmp_pat
     [(failed_status, _, _)] = outcomes(failing)
     [(status, last, err)] = outcomes(slow)
 
-    assert failed_status == 1
+    assert failed_status == 4  # the model failed
     assert status == 0, (last, err[-2000:])
     files = list((fdp.store / USER / "left" / "shared").iterdir())
     assert len(files) == 1 and files[0].read_text() == "left/shared,slow\n"
