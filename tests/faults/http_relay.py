@@ -60,6 +60,7 @@ class HttpRelay:
         self._fail: dict[str, int] = {}
         self._atomic = False
         self._in_flight = 0
+        self._client: httpx.AsyncClient | None = None
         self._lock = threading.Lock()
         config = uvicorn.Config(
             self._app, host="127.0.0.1", port=self.port, log_level="error", interface="asgi3"
@@ -101,10 +102,25 @@ class HttpRelay:
         self._thread.join(timeout=10)
 
     async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         response = await self._answer(Request(scope, receive))
         await response(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Answer uvicorn's start and stop; the forwarding client is closed at the stop."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._client is not None:
+                    await self._client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _answer(self, request: Request) -> Response:
         body = await request.body()
@@ -134,15 +150,16 @@ class HttpRelay:
             if write:
                 self._in_flight += 1
                 self.log.concurrency.append((self._in_flight, _created_type(request)))
+        if self._client is None:  # made in the relay's own event loop, kept for its life
+            self._client = httpx.AsyncClient(timeout=60)
         try:
-            async with httpx.AsyncClient(timeout=60) as client:
-                return await client.request(
-                    request.method,
-                    self._target + request.url.path,
-                    params=list(request.query_params.multi_items()),
-                    headers=headers,
-                    content=body,
-                )
+            return await self._client.request(
+                request.method,
+                self._target + request.url.path,
+                params=list(request.query_params.multi_items()),
+                headers=headers,
+                content=body,
+            )
         finally:
             if write:
                 with self._lock:
