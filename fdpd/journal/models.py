@@ -12,6 +12,7 @@ RUNNING = "running"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 INTERRUPTED = "interrupted"
+CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C) and stopped at a safe point
 
 
 class Operation(SQLModel, table=True):
@@ -62,6 +63,7 @@ JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
 JOB_INTERRUPTED = "interrupted"
+JOB_CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
 
 
 class Job(SQLModel, table=True):
