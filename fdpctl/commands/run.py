@@ -14,7 +14,8 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import print_fields, render_stream
+from fdpctl.render import print_fields
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result = render_stream(inv.stream("POST", "/v1/run", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/run", body)
     if result.get("dry_run"):
         if not inv.as_json:
             _show_dry_run(result)
