@@ -3,7 +3,8 @@
 The script's output is printed as it comes; fdpctl then exits with the script's exit status
 (128 + N if signal N killed it). fdp's own failures (bad config, missing input, registry down)
 print `fdpctl: ...` on stderr and exit 1; with `--json` the last line tells them apart: a
-`result` event (with `exit_status`) or an `error` event.
+`result` event (with `exit_status`) or an `error` event. A run cancelled by Ctrl-C or `fdpctl
+cancel` ends with an `error` event whose code is `cancelled`, and exit status 130.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def register(subparsers: Any) -> None:
         "Generate the working config, create the job folder, check the local registry, and "
         "run the script with this shell's environment plus the FDP_* variables. Exit status: "
         "the script's (128+N if killed by signal N); 1 with an `fdpctl:` message if fdp "
-        "itself failed.",
+        "itself failed; 130 if the run was cancelled (Ctrl-C, or `fdpctl cancel`: the script's "
+        "whole process group is stopped).",
     )
     parser.add_argument("config", help="the user config (config.yaml)")
     parser.add_argument(

@@ -58,6 +58,9 @@ def test_what_a_cancelled_job_registered_counts_as_failed(site: Site, sleeper: S
     assert refused.returncode == 1
     assert f"job {job['id']}, which was cancelled" in refused.stderr
     assert "--force" in refused.stderr
+    status, final, _ = site.stream_result("gc", "--dry-run")
+    assert status == 0, final
+    assert final["result"]["records"] >= len(items), final  # gc takes it for a failed job's
 
 
 def test_ctrl_c_cancels_and_sigkill_follows_a_child_that_ignores_sigterm(
