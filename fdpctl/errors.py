@@ -17,7 +17,11 @@ EXIT_CODES_HELP = """exit codes:
   3    fdpd unreachable (not running and could not be started)
   4    run: the model failed (its script exited non-zero or was killed by a signal);
        fdpctl prints its exit status, which `--json` and `fdpctl log JOB` also give
-  130  interrupted (Ctrl-C)"""
+  130  interrupted: the operation was cancelled (Ctrl-C, or `fdpctl cancel`), or a
+       second Ctrl-C detached fdpctl from it (it goes on in fdpd)
+
+Ctrl-C in a command that streams an operation (run, pull, push, update) asks fdpd to
+cancel it at its next safe point; a second Ctrl-C detaches."""
 
 
 class CommandError(Exception):
@@ -38,3 +42,9 @@ class OperationFailed(CommandError):
 
 class DaemonUnreachable(CommandError):
     exit_code = DAEMON_UNREACHABLE
+
+
+class Interrupted(CommandError):
+    """The operation was cancelled, or fdpctl stopped following it (Ctrl-C)."""
+
+    exit_code = INTERRUPTED

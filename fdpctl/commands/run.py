@@ -5,6 +5,8 @@ signal kills it), fdpctl says how on stderr and exits 4 (MODEL_FAILED), whatever
 status, so a model that exits 1, 2 or 3 is never taken for fdp's own failures: those (bad
 config, missing input, registry down) print `fdpctl: ...` and exit 1 (3: fdpd unreachable). With
 `--json` the last line is a `result` event (with the script's `exit_status`) or an `error` event.
+A run cancelled by Ctrl-C or `fdpctl cancel` ends with an `error` event whose code is
+`cancelled`, and exit status 130.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import MODEL_FAILED, SUCCESS
-from fdpctl.render import print_fields, render_stream
+from fdpctl.render import print_fields
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +34,8 @@ def register(subparsers: Any) -> None:
         "Generate the working config, create the job folder, check the local registry, and "
         "run the script with this shell's environment plus the FDP_* variables. Exit status: "
         "0 if the model succeeded, 4 if it failed (fdpctl prints the script's exit status or "
-        "signal), 1 with an `fdpctl:` message if fdp itself failed.",
+        "signal), 1 with an `fdpctl:` message if fdp itself failed, 130 if the run was cancelled "
+        "(Ctrl-C, or `fdpctl cancel`: the script's whole process group is stopped).",
     )
     parser.add_argument("config", help="the user config (config.yaml)")
     parser.add_argument(
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result = render_stream(inv.stream("POST", "/v1/run", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/run", body)
     if result.get("dry_run"):
         if not inv.as_json:
             _show_dry_run(result)

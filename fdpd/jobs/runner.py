@@ -1,15 +1,21 @@
 """`fdpctl run` inside fdpd: prepare the job, check the registry, run the script with the
-registry held, then record the job, its code runs and what they made (language-api-contract.md)."""
+registry held, then record the job, its code runs and what they made (language-api-contract.md).
+
+A run that is cancelled before its script starts leaves nothing; one cancelled while its script
+runs has its process group stopped, is recorded `cancelled`, and what the script registered is
+recorded as a failed job's is (never pushed by accident; `gc` removes it)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fdpd.api.registry import registry_supervisor
+from fdpd.cancellation import OperationCancelled, cancel_requested
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.jobs.redaction import Redactor
@@ -17,6 +23,7 @@ from fdpd.journal.database import utc_now
 from fdpd.journal.models import (
     ITEM_FAILED,
     ITEM_LOCAL,
+    JOB_CANCELLED,
     JOB_FAILED,
     JOB_INTERRUPTED,
     JOB_PREPARED,
@@ -35,7 +42,7 @@ from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
-from .process import run_script
+from .process import STOP_GRACE, ScriptEnd, run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
@@ -120,6 +127,7 @@ async def _checked_run(
         inputs = await _checks(registry, job, token, supervisor)
         if request.dry_run:
             return _dry_run_result(job, env, inputs)
+        _unless_cancelled(job)
         script = await _register_script(supervisor.url, job, token)
         await _keep_fair_token(ctx, token)
         async with supervisor.held(f"run {job.job_id}"):
@@ -189,6 +197,13 @@ async def _checks(
         raise
 
 
+def _unless_cancelled(job: PreparedJob) -> None:
+    """The last point where a cancel leaves nothing at all: no job folder, no record."""
+    if cancel_requested():
+        job.discard_folder()
+        raise OperationCancelled("before the script started", "nothing ran, nothing was recorded")
+
+
 async def _register_script(
     registry_url: str, job: PreparedJob, token: str
 ) -> dict[str, Any] | None:
@@ -244,7 +259,7 @@ async def _execute(
     add_job(ctx.journal, row)
     redact = Redactor([env["FDP_LOCAL_TOKEN"]])
     try:
-        status = await run_script(
+        end = await run_script(
             job.generated.script.argv,
             Path(row.cwd),
             env,
@@ -258,13 +273,14 @@ async def _execute(
         if script_location is not None:
             record_items(ctx.journal, job.job_id, [_item(script_location)], ITEM_FAILED)
         raise
-    failed = status != 0
+    status = end.status
+    failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
     code_runs, warnings = await _after_script(ctx, job, registry, failed, token, script_location)
     warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
-    state = JOB_FAILED if failed else JOB_SUCCEEDED
+    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
     finished = finish_job(
         ctx.journal,
         job.job_id,
@@ -273,6 +289,8 @@ async def _execute(
         code_runs=code_runs,
         warnings=warnings,
     )
+    if end.stopped:
+        raise _stopped(job.job_id, end)
     return {
         "job": job.job_id,
         "state": state,
@@ -282,6 +300,22 @@ async def _execute(
         "code_runs": finished.code_runs,
         "warnings": warnings,
     }
+
+
+def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
+    if end.status == -signal.SIGTERM:
+        how = "its script ended on SIGTERM"
+    elif end.status == -signal.SIGKILL:
+        how = "its script was killed"
+    else:
+        how = f"its script exited with status {end.status} on SIGTERM"
+    if end.killed:
+        how += f"; processes still running {STOP_GRACE:g} s after SIGTERM got SIGKILL"
+    return OperationCancelled(
+        "while its script ran",
+        f"job {job_id} was stopped ({how}); what it registered is recorded as failed",
+        hint="`fdpctl gc` removes what failed and cancelled jobs left; `fdpctl run` runs it again",
+    )
 
 
 async def _after_script(

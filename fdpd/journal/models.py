@@ -13,6 +13,7 @@ SUCCEEDED = "succeeded"
 DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
 FAILED = "failed"
 INTERRUPTED = "interrupted"
+CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C) and stopped at a safe point
 
 
 class Operation(SQLModel, table=True):
@@ -63,6 +64,7 @@ JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
 JOB_INTERRUPTED = "interrupted"
+JOB_CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
 
 
 class Job(SQLModel, table=True):

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fdpd.cancellation import abortable, checkpoint
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
@@ -61,6 +62,7 @@ class Registrar:
             *((s.label, self._source, (s, authors)) for s in plan.sources),
         ]
         for label, step, args in steps:
+            checkpoint("between register items")
             results.append(await self._guarded(label, step, *args))
             self._step(len(results), total)
         return results
@@ -95,7 +97,8 @@ class Registrar:
         _check_names(spec)  # before anything is downloaded or registered
         fetched = None
         if spec.source_url is not None:
-            fetched = await fetch_source(spec.source_url, self.store, self.on_bytes)
+            fetching = fetch_source(spec.source_url, self.store, self.on_bytes)
+            fetched = await abortable(fetching, f"while downloading the source of {spec.label}")
         try:
             return await self._register_source(spec, authors, fetched)
         finally:

@@ -6,6 +6,10 @@ are untrusted: a product whose path would leave the data store (`fdpd.store.cont
 whose file the remote names on this machine is refused, with why; the others go on. Then the
 records of the products that succeeded are copied, their storage rewritten to the local data
 store.
+
+A cancelled pull (`fdpd.cancellation`) stops between files (a download under way is abandoned and
+its temporary file removed) or between record batches; files already verified stay in place and
+the ledger holds every record copied, so the next pull fetches and creates only the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
@@ -58,6 +63,7 @@ class PullMemory:
 
     async def flush(self) -> None:
         await self.ledger.flush()
+        checkpoint("between record batches")  # everything copied so far is in the ledger
 
 
 async def pull(
@@ -224,15 +230,17 @@ async def _download_all(
 
     async def fetch(root: str, planned: PlannedFile) -> None:
         async with limit:
+            checkpoint("between files")
             try:
                 contained_path(data_store, planned.relative_path)  # a link made since planning
-                if await fetch_once(
+                transfer = fetch_once(
                     remote,
                     planned.source,
                     planned.destination,
                     planned.sha1,
                     lambda n: progress.add_bytes("download", n),
-                ):
+                )
+                if await abortable(transfer, "while downloading a file"):
                     downloaded.append(root)
             except FdpError as error:
                 failed[root] = error.message
@@ -240,7 +248,7 @@ async def _download_all(
                 return
         progress.step("download")
 
-    await asyncio.gather(*(fetch(root, planned) for root, planned in files.items()))
+    await gather_to_the_end(*(fetch(root, planned) for root, planned in files.items()))
     return failed, len(downloaded)
 
 
