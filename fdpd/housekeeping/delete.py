@@ -20,7 +20,7 @@ from fdpd.housekeeping.files import (
 )
 from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import running_jobs, tracked_items
+from fdpd.housekeeping.journal import remote_versions_of, running_jobs, tracked_items
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
@@ -88,7 +88,10 @@ def _plan(ctx: DaemonContext, inventory: Inventory, target: Target, force: bool)
     )
     if unsynced and not force:
         raise _unsynced(inventory, target, unsynced, items[unsynced[0]].state)
-    return RemovalPlan(records={path: inventory.nodes[path].type for path in sorted(chosen)})
+    return RemovalPlan(
+        records={path: inventory.nodes[path].type for path in sorted(chosen)},
+        versions=remote_versions_of(inventory, items, chosen),
+    )
 
 
 def _files(ctx: DaemonContext, inventory: Inventory, chosen: set[str]) -> list[StoredFile]:
