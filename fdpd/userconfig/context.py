@@ -14,6 +14,10 @@ from .templates import TemplateProblem
 
 # (namespace, data product name, source URL) → version the last pull of that register item made
 PulledVersions = Mapping[tuple[str, str, str], str]
+# (namespace, data product name) → version → the remote holding it, for versions whose local
+# records gc or delete removed: the local registry no longer lists them, but a write must not
+# take one of them again
+RemoteVersions = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class GenerationContext:
     git: GitFacts | None = None
     dirty_allowed: bool = False
     pulled_register_versions: PulledVersions = field(default_factory=dict)
+    remote_versions: RemoteVersions = field(default_factory=dict)
     platform: Literal["posix", "windows"] = "posix" if os.name != "nt" else "windows"
 
     @property

@@ -70,7 +70,9 @@ def generate_working_config(
         md.default_write_version,
         md.public,
     )
-    items = ItemResolver(defaults, registry, md_resolver.sub, problems, warnings)
+    items = ItemResolver(
+        defaults, registry, md_resolver.sub, problems, warnings, ctx.remote_versions
+    )
     reads = items.reads(config.read)
     writes = items.writes(config.write)
     derived, used = register_reads(
