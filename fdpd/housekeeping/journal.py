@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel, col, delete, select
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
-from fdpd.journal.models import ITEM_FAILED, JOB_RUNNING, Item, Job, RemoteVersion
+from fdpd.journal.models import ITEM_FAILED, JOB_DELETED, JOB_RUNNING, Item, Job, RemoteVersion
 from fdpd.journal.remote_versions import remember_remote_versions
 from fdpd.tracking.states import item_type
 
@@ -81,6 +81,14 @@ def record_removals(
             )
         for start in range(0, len(paths), 500):  # SQLite's bound-parameter limit
             session.exec(delete(Item).where(col(Item.path).in_(paths[start : start + 500])))
+
+
+def mark_job_deleted(journal: Journal, job_id: str) -> None:
+    with journal.session() as session:
+        job = session.get(Job, job_id)
+        if job is not None:
+            job.state = JOB_DELETED
+            session.add(job)
 
 
 def forget_items(journal: Journal, paths: Collection[str]) -> None:

@@ -58,6 +58,7 @@ class FdpUser(SQLModel, table=True):
 
 # States of a job, as stored.
 JOB_PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
+JOB_DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
