@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
         "failed jobs left behind, keeping everything in the provenance of local or committed "
         "items. Each remote is asked first whether it still holds the same records (and files); "
         "what it does not confirm stays. If a remote cannot be reached nothing is removed. "
-        "Shared records (namespaces, authors, file types, storage roots) always stay.",
+        "Shared records (namespaces, authors, file types, storage roots) always stay, and "
+        "without --files so does the storage location of each file left in place.",
     )
     parser.add_argument(
         "--files",

@@ -14,6 +14,7 @@ import httpx
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
+from fdpd.journal.remote_versions import seen_versions
 from fdpd.paths import Locations
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
@@ -21,6 +22,7 @@ from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
     PulledVersions,
+    RemoteVersions,
     RestRegistryView,
     UserConfig,
     UserIdentity,
@@ -76,11 +78,13 @@ class ConfigSource:
 
 @dataclass(frozen=True)
 class SyncFacts:
-    """What generation needs to know of sync: the configured remotes (name → API URL) and
-    the version each `register:` item's last pull registered (config-yaml.md §10.5)."""
+    """What generation needs to know of sync: the configured remotes (name → API URL), the
+    version each `register:` item's last pull registered (config-yaml.md §10.5), and the
+    versions remotes hold whose local records gc or delete removed."""
 
     remote_urls: Mapping[str, str] = field(default_factory=dict)
     pulled_register_versions: PulledVersions = field(default_factory=dict)
+    remote_versions: RemoteVersions = field(default_factory=dict)
 
 
 def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
@@ -88,7 +92,11 @@ def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
     from fdpd.pulling.records import pulled_register_versions
 
     remotes = {name: remote.url for name, remote in load_remotes(locations).items()}
-    return SyncFacts(remotes, pulled_register_versions(journal))
+    seen = {
+        key: {version: row.remote for version, row in versions.items()}
+        for key, versions in seen_versions(journal).items()
+    }
+    return SyncFacts(remotes, pulled_register_versions(journal), seen)
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,7 @@ def generation_context(
         dirty_allowed=dirty,
         remote_urls=facts.remote_urls,
         pulled_register_versions=facts.pulled_register_versions,
+        remote_versions=facts.remote_versions,
     )
     return ctx, local_repo
 

@@ -5,6 +5,12 @@ key (look-ups memoised, one list query per parent serving all its children, none
 parent created in this operation) or create it. uuid-keyed types are created first and looked up
 only on 409. Links are rewritten to destination URLs as the copy proceeds.
 
+A data product the destination holds already at the same version is the same thing when its file
+has the same SHA-1: its object maps to the destination's object (looked up before the object
+would be created, so nothing is made twice; that object keeps its own authors) and the product to
+the destination's product. With another SHA-1 it is a conflict that names both, raised before
+anything is created for that product.
+
 A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
 are not atomic), so it is looked up again before it is sent again. A record is mapped only when the
 destination's copy carries every link that was sent: missing sets are added by PATCH where the
@@ -77,8 +83,17 @@ class GraphCopier:
         self._fresh: set[str] = set()
         self._index: dict[str, dict[NaturalKey, Record]] = {name: {} for name in TYPES}
         self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[None]] = {}
+        self._graph = RecordGraph()
+        self._products_of: dict[str, list[Node]] = {}  # object key → its data products
+        # destination object path → (its record, its file's SHA-1)
+        self._objects: dict[str, asyncio.Task[tuple[Record, str | None]]] = {}
 
     async def copy(self, graph: RecordGraph, keys: set[str]) -> CopyResult:
+        self._graph = graph
+        self._products_of = {}
+        for node in graph.nodes.values():
+            if node.type == "data_product" and node.record.get("object"):
+                self._products_of.setdefault(str(node.record["object"]), []).append(node)
         for batch in graph.batches(keys):
             try:
                 await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
@@ -112,6 +127,10 @@ class GraphCopier:
             url = await self._whole_object_component(body)
             self.memory.remember(node.key, url)
             return url
+        same = await self._same_product_object(node) if node.type == "object" else None
+        if same is not None:  # the remote's own object of the same file: its links are its own
+            self.memory.remember(node.key, str(same["url"]))
+            return str(same["url"])
         existing, created = await self._find_or_create(node.info, body)
         url = str(existing["url"])
         if created:
@@ -119,7 +138,7 @@ class GraphCopier:
             self.result.created += 1
             self._index_created(node.type, existing)
         else:
-            self._check_same_thing(node, body, existing)
+            await self._check_same_thing(node, body, existing)
             existing = await self._complete_sets(node.info, body, existing)
         self._check_complete(node.info, body, existing)
         self.memory.remember(node.key, url)
@@ -210,15 +229,87 @@ class GraphCopier:
             found, _ = await self._find_or_create(info, whole)
         return str(found["url"])
 
-    def _check_same_thing(self, node: Node, body: Mapping[str, Any], existing: Record) -> None:
+    async def _check_same_thing(
+        self, node: Node, body: Mapping[str, Any], existing: Record
+    ) -> None:
+        """A data product found at its version must be this one: its object, or one whose file
+        has the same SHA-1 (the same content, made twice); otherwise SyncConflict."""
         if node.type != "data_product":
             return
-        if link_path(existing["object"]) != link_path(body["object"]):
-            raise SyncConflict(
-                f"{self.dest.name} already has data product {body['name']} "
-                f"version {body['version']} with different content",
-                hint="versions are immutable: write the new content under a new version",
-            )
+        if link_path(existing["object"]) == link_path(body["object"]):
+            return
+        here = self._local_hash(str(node.record.get("object")))
+        _, there = await self._destination_object(str(existing["object"]))
+        if here is None or here != there:
+            raise self._conflict(node, existing, here, there)
+
+    async def _same_product_object(self, node: Node) -> Record | None:
+        """The destination's object of a data product of `node` that the destination holds at
+        the same version with a file of the same SHA-1, if any. One it holds with another file
+        is a conflict now, before anything is created for it."""
+        here = self._local_hash(node.key)
+        if here is None:
+            return None
+        for product in self._products_of.get(node.key, []):
+            found = await self._destination_product(product)
+            if found is None or not found.get("object"):
+                continue
+            obj, there = await self._destination_object(str(found["object"]))
+            if there != here:
+                raise self._conflict(product, found, here, there)
+            # the same object (an earlier push of it): found by uuid, its links checked
+            return None if obj.get("uuid") == node.record.get("uuid") else obj
+        return None
+
+    async def _destination_product(self, product: Node) -> Record | None:
+        """The destination's data product at the same namespace, name and version, if any."""
+        namespace = self._graph.nodes.get(str(product.record.get("namespace")))
+        if namespace is None:
+            return None
+        found_namespace = await self._find(namespace.info, self._body(namespace))
+        if found_namespace is None:
+            return None
+        return await self._find(
+            product.info, {**product.record, "namespace": found_namespace["url"]}
+        )
+
+    def _conflict(
+        self, product: Node, existing: Record, here: str | None, there: str | None
+    ) -> SyncConflict:
+        return SyncConflict(
+            f"{self.dest.name} already has data product {self._label(product)} with different "
+            f"content: its file there has SHA-1 {there or '(none)'} "
+            f"({link_path(str(existing['url']))}), this one {here or '(none)'}",
+            hint=(
+                "versions are immutable: write this content under a new version (a bump token "
+                "such as ${{PATCH}} picks the next free one), commit that and push it; this "
+                "item stays committed"
+            ),
+        )
+
+    def _local_hash(self, object_key: str) -> str | None:
+        obj = self._graph.nodes.get(object_key)
+        location = self._graph.nodes.get(str(obj.record.get("storage_location"))) if obj else None
+        return str(location.record["hash"]) if location and location.record.get("hash") else None
+
+    async def _destination_object(self, object_url: str) -> tuple[Record, str | None]:
+        """A destination object and its file's SHA-1 (None without a file), fetched once."""
+        path = link_path(object_url)
+        if path not in self._objects:
+            self._objects[path] = asyncio.ensure_future(self._fetch_object(path))
+        return await self._objects[path]
+
+    async def _fetch_object(self, object_path: str) -> tuple[Record, str | None]:
+        obj = await self.dest.get(object_path)
+        if not obj.get("storage_location"):
+            return obj, None
+        location = await self.dest.get(str(obj["storage_location"]))
+        return obj, str(location["hash"]) if location.get("hash") else None
+
+    def _label(self, node: Node) -> str:
+        namespace = self._graph.nodes.get(str(node.record.get("namespace")))
+        prefix = f"{namespace.record.get('name')}:" if namespace else ""
+        return f"{prefix}{node.record.get('name')}@{node.record.get('version')}"
 
     async def _complete_sets(
         self, info: TypeInfo, body: Mapping[str, Any], existing: Record

@@ -78,7 +78,7 @@ async def push(
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
 
-    private = _private_reasons(graph)
+    private = private_reasons(graph)
     blocked = graph.dependents(private)
     pushable = [root for root in root_keys if root not in blocked]
     store_root = data_store_root or remote.root_url + "data/"
@@ -121,10 +121,11 @@ async def push(
     return report
 
 
-def _private_reasons(graph: RecordGraph) -> dict[str, str]:
-    """The private data in the graph: files push would upload that say `public: false`, and
-    objects marked `accessibility=private`. A `public: false` location that is no local file
-    (a code repository: a git remote and commit, as rDataPipeline registers it) is metadata."""
+def private_reasons(graph: RecordGraph) -> dict[str, str]:
+    """The private data in the graph (key → why): files push would upload that say `public:
+    false`, and objects marked `accessibility=private`. A `public: false` location that is no
+    local file (a code repository: a git remote and commit, as rDataPipeline registers it) is
+    metadata. `info` shows privacy by this same rule."""
     reasons: dict[str, str] = {}
     for node in graph.nodes.values():
         record = node.record

@@ -16,6 +16,10 @@ from .templates import TemplateProblem
 PulledVersions = Mapping[tuple[str, str, str], str]
 # (namespace, data product name) → {version: id of the running job that writes it}
 WritesInProgress = Mapping[tuple[str, str], Mapping[str, str]]
+# (namespace, data product name) → version → the remote holding it, for versions whose local
+# records gc or delete removed: the local registry no longer lists them, but a write must not
+# take one of them again
+RemoteVersions = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class GenerationContext:
     dirty_allowed: bool = False
     pulled_register_versions: PulledVersions = field(default_factory=dict)
     writes_in_progress: WritesInProgress = field(default_factory=dict)
+    remote_versions: RemoteVersions = field(default_factory=dict)
     platform: Literal["posix", "windows"] = "posix" if os.name != "nt" else "windows"
 
     @property

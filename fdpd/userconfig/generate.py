@@ -71,7 +71,13 @@ def generate_working_config(
         md.public,
     )
     items = ItemResolver(
-        defaults, registry, md_resolver.sub, problems, warnings, ctx.writes_in_progress
+        defaults,
+        registry,
+        md_resolver.sub,
+        problems,
+        warnings,
+        remote_versions=ctx.remote_versions,
+        writes_in_progress=ctx.writes_in_progress,
     )
     reads = items.reads(config.read)
     writes = items.writes(config.write)

@@ -91,6 +91,10 @@ def test_refused_and_failed_runs_leave_nothing_inconsistent(fdp: Fdp, tmp_path: 
     assert [(i["type"], i["state"]) for i in items] == [("storage_location", "failed")]
     gc = fdp.fdpctl("gc")
     assert gc.returncode == 0, gc.stderr
+    # the script's file stays without --files, and so does the location naming it
+    assert snapshot(fdp)[1:3] == (before[1] + 1, before[2])
+    gc = fdp.fdpctl("gc", "--files")
+    assert gc.returncode == 0, gc.stderr
     assert snapshot(fdp)[1:3] == before[1:3]  # gc took the leftover: registry as before
 
     again = fdp.fdpctl("run", "fails.yaml", cwd=project)  # the same run again: the same outcome

@@ -180,6 +180,31 @@ def test_versions_running_jobs_write_are_never_given_again(generate: Generate) -
     assert writes(generate(fresh, {}, writes_in_progress=writing).data)[0][2] == "0.0.1"
 
 
+def test_writes_pass_versions_remotes_hold_whose_local_records_went(generate: Generate) -> None:
+    """gc or delete removed out/b@1.1.0 and out/c@0.0.1 here; origin still holds them."""
+    seen = {("ana", "out/b"): {"1.1.0": "origin"}, ("ana", "out/c"): {"0.0.1": "origin"}}
+    bumps = (
+        RUN
+        + "write:\n"
+        + "".join(
+            f"  - data_product: {name}\n    file_type: csv\n    version: ${{{{MINOR}}}}\n"
+            for name in ("out/b", "out/c")
+        )
+    )
+    assert writes(generate(bumps, RAIN, remote_versions=seen).data) == [
+        ("out/b", "ana", "1.2.0"),
+        ("out/c", "ana", "0.1.0"),
+    ]
+    text = RUN + 'write:\n  - data_product: out/c\n    file_type: csv\n    version: "0.0.1"\n'
+    [problem] = failure(generate, text, RAIN, remote_versions=seen)
+    assert problem.message.startswith("`ana:out/c@0.0.1` exists on remote origin"), problem
+    assert "${{PATCH}}" in problem.suggestion
+    reads_it = RUN + "read:\n  - data_product: out/c\n    use:\n      namespace: ana\n"
+    reads_it += '      version: "0.0.1"\n'
+    [problem] = failure(generate, reads_it, RAIN, remote_versions=seen)
+    assert "is not in the local registry" in problem.message  # a read needs the local copy
+
+
 @pytest.mark.parametrize(
     ("item", "fragment"),
     [
