@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from fdpd.errors import FdpError
-from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +169,7 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
         access_log=args.access_log,
         log_level="info",
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     if watch is not None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError
 from fdpd.errors import FdpError
 from fdpd.registry.app import build_app, prepare_database, read_or_create_token_file
 from fdpd.registry.database import make_engine
-from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
 SETTINGS_VARIABLE = "FDP_REGISTRY_WORKER_SETTINGS"
 WORKER_APP = "fdpd.registry.workers:worker_app"
@@ -121,6 +121,7 @@ def serve_workers(settings: RegistrySettings, workers: int, *, access_log: bool)
         access_log=access_log,
         log_level="info",
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
