@@ -26,13 +26,26 @@ _KEY = re.compile(r"[0-9a-f]{40}")
 
 
 def create_app(settings: RegistrySettings) -> FastAPI:
-    """Open (and create) the database, provision `admin`, and mount every router of ROUTERS.
+    """Open (and create) the database, provision `admin`, and mount every router of ROUTERS."""
+    engine = make_engine(settings.resolved_database_url())
+    admin_key = prepare_database(engine, settings)
+    return build_app(settings, engine, admin_key)
+
+
+def prepare_database(engine: Engine, settings: RegistrySettings) -> str | None:
+    """Create missing tables and provision `admin` (what one process does before serving).
+
+    Returns the admin key (None without an admin token file).
+    """
+    create_tables(engine)
+    return provision_admin(engine, settings)
+
+
+def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None) -> FastAPI:
+    """Mount every router of ROUTERS over a prepared database; writes nothing.
 
     `app.state` carries `settings`, `engine` and `authenticator` for the routes.
     """
-    engine = make_engine(settings.resolved_database_url())
-    create_tables(engine)
-    admin_key = provision_admin(engine, settings)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="fdp registry")
     app.state.settings = settings
     app.state.engine = engine

@@ -8,6 +8,8 @@ import importlib
 import logging
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from fdpd.errors import FdpError
-from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="key of user 'admin' (created 0600 with a fresh key when missing)",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="serve from N processes on one port (PostgreSQL only; default 1)",
+    )
     serve.add_argument(
         "--exit-when-orphaned",
         type=float,
@@ -96,11 +105,19 @@ def main(argv: list[str]) -> int:
         return 2
 
 
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return count
 
+
+def serve(args: argparse.Namespace) -> int:
     from fdpd.registry.app import create_app
-    from fdpd.registry.orphan import OrphanWatch
+    from fdpd.registry.workers import check_workers, prepare_for_workers, serve_workers
 
     settings = RegistrySettings(
         host=args.host,
@@ -111,18 +128,39 @@ def serve(args: argparse.Namespace) -> int:
         admin_token_file=args.admin_token_file,
         file_roots=tuple(path.absolute() for path in args.file_root),
     )
+    check_workers(settings, args.workers, args.exit_when_orphaned)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     database_url = settings.resolved_database_url()
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with _opening_database(database_url):
+        if args.workers > 1:
+            prepare_for_workers(settings)
+        else:
+            app = create_app(settings)
+    if args.workers > 1:
+        return serve_workers(settings, args.workers, access_log=args.access_log)
+    return _serve_one(app, settings, args)
+
+
+@contextmanager
+def _opening_database(database_url: str) -> Iterator[None]:
+    """Database errors while opening it, as an FdpError naming the (password-less) URL."""
     try:
-        app = create_app(settings)
+        yield
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise FdpError(
             f"cannot open the registry database {_redacted(database_url)}: {reason}",
             hint="check --database (and that the PostgreSQL server is running)",
         ) from None
+
+
+def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from fdpd.registry.orphan import OrphanWatch
+
     watch = OrphanWatch(app, args.exit_when_orphaned) if args.exit_when_orphaned else None
     config = uvicorn.Config(
         watch or app,
@@ -131,6 +169,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         log_level="info",
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     if watch is not None:

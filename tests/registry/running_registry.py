@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from tests.conftest import free_port
 
 FDPD = Path(sys.executable).with_name("fdpd")
 START_TIMEOUT_SECONDS = 30.0
+WORKER_START_TIMEOUT_SECONDS = 30.0  # more per worker: each is a new interpreter importing fdpd
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def registry_command(
     shared: bool = False,
     file_roots: tuple[Path, ...] = (),
     access_log: bool = False,
+    workers: int = 1,
 ) -> list[str]:
     command = [str(FDPD), "registry", "serve", "--host", host, "--port", str(port)]
     command += ["--database", database_url]
@@ -77,6 +80,8 @@ def registry_command(
         command += ["--file-root", str(folder)]
     if access_log:
         command.append("--access-log")
+    if workers > 1:
+        command += ["--workers", str(workers)]
     return command
 
 
@@ -93,6 +98,7 @@ def running_registry(
     env: dict[str, str] | None = None,
     file_roots: tuple[Path, ...] = (),
     access_log: bool = False,
+    workers: int = 1,
 ) -> Iterator[RunningRegistry]:
     """A registry process answering on `host:port` for the duration of the block; with
     `access_log`, its log (`RunningRegistry.log()`) has a line per request."""
@@ -109,6 +115,7 @@ def running_registry(
         shared=shared,
         file_roots=file_roots,
         access_log=access_log,
+        workers=workers,
     )
     log_path = workdir / f"registry-{port}.log"
     with open(log_path, "wb") as log:
@@ -118,24 +125,36 @@ def running_registry(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            start_new_session=workers > 1,  # a group of its own: the workers go with it
         )
     url_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{url_host}:{port}"
     try:
-        _wait_until_answering(process, base_url, log_path)
+        timeout = START_TIMEOUT_SECONDS + WORKER_START_TIMEOUT_SECONDS * (workers - 1)
+        _wait_until_answering(process, base_url, log_path, timeout)
         token = token_file.read_text().strip() if token_file else None
         yield RunningRegistry(process, base_url, token, log_path, database_url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        _stop(process, workers)
+
+
+def _stop(process: subprocess.Popen[bytes], workers: int) -> None:
+    """SIGTERM (the parent stops its workers), then SIGKILL for the whole group."""
+    process.terminate()
+    try:
+        process.wait(timeout=10 * workers)
+    except subprocess.TimeoutExpired:
+        if workers > 1:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
             process.kill()
-            process.wait()
+        process.wait()
 
 
-def _wait_until_answering(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+def _wait_until_answering(
+    process: subprocess.Popen[bytes], base_url: str, log: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"registry exited with {process.returncode}:\n{log.read_text()}")
@@ -145,6 +164,4 @@ def _wait_until_answering(process: subprocess.Popen[bytes], base_url: str, log: 
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    raise RuntimeError(
-        f"registry did not answer within {START_TIMEOUT_SECONDS}s:\n{log.read_text()}"
-    )
+    raise RuntimeError(f"registry did not answer within {timeout:g}s:\n{log.read_text()}")
