@@ -49,6 +49,8 @@ def _cancel_and_follow(inv: Invocation, renderer: StreamRenderer, operation: int
     cancelling = False
     try:
         label, cancelling = _ask_to_cancel(inv, operation)
+        if cancelling:  # said only once the state is set: a Ctrl-C right after it sees it
+            _say(f"cancelling {label} ... {DETACH}")
         return renderer.render(inv.stream("GET", f"/v1/operations/{operation}/events"))
     except KeyboardInterrupt:
         renderer.clear_bar()
@@ -61,8 +63,8 @@ def _cancel_and_follow(inv: Invocation, renderer: StreamRenderer, operation: int
 
 
 def _ask_to_cancel(inv: Invocation, operation: int) -> tuple[str, bool]:
-    """Ask fdpd to cancel the operation and say so; its label, and whether fdpd is cancelling
-    it (not when it has ended already, or cannot be cancelled)."""
+    """Ask fdpd to cancel the operation; its label, and whether fdpd is cancelling it (not when
+    it has ended already, or cannot be cancelled)."""
     try:
         answer = inv.call("POST", f"/v1/operations/{operation}/cancel", autostart=False).data
     except OperationFailed as refused:
@@ -70,9 +72,7 @@ def _ask_to_cancel(inv: Invocation, operation: int) -> tuple[str, bool]:
             return f"operation {operation}", False  # it has just ended: the replay shows how
         _say(f"{refused.message}; waiting for it to end {DETACH}")
         return f"operation {operation}", False
-    label = cancel_label(answer)
-    _say(f"cancelling {label} ... {DETACH}")
-    return label, True
+    return cancel_label(answer), True
 
 
 def cancel_label(answer: dict[str, Any]) -> str:

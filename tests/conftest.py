@@ -15,10 +15,14 @@ from tests.postgres_database import fresh_database
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that bind the fixed port 8000 run one after another on one xdist worker."""
+    """Under `pytest -n N --dist loadgroup`, a module's tests run in order on one worker (many
+    share a module-scoped daemon and build on each other), and the tests that bind the fixed
+    port 8000 run one after another on one worker."""
     for item in items:
         if item.get_closest_marker("port8000"):
             item.add_marker(pytest.mark.xdist_group("port8000"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 def free_port() -> int:
