@@ -29,6 +29,7 @@ from fastapi.responses import StreamingResponse
 from fdpd.errors import FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.models import FAILED, INTERRUPTED, SUCCEEDED
+from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.server.context import DaemonContext
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,14 @@ def activity_feed(ctx: DaemonContext) -> ActivityFeed:
     if not isinstance(feed, ActivityFeed):
         feed = ctx.services["activity"] = ActivityFeed()
     return feed
+
+
+def memory_release(ctx: DaemonContext) -> ReleaseAfterOperations:
+    """Gives freed memory back to the system after operations (see fdpd.memory_release)."""
+    release = ctx.services.get("memory release")
+    if not isinstance(release, ReleaseAfterOperations):
+        release = ctx.services["memory release"] = ReleaseAfterOperations()
+    return release
 
 
 class Emitter:
@@ -214,6 +223,7 @@ async def _execute(ctx: DaemonContext, emitter: Emitter, work: Work) -> None:
     else:
         emitter.succeed(result)
     log.info("operation %d (%s) ended", emitter.operation_id, emitter.verb)
+    memory_release(ctx).operation_ended()
 
 
 async def _ndjson_until_final(emitter: Emitter, queue: asyncio.Queue[Event]) -> AsyncIterator[str]:

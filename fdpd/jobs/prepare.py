@@ -17,6 +17,7 @@ from fdpd.journal.models import FdpUser
 from fdpd.paths import Locations
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
+from fdpd.tls import default_ssl_context
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
@@ -168,7 +169,9 @@ def _generate(
     ctx, _ = generation_context(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
-    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
+    with httpx.Client(
+        base_url=registry_url, timeout=REGISTRY_TIMEOUT, verify=default_ssl_context()
+    ) as client:
         return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
 
 
