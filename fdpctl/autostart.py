@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 from fdpctl.errors import DaemonUnreachable
 from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
 
-START_TIMEOUT = 5.0
+START_TIMEOUT = 20.0  # fdpd imports its server first: seconds on a loaded machine
 POLL_INTERVAL = 0.05
 OUTPUT_LOG_NAME = "fdpd-output.log"
 
@@ -65,32 +66,55 @@ def start_detached(client: DaemonClient) -> None:
         if is_running(client):
             return
         if process.poll() is not None and not is_running(client):
-            reason = _error_logged(output_log, start_offset) or (
-                f"fdpd exited with status {process.returncode}"
-            )
-            raise _could_not_start(reason, output_log)
+            exited = _exit_reason(output_log, start_offset, process.returncode)
+            raise _could_not_start(exited, output_log)
         time.sleep(POLL_INTERVAL)
-    raise _could_not_start(f"fdpd did not answer within {START_TIMEOUT:.0f} s", output_log)
+    reason = _error_logged(_output_since(output_log, start_offset))
+    raise _could_not_start(
+        reason or f"fdpd did not answer within {START_TIMEOUT:.0f} s", output_log
+    )
 
 
-def _error_logged(output_log: Path, offset: int) -> str | None:
-    """The last error fdpd logged since `offset` ("fdpd: <message> (<hint>)"), if any."""
+# An error line of fdpd's log, in either of its formats: `<date> <time> <pid> ERROR <logger>: ...`
+# (a file) or `ERROR <logger>: ...` (journald, which adds the rest itself).
+_ERROR_LINE = re.compile(r"(?:^|\s)ERROR ([\w.]+): (.*)$")
+_LOGGED = "fdpd could not start: "
+
+
+def _exit_reason(output_log: Path, offset: int, status: int) -> str:
+    """Why fdpd exited: the last error it logged, else the last line it wrote."""
+    text = _output_since(output_log, offset)
+    logged = _error_logged(text)
+    if logged is not None:
+        return logged
+    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+    said = f": {last}" if last else " without saying why"
+    return f"fdpd exited with status {status}{said}"
+
+
+def _output_since(output_log: Path, offset: int) -> str:
     try:
         with open(output_log, "rb") as output:
             output.seek(offset)
-            text = output.read(64 * 1024).decode("utf-8", errors="replace")
+            return output.read(64 * 1024).decode("utf-8", errors="replace")
     except OSError:
-        return None
+        return ""
+
+
+def _error_logged(text: str) -> str | None:
+    """The last error fdpd logged in `text` ("fdpd could not start: <message> (<hint>)")."""
     errors = [
-        line.split(" ERROR ", 1)[1].removeprefix("fdpd: ")
-        for line in text.splitlines()
-        if " ERROR " in line
+        found.group(2) if found.group(1) == "fdpd" else f"{found.group(1)}: {found.group(2)}"
+        for found in map(_ERROR_LINE.search, text.splitlines())
+        if found is not None
     ]
-    return f"fdpd could not start: {errors[-1]}" if errors else None
+    return f"{_LOGGED}{errors[-1]}" if errors else None
 
 
 def _could_not_start(reason: str, output_log: Path) -> DaemonUnreachable:
-    return DaemonUnreachable(
-        f"{reason}; see {output_log}",
-        hint=f"start it yourself to see why: {shlex.join(daemon_command())}",
-    )
+    command = shlex.join(daemon_command())
+    if reason.startswith(_LOGGED):
+        hint = f"fix what fdpd says, then run the command again (to watch it start: {command})"
+    else:
+        hint = f"start it yourself to see why: {command}"
+    return DaemonUnreachable(f"{reason}; see {output_log}", hint=hint)

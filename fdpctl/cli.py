@@ -10,6 +10,7 @@ import sys
 from fdpctl.errors import (
     DAEMON_UNREACHABLE,
     EXIT_CODES_HELP,
+    INTERRUPTED,
     CommandError,
     DaemonUnreachable,
 )
@@ -17,10 +18,10 @@ from fdpd import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from typing import Any
 
-    from fdpctl.transport import DaemonClient, Reply
+    from fdpctl.transport import DaemonClient, EventStream, Reply
 
     Handler = Callable[[argparse.Namespace, "Invocation"], int]
 
@@ -59,7 +60,7 @@ class Invocation:
 
     def stream(
         self, method: str, path: str, body: Any = None, *, autostart: bool = True
-    ) -> Iterator[dict[str, Any]]:
+    ) -> EventStream:
         """Like `call`, for answers that are NDJSON event streams."""
         try:
             return self.client.stream(method, path, body)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 def _json_flag(default: Any = argparse.SUPPRESS) -> argparse.ArgumentParser:

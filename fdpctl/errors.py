@@ -6,12 +6,22 @@ SUCCESS = 0
 OPERATION_FAILED = 1
 USAGE_ERROR = 2
 DAEMON_UNREACHABLE = 3
+MODEL_FAILED = 4  # `run`: the model's own failure, whatever status it exited with
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 EXIT_CODES_HELP = """exit codes:
-  0  success
-  1  the operation failed (fdpd said why)
-  2  usage error (bad command line)
-  3  fdpd unreachable (not running and could not be started)"""
+  0    success
+  1    the operation failed (fdpd said why), also when some item of a pull, push or
+       update failed; `fdpctl log` records the operation as failed
+  2    usage error (bad command line)
+  3    fdpd unreachable (not running and could not be started)
+  4    run: the model failed (its script exited non-zero or was killed by a signal);
+       fdpctl prints its exit status, which `--json` and `fdpctl log JOB` also give
+  130  interrupted: the operation was cancelled (Ctrl-C, or `fdpctl cancel`), or a
+       second Ctrl-C detached fdpctl from it (it goes on in fdpd)
+
+Ctrl-C in a command that streams an operation (run, pull, push, update) asks fdpd to
+cancel it at its next safe point; a second Ctrl-C detaches."""
 
 
 class CommandError(Exception):
@@ -32,3 +42,9 @@ class OperationFailed(CommandError):
 
 class DaemonUnreachable(CommandError):
     exit_code = DAEMON_UNREACHABLE
+
+
+class Interrupted(CommandError):
+    """The operation was cancelled, or fdpctl stopped following it (Ctrl-C)."""
+
+    exit_code = INTERRUPTED

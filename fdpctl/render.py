@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from fdpctl.errors import OperationFailed
+from fdpctl.errors import Interrupted, OperationFailed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,25 +63,35 @@ def render_stream(
     `--json` passes the events through as NDJSON. For people, progress is a bar redrawn in
     place on a terminal and one line per step otherwise; logs go to stdout, warnings to stderr.
     """
-    renderer = _StreamRenderer(out or sys.stdout, as_json)
-    for event in events:
-        final = renderer.show(event)
-        if final is not None:
-            return final
-    renderer.clear_bar()
-    raise OperationFailed(
-        "the event stream ended before the operation finished",
-        hint="fdpd may have stopped; `fdpctl log` shows what it recorded",
-    )
+    return StreamRenderer(out or sys.stdout, as_json).render(events)
 
 
-class _StreamRenderer:
+class StreamRenderer:
+    """Shows one operation's events; it can go on with a second stream of the same operation
+    (a replay), skipping the events it has shown already."""
+
     def __init__(self, out: TextIO, as_json: bool) -> None:
         self.out = out
         self.as_json = as_json
         self.on_terminal = out.isatty()
         self.bar_shown = False
         self.last_step = ""
+        self.last_id = 0  # of the last event shown
+
+    def render(self, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        """Show the events not shown yet; return the result, raise if the operation failed."""
+        for event in events:
+            if isinstance(event.get("id"), int) and event["id"] <= self.last_id:
+                continue
+            final = self.show(event)
+            self.last_id = event.get("id", self.last_id)
+            if final is not None:
+                return final
+        self.clear_bar()
+        raise OperationFailed(
+            "the event stream ended before the operation finished",
+            hint="fdpd may have stopped; `fdpctl log` shows what it recorded",
+        )
 
     def show(self, event: dict[str, Any]) -> dict[str, Any] | None:
         if self.as_json:
@@ -94,7 +104,8 @@ class _StreamRenderer:
         if kind == "error":
             self.clear_bar()
             error = event.get("error") or {}
-            raise OperationFailed(
+            failure = Interrupted if error.get("code") == "cancelled" else OperationFailed
+            raise failure(
                 str(error.get("message", "the operation failed")),
                 hint=str(error.get("hint", "")),
                 code=str(error.get("code", "")),

@@ -17,7 +17,7 @@ from fdpd.paths import Locations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Generator, Iterator, Mapping
     from typing import Any
 
 DAEMON_URL_VARIABLE = "FDP_DAEMON_URL"
@@ -62,7 +62,7 @@ class DaemonClient:
             raise _error_from(response.status, data)
         return Reply(response.status, response.headers, data)
 
-    def stream(self, method: str, path: str, body: Any = None) -> Iterator[dict[str, Any]]:
+    def stream(self, method: str, path: str, body: Any = None) -> EventStream:
         """Send one request whose answer is NDJSON (now); iterate over its events as they arrive."""
         response = self._send(method, path, body, None)
         if response.status >= 400:
@@ -71,7 +71,7 @@ class DaemonClient:
             finally:
                 response.close()
             raise _error_from(response.status, json.loads(raw) if raw else None)
-        return _events(response)
+        return EventStream(response)
 
     def _send(self, method: str, path: str, body: Any, timeout: float | None) -> Response:
         headers = {"Accept": "application/json"}
@@ -140,7 +140,23 @@ class DaemonClient:
             )
 
 
-def _events(response: Response) -> Iterator[dict[str, Any]]:
+class EventStream:
+    """The NDJSON events of one answer, as they arrive; `operation` is the id of the operation
+    that sends them (fdpd's `Fdp-Operation` header), when the answer starts one."""
+
+    def __init__(self, response: Response) -> None:
+        operation = response.header("Fdp-Operation")
+        self.operation = int(operation) if operation and operation.isdigit() else None
+        self._events = _events(response)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._events
+
+    def close(self) -> None:
+        self._events.close()
+
+
+def _events(response: Response) -> Generator[dict[str, Any], None, None]:
     try:
         while line := response.readline():
             if line.strip():

@@ -12,7 +12,9 @@ A verb that takes a while answers with `stream_operation`:
 The client gets `{"id": 1, "type": "progress", ...}` lines, ids increasing by one, ending with one
 `result` or `error` event; the journal keeps the operation and every event for `fdpctl log ID`.
 The operation belongs to fdpd, not to the connection: if the client goes away it runs to the end;
-if fdpd shuts down it is cancelled and recorded as interrupted.
+if fdpd shuts down it is cancelled and recorded as interrupted. An operation started with
+`cancellable=True` can be asked to stop (`request_cancel`, `POST /v1/operations/ID/cancel`): its
+work stops at its next safe point (`fdpd.cancellation`) and it is recorded as cancelled.
 """
 
 from __future__ import annotations
@@ -26,9 +28,18 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from fdpd.errors import FdpError, Unavailable
+from fdpd.cancellation import Cancellation, OperationCancelled, bind
+from fdpd.errors import Conflict, FdpError, Unavailable
 from fdpd.journal import Journal
-from fdpd.journal.models import FAILED, INTERRUPTED, SUCCEEDED
+from fdpd.journal.models import (
+    CANCELLED,
+    DRY_RUN,
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    SUCCEEDED,
+    Operation,
+)
 from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.server.context import DaemonContext
 
@@ -136,7 +147,7 @@ class Emitter:
 
     def succeed(self, result: dict[str, Any]) -> None:
         self._emit("result", {"result": result, "operation": self.operation_id})
-        self._journal.finish_operation(self.operation_id, SUCCEEDED)
+        self._journal.finish_operation(self.operation_id, outcome_of(result))
 
     def fail(self, error: dict[str, Any], outcome: str = FAILED) -> None:
         self._emit("error", {"error": error, "operation": self.operation_id})
@@ -154,6 +165,15 @@ class Emitter:
         self._feed.publish(self.operation_id, self.verb, event)
 
 
+def outcome_of(result: dict[str, Any]) -> str:
+    """How an operation that ran to its result is recorded, matching fdpctl's exit status:
+    `failed` when the result says `"ok": false` (an item failed, the model failed), `dry run`
+    when it says `"dry_run": true`, else `succeeded`."""
+    if result.get("ok") is False:
+        return FAILED
+    return DRY_RUN if result.get("dry_run") is True else SUCCEEDED
+
+
 def redact(arguments: dict[str, Any]) -> dict[str, Any]:
     """Arguments as they may be recorded: anything that looks like a secret is blanked."""
     clean: dict[str, Any] = {}
@@ -168,10 +188,15 @@ def redact(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 async def stream_operation(
-    ctx: DaemonContext, verb: str, arguments: dict[str, Any], work: Work
+    ctx: DaemonContext,
+    verb: str,
+    arguments: dict[str, Any],
+    work: Work,
+    *,
+    cancellable: bool = False,
 ) -> StreamingResponse:
     """Start `work` as a journaled operation and answer with its NDJSON event stream."""
-    emitter = start_operation(ctx, verb, arguments, work)
+    emitter = start_operation(ctx, verb, arguments, work, cancellable=cancellable)
     queue = emitter.listen()
     return StreamingResponse(
         _ndjson_until_final(emitter, queue),
@@ -181,24 +206,86 @@ async def stream_operation(
 
 
 def start_operation(
-    ctx: DaemonContext, verb: str, arguments: dict[str, Any], work: Work
+    ctx: DaemonContext,
+    verb: str,
+    arguments: dict[str, Any],
+    work: Work,
+    *,
+    cancellable: bool = False,
 ) -> Emitter:
     """Start `work` in the background as a journaled operation; return its emitter."""
     if ctx.shutting_down.is_set():
         raise Unavailable("fdpd is shutting down", hint="try again once it has restarted")
     operation = ctx.journal.start_operation(verb, redact(arguments))
-    assert operation.id is not None
-    emitter = Emitter(ctx.journal, activity_feed(ctx), operation.id, verb)
-    task = asyncio.create_task(_execute(ctx, emitter, work), name=f"operation {operation.id}")
-    ctx.running_operations[operation.id] = task
-    task.add_done_callback(lambda _: ctx.running_operations.pop(operation.id or 0, None))
-    log.info("operation %d (%s) started", operation.id, verb)
+    operation_id = operation.id
+    assert operation_id is not None
+    emitter = Emitter(ctx.journal, activity_feed(ctx), operation_id, verb)
+    cancellation = Cancellation() if cancellable else None
+    task = asyncio.create_task(
+        _execute(ctx, emitter, work, cancellation), name=f"operation {operation_id}"
+    )
+    ctx.running_operations[operation_id] = task
+    if cancellation is not None:
+        cancellations(ctx)[operation_id] = cancellation
+
+    def forget(_: asyncio.Task[None]) -> None:
+        ctx.running_operations.pop(operation_id, None)
+        cancellations(ctx).pop(operation_id, None)
+
+    task.add_done_callback(forget)
+    log.info("operation %d (%s) started", operation_id, verb)
     return emitter
 
 
-async def _execute(ctx: DaemonContext, emitter: Emitter, work: Work) -> None:
+def cancellations(ctx: DaemonContext) -> dict[int, Cancellation]:
+    """The cancel requests of the running operations that can be cancelled, by id."""
+    found = ctx.services.get("cancellations")
+    if not isinstance(found, dict):
+        found = ctx.services["cancellations"] = {}
+    return found
+
+
+def request_cancel(ctx: DaemonContext, operation_id: int) -> Operation:
+    """Ask a running operation to stop at its next safe point; the operation as recorded.
+
+    Raises NotFound for an unknown id, Conflict for one that has ended or cannot be cancelled."""
+    operation = ctx.journal.get_operation(operation_id)
+    label = f"{operation.verb} {operation_id}"
+    if operation.outcome != RUNNING or operation_id not in ctx.running_operations:
+        raise Conflict(
+            f"{label} is not running (it {_ended(operation)})",
+            hint=f"`fdpctl log {operation_id}` shows what it did",
+            code="not_running",
+        )
+    cancellation = cancellations(ctx).get(operation_id)
+    if cancellation is None:
+        raise Conflict(
+            f"{label} cannot be cancelled: {operation.verb} has no point where it could stop "
+            "and leave everything consistent",
+            hint=f"it ends by itself; `fdpctl log -f {operation_id}` follows it",
+            code="not_cancellable",
+        )
+    if not cancellation.requested:
+        log.info("operation %d (%s): cancel requested", operation_id, operation.verb)
+    cancellation.request()
+    return operation
+
+
+def _ended(operation: Operation) -> str:
+    if operation.outcome == RUNNING:
+        return "was left running by an earlier fdpd"
+    return f"ended {operation.outcome}"
+
+
+async def _execute(
+    ctx: DaemonContext, emitter: Emitter, work: Work, cancellation: Cancellation | None
+) -> None:
+    if cancellation is not None:
+        bind(cancellation)
     try:
         result = await work(emitter)
+    except OperationCancelled as stopped:
+        emitter.fail(_cancelled_error(emitter, stopped), CANCELLED)
     except FdpError as exc:
         emitter.fail(exc.to_json()["error"])
     except asyncio.CancelledError:
@@ -224,6 +311,15 @@ async def _execute(ctx: DaemonContext, emitter: Emitter, work: Work) -> None:
         emitter.succeed(result)
     log.info("operation %d (%s) ended", emitter.operation_id, emitter.verb)
     memory_release(ctx).operation_ended()
+
+
+def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str, Any]:
+    message = f"{emitter.verb} {emitter.operation_id} cancelled {stopped.where}"
+    return {
+        "code": "cancelled",
+        "message": message + (f": {stopped.detail}" if stopped.detail else ""),
+        "hint": stopped.hint,
+    }
 
 
 async def _ndjson_until_final(emitter: Emitter, queue: asyncio.Queue[Event]) -> AsyncIterator[str]:

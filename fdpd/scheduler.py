@@ -156,7 +156,7 @@ class UpdateScheduler:
 
         arguments = {"remote": remote, "trigger": TRIGGER_SCHEDULE, "auto_update": auto_update}
         try:
-            emitter = start_operation(self.ctx, "update check", arguments, work)
+            emitter = start_operation(self.ctx, "update check", arguments, work, cancellable=True)
         except FdpError:
             return  # shutting down
         events = emitter.listen()

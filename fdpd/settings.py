@@ -13,11 +13,13 @@ The file is optional; every key has a default. Example:
       remotes:                  # per remote, overriding the two keys above
         origin: {interval: 1h, auto_update: true}
 
-Tokens never live here (they are in 0600 files under the data dir).
+Tokens never live here (they are in 0600 files under the data dir). An unknown key is an error
+(`fdpd.settings_file`), and so is a bad value, naming the file and line of its key.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,8 +28,7 @@ from typing import Any
 
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
-from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
-from fdpd.yaml_bounds import load_bounded_yaml
+from fdpd.settings_file import SettingsFile, read_settings_file
 
 DEFAULT_REGISTRY_PORT = 8000
 DEFAULT_IDLE_TIMEOUT = 600.0
@@ -35,6 +36,7 @@ DEFAULT_UPDATE_INTERVAL = 6 * 3600.0
 MIN_UPDATE_INTERVAL = 1.0  # short enough for tests; a real remote wants minutes at least
 MAX_UPDATE_INTERVAL = 366 * 86400.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+")
 
 
 @dataclass(frozen=True)
@@ -81,38 +83,40 @@ class DaemonSettings:
 def load_settings(locations: Locations, environ: Mapping[str, str] | None = None) -> DaemonSettings:
     """Read `config.yaml` (if any) and apply `FDP_REGISTRY_PORT` / `FDP_REGISTRY_IDLE_TIMEOUT`."""
     env = os.environ if environ is None else environ
-    raw = _read_yaml_mapping(locations.config_file)
-    registry_raw = _mapping(raw.get("registry", {}), locations.config_file, "registry")
-    port = _integer(registry_raw.get("port", DEFAULT_REGISTRY_PORT), locations.config_file, "port")
-    idle = _number(registry_raw.get("idle_timeout", DEFAULT_IDLE_TIMEOUT), locations.config_file)
+    source = read_settings_file(locations.config_file)
+    registry_raw = _mapping(source.data.get("registry", {}), source, "registry")
+    port = _port(registry_raw.get("port", DEFAULT_REGISTRY_PORT), source)
+    idle = _idle_timeout(registry_raw.get("idle_timeout", DEFAULT_IDLE_TIMEOUT), source)
     if "FDP_REGISTRY_PORT" in env:
-        port = _integer(env["FDP_REGISTRY_PORT"], Path("FDP_REGISTRY_PORT"), "value")
+        port = _port(env["FDP_REGISTRY_PORT"], SettingsFile(Path("FDP_REGISTRY_PORT")))
     if "FDP_REGISTRY_IDLE_TIMEOUT" in env:
-        idle = _number(env["FDP_REGISTRY_IDLE_TIMEOUT"], Path("FDP_REGISTRY_IDLE_TIMEOUT"))
-    database = registry_raw.get("database")
+        idle = _idle_timeout(
+            env["FDP_REGISTRY_IDLE_TIMEOUT"], SettingsFile(Path("FDP_REGISTRY_IDLE_TIMEOUT"))
+        )
+    database = _database(registry_raw.get("database"), source)
     command = registry_raw.get("command", [])
     if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
-        raise _bad(locations.config_file, "registry.command", "a list of strings (an argv)")
+        raise _bad(source, "registry.command", "a list of strings (an argv)")
     return DaemonSettings(
         registry=RegistrySettings(
             port=port,
             idle_timeout=idle,
-            database_url=None if database in (None, "sqlite") else str(database),
+            database_url=database,
             command=tuple(command),
         ),
-        schedule=_schedule(raw.get("schedule", {}), locations.config_file),
+        schedule=_schedule(source.data.get("schedule", {}), source),
     )
 
 
-def _schedule(value: object, path: Path) -> ScheduleSettings:
-    raw = _mapping(value or {}, path, "schedule")
-    default = _remote_schedule(raw, RemoteSchedule(), path, "schedule")
-    remotes_raw = _mapping(raw.get("remotes") or {}, path, "schedule.remotes")
+def _schedule(value: object, source: SettingsFile) -> ScheduleSettings:
+    raw = _mapping(value or {}, source, "schedule")
+    default = _remote_schedule(raw, RemoteSchedule(), source, "schedule")
+    remotes_raw = _mapping(raw.get("remotes") or {}, source, "schedule.remotes")
     remotes = {
         str(name): _remote_schedule(
-            _mapping(entry or {}, path, f"schedule.remotes.{name}"),
+            _mapping(entry or {}, source, f"schedule.remotes.{name}"),
             default,
-            path,
+            source,
             f"schedule.remotes.{name}",
         )
         for name, entry in remotes_raw.items()
@@ -121,18 +125,18 @@ def _schedule(value: object, path: Path) -> ScheduleSettings:
 
 
 def _remote_schedule(
-    raw: dict[str, Any], inherited: RemoteSchedule, path: Path, key: str
+    raw: dict[str, Any], inherited: RemoteSchedule, source: SettingsFile, key: str
 ) -> RemoteSchedule:
     interval = inherited.interval
     if "interval" in raw:
-        interval = _interval(raw["interval"], path, f"{key}.interval")
+        interval = _interval(raw["interval"], source, f"{key}.interval")
     auto_update = raw.get("auto_update", inherited.auto_update)
     if not isinstance(auto_update, bool):
-        raise _bad(path, f"{key}.auto_update", "true or false")
+        raise _bad(source, f"{key}.auto_update", "true or false")
     return RemoteSchedule(interval, auto_update)
 
 
-def _interval(value: object, path: Path, key: str) -> float | None:
+def _interval(value: object, source: SettingsFile, key: str) -> float | None:
     """Seconds from `30`, `90s`, `15m`, `6h`, `1d`; None from `off`/`false`."""
     if value is False or str(value).strip().lower() == "off":
         return None
@@ -142,49 +146,54 @@ def _interval(value: object, path: Path, key: str) -> float | None:
     try:
         seconds = float(number_text) * (unit or 1)
     except ValueError:
-        raise _bad(path, key, "a duration such as 3600, 90s, 30m, 6h or 1d, or off") from None
+        raise _bad(source, key, "a duration such as 3600, 90s, 30m, 6h or 1d, or off") from None
     if not MIN_UPDATE_INTERVAL <= seconds <= MAX_UPDATE_INTERVAL:  # also rejects NaN
-        raise _bad(path, key, "between 1 second and 366 days, or off")
+        raise _bad(source, key, "between 1 second and 366 days, or off")
     return seconds
 
 
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    text = read_text_if_present(path, "fdpd config file", CONFIG_CAP)
-    if text is None:
-        return {}
-    data = load_bounded_yaml(text, path, "fix the file or remove it to use the defaults")
-    return _mapping(data or {}, path, "top level")
-
-
-def _mapping(value: object, path: Path, key: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _bad(path, key, "a mapping")
+def _database(value: object, source: SettingsFile) -> str | None:
+    """None for the SQLite file in the data dir (`sqlite` or nothing), else the URL."""
+    if value in (None, "sqlite"):
+        return None
+    if not isinstance(value, str) or not value.startswith(_DATABASE_SCHEMES):
+        raise _bad(
+            source,
+            "registry.database",
+            "sqlite, a sqlite:/// URL or a PostgreSQL URL (postgresql+psycopg://user:pass@host/db)",
+        )
     return value
 
 
-def _integer(value: object, path: Path, key: str) -> int:
+def _mapping(value: object, source: SettingsFile, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(source, key, "a mapping")
+    return value
+
+
+def _port(value: object, source: SettingsFile) -> int:
     try:
         number = int(str(value))
     except ValueError:
-        raise _bad(path, f"registry.{key}", "a whole number") from None
+        raise _bad(source, "registry.port", "a whole number") from None
     if not 1 <= number <= 65535:
-        raise _bad(path, f"registry.{key}", "a port between 1 and 65535")
+        raise _bad(source, "registry.port", "a port between 1 and 65535")
     return number
 
 
-def _number(value: object, path: Path) -> float:
+def _idle_timeout(value: object, source: SettingsFile) -> float:
     try:
         number = float(str(value))
     except ValueError:
-        raise _bad(path, "registry.idle_timeout", "a number of seconds") from None
-    if number <= 0:
-        raise _bad(path, "registry.idle_timeout", "a positive number of seconds")
+        raise _bad(source, "registry.idle_timeout", "a number of seconds") from None
+    if not math.isfinite(number) or number <= 0:
+        raise _bad(source, "registry.idle_timeout", "a positive number of seconds")
     return number
 
 
-def _bad(path: Path, key: str, expected: str) -> FdpError:
+def _bad(source: SettingsFile, key: str, expected: str) -> FdpError:
     return FdpError(
-        f"{path}: {key} must be {expected}",
-        hint=f"edit {path}",
+        f"{source.where(key)}: {key} must be {expected}",
+        hint=f"edit {source.path}",
         code="bad_settings",
     )

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -77,12 +78,32 @@ class RegistrySupervisor:
     @property
     def token(self) -> str:
         """fdpd's token for its own registry, created (0600) on first use."""
-        return read_or_create_token(self._locations.registry_token_path, REGISTRY_KEY_BYTES)
+        return read_or_create_token(self.token_path, REGISTRY_KEY_BYTES)
+
+    @property
+    def token_path(self) -> Path:
+        return self._locations.registry_token_path
 
     @property
     def manages_database(self) -> bool:
         """False when the user replaced fdp's registry with a command of their own."""
         return not self._settings.command
+
+    def require_own_registry(self, verb: str, needs: str) -> None:
+        """Refuse `verb` before it changes anything when the local registry is a command of the
+        user's own: `needs` says what of fdp's registry it uses that others do not have."""
+        if self.manages_database:
+            return
+        raise FdpError(
+            f"{verb} needs fdp's own registry: the local registry is a `registry: command:` of "
+            f"your own, and {verb} {needs}; nothing was changed",
+            hint=(
+                f"remove `registry: command:` from {self._locations.config_file} and restart "
+                f"fdpd (`fdpctl daemon stop`) to use {verb} with fdp's registry"
+            ),
+            code="needs_fdp_registry",
+            status=409,
+        )
 
     @property
     def database_url(self) -> str:
@@ -165,19 +186,24 @@ class RegistrySupervisor:
         self.token  # noqa: B018 - creates the token file before the server reads it
         log_path = self._locations.log_dir / "registry.log"
         self._locations.log_dir.mkdir(parents=True, exist_ok=True)
+        command = self._command()
         with open(log_path, "ab") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                *self._command(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=log_file,
-                start_new_session=True,
-            )
+            start_offset = log_file.tell()
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *command,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=log_file,
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise self._cannot_run(command, error) from None
         self._stopping = False
         self._running = _Running(process, process.pid, time.monotonic(), adopted=False)
         log.info("started the local registry (pid %d) at %s", process.pid, self.url)
         try:
-            await self._wait_ready(process, log_path)
+            await self._wait_ready(process, log_path, start_offset)
         except BaseException:
             await _terminate(process)
             self._running = None
@@ -191,7 +217,7 @@ class RegistrySupervisor:
             "host": self._settings.host,
             "port": str(self._settings.port),
             "database": self.database_url,
-            "token_file": str(self._locations.registry_token_path),
+            "token_file": str(self.token_path),
             "python": sys.executable,
         }
         if self._settings.command:
@@ -205,12 +231,26 @@ class RegistrySupervisor:
             "--exit-when-orphaned", str(self._settings.idle_timeout),
         ]  # fmt: skip
 
-    async def _wait_ready(self, process: asyncio.subprocess.Process, log_path: Any) -> None:
+    def _cannot_run(self, command: list[str], error: OSError) -> Unavailable:
+        if self._settings.command:
+            where = f"registry.command in {self._locations.config_file}"
+        else:
+            where = "fdp's installation (fdpd runs its own registry with this Python)"
+        return Unavailable(
+            f"cannot start the local registry: {command[0]!r}: {error.strerror or error}",
+            hint=f"check {where}",
+        )
+
+    async def _wait_ready(
+        self, process: asyncio.subprocess.Process, log_path: Path, start_offset: int
+    ) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if process.returncode is not None:
+                said = _last_words(log_path, start_offset)
                 raise Unavailable(
-                    f"the local registry exited with status {process.returncode} while starting",
+                    f"the local registry exited with status {process.returncode} while starting"
+                    + (f": {said}" if said else ""),
                     hint=f"see {log_path}",
                 )
             identity, _ = await self._identify()
@@ -329,6 +369,20 @@ def _json_object(answer: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _last_words(log_path: Path, offset: int) -> str:
+    """What a registry that exited while starting said last: its own error line (`fdpd
+    registry: ...`), else the last line it wrote (a traceback's ends with the exception)."""
+    try:
+        with open(log_path, "rb") as log_file:
+            log_file.seek(offset)
+            text = log_file.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    own = [line for line in lines if line.startswith("fdpd registry: ")]
+    return own[-1].removeprefix("fdpd registry: ") if own else (lines[-1] if lines else "")
 
 
 def _has_exited(running: _Running) -> bool:

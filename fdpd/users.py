@@ -2,12 +2,21 @@
 
 Setting a user up creates, in the local registry, the registry user with its own API token (kept
 in a 0600 file), the user's author, the user_author link and the user's namespace, and records
-USERNAME -> data store, registry URL and token file in `<data store>/.scrc/.users`.
+USERNAME -> data store, registry URL and token file in `<data store>/.scrc/.users`. A user's
+data store is chosen once, when the user is new; configuring the user again (which also makes
+them the active user) keeps it unless another one is asked for explicitly.
 
 The language APIs find the author of every object they create through the registry user `admin`
 (`users/?username=admin`, then `user_author/?user=<admin>`). The local registry therefore points
 `admin`'s user_author at the *active* user's author: the user last configured or activated. Several
 users may share one data store; each run is made for the active user.
+
+With a registry command of the user's own (`registry: command:`, e.g. the reference registry),
+only the standard REST API is used: registry users cannot be created through it, so a user acts
+as the registry user whose token fdpd holds (unless `<data dir>/tokens/USERNAME.token` was
+provisioned by hand), and `admin`'s user_author is created once but cannot be changed (the
+reference has no update of user_author): a second author makes `config` warn and `run` refuse,
+saying which record to change in the registry's admin pages.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from fdpd.yaml_bounds import load_bounded_yaml
 USERS_FILE = Path(".scrc") / ".users"
 _USERNAME = re.compile(r"[\w.@+-]{1,150}")
 _ACCEPT = {"Accept": "application/json; version=1.0.0"}
+ADMIN = "admin"  # the registry user the language APIs take the author from
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,28 @@ class UserSetup:
     """What `fdpctl config` asks for."""
 
     username: str
-    data_store: Path
+    data_store: Path | None  # None: keep an existing user's, give a new one `new_data_store`
     full_name: str | None = None
     identifier: str | None = None
     namespace: str | None = None
+    new_data_store: Path | None = None  # a new user's data store when `data_store` is None
+
+
+@dataclass(frozen=True)
+class UserConfigured:
+    """What `fdpctl config` did: the user, what the user must still do by hand, and the data
+    store the user had before (None for a new user)."""
+
+    user: FdpUser
+    warnings: list[str]
+    previous_data_store: str | None = None
+
+
+class AuthorLinkFixed(FdpError):
+    """A registry without fdp's routes links `admin` to another author, for good."""
+
+    code = "author_link_fixed"
+    status = 409
 
 
 def active_user(journal: Journal) -> FdpUser:
@@ -98,18 +126,24 @@ def read_user_token(user: FdpUser) -> str:
 
 async def configure_user(
     journal: Journal, locations: Locations, supervisor: RegistrySupervisor, setup: UserSetup
-) -> FdpUser:
+) -> UserConfigured:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
-    store = _make_data_store(check_data_store(setup.data_store, locations))
-    token_file = locations.tokens_dir / f"{setup.username}.token"
+    existing = _known_user(journal, setup.username)
+    store = _make_data_store(check_data_store(_chosen_data_store(setup, existing), locations))
+    token_file = _registry_user_token_file(locations, supervisor, setup.username)
     token = _ensure_registry_user(token_file, supervisor, setup.username)
+    shared = token_file == supervisor.token_path
+    known = existing.author_url if shared and existing is not None else None
     async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
-        user_url = await _registry_user_url(client, token, setup.username)
-        author = await _ensure_author(client, token, user_url, setup)
+        if shared:  # the registry user's user_author says nothing about this fdp user
+            author = await _find_or_create_author(client, token, known, setup)
+        else:
+            user_url = await _registry_user_url(client, token)
+            author = await _ensure_author(client, token, user_url, setup)
         namespace = setup.namespace or setup.username
         await _ensure_namespace(client, token, namespace)
-        await activate_author(client, supervisor.token, author["url"])
+        warnings = await _activate_for_config(client, supervisor, author["url"])
     user = FdpUser(
         username=setup.username,
         full_name=author.get("name") or setup.full_name or setup.username,
@@ -124,7 +158,25 @@ async def configure_user(
     )
     _record_in_data_store(store, user, supervisor.url)
     _save_active(journal, user)
-    return user
+    previous = existing.data_store if existing is not None else None
+    return UserConfigured(user, warnings, previous)
+
+
+def _chosen_data_store(setup: UserSetup, existing: FdpUser | None) -> Path:
+    """The data store asked for; else the user's own, which is never moved unasked (a `config
+    OTHER` run in a project folder must not make the project a data store); else, for a new
+    user, `new_data_store`."""
+    if setup.data_store is not None:
+        return setup.data_store
+    if existing is not None:
+        return Path(existing.data_store)
+    if setup.new_data_store is not None:
+        return setup.new_data_store
+    raise FdpError(
+        f"user {setup.username} is new and no folder was given for their data store",
+        hint=f"give one: `fdpctl config {setup.username} --data-store DIR`",
+        code="bad_request",
+    )
 
 
 def _make_data_store(store: Path) -> Path:
@@ -139,14 +191,80 @@ def _make_data_store(store: Path) -> Path:
     return store
 
 
-async def activate_author(client: httpx.AsyncClient, admin_token: str, author_url: str) -> None:
-    """Point the registry's `admin` user at `author_url` (what the language APIs resolve)."""
+async def activate_author(
+    client: httpx.AsyncClient, admin_token: str, author_url: str, *, own_registry: bool
+) -> None:
+    """Point the registry's `admin` user at `author_url` (what the language APIs resolve).
+
+    fdp's registry re-points it (`PUT /fdp/active-author`). Through the standard API only (any
+    other registry) `admin`'s user_author is created if missing; one linking another author
+    cannot be changed there, so that is an `AuthorLinkFixed` naming the record to change.
+    """
+    if not own_registry:
+        await _link_admin_author(client, admin_token, author_url)
+        return
     answer = await client.put(
         _fdp_url(client, "/fdp/active-author"),
         json={"author": link_path(author_url)},
         headers={"Authorization": f"token {admin_token}", **_ACCEPT},
     )
     _expect(answer, 200, "point the registry's admin user at the author")
+
+
+async def _link_admin_author(client: httpx.AsyncClient, admin_token: str, author_url: str) -> None:
+    answer = await client.get("users/", params={"username": ADMIN}, headers=_auth(admin_token))
+    _expect(answer, 200, f"look up registry user {ADMIN}")
+    admins = answer.json()["results"]
+    if not admins:
+        raise Unavailable(
+            f"the local registry has no user `{ADMIN}` (the language APIs look it up)",
+            hint=f"create the superuser {ADMIN} in that registry (see README, registry: command:)",
+            code="no_admin",
+        )
+    admin_url = str(admins[0]["url"])
+    linked = await _first(client, "user_author/", {"user": link_id(admin_url)})
+    if linked is None:
+        body = {"user": admin_url, "author": author_url}
+        answer = await client.post("user_author/", json=body, headers=_auth(admin_token))
+        _expect(answer, 201, f"link registry user {ADMIN} to the author")
+    elif link_path(linked["author"]) != link_path(author_url):
+        raise await _author_link_fixed(client, linked, author_url)
+
+
+async def _author_link_fixed(
+    client: httpx.AsyncClient, linked: dict[str, Any], author_url: str
+) -> AuthorLinkFixed:
+    current = await _get(client, linked["author"])
+    wanted = await _get(client, author_url)
+    admin_page = _fdp_url(
+        client, f"/admin/data_management/userauthor/{link_id(linked['url'])}/change/"
+    )
+    return AuthorLinkFixed(
+        f"the local registry (a registry command of your own) links user `{ADMIN}` to author "
+        f"{_author_label(current)}, and its REST API cannot change that link, so runs would be "
+        f"attributed to {_author_label(current)} instead of {_author_label(wanted)}",
+        hint=(
+            f"in that registry's admin pages ({admin_page}, as its superuser) set the author of "
+            f"that user_author to {link_path(author_url)}, then run the command again"
+        ),
+    )
+
+
+def _author_label(author: dict[str, Any]) -> str:
+    name = author.get("name") or author.get("identifier") or author.get("uuid")
+    return f"{name!r} ({link_path(str(author['url']))})"
+
+
+async def _activate_for_config(
+    client: httpx.AsyncClient, supervisor: RegistrySupervisor, author_url: str
+) -> list[str]:
+    """Activate the author; what the user must do by hand if the registry cannot."""
+    own = supervisor.manages_database
+    try:
+        await activate_author(client, supervisor.token, author_url, own_registry=own)
+    except AuthorLinkFixed as exc:
+        return [f"{exc.message}. Until that is changed runs are refused: {exc.hint}"]
+    return []
 
 
 def _check_setup(setup: UserSetup) -> None:
@@ -164,16 +282,24 @@ def _check_setup(setup: UserSetup) -> None:
         )
 
 
+def _registry_user_token_file(
+    locations: Locations, supervisor: RegistrySupervisor, username: str
+) -> Path:
+    """Where USERNAME's registry token is kept. A registry command of the user's own cannot
+    create registry users: unless one was provisioned by hand, USERNAME acts as the registry
+    user whose token fdpd holds (for the reference registry, `admin`, as FAIR-CLI does)."""
+    own_file = locations.tokens_dir / f"{username}.token"
+    if supervisor.manages_database or own_file.exists():
+        return own_file
+    return locations.registry_token_path
+
+
 def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: str) -> str:
     """The user's registry token, creating the registry user and its 0600 token file if needed."""
+    if path == supervisor.token_path:
+        return supervisor.token
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    if not supervisor.manages_database:
-        raise FdpError(
-            "fdpd runs a registry command of your own, so it cannot create registry users",
-            hint=f"create user {username} in that registry and put its token in {path} (0600)",
-            code="external_registry",
-        )
     from fdpd.registry.users_admin import add_user  # the registry package is heavy: import late
 
     key = add_user(supervisor.database_url, username)
@@ -186,7 +312,11 @@ def _registry_client(supervisor: RegistrySupervisor) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=supervisor.url, timeout=30.0, verify=default_ssl_context())
 
 
-async def _registry_user_url(client: httpx.AsyncClient, token: str, username: str) -> str:
+async def _registry_user_url(client: httpx.AsyncClient, token: str) -> str:
+    """The registry user the token belongs to (`GET username/`, then `users/?username=`)."""
+    answer = await client.get("username/", headers=_auth(token))
+    _expect(answer, 200, "say whose token it holds")
+    username = str(answer.json().get("username") or "")
     answer = await client.get("users/", params={"username": username}, headers=_auth(token))
     _expect(answer, 200, f"look up registry user {username}")
     results = answer.json()["results"]
@@ -219,6 +349,34 @@ async def _ensure_author(
     return author
 
 
+async def _find_or_create_author(
+    client: httpx.AsyncClient, token: str, known_url: str | None, setup: UserSetup
+) -> dict[str, Any]:
+    """The user's author when fdp users share one registry user: the one configured before,
+    else the one with the identifier (or, without one, the name), else a new one."""
+    name = setup.full_name or setup.username
+    author: dict[str, Any] | None = None
+    if known_url is not None:
+        answer = await client.get(_fdp_url(client, link_path(known_url)), headers=_ACCEPT)
+        author = answer.json() if answer.status_code == 200 else None
+    if author is None and setup.identifier:
+        author = await _first(client, "author/", {"identifier": setup.identifier})
+    if author is None and not setup.identifier:
+        named = await _all(client, "author/", {"name": name})
+        author = next((a for a in named if a.get("name") == name and not a.get("identifier")), None)
+    if author is None:
+        body = {"name": name, "identifier": setup.identifier}
+        answer = await client.post("author/", json=body, headers=_auth(token))
+        _expect(answer, 201, f"create the author of {setup.username}")
+        author = answer.json()
+    return author
+
+
+def _known_user(journal: Journal, username: str) -> FdpUser | None:
+    with journal.session() as session:
+        return session.get(FdpUser, username)
+
+
 async def _ensure_namespace(client: httpx.AsyncClient, token: str, name: str) -> None:
     if await _first(client, "namespace/", {"name": name}) is not None:
         return
@@ -230,10 +388,18 @@ async def _ensure_namespace(client: httpx.AsyncClient, token: str, name: str) ->
 async def _first(
     client: httpx.AsyncClient, table: str, params: dict[str, Any]
 ) -> dict[str, Any] | None:
+    results = await _all(client, table, params)
+    return results[0] if results else None
+
+
+async def _all(
+    client: httpx.AsyncClient, table: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The first page of `table` matching `params`."""
     answer = await client.get(table, params=params, headers=_ACCEPT)
     _expect(answer, 200, f"look up {table}")
     results: list[dict[str, Any]] = answer.json()["results"]
-    return results[0] if results else None
+    return results
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
@@ -291,6 +457,9 @@ def _expect(answer: httpx.Response, status: int, doing: str) -> None:
 
 
 __all__ = [
+    "ADMIN",
+    "AuthorLinkFixed",
+    "UserConfigured",
     "UserSetup",
     "activate_author",
     "active_user",

@@ -14,6 +14,13 @@ import pytest
 from tests.postgres_database import fresh_database
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that bind the fixed port 8000 run one after another on one xdist worker."""
+    for item in items:
+        if item.get_closest_marker("port8000"):
+            item.add_marker(pytest.mark.xdist_group("port8000"))
+
+
 def free_port() -> int:
     """An ephemeral TCP port on loopback that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

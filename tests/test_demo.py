@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.port8000  # the demo prefers port 8000 for ana's registry
 def test_demo_runs_the_main_job_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FDP_")}
     env["FDP_DEMO_HOME"] = str(tmp_path / "demo")

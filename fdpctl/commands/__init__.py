@@ -10,6 +10,7 @@ imported to build `--help`.
 from __future__ import annotations
 
 COMMAND_MODULES = (
+    "cancel",
     "commit",
     "config",
     "daemon",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
@@ -21,16 +22,23 @@ def register(subparsers: Any) -> None:
         config,
         "set up a user and their data store (run in the data store folder)",
         (
-            "Make the current folder (or --data-store DIR) the data store of USERNAME: creates the "
-            "local registry user and its token (0600 file), the author, the user's namespace, and "
-            "records the user in DIR/.scrc/.users. The user becomes the one runs are made for. "
+            "Set up USERNAME, whose data store is the current folder (or --data-store DIR): "
+            "creates the local registry user and its token (0600 file), the author, the user's "
+            "namespace, and records the user in DIR/.scrc/.users. The user becomes the one runs "
+            "are made for. For a user set up before, config switches to that user and keeps "
+            "their data store, wherever you run it; only --data-store DIR changes it. "
             "DIR must be a folder of its own: not /, your home folder or a folder holding it, a "
             "system folder (/usr, /etc, /var, /tmp...), nor one of fdp's own folders. "
             "Without USERNAME, lists the users."
         ),
     )
     parser.add_argument("username", nargs="?", metavar="USERNAME")
-    parser.add_argument("--data-store", metavar="DIR", help="default: the current folder")
+    parser.add_argument(
+        "--data-store",
+        metavar="DIR",
+        help="make DIR the user's data store (default: a new user's is the current folder; "
+        "an existing user keeps theirs)",
+    )
     parser.add_argument("--name", dest="full_name", metavar="FULL_NAME", help="default: USERNAME")
     parser.add_argument("--identifier", metavar="URL", help="ORCID, GitHub or ROR URL")
     parser.add_argument("--namespace", metavar="NAME", help="default: USERNAME")
@@ -41,7 +49,8 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
         return _show(inv)
     body = {
         "username": args.username,
-        "data_store": os.path.abspath(args.data_store or os.getcwd()),
+        "data_store": os.path.abspath(args.data_store) if args.data_store else None,
+        "new_data_store": os.getcwd(),
         "full_name": args.full_name,
         "identifier": args.identifier,
         "namespace": args.namespace,
@@ -50,7 +59,7 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
     if inv.as_json:
         print_json(user)
         return SUCCESS
-    print(f"{user['username']} is set up and active")
+    print(_headline(user))
     print_fields(
         [
             ("data store", user["data_store"]),
@@ -59,7 +68,22 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
             ("token file", user["token_file"]),
         ]
     )
+    for warning in user.get("warnings") or []:
+        print(f"warning: {warning}", file=sys.stderr)
     return SUCCESS
+
+
+def _headline(user: dict[str, Any]) -> str:
+    """What happened to the user and their data store, in one line."""
+    name, store, previous = user["username"], user["data_store"], user.get("previous_data_store")
+    if previous is None:
+        return f"{name} is set up and active"
+    if previous == store:
+        return f"{name} is active; their data store stays {store} (--data-store DIR changes it)"
+    return (
+        f"{name} is active; their data store is now {store} (was {previous}; "
+        "nothing was moved from there)"
+    )
 
 
 def _show(inv: Invocation) -> int:

@@ -8,7 +8,8 @@ import time
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, DaemonUnreachable, OperationFailed
-from fdpctl.render import print_fields, print_json, render_stream
+from fdpctl.render import print_fields, print_json
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def status(_: argparse.Namespace, inv: Invocation) -> int:
 
 
 def check(_: argparse.Namespace, inv: Invocation) -> int:
-    result = render_stream(inv.stream("POST", "/v1/daemon/check"), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/daemon/check")
     if not inv.as_json:
         print(f"all {len(result.get('checks', []))} checks passed")
     return SUCCESS

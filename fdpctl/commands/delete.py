@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
         "delete a code run, job, data product or file from the local registry and data store",
         "Removes the item, the records only it used (its working config, script, outputs, "
         "object, storage location…) and their files. Refused while other items depend on it "
-        "(they are listed), and for items on no remote (local or committed) unless --force.",
+        "(they are listed), and for items on no remote (local or committed) unless --force. "
+        "Deleting a job also removes its folder; `fdpctl log` then shows it deleted.",
     )
     parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
     parser.add_argument("--force", action="store_true", help="delete it even if it is unsynced")
@@ -39,5 +40,8 @@ def delete(args: argparse.Namespace, inv: Invocation) -> int:
         print_json(data)
         return SUCCESS
     print(f"{args.target}: {', '.join(data['items'])}")
-    show_removal(data, "would remove" if data["dry_run"] else "removed")
+    verb = "would remove" if data["dry_run"] else "removed"
+    if data.get("job"):
+        print(f"{verb} job folder {data['job']['folder']} (`fdpctl log` shows the job deleted)")
+    show_removal(data, verb)
     return SUCCESS

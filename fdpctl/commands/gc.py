@@ -6,7 +6,8 @@ import argparse
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import byte_size, counted, render_stream
+from fdpctl.render import byte_size, counted
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ def register(subparsers: Any) -> None:
         "failed jobs left behind, keeping everything in the provenance of local or committed "
         "items. Each remote is asked first whether it still holds the same records (and files); "
         "what it does not confirm stays. If a remote cannot be reached nothing is removed. "
-        "Shared records (namespaces, authors, file types, storage roots) always stay.",
+        "Shared records (namespaces, authors, file types, storage roots) always stay, and "
+        "without --files so does the storage location of each file left in place.",
     )
     parser.add_argument(
         "--files",
@@ -42,7 +44,7 @@ def register(subparsers: Any) -> None:
 
 def gc(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"files": args.files, "all": args.all, "dry_run": args.dry_run, "remote": args.remote}
-    result = render_stream(inv.stream("POST", "/v1/gc", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/gc", body)
     if not inv.as_json:
         show_removal(result, "would remove" if result["dry_run"] else "removed")
     return SUCCESS

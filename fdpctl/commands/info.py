@@ -168,8 +168,15 @@ def _file_fields(file: dict[str, Any] | None) -> list[tuple[str, object]]:
         ("file", f"{file['path'] or file['location']}{missing}"),
         ("size", _size(file)),
         ("hash", file["hash"] or "-"),
-        ("public", "yes" if file["public"] else "no"),
+        ("public", _public(file)),
     ]
+
+
+def _public(file: dict[str, Any]) -> str:
+    """As push decides it: `no (why)` for what push withholds."""
+    if file["public"]:
+        return "yes"
+    return f"no ({file['private']})" if file.get("private") else "no"
 
 
 def _names(authors: list[dict[str, Any]]) -> str:

@@ -23,18 +23,24 @@ def register(subparsers: Any) -> None:
         "Without ID: the most recent operations and jobs, newest first. With an operation id "
         "(a number): that operation and every event it sent. With a job id "
         "(YYYY-MM-DD_HH_MM_SS_ffffff, or a unique prefix such as 2025-03-05_14): what the "
-        "job's script printed. With --follow: every event of every operation as it happens.",
+        "job's script printed. With --follow: every event of every operation as it happens; "
+        "with --follow and ID: that operation's (or job's) events, to its end.",
     )
     parser.add_argument("id", nargs="?", help="an operation id or a job id (prefix)")
     parser.add_argument(
         "-n", "--limit", type=_positive, default=20, help="how many (default 20, at most 1000)"
     )
     parser.add_argument(
-        "-f", "--follow", action="store_true", help="show events live until interrupted"
+        "-f",
+        "--follow",
+        action="store_true",
+        help="show events live: every operation's until interrupted, or ID's to its end",
     )
 
 
 def show_log(args: argparse.Namespace, inv: Invocation) -> int:
+    if args.follow and args.id is not None:
+        return _follow_one(inv, _operation_of(inv, args.id))
     if args.follow:
         return _follow(inv)
     if args.id is not None and not args.id.isdigit():
@@ -56,7 +62,7 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
                 op["id"],
                 op["started"][:19].replace("T", " "),
                 op["outcome"],
-                op["verb"],
+                _verb_text(op),
                 (op["error"] or {}).get("message", ""),
             )
             for op in operations
@@ -65,6 +71,12 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     if jobs:
         _print_jobs(jobs)
     return SUCCESS
+
+
+def _verb_text(operation: dict[str, Any]) -> str:
+    """The verb as typed: `push --dry-run` for a dry run, whatever its outcome."""
+    dry = (operation.get("arguments") or {}).get("dry_run") is True
+    return f"{operation['verb']} --dry-run" if dry else str(operation["verb"])
 
 
 def _print_jobs(jobs: list[dict[str, Any]]) -> None:
@@ -128,6 +140,39 @@ def _follow(inv: Invocation) -> int:
             )
         elif item["type"] == "end":
             print(f"-- {item.get('reason', 'stream ended')}")
+    return SUCCESS
+
+
+def _operation_of(inv: Invocation, identifier: str) -> int:
+    """The operation an id names: itself (a number), or the run of a job (id or prefix)."""
+    if identifier.isdigit():
+        return int(identifier)
+    from urllib.parse import quote
+
+    job = inv.call("GET", f"/v1/jobs/{quote(identifier, safe='')}").data
+    if job["operation"] is None:
+        from fdpctl.errors import OperationFailed
+
+        raise OperationFailed(
+            f"job {job['id']} was prepared for a language API; fdpd did not run it, so it has "
+            "no events",
+            hint=f"`fdpctl log {job['id']}` shows the job",
+        )
+    return int(job["operation"])
+
+
+def _follow_one(inv: Invocation, operation_id: int) -> int:
+    operation = inv.call("GET", f"/v1/operations/{operation_id}").data
+    if not inv.as_json:
+        print(f"# {operation['verb']} {operation_id}, started {operation['started']}", flush=True)
+    for event in inv.stream("GET", f"/v1/operations/{operation_id}/events"):
+        if inv.as_json:
+            print(json.dumps(event), flush=True)
+        else:
+            print(f"  {event['id']:>4} {event['type']:<8} {_event_text(event)}", flush=True)
+    if not inv.as_json:
+        outcome = inv.call("GET", f"/v1/operations/{operation_id}").data["outcome"]
+        print(f"# {operation['verb']} {operation_id}: {outcome}")
     return SUCCESS
 
 

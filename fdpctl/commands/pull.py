@@ -13,7 +13,8 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import byte_size, counted, print_table, render_stream
+from fdpctl.render import byte_size, counted, print_table
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def pull(args: argparse.Namespace, inv: Invocation) -> int:
         "with_provenance": args.with_provenance,
         "dirty": args.dirty,
     }
-    result = render_stream(inv.stream("POST", "/v1/pull", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/pull", body)
     if not inv.as_json:
         show_items(result.get("items", []))
         print(_totals(result))

@@ -7,7 +7,8 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import OPERATION_FAILED, SUCCESS
-from fdpctl.render import byte_size, counted, print_table, render_stream
+from fdpctl.render import byte_size, counted, print_table
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,11 +38,10 @@ def register(subparsers: Any) -> None:
 
 def push(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result = render_stream(inv.stream("POST", "/v1/push", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/push", body)
     if not inv.as_json:
         _show(result)
-    failed = [item for item in result["items"] if item["status"] == "failed"]
-    return OPERATION_FAILED if failed else SUCCESS
+    return SUCCESS if result.get("ok", True) else OPERATION_FAILED
 
 
 def _show(result: dict[str, Any]) -> None:

@@ -1,9 +1,12 @@
 """`fdpctl run CONFIG [--dry-run] [--dirty]`: run a model job through fdpd.
 
-The script's output is printed as it comes; fdpctl then exits with the script's exit status
-(128 + N if signal N killed it). fdp's own failures (bad config, missing input, registry down)
-print `fdpctl: ...` on stderr and exit 1; with `--json` the last line tells them apart: a
-`result` event (with `exit_status`) or an `error` event.
+The script's output is printed as it comes. If the model fails (its script exits non-zero or a
+signal kills it), fdpctl says how on stderr and exits 4 (MODEL_FAILED), whatever the script's own
+status, so a model that exits 1, 2 or 3 is never taken for fdp's own failures: those (bad
+config, missing input, registry down) print `fdpctl: ...` and exit 1 (3: fdpd unreachable). With
+`--json` the last line is a `result` event (with the script's `exit_status`) or an `error` event.
+A run cancelled by Ctrl-C or `fdpctl cancel` ends with an `error` event whose code is
+`cancelled`, and exit status 130.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import os
 import sys
 
 from fdpctl.cli import Invocation, add_command
-from fdpctl.errors import SUCCESS
-from fdpctl.render import print_fields, render_stream
+from fdpctl.errors import MODEL_FAILED, SUCCESS
+from fdpctl.render import print_fields
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,8 +33,9 @@ def register(subparsers: Any) -> None:
         "run a model job from a user config",
         "Generate the working config, create the job folder, check the local registry, and "
         "run the script with this shell's environment plus the FDP_* variables. Exit status: "
-        "the script's (128+N if killed by signal N); 1 with an `fdpctl:` message if fdp "
-        "itself failed.",
+        "0 if the model succeeded, 4 if it failed (fdpctl prints the script's exit status or "
+        "signal), 1 with an `fdpctl:` message if fdp itself failed, 130 if the run was cancelled "
+        "(Ctrl-C, or `fdpctl cancel`: the script's whole process group is stopped).",
     )
     parser.add_argument("config", help="the user config (config.yaml)")
     parser.add_argument(
@@ -52,20 +57,26 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result = render_stream(inv.stream("POST", "/v1/run", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/run", body)
     if result.get("dry_run"):
         if not inv.as_json:
             _show_dry_run(result)
         return SUCCESS
     status = int(result.get("exit_status") or 0)
-    if not inv.as_json and status != 0:
+    if status == 0:
+        return SUCCESS
+    if not inv.as_json:
         job, state = result.get("job"), result.get("state")
-        print(f"fdpctl: job {job} {state} ({_describe(status)})", file=sys.stderr)
-    return status if status >= 0 else 128 - status
+        print(
+            f"fdpctl: job {job} {state}: the model {_describe(status)} (exit status "
+            f"{MODEL_FAILED}: the model failed; `fdpctl log {job}` shows its output)",
+            file=sys.stderr,
+        )
+    return MODEL_FAILED
 
 
 def _describe(status: int) -> str:
-    return f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+    return f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
 
 
 def _show_dry_run(result: dict[str, Any]) -> None:

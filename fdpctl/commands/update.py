@@ -6,7 +6,7 @@ import argparse
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import render_stream
+from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def update(args: argparse.Namespace, inv: Invocation) -> int:
     if args.check:
         return _check(args, inv)
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result = render_stream(inv.stream("POST", "/v1/update", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/update", body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result.get("ok", True) else 1
@@ -58,7 +58,7 @@ def _check(args: argparse.Namespace, inv: Invocation) -> int:
     from fdpctl.commands.schedule import check_result
 
     body = {"remote": args.remote, "check": True}
-    result = render_stream(inv.stream("POST", "/v1/update", body), as_json=inv.as_json)
+    result = run_operation(inv, "POST", "/v1/update", body)
     if not inv.as_json:
         for check in result.get("checks", []):
             print(f"{check['remote']}: {check_result(check) if check.get('outcome') else '-'}")

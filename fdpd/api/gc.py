@@ -10,7 +10,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from fdpd.api.operations import STREAM_RESPONSES
+from fdpd.api.registry import registry_supervisor
 from fdpd.housekeeping import collect_garbage
+from fdpd.housekeeping.plan import refuse_unless_own_registry
 from fdpd.operations import Emitter, stream_operation
 from fdpd.server.context import Context
 
@@ -26,7 +28,9 @@ class GcBody(BaseModel):
 
 @router.post("/gc", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def post_gc(ctx: Context, body: GcBody) -> StreamingResponse:
-    """Every remote involved is asked first; if one cannot be reached nothing is removed."""
+    """Every remote involved is asked first; if one cannot be reached nothing is removed.
+    Refused (409) before any operation starts when the local registry is not fdp's own."""
+    refuse_unless_own_registry(registry_supervisor(ctx), "gc")
 
     async def work(emitter: Emitter) -> dict[str, Any]:
         return await collect_garbage(

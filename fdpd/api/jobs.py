@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from fdpd.api.operations import STREAM_RESPONSES
-from fdpd.errors import FdpError
+from fdpd.api.operations import STREAM_RESPONSES, CancelOut, cancel_answer
+from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.jobs.records import (
     find_job,
@@ -82,7 +82,7 @@ async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     async def work(emitter: Emitter) -> dict[str, Any]:
         return await run_job(ctx, request, emitter)
 
-    return await stream_operation(ctx, "run", arguments, work)
+    return await stream_operation(ctx, "run", arguments, work, cancellable=True)
 
 
 @router.get("/jobs")
@@ -107,6 +107,21 @@ async def show_job(ctx: Context, job: str) -> dict[str, Any]:
         "warnings": found.warnings,
         "items": [item.model_dump() for item in job_items(ctx.journal, found.id)],
     }
+
+
+@router.post("/jobs/{job}/cancel", status_code=202)
+async def cancel_job(ctx: Context, job: str) -> CancelOut:
+    """Cancel the `run` operation of a job (id or unique prefix); see
+    `POST /v1/operations/{operation_id}/cancel`."""
+    found = find_job(ctx.journal, job)
+    if found.operation_id is None:
+        raise Conflict(
+            f"job {found.id} was prepared for a language API (POST /v1/working-config): fdpd "
+            "does not run it, so it cannot stop it",
+            hint="stop the program that runs it",
+            code="not_cancellable",
+        )
+    return cancel_answer(ctx, found.operation_id)
 
 
 @router.get("/jobs/{job}/log")

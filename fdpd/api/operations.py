@@ -1,4 +1,5 @@
-"""`/v1/operations`: what fdpd did (from the journal), replayed or followed as NDJSON."""
+"""`/v1/operations`: what fdpd did (from the journal), replayed or followed as NDJSON; a running
+operation asked to stop (`POST /v1/operations/ID/cancel`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from fdpd.jobs.records import job_of_operation
 from fdpd.journal.models import RUNNING, Operation
-from fdpd.operations import NDJSON, activity_feed, ndjson_line, next_event_or_shutdown
+from fdpd.operations import (
+    NDJSON,
+    activity_feed,
+    ndjson_line,
+    next_event_or_shutdown,
+    request_cancel,
+)
 from fdpd.server.context import Context, DaemonContext
 
 # Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
@@ -41,6 +49,24 @@ class OperationList(BaseModel):
     operations: list[OperationOut]
 
 
+class CancelOut(BaseModel):
+    operation: OperationOut
+    job: str | None  # the job of a `run`
+    message: str
+
+
+def cancel_answer(ctx: DaemonContext, operation_id: int) -> CancelOut:
+    operation = request_cancel(ctx, operation_id)
+    job = job_of_operation(ctx.journal, operation_id)
+    job_id = job.id if job is not None else None
+    label = f"{operation.verb} {operation_id}" + (f" (job {job_id})" if job_id else "")
+    return CancelOut(
+        operation=OperationOut.of(operation),
+        job=job_id,
+        message=f"cancelling {label}: it stops at its next safe point",
+    )
+
+
 @router.get("")
 async def list_operations(
     ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
@@ -60,6 +86,16 @@ async def follow(ctx: Context) -> StreamingResponse:
 @router.get("/{operation_id}")
 async def show_operation(ctx: Context, operation_id: OperationId) -> OperationOut:
     return OperationOut.of(ctx.journal.get_operation(operation_id))
+
+
+@router.post("/{operation_id}/cancel", status_code=202)
+async def cancel_operation(ctx: Context, operation_id: OperationId) -> CancelOut:
+    """Ask a running operation (run, pull, push, update) to stop at its next safe point: a run's
+    script is stopped (its process group gets SIGTERM, then SIGKILL after 5 s), a pull or push
+    stops between files or record batches. 202: asked; the operation's event stream then ends
+    with an `error` event whose code is `cancelled` (or its result, if it finished first).
+    409: it is not running, or it cannot be cancelled (gc, daemon check)."""
+    return cancel_answer(ctx, operation_id)
 
 
 @router.get("/{operation_id}/events", response_class=StreamingResponse, responses=STREAM_RESPONSES)

@@ -50,7 +50,7 @@ async def post_pull(ctx: Context, body: PullBody) -> StreamingResponse:
     async def work(emitter: Emitter) -> dict[str, Any]:
         return await pull_config(ctx, request, emitter)
 
-    return await stream_operation(ctx, "pull", arguments, work)
+    return await stream_operation(ctx, "pull", arguments, work, cancellable=True)
 
 
 @router.post("/update", response_class=StreamingResponse, responses=STREAM_RESPONSES)
@@ -69,9 +69,8 @@ async def post_update(ctx: Context, body: UpdateBody) -> StreamingResponse:
         record_update(ctx.journal, covered, result, emitter.operation_id)
         return result
 
-    return await stream_operation(
-        ctx, "update", {"remote": body.remote, "dry_run": body.dry_run}, work
-    )
+    arguments = {"remote": body.remote, "dry_run": body.dry_run}
+    return await stream_operation(ctx, "update", arguments, work, cancellable=True)
 
 
 async def _check_now(ctx: DaemonContext, remote: str | None) -> StreamingResponse:
@@ -84,6 +83,5 @@ async def _check_now(ctx: DaemonContext, remote: str | None) -> StreamingRespons
     async def work(emitter: Emitter) -> dict[str, Any]:
         return await check_now(ctx, names, emitter)
 
-    return await stream_operation(
-        ctx, "update check", {"remote": remote, "trigger": TRIGGER_COMMAND}, work
-    )
+    arguments = {"remote": remote, "trigger": TRIGGER_COMMAND}
+    return await stream_operation(ctx, "update check", arguments, work, cancellable=True)

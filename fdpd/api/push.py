@@ -30,4 +30,4 @@ async def post_push(ctx: Context, body: PushBody) -> StreamingResponse:
         return await push_committed(ctx, body.remote, body.dry_run, emitter)
 
     arguments = {"remote": body.remote, "dry_run": body.dry_run}
-    return await stream_operation(ctx, "push", arguments, work)
+    return await stream_operation(ctx, "push", arguments, work, cancellable=True)

@@ -8,6 +8,7 @@ uses the same output), listing what; refused for unsynced items (local, committe
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from fdpd.api.registry import registry_supervisor
@@ -15,19 +16,26 @@ from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.files import (
     StoredFile,
     data_stores,
+    delete_job_folder,
     stored_files,
     without_staying_files,
 )
 from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import running_jobs, tracked_items
+from fdpd.housekeeping.journal import (
+    mark_job_deleted,
+    remote_versions_of,
+    running_jobs,
+    tracked_items,
+)
 from fdpd.housekeeping.ownership import own_records
-from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
-from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL
+from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, Job
 from fdpd.server.context import DaemonContext
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
+from fdpd.tracking.targets import named_job
 
 _SHOWN = 10
 
@@ -36,17 +44,19 @@ async def delete_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, force: bool, dry_run: bool
 ) -> dict[str, Any]:
     """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
+    refuse_unless_own_registry(registry_supervisor(ctx), "delete")
     lock = ctx.services.setdefault(LOCK, asyncio.Lock())
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock, local_registry(ctx, "delete") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         _refuse_running_job(ctx, target)
+        job = named_job(ctx.journal, target) if token is not None else None
         inventory = await read_inventory(local)
         plan = _plan(ctx, inventory, target, force)
         plan.files = await asyncio.to_thread(_files, ctx, inventory, set(plan.records))
         if dry_run:
-            return _answer(target, plan, dry_run=True, problems=[])
+            return _answer(target, plan, job, dry_run=True, problems=[])
         problems = await carry_out(
             plan,
             local=local,
@@ -55,7 +65,16 @@ async def delete_target(
             reason="delete",
             operation_id=None,
         )
-    return _answer(target, plan, dry_run=False, problems=problems)
+        if job is not None:
+            problems += await asyncio.to_thread(_delete_job, ctx, job)
+    return _answer(target, plan, job, dry_run=False, problems=problems)
+
+
+def _delete_job(ctx: DaemonContext, job: Job) -> list[str]:
+    """A deleted job's folder goes too, and the journal shows the job deleted."""
+    problem = delete_job_folder(Path(job.folder), data_stores(ctx.journal, ctx.locations))
+    mark_job_deleted(ctx.journal, job.id)
+    return [problem] if problem else []
 
 
 def _refuse_running_job(ctx: DaemonContext, target: Target) -> None:
@@ -87,7 +106,10 @@ def _plan(ctx: DaemonContext, inventory: Inventory, target: Target, force: bool)
     )
     if unsynced and not force:
         raise _unsynced(inventory, target, unsynced, items[unsynced[0]].state)
-    return RemovalPlan(records={path: inventory.nodes[path].type for path in sorted(chosen)})
+    return RemovalPlan(
+        records={path: inventory.nodes[path].type for path in sorted(chosen)},
+        versions=remote_versions_of(inventory, items, chosen),
+    )
 
 
 def _files(ctx: DaemonContext, inventory: Inventory, chosen: set[str]) -> list[StoredFile]:
@@ -143,12 +165,13 @@ def _unsynced(inventory: Inventory, target: Target, paths: list[str], state: str
 
 
 def _answer(
-    target: Target, plan: RemovalPlan, *, dry_run: bool, problems: list[str]
+    target: Target, plan: RemovalPlan, job: Job | None, *, dry_run: bool, problems: list[str]
 ) -> dict[str, Any]:
     return {
         "given": target.given,
         "items": [root.label for root in target.roots],
         "dry_run": dry_run,
         **plan.summary(),
+        "job": {"id": job.id, "folder": job.folder} if job is not None else None,
         "problems": problems,
     }

@@ -10,6 +10,7 @@ The functions touching files block: callers run them in a worker thread.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,22 @@ def delete_files(files: Iterable[StoredFile]) -> list[str]:
             continue
         _remove_empty_folders(file.path.parent, file.store)
     return problems
+
+
+def delete_job_folder(folder: Path, stores: list[Path]) -> str | None:
+    """Remove a job's folder (`<data store>/jobs/<id>/`, nothing else); a problem, worded."""
+    parent = os.path.realpath(folder.parent)
+    if folder.is_symlink() or not any(
+        parent == os.path.join(os.path.realpath(store), "jobs") for store in stores
+    ):
+        return f"job folder {folder} is not in the jobs folder of a data store: kept"
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"cannot delete job folder {folder}: {error.strerror}"
+    return None
 
 
 def _remove_empty_folders(folder: Path, store: Path) -> None:

@@ -24,9 +24,14 @@ from fdpd.housekeeping.files import (
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import forget_items, running_jobs, tracked_items
+from fdpd.housekeeping.journal import (
+    forget_items,
+    remote_versions_of,
+    running_jobs,
+    tracked_items,
+)
 from fdpd.housekeeping.ownership import own_records
-from fdpd.housekeeping.plan import RemovalPlan, carry_out, label
+from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import removable
 from fdpd.journal.models import (
     ITEM_COMMITTED,
@@ -56,6 +61,7 @@ async def collect_garbage(
     emitter: Emitter,
 ) -> dict[str, Any]:
     """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
+    refuse_unless_own_registry(registry_supervisor(ctx), "gc")
     lock = ctx.services.setdefault(LOCK, asyncio.Lock())
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
@@ -129,9 +135,8 @@ async def _plan(
     leftovers = _failed_leftovers(inventory, items)
     candidates = (set(synced) | leftovers) - needed
     chosen = removable(inventory, candidates)
-    deletable, restricted = await asyncio.to_thread(
-        _files_to_delete, ctx, inventory, chosen, files, all_files
-    )
+    found = await asyncio.to_thread(_stored_files, ctx, inventory, chosen)
+    deletable, restricted = _files_to_delete(inventory, found, chosen, files, all_files)
     confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, emitter)
     plan.remote_requests = confirmed.requests
     unconfirmed = {path for path in chosen & set(synced) if path not in confirmed.records}
@@ -145,10 +150,27 @@ async def _plan(
     # A file that stays keeps the records describing it (its location and the objects using it).
     kept_files = lost | {file.location for file in restricted}
     holders = {r for path in kept_files for r in inventory.referrers.get(path, ())}
-    chosen = removable(inventory, chosen, keep=unconfirmed | kept_files | holders)
+    # Without --files every file stays, and so does the storage location naming it: without
+    # that record no later gc could find the file, and nothing would ever delete it.
+    staying = [] if files else found
+    named = {file.location for file in staying}
+    chosen = removable(inventory, chosen, keep=unconfirmed | kept_files | holders | named)
+    _note_staying_files(plan, staying)
     plan.records = {path: inventory.nodes[path].type for path in sorted(chosen)}
     plan.files = [f for f in deletable if f.location in chosen]
+    plan.versions = remote_versions_of(inventory, items, chosen)
+    plan.untracked_kept = sorted(path for path in named if path not in items)
     return plan
+
+
+def _note_staying_files(plan: RemovalPlan, staying: list[StoredFile]) -> None:
+    if staying:
+        plan.kept.append(
+            {
+                "item": f"{len(staying)} files ({sum(f.size for f in staying)} bytes)",
+                "reason": "kept with the storage locations naming them (`gc --files` removes both)",
+            }
+        )
 
 
 def _failed_leftovers(inventory: Inventory, items: dict[str, Item]) -> set[str]:
@@ -159,14 +181,22 @@ def _failed_leftovers(inventory: Inventory, items: dict[str, Item]) -> set[str]:
     return failed | set().union(*(own_records(inventory, run) for run in runs))
 
 
+def _stored_files(ctx: DaemonContext, inventory: Inventory, chosen: set[str]) -> list[StoredFile]:
+    """The files in a data store that the chosen storage locations name."""
+    locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
+    return stored_files(inventory, locations, data_stores(ctx.journal, ctx.locations))
+
+
 def _files_to_delete(
-    ctx: DaemonContext, inventory: Inventory, chosen: set[str], files: bool, all_files: bool
+    inventory: Inventory,
+    found: list[StoredFile],
+    chosen: set[str],
+    files: bool,
+    all_files: bool,
 ) -> tuple[list[StoredFile], list[StoredFile]]:
-    """Files of chosen locations in a data store: (to delete, restricted ones to keep)."""
+    """Of the chosen locations' files: (to delete, restricted ones to keep)."""
     if not files:
         return [], []
-    locations = [path for path in chosen if inventory.nodes[path].type == "storage_location"]
-    found = stored_files(inventory, locations, data_stores(ctx.journal, ctx.locations))
     restricted = [file for file in found if file.restricted and not all_files]
     unrestricted = [file for file in found if all_files or not file.restricted]
     deletable = without_staying_files(inventory, unrestricted, chosen)

@@ -15,10 +15,25 @@ from fdpd.housekeeping.files import StoredFile, delete_files
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.housekeeping.journal import record_removals
 from fdpd.journal import Journal
+from fdpd.journal.models import RemoteVersion
 from fdpd.remote.client import RegistryClient
+<<<<<<< HEAD
 from fdpd.tls import default_ssl_context
+=======
+from fdpd.supervisor import RegistrySupervisor
+>>>>>>> main
 
 _SHOWN = 8
+# What gc and delete use that only fdp's own registry has (`require_own_registry`).
+NEEDS = (
+    "removes records through fdp's `POST /fdp/remove` route, which other registries do not "
+    "have (the reference registry has no delete API)"
+)
+
+
+def refuse_unless_own_registry(supervisor: RegistrySupervisor, verb: str) -> None:
+    """gc and delete remove records: refuse them up front on a registry of the user's own."""
+    supervisor.require_own_registry(verb, NEEDS)
 
 
 @dataclass
@@ -27,6 +42,10 @@ class RemovalPlan:
     files: list[StoredFile] = field(default_factory=list)
     kept: list[dict[str, str]] = field(default_factory=list)  # {"item", "reason"}
     remote_requests: dict[str, dict[str, int]] = field(default_factory=dict)
+    versions: list[RemoteVersion] = field(default_factory=list)  # removed, a remote holds them
+    # Locations of failed jobs' leftovers that stay for their files (gc without --files): the
+    # journal tracks them from now on (state failed), so that a later `gc --files` finds them.
+    untracked_kept: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -56,7 +75,15 @@ async def carry_out(
     if plan.records:
         await _remove_records(local, admin_token, list(plan.records))
     files = {file.location: str(file.path) for file in plan.files}
-    record_removals(journal, plan.records, files, reason=reason, operation_id=operation_id)
+    record_removals(
+        journal,
+        plan.records,
+        files,
+        reason=reason,
+        operation_id=operation_id,
+        versions=plan.versions,
+        failed=plan.untracked_kept,
+    )
     return await asyncio.to_thread(delete_files, plan.files)
 
 

@@ -7,10 +7,9 @@ shown is read from that graph and the journal; no record is fetched twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from sqlmodel import col, select
 
 from fdpd.inspect.dot import render_dot
 from fdpd.inspect.provenance import (
@@ -26,9 +25,10 @@ from fdpd.remote.client import RegistryClient
 from fdpd.server.context import DaemonContext
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
+from fdpd.sync.push import private_reasons
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.states import get_item, get_job
-from fdpd.tracking.targets import Root, Target, resolve_target
+from fdpd.tracking.targets import Root, Target, named_job, resolve_target
 
 
 async def inspect_target(
@@ -38,13 +38,14 @@ async def inspect_target(
     async with local_registry(ctx, "info") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         records, runs = await _load(local, target)
-    items = [_describe(ctx.journal, local, records, root) for root in target.roots]
+    private = private_reasons(records)
+    items = [_describe(ctx.journal, local, records, root, private) for root in target.roots]
     answer: dict[str, Any] = {"given": target.given, "items": items}
-    job = _named_job(ctx.journal, target)
+    job = named_job(ctx.journal, target)
     if job is not None:
         answer["job"] = _job_view(job)
     if path is not None:
-        answer["file"] = _named_file(Path(path), records)
+        answer["file"] = _named_file(Path(path), records, private)
     if graph:
         roots = {root.path for root in target.roots}
         prov = build_provenance(records, roots, runs)
@@ -74,7 +75,11 @@ async def _load(local: RegistryClient, target: Target) -> tuple[RecordGraph, set
 
 
 def _describe(
-    journal: Journal, local: RegistryClient, graph: RecordGraph, root: Root
+    journal: Journal,
+    local: RegistryClient,
+    graph: RecordGraph,
+    root: Root,
+    private: Mapping[str, str],
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "item": root.label,
@@ -84,9 +89,9 @@ def _describe(
         **sync_state(journal, root.path),
     }
     if root.type == "data_product":
-        view.update(product_view(journal, graph, root.path))
+        view.update(product_view(journal, graph, root.path, private))
     else:
-        view.update(run_view(journal, graph, root.path))
+        view.update(run_view(journal, graph, root.path, private))
     return view
 
 
@@ -103,7 +108,9 @@ def sync_state(journal: Journal, path: str) -> dict[str, Any]:
     }
 
 
-def product_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, Any]:
+def product_view(
+    journal: Journal, graph: RecordGraph, key: str, private: Mapping[str, str]
+) -> dict[str, Any]:
     record = graph[key].record
     object_key = str(record.get("object") or "")
     obj = graph.nodes.get(object_key)
@@ -119,7 +126,7 @@ def product_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, An
             "authors": _authors(graph, object_key),
             "issues": _issues(graph, object_key),
         },
-        "file": file_of(graph, object_key),
+        "file": file_of(graph, object_key, private),
         "provenance": {
             "produced_by": [
                 _run_summary(graph, run) for run in runs_touching(graph, key, "outputs_of")
@@ -129,10 +136,12 @@ def product_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, An
     }
 
 
-def run_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, Any]:
+def run_view(
+    journal: Journal, graph: RecordGraph, key: str, private: Mapping[str, str]
+) -> dict[str, Any]:
     record = graph[key].record
     files = {
-        role: file_of(graph, str(record.get(name) or ""))
+        role: file_of(graph, str(record.get(name) or ""), private)
         for name, role in RUN_FILES
         if record.get(name) in graph
     }
@@ -141,7 +150,7 @@ def run_view(journal: Journal, graph: RecordGraph, key: str) -> dict[str, Any]:
             "item": label_of(graph, p),
             "path": p,
             **sync_state(journal, p),
-            "file": file_of(graph, str(graph[p].record.get("object") or "")),
+            "file": file_of(graph, str(graph[p].record.get("object") or ""), private),
         }
         for p in _products_of_components(graph, record.get("outputs") or [])
     ]
@@ -185,8 +194,12 @@ def _products_of_components(graph: RecordGraph, components: list[str]) -> list[s
     return products
 
 
-def file_of(graph: RecordGraph, object_key: str) -> dict[str, Any] | None:
-    """An object's file: where, its SHA-1, size and presence here, public or not."""
+def file_of(
+    graph: RecordGraph, object_key: str, private: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """An object's file: where, its SHA-1, size and presence here, and whether push would
+    publish it (`public`, with `private` saying why not: `private` is what
+    `fdpd.sync.push.private_reasons` says of the graph)."""
     obj = graph.nodes.get(object_key)
     location = graph.nodes.get(obj.record.get("storage_location") or "") if obj else None
     if location is None:
@@ -203,8 +216,14 @@ def file_of(graph: RecordGraph, object_key: str) -> dict[str, Any] | None:
         "present": path.is_file() if path is not None else None,
         "size": size,
         "hash": location.record.get("hash"),
-        "public": location.record.get("public"),
+        **_privacy(private, object_key, location.key),
     }
+
+
+def _privacy(private: Mapping[str, str], object_key: str, location_key: str) -> dict[str, Any]:
+    """Public exactly when push would publish the file."""
+    why = private.get(object_key) or private.get(location_key)
+    return {"public": why is None, "private": why}
 
 
 def _file_type(graph: RecordGraph, object_key: str) -> str | None:
@@ -238,17 +257,6 @@ def _issues(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-def _named_job(journal: Journal, target: Target) -> Job | None:
-    """The job TOKEN named (by id or prefix), when the roots are exactly its code runs."""
-    uuids = {root.uuid for root in target.roots}
-    if any(root.type != "code_run" for root in target.roots):
-        return None
-    query = select(Job).where(col(Job.id).startswith(target.given, autoescape=True))
-    with journal.session() as session:
-        jobs = [job for job in session.exec(query).all() if set(job.code_runs) == uuids]
-    return jobs[0] if len(jobs) == 1 else None
-
-
 def _job_view(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
@@ -262,13 +270,14 @@ def _job_view(job: Job) -> dict[str, Any]:
     }
 
 
-def _named_file(path: Path, graph: RecordGraph) -> dict[str, Any]:
+def _named_file(path: Path, graph: RecordGraph, private: Mapping[str, str]) -> dict[str, Any]:
     """The file PATH named: its size, and the registry's view of it where a location matches."""
     given = path.resolve()
     for node in graph.nodes.values():
         if node.type == "object":
-            found = file_of(graph, node.key)
+            found = file_of(graph, node.key, private)
             if found and found["path"] and Path(found["path"]).resolve() == given:
-                return {"path": str(given), **{k: found[k] for k in ("size", "hash", "public")}}
+                shown = ("size", "hash", "public", "private")
+                return {"path": str(given), **{k: found[k] for k in shown}}
     size = given.stat().st_size if given.is_file() else None
     return {"path": str(given), "size": size, "hash": None, "public": None}

@@ -12,11 +12,9 @@ from fdpd.errors import FdpError
 from fdpd.journal.models import FdpUser
 from fdpd.remote.links import link_id, link_path
 from fdpd.store import sha1_file
-from fdpd.users import activate_author
+from fdpd.users import ADMIN, activate_author
 
 from .registry_client import LocalRegistry, RegistryAnswer
-
-ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -36,10 +34,11 @@ class ReadInput:
 
 
 async def check_registry_user(
-    registry: LocalRegistry, user: FdpUser, token: str, admin_token: str
+    registry: LocalRegistry, user: FdpUser, token: str, admin_token: str, *, own_registry: bool
 ) -> None:
     """The registry accepts `token`, knows `admin`, and `admin`'s author is the user's author
-    (re-pointed if it is another user's: several users may share one registry)."""
+    (re-pointed if it is another user's: several users may share one registry; a registry
+    without fdp's routes cannot re-point it, which refuses the run saying what to change)."""
     try:
         admins = await registry.list("users", {"username": ADMIN}, token=token)
     except RegistryAnswer as exc:
@@ -58,7 +57,9 @@ async def check_registry_user(
         )
     admin_id = str(link_id(admins[0]["url"]))
     if await _admin_author(registry, admin_id) != user.author_url:
-        await activate_author(registry.client, admin_token, user.author_url)
+        await activate_author(
+            registry.client, admin_token, user.author_url, own_registry=own_registry
+        )
         if await _admin_author(registry, admin_id) != user.author_url:
             raise FdpError(
                 f"the registry's `admin` user could not be pointed at {user.username}'s author",

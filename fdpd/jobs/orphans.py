@@ -16,6 +16,8 @@ import signal
 import time
 from pathlib import Path
 
+from .process import group_alive, signal_group
+
 log = logging.getLogger(__name__)
 
 PROC = Path("/proc")
@@ -33,12 +35,12 @@ def stop_job_processes(job_folder: str) -> int:
             group,
             Path(job_folder).name,
         )
-        _signal_group(group, signal.SIGTERM)
+        signal_group(group, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE
-    while groups and any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
+    while groups and any(group_alive(g) for g in groups) and time.monotonic() < deadline:
         time.sleep(0.05)
     for group in groups:
-        _signal_group(group, signal.SIGKILL)
+        signal_group(group, signal.SIGKILL)
     return len(groups)
 
 
@@ -61,18 +63,3 @@ def _processes() -> list[Path]:
     if not PROC.is_dir():
         return []
     return [entry for entry in PROC.iterdir() if entry.name.isdigit()]
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _signal_group(group: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, sig)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import httpx
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
+from fdpd.journal.remote_versions import seen_versions
 from fdpd.paths import Locations
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
@@ -22,10 +23,12 @@ from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
     PulledVersions,
+    RemoteVersions,
     RestRegistryView,
     UserConfig,
     UserIdentity,
     WorkingConfigResult,
+    WritesInProgress,
     collect_git_facts,
     generate_working_config,
     parse_user_config,
@@ -76,11 +79,13 @@ class ConfigSource:
 
 @dataclass(frozen=True)
 class SyncFacts:
-    """What generation needs to know of sync: the configured remotes (name → API URL) and
-    the version each `register:` item's last pull registered (config-yaml.md §10.5)."""
+    """What generation needs to know of sync: the configured remotes (name → API URL), the
+    version each `register:` item's last pull registered (config-yaml.md §10.5), and the
+    versions remotes hold whose local records gc or delete removed."""
 
     remote_urls: Mapping[str, str] = field(default_factory=dict)
     pulled_register_versions: PulledVersions = field(default_factory=dict)
+    remote_versions: RemoteVersions = field(default_factory=dict)
 
 
 def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
@@ -88,7 +93,11 @@ def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
     from fdpd.pulling.records import pulled_register_versions
 
     remotes = {name: remote.url for name, remote in load_remotes(locations).items()}
-    return SyncFacts(remotes, pulled_register_versions(journal))
+    seen = {
+        key: {version: row.remote for version, row in versions.items()}
+        for key, versions in seen_versions(journal).items()
+    }
+    return SyncFacts(remotes, pulled_register_versions(journal), seen)
 
 
 @dataclass(frozen=True)
@@ -127,9 +136,11 @@ async def prepare_job(
     dirty: bool,
     create_folder: bool,
     sync: SyncFacts | None = None,
+    writing: WritesInProgress | None = None,
 ) -> PreparedJob:
     """Generate the working config (the caller holds the registry) and, if `create_folder`,
-    create the job folder exclusively and write `config.yaml` and the script into it.
+    create the job folder exclusively and write `config.yaml` and the script into it. No write
+    gets a version in `writing` (those running jobs are writing).
 
     Without `create_folder` the job folder path is named but not created (`fdpctl generate`).
     """
@@ -142,7 +153,15 @@ async def prepare_job(
         folder = job_dir_for(store, instant)
     try:
         generated, git = await asyncio.to_thread(
-            _generate, source, user, registry_url, folder, instant, dirty, sync or SyncFacts()
+            _generate,
+            source,
+            user,
+            registry_url,
+            folder,
+            instant,
+            dirty,
+            sync or SyncFacts(),
+            writing or {},
         )
         if create_folder:
             write_job_files(folder, generated.text, generated.script)
@@ -163,15 +182,21 @@ def _generate(
     instant: datetime,
     dirty: bool,
     sync: SyncFacts,
+    writing: WritesInProgress,
 ) -> tuple[WorkingConfigResult, GitFacts | None]:
     config = parse_user_config(source.text, source.name)
     _check_folder(source.folder)
     ctx, _ = generation_context(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
+<<<<<<< HEAD
     with httpx.Client(
         base_url=registry_url, timeout=REGISTRY_TIMEOUT, verify=default_ssl_context()
     ) as client:
+=======
+    ctx = replace(ctx, writes_in_progress=writing)
+    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
+>>>>>>> main
         return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
 
 
@@ -202,6 +227,7 @@ def generation_context(
         dirty_allowed=dirty,
         remote_urls=facts.remote_urls,
         pulled_register_versions=facts.pulled_register_versions,
+        remote_versions=facts.remote_versions,
     )
     return ctx, local_repo
 

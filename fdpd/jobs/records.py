@@ -92,6 +92,12 @@ def find_job(journal: Journal, id_or_prefix: str) -> Job:
     return matches[0]
 
 
+def job_of_operation(journal: Journal, operation_id: int) -> Job | None:
+    """The job a `run` operation ran, if it got that far."""
+    with journal.session() as session:
+        return session.exec(select(Job).where(Job.operation_id == operation_id)).first()
+
+
 def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> list[Job]:
     """Jobs still `running` whose operation is not running in this fdpd (an earlier fdpd
     stopped or crashed during them) are recorded as interrupted; returns them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -61,6 +62,21 @@ class LocalRegistry:
             raise RegistryAnswer(answer.status_code, f"POST {table}/", answer.text[:300])
         record: dict[str, Any] = answer.json()
         return record
+
+    async def remove(self, paths: Sequence[str], admin_token: str) -> bool:
+        """Remove records through fdp's `POST /fdp/remove` (admin only, all or none); False if
+        the registry refused because other records still use them (409)."""
+        url = str(self.client.base_url).removesuffix("/").removesuffix("api") + "fdp/remove"
+        headers = {"Accept": "application/json", "Authorization": f"token {admin_token}"}
+        try:
+            answer = await self.client.post(url, json={"records": list(paths)}, headers=headers)
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.client.base_url, exc) from None
+        if answer.status_code == 409:
+            return False
+        if answer.status_code != 200:
+            raise RegistryAnswer(answer.status_code, "POST /fdp/remove", answer.text[:300])
+        return True
 
     async def _get(
         self, path: str, params: dict[str, str] | None, token: str | None

@@ -1,15 +1,21 @@
 """`fdpctl run` inside fdpd: prepare the job, check the registry, run the script with the
-registry held, then record the job, its code runs and what they made (language-api-contract.md)."""
+registry held, then record the job, its code runs and what they made (language-api-contract.md).
+
+A run that is cancelled before its script starts leaves nothing; one cancelled while its script
+runs has its process group stopped, is recorded `cancelled`, and what the script registered is
+recorded as a failed job's is (never pushed by accident; `gc` removes it)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fdpd.api.registry import registry_supervisor
+from fdpd.cancellation import OperationCancelled, cancel_requested
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.jobs.redaction import Redactor
@@ -17,6 +23,7 @@ from fdpd.journal.database import utc_now
 from fdpd.journal.models import (
     ITEM_FAILED,
     ITEM_LOCAL,
+    JOB_CANCELLED,
     JOB_FAILED,
     JOB_INTERRUPTED,
     JOB_PREPARED,
@@ -28,15 +35,18 @@ from fdpd.journal.models import (
 from fdpd.operations import Emitter
 from fdpd.remote.links import link_path
 from fdpd.server.context import DaemonContext
+from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
+from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
-from .process import run_script
+from .process import STOP_GRACE, ScriptEnd, run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
+from .reservations import output_folders, output_writes, write_reservations
 from .script_location import register_script_location
 
 log = logging.getLogger(__name__)
@@ -69,6 +79,7 @@ async def working_config(
             dirty=dirty,
             create_folder=create_folder,
             sync=sync_facts(ctx.locations, ctx.journal),
+            writing=write_reservations(ctx).in_progress(),
         )
         if create_folder:
             await _register_script(supervisor.url, job, token)
@@ -95,28 +106,71 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
     token = read_user_token(user)
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
+        job = await _prepare(ctx, request, user, supervisor.url)
+        try:
+            return await _checked_run(ctx, request, job, token, emitter)
+        finally:
+            if not request.dry_run:  # a dry run reserved nothing (and its id is no job's)
+                write_reservations(ctx).release(job.job_id)
+
+
+async def _checked_run(
+    ctx: DaemonContext, request: RunRequest, job: PreparedJob, token: str, emitter: Emitter
+) -> dict[str, Any]:
+    """Check the registry and inputs, then run the prepared job (or describe it: dry run)."""
+    supervisor = registry_supervisor(ctx)
+    for warning in job.generated.warnings:
+        emitter.warning(warning.render())
+    env = _environment(job, request.environment, token)
+    registry = LocalRegistry.connect(supervisor.url)
+    try:
+        inputs = await _checks(registry, job, token, supervisor)
+        if request.dry_run:
+            return _dry_run_result(job, env, inputs)
+        _unless_cancelled(job)
+        script = await _register_script(supervisor.url, job, token)
+        await _keep_fair_token(ctx, token)
+        async with supervisor.held(f"run {job.job_id}"):
+            return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
+    finally:
+        await registry.aclose()
+
+
+async def _prepare(
+    ctx: DaemonContext, request: RunRequest, user: FdpUser, registry_url: str
+) -> PreparedJob:
+    """The job, its outputs reserved (not for a dry run). Jobs are prepared one at a time, so
+    each sees the versions the jobs before it reserved."""
+    reservations = write_reservations(ctx)
+    async with reservations.preparing:
         job = await prepare_job(
             request.source,
             user,
-            supervisor.url,
+            registry_url,
             dirty=request.dry_run or request.dirty,
             create_folder=not request.dry_run,
             sync=sync_facts(ctx.locations, ctx.journal),
+            writing=reservations.in_progress(),
         )
-        for warning in job.generated.warnings:
-            emitter.warning(warning.render())
-        env = _environment(job, request.environment, token)
-        registry = LocalRegistry.connect(supervisor.url)
-        try:
-            inputs = await _checks(registry, job, token, supervisor.token)
-            if request.dry_run:
-                return _dry_run_result(job, env, inputs)
-            script = await _register_script(supervisor.url, job, token)
-            await _keep_fair_token(ctx, token)
-            async with supervisor.held(f"run {job.job_id}"):
-                return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
-        finally:
-            await registry.aclose()
+        if not request.dry_run:
+            data = job.generated.data
+            try:
+                folders = output_folders(Path(user.data_store), data)
+                reservations.reserve(job.job_id, output_writes(data), folders)
+            except BaseException:
+                job.discard_folder()
+                raise
+    return job
+
+
+async def _end_writes(ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry) -> list[str]:
+    """Release the job's outputs; where it was the last job writing a folder, remove what the
+    jobs left there registered nowhere (notes for the job's warnings)."""
+    reservations = write_reservations(ctx)
+    async with reservations.preparing:  # no job starts writing those folders meanwhile
+        ended = reservations.release(job.job_id)
+        admin_token = registry_supervisor(ctx).token
+        return await remove_leftovers(registry, Path(job.user.data_store), ended, admin_token)
 
 
 def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str, str]:
@@ -132,14 +186,22 @@ def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str
 
 
 async def _checks(
-    registry: LocalRegistry, job: PreparedJob, token: str, admin_token: str
+    registry: LocalRegistry, job: PreparedJob, token: str, supervisor: RegistrySupervisor
 ) -> list[ReadInput]:
     try:
-        await check_registry_user(registry, job.user, token, admin_token)
+        own = supervisor.manages_database
+        await check_registry_user(registry, job.user, token, supervisor.token, own_registry=own)
         return await check_reads(registry, job.generated.data)
     except BaseException:
         job.discard_folder()
         raise
+
+
+def _unless_cancelled(job: PreparedJob) -> None:
+    """The last point where a cancel leaves nothing at all: no job folder, no record."""
+    if cancel_requested():
+        job.discard_folder()
+        raise OperationCancelled("before the script started", "nothing ran, nothing was recorded")
 
 
 async def _register_script(
@@ -197,7 +259,7 @@ async def _execute(
     add_job(ctx.journal, row)
     redact = Redactor([env["FDP_LOCAL_TOKEN"]])
     try:
-        status = await run_script(
+        end = await run_script(
             job.generated.script.argv,
             Path(row.cwd),
             env,
@@ -211,12 +273,14 @@ async def _execute(
         if script_location is not None:
             record_items(ctx.journal, job.job_id, [_item(script_location)], ITEM_FAILED)
         raise
-    failed = status != 0
+    status = end.status
+    failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
     code_runs, warnings = await _after_script(ctx, job, registry, failed, token, script_location)
+    warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
-    state = JOB_FAILED if failed else JOB_SUCCEEDED
+    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
     finished = finish_job(
         ctx.journal,
         job.job_id,
@@ -225,14 +289,33 @@ async def _execute(
         code_runs=code_runs,
         warnings=warnings,
     )
+    if end.stopped:
+        raise _stopped(job.job_id, end)
     return {
         "job": job.job_id,
         "state": state,
         "exit_status": status,
+        "ok": not failed,  # the model's failure is the run's (fdpctl exits MODEL_FAILED)
         "job_folder": str(job.folder),
         "code_runs": finished.code_runs,
         "warnings": warnings,
     }
+
+
+def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
+    if end.status == -signal.SIGTERM:
+        how = "its script ended on SIGTERM"
+    elif end.status == -signal.SIGKILL:
+        how = "its script was killed"
+    else:
+        how = f"its script exited with status {end.status} on SIGTERM"
+    if end.killed:
+        how += f"; processes still running {STOP_GRACE:g} s after SIGTERM got SIGKILL"
+    return OperationCancelled(
+        "while its script ran",
+        f"job {job_id} was stopped ({how}); what it registered is recorded as failed",
+        hint="`fdpctl gc` removes what failed and cancelled jobs left; `fdpctl run` runs it again",
+    )
 
 
 async def _after_script(

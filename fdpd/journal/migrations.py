@@ -199,6 +199,27 @@ def _v8_commit_roots(db: sqlite3.Connection) -> None:
     )
 
 
+def _v9_remote_versions(db: sqlite3.Connection) -> None:
+    # The data product versions a remote holds whose local records gc or delete removed: the
+    # local registry no longer lists them, yet a write must not take one of those versions
+    # again, and a `register:` item whose file a remote holds under one comes back as it.
+    db.execute(
+        """
+        CREATE TABLE remote_version (
+            remote TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            remote_url TEXT NOT NULL,
+            object_uuid TEXT,
+            sha1 TEXT,
+            seen TEXT NOT NULL,
+            PRIMARY KEY (remote, namespace, name, version)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -208,6 +229,7 @@ MIGRATIONS: list[Migration] = [
     _v6_update_checks,
     _v7_removals,
     _v8_commit_roots,
+    _v9_remote_versions,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

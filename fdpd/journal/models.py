@@ -10,8 +10,10 @@ from sqlmodel import Field, SQLModel
 # Outcomes of an operation, as stored.
 RUNNING = "running"
 SUCCEEDED = "succeeded"
+DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
 FAILED = "failed"
 INTERRUPTED = "interrupted"
+CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C) and stopped at a safe point
 
 
 class Operation(SQLModel, table=True):
@@ -58,10 +60,12 @@ class FdpUser(SQLModel, table=True):
 
 # States of a job, as stored.
 JOB_PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
+JOB_DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
 JOB_INTERRUPTED = "interrupted"
+JOB_CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
 
 
 class Job(SQLModel, table=True):
@@ -160,3 +164,20 @@ class UpdateSchedule(SQLModel, table=True):
 
     remote: str = Field(primary_key=True)
     since: str  # ISO 8601, UTC
+
+
+class RemoteVersion(SQLModel, table=True):
+    """A data product version a remote holds, kept when gc or delete removed its local records
+    (journal v9): writes never take that version again, and a `register:` item whose file a
+    remote holds under it comes back with the remote object's uuid."""
+
+    __tablename__ = "remote_version"
+
+    remote: str = Field(primary_key=True)
+    namespace: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    version: str = Field(primary_key=True)
+    remote_url: str  # the data product on the remote
+    object_uuid: str | None = None
+    sha1: str | None = None  # its file's, if it has one
+    seen: str  # ISO 8601, UTC: when the local copy was removed

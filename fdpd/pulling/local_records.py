@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fdpd.errors import FdpError
 from fdpd.remote.client import FilterValue, Record, RegistryClient
 from fdpd.remote.links import parse_link
 
@@ -52,6 +53,20 @@ class LocalRecords:
         body = {"path": path, "hash": sha1, "public": public, "storage_root": root["url"]}
         record, _ = await self.client.create("storage_location", body, key)
         return record
+
+    async def find_storage_location(self, root: Record, sha1: str, public: bool) -> Record | None:
+        key: dict[str, FilterValue] = {"storage_root": _id(root), "hash": sha1, "public": public}
+        rows = await self.client.list_records("storage_location", key)
+        return rows[0] if rows else None
+
+    async def object_by_uuid(self, uuid: str) -> Record:
+        rows = await self.client.list_records("object", {"uuid": uuid})
+        if not rows:
+            raise FdpError(
+                f"the local registry refused object {uuid} as a duplicate, but has none",
+                hint="see the registry log (`fdpctl registry status` says where)",
+            )
+        return rows[0]
 
     async def product_versions(self, namespace: Record, name: str) -> dict[str, Record]:
         """Every registered version of `namespace:name`, by version."""

@@ -16,6 +16,7 @@ from fdpd.api.registry import registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
 from fdpd.journal.models import FdpUser
+from fdpd.journal.remote_versions import seen_versions
 from fdpd.operations import Emitter
 from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
@@ -92,6 +93,7 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
             plan.instant,
             progress.source_chunk,
             progress.register,
+            seen_versions(ctx.journal),
         )
         if plan.namespaces or plan.authors or plan.sources:
             results += await registrar.register_all(plan)

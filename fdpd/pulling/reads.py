@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fdpd.cancellation import checkpoint
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteError, RemoteNotFound, RemoteUnreachable
@@ -33,6 +34,7 @@ class ReadPull:
         results: list[ItemResult] = []
         wanted: dict[str, RemoteProduct] = {}
         for read in reads:
+            checkpoint("between read items")
             try:
                 for product in await resolve_reads(self.remote, [read.request]):
                     wanted.setdefault(str(product.ref), product)

@@ -6,29 +6,38 @@ is complete), choose the version from its SHA-1, keep the file as
 `<store>/<namespace>/<name>/<version>.<ext>`, then create storage root and location, file type,
 authors, object, data product and, for an external object, its external_object record. The
 version registered is recorded as a pull record for `run`/`generate`.
+
+Versions a remote holds whose local records gc or delete removed count as registered: a bump
+goes past them, and the same file under one of them comes back as that version, its object
+with the remote object's uuid, so that push finds the remote's records instead of making
+them twice. A file identical to one a storage location already names is not kept a second
+time (the registry keeps one location per hash).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fdpd.errors import FdpError
+from fdpd.cancellation import abortable, checkpoint
+from fdpd.errors import Conflict, FdpError
 from fdpd.journal import Journal
-from fdpd.journal.models import FdpUser
+from fdpd.journal.models import FdpUser, RemoteVersion
+from fdpd.journal.remote_versions import SeenVersions
 from fdpd.remote.client import Record
 from fdpd.remote.links import link_path, parse_link
-from fdpd.store.containment import safe_extension, safe_name, store_file_path
+from fdpd.store.containment import contained_path, safe_extension, safe_name, store_file_path
+from fdpd.sync.transfers import file_matches
 
 from .local_records import LocalRecords
 from .outcome import ItemResult
 from .plan import AuthorSpec, NamespaceSpec, PullPlan, SourceSpec
 from .records import save_pull_record
 from .sources import FetchedFile, fetch_source
-from .versions import choose_version, compared_version
+from .versions import VersionChoice, choose_version, compared_version
 
 BytesCallback = Callable[[int], None]
 
@@ -44,6 +53,7 @@ class Registrar:
     instant: datetime
     on_bytes: BytesCallback | None = None
     on_step: Callable[[int, int], None] | None = None  # (items done, items in all)
+    seen: SeenVersions = field(default_factory=dict)  # on remotes, local records removed
 
     @property
     def store(self) -> Path:
@@ -61,6 +71,7 @@ class Registrar:
             *((s.label, self._source, (s, authors)) for s in plan.sources),
         ]
         for label, step, args in steps:
+            checkpoint("between register items")
             results.append(await self._guarded(label, step, *args))
             self._step(len(results), total)
         return results
@@ -95,7 +106,8 @@ class Registrar:
         _check_names(spec)  # before anything is downloaded or registered
         fetched = None
         if spec.source_url is not None:
-            fetched = await fetch_source(spec.source_url, self.store, self.on_bytes)
+            fetching = fetch_source(spec.source_url, self.store, self.on_bytes)
+            fetched = await abortable(fetching, f"while downloading the source of {spec.label}")
         try:
             return await self._register_source(spec, authors, fetched)
         finally:
@@ -113,21 +125,24 @@ class Registrar:
             spec.namespace, full_name, spec.extra.get("namespace_website")
         )
         versions = await self.records.product_versions(namespace, spec.name)
-        compared = compared_version(spec.version_spec, versions)
-        compared_sha1 = await self.records.file_hash(versions[compared]) if compared else None
+        removed = {
+            version: row
+            for version, row in self.seen.get((spec.namespace, spec.name), {}).items()
+            if version not in versions
+        }
         sha1 = fetched.sha1 if fetched is not None else None
-        choice = choose_version(spec.version_spec, spec.label, versions, compared_sha1, sha1)
+        choice = await self._choose(spec, versions, removed, sha1)
         label = f"{spec.label}@{choice.version}"
-        if not choice.new:
+        if not choice.new and choice.version in versions:
             product = versions[choice.version]
             self._remember(spec, choice.version, sha1 or "", product)
             return ItemResult(label, "present", kind="register", local_url=product["url"])
-        destination = None
-        if fetched is not None:
-            destination = self._destination(spec, choice.version)
-            fetched.keep_as(destination)
+        again = removed.get(choice.version)  # not new: a remote holds this very file
+        destination = await self._keep(spec, choice.version, fetched)
         try:
-            product = await self._create_records(spec, namespace, choice.version, sha1, authors)
+            product = await self._create_records(
+                spec, namespace, choice.version, sha1, authors, again.object_uuid if again else None
+            )
         except BaseException:
             if destination is not None:
                 destination.unlink(missing_ok=True)
@@ -135,8 +150,64 @@ class Registrar:
         self._remember(spec, choice.version, sha1 or "", product)
         size = fetched.size if fetched is not None else 0
         return ItemResult(
-            label, "registered", kind="register", local_url=product["url"], bytes=size
+            label,
+            "registered",
+            kind="register",
+            local_url=product["url"],
+            remote_url=again.remote_url if again else None,
+            reason=f"as remote {again.remote} holds it" if again else "",
+            bytes=size,
         )
+
+    async def _choose(
+        self,
+        spec: SourceSpec,
+        versions: dict[str, Record],
+        removed: dict[str, RemoteVersion],
+        sha1: str | None,
+    ) -> VersionChoice:
+        """The version to register, among the local versions and those remotes hold."""
+        known = [*versions, *removed]
+        compared = compared_version(spec.version_spec, known)
+        compared_sha1 = None
+        if compared in versions:
+            compared_sha1 = await self.records.file_hash(versions[compared])
+        elif compared is not None:
+            compared_sha1 = removed[compared].sha1
+        try:
+            return choose_version(spec.version_spec, spec.label, known, compared_sha1, sha1)
+        except Conflict as conflict:
+            if compared not in removed:
+                raise
+            row = removed[compared]
+            raise Conflict(
+                f"{spec.label}@{compared} is on remote {row.remote} ({row.remote_url}) with "
+                f"another file (SHA-1 {row.sha1}; this one has {sha1}); gc or delete removed "
+                "its local copy",
+                hint="give a new version, or a bump token such as ${{PATCH}}",
+                code=conflict.code,
+            ) from None
+
+    async def _keep(
+        self, spec: SourceSpec, version: str, fetched: FetchedFile | None
+    ) -> Path | None:
+        """Put the downloaded file in the store: the file made here, to remove if registering
+        fails, or None. A location naming the same content already gets no second copy (its
+        file is put back if it went missing)."""
+        if fetched is None:
+            return None
+        existing = None
+        if spec.file_type:
+            root = await self.records.storage_root(f"file://{self.store.absolute()}/", local=True)
+            existing = await self.records.find_storage_location(root, fetched.sha1, spec.public)
+        if existing is None:
+            destination = self._destination(spec, version)
+            fetched.keep_as(destination)
+            return destination
+        named = contained_path(self.store, str(existing["path"]))
+        if not await file_matches(named, fetched.sha1):
+            fetched.keep_as(named)
+        return None
 
     def _destination(self, spec: SourceSpec, version: str) -> Path:
         return self._store_path(spec, version)[0]
@@ -155,11 +226,14 @@ class Registrar:
         version: str,
         sha1: str | None,
         authors: dict[str, Record],
+        object_uuid: str | None = None,
     ) -> Record:
         obj: dict[str, Any] = {
             "description": spec.description or spec.extra.get("title") or spec.name,
             "authors": [a["url"] for a in await self._authors(spec, authors)],
         }
+        if object_uuid:
+            obj["uuid"] = object_uuid
         if sha1 is not None and spec.file_type:
             root = await self.records.storage_root(f"file://{self.store.absolute()}/", local=True)
             location = await self.records.storage_location(
@@ -169,7 +243,8 @@ class Registrar:
             obj["file_type"] = (await self.records.file_type(spec.file_type))["url"]
         client = self.records.client
         created_object = await client.post("object", obj)
-        assert created_object is not None  # objects have no uniqueness a POST could hit
+        if created_object is None:  # only a uuid is unique: that object is here already
+            created_object = await self.records.object_by_uuid(str(object_uuid))
         product, _ = await client.create(
             "data_product",
             {

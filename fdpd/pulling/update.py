@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from fdpd.api.registry import registry_supervisor
+from fdpd.cancellation import checkpoint
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_PULLED, Item
 from fdpd.operations import Emitter
@@ -70,6 +71,7 @@ async def update_pulled(
         RegistryClient.local(supervisor.url, token) as local,
     ):
         for remote_name, paths in sorted(by_remote.items()):
+            checkpoint("between remotes")
             remote = get_remote(ctx.locations, remote_name)
             pulled = await _pulled_versions(local, paths)
             async with open_remote_client(remote) as client:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fdpd.errors import FdpError
+from fdpd.registry.atomic_writes import AtomicWritesHeader
 from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token
 from fdpd.registry.database import create_tables, make_engine
 from fdpd.registry.guard import LocalOnlyGuard
@@ -55,6 +56,7 @@ def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None)
     app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]
     if not settings.shared:
         app.add_middleware(LocalOnlyGuard)
+    app.add_middleware(AtomicWritesHeader)
     return app
 
 

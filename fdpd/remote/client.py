@@ -23,16 +23,19 @@ from fdpd.remote.errors import (
     RemoteError,
     RemoteNotFound,
     RemoteRejected,
+    RemoteServerError,
     RemoteUnreachable,
     TokenRejected,
 )
 from fdpd.remote.links import link_path
+from fdpd.remote.write_gate import WriteGate
 from fdpd.store.hashing import CHUNK_SIZE, sha1_hex_to_base64
 from fdpd.tls import default_ssl_context
 
 API_ACCEPT = "application/json; version=1.0.0"
 DEFAULT_PAGE_SIZE = 1000
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
@@ -87,6 +90,7 @@ class RegistryClient:
         self._token = token
         self._origin = _origin(self.root_url)
         self._retry_delays = tuple(retry_delays)
+        self._writes = WriteGate(max_connections)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -275,7 +279,7 @@ class RegistryClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._http.request(
+                response = await self._request_once(
                     method,
                     url,
                     params=params,
@@ -293,6 +297,23 @@ class RegistryClient:
                     self._raise_for_status(response, method, url)
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _request_once(self, method: str, url: str, **options: Any) -> httpx.Response:
+        """One HTTP exchange; writes to this registry wait for a slot of its write gate."""
+        if not self.is_own_url(url):
+            return await self._http.request(method, url, **options)
+        if method in WRITE_METHODS:
+            async with self._writes.slot():
+                response = await self._http.request(method, url, **options)
+        else:
+            response = await self._http.request(method, url, **options)
+        await self._writes.observe(response)
+        return response
+
+    @property
+    def write_limit(self) -> int:
+        """How many writes to this registry may be in flight at once now."""
+        return self._writes.limit
 
     def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:
         reason = type(error).__name__
@@ -320,7 +341,7 @@ class RegistryClient:
             raise RemoteNotFound(f"{self.label} has nothing at {where}")
         if status < 500:
             raise RemoteRejected(f"{self.label} refused {where} ({status}: {detail})")
-        raise RemoteError(
+        raise RemoteServerError(
             f"{self.label} failed with HTTP {status} on {where}",
             hint="try again later; the registry's log says why",
         )

@@ -15,6 +15,10 @@ class RemoteError(FdpError):
     status = 502
 
 
+class RemoteServerError(RemoteError):
+    """The registry failed (5xx): a create may or may not have landed, perhaps half made."""
+
+
 class TokenRejected(RemoteError):
     code = "remote_token_rejected"
 

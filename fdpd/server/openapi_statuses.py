@@ -35,6 +35,8 @@ ROUTE_STATUSES: dict[str, tuple[int, ...]] = {
     "POST /v1/delete": (404, 409, 422, 503),
     "POST /v1/registry/start": (409, 503),
     "POST /v1/daemon/check": (404, 502, 503),
+    "POST /v1/operations/{operation_id}/cancel": (409,),  # ended, or not cancellable
+    "POST /v1/jobs/{job}/cancel": (409,),  # ...or a job no operation of fdpd runs
 }
 
 

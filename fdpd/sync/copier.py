@@ -4,6 +4,17 @@ For each record: reuse a copy the ledger already knows; otherwise find an existi
 key (look-ups memoised, one list query per parent serving all its children, none at all under a
 parent created in this operation) or create it. uuid-keyed types are created first and looked up
 only on 409. Links are rewritten to destination URLs as the copy proceeds.
+
+A data product the destination holds already at the same version is the same thing when its file
+has the same SHA-1: its object maps to the destination's object (looked up before the object
+would be created, so nothing is made twice; that object keeps its own authors) and the product to
+the destination's product. With another SHA-1 it is a conflict that names both, raised before
+anything is created for that product.
+
+A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
+are not atomic), so it is looked up again before it is sent again. A record is mapped only when the
+destination's copy carries every link that was sent: missing sets are added by PATCH where the
+type has one, otherwise the record is reported incomplete and left unmapped.
 """
 
 from __future__ import annotations
@@ -15,12 +26,14 @@ from typing import Any, Protocol
 
 from fdpd.errors import Conflict
 from fdpd.remote.client import FilterValue, Record, RegistryClient
-from fdpd.remote.errors import RemoteRejected
+from fdpd.remote.errors import RemoteRejected, RemoteServerError
 from fdpd.remote.links import link_path, parse_link
 from fdpd.sync.graph import Node, RecordGraph
 from fdpd.sync.schema import TYPES, WHOLE_OBJECT, TypeInfo
 
 NaturalKey = tuple[Any, ...]
+# Pauses before a create that failed with a 5xx (and was not found) is sent again.
+CREATE_RETRY_DELAYS = (0.2, 0.6, 1.5, 3.0)
 
 
 class LinkMemory(Protocol):
@@ -37,6 +50,12 @@ class LinkMemory(Protocol):
 
 class SyncConflict(Conflict):
     code = "sync_conflict"
+
+
+class IncompleteCopy(Conflict):
+    """The destination holds the record without some links that were sent, and cannot add them."""
+
+    code = "incomplete_on_remote"
 
 
 @dataclass
@@ -64,8 +83,17 @@ class GraphCopier:
         self._fresh: set[str] = set()
         self._index: dict[str, dict[NaturalKey, Record]] = {name: {} for name in TYPES}
         self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[None]] = {}
+        self._graph = RecordGraph()
+        self._products_of: dict[str, list[Node]] = {}  # object key → its data products
+        # destination object path → (its record, its file's SHA-1)
+        self._objects: dict[str, asyncio.Task[tuple[Record, str | None]]] = {}
 
     async def copy(self, graph: RecordGraph, keys: set[str]) -> CopyResult:
+        self._graph = graph
+        self._products_of = {}
+        for node in graph.nodes.values():
+            if node.type == "data_product" and node.record.get("object"):
+                self._products_of.setdefault(str(node.record["object"]), []).append(node)
         for batch in graph.batches(keys):
             try:
                 await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
@@ -76,13 +104,14 @@ class GraphCopier:
     async def _copy_one(self, graph: RecordGraph, key: str) -> None:
         node = graph[key]
         blocked = [dep for dep in graph.dependencies(key) if dep not in self.result.mapped]
-        if blocked:
-            self.result.failed[key] = f"needs {blocked[0]}, which was not copied"
+        if blocked:  # the dependency's own failure (batches run dependencies first) says why
+            why = self.result.failed.get(blocked[0], f"needs {blocked[0]}, which was not copied")
+            self.result.failed[key] = why
             return
         try:
             async with self._limit:
                 url = await self._destination_of(node)
-        except (RemoteRejected, SyncConflict) as error:
+        except (RemoteRejected, SyncConflict, IncompleteCopy) as error:
             self.result.failed[key] = error.message
             return
         self.result.mapped[key] = url
@@ -98,6 +127,10 @@ class GraphCopier:
             url = await self._whole_object_component(body)
             self.memory.remember(node.key, url)
             return url
+        same = await self._same_product_object(node) if node.type == "object" else None
+        if same is not None:  # the remote's own object of the same file: its links are its own
+            self.memory.remember(node.key, str(same["url"]))
+            return str(same["url"])
         existing, created = await self._find_or_create(node.info, body)
         url = str(existing["url"])
         if created:
@@ -105,8 +138,9 @@ class GraphCopier:
             self.result.created += 1
             self._index_created(node.type, existing)
         else:
-            self._check_same_thing(node, body, existing)
-            await self._complete_sets(node.info, body, existing)
+            await self._check_same_thing(node, body, existing)
+            existing = await self._complete_sets(node.info, body, existing)
+        self._check_complete(node.info, body, existing)
         self.memory.remember(node.key, url)
         return url
 
@@ -130,6 +164,17 @@ class GraphCopier:
             existing = await self._find(info, body)
             if existing is not None:
                 return existing, False
+        for delay in CREATE_RETRY_DELAYS:
+            try:
+                return await self._create(info, body)
+            except RemoteServerError:
+                await asyncio.sleep(delay)
+            landed = await self._find(info, body, refresh=True)
+            if landed is not None:
+                return landed, False
+        return await self._create(info, body)
+
+    async def _create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
         created = await self.dest.post(info.name, body)
         if created is not None:
             return created, True
@@ -179,33 +224,133 @@ class GraphCopier:
         found = await self._find(info, lookup)
         if found is None:
             found = await self._find(info, lookup, refresh=True)
-        if found is None:
-            raise RemoteRejected(f"{self.dest.name} has no whole_object component for {body}")
+        if found is None:  # its object's create failed half way: make the component now
+            whole = {**lookup, "whole_object": True}
+            found, _ = await self._find_or_create(info, whole)
         return str(found["url"])
 
-    def _check_same_thing(self, node: Node, body: Mapping[str, Any], existing: Record) -> None:
+    async def _check_same_thing(
+        self, node: Node, body: Mapping[str, Any], existing: Record
+    ) -> None:
+        """A data product found at its version must be this one: its object, or one whose file
+        has the same SHA-1 (the same content, made twice); otherwise SyncConflict."""
         if node.type != "data_product":
             return
-        if link_path(existing["object"]) != link_path(body["object"]):
-            raise SyncConflict(
-                f"{self.dest.name} already has data product {body['name']} "
-                f"version {body['version']} with different content",
-                hint="versions are immutable: write the new content under a new version",
-            )
+        if link_path(existing["object"]) == link_path(body["object"]):
+            return
+        here = self._local_hash(str(node.record.get("object")))
+        _, there = await self._destination_object(str(existing["object"]))
+        if here is None or here != there:
+            raise self._conflict(node, existing, here, there)
+
+    async def _same_product_object(self, node: Node) -> Record | None:
+        """The destination's object of a data product of `node` that the destination holds at
+        the same version with a file of the same SHA-1, if any. One it holds with another file
+        is a conflict now, before anything is created for it."""
+        here = self._local_hash(node.key)
+        if here is None:
+            return None
+        for product in self._products_of.get(node.key, []):
+            found = await self._destination_product(product)
+            if found is None or not found.get("object"):
+                continue
+            obj, there = await self._destination_object(str(found["object"]))
+            if there != here:
+                raise self._conflict(product, found, here, there)
+            # the same object (an earlier push of it): found by uuid, its links checked
+            return None if obj.get("uuid") == node.record.get("uuid") else obj
+        return None
+
+    async def _destination_product(self, product: Node) -> Record | None:
+        """The destination's data product at the same namespace, name and version, if any."""
+        namespace = self._graph.nodes.get(str(product.record.get("namespace")))
+        if namespace is None:
+            return None
+        found_namespace = await self._find(namespace.info, self._body(namespace))
+        if found_namespace is None:
+            return None
+        return await self._find(
+            product.info, {**product.record, "namespace": found_namespace["url"]}
+        )
+
+    def _conflict(
+        self, product: Node, existing: Record, here: str | None, there: str | None
+    ) -> SyncConflict:
+        return SyncConflict(
+            f"{self.dest.name} already has data product {self._label(product)} with different "
+            f"content: its file there has SHA-1 {there or '(none)'} "
+            f"({link_path(str(existing['url']))}), this one {here or '(none)'}",
+            hint=(
+                "versions are immutable: write this content under a new version (a bump token "
+                "such as ${{PATCH}} picks the next free one), commit that and push it; this "
+                "item stays committed"
+            ),
+        )
+
+    def _local_hash(self, object_key: str) -> str | None:
+        obj = self._graph.nodes.get(object_key)
+        location = self._graph.nodes.get(str(obj.record.get("storage_location"))) if obj else None
+        return str(location.record["hash"]) if location and location.record.get("hash") else None
+
+    async def _destination_object(self, object_url: str) -> tuple[Record, str | None]:
+        """A destination object and its file's SHA-1 (None without a file), fetched once."""
+        path = link_path(object_url)
+        if path not in self._objects:
+            self._objects[path] = asyncio.ensure_future(self._fetch_object(path))
+        return await self._objects[path]
+
+    async def _fetch_object(self, object_path: str) -> tuple[Record, str | None]:
+        obj = await self.dest.get(object_path)
+        if not obj.get("storage_location"):
+            return obj, None
+        location = await self.dest.get(str(obj["storage_location"]))
+        return obj, str(location["hash"]) if location.get("hash") else None
+
+    def _label(self, node: Node) -> str:
+        namespace = self._graph.nodes.get(str(node.record.get("namespace")))
+        prefix = f"{namespace.record.get('name')}:" if namespace else ""
+        return f"{prefix}{node.record.get('name')}@{node.record.get('version')}"
 
     async def _complete_sets(
         self, info: TypeInfo, body: Mapping[str, Any], existing: Record
-    ) -> None:
-        """An existing run or issue missing some links (an interrupted writer): add the union."""
+    ) -> Record:
+        """An existing run or issue missing some links (an interrupted writer): add the union.
+        The record as the destination holds it afterwards."""
         patch: dict[str, list[str]] = {}
         for name in info.patchable_sets:
             have = {link_path(link) for link in existing.get(name) or []}
             want = {link_path(link) for link in body.get(name) or []}
             if not want <= have:
                 patch[name] = sorted(have | want)
-        if patch:
-            await self.dest.patch(existing["url"], patch)
-            self.result.patched += 1
+        if not patch:
+            return existing
+        patched = await self.dest.patch(existing["url"], patch)
+        self.result.patched += 1
+        return patched
+
+    def _check_complete(self, info: TypeInfo, body: Mapping[str, Any], held: Record) -> None:
+        """Every link sent is on the destination's copy, or IncompleteCopy names what is not."""
+        missing = [name for name in info.links if _links_missing(body.get(name), held.get(name))]
+        if missing:
+            raise IncompleteCopy(
+                f"on {self.dest.name} but incomplete: {info.name} {link_path(str(held['url']))} "
+                f"has no {' or '.join(missing)} (a create failed half way there), and "
+                f"{self.dest.label} cannot add them",
+                hint=(
+                    f"ask the administrator of {self.dest.label} to add the {', '.join(missing)} "
+                    "or delete that record, then push again; the item stays committed"
+                ),
+            )
+
+
+def _links_missing(sent: Any, held: Any) -> bool:
+    """Whether links `sent` (one link or a list) are absent from the record's `held` value."""
+    if not sent:
+        return False
+    if isinstance(sent, str):
+        return not held
+    have = {link_path(link) for link in held or []}
+    return not {link_path(link) for link in sent} <= have
 
 
 def natural_key(info: TypeInfo, values: Mapping[str, Any]) -> NaturalKey:

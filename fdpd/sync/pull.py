@@ -1,11 +1,17 @@
 """Pull: copy data products (records and files) from a remote registry into the local one.
 
 Files come first, each streamed to `<data store>/<namespace>/<name>/<version>.<ext>` and kept
-only if its SHA-1 matches; a product whose file fails gets no records at all. The remote's names
-are untrusted: a product whose path would leave the data store (`fdpd.store.containment`) or
-whose file the remote names on this machine is refused, with why; the others go on. Then the
-records of the products that succeeded are copied, their storage rewritten to the local data
-store.
+only if its SHA-1 matches; a product whose file fails gets no records at all. A file whose
+content a local storage location already names (the local registry keeps one location per
+hash, and the copy maps to it) is not written again: that location's file serves it. The
+remote's names are untrusted: a product whose path would leave the data store
+(`fdpd.store.containment`) or whose file the remote names on this machine is refused, with why;
+the others go on. Then the records of the products that succeeded are copied, their storage
+rewritten to the local data store.
+
+A cancelled pull (`fdpd.cancellation`) stops between files (a download under way is abandoned and
+its temporary file removed) or between record batches; files already verified stay in place and
+the ledger holds every record copied, so the next pull fetches and creates only the rest.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
-from fdpd.remote.links import link_path
+from fdpd.remote.links import link_path, parse_link
 from fdpd.store.containment import UnsafePath, contained_path, escaped, shown, store_file_path
 from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
@@ -26,12 +33,7 @@ from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import (
-    LocalSourceRefused,
-    download,
-    file_matches,
-    require_remote_source,
-)
+from fdpd.sync.transfers import LocalSourceRefused, fetch_once, file_matches, require_remote_source
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
 
@@ -63,6 +65,7 @@ class PullMemory:
 
     async def flush(self) -> None:
         await self.ledger.flush()
+        checkpoint("between record batches")  # everything copied so far is in the ledger
 
 
 async def pull(
@@ -93,7 +96,9 @@ async def pull(
     files, refused = _plan_files(graph, roots, data_store)
     for reason in refused.values():
         progress.warn(f"not pulled: {reason}")
-    failed, downloaded = await _download_all(remote, files, progress, concurrency, data_store)
+    failed, downloaded = await _download_all(
+        remote, LocalCopies(local, data_store, graph), files, progress, concurrency
+    )
     _rewrite_to_local_store(graph, files, failed, data_store)
     failed.update(refused)
     ok_roots = [root for root in roots if root not in failed]
@@ -214,12 +219,45 @@ def _blocked_locations(graph: RecordGraph, roots: Iterable[str]) -> set[str]:
     return keys
 
 
+class LocalCopies:
+    """Where the local data store already holds a planned file: the file of the local storage
+    location the copy will map to (same root, hash and public flag), if there is one."""
+
+    def __init__(self, local: RegistryClient, data_store: Path, graph: RecordGraph) -> None:
+        self.local, self.data_store, self.graph = local, data_store, graph
+        self._root_id: asyncio.Task[int | None] | None = None
+
+    async def path_for(self, planned: PlannedFile) -> Path:
+        """Where the planned file goes: the existing location's file, else its own place."""
+        root_id = await self._root()
+        if root_id is None:
+            return planned.destination
+        public = self.graph[planned.location_key].record.get("public", True)
+        rows = await self.local.list_records(
+            "storage_location", {"storage_root": root_id, "hash": planned.sha1, "public": public}
+        )
+        if not rows:
+            return planned.destination
+        return contained_path(self.data_store, str(rows[0]["path"]))
+
+    async def _root(self) -> int | None:
+        if self._root_id is None:
+            self._root_id = asyncio.ensure_future(self._find_root())
+        return await self._root_id
+
+    async def _find_root(self) -> int | None:
+        root = f"file://{self.data_store.absolute()}/"
+        rows = await self.local.list_records("storage_root", {"root": root})
+        found = [row for row in rows if row.get("root") == root]
+        return parse_link(found[0]["url"]).id if found else None
+
+
 async def _download_all(
     remote: RegistryClient,
+    copies: LocalCopies,
     files: dict[str, PlannedFile],
     progress: Progress,
     concurrency: int,
-    data_store: Path,
 ) -> tuple[dict[str, str], int]:
     """Download the planned files not yet present: (failed products with reasons, downloads)."""
     limit = asyncio.Semaphore(concurrency)
@@ -229,24 +267,27 @@ async def _download_all(
 
     async def fetch(root: str, planned: PlannedFile) -> None:
         async with limit:
+            checkpoint("between files")
             try:
-                contained_path(data_store, planned.relative_path)  # a link made since planning
+                contained_path(copies.data_store, planned.relative_path)  # a link made since
                 if not await file_matches(planned.destination, planned.sha1):
-                    await download(
+                    target = await copies.path_for(planned)
+                    transfer = fetch_once(
                         remote,
                         planned.source,
-                        planned.destination,
+                        target,
                         planned.sha1,
                         lambda n: progress.add_bytes("download", n),
                     )
-                    downloaded.append(root)
+                    if await abortable(transfer, "while downloading a file"):
+                        downloaded.append(root)
             except FdpError as error:
                 failed[root] = error.message
                 progress.warn(f"not pulled: {error.message}")
                 return
         progress.step("download")
 
-    await asyncio.gather(*(fetch(root, planned) for root, planned in files.items()))
+    await gather_to_the_end(*(fetch(root, planned) for root, planned in files.items()))
     return failed, len(downloaded)
 
 

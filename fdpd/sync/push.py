@@ -6,6 +6,10 @@ remote lacks them; `file://` storage becomes `<remote data store root><sha1>`. P
 local file push would upload whose storage location says `public: false`, or an object marked
 key_value `accessibility=private`) and everything that depends on it are never sent, and the
 caller is told why; a `public: false` code repository location (no file) is metadata and sent.
+
+A cancelled push (`fdpd.cancellation`) stops between files (an upload under way is abandoned: the
+remote store keeps no partial file) or between record batches; the ledger holds every record
+created, so the next push creates only the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
@@ -51,6 +56,7 @@ class PushMemory:
 
     async def flush(self) -> None:
         await self.ledger.flush()
+        checkpoint("between record batches")  # everything created so far is in the ledger
 
 
 async def push(
@@ -72,7 +78,7 @@ async def push(
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
 
-    private = _private_reasons(graph)
+    private = private_reasons(graph)
     blocked = graph.dependents(private)
     pushable = [root for root in root_keys if root not in blocked]
     store_root = data_store_root or remote.root_url + "data/"
@@ -115,10 +121,11 @@ async def push(
     return report
 
 
-def _private_reasons(graph: RecordGraph) -> dict[str, str]:
-    """The private data in the graph: files push would upload that say `public: false`, and
-    objects marked `accessibility=private`. A `public: false` location that is no local file
-    (a code repository: a git remote and commit, as rDataPipeline registers it) is metadata."""
+def private_reasons(graph: RecordGraph) -> dict[str, str]:
+    """The private data in the graph (key → why): files push would upload that say `public:
+    false`, and objects marked `accessibility=private`. A `public: false` location that is no
+    local file (a code repository: a git remote and commit, as rDataPipeline registers it) is
+    metadata. `info` shows privacy by this same rule."""
     reasons: dict[str, str] = {}
     for node in graph.nodes.values():
         record = node.record
@@ -183,17 +190,19 @@ async def _upload_all(
 
     async def send(planned: PlannedUpload) -> None:
         async with limit:
+            checkpoint("between files")
             try:
-                await upload(
+                transfer = upload(
                     remote, planned.path, planned.sha1, lambda n: progress.add_bytes("upload", n)
                 )
+                await abortable(transfer, "while uploading a file")
             except FdpError as error:
                 failed[planned.location_key] = f"upload of {planned.path} failed: {error.message}"
                 progress.warn(failed[planned.location_key])
                 return
         progress.step("upload")
 
-    await asyncio.gather(*(send(planned) for planned in uploads.values()))
+    await gather_to_the_end(*(send(planned) for planned in uploads.values()))
     return failed
 
 

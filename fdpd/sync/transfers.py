@@ -5,6 +5,9 @@ when its SHA-1 matches the registry's hash; otherwise nothing is left behind. Wr
 run on a worker thread while the next bytes arrive. A remote's files come over HTTP(S) only: a
 `file://` or bare local path a remote names is refused, never read.
 
+Pulls running at the same time share the download of a file they both need (`fetch_once`): the
+second waits for the first and then finds the file in place.
+
 An upload sends the file without hashing it first: the receiving data store verifies the SHA-1
 (the folder store hashes what it receives, S3 checks `x-amz-checksum-sha1`) and refuses a
 mismatch, and only then is the local file hashed, to tell the user it changed.
@@ -26,6 +29,9 @@ from fdpd.store.hashing import sha1_file
 from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]
+
+# destination → settled when the fetch into it in progress ends (however it ends)
+_in_flight: dict[Path, asyncio.Future[None]] = {}
 
 
 class TransferError(FdpError):
@@ -89,6 +95,30 @@ async def _download_to(
                 hint="the file changed after it was registered; ask its owner to re-register it",
             )
         await asyncio.to_thread(writer.commit)
+
+
+async def fetch_once(
+    source: RegistryClient,
+    location: str,
+    destination: Path,
+    sha1: str,
+    on_bytes: BytesCallback | None = None,
+) -> bool:
+    """Make `destination` hold the file of SHA-1 `sha1`, downloading it unless it is there; True
+    if this call downloaded it. A fetch into a destination that another fetch is filling waits
+    for that one, then checks again: it downloads only if the other one failed."""
+    while (running := _in_flight.get(destination)) is not None:
+        await asyncio.wait([running])  # never cancels `running` when this pull is cancelled
+    settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    _in_flight[destination] = settled
+    try:
+        if await file_matches(destination, sha1):
+            return False
+        await download(source, location, destination, sha1, on_bytes)
+        return True
+    finally:
+        del _in_flight[destination]
+        settled.set_result(None)
 
 
 async def file_matches(path: Path, sha1: str) -> bool:

@@ -172,6 +172,7 @@ def _result(remote: Remote, report: SyncReport, moved: int) -> dict[str, Any]:
         "remote": remote.name,
         "remote_url": remote.url,
         "dry_run": False,
+        "ok": all(item.status != "failed" for item in report.items),
         "items": [
             {
                 "item": item.item,

@@ -22,6 +22,7 @@ from fdpd.journal.models import (
     ITEM_LOCAL,
     ITEM_PULLED,
     ITEM_PUSHED,
+    JOB_CANCELLED,
     JOB_FAILED,
     Item,
     Job,
@@ -29,6 +30,7 @@ from fdpd.journal.models import (
 from fdpd.tracking.targets import Root
 
 ROOT_TYPES = ("code_run", "data_product")
+UNFINISHED_JOBS = (JOB_FAILED, JOB_CANCELLED)  # their records are recorded as failed
 _CHUNK = 500  # paths per IN (...): under SQLite's bound-parameter limit
 STATES = (ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED, ITEM_FAILED)
 
@@ -201,17 +203,23 @@ def _failed_job_ids(session: Session, items: Iterable[Item]) -> set[str]:
     job_ids = {item.job_id for item in items if item.job_id}
     if not job_ids:
         return set()
-    query = select(Job.id).where(col(Job.id).in_(job_ids), Job.state == JOB_FAILED)
+    query = select(Job.id).where(col(Job.id).in_(job_ids), col(Job.state).in_(UNFINISHED_JOBS))
     return set(session.exec(query).all())
 
 
 def _failed_refusal(session: Session, root: Root, failed: Item) -> FdpError:
     job = session.get(Job, failed.job_id) if failed.job_id else None
     what = root.label if failed.path == root.path else f"{root.label} uses {failed.path}, which"
-    how = f"job {job.id}, which failed (exit status {job.exit_status})" if job else "a failed job"
+    how = f"job {job.id}, which {_ended(job)}" if job else "a failed job"
     return FdpError(
         f"{what} was made by {how}; a failed run's records may be incomplete",
         hint="commit it anyway with --force",
         code="failed_item",
         status=409,
     )
+
+
+def _ended(job: Job) -> str:
+    if job.state == JOB_CANCELLED:
+        return "was cancelled"
+    return f"failed (exit status {job.exit_status})"

@@ -224,3 +224,14 @@ async def _runs_using(local: RegistryClient, objects: list[Record]) -> tuple[Roo
             for run in await local.list_records("code_run", {field: object_id}):
                 runs[link_path(run["url"])] = run
     return tuple(_run_root(run) for _, run in sorted(runs.items()))
+
+
+def named_job(journal: Journal, target: Target) -> Job | None:
+    """The job TOKEN named (by id or prefix), when the roots are exactly its code runs."""
+    uuids = {root.uuid for root in target.roots}
+    if any(root.type != "code_run" for root in target.roots):
+        return None
+    query = select(Job).where(col(Job.id).startswith(target.given, autoescape=True))
+    with journal.session() as session:
+        jobs = [job for job in session.exec(query).all() if set(job.code_runs) == uuids]
+    return jobs[0] if len(jobs) == 1 else None

@@ -4,7 +4,13 @@ Entry points: `parse_user_config`, `generate_working_config`, `GenerationContext
 `StaticRegistryView` / `RestRegistryView`, `collect_git_facts`, `project_dir`.
 """
 
-from .context import GenerationContext, PulledVersions, UserIdentity
+from .context import (
+    GenerationContext,
+    PulledVersions,
+    RemoteVersions,
+    UserIdentity,
+    WritesInProgress,
+)
 from .errors import ConfigError, ConfigProblem
 from .generate import JobRecord, WorkingConfigResult, generate_working_config
 from .git import GitFacts, collect_git_facts, work_tree_top
@@ -23,12 +29,14 @@ __all__ = [
     "JobScript",
     "PulledVersions",
     "RegistryView",
+    "RemoteVersions",
     "RestRegistryView",
     "ShellChoice",
     "StaticRegistryView",
     "UserConfig",
     "UserIdentity",
     "WorkingConfigResult",
+    "WritesInProgress",
     "collect_git_facts",
     "command",
     "generate_working_config",

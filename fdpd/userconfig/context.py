@@ -14,6 +14,12 @@ from .templates import TemplateProblem
 
 # (namespace, data product name, source URL) → version the last pull of that register item made
 PulledVersions = Mapping[tuple[str, str, str], str]
+# (namespace, data product name) → {version: id of the running job that writes it}
+WritesInProgress = Mapping[tuple[str, str], Mapping[str, str]]
+# (namespace, data product name) → version → the remote holding it, for versions whose local
+# records gc or delete removed: the local registry no longer lists them, but a write must not
+# take one of them again
+RemoteVersions = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ class GenerationContext:
     `instant` is the job's creation time in local time (it also names the job folder); every
     template of the job uses it. `git` describes the repository holding the project (see
     `project_dir`), None outside git. `remote_urls` maps configured remote names to their
-    registry API URLs.
+    registry API URLs. `writes_in_progress` are the versions running jobs are writing: a write
+    never gets one of them.
     """
 
     instant: datetime
@@ -46,6 +53,8 @@ class GenerationContext:
     git: GitFacts | None = None
     dirty_allowed: bool = False
     pulled_register_versions: PulledVersions = field(default_factory=dict)
+    writes_in_progress: WritesInProgress = field(default_factory=dict)
+    remote_versions: RemoteVersions = field(default_factory=dict)
     platform: Literal["posix", "windows"] = "posix" if os.name != "nt" else "windows"
 
     @property

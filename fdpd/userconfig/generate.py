@@ -70,7 +70,15 @@ def generate_working_config(
         md.default_write_version,
         md.public,
     )
-    items = ItemResolver(defaults, registry, md_resolver.sub, problems, warnings)
+    items = ItemResolver(
+        defaults,
+        registry,
+        md_resolver.sub,
+        problems,
+        warnings,
+        remote_versions=ctx.remote_versions,
+        writes_in_progress=ctx.writes_in_progress,
+    )
     reads = items.reads(config.read)
     writes = items.writes(config.write)
     derived, used = register_reads(

@@ -5,13 +5,14 @@ Steps 3 to 6 of config-yaml.md §10.7, against the local registry view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
 from fdpd.store.containment import UnsafePath, safe_extension, unsafe_reason
 from fdpd.store.containment import shown as show
 
+from .context import RemoteVersions, WritesInProgress
 from .errors import Failed, ProblemCollector
 from .model import Located, ReadItem, Where, WriteItem
 from .registry_view import RegistryView
@@ -62,9 +63,13 @@ class ItemResolver:
         sub: Substituter,
         problems: ProblemCollector,
         warnings: ProblemCollector,
+        remote_versions: RemoteVersions | None = None,
+        writes_in_progress: WritesInProgress | None = None,
     ) -> None:
         self.defaults = defaults
         self.registry = registry
+        self.remote_versions = remote_versions or {}
+        self.writing: WritesInProgress = writes_in_progress or {}
         self.sub = sub
         self.problems = problems
         self.warnings = warnings
@@ -132,9 +137,8 @@ class ItemResolver:
         if not is_pattern(alias):
             name = self.sub.optional(item.use_data_product) or alias
             self._contained_name(item, name)
-            versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
-            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            found = self._write_version(where, spec, namespace, name)
             self._contained_version(where, found)
             write = ResolvedWrite(
                 alias, description or name, file_type, public, namespace, name, found, item.where
@@ -154,9 +158,8 @@ class ItemResolver:
         writes = []
         for name in names:
             self._contained_name(item, name)
-            versions = self.registry.data_product_versions(namespace, name)
             where = _spec_where(item.version, item.use_version, item.data_product.where)
-            found = self._version(where, resolve_write, spec, namespace, name, versions)
+            found = self._write_version(where, spec, namespace, name)
             self._contained_version(where, found)
             write = ResolvedWrite(
                 name,
@@ -212,6 +215,25 @@ class ItemResolver:
             if not self.registry.namespace_exists(namespace):
                 exc.message += f" (there is no namespace `{namespace}` locally)"
             raise
+
+    def _write_version(self, where: Where, spec: str, namespace: str, name: str) -> str:
+        """The version a write gets: new locally and on every remote the journal saw."""
+        local = self.registry.data_product_versions(namespace, name)
+        on_remotes = self.remote_versions.get((namespace, name), {})
+        if token_of(spec) is None and spec in on_remotes and spec not in local:
+            self._fail(
+                where,
+                f"`{namespace}:{name}@{spec}` exists on remote {on_remotes[spec]} (gc or delete "
+                "removed its local copy): a write must make a new version",
+                "use a bump token such as ${{PATCH}}, or a higher version",
+            )
+        existing = [*local, *(v for v in on_remotes if v not in local)]
+        return self._version(where, self._resolve_write, spec, namespace, name, existing)
+
+    def _resolve_write(self, spec: str, namespace: str, name: str, versions: Sequence[str]) -> str:
+        """resolve_write, also past the versions running jobs are writing."""
+        writing: Mapping[str, str] = self.writing.get((namespace, name), {})
+        return resolve_write(spec, namespace, name, versions, writing)
 
     def _pick(self, short: Located[str] | None, use: Located[str] | None) -> str | None:
         """A shorthand (`version`) or its `use.` form; both given and different is an error."""

@@ -33,6 +33,8 @@ from .wildcards import pattern_problem
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
 _NUMBER_TAGS = {f"{_YAML}int", f"{_YAML}float"}
+# Scalars YAML makes other than text, that FAIR-CLI's pydantic v1 turns back into text.
+_CONSTRUCTED_TAGS = {*_NUMBER_TAGS, f"{_YAML}bool"}
 # What pydantic v1 (FAIR-CLI 0.11.0's validation) accepts for a bool, case-insensitive.
 _PYDANTIC_V1_BOOLS = {
     **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
@@ -316,7 +318,25 @@ class _Parser:
                 f'quote it and give three parts, e.g. "{_three_parts(node.value)}"',
             )
             return None
-        return self._text(str(node.value), where, kind)
+        return self._text(self._as_text(node, where), where, kind)
+
+    def _as_text(self, node: yaml.ScalarNode, where: Where) -> str:
+        """A scalar where text is expected. A YAML number or boolean becomes the text FAIR-CLI's
+        pydantic v1 `str` fields make of it (`str(value)`: `007` → "7", `yes` → "True"), with a
+        warning at its line."""
+        if node.tag not in _CONSTRUCTED_TAGS or node.style is not None:
+            return str(node.value)
+        text = str(yaml.safe_load(node.value))
+        kind = "boolean" if node.tag == f"{_YAML}bool" else "number"
+        if text == node.value:
+            message = f'the {kind} {node.value} taken as the text "{text}": write it quoted'
+        else:
+            message = (
+                f'the {kind} {node.value} taken as the text "{text}", as FAIR-CLI does: quote it '
+                f'("{node.value}") to keep it as written'
+            )
+        self.coerced.append((where, message))
+        return text
 
     def _flag(self, node: yaml.ScalarNode, where: Where) -> Located[bool] | None:
         """true/false, or a value FAIR-CLI's pydantic v1 models take for one (a warning)."""
@@ -373,7 +393,7 @@ class _Parser:
 
     def _text_list(self, node: yaml.Node, where: Where) -> Located[tuple[str, ...]] | None:
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
-            return Located((str(node.value),), where)
+            return Located((self._as_text(node, where),), where)
         if not isinstance(node, yaml.SequenceNode):
             self.problem(where, "expected a list of values" + _got(node))
             return None
@@ -382,7 +402,7 @@ class _Parser:
             if not isinstance(item, yaml.ScalarNode) or item.tag not in _SCALAR_TAGS:
                 self.problem(self._where(item, f"{where.key_path}[{index}]"), "expected a value")
                 return None
-            texts.append(str(item.value))
+            texts.append(self._as_text(item, self._where(item, f"{where.key_path}[{index}]")))
         return Located(tuple(texts), where)
 
     def _run_metadata(self, entry: tuple[yaml.Node, Where]) -> RunMetadata | None:

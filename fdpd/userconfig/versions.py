@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .semver import BUMP_PARTS, ZERO, highest, parse_version
 from .templates import RUN_ID
@@ -60,10 +60,18 @@ def resolve_read(spec: str, namespace: str, name: str, available: Sequence[str])
     return version
 
 
-def resolve_write(spec: str, namespace: str, name: str, existing: Sequence[str]) -> str:
-    """The new version a write of `namespace:name` gets, given the versions that exist."""
+def resolve_write(
+    spec: str,
+    namespace: str,
+    name: str,
+    existing: Sequence[str],
+    in_progress: Mapping[str, str] | None = None,
+) -> str:
+    """The new version a write of `namespace:name` gets, given the versions that exist and
+    those that running jobs are writing (`in_progress`: version → job id)."""
+    writing = {} if in_progress is None else in_progress
     if f"${{{{{RUN_ID}}}}}" in name:
-        existing = ()  # the name is new in every run
+        existing, writing = (), {}  # the name is new in every run
     token = token_of(spec)
     if token == "LATEST":
         raise VersionProblem(
@@ -71,7 +79,7 @@ def resolve_write(spec: str, namespace: str, name: str, existing: Sequence[str])
             "use ${{PATCH}}, ${{MINOR}}, ${{MAJOR}} or a new exact version",
         )
     if token in BUMP_PARTS:
-        latest = highest(existing)
+        latest = highest([*existing, *writing])
         base = parse_version(latest) if latest is not None else ZERO
         assert base is not None  # highest() returns only parseable versions
         return str(base.bump(token))
@@ -80,5 +88,10 @@ def resolve_write(spec: str, namespace: str, name: str, existing: Sequence[str])
         raise VersionProblem(
             f"`{namespace}:{name}@{version}` already exists: a write must make a new version",
             "use a bump token such as ${{PATCH}}, or a higher version",
+        )
+    if version in writing:
+        raise VersionProblem(
+            f"version {version} of `{namespace}:{name}` is being written by job {writing[version]}",
+            "wait for it or choose another version",
         )
     return version

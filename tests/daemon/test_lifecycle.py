@@ -103,7 +103,14 @@ def test_usage_errors_exit_2_and_help_lists_exit_codes(fdp: FdpInstance) -> None
     assert fdp.run_fdpctl().returncode == 2
     helped = fdp.run_fdpctl("--help")
     assert helped.returncode == 0
-    for line in ("0  success", "1  the operation failed", "2  usage error", "3  fdpd unreachable"):
+    for line in (
+        "0    success",
+        "1    the operation failed",
+        "2    usage error",
+        "3    fdpd unreachable",
+        "4    run: the model failed",
+        "130  interrupted",
+    ):
         assert line in helped.stdout
 
 

@@ -68,8 +68,11 @@ def faulty(tmp_path: Path) -> Iterator[Faulty]:
 
 
 @contextmanager
-def faulty_remote(root: Path) -> Iterator[Faulty]:
-    with remote_registry(root) as remote, FaultyRelay(registry_port(remote)) as relay:
+def faulty_remote(root: Path, *, access_log: bool = False) -> Iterator[Faulty]:
+    with (
+        remote_registry(root, access_log=access_log) as remote,
+        FaultyRelay(registry_port(remote)) as relay,
+    ):
         token = remote.add_user("bob").read_text().strip()
         seeder = Seeder(remote.registry.base_url, token)
         try:

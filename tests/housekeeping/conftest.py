@@ -111,3 +111,26 @@ def _vocabulary(site: Site) -> set[str]:
     for kind in ("namespace", "author", "file_type", "storage_root"):
         found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in site.local(kind)}
     return found
+
+
+def unreferenced_files(site: Site) -> set[Path]:
+    """Files fdp wrote that nothing refers to: outside `jobs/`, a data file no local storage
+    location names; inside it, a file of a job the journal does not know (or knows deleted)."""
+    roots = {r["url"]: str(r["root"]) for r in site.local("storage_root", page_size="1000")}
+    named = {
+        Path(roots[loc["storage_root"]].removeprefix("file://") + loc["path"])
+        for loc in site.local("storage_location", page_size="1000")
+        if roots.get(loc["storage_root"], "").startswith("file://")
+    }
+    jobs = {row[0] for row in journal_rows(site, "SELECT id FROM job WHERE state != 'deleted'")}
+    found = set()
+    for path in site.store.rglob("*"):
+        relative = path.relative_to(site.store).parts
+        if not path.is_file() or relative[0] == ".scrc":
+            continue
+        if relative[0] == "jobs":
+            if relative[1] not in jobs:
+                found.add(path)
+        elif path not in named:
+            found.add(path)
+    return found

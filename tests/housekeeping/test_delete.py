@@ -81,8 +81,15 @@ def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Rem
         assert not any(p.exists() for p in map(Path, (f["file"] for f in deleted["file_list"])))
         assert not ana.local("code_run", uuid=second_run)
 
-        # Nothing depends on the first run any more: the job goes, with its output.
-        assert ana.json("delete", "--force", first["id"])["records_by_kind"]["data_product"] == 1
+        # Nothing depends on the first run any more: the job goes, with its output and folder.
+        job_folder = Path(first["folder"])
+        assert job_folder.is_dir()
+        shown = ana.ok("delete", "--force", first["id"])
+        assert f"removed job folder {job_folder}" in shown and "1 data_product" in shown
+        assert not job_folder.exists()
+        [job] = [j for j in ana.json("log")["jobs"] if j["id"] == first["id"]]
+        assert job["state"] == "deleted", job
+        assert "deleted" in ana.ok("log").split(first["id"], 1)[1].splitlines()[0]
         # A file path: the pulled input, synced, needs no --force.
         input_file = files_in(ana.store)[sha1]
         by_path = ana.json("delete", str(input_file))

@@ -71,6 +71,7 @@ def build(source: Path, prefix: Path) -> Path:
     return build_dir / "squares"
 
 
+@pytest.mark.port8000
 def test_cpp_model_run_commit_push_and_pull_by_another_user(remote: Remote) -> None:
     prefix = cpp_prefix()
     if prefix is None or shutil.which("cmake") is None:

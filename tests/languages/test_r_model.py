@@ -43,6 +43,7 @@ def r_api_missing() -> str | None:
     return port_taken()
 
 
+@pytest.mark.port8000
 def test_r_model_run_commit_push_and_pull_by_another_user(remote: Remote) -> None:
     missing = r_api_missing()
     if missing:

@@ -106,10 +106,14 @@ class Remote:
 
 
 @contextmanager
-def remote_registry(root: Path, port: int | None = None) -> Iterator[Remote]:
+def remote_registry(
+    root: Path, port: int | None = None, *, access_log: bool = False
+) -> Iterator[Remote]:
     """A shared registry with its database and data store under `root` (reopened if there)."""
     workdir, store = root / "remote", root / "remote-store"
-    with running_registry(workdir, shared=True, data_store=str(store), port=port) as registry:
+    with running_registry(
+        workdir, shared=True, data_store=str(store), port=port, access_log=access_log
+    ) as registry:
         yield Remote(registry, store, workdir)
 
 

@@ -200,3 +200,19 @@ def _common_prefix(words: list[str]) -> str:
             prefix = prefix[:-1]
     assert prefix, words
     return prefix
+
+
+def test_info_shows_privacy_exactly_as_push_decides_it(jobs: Jobs) -> None:
+    site = jobs.site
+
+    def file_of(token: str) -> dict[str, Any]:
+        file: dict[str, Any] = site.json("info", token)["items"][0]["file"]
+        return file
+
+    marked = file_of("ana:commit/item@0.0.1")  # its location says public, fdp marked it private
+    assert marked["public"] is False, marked
+    assert "accessibility=private" in marked["private"]
+    assert file_of("ana:commit/private@0.0.1")["public"] is False  # public: false
+    assert file_of("ana:commit/good@0.0.1")["public"] is True
+    [line] = [x for x in site.ok("info", "ana:commit/item@0.0.1").splitlines() if "public" in x]
+    assert "no (" in line and "accessibility=private" in line, line

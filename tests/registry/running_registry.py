@@ -65,6 +65,7 @@ def registry_command(
     data_store: str | None = None,
     shared: bool = False,
     file_roots: tuple[Path, ...] = (),
+    access_log: bool = False,
     workers: int = 1,
 ) -> list[str]:
     command = [str(FDPD), "registry", "serve", "--host", host, "--port", str(port)]
@@ -77,6 +78,8 @@ def registry_command(
         command.append("--shared")
     for folder in file_roots:
         command += ["--file-root", str(folder)]
+    if access_log:
+        command.append("--access-log")
     if workers > 1:
         command += ["--workers", str(workers)]
     return command
@@ -94,9 +97,11 @@ def running_registry(
     shared: bool = False,
     env: dict[str, str] | None = None,
     file_roots: tuple[Path, ...] = (),
+    access_log: bool = False,
     workers: int = 1,
 ) -> Iterator[RunningRegistry]:
-    """A registry process answering on `host:port` for the duration of the block."""
+    """A registry process answering on `host:port` for the duration of the block; with
+    `access_log`, its log (`RunningRegistry.log()`) has a line per request."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     database_url = database_url or f"sqlite:///{workdir / 'registry.db'}"
@@ -109,6 +114,7 @@ def running_registry(
         data_store=data_store,
         shared=shared,
         file_roots=file_roots,
+        access_log=access_log,
         workers=workers,
     )
     log_path = workdir / f"registry-{port}.log"

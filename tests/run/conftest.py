@@ -29,9 +29,9 @@ GIT_ENV = {
 ACCEPT = {"Accept": "application/json; version=1.0.0"}
 
 # A model in the style of the contract's example: reads every read alias, writes every write
-# alias (MODEL_WRITES, comma-separated), finalises.
+# alias (MODEL_WRITES, comma-separated), waits MODEL_PAUSE seconds, finalises.
 MODEL = """\
-import os, sys
+import os, sys, time
 import data_pipeline_api as pipeline
 
 token = os.environ["FDP_LOCAL_TOKEN"]
@@ -43,6 +43,7 @@ for alias in filter(None, os.environ.get("MODEL_READS", "").split(",")):
 for alias in filter(None, os.environ.get("MODEL_WRITES", "").split(",")):
     with open(pipeline.link_write(handle, alias), "w") as f:
         f.write(f"{alias},{os.environ.get('MODEL_VALUE', '1')}\\n")
+time.sleep(float(os.environ.get("MODEL_PAUSE", "0")))
 if os.environ.get("MODEL_FAIL"):
     print("failing on purpose", flush=True)
     sys.exit(int(os.environ["MODEL_FAIL"]))

@@ -83,7 +83,7 @@ def test_refused_and_failed_runs_leave_nothing_inconsistent(fdp: Fdp, tmp_path: 
     assert not (fdp.store / "jobs").exists()
 
     failed = fdp.fdpctl("run", "fails.yaml", cwd=project)
-    assert failed.returncode == 3 and "ran-1" in failed.stdout
+    assert failed.returncode == 4 and "ran-1" in failed.stdout
     job = fdp.get("/v1/jobs?limit=1")["jobs"][0]
     assert job["state"] == "failed"
     # fdpd registered the job's script before it ran; the failed job owns it as a leftover
@@ -91,10 +91,14 @@ def test_refused_and_failed_runs_leave_nothing_inconsistent(fdp: Fdp, tmp_path: 
     assert [(i["type"], i["state"]) for i in items] == [("storage_location", "failed")]
     gc = fdp.fdpctl("gc")
     assert gc.returncode == 0, gc.stderr
+    # the script's file stays without --files, and so does the location naming it
+    assert snapshot(fdp)[1:3] == (before[1] + 1, before[2])
+    gc = fdp.fdpctl("gc", "--files")
+    assert gc.returncode == 0, gc.stderr
     assert snapshot(fdp)[1:3] == before[1:3]  # gc took the leftover: registry as before
 
     again = fdp.fdpctl("run", "fails.yaml", cwd=project)  # the same run again: the same outcome
-    assert again.returncode == 3 and "ran-1" in again.stdout
+    assert again.returncode == 4 and "ran-1" in again.stdout
     (project / "fails.yaml").write_text(WORKS.format(n=1))
     fixed = fdp.fdpctl("run", "--dirty", "fails.yaml", cwd=project)
     assert fixed.returncode == 0, fixed.stderr

@@ -122,7 +122,8 @@ def test_a_check_finds_a_version_another_user_pushed_and_auto_update_pulls_it(
     ]
     assert pulled_by, "the pull was made by a scheduled check"
     store = world.ana.store / "bob" / "series" / "a"
-    assert sorted(p.name for p in store.iterdir()) == ["0.0.1.csv", "0.0.2.csv"]
+    # bob published the same bytes again: 0.0.2's location names 0.0.1's file, no second copy
+    assert sorted(p.name for p in store.iterdir()) == ["0.0.1.csv"]
     assert "0 updates available" in world.ana.ok("status")
 
 

@@ -159,6 +159,52 @@ def test_existing_write_version_refused(generate: Generate) -> None:
     assert problem.message.startswith("`ana:out/b@1.0.0` already exists")
 
 
+def test_versions_running_jobs_write_are_never_given_again(generate: Generate) -> None:
+    """Bumps go past what running jobs are writing; an exact version one holds is refused,
+    naming its job; a `${{RUN_ID}}` name is new in every run, so nothing holds it."""
+    holder = "2026-01-02_03_04_05_000006"
+    writing = {
+        ("ana", "out/b"): {"1.0.0": holder, "0.0.9": "another"},
+        ("ana", "out/${{RUN_ID}}"): {"0.0.1": "another"},
+    }
+    bump = RUN + "write:\n  - data_product: out/b\n    file_type: csv\n"
+    result = generate(bump, {"ana": {"out/b": ["0.5.0"]}}, writes_in_progress=writing)
+    assert writes(result.data) == [("out/b", "ana", "1.0.1")]
+    exact = bump + '    version: "1.0.0"\n'
+    [problem] = failure(generate, exact, {}, writes_in_progress=writing)
+    assert problem.render() == (
+        "config.yaml:7:14: write[0].version: version 1.0.0 of `ana:out/b` is being written by "
+        f"job {holder} (wait for it or choose another version)"
+    )
+    fresh = RUN + 'write:\n  - data_product: "out/${{RUN_ID}}"\n    file_type: csv\n'
+    assert writes(generate(fresh, {}, writes_in_progress=writing).data)[0][2] == "0.0.1"
+
+
+def test_writes_pass_versions_remotes_hold_whose_local_records_went(generate: Generate) -> None:
+    """gc or delete removed out/b@1.1.0 and out/c@0.0.1 here; origin still holds them."""
+    seen = {("ana", "out/b"): {"1.1.0": "origin"}, ("ana", "out/c"): {"0.0.1": "origin"}}
+    bumps = (
+        RUN
+        + "write:\n"
+        + "".join(
+            f"  - data_product: {name}\n    file_type: csv\n    version: ${{{{MINOR}}}}\n"
+            for name in ("out/b", "out/c")
+        )
+    )
+    assert writes(generate(bumps, RAIN, remote_versions=seen).data) == [
+        ("out/b", "ana", "1.2.0"),
+        ("out/c", "ana", "0.1.0"),
+    ]
+    text = RUN + 'write:\n  - data_product: out/c\n    file_type: csv\n    version: "0.0.1"\n'
+    [problem] = failure(generate, text, RAIN, remote_versions=seen)
+    assert problem.message.startswith("`ana:out/c@0.0.1` exists on remote origin"), problem
+    assert "${{PATCH}}" in problem.suggestion
+    reads_it = RUN + "read:\n  - data_product: out/c\n    use:\n      namespace: ana\n"
+    reads_it += '      version: "0.0.1"\n'
+    [problem] = failure(generate, reads_it, RAIN, remote_versions=seen)
+    assert "is not in the local registry" in problem.message  # a read needs the local copy
+
+
 @pytest.mark.parametrize(
     ("item", "fragment"),
     [

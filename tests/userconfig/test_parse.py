@@ -250,6 +250,35 @@ def test_fair_cli_bool_values_are_coerced_with_a_located_warning(written: str, t
     assert message.startswith(f"{written} taken as {str(taken).lower()}")
 
 
+@pytest.mark.parametrize(
+    ("written", "taken"),
+    [("2020", "2020"), ("007", "7"), ("1.50", "1.5"), ("yes", "True"), ("0x1F", "31")],
+)
+def test_numbers_and_booleans_where_text_is_expected_become_fair_clis_text(
+    written: str, taken: str
+) -> None:
+    """pydantic v1's `str` fields take a YAML number or boolean as `str(value)`: so does fdp,
+    saying where and how to keep the value as written."""
+    text = MINIMAL + f"write:\n  - data_product: out\n    description: {written}\n"
+    text += f"    file_type: csv\n    use:\n      namespace: {written}\n"
+    config = parse_user_config(text, "config.yaml")
+    [item] = config.write
+    assert item.description is not None and item.description.value == taken
+    assert item.use_namespace is not None and item.use_namespace.value == taken
+    warnings = [(where.line, where.key_path, message) for where, message in config.coerced]
+    assert [line for line, _, _ in warnings] == [6, 9]
+    assert all(f'taken as the text "{taken}"' in message for _, _, message in warnings)
+    if written != taken:
+        assert f'quote it ("{written}")' in warnings[0][2]
+
+
+def test_quoted_text_is_kept_as_written() -> None:
+    text = MINIMAL + 'write:\n  - data_product: out\n    description: "007"\n    file_type: csv\n'
+    config = parse_user_config(text, "config.yaml")
+    assert config.write[0].description is not None
+    assert config.write[0].description.value == "007" and not config.coerced
+
+
 def test_deeply_nested_yaml_is_a_located_problem_not_a_crash() -> None:
     deep = MINIMAL + "read:\n  - " + "[" * 1000 + "]" * 1000 + "\n"
     problem = only(deep)

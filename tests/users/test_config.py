@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import free_port
-from tests.fdp_process import FdpInstance
+from tests.fdp_process import FDPCTL, FdpInstance
 
 ORCID = "https://orcid.org/0000-0002-1825-0097"
 
@@ -96,3 +97,56 @@ def test_bad_username_is_a_clear_error(fdp: FdpInstance, tmp_path: Path) -> None
     assert result.returncode == 1
     assert "not a valid user name" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def fdpctl_in(fdp: FdpInstance, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(FDPCTL), *args], cwd=folder, env=fdp.env, capture_output=True, text=True, timeout=60
+    )
+
+
+def data_stores(fdp: FdpInstance) -> dict[str, tuple[str, bool]]:
+    users = json.loads(fdp.run_fdpctl("--json", "config").stdout)
+    return {user["username"]: (user["data_store"], user["active"]) for user in users}
+
+
+def test_config_of_an_existing_user_switches_and_never_moves_their_store(
+    fdp: FdpInstance, tmp_path: Path
+) -> None:
+    store_a, store_b = tmp_path / "store-a", tmp_path / "store-b"
+    configure(fdp, "ana", "--data-store", str(store_a))
+    configure(fdp, "bob", "--data-store", str(store_b))
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+
+    switched = fdpctl_in(fdp, project, "config", "ana")
+
+    assert switched.returncode == 0, switched.stderr
+    assert f"ana is active; their data store stays {store_a}/" in switched.stdout
+    assert data_stores(fdp) == {"ana": (f"{store_a}/", True), "bob": (f"{store_b}/", False)}
+    assert not (project / ".scrc").exists()
+    users_file = yaml.safe_load((store_a / ".scrc" / ".users").read_text())["users"]
+    assert users_file["ana"]["data_store"] == f"{store_a}/"
+
+    store_c = tmp_path / "store-c"
+    moved = fdpctl_in(fdp, project, "config", "ana", "--data-store", str(store_c))
+
+    assert moved.returncode == 0, moved.stderr
+    assert f"data store is now {store_c}/ (was {store_a}/" in moved.stdout
+    assert data_stores(fdp)["ana"] == (f"{store_c}/", True)
+    assert (store_c / ".scrc" / ".users").is_file() and not (project / ".scrc").exists()
+
+
+def test_a_new_user_gets_the_current_folder_as_their_store(
+    fdp: FdpInstance, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cy-store"
+    folder.mkdir()
+
+    made = fdpctl_in(fdp, folder, "config", "cy")
+
+    assert made.returncode == 0, made.stderr
+    assert "cy is set up and active" in made.stdout
+    assert data_stores(fdp)["cy"] == (f"{folder}/", True)
+    assert (folder / ".scrc" / ".users").is_file()

@@ -1,0 +1,86 @@
+"""Commands that stream an operation (run, pull, push, update...): its events shown as they
+come, and Ctrl-C to cancel it.
+
+The first Ctrl-C asks fdpd to cancel the operation (it stops at its next safe point), says so,
+and goes on showing the operation to its end, from a replay of its events that skips what was
+shown already. A second Ctrl-C detaches: fdpctl exits, the operation goes on in fdpd, and
+fdpctl says how to follow it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from fdpctl.errors import Interrupted, OperationFailed
+from fdpctl.render import StreamRenderer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from fdpctl.cli import Invocation
+
+DETACH = "(Ctrl-C again to detach)"
+
+
+def run_operation(inv: Invocation, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """Start an operation with one request and show it to its end; return its result."""
+    renderer = StreamRenderer(sys.stdout, inv.as_json)
+    try:
+        stream = inv.stream(method, path, body)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted before fdpd said which operation it started",
+            hint="`fdpctl log` shows whether it did; `fdpctl cancel ID` stops it",
+        ) from None
+    try:
+        return renderer.render(stream)
+    except KeyboardInterrupt:
+        stream.close()
+        if stream.operation is None:
+            raise
+        operation = stream.operation
+    return _cancel_and_follow(inv, renderer, operation)
+
+
+def _cancel_and_follow(inv: Invocation, renderer: StreamRenderer, operation: int) -> dict[str, Any]:
+    renderer.clear_bar()
+    label = f"operation {operation}"
+    cancelling = False
+    try:
+        label, cancelling = _ask_to_cancel(inv, operation)
+        return renderer.render(inv.stream("GET", f"/v1/operations/{operation}/events"))
+    except KeyboardInterrupt:
+        renderer.clear_bar()
+        what = "its cancel goes on" if cancelling else "it goes on"
+        raise Interrupted(
+            f"detached from {label}; {what} in fdpd",
+            hint=f"follow it with `fdpctl log -f {operation}`"
+            + ("" if cancelling else f"; stop it with `fdpctl cancel {operation}`"),
+        ) from None
+
+
+def _ask_to_cancel(inv: Invocation, operation: int) -> tuple[str, bool]:
+    """Ask fdpd to cancel the operation and say so; its label, and whether fdpd is cancelling
+    it (not when it has ended already, or cannot be cancelled)."""
+    try:
+        answer = inv.call("POST", f"/v1/operations/{operation}/cancel", autostart=False).data
+    except OperationFailed as refused:
+        if refused.code == "not_running":
+            return f"operation {operation}", False  # it has just ended: the replay shows how
+        _say(f"{refused.message}; waiting for it to end {DETACH}")
+        return f"operation {operation}", False
+    label = cancel_label(answer)
+    _say(f"cancelling {label} ... {DETACH}")
+    return label, True
+
+
+def cancel_label(answer: dict[str, Any]) -> str:
+    """`pull 12`, `run 14 (job 2025-...)`: what a cancel answer is about."""
+    operation = answer["operation"]
+    job = f" (job {answer['job']})" if answer.get("job") else ""
+    return f"{operation['verb']} {operation['id']}{job}"
+
+
+def _say(message: str) -> None:
+    print(f"fdpctl: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,107 @@
+"""fdpd's `config.yaml` is checked at start-up: an unknown key at any level, a key given twice and
+a bad value each stop fdpd, and the fdpctl command that started it shows fdpd's own reason with
+the file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fdp_process import FdpInstance
+
+# The README's example (Configuration), which must stay a valid config.
+README_EXAMPLE = """\
+registry:
+  port: 8000
+  idle_timeout: 600
+  database: sqlite
+  command: []
+schedule:
+  interval: 6h
+  auto_update: false
+  remotes:
+    origin: {interval: 1h, auto_update: true}
+"""
+
+
+def write_config(fdp: FdpInstance, text: str) -> Path:
+    path = fdp.locations.config_file
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def refused_start(fdp: FdpInstance, env: dict[str, str] | None = None) -> str:
+    """fdpctl starting fdpd on demand (`status`): exit 3, and what it said."""
+    result = fdp.run_fdpctl("status", env=env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "exited with status" not in result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "said", "meant"),
+    [
+        ("registy:\n  port: 8001\n", 1, "unknown key `registy` at the top level", "registry"),
+        (
+            "schedule:\n  interval: 6h\n  remotes:\n    origin:\n      intervl: 1h\n",
+            5,
+            "unknown key `intervl` in `schedule.remotes.origin`",
+            "interval",
+        ),
+        ("registry:\n  prot: 8001\n", 2, "unknown key `prot` in `registry`", "port"),
+    ],
+)
+def test_an_unknown_key_is_named_with_its_line_and_the_key_meant(
+    fdp: FdpInstance, text: str, line: int, said: str, meant: str
+) -> None:
+    config = write_config(fdp, text)
+
+    stderr = refused_start(fdp)
+
+    assert f"fdpd could not start: {config}:{line}: {said}" in stderr
+    assert f"did you mean `{meant}`?" in stderr
+
+
+def test_a_key_given_twice_is_named(fdp: FdpInstance) -> None:
+    config = write_config(fdp, "registry:\n  port: 8001\n  port: 8002\n")
+
+    stderr = refused_start(fdp)
+
+    assert f"{config}:3: `registry.port` is given twice (first on line 2)" in stderr
+
+
+@pytest.mark.parametrize("journal_stream", [None, "8:12345"])
+def test_a_bad_value_shows_fdpds_reason_even_from_a_journald_session(
+    fdp: FdpInstance, journal_stream: str | None
+) -> None:
+    """A desktop session's shells inherit JOURNAL_STREAM from systemd; the fdpd fdpctl starts
+    from one still writes to its output file, and fdpctl still finds the reason there."""
+    config = write_config(fdp, "registry:\n  idle_timeout: 600\n  port: abc\n")
+    env = {"JOURNAL_STREAM": journal_stream} if journal_stream else None
+
+    stderr = refused_start(fdp, env)
+
+    assert f"fdpd could not start: {config}:3: registry.port must be a whole number" in stderr
+    assert "fix what fdpd says" in stderr
+
+
+def test_the_readme_example_is_a_valid_config(fdp: FdpInstance) -> None:
+    write_config(fdp, README_EXAMPLE)
+
+    started = fdp.run_fdpctl("daemon", "start")
+
+    assert started.returncode == 0, started.stderr
+    assert fdp.run_fdpctl("daemon", "stop").returncode == 0
+
+
+def test_a_database_that_is_no_url_fdp_can_use_is_refused(fdp: FdpInstance) -> None:
+    config = write_config(fdp, "registry:\n  database: mysql://fdp@db/fdp\n")
+
+    stderr = refused_start(fdp)
+
+    assert (
+        f"{config}:2: registry.database must be sqlite, a sqlite:/// URL or a PostgreSQL" in stderr
+    )

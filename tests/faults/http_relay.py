@@ -1,0 +1,194 @@
+"""FAULT INJECTION (a fake HTTP hop, not a fake of our components): an HTTP relay in front of a real
+registry that can make a create fail half way, as the reference registry's non-atomic creates do
+under load, and can claim atomic writes for a registry that has none.
+
+    with HttpRelay(registry_port) as relay:
+        relay.half_create("object", drop="authors")   # next POST /api/object/ with authors:
+                                                      # sent without them, answered 500
+        relay.claim_atomic_writes()                   # add FDP-Atomic-Writes: true to answers
+        relay.fail_posts("object", count=2)           # next 2 object POSTs: 500, not sent on
+
+The relay forwards `Host` unchanged, so the registry's links name the relay. `writes_in_flight`
+records, per write it forwards, how many writes were in flight at once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import httpx
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from fdpd.remote.write_gate import ATOMIC_WRITES_HEADER
+from tests.conftest import free_port
+
+HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+FAULT_BODY = json.dumps({"detail": "injected fault: the create failed half way"})
+
+
+@dataclass
+class HalfCreate:
+    record_type: str
+    drop: str
+    left: int
+
+
+@dataclass
+class RelayLog:
+    """What the relay saw: per forwarded write, how many were in flight (itself included) and
+    the record type it creates (None: not a create); the faults it made; half-made records."""
+
+    concurrency: list[tuple[int, str | None]] = field(default_factory=list)
+    faults: int = 0
+    half_created: list[str] = field(default_factory=list)
+
+
+class HttpRelay:
+    def __init__(self, target_port: int) -> None:
+        self.port = free_port()
+        self.log = RelayLog()
+        self._target = f"http://127.0.0.1:{target_port}"
+        self._half: list[HalfCreate] = []
+        self._fail: dict[str, int] = {}
+        self._atomic = False
+        self._in_flight = 0
+        self._client: httpx.AsyncClient | None = None
+        self._lock = threading.Lock()
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self.port, log_level="error", interface="asgi3"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def half_create(self, record_type: str, drop: str, count: int = 1) -> None:
+        with self._lock:
+            self._half.append(HalfCreate(record_type, drop, count))
+
+    def fail_posts(self, record_type: str, count: int) -> None:
+        with self._lock:
+            self._fail[record_type] = count
+
+    def claim_atomic_writes(self) -> None:
+        self._atomic = True
+
+    def __enter__(self) -> HttpRelay:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the HTTP relay did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        response = await self._answer(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Answer uvicorn's start and stop; the forwarding client is closed at the stop."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._client is not None:
+                    await self._client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _answer(self, request: Request) -> Response:
+        body = await request.body()
+        record_type = _created_type(request)
+        if record_type and self._take(self._fail, record_type):
+            self.log.faults += 1
+            return _fault()
+        sent = json.loads(body) if record_type else {}
+        half = self._take_half(record_type, sent) if record_type else None
+        if half is not None:
+            del sent[half.drop]
+            body = json.dumps(sent).encode()
+        answer = await self._forward(request, body)
+        if half is not None:
+            self.log.faults += 1
+            self.log.half_created.append(str(answer.json().get("url", answer.text)))
+            return _fault()
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS}
+        if self._atomic:
+            headers[ATOMIC_WRITES_HEADER] = "true"
+        return Response(answer.content, status_code=answer.status_code, headers=headers)
+
+    async def _forward(self, request: Request, body: bytes) -> httpx.Response:
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_HEADERS]
+        write = request.method in WRITES
+        with self._lock:
+            if write:
+                self._in_flight += 1
+                self.log.concurrency.append((self._in_flight, _created_type(request)))
+        if self._client is None:  # made in the relay's own event loop, kept for its life
+            self._client = httpx.AsyncClient(timeout=60)
+        try:
+            return await self._client.request(
+                request.method,
+                self._target + request.url.path,
+                params=list(request.query_params.multi_items()),
+                headers=headers,
+                content=body,
+            )
+        finally:
+            if write:
+                with self._lock:
+                    self._in_flight -= 1
+
+    def _take(self, counts: dict[str, int], record_type: str) -> bool:
+        with self._lock:
+            if counts.get(record_type, 0) <= 0:
+                return False
+            counts[record_type] -= 1
+            return True
+
+    def _take_half(self, record_type: str, sent: dict[str, object]) -> HalfCreate | None:
+        """The half-create fault for this create, if one is due and it sends that field."""
+        with self._lock:
+            for half in self._half:
+                if half.record_type == record_type and half.left > 0 and sent.get(half.drop):
+                    half.left -= 1
+                    return half
+        return None
+
+
+def _created_type(request: Request) -> str | None:
+    """The record type a `POST /api/<type>/` creates, else None."""
+    parts = request.url.path.strip("/").split("/")
+    if request.method == "POST" and len(parts) == 2 and parts[0] == "api":
+        return parts[1]
+    return None
+
+
+def _fault() -> Response:
+    return Response(FAULT_BODY, status_code=500, media_type="application/json")
