@@ -17,11 +17,8 @@ from fdpd.housekeeping.journal import record_removals
 from fdpd.journal import Journal
 from fdpd.journal.models import RemoteVersion
 from fdpd.remote.client import RegistryClient
-<<<<<<< HEAD
-from fdpd.tls import default_ssl_context
-=======
 from fdpd.supervisor import RegistrySupervisor
->>>>>>> main
+from fdpd.tls import default_ssl_context
 
 _SHOWN = 8
 # What gc and delete use that only fdp's own registry has (`require_own_registry`).

@@ -189,14 +189,10 @@ def _generate(
     ctx, _ = generation_context(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
-<<<<<<< HEAD
+    ctx = replace(ctx, writes_in_progress=writing)
     with httpx.Client(
         base_url=registry_url, timeout=REGISTRY_TIMEOUT, verify=default_ssl_context()
     ) as client:
-=======
-    ctx = replace(ctx, writes_in_progress=writing)
-    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
->>>>>>> main
         return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
 
 
