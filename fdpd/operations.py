@@ -40,6 +40,7 @@ from fdpd.journal.models import (
     SUCCEEDED,
     Operation,
 )
+from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.server.context import DaemonContext
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,14 @@ def activity_feed(ctx: DaemonContext) -> ActivityFeed:
     if not isinstance(feed, ActivityFeed):
         feed = ctx.services["activity"] = ActivityFeed()
     return feed
+
+
+def memory_release(ctx: DaemonContext) -> ReleaseAfterOperations:
+    """Gives freed memory back to the system after operations (see fdpd.memory_release)."""
+    release = ctx.services.get("memory release")
+    if not isinstance(release, ReleaseAfterOperations):
+        release = ctx.services["memory release"] = ReleaseAfterOperations()
+    return release
 
 
 class Emitter:
@@ -301,6 +310,7 @@ async def _execute(
     else:
         emitter.succeed(result)
     log.info("operation %d (%s) ended", emitter.operation_id, emitter.verb)
+    memory_release(ctx).operation_ended()
 
 
 def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str, Any]:

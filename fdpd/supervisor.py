@@ -29,6 +29,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
+from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ class RegistrySupervisor:
         command of the user's own (another implementation) is trusted if it accepts the token.
         """
         try:
-            async with httpx.AsyncClient(timeout=2.0) as client:
+            async with httpx.AsyncClient(timeout=2.0, verify=default_ssl_context()) as client:
                 if not self.manages_database:
                     return await self._identify_by_token(client), None
                 challenge = secrets.token_hex(16)

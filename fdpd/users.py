@@ -41,6 +41,7 @@ from fdpd.remote.links import link_id, link_path
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.supervisor import RegistrySupervisor
+from fdpd.tls import default_ssl_context
 from fdpd.yaml_bounds import load_bounded_yaml
 
 USERS_FILE = Path(".scrc") / ".users"
@@ -308,7 +309,7 @@ def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: 
 
 
 def _registry_client(supervisor: RegistrySupervisor) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=supervisor.url, timeout=30.0)
+    return httpx.AsyncClient(base_url=supervisor.url, timeout=30.0, verify=default_ssl_context())
 
 
 async def _registry_user_url(client: httpx.AsyncClient, token: str) -> str:

@@ -18,6 +18,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import RemoteVersion
 from fdpd.remote.client import RegistryClient
 from fdpd.supervisor import RegistrySupervisor
+from fdpd.tls import default_ssl_context
 
 _SHOWN = 8
 # What gc and delete use that only fdp's own registry has (`require_own_registry`).
@@ -86,7 +87,7 @@ async def carry_out(
 async def _remove_records(local: RegistryClient, admin_token: str, paths: list[str]) -> None:
     url = local.root_url + "fdp/remove"
     headers = {"Authorization": f"token {admin_token}", "Accept": "application/json"}
-    async with httpx.AsyncClient(timeout=300) as client:
+    async with httpx.AsyncClient(timeout=300, verify=default_ssl_context()) as client:
         try:
             answer = await client.post(url, json={"records": paths}, headers=headers)
         except httpx.TransportError as error:

@@ -18,6 +18,7 @@ from fdpd.journal.remote_versions import seen_versions
 from fdpd.paths import Locations
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
+from fdpd.tls import default_ssl_context
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
@@ -189,7 +190,9 @@ def _generate(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
     ctx = replace(ctx, writes_in_progress=writing)
-    with httpx.Client(base_url=registry_url, timeout=REGISTRY_TIMEOUT) as client:
+    with httpx.Client(
+        base_url=registry_url, timeout=REGISTRY_TIMEOUT, verify=default_ssl_context()
+    ) as client:
         return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
 
 

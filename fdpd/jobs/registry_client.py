@@ -9,6 +9,7 @@ import httpx
 
 from fdpd.errors import Unavailable
 from fdpd.remote.links import link_path
+from fdpd.tls import default_ssl_context
 
 ACCEPT = {"Accept": "application/json; version=1.0.0"}
 TIMEOUT = 30.0
@@ -22,7 +23,8 @@ class LocalRegistry:
 
     @classmethod
     def connect(cls, api_url: str) -> LocalRegistry:
-        return cls(httpx.AsyncClient(base_url=api_url, timeout=TIMEOUT))
+        client = httpx.AsyncClient(base_url=api_url, timeout=TIMEOUT, verify=default_ssl_context())
+        return cls(client)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -23,6 +23,7 @@ from fdpd.store.atomic import PART_SUFFIX, store_write_error
 from fdpd.store.bounded_read import copy_regular
 from fdpd.store.hashing import CHUNK_SIZE
 from fdpd.store.locations import local_path
+from fdpd.tls import default_ssl_context
 
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 BytesCallback = Callable[[int], None]
@@ -94,7 +95,9 @@ async def _download(
         )
     try:
         async with (
-            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as client,
+            httpx.AsyncClient(
+                timeout=DOWNLOAD_TIMEOUT, follow_redirects=True, verify=default_ssl_context()
+            ) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:

@@ -159,8 +159,10 @@ def _opening_database(database_url: str) -> Iterator[None]:
 def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from fdpd import memory_trace
     from fdpd.registry.orphan import OrphanWatch
 
+    memory_trace.start_if_asked()
     watch = OrphanWatch(app, args.exit_when_orphaned) if args.exit_when_orphaned else None
     config = uvicorn.Config(
         watch or app,

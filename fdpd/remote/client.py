@@ -30,6 +30,7 @@ from fdpd.remote.errors import (
 from fdpd.remote.links import link_path
 from fdpd.remote.write_gate import WriteGate
 from fdpd.store.hashing import CHUNK_SIZE, sha1_hex_to_base64
+from fdpd.tls import default_ssl_context
 
 API_ACCEPT = "application/json; version=1.0.0"
 DEFAULT_PAGE_SIZE = 1000
@@ -95,6 +96,7 @@ class RegistryClient:
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=max_connections),
             event_hooks={"request": [self._count]},
+            verify=default_ssl_context(),
         )
 
     @classmethod

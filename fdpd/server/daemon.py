@@ -15,6 +15,7 @@ from types import FrameType
 
 import uvicorn
 
+from fdpd import memory_trace
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.paths import LocationError, Locations, resolve_locations
@@ -149,6 +150,7 @@ def _serve(
     sockets: list[socket.socket],
     listeners: Listeners,
 ) -> int:
+    memory_trace.start_if_asked()
     journal = Journal.open(locations.journal_path)
     recover_after_crash(journal, locations)
     ctx = DaemonContext(
