@@ -42,6 +42,13 @@ FOREIGN_VARIABLES = (
 START_TIMEOUT = 15.0
 
 
+def like_a_terminal_command() -> None:
+    """`preexec_fn` of an fdpctl a test sends Ctrl-C (SIGINT): a command run from a terminal
+    takes SIGINT, but one started from a non-interactive shell's background job (`pytest &`)
+    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class HttpAnswer:
     def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         self.status = status

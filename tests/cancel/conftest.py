@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import Faulty, fault_site, faulty_remote, process_alive, wait_for
-from tests.fdp_process import FDPCTL
+from tests.fdp_process import FDPCTL, like_a_terminal_command
 from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
 from tests.push.slow_proxy import SlowProxy
 from tests.run.conftest import git
@@ -77,6 +77,7 @@ class Sleeper:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=like_a_terminal_command,
         )
 
     def pids(self) -> tuple[int, int]:
