@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -13,16 +14,22 @@ import pytest
 
 from tests.postgres_database import fresh_database
 
+PORT_8000_LOCK = Path(tempfile.gettempdir()) / "fdp-tests-port8000.lock"
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup`, a module's tests run in order on one worker (many
-    share a module-scoped daemon and build on each other), and the tests that bind the fixed
-    port 8000 run one after another on one worker."""
-    for item in items:
-        if item.get_closest_marker("port8000"):
-            item.add_marker(pytest.mark.xdist_group("port8000"))
-        else:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+@pytest.fixture(autouse=True)
+def one_test_on_port_8000_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests marked port8000 bind the fixed compatibility port: under `pytest -n N` they take
+    turns, whichever worker runs them (an flock, released if the worker dies)."""
+    if request.node.get_closest_marker("port8000") is None:
+        yield
+        return
+    with PORT_8000_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def free_port() -> int:

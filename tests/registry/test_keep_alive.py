@@ -21,7 +21,29 @@ CLIENT_IDLE_LIMIT_SECONDS = 5.0  # httpx.Limits().keepalive_expiry
 def _get(conn: socket.socket, host: str) -> bytes:
     request = f"GET /fdp/identity HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     conn.sendall(request)
-    return conn.recv(65536)
+    return _read_response(conn)
+
+
+def _read_response(conn: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body): one recv may hold only part of it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def test_idle_connection_outlives_the_clients_idle_limit(tmp_path: Path) -> None:
