@@ -9,7 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES, CancelOut, cancel_answer
+from fdpd.api.streaming import stream_operation
+from fdpd.core.operations import Emitter
 from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.jobs.records import (
@@ -19,8 +22,6 @@ from fdpd.jobs.records import (
     job_summary,
     recent_jobs,
 )
-from fdpd.operations import Emitter, stream_operation
-from fdpd.server.context import Context
 
 router = APIRouter(tags=["jobs"])
 

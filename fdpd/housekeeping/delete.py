@@ -11,7 +11,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.registry import registry_supervisor
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.files import (
     StoredFile,
@@ -20,7 +21,6 @@ from fdpd.housekeeping.files import (
     stored_files,
     without_staying_files,
 )
-from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
 from fdpd.housekeeping.journal import (
     mark_job_deleted,
@@ -32,7 +32,6 @@ from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, Job
-from fdpd.server.context import DaemonContext
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import named_job
@@ -45,7 +44,7 @@ async def delete_target(
 ) -> dict[str, Any]:
     """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
     refuse_unless_own_registry(registry_supervisor(ctx), "delete")
-    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    lock = ctx.services.locks.housekeeping
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock, local_registry(ctx, "delete") as local:

@@ -14,7 +14,9 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.confirm import Confirmation, confirm
 from fdpd.housekeeping.files import (
@@ -41,12 +43,9 @@ from fdpd.journal.models import (
     ITEM_PUSHED,
     Item,
 )
-from fdpd.operations import Emitter
 from fdpd.remotes import Remote, load_remotes, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.tracking.closure import local_registry
 
-LOCK = "housekeeping-lock"
 _SYNCED = (ITEM_PUSHED, ITEM_PULLED)
 _UNSYNCED = (ITEM_LOCAL, ITEM_COMMITTED)
 
@@ -62,7 +61,7 @@ async def collect_garbage(
 ) -> dict[str, Any]:
     """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
     refuse_unless_own_registry(registry_supervisor(ctx), "gc")
-    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    lock = ctx.services.locks.housekeeping
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
 from fdpd.inspect.provenance import (
     RUN_FILES,
@@ -22,7 +23,6 @@ from fdpd.inspect.provenance import (
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL, Job
 from fdpd.remote.client import RegistryClient
-from fdpd.server.context import DaemonContext
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.cancellation import OperationCancelled, abortable
+from fdpd.core.cancellation import OperationCancelled, abortable
 from fdpd.errors import FdpError
 
 CHUNK = 65536

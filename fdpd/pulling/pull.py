@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
-from fdpd.operations import Emitter
 from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.sync import SyncReport
 from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger

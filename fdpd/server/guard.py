@@ -16,11 +16,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fdpd import __version__
+from fdpd.loopback import host_is_local
 from fdpd.server.tokens import bearer_token_matches
 
 log = logging.getLogger("fdpd.requests")
 
-LOCAL_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 UNAUTHENTICATED_PATHS = frozenset({"/v1/ping"})
 VERSION_HEADER = (b"fdp-version", __version__.encode())
 
@@ -30,13 +30,6 @@ def came_over_unix_socket(scope: Scope) -> bool:
     # as None; TCP always has a port.
     server = scope.get("server")
     return server is None or server[1] is None
-
-
-def host_is_local(host_header: str) -> bool:
-    host = host_header.strip().lower()
-    # "[::1]:8765" keeps its brackets; "localhost:8765" loses its port.
-    host = host[: host.find("]") + 1] if host.startswith("[") else host.partition(":")[0]
-    return host in LOCAL_HOST_NAMES
 
 
 class RequestGuard:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
 from fdpd.errors import FdpError
 from fdpd.journal.migrations import LATEST_VERSION, schema_version
-from fdpd.operations import Emitter
-from fdpd.server.context import DaemonContext
 
 LOW_DISK_BYTES = 100 * 1024 * 1024
 
