@@ -15,13 +15,8 @@ from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.jobs.records import (
-    find_job,
-    job_items,
-    job_output,
-    job_summary,
-    recent_jobs,
-)
+from fdpd.jobs.records import job_items, job_output, job_summary, recent_jobs
+from fdpd.journal.queries import find_job
 
 router = APIRouter(tags=["jobs"])
 

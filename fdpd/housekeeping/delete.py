@@ -22,16 +22,12 @@ from fdpd.housekeeping.files import (
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import (
-    mark_job_deleted,
-    remote_versions_of,
-    running_jobs,
-    tracked_items,
-)
+from fdpd.housekeeping.journal import mark_job_deleted, remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, Job
+from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import named_job

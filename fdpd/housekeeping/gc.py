@@ -26,12 +26,7 @@ from fdpd.housekeeping.files import (
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import (
-    forget_items,
-    remote_versions_of,
-    running_jobs,
-    tracked_items,
-)
+from fdpd.housekeeping.journal import forget_items, remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import removable
@@ -43,6 +38,7 @@ from fdpd.journal.models import (
     ITEM_PUSHED,
     Item,
 )
+from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.remotes import Remote, load_remotes, open_remote_client
 from fdpd.tracking.closure import local_registry
 

@@ -22,12 +22,12 @@ from fdpd.inspect.provenance import (
 )
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL, Job
+from fdpd.journal.queries import get_item, get_job
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons
 from fdpd.tracking.closure import local_registry
-from fdpd.tracking.states import get_item, get_job
 from fdpd.tracking.targets import Root, Target, named_job, resolve_target
 
 

@@ -211,3 +211,20 @@ class RemoteVersion(SQLModel, table=True):
     object_uuid: str | None = None
     sha1: str | None = None  # its file's, if it has one
     seen: str  # ISO 8601, UTC: when the local copy was removed
+
+
+class Removal(SQLModel, table=True):
+    """One record `gc` or `delete` removed from the local registry (journal v7)."""
+
+    __tablename__ = "removal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str  # /api/<type>/<id>/ in the local registry
+    type: str
+    state: str | None = None  # its item state, None if fdp did not track it
+    remote: str | None = None
+    remote_url: str | None = None
+    file: str | None = None  # the data store file deleted with it
+    reason: str  # gc | delete
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    removed: str  # ISO 8601, UTC

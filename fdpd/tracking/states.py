@@ -173,18 +173,6 @@ def state_counts(journal: Journal) -> StateCounts:
     return counts
 
 
-def get_item(journal: Journal, path: str) -> Item | None:
-    with journal.session() as session:
-        return session.get(Item, path)
-
-
-def get_job(journal: Journal, job_id: str | None) -> Job | None:
-    if job_id is None:
-        return None
-    with journal.session() as session:
-        return session.get(Job, job_id)
-
-
 def _items(session: Session, paths: Iterable[str]) -> dict[str, Item]:
     wanted = list(paths)
     found: dict[str, Item] = {}
