@@ -39,6 +39,7 @@ from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote
 from fdpd.settings import DaemonSettings
 from tests.housekeeping.inprocess import InProcessRegistry, Runs, add_runs, registry_in_process
+from tests.sync.seed import add_product, write_local_file
 
 REMOTE_BASE = "http://localhost:8001"
 TRACKED = ("code_run", "data_product", "object", "object_component", "storage_location")
@@ -107,7 +108,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory, runs: Runs) -> Iterator[InP
 
 
 @pytest.fixture
-def site(tmp_path: Path, runs: Runs, origin: InProcessRegistry, monkeypatch: pytest.MonkeyPatch):
+def site(
+    tmp_path: Path, runs: Runs, origin: InProcessRegistry, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DaemonContext]:
     journal = Journal.open(tmp_path / "journal.db")
     locations = resolve_locations({"FDP_HOME": str(tmp_path / "fdp")})
 
@@ -272,6 +275,37 @@ def test_a_failed_jobs_leftovers_go_with_their_files(
         runs.store / "jobs/b/script.sh",
     ]
     assert plan.versions == []
+
+
+def test_a_file_another_staying_location_names_is_not_deleted(
+    site: DaemonContext, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    content = b"x,y\n1,2\n"
+    relative = write_local_file(store, "PSU/shared/0.1.0.csv", content)
+    with registry_in_process(tmp_path / "registry") as registry:
+        for name, sha1 in (("first", None), ("second", "0" * 40)):
+            add_product(
+                registry.seeder,
+                namespace="PSU",
+                name=name,
+                version="0.1.0",
+                content=content,
+                root=f"file://{store}/",
+                path=relative,
+                recorded_sha1=sha1,
+            )
+        shared = Runs(registry, registry.inventory(), store, {}, {}, "")
+    first = shared.product_of("/api/object/1/")
+    owned = own_records(shared.inventory, first)
+    _track(site, shared, owned, ITEM_FAILED, remote=False)
+    _add_user(site, store)
+    plan = _plan(site, shared, tmp_path, files=True)
+    # the first product's records go; its file stays, named by the second's location
+    assert plan.records == _records(shared, owned)
+    assert "/api/storage_location/1/" in plan.records
+    assert plan.files == []
+    assert (store / relative).is_file()
 
 
 def test_gc_refuses_while_a_job_runs(site: DaemonContext) -> None:
