@@ -139,7 +139,7 @@ def unreferenced_files(site: Site) -> set[Path]:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     """Two code runs in an in-process registry (see `Runs`); read-only for the tests using it."""
     folder = tmp_path_factory.mktemp("runs")
