@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -87,7 +88,7 @@ def find_job(journal: Journal, id_or_prefix: str) -> Job:
         raise FdpError(
             f"{id_or_prefix} names more than one job ({', '.join(j.id for j in matches)}, ...)",
             hint="give more of the job id",
-            code="ambiguous_job",
+            code=ErrorCode.AMBIGUOUS_JOB,
         )
     return matches[0]
 
