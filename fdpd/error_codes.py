@@ -12,6 +12,7 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     FAILED = "failed"
+    USAGE = "usage"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     UNAVAILABLE = "unavailable"
@@ -104,6 +105,7 @@ class ErrorCode(StrEnum):
 # code -> (HTTP status, meaning)
 CODE_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.FAILED: (400, "an operation failed; the message says what and where"),
+    ErrorCode.USAGE: (400, "a command line that is wrong: a value or a combination of options"),
     ErrorCode.NOT_FOUND: (404, "no such item, job, operation, user or remote"),
     ErrorCode.CONFLICT: (409, "the request conflicts with what exists"),
     ErrorCode.UNAVAILABLE: (503, "something fdpd needs cannot be reached"),

@@ -33,6 +33,13 @@ class FdpError(Exception):
         return {"error": {"code": self.code, "message": self.message, "hint": self.hint}}
 
 
+class UsageError(FdpError):
+    """A command line that is wrong (a value, a combination of options): its program exits 2,
+    where an operation that fails exits 1."""
+
+    code = ErrorCode.USAGE
+
+
 class NotFound(FdpError):
     code = ErrorCode.NOT_FOUND
 
