@@ -82,12 +82,6 @@ def get_remote(locations: Locations, name: str | None = None) -> Remote:
     return remote
 
 
-def remote_for_url(locations: Locations, url: str) -> Remote | None:
-    """The configured remote whose API URL is `url` (trailing slash ignored)."""
-    wanted = normalise_url(url)
-    return next((r for r in load_remotes(locations).values() if r.url == wanted), None)
-
-
 def add_remote(locations: Locations, remote: Remote) -> Remote:
     check_name(remote.name)
     checked = Remote(

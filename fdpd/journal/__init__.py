@@ -1,4 +1,5 @@
-"""fdpd's journal: operations (later also jobs, sync state) in SQLite, with a versioned schema."""
+"""fdpd's journal in SQLite, with a versioned schema: operations, users, jobs, items, pulls, update
+checks and the remote versions seen."""
 
 from fdpd.journal.database import Journal
 from fdpd.journal.migrations import LATEST_VERSION, MIGRATIONS

@@ -88,17 +88,6 @@ def read_text_if_present(path: Path, what: str, cap: int) -> str | None:
         ) from None
 
 
-async def read_capped_off_loop(
-    path: Path,
-    what: str,
-    cap: int,
-    check: StatCheck | None = None,
-    timeout: float = READ_TIMEOUT,
-) -> bytes:
-    """`read_capped` in a worker thread, refused when it takes longer than `timeout` seconds."""
-    return await off_loop(lambda: read_capped(path, what, cap, check), path, what, timeout)
-
-
 async def off_loop(
     work: Callable[[], T], path: Path, what: str, timeout: float = READ_TIMEOUT
 ) -> T:

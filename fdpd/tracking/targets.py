@@ -17,7 +17,6 @@ from sqlmodel import col, select
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
-from fdpd.jobs.records import NewItem
 from fdpd.journal import Journal
 from fdpd.journal.models import Job
 from fdpd.remote.client import FilterValue, Record, RegistryClient
@@ -38,9 +37,6 @@ class Root:
     type: str
     label: str  # `code run <uuid>` or `ns:name@version`
     uuid: str | None = None
-
-    def as_item(self) -> NewItem:
-        return NewItem(self.path, self.type, self.uuid)
 
 
 @dataclass(frozen=True)
