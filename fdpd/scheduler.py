@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import FINAL_TYPES, Emitter, start_operation
 from fdpd.core.services import Scheduler
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.remotes import load_remotes
 from fdpd.settings import RemoteSchedule, load_settings
@@ -184,8 +185,7 @@ def update_scheduler(ctx: DaemonContext) -> Scheduler:
         raise FdpError(
             "fdpd's update scheduler is not running",
             hint="restart fdpd (`fdpctl daemon stop`, then any command)",
-            code="no_scheduler",
-            status=503,
+            code=ErrorCode.NO_SCHEDULER,
         )
     return scheduler
 

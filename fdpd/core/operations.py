@@ -29,6 +29,7 @@ from typing import Any
 from fdpd.core.cancellation import Cancellation, OperationCancelled, bind
 from fdpd.core.context import DaemonContext
 from fdpd.core.services import ActivityFeed, Event
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.models import (
@@ -191,7 +192,7 @@ def request_cancel(ctx: DaemonContext, operation_id: int) -> Operation:
         raise Conflict(
             f"{label} is not running (it {_ended(operation)})",
             hint=f"`fdpctl log {operation_id}` shows what it did",
-            code="not_running",
+            code=ErrorCode.NOT_RUNNING,
         )
     cancellation = ctx.services.cancellations.get(operation_id)
     if cancellation is None:
@@ -199,7 +200,7 @@ def request_cancel(ctx: DaemonContext, operation_id: int) -> Operation:
             f"{label} cannot be cancelled: {operation.verb} has no point where it could stop "
             "and leave everything consistent",
             hint=f"it ends by itself; `fdpctl log -f {operation_id}` follows it",
-            code="not_cancellable",
+            code=ErrorCode.NOT_CANCELLABLE,
         )
     if not cancellation.requested:
         log.info("operation %d (%s): cancel requested", operation_id, operation.verb)
@@ -228,7 +229,7 @@ async def _execute(
         # Only fdpd's shutdown cancels operations; the task ends here, so nothing to re-raise to.
         emitter.fail(
             {
-                "code": "interrupted",
+                "code": ErrorCode.INTERRUPTED,
                 "message": "fdpd shut down before the operation finished",
                 "hint": "run the command again",
             },
@@ -238,7 +239,7 @@ async def _execute(
         log.exception("operation %d (%s) crashed", emitter.operation_id, emitter.verb)
         emitter.fail(
             {
-                "code": "internal",
+                "code": ErrorCode.INTERNAL,
                 "message": f"internal error in {emitter.verb}",
                 "hint": f"see the log at {ctx.locations.daemon_log_path}",
             }
@@ -252,7 +253,7 @@ async def _execute(
 def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str, Any]:
     message = f"{emitter.verb} {emitter.operation_id} cancelled {stopped.where}"
     return {
-        "code": "cancelled",
+        "code": ErrorCode.CANCELLED,
         "message": message + (f": {stopped.detail}" if stopped.detail else ""),
         "hint": stopped.hint,
     }

@@ -13,6 +13,7 @@ from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.files import (
     StoredFile,
@@ -137,8 +138,7 @@ def _depended_upon(inventory: Inventory, target: Target, users: set[str]) -> Fdp
     return FdpError(
         f"cannot delete {target.given}: other items depend on it: {shown}",
         hint="delete those first (or keep it)",
-        code="depended_upon",
-        status=409,
+        code=ErrorCode.DEPENDED_UPON,
     )
 
 
@@ -154,8 +154,7 @@ def _unsynced(inventory: Inventory, target: Target, paths: list[str], state: str
     return FdpError(
         f"{target.given} is not on any remote ({names}: {state}); deleting it loses it for good",
         hint="push it first, or delete it anyway with --force",
-        code="unsynced_item",
-        status=409,
+        code=ErrorCode.UNSYNCED_ITEM,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.confirm import Confirmation, confirm
 from fdpd.housekeeping.files import (
@@ -67,8 +68,7 @@ async def collect_garbage(
             raise FdpError(
                 f"no remote called {remote_name!r} is configured",
                 hint="`fdpctl remote list` shows the remotes",
-                code="no_remote",
-                status=404,
+                code=ErrorCode.NO_REMOTE,
             )
         async with local_registry(ctx, "gc") as local:
             emitter.progress("reading the local registry")
@@ -233,8 +233,7 @@ def _cannot_confirm(remote: str, error: FdpError) -> FdpError:
         f"gc removed nothing: it could not confirm with remote {remote} that it still holds "
         f"the records ({error.message})",
         hint=error.hint or f"run gc again when remote {remote} can be reached",
-        code="remote_unconfirmed",
-        status=503,
+        code=ErrorCode.REMOTE_UNCONFIRMED,
     )
 
 

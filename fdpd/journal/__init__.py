@@ -1,6 +1,6 @@
-"""fdpd's journal in SQLite, with a versioned schema: operations and their events, jobs, the
-items fdp tracks and their sync state, removals; its states (`models`) and shared queries
-(`queries`)."""
+"""fdpd's journal in SQLite, with a versioned schema: operations and their events, users, jobs,
+the items fdp tracks and their sync state, pulls, update checks, removals and the remote versions
+seen; its states (`models`) and shared queries (`queries`)."""
 
 from fdpd.journal.database import Journal
 from fdpd.journal.migrations import LATEST_VERSION, MIGRATIONS

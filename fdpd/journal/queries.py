@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal.database import Journal
 from fdpd.journal.models import JOB_RUNNING, Item, Job
@@ -38,7 +39,7 @@ def find_job(journal: Journal, id_or_prefix: str) -> Job:
         raise FdpError(
             f"{id_or_prefix} names more than one job ({', '.join(j.id for j in matches)}, ...)",
             hint="give more of the job id",
-            code="ambiguous_job",
+            code=ErrorCode.AMBIGUOUS_JOB,
         )
     return matches[0]
 

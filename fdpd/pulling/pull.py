@@ -15,6 +15,7 @@ from typing import Any
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
 from fdpd.journal.models import FdpUser
@@ -144,7 +145,7 @@ async def _reads_present_offline(
                 f"{config_name}: {read.label} is not in the local registry, and no remote is "
                 "configured to pull it from",
                 hint=ADD_REMOTE_HINT + " (the default remote is called origin)",
-                code="no_remote",
+                code=ErrorCode.NO_REMOTE,
             ) from None
         results += [ItemResult(str(p.ref), "present", kind="read") for p in products]
     return results

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fdpd import __version__
+from fdpd.error_codes import ErrorCode, status_of
 from fdpd.loopback import host_is_local
 from fdpd.server.tokens import bearer_token_matches
 
@@ -77,16 +78,16 @@ class RequestGuard:
         headers = _headers(scope)
         if "origin" in headers:
             return (
-                403,
-                "forbidden_origin",
+                status_of(ErrorCode.FORBIDDEN_ORIGIN),
+                ErrorCode.FORBIDDEN_ORIGIN,
                 "requests from web pages (with an Origin header) are refused",
                 "talk to fdpd with fdpctl or a client that sends no Origin header",
             )
         over_socket = came_over_unix_socket(scope)
         if not over_socket and not host_is_local(headers.get("host", "")):
             return (
-                403,
-                "forbidden_host",
+                status_of(ErrorCode.FORBIDDEN_HOST),
+                ErrorCode.FORBIDDEN_HOST,
                 "the Host header does not name this machine's loopback address",
                 "connect to localhost, 127.0.0.1 or [::1]",
             )
@@ -94,8 +95,8 @@ class RequestGuard:
             return None
         if self.token is None or not bearer_token_matches(headers.get("authorization"), self.token):
             return (
-                401,
-                "unauthorized",
+                status_of(ErrorCode.UNAUTHORIZED),
+                ErrorCode.UNAUTHORIZED,
                 "missing or wrong bearer token",
                 "send Authorization: Bearer <the token in fdp's daemon-token file>",
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -202,8 +203,7 @@ def _failed_refusal(session: Session, root: Root, failed: Item) -> FdpError:
     return FdpError(
         f"{what} was made by {how}; a failed run's records may be incomplete",
         hint="commit it anyway with --force",
-        code="failed_item",
-        status=409,
+        code=ErrorCode.FAILED_ITEM,
     )
 
 
