@@ -15,7 +15,7 @@ The client gets `{"id": 1, "type": "progress", ...}` lines, ids increasing by on
 The operation belongs to fdpd, not to the connection: if the client goes away it runs to the end;
 if fdpd shuts down it is cancelled and recorded as interrupted. An operation started with
 `cancellable=True` can be asked to stop (`request_cancel`, `POST /v1/operations/ID/cancel`): its
-work stops at its next safe point (`fdpd.core.cancellation`) and it is recorded as cancelled.
+work stops at its next safe point (`fdpd.cancellation`) and it is recorded as cancelled.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fdpd.core.cancellation import Cancellation, OperationCancelled, bind
+from fdpd.cancellation import Cancellation, OperationCancelled, bind
 from fdpd.core.context import DaemonContext
 from fdpd.core.services import ActivityFeed, Event
 from fdpd.error_codes import ErrorCode

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from fdpd.core.cancellation import Cancellation
+from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.supervisor import RegistrySupervisor

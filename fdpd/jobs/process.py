@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.core.cancellation import OperationCancelled, abortable
+from fdpd.cancellation import OperationCancelled, abortable
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 

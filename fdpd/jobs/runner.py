@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdpd.core.cancellation import OperationCancelled, cancel_requested
+from fdpd.cancellation import OperationCancelled, cancel_requested
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor

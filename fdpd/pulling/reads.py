@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.core.cancellation import checkpoint
+from fdpd.cancellation import checkpoint
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteError, RemoteNotFound, RemoteUnreachable

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fdpd.core.cancellation import abortable, checkpoint
+from fdpd.cancellation import abortable, checkpoint
 from fdpd.errors import Conflict, FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser, RemoteVersion

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from fdpd.core.cancellation import checkpoint
+from fdpd.cancellation import checkpoint
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor

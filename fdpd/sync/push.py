@@ -7,7 +7,7 @@ local file push would upload whose storage location says `public: false`, or an 
 key_value `accessibility=private`) and everything that depends on it are never sent, and the
 caller is told why; a `public: false` code repository location (no file) is metadata and sent.
 
-A cancelled push (`fdpd.core.cancellation`) stops between files (an upload under way is
+A cancelled push (`fdpd.cancellation`) stops between files (an upload under way is
 abandoned: the remote store keeps no partial file) or between record batches; the ledger holds
 every record created, so the next push creates only the rest.
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.core.cancellation import abortable, checkpoint, gather_to_the_end
+from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
