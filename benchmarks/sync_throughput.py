@@ -19,8 +19,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fdpd.remote import RegistryClient
-from fdpd.sync import MemoryLedger, ReadRequest, pull, push, resolve_reads
+from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from tests.registry.running_registry import running_registry
+from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import Seeder, add_product
 
 

@@ -9,7 +9,7 @@ from fdpctl.errors import Interrupted, OperationFailed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Sequence
     from typing import Any, TextIO
 
 BAR_WIDTH = 24
@@ -53,17 +53,6 @@ def print_table(
     for row in [list(headers), *cells]:
         line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print(line.rstrip(), file=out or sys.stdout)
-
-
-def render_stream(
-    events: Iterator[dict[str, Any]], *, as_json: bool, out: TextIO | None = None
-) -> dict[str, Any]:
-    """Show an operation's events as they come; return the result, raise if it failed.
-
-    `--json` passes the events through as NDJSON. For people, progress is a bar redrawn in
-    place on a terminal and one line per step otherwise; logs go to stdout, warnings to stderr.
-    """
-    return StreamRenderer(out or sys.stdout, as_json).render(events)
 
 
 class StreamRenderer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
 
@@ -47,7 +48,7 @@ def check_data_store(folder: Path, locations: Locations) -> Path:
         raise FdpError(
             f"cannot use {absolute} as a data store: {reason}",
             hint=HINT,
-            code="bad_data_store",
+            code=ErrorCode.BAD_DATA_STORE,
         )
     return absolute
 

@@ -9,56 +9,56 @@ from __future__ import annotations
 
 from typing import Any
 
+from fdpd.error_codes import ErrorCode, status_of
+
 
 class FdpError(Exception):
     """A user-facing failure: says what was wrong, where, and what to do."""
 
-    code: str = "failed"
-    status: int = 400
+    code: ErrorCode = ErrorCode.FAILED
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        hint: str = "",
-        code: str | None = None,
-        status: int | None = None,
-    ) -> None:
+    def __init__(self, message: str, *, hint: str = "", code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         if code is not None:
             self.code = code
-        if status is not None:
-            self.status = status
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of this error's code (`CODE_TABLE`): one code, one status."""
+        return status_of(self.code)
 
     def to_json(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "hint": self.hint}}
 
 
+class UsageError(FdpError):
+    """A command line that is wrong (a value, a combination of options): its program exits 2,
+    where an operation that fails exits 1."""
+
+    code = ErrorCode.USAGE
+
+
 class NotFound(FdpError):
-    code = "not_found"
-    status = 404
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(FdpError):
-    code = "conflict"
-    status = 409
+    code = ErrorCode.CONFLICT
 
 
 class Unavailable(FdpError):
     """Something fdp depends on (the local registry, a remote) cannot be reached."""
 
-    code = "unavailable"
-    status = 503
+    code = ErrorCode.UNAVAILABLE
 
 
 class UnreadableFile(FdpError):
     """A file a request names that fdp will not or cannot read: missing, not a regular file
     (a FIFO, device, socket, folder), over its size cap, or on a file system that stalls."""
 
-    code = "unreadable_file"
-    status = 400
+    code = ErrorCode.UNREADABLE_FILE
 
 
 # What each status fdpd answers means; the OpenAPI document lists, per route, the ones it can

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.paths import Locations
 from fdpd.remote.client import RegistryClient
@@ -76,15 +77,9 @@ def get_remote(locations: Locations, name: str | None = None) -> Remote:
         raise NotFound(
             f"no remote called {wanted!r} is configured",
             hint="add one with `fdpctl remote add NAME URL --token-file FILE`",
-            code="no_remote",
+            code=ErrorCode.NO_REMOTE,
         )
     return remote
-
-
-def remote_for_url(locations: Locations, url: str) -> Remote | None:
-    """The configured remote whose API URL is `url` (trailing slash ignored)."""
-    wanted = normalise_url(url)
-    return next((r for r in load_remotes(locations).values() if r.url == wanted), None)
 
 
 def add_remote(locations: Locations, remote: Remote) -> Remote:
@@ -98,8 +93,7 @@ def add_remote(locations: Locations, remote: Remote) -> Remote:
         raise FdpError(
             f"a remote called {remote.name!r} exists already ({remotes[remote.name].url})",
             hint=f"remove it first with `fdpctl remote remove {remote.name}`",
-            code="remote_exists",
-            status=409,
+            code=ErrorCode.REMOTE_EXISTS,
         )
     remotes[remote.name] = checked
     _save(locations, remotes)
@@ -125,7 +119,7 @@ def read_remote_token(remote: Remote) -> str:
             raise FdpError(
                 f"the token file of remote {remote.name} ({path}) can be read by other users",
                 hint=f"make it private: chmod 600 {path}",
-                code="token_file_not_private",
+                code=ErrorCode.TOKEN_FILE_NOT_PRIVATE,
             )
 
     data = read_capped(path, f"token file of remote {remote.name}", TOKEN_CAP, private)
@@ -137,7 +131,7 @@ def read_remote_token(remote: Remote) -> str:
         raise FdpError(
             f"the token file of remote {remote.name} ({path}) does not hold one token",
             hint="put the registry's API token alone in the file",
-            code="token_file_invalid",
+            code=ErrorCode.TOKEN_FILE_INVALID,
         )
     return token
 
@@ -158,7 +152,7 @@ async def open_remote_client(remote: Remote) -> AsyncIterator[RegistryClient]:
         raise FdpError(
             f"remote {remote.name} in remotes.yaml has an unusable URL: {error.message}",
             hint=f"fix it: `fdpctl remote remove {remote.name}`, then `fdpctl remote add`",
-            code="bad_remote_url",
+            code=ErrorCode.BAD_REMOTE_URL,
         ) from None
     token = await load_remote_token(remote)
     async with RegistryClient(url, token, name=remote.name) as client:
@@ -177,7 +171,7 @@ def normalise_url(url: str) -> str:
         raise FdpError(
             f"{shown!r} is not a usable registry URL: {problem}",
             hint=URL_HINT,
-            code="bad_remote_url",
+            code=ErrorCode.BAD_REMOTE_URL,
         )
     text = text.rstrip("/")
     return text + "/" if text.endswith("/api") else text + "/api/"
@@ -218,7 +212,7 @@ def check_name(name: str) -> None:
         raise FdpError(
             f"{name!r} is not a valid remote name",
             hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
-            code="bad_remote_name",
+            code=ErrorCode.BAD_REMOTE_NAME,
         )
 
 

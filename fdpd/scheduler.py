@@ -18,10 +18,12 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import FINAL_TYPES, Emitter, start_operation
+from fdpd.core.services import Scheduler
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
-from fdpd.operations import FINAL_TYPES, Emitter, start_operation
 from fdpd.remotes import load_remotes
-from fdpd.server.context import DaemonContext
 from fdpd.settings import RemoteSchedule, load_settings
 from fdpd.update_checks import (
     TRIGGER_SCHEDULE,
@@ -34,7 +36,6 @@ from fdpd.update_checks import (
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAME = "scheduler"
 JOB_PREFIX = "update check "
 REFRESH_JOB = "refresh"
 # The refresh job re-reads the config, and also wakes the scheduler up: its timer runs on the
@@ -178,24 +179,23 @@ class UpdateScheduler:
         }
 
 
-def update_scheduler(ctx: DaemonContext) -> UpdateScheduler:
-    scheduler = ctx.services.get(SERVICE_NAME)
-    if not isinstance(scheduler, UpdateScheduler):
+def update_scheduler(ctx: DaemonContext) -> Scheduler:
+    scheduler = ctx.services.scheduler
+    if scheduler is None:
         raise FdpError(
             "fdpd's update scheduler is not running",
             hint="restart fdpd (`fdpctl daemon stop`, then any command)",
-            code="no_scheduler",
-            status=503,
+            code=ErrorCode.NO_SCHEDULER,
         )
     return scheduler
 
 
 def attach_scheduler(ctx: DaemonContext) -> None:
     """The `SERVICES` entry: one scheduler per daemon, started and stopped with its lifespan."""
-    if SERVICE_NAME in ctx.services:
+    if ctx.services.scheduler is not None:
         return
     scheduler = UpdateScheduler(ctx)
-    ctx.services[SERVICE_NAME] = scheduler
+    ctx.services.scheduler = scheduler
 
     async def start(_: DaemonContext) -> None:
         await scheduler.start()

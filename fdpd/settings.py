@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
 from fdpd.settings_file import SettingsFile, read_settings_file
@@ -195,5 +196,5 @@ def _bad(source: SettingsFile, key: str, expected: str) -> FdpError:
     return FdpError(
         f"{source.where(key)}: {key} must be {expected}",
         hint=f"edit {source.path}",
-        code="bad_settings",
+        code=ErrorCode.BAD_SETTINGS,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.yaml_bounds import load_bounded_yaml
@@ -63,7 +64,7 @@ def read_settings_file(path: Path) -> SettingsFile:
         raise FdpError(
             "; ".join(f"{path}:{problem}" for problem in problems),
             hint=f"edit {path}; README.md (Configuration) lists every key fdpd reads",
-            code="bad_settings",
+            code=ErrorCode.BAD_SETTINGS,
         )
     return SettingsFile(path, data, lines)
 

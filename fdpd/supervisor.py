@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
@@ -101,8 +102,7 @@ class RegistrySupervisor:
                 f"remove `registry: command:` from {self._locations.config_file} and restart "
                 f"fdpd (`fdpctl daemon stop`) to use {verb} with fdp's registry"
             ),
-            code="needs_fdp_registry",
-            status=409,
+            code=ErrorCode.NEEDS_FDP_REGISTRY,
         )
 
     @property
@@ -301,7 +301,7 @@ class RegistrySupervisor:
                 f"stop`), or choose another port with `registry: {{port: N}}` in "
                 f"{self._locations.config_file} or FDP_REGISTRY_PORT"
             ),
-            code="registry_port_taken",
+            code=ErrorCode.REGISTRY_PORT_TAKEN,
         )
 
     async def _monitor(self, process: asyncio.subprocess.Process) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -27,11 +29,9 @@ from fdpd.journal.models import (
     UpdateCheck,
     UpdateSchedule,
 )
-from fdpd.operations import Emitter
 from fdpd.pulling import UpdateRequest, update_pulled
 from fdpd.pulling.update import pulled_items
 from fdpd.remotes import Remote, load_remotes
-from fdpd.server.context import DaemonContext
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_COMMAND = "update --check"
@@ -51,10 +51,7 @@ class Findings:
 def update_lock(ctx: DaemonContext) -> asyncio.Lock:
     """One update at a time per daemon, so a scheduled auto-update and a user's `update` never
     pull the same version side by side."""
-    lock = ctx.services.get("update lock")
-    if not isinstance(lock, asyncio.Lock):
-        lock = ctx.services["update lock"] = asyncio.Lock()
-    return lock
+    return ctx.services.locks.update
 
 
 async def check_remote(

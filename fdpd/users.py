@@ -32,6 +32,7 @@ import yaml
 from sqlmodel import select
 
 from fdpd.data_store_rules import check_data_store, unsafe_data_store_reason
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -75,8 +76,7 @@ class UserConfigured:
 class AuthorLinkFixed(FdpError):
     """A registry without fdp's routes links `admin` to another author, for good."""
 
-    code = "author_link_fixed"
-    status = 409
+    code = ErrorCode.AUTHOR_LINK_FIXED
 
 
 def active_user(journal: Journal) -> FdpUser:
@@ -87,8 +87,7 @@ def active_user(journal: Journal) -> FdpUser:
         raise FdpError(
             "no fdp user is set up yet",
             hint="run `fdpctl config USERNAME` in the folder that should be your data store",
-            code="no_user",
-            status=409,
+            code=ErrorCode.NO_USER,
         )
     return user
 
@@ -102,8 +101,7 @@ def usable_data_store(user: FdpUser, locations: Locations) -> Path:
         raise FdpError(
             f"the data store of user {user.username}, {store}, cannot be used: {reason}",
             hint=f"run `fdpctl config {user.username} --data-store DIR` with a folder of its own",
-            code="bad_data_store",
-            status=409,
+            code=ErrorCode.UNUSABLE_DATA_STORE,
         )
     return store
 
@@ -120,7 +118,7 @@ def read_user_token(user: FdpUser) -> str:
         raise FdpError(
             f"the registry token file of user {user.username} ({user.token_file}) is missing",
             hint=f"run `fdpctl config {user.username}` again to make a new one",
-            code="token_missing",
+            code=ErrorCode.TOKEN_MISSING,
         ) from None
 
 
@@ -175,7 +173,7 @@ def _chosen_data_store(setup: UserSetup, existing: FdpUser | None) -> Path:
     raise FdpError(
         f"user {setup.username} is new and no folder was given for their data store",
         hint=f"give one: `fdpctl config {setup.username} --data-store DIR`",
-        code="bad_request",
+        code=ErrorCode.BAD_REQUEST,
     )
 
 
@@ -186,7 +184,7 @@ def _make_data_store(store: Path) -> Path:
         raise FdpError(
             f"cannot use {store} as a data store: {exc.strerror}",
             hint="give a folder you may write to (it is created if missing)",
-            code="bad_data_store",
+            code=ErrorCode.BAD_DATA_STORE,
         ) from None
     return store
 
@@ -219,7 +217,7 @@ async def _link_admin_author(client: httpx.AsyncClient, admin_token: str, author
         raise Unavailable(
             f"the local registry has no user `{ADMIN}` (the language APIs look it up)",
             hint=f"create the superuser {ADMIN} in that registry (see README, registry: command:)",
-            code="no_admin",
+            code=ErrorCode.NO_ADMIN,
         )
     admin_url = str(admins[0]["url"])
     linked = await _first(client, "user_author/", {"user": link_id(admin_url)})
@@ -272,13 +270,13 @@ def _check_setup(setup: UserSetup) -> None:
         raise FdpError(
             f"{setup.username!r} is not a valid user name",
             hint="use up to 150 letters, digits and the characters . @ + - _",
-            code="bad_username",
+            code=ErrorCode.BAD_USERNAME,
         )
     if setup.identifier and not re.match(r"https?://\S+$", setup.identifier):
         raise FdpError(
             f"identifier {setup.identifier!r} is not a URL",
             hint="give an ORCID, GitHub or ROR URL, e.g. https://orcid.org/0000-0002-1825-0097",
-            code="bad_identifier",
+            code=ErrorCode.BAD_IDENTIFIER,
         )
 
 
@@ -452,7 +450,7 @@ def _expect(answer: httpx.Response, status: int, doing: str) -> None:
         raise Unavailable(
             f"the local registry refused to {doing} (HTTP {answer.status_code}: {detail})",
             hint="see the registry log in fdpd's state dir (logs/registry.log)",
-            code="registry_refused",
+            code=ErrorCode.REGISTRY_REFUSED,
         )
 
 

@@ -47,11 +47,6 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also copy the code runs that made the pulled products (records only)",
     )
-    parser.add_argument(
-        "--dirty",
-        action="store_true",
-        help="accepted for symmetry with run; pull does not look at the git work tree's state",
-    )
 
 
 def pull(args: argparse.Namespace, inv: Invocation) -> int:
@@ -59,7 +54,6 @@ def pull(args: argparse.Namespace, inv: Invocation) -> int:
         "config_path": os.path.abspath(args.config),
         "remote": args.remote,
         "with_provenance": args.with_provenance,
-        "dirty": args.dirty,
     }
     result = run_operation(inv, "POST", "/v1/pull", body)
     if not inv.as_json:

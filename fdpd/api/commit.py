@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from fdpd.server.context import Context
+from fdpd.api.deps import Context
 from fdpd.tracking import commit_target, uncommit_target
 
 router = APIRouter(tags=["sync"])

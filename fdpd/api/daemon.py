@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from fdpd.operations import NDJSON, stream_operation
-from fdpd.server.context import Context
-from fdpd.server.self_check import run_self_check
+from fdpd.api.deps import Context
+from fdpd.api.streaming import NDJSON, stream_operation
+from fdpd.self_check import run_self_check
 
 router = APIRouter(prefix="/daemon", tags=["daemon"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from fdpd.api.commit import TargetBody
+from fdpd.api.deps import Context
 from fdpd.housekeeping import delete_target
-from fdpd.server.context import Context
 
 router = APIRouter(tags=["housekeeping"])
 

@@ -9,12 +9,13 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
-from fdpd.api.registry import registry_supervisor
+from fdpd.api.streaming import stream_operation
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.housekeeping import collect_garbage
 from fdpd.housekeeping.plan import refuse_unless_own_registry
-from fdpd.operations import Emitter, stream_operation
-from fdpd.server.context import Context
 
 router = APIRouter(tags=["housekeeping"])
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from fdpd.api.commit import TargetBody
+from fdpd.api.deps import Context
 from fdpd.inspect import inspect_target
-from fdpd.server.context import Context
 
 router = APIRouter(tags=["sync"])
 

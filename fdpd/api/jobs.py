@@ -9,18 +9,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES, CancelOut, cancel_answer
+from fdpd.api.streaming import stream_operation
+from fdpd.core.operations import Emitter
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.jobs.records import (
-    find_job,
-    job_items,
-    job_output,
-    job_summary,
-    recent_jobs,
-)
-from fdpd.operations import Emitter, stream_operation
-from fdpd.server.context import Context
+from fdpd.jobs.records import job_items, job_output, job_summary, recent_jobs
+from fdpd.journal.queries import find_job
 
 router = APIRouter(tags=["jobs"])
 
@@ -40,7 +37,8 @@ class ConfigBody(BaseModel):
     async def source(self, default_dir: Path) -> ConfigSource:
         if (self.config_path is None) == (self.config_text is None):
             raise FdpError(
-                "give exactly one of config_path and config_text", code="bad_request", status=422
+                "give exactly one of config_path and config_text",
+                code=ErrorCode.EXACTLY_ONE_OF,
             )
         if self.config_path is not None:
             return await ConfigSource.read(Path(self.config_path))
@@ -119,7 +117,7 @@ async def cancel_job(ctx: Context, job: str) -> CancelOut:
             f"job {found.id} was prepared for a language API (POST /v1/working-config): fdpd "
             "does not run it, so it cannot stop it",
             hint="stop the program that runs it",
-            code="not_cancellable",
+            code=ErrorCode.NOT_CANCELLABLE,
         )
     return cancel_answer(ctx, found.operation_id)
 

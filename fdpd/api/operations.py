@@ -10,16 +10,12 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from fdpd.jobs.records import job_of_operation
+from fdpd.api.deps import Context
+from fdpd.api.streaming import NDJSON, ndjson_line
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import next_event_or_shutdown, request_cancel
 from fdpd.journal.models import RUNNING, Operation
-from fdpd.operations import (
-    NDJSON,
-    activity_feed,
-    ndjson_line,
-    next_event_or_shutdown,
-    request_cancel,
-)
-from fdpd.server.context import Context, DaemonContext
+from fdpd.journal.queries import job_of_operation
 
 # Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
 OperationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -101,7 +97,7 @@ async def cancel_operation(ctx: Context, operation_id: OperationId) -> CancelOut
 @router.get("/{operation_id}/events", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def operation_events(ctx: Context, operation_id: OperationId) -> StreamingResponse:
     """The operation's events as they were sent; a running one is followed to its end."""
-    feed = activity_feed(ctx)
+    feed = ctx.services.activity
     queue = feed.follow()  # before reading the journal, so no live event falls in between
     try:
         operation = ctx.journal.get_operation(operation_id)
@@ -131,7 +127,7 @@ async def operation_events(ctx: Context, operation_id: OperationId) -> Streaming
 
 
 async def _follow_all(ctx: DaemonContext) -> AsyncIterator[str]:
-    feed = activity_feed(ctx)
+    feed = ctx.services.activity
     queue = feed.follow()
     number = 0
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from fdpd.server.context import Context
+from fdpd.api.deps import Context
 
 router = APIRouter(tags=["daemon"])
 

@@ -8,12 +8,14 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from fdpd.api.deps import Context
 from fdpd.api.jobs import ConfigBody, _data_store
 from fdpd.api.operations import STREAM_RESPONSES
-from fdpd.operations import Emitter, stream_operation
+from fdpd.api.streaming import stream_operation
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
 from fdpd.pulling import PullRequest, UpdateRequest, pull_config, update_pulled
 from fdpd.remotes import get_remote, load_remotes
-from fdpd.server.context import Context, DaemonContext
 from fdpd.update_checks import (
     TRIGGER_COMMAND,
     check_now,

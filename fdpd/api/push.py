@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
-from fdpd.operations import Emitter, stream_operation
-from fdpd.server.context import Context
+from fdpd.api.streaming import stream_operation
+from fdpd.core.operations import Emitter
 from fdpd.tracking import push_committed
 
 router = APIRouter(tags=["sync"])

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
 from fdpd.remotes import (
     Remote,
@@ -16,7 +17,6 @@ from fdpd.remotes import (
     open_remote_client,
     remove_remote,
 )
-from fdpd.server.context import Context
 
 router = APIRouter(prefix="/remotes", tags=["remotes"])
 

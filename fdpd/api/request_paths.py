@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 
@@ -19,6 +20,6 @@ def absolute_path(text: str, what: str) -> Path:
         raise FdpError(
             f"the {what} path {text!r} is not absolute",
             hint="give an absolute path (fdpctl resolves relative paths against its own folder)",
-            code="bad_request",
+            code=ErrorCode.BAD_REQUEST,
         )
     return path

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from fdpd.api.deps import Context
 from fdpd.scheduler import update_scheduler
-from fdpd.server.context import Context
 
 router = APIRouter(tags=["schedule"])
 

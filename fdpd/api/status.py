@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from fdpd.api.commit import TargetBody
+from fdpd.api.deps import Context
+from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.remotes import load_remotes
-from fdpd.server.context import Context, DaemonContext
 from fdpd.tracking import describe_target, state_counts
 from fdpd.update_checks import updates_summary
 

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
+from fdpd.core.registry import registry_supervisor
 from fdpd.journal.models import FdpUser
-from fdpd.server.context import Context
 from fdpd.users import UserSetup, configure_user, list_users
 
 router = APIRouter(prefix="/users", tags=["users"])

@@ -11,7 +11,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.files import (
     StoredFile,
@@ -20,19 +22,13 @@ from fdpd.housekeeping.files import (
     stored_files,
     without_staying_files,
 )
-from fdpd.housekeeping.gc import LOCK
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import (
-    mark_job_deleted,
-    remote_versions_of,
-    running_jobs,
-    tracked_items,
-)
+from fdpd.housekeeping.journal import mark_job_deleted, remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, Job
-from fdpd.server.context import DaemonContext
+from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import named_job
@@ -45,7 +41,7 @@ async def delete_target(
 ) -> dict[str, Any]:
     """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
     refuse_unless_own_registry(registry_supervisor(ctx), "delete")
-    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    lock = ctx.services.locks.housekeeping
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock, local_registry(ctx, "delete") as local:
@@ -142,8 +138,7 @@ def _depended_upon(inventory: Inventory, target: Target, users: set[str]) -> Fdp
     return FdpError(
         f"cannot delete {target.given}: other items depend on it: {shown}",
         hint="delete those first (or keep it)",
-        code="depended_upon",
-        status=409,
+        code=ErrorCode.DEPENDED_UPON,
     )
 
 
@@ -159,8 +154,7 @@ def _unsynced(inventory: Inventory, target: Target, paths: list[str], state: str
     return FdpError(
         f"{target.given} is not on any remote ({names}: {state}); deleting it loses it for good",
         hint="push it first, or delete it anyway with --force",
-        code="unsynced_item",
-        status=409,
+        code=ErrorCode.UNSYNCED_ITEM,
     )
 
 

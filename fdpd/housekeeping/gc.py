@@ -14,7 +14,10 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.confirm import Confirmation, confirm
 from fdpd.housekeeping.files import (
@@ -24,12 +27,7 @@ from fdpd.housekeeping.files import (
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import (
-    forget_items,
-    remote_versions_of,
-    running_jobs,
-    tracked_items,
-)
+from fdpd.housekeeping.journal import forget_items, remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import removable
@@ -41,12 +39,10 @@ from fdpd.journal.models import (
     ITEM_PUSHED,
     Item,
 )
-from fdpd.operations import Emitter
+from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.remotes import Remote, load_remotes, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.tracking.closure import local_registry
 
-LOCK = "housekeeping-lock"
 _SYNCED = (ITEM_PUSHED, ITEM_PULLED)
 _UNSYNCED = (ITEM_LOCAL, ITEM_COMMITTED)
 
@@ -62,7 +58,7 @@ async def collect_garbage(
 ) -> dict[str, Any]:
     """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
     refuse_unless_own_registry(registry_supervisor(ctx), "gc")
-    lock = ctx.services.setdefault(LOCK, asyncio.Lock())
+    lock = ctx.services.locks.housekeeping
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock:
@@ -72,8 +68,7 @@ async def collect_garbage(
             raise FdpError(
                 f"no remote called {remote_name!r} is configured",
                 hint="`fdpctl remote list` shows the remotes",
-                code="no_remote",
-                status=404,
+                code=ErrorCode.NO_REMOTE,
             )
         async with local_registry(ctx, "gc") as local:
             emitter.progress("reading the local registry")
@@ -238,8 +233,7 @@ def _cannot_confirm(remote: str, error: FdpError) -> FdpError:
         f"gc removed nothing: it could not confirm with remote {remote} that it still holds "
         f"the records ({error.message})",
         hint=error.hint or f"run gc again when remote {remote} can be reached",
-        code="remote_unconfirmed",
-        status=503,
+        code=ErrorCode.REMOTE_UNCONFIRMED,
     )
 
 

@@ -7,41 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlmodel import Field, SQLModel, col, delete, select
+from sqlmodel import col, delete, select
 
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
-from fdpd.journal.models import ITEM_FAILED, JOB_DELETED, JOB_RUNNING, Item, Job, RemoteVersion
+from fdpd.journal.models import ITEM_FAILED, JOB_DELETED, Item, Job, RemoteVersion, Removal
 from fdpd.journal.remote_versions import remember_remote_versions
 from fdpd.tracking.states import item_type
-
-
-class Removal(SQLModel, table=True):
-    """One record `gc` or `delete` removed from the local registry (journal v7)."""
-
-    __tablename__ = "removal"
-
-    id: int | None = Field(default=None, primary_key=True)
-    path: str  # /api/<type>/<id>/ in the local registry
-    type: str
-    state: str | None = None  # its item state, None if fdp did not track it
-    remote: str | None = None
-    remote_url: str | None = None
-    file: str | None = None  # the data store file deleted with it
-    reason: str  # gc | delete
-    operation_id: int | None = Field(default=None, foreign_key="operation.id")
-    removed: str  # ISO 8601, UTC
-
-
-def tracked_items(journal: Journal) -> dict[str, Item]:
-    with journal.session() as session:
-        return {item.path: item for item in session.exec(select(Item)).all()}
-
-
-def running_jobs(journal: Journal) -> list[str]:
-    with journal.session() as session:
-        return list(session.exec(select(Job.id).where(Job.state == JOB_RUNNING)).all())
 
 
 def record_removals(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.housekeeping.files import StoredFile, delete_files
 from fdpd.housekeeping.inventory import Inventory
@@ -94,7 +95,7 @@ async def _remove_records(local: RegistryClient, admin_token: str, paths: list[s
             raise FdpError(
                 f"the local registry did not answer the removal ({type(error).__name__})",
                 hint="check `fdpctl registry status`; nothing was recorded as removed",
-                status=503,
+                code=ErrorCode.REGISTRY_DOWN,
             ) from None
     if answer.status_code == 409:
         referenced = answer.json().get("referenced", [])
@@ -112,7 +113,7 @@ async def _remove_records(local: RegistryClient, admin_token: str, paths: list[s
             f"the local registry refused the removal (HTTP {answer.status_code}: "
             f"{answer.text[:200]})",
             hint="see the registry log (`fdpctl registry status` says where)",
-            status=502,
+            code=ErrorCode.REGISTRY_REFUSED,
         )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
 from fdpd.inspect.provenance import (
     RUN_FILES,
@@ -21,13 +22,12 @@ from fdpd.inspect.provenance import (
 )
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL, Job
+from fdpd.journal.queries import get_item, get_job
 from fdpd.remote.client import RegistryClient
-from fdpd.server.context import DaemonContext
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons
 from fdpd.tracking.closure import local_registry
-from fdpd.tracking.states import get_item, get_job
 from fdpd.tracking.targets import Root, Target, named_job, resolve_target
 
 

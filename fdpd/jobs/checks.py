@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal.models import FdpUser
 from fdpd.remote.links import link_id, link_path
@@ -46,14 +47,14 @@ async def check_registry_user(
             raise FdpError(
                 f"the local registry does not accept the token of user {user.username}",
                 hint=f"run `fdpctl config {user.username}` again to repair the user",
-                code="token_refused",
+                code=ErrorCode.TOKEN_REFUSED,
             ) from None
         raise
     if not admins:
         raise FdpError(
             "the local registry has no user `admin` (the language APIs look it up)",
             hint=f"run `fdpctl config {user.username}` again",
-            code="no_admin",
+            code=ErrorCode.NO_ADMIN,
         )
     admin_id = str(link_id(admins[0]["url"]))
     if await _admin_author(registry, admin_id) != user.author_url:
@@ -64,7 +65,7 @@ async def check_registry_user(
             raise FdpError(
                 f"the registry's `admin` user could not be pointed at {user.username}'s author",
                 hint=f"run `fdpctl config {user.username}` again",
-                code="no_author",
+                code=ErrorCode.NO_AUTHOR,
             )
 
 
@@ -127,9 +128,9 @@ async def _check_file(path: Path, expected: str, label: str) -> None:
             f"the file of input {label} has changed: {path} has SHA-1 {actual}, the registry "
             f"says {expected}",
             hint="restore the file (or pull it again); inputs must not be edited in the store",
-            code="input_changed",
+            code=ErrorCode.INPUT_CHANGED,
         )
 
 
 def _missing(message: str, hint: str) -> FdpError:
-    return FdpError(message, hint=hint, code="missing_input", status=409)
+    return FdpError(message, hint=hint, code=ErrorCode.MISSING_INPUT)

@@ -8,6 +8,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import MIB, read_text_if_present
@@ -47,7 +48,7 @@ def create_job_folder(data_store: Path, instant: datetime) -> tuple[Path, dateti
             _make_jobs_folder(parent)
             continue
         return folder, moment
-    raise FdpError(f"cannot find a free job folder name in {parent}", code="job_folder")
+    raise FdpError(f"cannot find a free job folder name in {parent}", code=ErrorCode.JOB_FOLDER)
 
 
 def _make_jobs_folder(parent: Path) -> None:
@@ -57,7 +58,7 @@ def _make_jobs_folder(parent: Path) -> None:
         raise FdpError(
             f"cannot create the jobs folder {parent}: {exc.strerror}",
             hint="check that the data store is writable",
-            code="job_folder",
+            code=ErrorCode.JOB_FOLDER,
         ) from None
 
 

@@ -19,13 +19,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fdpd.core.reservations import FolderEntries
 from fdpd.errors import FdpError
 from fdpd.remote.links import link_id, link_path
 from fdpd.store.locations import local_path
 from fdpd.userconfig.semver import parse_version
 
 from .registry_client import LocalRegistry
-from .reservations import FolderEntries
 
 
 async def remove_leftovers(

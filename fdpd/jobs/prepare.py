@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
@@ -59,7 +60,7 @@ class ConfigSource:
     def from_file(cls, path: Path) -> ConfigSource:
         """The config at `path`: a regular file of at most CONFIG_CAP bytes of UTF-8 text."""
         if not path.is_absolute():
-            raise FdpError(f"config path {path} is not absolute", code="bad_request")
+            raise FdpError(f"config path {path} is not absolute", code=ErrorCode.BAD_REQUEST)
         data = read_capped(path, "config file", CONFIG_CAP)
         try:
             text = data.decode("utf-8")
@@ -67,7 +68,7 @@ class ConfigSource:
             raise FdpError(
                 f"config file {path} is not UTF-8 text (byte {exc.start})",
                 hint="save it as UTF-8",
-                code="no_config",
+                code=ErrorCode.NO_CONFIG,
             ) from None
         return cls(text, str(path), path.parent)
 
@@ -233,5 +234,5 @@ def _check_folder(folder: Path) -> None:
         raise FdpError(
             f"the config's folder {folder} does not exist",
             hint="give config_dir as an existing folder",
-            code="no_config",
+            code=ErrorCode.NO_CONFIG,
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fdpd.cancellation import OperationCancelled, abortable
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 CHUNK = 65536
@@ -50,10 +51,10 @@ async def run_script(
         raise FdpError(
             f"cannot start the job: {missing} was not found",
             hint="install it, or choose another `shell:` in the config",
-            code="cannot_start",
+            code=ErrorCode.CANNOT_START,
         ) from None
     except PermissionError as exc:
-        raise FdpError(f"cannot start the job: {exc}", code="cannot_start") from None
+        raise FdpError(f"cannot start the job: {exc}", code=ErrorCode.CANNOT_START) from None
     assert process.stdout is not None
     pump = asyncio.ensure_future(_pump(process.stdout, on_line))
 

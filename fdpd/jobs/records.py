@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from fdpd.errors import FdpError, NotFound
+from fdpd.errors import NotFound
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import JOB_INTERRUPTED, JOB_RUNNING, Item, Job
@@ -69,33 +69,6 @@ def recent_jobs(journal: Journal, limit: int = 20) -> list[Job]:
     with journal.session() as session:
         query = select(Job).order_by(col(Job.id).desc()).limit(limit)
         return list(session.exec(query).all())
-
-
-def find_job(journal: Journal, id_or_prefix: str) -> Job:
-    """The job with this id, or the only one whose id starts with it."""
-    with journal.session() as session:
-        exact = session.get(Job, id_or_prefix)
-        if exact is not None:
-            return exact
-        query = select(Job).where(col(Job.id).startswith(id_or_prefix, autoescape=True)).limit(3)
-        matches = list(session.exec(query).all())
-    if not matches:
-        raise NotFound(
-            f"no job {id_or_prefix} in the journal", hint="`fdpctl log` lists recent jobs"
-        )
-    if len(matches) > 1:
-        raise FdpError(
-            f"{id_or_prefix} names more than one job ({', '.join(j.id for j in matches)}, ...)",
-            hint="give more of the job id",
-            code="ambiguous_job",
-        )
-    return matches[0]
-
-
-def job_of_operation(journal: Journal, operation_id: int) -> Job | None:
-    """The job a `run` operation ran, if it got that far."""
-    with journal.session() as session:
-        return session.exec(select(Job).where(Job.operation_id == operation_id)).first()
 
 
 def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> list[Job]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Unavailable
 from fdpd.remote.links import link_path
 from fdpd.tls import default_ssl_context
@@ -98,7 +99,7 @@ def _unreachable(base_url: httpx.URL, exc: httpx.HTTPError) -> Unavailable:
     return Unavailable(
         f"the local registry at {base_url} did not answer: {exc}",
         hint="see the registry log (logs/registry.log in fdpd's state folder)",
-        code="registry_down",
+        code=ErrorCode.REGISTRY_DOWN,
     )
 
 
@@ -109,6 +110,6 @@ class RegistryAnswer(Unavailable):
         super().__init__(
             f"the local registry answered HTTP {status_code} to {request}: {detail}",
             hint="see the registry log (logs/registry.log in fdpd's state folder)",
-            code="registry_refused",
+            code=ErrorCode.REGISTRY_REFUSED,
         )
         self.status_code = status_code

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
 from fdpd.cancellation import OperationCancelled, cancel_requested
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.jobs.redaction import Redactor
@@ -32,9 +34,7 @@ from fdpd.journal.models import (
     FdpUser,
     Job,
 )
-from fdpd.operations import Emitter
 from fdpd.remote.links import link_path
-from fdpd.server.context import DaemonContext
 from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 
@@ -46,7 +46,7 @@ from .process import STOP_GRACE, ScriptEnd, run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
 from .registry_client import LocalRegistry
-from .reservations import output_folders, output_writes, write_reservations
+from .reservations import output_folders, output_writes
 from .script_location import register_script_location
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ async def working_config(
             dirty=dirty,
             create_folder=create_folder,
             sync=sync_facts(ctx.locations, ctx.journal),
-            writing=write_reservations(ctx).in_progress(),
+            writing=ctx.services.reservations.in_progress(),
         )
         if create_folder:
             await _register_script(supervisor.url, job, token)
@@ -111,7 +111,7 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
             return await _checked_run(ctx, request, job, token, emitter)
         finally:
             if not request.dry_run:  # a dry run reserved nothing (and its id is no job's)
-                write_reservations(ctx).release(job.job_id)
+                ctx.services.reservations.release(job.job_id)
 
 
 async def _checked_run(
@@ -141,7 +141,7 @@ async def _prepare(
 ) -> PreparedJob:
     """The job, its outputs reserved (not for a dry run). Jobs are prepared one at a time, so
     each sees the versions the jobs before it reserved."""
-    reservations = write_reservations(ctx)
+    reservations = ctx.services.reservations
     async with reservations.preparing:
         job = await prepare_job(
             request.source,
@@ -166,7 +166,7 @@ async def _prepare(
 async def _end_writes(ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry) -> list[str]:
     """Release the job's outputs; where it was the last job writing a folder, remove what the
     jobs left there registered nowhere (notes for the job's warnings)."""
-    reservations = write_reservations(ctx)
+    reservations = ctx.services.reservations
     async with reservations.preparing:  # no job starts writing those folders meanwhile
         ended = reservations.release(job.job_id)
         admin_token = registry_supervisor(ctx).token

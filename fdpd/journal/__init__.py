@@ -1,4 +1,6 @@
-"""fdpd's journal: operations (later also jobs, sync state) in SQLite, with a versioned schema."""
+"""fdpd's journal in SQLite, with a versioned schema: operations and their events, users, jobs,
+the items fdp tracks and their sync state, pulls, update checks, removals and the remote versions
+seen; its states (`models`) and shared queries (`queries`)."""
 
 from fdpd.journal.database import Journal
 from fdpd.journal.migrations import LATEST_VERSION, MIGRATIONS

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, create_engine, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal.migrations import migrate
 from fdpd.journal.models import INTERRUPTED, RUNNING, Operation, OperationEvent
@@ -40,8 +41,7 @@ class Journal:
             raise FdpError(
                 f"cannot open the journal {path}: {exc}",
                 hint="check the file; if it is damaged, move it aside and restart fdpd",
-                code="journal_unusable",
-                status=500,
+                code=ErrorCode.JOURNAL_UNUSABLE,
             ) from None
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_connection)
@@ -100,7 +100,7 @@ class Journal:
                 operation.outcome = INTERRUPTED
                 operation.ended = operation.ended or utc_now()
                 operation.error = {
-                    "code": "interrupted",
+                    "code": ErrorCode.INTERRUPTED,
                     "message": "fdpd stopped before the operation finished",
                     "hint": "run the command again",
                 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -253,8 +254,7 @@ def migrate(db: sqlite3.Connection, where: str) -> int:
                 f"the journal {where} has schema version {found}, newer than this fdp "
                 f"understands ({LATEST_VERSION})",
                 hint="upgrade fdp, or move the journal aside to start a new one",
-                code="journal_too_new",
-                status=500,
+                code=ErrorCode.JOURNAL_TOO_NEW,
             )
         for version in range(found + 1, LATEST_VERSION + 1):
             MIGRATIONS[version - 1](db)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-# Outcomes of an operation, as stored.
-RUNNING = "running"
-SUCCEEDED = "succeeded"
-DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
-FAILED = "failed"
-INTERRUPTED = "interrupted"
-CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C) and stopped at a safe point
+# The states below are stored as their text: a StrEnum member equals the text read back.
+
+
+class Outcome(StrEnum):
+    """Of an operation."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C), stopped at a safe point
+
+
+RUNNING, SUCCEEDED, DRY_RUN = Outcome.RUNNING, Outcome.SUCCEEDED, Outcome.DRY_RUN
+FAILED, INTERRUPTED, CANCELLED = Outcome.FAILED, Outcome.INTERRUPTED, Outcome.CANCELLED
 
 
 class Operation(SQLModel, table=True):
@@ -58,14 +68,19 @@ class FdpUser(SQLModel, table=True):
     configured: str  # ISO 8601, UTC
 
 
-# States of a job, as stored.
-JOB_PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
-JOB_DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
-JOB_RUNNING = "running"
-JOB_SUCCEEDED = "succeeded"
-JOB_FAILED = "failed"
-JOB_INTERRUPTED = "interrupted"
-JOB_CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
+class JobState(StrEnum):
+    PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
+    DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
+
+
+JOB_PREPARED, JOB_DELETED, JOB_RUNNING = JobState.PREPARED, JobState.DELETED, JobState.RUNNING
+JOB_SUCCEEDED, JOB_FAILED = JobState.SUCCEEDED, JobState.FAILED
+JOB_INTERRUPTED, JOB_CANCELLED = JobState.INTERRUPTED, JobState.CANCELLED
 
 
 class Job(SQLModel, table=True):
@@ -91,12 +106,18 @@ class Job(SQLModel, table=True):
     warnings: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
-# States of an item (a local registry record fdp tracks).
-ITEM_LOCAL = "local"  # made by a job, not committed
-ITEM_COMMITTED = "committed"
-ITEM_PUSHED = "pushed"
-ITEM_PULLED = "pulled"
-ITEM_FAILED = "failed"  # made by a failed job: `gc` may remove it
+class ItemState(StrEnum):
+    """Of an item (a local registry record fdp tracks)."""
+
+    LOCAL = "local"  # made by a job, not committed
+    COMMITTED = "committed"
+    PUSHED = "pushed"
+    PULLED = "pulled"
+    FAILED = "failed"  # made by a failed job: `gc` may remove it
+
+
+ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED = ItemState.LOCAL, ItemState.COMMITTED, ItemState.PUSHED
+ITEM_PULLED, ITEM_FAILED = ItemState.PULLED, ItemState.FAILED
 
 
 class Item(SQLModel, table=True):
@@ -132,10 +153,19 @@ class PullRecord(SQLModel, table=True):
     pulled: str  # ISO 8601, UTC
 
 
-# Outcomes of an update check, as stored (`running` until it ends).
-CHECK_RUNNING = "running"
-CHECK_SUCCEEDED = "succeeded"
-CHECK_FAILED = "failed"
+class CheckOutcome(StrEnum):
+    """Of an update check (`running` until it ends)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+CHECK_RUNNING, CHECK_SUCCEEDED, CHECK_FAILED = (
+    CheckOutcome.RUNNING,
+    CheckOutcome.SUCCEEDED,
+    CheckOutcome.FAILED,
+)
 
 
 class UpdateCheck(SQLModel, table=True):
@@ -181,3 +211,20 @@ class RemoteVersion(SQLModel, table=True):
     object_uuid: str | None = None
     sha1: str | None = None  # its file's, if it has one
     seen: str  # ISO 8601, UTC: when the local copy was removed
+
+
+class Removal(SQLModel, table=True):
+    """One record `gc` or `delete` removed from the local registry (journal v7)."""
+
+    __tablename__ = "removal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str  # /api/<type>/<id>/ in the local registry
+    type: str
+    state: str | None = None  # its item state, None if fdp did not track it
+    remote: str | None = None
+    remote_url: str | None = None
+    file: str | None = None  # the data store file deleted with it
+    reason: str  # gc | delete
+    operation_id: int | None = Field(default=None, foreign_key="operation.id")
+    removed: str  # ISO 8601, UTC

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
-from fdpd.operations import Emitter
 from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.sync import SyncReport
 from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
@@ -144,7 +145,7 @@ async def _reads_present_offline(
                 f"{config_name}: {read.label} is not in the local registry, and no remote is "
                 "configured to pull it from",
                 hint=ADD_REMOTE_HINT + " (the default remote is called origin)",
-                code="no_remote",
+                code=ErrorCode.NO_REMOTE,
             ) from None
         results += [ItemResult(str(p.ref), "present", kind="read") for p in products]
     return results

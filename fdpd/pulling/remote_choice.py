@@ -3,6 +3,7 @@ which must be a configured remote, else `--remote NAME`, else `origin` (if confi
 
 from __future__ import annotations
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
 from fdpd.remotes import DEFAULT_REMOTE, Remote, get_remote, load_remotes, normalise_url
@@ -30,14 +31,14 @@ def choose_remote(
             f"remote_data_registry_url {config_url} is not a configured remote "
             f"(configured: {configured})",
             hint=f"{ADD_REMOTE_HINT}, or remove the key to use the default remote",
-            code="unknown_remote",
+            code=ErrorCode.UNKNOWN_REMOTE,
         )
     if requested is not None and requested != remote.name:
         raise FdpError(
             f"the config's remote_data_registry_url is remote {remote.name}, but --remote "
             f"asks for {requested}",
             hint="give only one of them",
-            code="remote_mismatch",
+            code=ErrorCode.REMOTE_MISMATCH,
         )
     return remote
 

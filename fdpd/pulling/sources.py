@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.store.atomic import PART_SUFFIX, store_write_error
 from fdpd.store.bounded_read import copy_regular
@@ -30,8 +31,7 @@ BytesCallback = Callable[[int], None]
 
 
 class SourceUnavailable(FdpError):
-    code = "source_download_failed"
-    status = 502
+    code = ErrorCode.SOURCE_DOWNLOAD_FAILED
 
 
 class FetchedFile:

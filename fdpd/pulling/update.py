@@ -15,15 +15,15 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from fdpd.api.registry import registry_supervisor
 from fdpd.cancellation import checkpoint
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_PULLED, Item
-from fdpd.operations import Emitter
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remotes import get_remote, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.sync import ReadRequest, RemoteProduct, pull, resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.userconfig.semver import parse_version

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.userconfig.semver import BUMP_PARTS, ZERO, highest, parse_version
 from fdpd.userconfig.versions import VersionProblem, exact, token_of
@@ -46,7 +47,7 @@ def choose_version(
         raise Conflict(
             f"{label}@{version} is registered already with a different file",
             hint="give a new version, or a bump token such as ${{PATCH}}",
-            code="version_exists",
+            code=ErrorCode.VERSION_EXISTS,
         )
     if token == "LATEST":
         if compared is None or not same_file:
@@ -56,7 +57,7 @@ def choose_version(
             raise Conflict(
                 f"{label}: ${{{{LATEST}}}} registers nothing new, but {label} {state}",
                 hint="use a bump token such as ${{PATCH}} to register the new file",
-                code="version_latest_differs",
+                code=ErrorCode.VERSION_LATEST_DIFFERS,
             )
         return VersionChoice(compared, False)
     if token in BUMP_PARTS:
@@ -72,4 +73,6 @@ def _exact(spec: str) -> str:
     try:
         return exact(spec)
     except VersionProblem as problem:
-        raise FdpError(problem.message, hint=problem.suggestion, code="bad_version") from None
+        raise FdpError(
+            problem.message, hint=problem.suggestion, code=ErrorCode.BAD_VERSION
+        ) from None

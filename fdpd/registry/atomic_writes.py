@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fdpd.remote.write_gate import ATOMIC_WRITES_HEADER
-
+# fdp's own header; clients that see it may write many records at once
+ATOMIC_WRITES_HEADER = "FDP-Atomic-Writes"
 _HEADER = (ATOMIC_WRITES_HEADER.lower().encode(), b"true")
 
 

@@ -9,7 +9,6 @@ access would do.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,14 +113,6 @@ def get_caller(request: Request) -> Caller | None:
         raise HTTPException(status_code=403, detail=error.detail) from None
 
 
-def require_caller(request: Request) -> Caller:
-    """FastAPI dependency: the calling user; 403 when anonymous or the key is bad."""
-    caller = get_caller(request)
-    if caller is None:
-        raise HTTPException(status_code=403, detail=NO_CREDENTIALS)
-    return caller
-
-
 # --- provisioning ---------------------------------------------------------------------------
 
 
@@ -173,10 +164,6 @@ def ensure_user_with_token(session: Session, name: str, key: str) -> User:
         raise ValueError(f"that token already belongs to another user than {name!r}")
     session.commit()
     return user
-
-
-def tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _now() -> datetime:

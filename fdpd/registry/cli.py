@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from fdpd.errors import FdpError
+from fdpd.errors import FdpError, UsageError
 from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
 
@@ -92,6 +92,7 @@ def _users_admin_module() -> Any:
 
 
 def main(argv: list[str]) -> int:
+    """Run one `fdpd registry` command: 0 done, 1 it failed, 2 a wrong command line."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
@@ -102,7 +103,7 @@ def main(argv: list[str]) -> int:
         print(f"fdpd registry: {error.message}", file=sys.stderr)
         if error.hint:
             print(f"hint: {error.hint}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(error, UsageError) else 1
 
 
 def _worker_count(text: str) -> int:

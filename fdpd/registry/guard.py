@@ -12,7 +12,7 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fdpd.server.guard import host_is_local
+from fdpd.loopback import host_is_local
 
 ORIGIN_REFUSED = (
     "Requests from web pages (with an Origin header) are refused by the local registry."

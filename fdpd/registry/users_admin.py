@@ -17,7 +17,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from fdpd.errors import FdpError
+from fdpd.errors import FdpError, UsageError
 from fdpd.registry.auth import create_user
 from fdpd.registry.database import create_tables, make_engine
 from fdpd.registry.ownership import grant
@@ -30,7 +30,7 @@ _USERNAME = re.compile(r"[\w.@+-]{1,150}")
 def add_user(database_url: str, name: str) -> str:
     """Create user `name` in the registry database (tables created if needed); return a new key."""
     if not _USERNAME.fullmatch(name):
-        raise FdpError(
+        raise UsageError(
             f"{name!r} is not a valid user name",
             hint="use up to 150 letters, digits and the characters . @ + - _",
         )

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from fdpd.errors import FdpError
+from fdpd.errors import UsageError
 from fdpd.registry.app import build_app, prepare_database, read_or_create_token_file
 from fdpd.registry.database import make_engine
 from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
@@ -37,7 +37,7 @@ def check_workers(
         return
     database_url = settings.resolved_database_url()
     if not is_postgresql(database_url):
-        raise FdpError(
+        raise UsageError(
             f"--workers {workers} needs a PostgreSQL database, not {_backend(database_url)}: "
             "SQLite takes one writer at a time, and several processes writing one SQLite file "
             "fail with 'database is locked'",
@@ -45,7 +45,7 @@ def check_workers(
             "or leave out --workers to serve SQLite from one process",
         )
     if exit_when_orphaned is not None:
-        raise FdpError(
+        raise UsageError(
             "--exit-when-orphaned is for the local registry fdpd runs in one process; "
             "it does not combine with --workers",
             hint="leave out one of the two options",

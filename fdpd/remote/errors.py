@@ -5,14 +5,14 @@ Messages name the remote and the request path, never the token or a signed URL's
 
 from __future__ import annotations
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound, Unavailable
 
 
 class RemoteError(FdpError):
     """A registry answered, but not with what was asked for."""
 
-    code = "remote_failed"
-    status = 502
+    code = ErrorCode.REMOTE_FAILED
 
 
 class RemoteServerError(RemoteError):
@@ -20,18 +20,18 @@ class RemoteServerError(RemoteError):
 
 
 class TokenRejected(RemoteError):
-    code = "remote_token_rejected"
+    code = ErrorCode.REMOTE_TOKEN_REJECTED
 
 
 class RemoteRejected(RemoteError):
     """The registry refused a request as invalid (4xx other than 403/404)."""
 
-    code = "remote_rejected"
+    code = ErrorCode.REMOTE_REJECTED
 
 
 class RemoteNotFound(NotFound):
-    code = "remote_not_found"
+    code = ErrorCode.REMOTE_NOT_FOUND
 
 
 class RemoteUnreachable(Unavailable):
-    code = "remote_unreachable"
+    code = ErrorCode.REMOTE_UNREACHABLE

@@ -42,13 +42,3 @@ def link_path(link: str) -> str:
 def link_id(link: str) -> int:
     """The id of the record a link names."""
     return parse_link(link).id
-
-
-def is_record_link(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parse_link(value)
-    except ValueError:
-        return False
-    return True

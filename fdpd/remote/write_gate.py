@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-ATOMIC_WRITES_HEADER = "FDP-Atomic-Writes"
+from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
 
 
 class WriteGate:

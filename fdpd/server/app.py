@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 
 from fdpd import __version__
 from fdpd.api.routers import ROUTERS
-from fdpd.server.context import DaemonContext
+from fdpd.core.context import DaemonContext
 from fdpd.server.error_handlers import install_error_handlers
 from fdpd.server.guard import RequestGuard
 from fdpd.server.openapi_statuses import document_error_statuses

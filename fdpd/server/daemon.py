@@ -16,12 +16,12 @@ from types import FrameType
 import uvicorn
 
 from fdpd import memory_trace
+from fdpd.core.context import DaemonContext, Listeners
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.paths import LocationError, Locations, resolve_locations
 from fdpd.server import sd_notify
 from fdpd.server.app import create_asgi_app
-from fdpd.server.context import DaemonContext, Listeners
 from fdpd.server.instance import InstanceLock
 from fdpd.server.listeners import (
     TcpAddress,

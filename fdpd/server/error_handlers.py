@@ -10,11 +10,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from fdpd.error_codes import ErrorCode, status_of
 from fdpd.errors import FdpError
 
 log = logging.getLogger("fdpd.errors")
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+HTTP_CODES = {
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+}
 
 
 def error_response(status: int, code: str, message: str, hint: str = "") -> JSONResponse:
@@ -31,20 +37,20 @@ def install_error_handlers(app: FastAPI, log_path: Path) -> None:
     async def invalid_request(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         problems = "; ".join(_describe(error) for error in exc.errors())
-        return error_response(
-            400, "bad_request", f"invalid request: {problems}", "see /v1/openapi.json"
-        )
+        code = ErrorCode.BAD_REQUEST
+        message = f"invalid request: {problems}"
+        return error_response(status_of(code), code, message, "see /v1/openapi.json")
 
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        code = HTTP_CODES.get(exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
         return error_response(exc.status_code, code, str(exc.detail))
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(
-            500, "internal", "fdpd hit an internal error", f"see the log at {log_path}"
-        )
+        code = ErrorCode.INTERNAL
+        hint = f"see the log at {log_path}"
+        return error_response(status_of(code), code, "fdpd hit an internal error", hint)
 
     app.add_exception_handler(FdpError, fdp_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

@@ -16,11 +16,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fdpd import __version__
+from fdpd.error_codes import ErrorCode, status_of
+from fdpd.loopback import host_is_local
 from fdpd.server.tokens import bearer_token_matches
 
 log = logging.getLogger("fdpd.requests")
 
-LOCAL_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 UNAUTHENTICATED_PATHS = frozenset({"/v1/ping"})
 VERSION_HEADER = (b"fdp-version", __version__.encode())
 
@@ -30,13 +31,6 @@ def came_over_unix_socket(scope: Scope) -> bool:
     # as None; TCP always has a port.
     server = scope.get("server")
     return server is None or server[1] is None
-
-
-def host_is_local(host_header: str) -> bool:
-    host = host_header.strip().lower()
-    # "[::1]:8765" keeps its brackets; "localhost:8765" loses its port.
-    host = host[: host.find("]") + 1] if host.startswith("[") else host.partition(":")[0]
-    return host in LOCAL_HOST_NAMES
 
 
 class RequestGuard:
@@ -84,16 +78,16 @@ class RequestGuard:
         headers = _headers(scope)
         if "origin" in headers:
             return (
-                403,
-                "forbidden_origin",
+                status_of(ErrorCode.FORBIDDEN_ORIGIN),
+                ErrorCode.FORBIDDEN_ORIGIN,
                 "requests from web pages (with an Origin header) are refused",
                 "talk to fdpd with fdpctl or a client that sends no Origin header",
             )
         over_socket = came_over_unix_socket(scope)
         if not over_socket and not host_is_local(headers.get("host", "")):
             return (
-                403,
-                "forbidden_host",
+                status_of(ErrorCode.FORBIDDEN_HOST),
+                ErrorCode.FORBIDDEN_HOST,
                 "the Host header does not name this machine's loopback address",
                 "connect to localhost, 127.0.0.1 or [::1]",
             )
@@ -101,8 +95,8 @@ class RequestGuard:
             return None
         if self.token is None or not bearer_token_matches(headers.get("authorization"), self.token):
             return (
-                401,
-                "unauthorized",
+                status_of(ErrorCode.UNAUTHORIZED),
+                ErrorCode.UNAUTHORIZED,
                 "missing or wrong bearer token",
                 "send Authorization: Bearer <the token in fdp's daemon-token file>",
             )

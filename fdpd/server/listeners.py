@@ -15,6 +15,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.paths import check_socket_path
 
@@ -23,8 +24,7 @@ LOCAL_HOSTS = frozenset({"localhost"})
 
 
 class AlreadyRunning(FdpError):
-    code = "already_running"
-    status = 409
+    code = ErrorCode.ALREADY_RUNNING
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def bind_unix_socket(path: Path, pid_path: Path) -> socket.socket:
         raise FdpError(
             f"cannot listen on {path}: {exc.strerror}",
             hint="check the folder, or set FDP_SOCKET to another path",
-            code="bind_failed",
+            code=ErrorCode.BIND_FAILED,
         ) from None
     return sock
 
@@ -100,7 +100,7 @@ def bind_tcp_socket(address: TcpAddress, allow_remote: bool) -> socket.socket:
         raise FdpError(
             f"refusing to listen on {address}: it is not a loopback address",
             hint="use 127.0.0.1 or [::1], or pass --allow-remote if you really mean it",
-            code="remote_refused",
+            code=ErrorCode.REMOTE_REFUSED,
         )
     try:
         infos = socket.getaddrinfo(
@@ -109,7 +109,7 @@ def bind_tcp_socket(address: TcpAddress, allow_remote: bool) -> socket.socket:
         family, kind, proto, _, sockaddr = infos[0]
         sock = socket.socket(family, kind, proto)
     except OSError as exc:
-        raise FdpError(f"cannot resolve {address}: {exc}", code="bind_failed") from None
+        raise FdpError(f"cannot resolve {address}: {exc}", code=ErrorCode.BIND_FAILED) from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(sockaddr)
@@ -119,7 +119,7 @@ def bind_tcp_socket(address: TcpAddress, allow_remote: bool) -> socket.socket:
         raise FdpError(
             f"cannot listen on {address}: {exc.strerror}",
             hint="choose another port with --tcp HOST:PORT",
-            code="bind_failed",
+            code=ErrorCode.BIND_FAILED,
         ) from None
     return sock
 
@@ -150,7 +150,7 @@ def _clear_stale_socket(path: Path, pid_path: Path) -> None:
         raise FdpError(
             f"{path} exists and is not a socket",
             hint="remove it, or set FDP_SOCKET to another path",
-            code="bind_failed",
+            code=ErrorCode.BIND_FAILED,
         )
     if socket_answers(path):
         pid = read_pid(pid_path)

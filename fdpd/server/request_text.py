@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 SURROGATE_ESCAPED_FIELDS = frozenset({"environment"})
@@ -36,7 +37,7 @@ async def refuse_unusable_text(request: Request) -> None:
             raise FdpError(
                 f"the request's {where} holds a NUL character or an unpaired UTF-16 surrogate",
                 hint="send text without NUL characters, encoded as valid UTF-8",
-                code="bad_request",
+                code=ErrorCode.BAD_REQUEST,
             )
 
 

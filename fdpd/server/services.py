@@ -1,7 +1,7 @@
 """The long-lived services fdpd runs beside its API (registry supervisor, scheduler, remotes...).
 
 Each entry attaches one service to the context before the server starts: it puts the service
-in `ctx.services[...]` and registers its start/stop with `ctx.on_startup` / `ctx.on_shutdown`.
+in `ctx.services` and registers its start/stop with `ctx.on_startup` / `ctx.on_shutdown`.
 Adding a service is one function plus one line in `SERVICES`.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fdpd.core.context import DaemonContext
 from fdpd.scheduler import attach_scheduler
-from fdpd.server.context import DaemonContext
 
 AttachService = Callable[[DaemonContext], None]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import cast
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.store.background import BackgroundConsumer
 
@@ -26,8 +27,7 @@ from fdpd.store.background import BackgroundConsumer
 class StoreWriteError(FdpError):
     """A file could not be written into a data store (full disk, quota, permissions)."""
 
-    code = "store_write_failed"
-    status = 507
+    code = ErrorCode.STORE_WRITE_FAILED
 
 
 def store_write_error(where: Path, error: OSError) -> StoreWriteError:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import UnreadableFile
 from fdpd.store.hashing import CHUNK_SIZE
 
@@ -83,19 +84,8 @@ def read_text_if_present(path: Path, what: str, cap: int) -> str | None:
         raise UnreadableFile(
             f"{what} {path} is not UTF-8 text (byte {error.start})",
             hint=f"check that {path} is the {what} you meant",
-            code="file_not_text",
+            code=ErrorCode.FILE_NOT_TEXT,
         ) from None
-
-
-async def read_capped_off_loop(
-    path: Path,
-    what: str,
-    cap: int,
-    check: StatCheck | None = None,
-    timeout: float = READ_TIMEOUT,
-) -> bytes:
-    """`read_capped` in a worker thread, refused when it takes longer than `timeout` seconds."""
-    return await off_loop(lambda: read_capped(path, what, cap, check), path, what, timeout)
 
 
 async def off_loop(
@@ -151,12 +141,12 @@ def _require_regular(path: Path, what: str, status: os.stat_result) -> None:
         raise UnreadableFile(
             f"{path} is a folder, not a {what}",
             hint=f"give the path of the {what} itself",
-            code="not_a_regular_file",
+            code=ErrorCode.NOT_A_REGULAR_FILE,
         )
     raise UnreadableFile(
         f"{path} is {kind}, not a regular file: fdp reads the {what} only from a regular file",
         hint=f"give the path of a regular file holding the {what}",
-        code="not_a_regular_file",
+        code=ErrorCode.NOT_A_REGULAR_FILE,
     )
 
 
@@ -166,7 +156,7 @@ def _require_within(path: Path, what: str, size: int, cap: int, grew: bool = Fal
             f"{what} {path} is {'more than ' if grew else ''}{_size(cap if grew else size)}; "
             f"fdp reads at most {_size(cap)} for a {what}",
             hint=f"check that {path} is the {what} you meant",
-            code="file_too_large",
+            code=ErrorCode.FILE_TOO_LARGE,
         )
 
 
@@ -174,19 +164,19 @@ def _stalled(path: Path, what: str, timeout: float) -> UnreadableFile:
     return UnreadableFile(
         f"reading {what} {path} did not finish within {timeout:g} s",
         hint="check that the file system holding it answers (a network mount may hang)",
-        code="file_read_timeout",
+        code=ErrorCode.FILE_READ_TIMEOUT,
     )
 
 
 def _os_error(path: Path, what: str, error: OSError) -> UnreadableFile:
     if isinstance(error, FileNotFoundError):
         return UnreadableFile(
-            f"{what} {path} does not exist", hint="check the path", code="file_not_found"
+            f"{what} {path} does not exist", hint="check the path", code=ErrorCode.FILE_NOT_FOUND
         )
     return UnreadableFile(
         f"cannot read {what} {path}: {error.strerror or error}",
         hint="check the path and its permissions",
-        code="file_unreadable",
+        code=ErrorCode.FILE_UNREADABLE,
     )
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 # A file extension is one plain token, as registries and language APIs use them: csv, h5, tar.gz.
@@ -26,8 +27,7 @@ class UnsafePath(FdpError):
     """A name, version or extension that would put a file outside the data store, or names
     no file."""
 
-    code = "unsafe_path"
-    status = 422
+    code = ErrorCode.UNSAFE_PATH
 
 
 def escaped(value: object) -> str:

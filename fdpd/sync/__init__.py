@@ -8,7 +8,7 @@ callbacks. Every operation returns a `SyncReport`.
 from __future__ import annotations
 
 from fdpd.sync.copier import SyncConflict
-from fdpd.sync.ledger import JsonlLedger, MemoryLedger, SyncLedger
+from fdpd.sync.ledger import SyncLedger
 from fdpd.sync.pull import pull
 from fdpd.sync.push import push
 from fdpd.sync.report import ItemOutcome, ProgressCallback, SyncReport, WarningCallback
@@ -18,8 +18,6 @@ from fdpd.sync.transfers import HashMismatch, TransferError
 __all__ = [
     "HashMismatch",
     "ItemOutcome",
-    "JsonlLedger",
-    "MemoryLedger",
     "ProductRef",
     "ProgressCallback",
     "ReadRequest",

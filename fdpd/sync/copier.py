@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict
 from fdpd.remote.client import FilterValue, Record, RegistryClient
 from fdpd.remote.errors import RemoteRejected, RemoteServerError
@@ -49,13 +50,13 @@ class LinkMemory(Protocol):
 
 
 class SyncConflict(Conflict):
-    code = "sync_conflict"
+    code = ErrorCode.SYNC_CONFLICT
 
 
 class IncompleteCopy(Conflict):
     """The destination holds the record without some links that were sent, and cannot add them."""
 
-    code = "incomplete_on_remote"
+    code = ErrorCode.INCOMPLETE_ON_REMOTE
 
 
 @dataclass

@@ -9,9 +9,10 @@ remote's names are untrusted: a product whose path would leave the data store
 the others go on. Then the records of the products that succeeded are copied, their storage
 rewritten to the local data store.
 
-A cancelled pull (`fdpd.cancellation`) stops between files (a download under way is abandoned and
-its temporary file removed) or between record batches; files already verified stay in place and
-the ledger holds every record copied, so the next pull fetches and creates only the rest.
+A cancelled pull (`fdpd.cancellation`) stops between files (a download under way is
+abandoned and its temporary file removed) or between record batches; files already verified stay
+in place and the ledger holds every record copied, so the next pull fetches and creates only the
+rest.
 """
 
 from __future__ import annotations

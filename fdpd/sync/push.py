@@ -7,9 +7,9 @@ local file push would upload whose storage location says `public: false`, or an 
 key_value `accessibility=private`) and everything that depends on it are never sent, and the
 caller is told why; a `public: false` code repository location (no file) is metadata and sent.
 
-A cancelled push (`fdpd.cancellation`) stops between files (an upload under way is abandoned: the
-remote store keeps no partial file) or between record batches; the ledger holds every record
-created, so the next push creates only the rest.
+A cancelled push (`fdpd.cancellation`) stops between files (an upload under way is
+abandoned: the remote store keeps no partial file) or between record batches; the ledger holds
+every record created, so the next push creates only the rest.
 """
 
 from __future__ import annotations

@@ -184,7 +184,3 @@ TYPES: dict[str, TypeInfo] = {
 UNLISTED_OBJECT_CHILDREN = ("key_value",)
 
 WHOLE_OBJECT = "whole_object"
-
-
-def is_copied_type(record_type: str) -> bool:
-    return record_type in TYPES

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteRejected
@@ -35,15 +36,15 @@ _in_flight: dict[Path, asyncio.Future[None]] = {}
 
 
 class TransferError(FdpError):
-    code = "transfer_failed"
+    code = ErrorCode.TRANSFER_FAILED
 
 
 class HashMismatch(TransferError):
-    code = "hash_mismatch"
+    code = ErrorCode.HASH_MISMATCH
 
 
 class LocalSourceRefused(TransferError):
-    code = "local_source_refused"
+    code = ErrorCode.LOCAL_SOURCE_REFUSED
 
 
 def require_remote_source(location: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
-from fdpd.api.registry import registry_supervisor
+from fdpd.core.context import DaemonContext
+from fdpd.core.registry import registry_supervisor
 from fdpd.remote.client import RegistryClient
-from fdpd.server.context import DaemonContext
 from fdpd.store.locations import local_path
 from fdpd.sync.graph import GraphLoader, RecordGraph
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fdpd.server.context import DaemonContext
+from fdpd.core.context import DaemonContext
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import closure_of, load_graph, local_registry
 from fdpd.tracking.details import describe_root

@@ -8,10 +8,10 @@ from typing import Any
 
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_LOCAL
+from fdpd.journal.queries import get_item, get_job
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.store.locations import local_path, location_url
-from fdpd.tracking.states import get_item, get_job
 from fdpd.tracking.targets import Root
 
 

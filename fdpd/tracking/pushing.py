@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
 from fdpd.errors import Conflict
 from fdpd.journal.models import Item
-from fdpd.operations import Emitter
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.remotes import Remote, get_remote, open_remote_client
-from fdpd.server.context import DaemonContext
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
@@ -27,15 +27,13 @@ from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.states import committed_roots, finish_push
 
-_LOCK = "push-lock"
-
 
 async def push_committed(
     ctx: DaemonContext, remote_name: str | None, dry_run: bool, emitter: Emitter
 ) -> dict[str, Any]:
     """The work of a `push` operation; its result lists each root's outcome."""
     remote = get_remote(ctx.locations, remote_name)
-    lock = ctx.services.setdefault(_LOCK, asyncio.Lock())
+    lock = ctx.services.locks.push
     if lock.locked():
         raise Conflict("a push is already running", hint="wait for it (`fdpctl log` shows it)")
     async with lock:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
@@ -173,18 +174,6 @@ def state_counts(journal: Journal) -> StateCounts:
     return counts
 
 
-def get_item(journal: Journal, path: str) -> Item | None:
-    with journal.session() as session:
-        return session.get(Item, path)
-
-
-def get_job(journal: Journal, job_id: str | None) -> Job | None:
-    if job_id is None:
-        return None
-    with journal.session() as session:
-        return session.get(Job, job_id)
-
-
 def _items(session: Session, paths: Iterable[str]) -> dict[str, Item]:
     wanted = list(paths)
     found: dict[str, Item] = {}
@@ -214,8 +203,7 @@ def _failed_refusal(session: Session, root: Root, failed: Item) -> FdpError:
     return FdpError(
         f"{what} was made by {how}; a failed run's records may be incomplete",
         hint="commit it anyway with --force",
-        code="failed_item",
-        status=409,
+        code=ErrorCode.FAILED_ITEM,
     )
 
 

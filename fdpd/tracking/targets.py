@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
-from fdpd.jobs.records import NewItem
 from fdpd.journal import Journal
 from fdpd.journal.models import Job
 from fdpd.remote.client import FilterValue, Record, RegistryClient
@@ -38,9 +38,6 @@ class Root:
     label: str  # `code run <uuid>` or `ns:name@version`
     uuid: str | None = None
 
-    def as_item(self) -> NewItem:
-        return NewItem(self.path, self.type, self.uuid)
-
 
 @dataclass(frozen=True)
 class Target:
@@ -55,13 +52,13 @@ async def resolve_target(
 ) -> Target:
     """The roots `token` or `path` (exactly one of them) names; errors say what matched."""
     if (token is None) == (path is None):
-        raise FdpError("give exactly one of a TOKEN and a PATH", code="bad_request", status=422)
+        raise FdpError("give exactly one of a TOKEN and a PATH", code=ErrorCode.EXACTLY_ONE_OF)
     if path is not None:
         return Target(path, await _roots_of_file(local, Path(path)))
     assert token is not None
     text = token.strip()
     if not text:
-        raise FdpError("the TOKEN is empty", hint=_TOKEN_HINT, code="bad_token")
+        raise FdpError("the TOKEN is empty", hint=_TOKEN_HINT, code=ErrorCode.BAD_TOKEN)
     if ":" in text and "@" in text:
         return Target(text, (await _data_product(local, text),))
     return Target(text, await _by_prefix(journal, local, text))
@@ -81,7 +78,7 @@ async def _data_product(local: RegistryClient, text: str) -> Root:
         version = version[1:]
     if not (namespace and name and version):
         raise FdpError(
-            f"{text!r} is not namespace:name@version", hint=_TOKEN_HINT, code="bad_token"
+            f"{text!r} is not namespace:name@version", hint=_TOKEN_HINT, code=ErrorCode.BAD_TOKEN
         )
     namespaces = await local.list_records("namespace", {"name": namespace})
     products: list[Record] = []
@@ -94,7 +91,7 @@ async def _data_product(local: RegistryClient, text: str) -> Root:
         raise NotFound(
             f"no data product {text} in the local registry",
             hint="check the namespace, name and version (`fdpctl status` counts what fdp knows)",
-            code="no_such_item",
+            code=ErrorCode.NO_SUCH_ITEM,
         )
     return _product_root(products[0], namespace)
 
@@ -123,7 +120,7 @@ async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tu
         raise NotFound(
             f"nothing in the local registry or the journal matches {prefix!r}",
             hint=_TOKEN_HINT,
-            code="no_such_item",
+            code=ErrorCode.NO_SUCH_ITEM,
         )
     if len(distinct) > 1:
         names = sorted(candidates)
@@ -134,8 +131,7 @@ async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tu
         raise FdpError(
             f"{prefix!r} is ambiguous: it matches {shown}{more}",
             hint="give more characters of the uuid or job id",
-            code="ambiguous_token",
-            status=409,
+            code=ErrorCode.AMBIGUOUS_TOKEN,
         )
     return distinct.pop()
 
@@ -160,7 +156,7 @@ async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
         raise FdpError(
             f"job {job.id} ({job.state}) recorded no code run, so there is nothing to commit",
             hint="`fdpctl log " + job.id + "` shows what the job printed",
-            code="job_without_runs",
+            code=ErrorCode.JOB_WITHOUT_RUNS,
         )
     found = await asyncio.gather(
         *(local.list_records("code_run", {"uuid": u}) for u in job.code_runs)
@@ -169,7 +165,7 @@ async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
     if not roots:
         raise NotFound(
             f"the code runs of job {job.id} are no longer in the local registry",
-            code="no_such_item",
+            code=ErrorCode.NO_SUCH_ITEM,
         )
     return tuple(roots)
 
@@ -181,7 +177,7 @@ async def _roots_of_file(local: RegistryClient, path: Path) -> tuple[Root, ...]:
         raise FdpError(
             f"cannot read {path}: {exc.strerror}",
             hint="give a file in the data store, or a TOKEN",
-            code="unreadable_file",
+            code=ErrorCode.UNREADABLE_FILE,
         ) from None
     locations = await local.list_records("storage_location", {"hash": sha1})
     if not locations:
@@ -189,7 +185,7 @@ async def _roots_of_file(local: RegistryClient, path: Path) -> tuple[Root, ...]:
             f"{path} is not registered in the local registry (no storage location has its "
             f"SHA-1 {sha1})",
             hint="a file must have been written or pulled by fdp; check the path",
-            code="no_such_item",
+            code=ErrorCode.NO_SUCH_ITEM,
         )
     objects: list[Record] = []
     for location in locations:
@@ -201,7 +197,7 @@ async def _roots_of_file(local: RegistryClient, path: Path) -> tuple[Root, ...]:
         raise NotFound(
             f"{path} is registered, but no data product or code run uses it",
             hint="commit the code run or data product it belongs to instead",
-            code="no_such_item",
+            code=ErrorCode.NO_SUCH_ITEM,
         )
     return roots
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 from .model import Where
@@ -33,8 +34,7 @@ class ConfigProblem:
 class ConfigError(FdpError):
     """The user config cannot be used; `problems` lists every problem found, in file order."""
 
-    code = "invalid_config"
-    status = 422
+    code = ErrorCode.INVALID_CONFIG
 
     def __init__(self, problems: Sequence[ConfigProblem], *, hint: str = "") -> None:
         ordered = sorted(problems, key=lambda p: (p.line, p.column))

@@ -6,6 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 DEFAULT_REMOTE = "origin"
@@ -33,10 +34,12 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise FdpError(
             "the `git` command was not found",
             hint="install git, or run from a folder that is not a git repository",
-            code="git_missing",
+            code=ErrorCode.GIT_MISSING,
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise FdpError(f"`git {' '.join(args)}` in {cwd} took too long", code="git_failed") from exc
+        raise FdpError(
+            f"`git {' '.join(args)}` in {cwd} took too long", code=ErrorCode.GIT_FAILED
+        ) from exc
 
 
 def _out(cwd: Path, *args: str) -> str | None:
@@ -47,7 +50,7 @@ def _out(cwd: Path, *args: str) -> str | None:
 def work_tree_top(path: Path) -> Path | None:
     """Top of the git work tree holding `path` (a folder), or None outside any work tree."""
     if not path.is_dir():
-        raise FdpError(f"{path} is not a folder", code="git_failed")
+        raise FdpError(f"{path} is not a folder", code=ErrorCode.GIT_FAILED)
     top = _out(path, "rev-parse", "--show-toplevel")
     return Path(top) if top else None
 
@@ -60,7 +63,9 @@ def collect_git_facts(path: Path, remote_name: str = DEFAULT_REMOTE) -> GitFacts
     head = _out(top, "rev-parse", "--verify", "-q", "HEAD^{commit}") or None
     status = _git(top, "status", "--porcelain", "--untracked-files=no")
     if status.returncode != 0:
-        raise FdpError(f"`git status` failed in {top}: {status.stderr.strip()}", code="git_failed")
+        raise FdpError(
+            f"`git status` failed in {top}: {status.stderr.strip()}", code=ErrorCode.GIT_FAILED
+        )
     branch = _out(top, "symbolic-ref", "--quiet", "--short", "HEAD") or None
     remote_url = _out(top, "remote", "get-url", remote_name) or None
     tag = _out(top, "describe", "--tags", "--abbrev=0") if head else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 
 from .context import GenerationContext, template_values
@@ -275,8 +276,7 @@ class RunMetadataResolver:
             raise FdpError(
                 f"the git repository {git.top} has uncommitted changes",
                 hint="commit them, or pass --dirty to record the commit as `<sha>-dirty`",
-                code="dirty_work_tree",
-                status=409,
+                code=ErrorCode.DIRTY_WORK_TREE,
             )
         return git.head + "-dirty" if git.dirty else git.head
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +120,3 @@ def copied_script(source: Path, job_dir: Path, shell: ShellChoice) -> JobScript:
 
 def _sha1(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()
-
-
-def shell_names() -> Sequence[str]:
-    return tuple(SHELLS)

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import redact
 from fdpd.journal import Journal
-from fdpd.operations import redact
 from fdpd.paths import resolve_locations
 from fdpd.server.app import create_app
-from fdpd.server.context import DaemonContext
 from fdpd.server.guard import RequestGuard
 from fdpd.settings import DaemonSettings
 from tests.fdp_process import FdpInstance, json_lines

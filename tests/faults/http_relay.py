@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from fdpd.remote.write_gate import ATOMIC_WRITES_HEADER
+from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
 from tests.conftest import free_port
 
 HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from tests.housekeeping.inprocess import Runs, add_runs, registry_in_process
 from tests.push.conftest import ACCEPT, Remote, Site
 from tests.sync.seed import Seeder, add_product
 
@@ -134,3 +137,11 @@ def unreferenced_files(site: Site) -> set[Path]:
         elif path not in named:
             found.add(path)
     return found
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """Two code runs in an in-process registry (see `Runs`); read-only for the tests using it."""
+    folder = tmp_path_factory.mktemp("runs")
+    with registry_in_process(folder / "registry") as registry:
+        yield add_runs(registry, folder / "store")

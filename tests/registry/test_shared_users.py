@@ -63,6 +63,21 @@ def test_add_user_refuses_bad_names_without_a_traceback(tmp_path: Path, name: st
     assert completed.stdout == ""
 
 
+def test_add_user_exits_1_when_the_database_cannot_be_used(tmp_path: Path) -> None:
+    # A valid command line whose operation fails is 1; 2 is kept for a wrong command line.
+    unusable = tmp_path / "not-a-folder"
+    unusable.write_text("")
+    completed = subprocess.run(
+        [str(FDPD), "registry", "add-user", "ana", "--database", f"sqlite:///{unusable}/r.db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "cannot add user 'ana' to the registry database" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 def check_two_users(tmp_path: Path, database_url: str) -> None:
     keys = {name: add_user(database_url, name) for name in ("ana", "ben")}
     with running_registry(

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from fdpd.remote import RegistryClient
-from fdpd.sync import JsonlLedger, push
+from fdpd.sync import push
+from tests.sync.ledgers import JsonlLedger
 
 
 def main(argv: list[str]) -> int:

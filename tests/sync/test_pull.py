@@ -7,9 +7,10 @@ import hashlib
 
 import pytest
 
-from fdpd.sync import MemoryLedger, ProductRef, ReadRequest, pull, resolve_reads
+from fdpd.sync import ProductRef, ReadRequest, pull, resolve_reads
 from fdpd.sync.report import SyncReport
 from tests.sync.conftest import Side
+from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import add_product
 
 

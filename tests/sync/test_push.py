@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from fdpd.remote import RegistryClient, TokenRejected
-from fdpd.sync import MemoryLedger, SyncLedger, push
+from fdpd.sync import SyncLedger, push
 from fdpd.sync.report import SyncReport
 from tests.sync.conftest import Side
+from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import RECORD_TYPES, add_code_run, add_product
 
 

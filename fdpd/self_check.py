@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal.migrations import LATEST_VERSION, schema_version
-from fdpd.operations import Emitter
-from fdpd.server.context import DaemonContext
 
 LOW_DISK_BYTES = 100 * 1024 * 1024
 
@@ -49,7 +50,7 @@ async def run_self_check(ctx: DaemonContext, emitter: Emitter) -> dict[str, Any]
             f"{len(failed)} of {len(outcomes)} checks failed: "
             + ", ".join(name for name, _ in failed),
             hint=failed[0][1].hint,
-            code="check_failed",
+            code=ErrorCode.CHECK_FAILED,
         )
     return {
         "checks": [

@@ -1,12 +1,7 @@
-"""What every request handler of fdpd can reach: locations, journal, settings, services.
+"""What every feature of fdpd works with: locations, journal, settings and the typed services
+(fdpd.core.services), with start/stop hooks (`on_startup` / `on_shutdown`).
 
-Routers get it through the `Context` dependency:
-
-    @router.get("/thing")
-    async def thing(ctx: Context) -> ...
-
-Later services (registry supervisor, scheduler, remotes) are attached as attributes or in
-`services`, and register start/stop callbacks with `on_startup` / `on_shutdown`.
+The server makes one at start-up; routes get it through `fdpd.api.deps.Context`.
 """
 
 from __future__ import annotations
@@ -17,11 +12,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
-
-from fastapi import Depends, Request
 
 from fdpd import __version__
+from fdpd.core.services import Services
 from fdpd.journal import Journal
 from fdpd.paths import Locations
 from fdpd.settings import DaemonSettings
@@ -47,12 +40,12 @@ class DaemonContext:
     version: str = __version__
     pid: int = field(default_factory=os.getpid)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
-    services: dict[str, Any] = field(default_factory=dict)
+    services: Services = field(default_factory=Services)
     startup_hooks: list[LifespanHook] = field(default_factory=list)
     shutdown_hooks: list[LifespanHook] = field(default_factory=list)
     # Set when fdpd begins to shut down; long-running streams watch it and end.
     shutting_down: asyncio.Event = field(default_factory=asyncio.Event)
-    # Operations in progress, by journal id (see fdpd.operations); cancelled at shutdown.
+    # Operations in progress, by journal id (see fdpd.core.operations); cancelled at shutdown.
     running_operations: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     # Installed by the server: asks uvicorn to stop (used by `POST /v1/daemon/stop`).
     request_stop: Callable[[], None] = field(default=lambda: None)
@@ -74,11 +67,3 @@ class DaemonContext:
         self.shutting_down.set()
         for task in list(self.running_operations.values()):
             task.cancel()
-
-
-def get_context(request: Request) -> DaemonContext:
-    context: DaemonContext = request.app.state.context
-    return context
-
-
-Context = Annotated[DaemonContext, Depends(get_context)]

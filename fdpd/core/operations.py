@@ -1,6 +1,7 @@
-"""Long operations: run a piece of work, stream its events as NDJSON, record it in the journal.
+"""Long operations: run a piece of work in the background, record it and its events in the journal.
 
-A verb that takes a while answers with `stream_operation`:
+A verb that takes a while answers with `fdpd.api.streaming.stream_operation`, which starts it
+here and streams its events as NDJSON:
 
     async def work(emitter: Emitter) -> dict[str, Any]:
         emitter.progress("copying", current=1, total=10)
@@ -20,15 +21,15 @@ work stops at its next safe point (`fdpd.cancellation`) and it is recorded as ca
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi.responses import StreamingResponse
-
 from fdpd.cancellation import Cancellation, OperationCancelled, bind
+from fdpd.core.context import DaemonContext
+from fdpd.core.services import ActivityFeed, Event
+from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.models import (
@@ -40,52 +41,14 @@ from fdpd.journal.models import (
     SUCCEEDED,
     Operation,
 )
-from fdpd.memory_release import ReleaseAfterOperations
-from fdpd.server.context import DaemonContext
 
 log = logging.getLogger(__name__)
 
-NDJSON = "application/x-ndjson"
 FINAL_TYPES = frozenset({"result", "error"})
 PROGRESS_INTERVAL = 0.2  # seconds between recorded progress events of the same step
 SECRET_WORDS = ("token", "password", "secret", "authorization", "credential")
 
-Event = dict[str, Any]
 Work = Callable[["Emitter"], Awaitable[dict[str, Any]]]
-
-
-class ActivityFeed:
-    """Every event of every operation, for whoever follows (`GET /v1/operations/follow`)."""
-
-    def __init__(self) -> None:
-        self._followers: set[asyncio.Queue[Event]] = set()
-
-    def follow(self) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._followers.add(queue)
-        return queue
-
-    def unfollow(self, queue: asyncio.Queue[Event]) -> None:
-        self._followers.discard(queue)
-
-    def publish(self, operation_id: int, verb: str, event: Event) -> None:
-        for queue in self._followers:
-            queue.put_nowait({"operation": operation_id, "verb": verb, "event": event})
-
-
-def activity_feed(ctx: DaemonContext) -> ActivityFeed:
-    feed = ctx.services.get("activity")
-    if not isinstance(feed, ActivityFeed):
-        feed = ctx.services["activity"] = ActivityFeed()
-    return feed
-
-
-def memory_release(ctx: DaemonContext) -> ReleaseAfterOperations:
-    """Gives freed memory back to the system after operations (see fdpd.memory_release)."""
-    release = ctx.services.get("memory release")
-    if not isinstance(release, ReleaseAfterOperations):
-        release = ctx.services["memory release"] = ReleaseAfterOperations()
-    return release
 
 
 class Emitter:
@@ -187,24 +150,6 @@ def redact(arguments: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-async def stream_operation(
-    ctx: DaemonContext,
-    verb: str,
-    arguments: dict[str, Any],
-    work: Work,
-    *,
-    cancellable: bool = False,
-) -> StreamingResponse:
-    """Start `work` as a journaled operation and answer with its NDJSON event stream."""
-    emitter = start_operation(ctx, verb, arguments, work, cancellable=cancellable)
-    queue = emitter.listen()
-    return StreamingResponse(
-        _ndjson_until_final(emitter, queue),
-        media_type=NDJSON,
-        headers={"Fdp-Operation": str(emitter.operation_id)},
-    )
-
-
 def start_operation(
     ctx: DaemonContext,
     verb: str,
@@ -219,30 +164,22 @@ def start_operation(
     operation = ctx.journal.start_operation(verb, redact(arguments))
     operation_id = operation.id
     assert operation_id is not None
-    emitter = Emitter(ctx.journal, activity_feed(ctx), operation_id, verb)
+    emitter = Emitter(ctx.journal, ctx.services.activity, operation_id, verb)
     cancellation = Cancellation() if cancellable else None
     task = asyncio.create_task(
         _execute(ctx, emitter, work, cancellation), name=f"operation {operation_id}"
     )
     ctx.running_operations[operation_id] = task
     if cancellation is not None:
-        cancellations(ctx)[operation_id] = cancellation
+        ctx.services.cancellations[operation_id] = cancellation
 
     def forget(_: asyncio.Task[None]) -> None:
         ctx.running_operations.pop(operation_id, None)
-        cancellations(ctx).pop(operation_id, None)
+        ctx.services.cancellations.pop(operation_id, None)
 
     task.add_done_callback(forget)
     log.info("operation %d (%s) started", operation_id, verb)
     return emitter
-
-
-def cancellations(ctx: DaemonContext) -> dict[int, Cancellation]:
-    """The cancel requests of the running operations that can be cancelled, by id."""
-    found = ctx.services.get("cancellations")
-    if not isinstance(found, dict):
-        found = ctx.services["cancellations"] = {}
-    return found
 
 
 def request_cancel(ctx: DaemonContext, operation_id: int) -> Operation:
@@ -255,15 +192,15 @@ def request_cancel(ctx: DaemonContext, operation_id: int) -> Operation:
         raise Conflict(
             f"{label} is not running (it {_ended(operation)})",
             hint=f"`fdpctl log {operation_id}` shows what it did",
-            code="not_running",
+            code=ErrorCode.NOT_RUNNING,
         )
-    cancellation = cancellations(ctx).get(operation_id)
+    cancellation = ctx.services.cancellations.get(operation_id)
     if cancellation is None:
         raise Conflict(
             f"{label} cannot be cancelled: {operation.verb} has no point where it could stop "
             "and leave everything consistent",
             hint=f"it ends by itself; `fdpctl log -f {operation_id}` follows it",
-            code="not_cancellable",
+            code=ErrorCode.NOT_CANCELLABLE,
         )
     if not cancellation.requested:
         log.info("operation %d (%s): cancel requested", operation_id, operation.verb)
@@ -292,7 +229,7 @@ async def _execute(
         # Only fdpd's shutdown cancels operations; the task ends here, so nothing to re-raise to.
         emitter.fail(
             {
-                "code": "interrupted",
+                "code": ErrorCode.INTERRUPTED,
                 "message": "fdpd shut down before the operation finished",
                 "hint": "run the command again",
             },
@@ -302,7 +239,7 @@ async def _execute(
         log.exception("operation %d (%s) crashed", emitter.operation_id, emitter.verb)
         emitter.fail(
             {
-                "code": "internal",
+                "code": ErrorCode.INTERNAL,
                 "message": f"internal error in {emitter.verb}",
                 "hint": f"see the log at {ctx.locations.daemon_log_path}",
             }
@@ -310,31 +247,16 @@ async def _execute(
     else:
         emitter.succeed(result)
     log.info("operation %d (%s) ended", emitter.operation_id, emitter.verb)
-    memory_release(ctx).operation_ended()
+    ctx.services.memory.operation_ended()
 
 
 def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str, Any]:
     message = f"{emitter.verb} {emitter.operation_id} cancelled {stopped.where}"
     return {
-        "code": "cancelled",
+        "code": ErrorCode.CANCELLED,
         "message": message + (f": {stopped.detail}" if stopped.detail else ""),
         "hint": stopped.hint,
     }
-
-
-async def _ndjson_until_final(emitter: Emitter, queue: asyncio.Queue[Event]) -> AsyncIterator[str]:
-    try:
-        while True:
-            event = await queue.get()
-            yield ndjson_line(event)
-            if event["type"] in FINAL_TYPES:
-                return
-    finally:
-        emitter.unlisten(queue)
-
-
-def ndjson_line(event: Event) -> str:
-    return json.dumps(event) + "\n"
 
 
 async def next_event_or_shutdown(ctx: DaemonContext, queue: asyncio.Queue[Event]) -> Event | None:

@@ -1,0 +1,68 @@
+"""The long-lived services of one fdpd, built once with its context (`DaemonContext.services`).
+
+Features reach them as typed attributes: `ctx.services.activity`, `ctx.services.locks.gc`...
+The registry supervisor is made on first use (`fdpd.core.registry.registry_supervisor`), the
+update scheduler by the server at start-up (`fdpd.server.services`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fdpd.cancellation import Cancellation
+from fdpd.core.reservations import WriteReservations
+from fdpd.memory_release import ReleaseAfterOperations
+from fdpd.supervisor import RegistrySupervisor
+
+Event = dict[str, Any]
+
+
+class ActivityFeed:
+    """Every event of every operation, for whoever follows (`GET /v1/operations/follow`)."""
+
+    def __init__(self) -> None:
+        self._followers: set[asyncio.Queue[Event]] = set()
+
+    def follow(self) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._followers.add(queue)
+        return queue
+
+    def unfollow(self, queue: asyncio.Queue[Event]) -> None:
+        self._followers.discard(queue)
+
+    def publish(self, operation_id: int, verb: str, event: Event) -> None:
+        for queue in self._followers:
+            queue.put_nowait({"operation": operation_id, "verb": verb, "event": event})
+
+
+@dataclass
+class Locks:
+    """One operation of each kind at a time: these change what the others read."""
+
+    housekeeping: asyncio.Lock = field(default_factory=asyncio.Lock)  # gc and delete
+    push: asyncio.Lock = field(default_factory=asyncio.Lock)
+    update: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Scheduler(Protocol):
+    """What the daemon API shows of the update scheduler (fdpd.scheduler.UpdateScheduler)."""
+
+    @property
+    def config_error(self) -> str | None: ...
+
+    def jobs(self) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class Services:
+    activity: ActivityFeed = field(default_factory=ActivityFeed)
+    # cancel requests of the running operations that can be cancelled, by operation id
+    cancellations: dict[int, Cancellation] = field(default_factory=dict)
+    reservations: WriteReservations = field(default_factory=WriteReservations)
+    memory: ReleaseAfterOperations = field(default_factory=ReleaseAfterOperations)
+    locks: Locks = field(default_factory=Locks)
+    registry: RegistrySupervisor | None = None
+    scheduler: Scheduler | None = None

@@ -1,0 +1,60 @@
+"""The journal's queries of jobs and items that several features ask (one home, one session
+each)."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from fdpd.error_codes import ErrorCode
+from fdpd.errors import FdpError, NotFound
+from fdpd.journal.database import Journal
+from fdpd.journal.models import JOB_RUNNING, Item, Job
+
+
+def get_item(journal: Journal, path: str) -> Item | None:
+    with journal.session() as session:
+        return session.get(Item, path)
+
+
+def get_job(journal: Journal, job_id: str | None) -> Job | None:
+    if job_id is None:
+        return None
+    with journal.session() as session:
+        return session.get(Job, job_id)
+
+
+def find_job(journal: Journal, id_or_prefix: str) -> Job:
+    """The job with this id, or the only one whose id starts with it."""
+    with journal.session() as session:
+        exact = session.get(Job, id_or_prefix)
+        if exact is not None:
+            return exact
+        query = select(Job).where(col(Job.id).startswith(id_or_prefix, autoescape=True)).limit(3)
+        matches = list(session.exec(query).all())
+    if not matches:
+        raise NotFound(
+            f"no job {id_or_prefix} in the journal", hint="`fdpctl log` lists recent jobs"
+        )
+    if len(matches) > 1:
+        raise FdpError(
+            f"{id_or_prefix} names more than one job ({', '.join(j.id for j in matches)}, ...)",
+            hint="give more of the job id",
+            code=ErrorCode.AMBIGUOUS_JOB,
+        )
+    return matches[0]
+
+
+def job_of_operation(journal: Journal, operation_id: int) -> Job | None:
+    """The job a `run` operation ran, if it got that far."""
+    with journal.session() as session:
+        return session.exec(select(Job).where(Job.operation_id == operation_id)).first()
+
+
+def tracked_items(journal: Journal) -> dict[str, Item]:
+    with journal.session() as session:
+        return {item.path: item for item in session.exec(select(Item)).all()}
+
+
+def running_jobs(journal: Journal) -> list[str]:
+    with journal.session() as session:
+        return list(session.exec(select(Job.id).where(Job.state == JOB_RUNNING)).all())
