@@ -48,7 +48,8 @@ def test_status_under_a_push_of_1000_products(
         print(f"  GET /v1/status: {describe(times.daemon)}")
         print(f"  fdpctl status:  {describe(times.fdpctl)}")
     assert times.failures == []
-    assert len(times.daemon) >= measured.seconds["push"] / 0.1 / 4  # sampled all along
+    # sampled all along: every 100 ms plus the answer itself, which a loaded machine slows
+    assert len(times.daemon) >= measured.seconds["push"] / 0.1 / 8
     assert percentile(times.daemon, 0.99) < DAEMON_P99_BOUND
     assert percentile(times.fdpctl, 0.99) < FDPCTL_P99_BOUND
     assert measured.push_result["files_transferred"] == PRODUCTS + 1  # and the run's script
