@@ -39,11 +39,18 @@ def _referred_from_outside(inventory: Inventory, key: str, chosen: set[str]) -> 
 
 
 def blockers(inventory: Inventory, wanted: Iterable[str], chosen: set[str]) -> set[str]:
-    """Records outside `chosen` that refer to a wanted record (or its unit) left out of it."""
+    """Records outside `chosen` that refer to a wanted record (or its unit) left out of it.
+
+    An issue is not one: it is attached to components (its link is the attachment) and stays or
+    goes with them, so the user cannot delete it first."""
     found: set[str] = set()
     for key in wanted:
         for member in inventory.unit(key):
             if member in chosen:
                 continue
-            found |= {r for r in inventory.referrers.get(member, ()) if r not in chosen}
+            found |= {
+                r
+                for r in inventory.referrers.get(member, ())
+                if r not in chosen and inventory.nodes[r].type != "issue"
+            }
     return found - set().union(*(inventory.unit(key) for key in wanted))

@@ -118,12 +118,6 @@ def test_delete_refuses_a_run_whose_output_another_run_read(
     assert refused.value.hint == "delete those first (or keep it)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: an issue attached to the output is named as a dependent ('issue "
-    "/api/issue/1/'), which the user cannot delete first; blockers() counts the issue's link "
-    "to the component it is attached to",
-)
 def test_delete_names_only_real_dependents(runs: Runs, journal: Journal, tmp_path: Path) -> None:
     run = runs.registry.path(runs.a)
     with pytest.raises(FdpError) as refused:
