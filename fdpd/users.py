@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 from sqlmodel import select
 
@@ -38,16 +38,16 @@ from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import FdpUser
 from fdpd.paths import Locations
+from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import link_id, link_path
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.supervisor import RegistrySupervisor
-from fdpd.tls import default_ssl_context
 from fdpd.yaml_bounds import load_bounded_yaml
 
 USERS_FILE = Path(".scrc") / ".users"
 _USERNAME = re.compile(r"[\w.@+-]{1,150}")
-_ACCEPT = {"Accept": "application/json; version=1.0.0"}
 ADMIN = "admin"  # the registry user the language APIs take the author from
 
 
@@ -133,15 +133,16 @@ async def configure_user(
     token = _ensure_registry_user(token_file, supervisor, setup.username)
     shared = token_file == supervisor.token_path
     known = existing.author_url if shared and existing is not None else None
-    async with supervisor.held(f"config {setup.username}"), _registry_client(supervisor) as client:
+    held = supervisor.held(f"config {setup.username}")
+    async with held, LocalRegistry(supervisor.url) as registry:
         if shared:  # the registry user's user_author says nothing about this fdp user
-            author = await _find_or_create_author(client, token, known, setup)
+            author = await _find_or_create_author(registry, token, known, setup)
         else:
-            user_url = await _registry_user_url(client, token)
-            author = await _ensure_author(client, token, user_url, setup)
+            user_url = await _registry_user_url(registry, token)
+            author = await _ensure_author(registry, token, user_url, setup)
         namespace = setup.namespace or setup.username
-        await _ensure_namespace(client, token, namespace)
-        warnings = await _activate_for_config(client, supervisor, author["url"])
+        await _ensure_namespace(registry, token, namespace)
+        warnings = await _activate_for_config(registry, supervisor, author["url"])
     user = FdpUser(
         username=setup.username,
         full_name=author.get("name") or setup.full_name or setup.username,
@@ -190,7 +191,7 @@ def _make_data_store(store: Path) -> Path:
 
 
 async def activate_author(
-    client: httpx.AsyncClient, admin_token: str, author_url: str, *, own_registry: bool
+    registry: LocalRegistry, admin_token: str, author_url: str, *, own_registry: bool
 ) -> None:
     """Point the registry's `admin` user at `author_url` (what the language APIs resolve).
 
@@ -199,20 +200,13 @@ async def activate_author(
     cannot be changed there, so that is an `AuthorLinkFixed` naming the record to change.
     """
     if not own_registry:
-        await _link_admin_author(client, admin_token, author_url)
+        await _link_admin_author(registry, admin_token, author_url)
         return
-    answer = await client.put(
-        _fdp_url(client, "/fdp/active-author"),
-        json={"author": link_path(author_url)},
-        headers={"Authorization": f"token {admin_token}", **_ACCEPT},
-    )
-    _expect(answer, 200, "point the registry's admin user at the author")
+    await registry.put("/fdp/active-author", {"author": link_path(author_url)}, admin_token)
 
 
-async def _link_admin_author(client: httpx.AsyncClient, admin_token: str, author_url: str) -> None:
-    answer = await client.get("users/", params={"username": ADMIN}, headers=_auth(admin_token))
-    _expect(answer, 200, f"look up registry user {ADMIN}")
-    admins = answer.json()["results"]
+async def _link_admin_author(registry: LocalRegistry, admin_token: str, author_url: str) -> None:
+    admins = await registry.list("users", {"username": ADMIN}, admin_token)
     if not admins:
         raise Unavailable(
             f"the local registry has no user `{ADMIN}` (the language APIs look it up)",
@@ -220,22 +214,21 @@ async def _link_admin_author(client: httpx.AsyncClient, admin_token: str, author
             code=ErrorCode.NO_ADMIN,
         )
     admin_url = str(admins[0]["url"])
-    linked = await _first(client, "user_author/", {"user": link_id(admin_url)})
+    linked = await registry.first("user_author", {"user": link_id(admin_url)})
     if linked is None:
         body = {"user": admin_url, "author": author_url}
-        answer = await client.post("user_author/", json=body, headers=_auth(admin_token))
-        _expect(answer, 201, f"link registry user {ADMIN} to the author")
+        await _create(registry, "user_author", body, admin_token, f"link registry user {ADMIN}")
     elif link_path(linked["author"]) != link_path(author_url):
-        raise await _author_link_fixed(client, linked, author_url)
+        raise await _author_link_fixed(registry, linked, author_url)
 
 
 async def _author_link_fixed(
-    client: httpx.AsyncClient, linked: dict[str, Any], author_url: str
+    registry: LocalRegistry, linked: dict[str, Any], author_url: str
 ) -> AuthorLinkFixed:
-    current = await _get(client, linked["author"])
-    wanted = await _get(client, author_url)
-    admin_page = _fdp_url(
-        client, f"/admin/data_management/userauthor/{link_id(linked['url'])}/change/"
+    current = await registry.record(linked["author"])
+    wanted = await registry.record(author_url)
+    admin_page = registry.client().route_url(
+        f"/admin/data_management/userauthor/{link_id(linked['url'])}/change/"
     )
     return AuthorLinkFixed(
         f"the local registry (a registry command of your own) links user `{ADMIN}` to author "
@@ -254,12 +247,12 @@ def _author_label(author: dict[str, Any]) -> str:
 
 
 async def _activate_for_config(
-    client: httpx.AsyncClient, supervisor: RegistrySupervisor, author_url: str
+    registry: LocalRegistry, supervisor: RegistrySupervisor, author_url: str
 ) -> list[str]:
     """Activate the author; what the user must do by hand if the registry cannot."""
     own = supervisor.manages_database
     try:
-        await activate_author(client, supervisor.token, author_url, own_registry=own)
+        await activate_author(registry, supervisor.token, author_url, own_registry=own)
     except AuthorLinkFixed as exc:
         return [f"{exc.message}. Until that is changed runs are refused: {exc.hint}"]
     return []
@@ -306,67 +299,52 @@ def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: 
     return key
 
 
-def _registry_client(supervisor: RegistrySupervisor) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=supervisor.url, timeout=30.0, verify=default_ssl_context())
-
-
-async def _registry_user_url(client: httpx.AsyncClient, token: str) -> str:
+async def _registry_user_url(registry: LocalRegistry, token: str) -> str:
     """The registry user the token belongs to (`GET username/`, then `users/?username=`)."""
-    answer = await client.get("username/", headers=_auth(token))
-    _expect(answer, 200, "say whose token it holds")
-    username = str(answer.json().get("username") or "")
-    answer = await client.get("users/", params={"username": username}, headers=_auth(token))
-    _expect(answer, 200, f"look up registry user {username}")
-    results = answer.json()["results"]
+    username = await registry.client(token).whoami()
+    results = await registry.list("users", {"username": username}, token)
     if not results:
         raise Unavailable(f"the local registry has no user {username}", hint="fdpctl config again")
     return str(results[0]["url"])
 
 
 async def _ensure_author(
-    client: httpx.AsyncClient, token: str, user_url: str, setup: UserSetup
+    registry: LocalRegistry, token: str, user_url: str, setup: UserSetup
 ) -> dict[str, Any]:
     """The user's author: found through user_author or the identifier, else created and linked."""
-    user_id = link_id(user_url)
-    linked = await _first(client, "user_author/", {"user": user_id})
+    linked = await registry.first("user_author", {"user": link_id(user_url)})
     author: dict[str, Any] | None = None
     if linked is not None:
-        author = await _get(client, linked["author"])
+        author = await registry.record(linked["author"])
     elif setup.identifier:
-        author = await _first(client, "author/", {"identifier": setup.identifier})
+        author = await registry.first("author", {"identifier": setup.identifier})
     if author is None:
         body = {"name": setup.full_name or setup.username, "identifier": setup.identifier}
-        answer = await client.post("author/", json=body, headers=_auth(token))
-        _expect(answer, 201, f"create the author of {setup.username}")
-        author = answer.json()
+        author = await _create(registry, "author", body, token, f"the author of {setup.username}")
     if linked is None:
-        answer = await client.post(
-            "user_author/", json={"user": user_url, "author": author["url"]}, headers=_auth(token)
-        )
-        _expect(answer, 201, f"link user {setup.username} to its author")
+        body = {"user": user_url, "author": author["url"]}
+        await _create(registry, "user_author", body, token, f"link user {setup.username}")
     return author
 
 
 async def _find_or_create_author(
-    client: httpx.AsyncClient, token: str, known_url: str | None, setup: UserSetup
+    registry: LocalRegistry, token: str, known_url: str | None, setup: UserSetup
 ) -> dict[str, Any]:
     """The user's author when fdp users share one registry user: the one configured before,
     else the one with the identifier (or, without one, the name), else a new one."""
     name = setup.full_name or setup.username
     author: dict[str, Any] | None = None
     if known_url is not None:
-        answer = await client.get(_fdp_url(client, link_path(known_url)), headers=_ACCEPT)
-        author = answer.json() if answer.status_code == 200 else None
+        with suppress(RemoteNotFound):
+            author = await registry.record(known_url)
     if author is None and setup.identifier:
-        author = await _first(client, "author/", {"identifier": setup.identifier})
+        author = await registry.first("author", {"identifier": setup.identifier})
     if author is None and not setup.identifier:
-        named = await _all(client, "author/", {"name": name})
+        named = await registry.list("author", {"name": name})
         author = next((a for a in named if a.get("name") == name and not a.get("identifier")), None)
     if author is None:
         body = {"name": name, "identifier": setup.identifier}
-        answer = await client.post("author/", json=body, headers=_auth(token))
-        _expect(answer, 201, f"create the author of {setup.username}")
-        author = answer.json()
+        author = await _create(registry, "author", body, token, f"the author of {setup.username}")
     return author
 
 
@@ -375,36 +353,25 @@ def _known_user(journal: Journal, username: str) -> FdpUser | None:
         return session.get(FdpUser, username)
 
 
-async def _ensure_namespace(client: httpx.AsyncClient, token: str, name: str) -> None:
-    if await _first(client, "namespace/", {"name": name}) is not None:
-        return
-    answer = await client.post("namespace/", json={"name": name}, headers=_auth(token))
-    if answer.status_code != 409:  # someone else created it meanwhile: fine
-        _expect(answer, 201, f"create namespace {name}")
+async def _ensure_namespace(registry: LocalRegistry, token: str, name: str) -> None:
+    if await registry.first("namespace", {"name": name}) is None:
+        # None from post: someone else created it meanwhile, which is fine
+        await registry.post("namespace", {"name": name}, token)
 
 
-async def _first(
-    client: httpx.AsyncClient, table: str, params: dict[str, Any]
-) -> dict[str, Any] | None:
-    results = await _all(client, table, params)
-    return results[0] if results else None
-
-
-async def _all(
-    client: httpx.AsyncClient, table: str, params: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The first page of `table` matching `params`."""
-    answer = await client.get(table, params=params, headers=_ACCEPT)
-    _expect(answer, 200, f"look up {table}")
-    results: list[dict[str, Any]] = answer.json()["results"]
-    return results
-
-
-async def _get(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
-    answer = await client.get(_fdp_url(client, link_path(url)), headers=_ACCEPT)
-    _expect(answer, 200, f"read {link_path(url)}")
-    record: dict[str, Any] = answer.json()
-    return record
+async def _create(
+    registry: LocalRegistry, table: str, body: dict[str, Any], token: str, what: str
+) -> dict[str, Any]:
+    """POST a record that must be new (a clash means the registry disagrees with a look-up)."""
+    created = await registry.post(table, body, token)
+    if created is None:
+        raise Unavailable(
+            f"the local registry refused to create {what}: a {table} like it exists, "
+            "yet was not found",
+            hint="see the registry log in fdpd's state dir (logs/registry.log)",
+            code=ErrorCode.REGISTRY_REFUSED,
+        )
+    return created
 
 
 def _record_in_data_store(store: Path, user: FdpUser, registry_url: str) -> None:
@@ -433,25 +400,6 @@ def _save_active(journal: Journal, user: FdpUser) -> None:
             other.active = False
             session.add(other)
         session.merge(user)
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"token {token}", **_ACCEPT}
-
-
-def _fdp_url(client: httpx.AsyncClient, path: str) -> str:
-    base = client.base_url
-    return str(base.copy_with(path=path, query=None))
-
-
-def _expect(answer: httpx.Response, status: int, doing: str) -> None:
-    if answer.status_code != status:
-        detail = answer.text[:300]
-        raise Unavailable(
-            f"the local registry refused to {doing} (HTTP {answer.status_code}: {detail})",
-            hint="see the registry log in fdpd's state dir (logs/registry.log)",
-            code=ErrorCode.REGISTRY_REFUSED,
-        )
 
 
 __all__ = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.registry import registry_supervisor
@@ -32,13 +31,14 @@ from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import named_job
+from fdpd.wire import Deleted
 
 _SHOWN = 10
 
 
 async def delete_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, force: bool, dry_run: bool
-) -> dict[str, Any]:
+) -> Deleted:
     """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
     refuse_unless_own_registry(registry_supervisor(ctx), "delete")
     lock = ctx.services.locks.housekeeping
@@ -56,7 +56,6 @@ async def delete_target(
         problems = await carry_out(
             plan,
             local=local,
-            admin_token=registry_supervisor(ctx).token,
             journal=ctx.journal,
             reason="delete",
             operation_id=None,
@@ -160,7 +159,7 @@ def _unsynced(inventory: Inventory, target: Target, paths: list[str], state: str
 
 def _answer(
     target: Target, plan: RemovalPlan, job: Job | None, *, dry_run: bool, problems: list[str]
-) -> dict[str, Any]:
+) -> Deleted:
     return {
         "given": target.given,
         "items": [root.label for root in target.roots],

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
@@ -42,6 +41,7 @@ from fdpd.journal.models import (
 from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.remotes import Remote, load_remotes, open_remote_client
 from fdpd.tracking.closure import local_registry
+from fdpd.wire import Removal
 
 _SYNCED = (ITEM_PUSHED, ITEM_PULLED)
 _UNSYNCED = (ITEM_LOCAL, ITEM_COMMITTED)
@@ -55,7 +55,7 @@ async def collect_garbage(
     dry_run: bool,
     remote_name: str | None,
     emitter: Emitter,
-) -> dict[str, Any]:
+) -> Removal:
     """The work of a `gc` operation: what was (or would be) removed, and what was kept."""
     refuse_unless_own_registry(registry_supervisor(ctx), "gc")
     lock = ctx.services.locks.housekeeping
@@ -86,7 +86,6 @@ async def collect_garbage(
             problems = await carry_out(
                 plan,
                 local=local,
-                admin_token=registry_supervisor(ctx).token,
                 journal=ctx.journal,
                 reason="gc",
                 operation_id=emitter.operation_id,
@@ -237,5 +236,5 @@ def _cannot_confirm(remote: str, error: FdpError) -> FdpError:
     )
 
 
-def _answer(plan: RemovalPlan, *, dry_run: bool, problems: list[str]) -> dict[str, Any]:
+def _answer(plan: RemovalPlan, *, dry_run: bool, problems: list[str]) -> Removal:
     return {"dry_run": dry_run, **plan.summary(), "problems": problems}

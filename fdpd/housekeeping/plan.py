@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
@@ -18,8 +15,9 @@ from fdpd.housekeeping.journal import record_removals
 from fdpd.journal import Journal
 from fdpd.journal.models import RemoteVersion
 from fdpd.remote.client import RegistryClient
+from fdpd.remote.errors import RemoteUnreachable
 from fdpd.supervisor import RegistrySupervisor
-from fdpd.tls import default_ssl_context
+from fdpd.wire import KeptItem, RemovalSummary
 
 _SHOWN = 8
 # What gc and delete use that only fdp's own registry has (`require_own_registry`).
@@ -38,14 +36,14 @@ def refuse_unless_own_registry(supervisor: RegistrySupervisor, verb: str) -> Non
 class RemovalPlan:
     records: dict[str, str] = field(default_factory=dict)  # local path → type
     files: list[StoredFile] = field(default_factory=list)
-    kept: list[dict[str, str]] = field(default_factory=list)  # {"item", "reason"}
+    kept: list[KeptItem] = field(default_factory=list)
     remote_requests: dict[str, dict[str, int]] = field(default_factory=dict)
     versions: list[RemoteVersion] = field(default_factory=list)  # removed, a remote holds them
     # Locations of failed jobs' leftovers that stay for their files (gc without --files): the
     # journal tracks them from now on (state failed), so that a later `gc --files` finds them.
     untracked_kept: list[str] = field(default_factory=list)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RemovalSummary:
         return {
             "records": len(self.records),
             "records_by_kind": dict(sorted(Counter(self.records.values()).items())),
@@ -64,14 +62,14 @@ async def carry_out(
     plan: RemovalPlan,
     *,
     local: RegistryClient,
-    admin_token: str,
     journal: Journal,
     reason: str,
     operation_id: int | None,
 ) -> list[str]:
-    """Remove the plan's records, record it, delete its files; the files that could not go."""
+    """Remove the plan's records (`local` carries fdpd's admin token), record it, delete its
+    files; the files that could not go."""
     if plan.records:
-        await _remove_records(local, admin_token, list(plan.records))
+        await _remove_records(local, list(plan.records))
     files = {file.location: str(file.path) for file in plan.files}
     record_removals(
         journal,
@@ -85,20 +83,16 @@ async def carry_out(
     return await asyncio.to_thread(delete_files, plan.files)
 
 
-async def _remove_records(local: RegistryClient, admin_token: str, paths: list[str]) -> None:
-    url = local.root_url + "fdp/remove"
-    headers = {"Authorization": f"token {admin_token}", "Accept": "application/json"}
-    async with httpx.AsyncClient(timeout=300, verify=default_ssl_context()) as client:
-        try:
-            answer = await client.post(url, json={"records": paths}, headers=headers)
-        except httpx.TransportError as error:
-            raise FdpError(
-                f"the local registry did not answer the removal ({type(error).__name__})",
-                hint="check `fdpctl registry status`; nothing was recorded as removed",
-                code=ErrorCode.REGISTRY_DOWN,
-            ) from None
-    if answer.status_code == 409:
-        referenced = answer.json().get("referenced", [])
+async def _remove_records(local: RegistryClient, paths: list[str]) -> None:
+    try:
+        referenced = await local.remove_records(paths)
+    except RemoteUnreachable as error:
+        raise FdpError(
+            f"{error.message}; nothing was recorded as removed",
+            hint="check `fdpctl registry status`, then run the command again",
+            code=ErrorCode.REGISTRY_DOWN,
+        ) from None
+    if referenced is not None:
         shown = "; ".join(
             f"{entry['record']} (used by {', '.join(entry['referenced_by'][:3])})"
             for entry in referenced[:_SHOWN]
@@ -107,13 +101,6 @@ async def _remove_records(local: RegistryClient, admin_token: str, paths: list[s
             f"the local registry refused the removal: records changed meanwhile ({shown}); "
             "nothing was removed",
             hint="run the command again",
-        )
-    if answer.status_code != 200:
-        raise FdpError(
-            f"the local registry refused the removal (HTTP {answer.status_code}: "
-            f"{answer.text[:200]})",
-            hint="see the registry log (`fdpctl registry status` says where)",
-            code=ErrorCode.REGISTRY_REFUSED,
         )
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal.models import FdpUser
+from fdpd.remote.errors import RemoteRejected, TokenRejected
 from fdpd.remote.links import link_id, link_path
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 from fdpd.users import ADMIN, activate_author
-
-from .registry_client import LocalRegistry, RegistryAnswer
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ async def check_registry_user(
     without fdp's routes cannot re-point it, which refuses the run saying what to change)."""
     try:
         admins = await registry.list("users", {"username": ADMIN}, token=token)
-    except RegistryAnswer as exc:
-        if exc.status_code in (401, 403):
+    except (TokenRejected, RemoteRejected) as exc:
+        if isinstance(exc, TokenRejected) or exc.status_code == 401:
             raise FdpError(
                 f"the local registry does not accept the token of user {user.username}",
                 hint=f"run `fdpctl config {user.username}` again to repair the user",
@@ -58,9 +58,7 @@ async def check_registry_user(
         )
     admin_id = str(link_id(admins[0]["url"]))
     if await _admin_author(registry, admin_id) != user.author_url:
-        await activate_author(
-            registry.client, admin_token, user.author_url, own_registry=own_registry
-        )
+        await activate_author(registry, admin_token, user.author_url, own_registry=own_registry)
         if await _admin_author(registry, admin_id) != user.author_url:
             raise FdpError(
                 f"the registry's `admin` user could not be pointed at {user.username}'s author",

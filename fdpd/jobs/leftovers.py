@@ -22,10 +22,9 @@ from typing import Any
 from fdpd.core.reservations import FolderEntries
 from fdpd.errors import FdpError
 from fdpd.remote.links import link_id, link_path
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store.locations import local_path
 from fdpd.userconfig.semver import parse_version
-
-from .registry_client import LocalRegistry
 
 
 async def remove_leftovers(

@@ -9,17 +9,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
 from fdpd.paths import Locations
+from fdpd.remote.local_registry import BlockingReads, LocalRegistry
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
-from fdpd.tls import default_ssl_context
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
@@ -153,17 +151,19 @@ async def prepare_job(
     else:
         folder = job_dir_for(store, instant)
     try:
-        generated, git = await asyncio.to_thread(
-            _generate,
-            source,
-            user,
-            registry_url,
-            folder,
-            instant,
-            dirty,
-            sync or SyncFacts(),
-            writing or {},
-        )
+        async with LocalRegistry(registry_url) as registry:
+            reads = BlockingReads(registry, asyncio.get_running_loop(), REGISTRY_TIMEOUT)
+            generated, git = await asyncio.to_thread(
+                _generate,
+                source,
+                user,
+                reads,
+                folder,
+                instant,
+                dirty,
+                sync or SyncFacts(),
+                writing or {},
+            )
         if create_folder:
             write_job_files(folder, generated.text, generated.script)
     except BaseException:
@@ -178,7 +178,7 @@ async def prepare_job(
 def _generate(
     source: ConfigSource,
     user: FdpUser,
-    registry_url: str,
+    reads: BlockingReads,
     job_dir: Path,
     instant: datetime,
     dirty: bool,
@@ -187,14 +187,12 @@ def _generate(
 ) -> tuple[WorkingConfigResult, GitFacts | None]:
     config = parse_user_config(source.text, source.name)
     _check_folder(source.folder)
+    registry_url = reads.api_url
     ctx, _ = generation_context(
         config, source.folder, user, registry_url, instant, job_dir=job_dir, dirty=dirty, sync=sync
     )
     ctx = replace(ctx, writes_in_progress=writing)
-    with httpx.Client(
-        base_url=registry_url, timeout=REGISTRY_TIMEOUT, verify=default_ssl_context()
-    ) as client:
-        return generate_working_config(config, ctx, RestRegistryView(client)), ctx.git
+    return generate_working_config(config, ctx, RestRegistryView(reads)), ctx.git
 
 
 def generation_context(

@@ -10,11 +10,11 @@ from typing import Any
 
 from fdpd.errors import UnreadableFile
 from fdpd.remote.links import link_id, link_path
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 
 from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
 from .records import NewItem
-from .registry_client import LocalRegistry
 
 RUN_ID = "${{RUN_ID}}"
 

@@ -35,6 +35,7 @@ from fdpd.journal.models import (
     Job,
 )
 from fdpd.remote.links import link_path
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 
@@ -45,7 +46,6 @@ from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
 from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
-from .registry_client import LocalRegistry
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
 

@@ -20,10 +20,12 @@ import asyncio
 import os
 from typing import Any
 
+from fdpd.error_codes import ErrorCode
+from fdpd.errors import FdpError
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 
 from .prepare import PreparedJob
-from .registry_client import LocalRegistry, RegistryAnswer
 
 LOCAL_ROOT_PREFIX = "file://"
 
@@ -56,5 +58,9 @@ async def _storage_root(registry: LocalRegistry, store: str, token: str) -> str:
     created = await registry.post("storage_root", {"root": root, "local": True}, token)
     found = created or await registry.first("storage_root", {"root": root})
     if found is None:
-        raise RegistryAnswer(409, "POST storage_root/", f"{root} exists, yet is not found")
+        raise FdpError(
+            f"the local registry refused storage root {root} as a duplicate, yet has none",
+            hint="see the registry log (logs/registry.log in fdpd's state folder)",
+            code=ErrorCode.REGISTRY_REFUSED,
+        )
     return str(found["url"])

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fdpd.error_codes import ErrorCode
 from fdpd.remote.errors import (
     RemoteError,
     RemoteNotFound,
@@ -33,6 +34,8 @@ from fdpd.store.hashing import CHUNK_SIZE, sha1_hex_to_base64
 from fdpd.tls import default_ssl_context
 
 API_ACCEPT = "application/json; version=1.0.0"
+REMOVAL_TIMEOUT = 300.0  # one transaction over every record a gc removes
+LOCAL_REGISTRY_LOG_HINT = "see the registry log (logs/registry.log in fdpd's state folder)"
 DEFAULT_PAGE_SIZE = 1000
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -77,11 +80,13 @@ class RegistryClient:
         timeout: float = 60.0,
         max_connections: int = 8,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        local: bool = False,
     ) -> None:
         root = base_url.rstrip("/")
         if root.endswith("/api"):
             root = root[: -len("/api")]
         self.name = name
+        self._local = local
         # How messages name this registry: "remote origin", or "the local registry".
         self.label = label or f"remote {name}"
         self.root_url = root + "/"
@@ -100,9 +105,23 @@ class RegistryClient:
         )
 
     @classmethod
-    def local(cls, base_url: str, token: str) -> RegistryClient:
-        """A client for fdp's own local registry (named so in messages)."""
-        return cls(base_url, token, name="local registry", label="the local registry")
+    def local(
+        cls,
+        base_url: str,
+        token: str | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> RegistryClient:
+        """A client for fdp's own local registry: named so in messages, its failures coded as
+        the local registry's (`registry_down`, `registry_refused`)."""
+        return cls(
+            base_url,
+            token,
+            name="local registry",
+            label="the local registry",
+            transport=transport,
+            local=True,
+        )
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -133,6 +152,10 @@ class RegistryClient:
         """`link` (any host, or a bare path) as a URL on this registry."""
         return self.root_url + link_path(link).lstrip("/")
 
+    def route_url(self, path: str) -> str:
+        """A route of this registry outside its records (`/fdp/...`, `/admin/...`)."""
+        return self.root_url + path.lstrip("/")
+
     def is_own_url(self, url: str) -> bool:
         return _origin(url) == self._origin
 
@@ -152,10 +175,13 @@ class RegistryClient:
         record_type: str,
         filters: Mapping[str, FilterValue] | None = None,
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = DEFAULT_PAGE_SIZE,
     ) -> list[Record]:
-        """Every record matching `filters`, following `next` to the last page."""
-        params = [*_query_params(filters or {}), ("page_size", str(page_size))]
+        """Every record matching `filters`, following `next` to the last page (`page_size`
+        None: the registry's own page size; its `users/` takes no other)."""
+        params = _query_params(filters or {})
+        if page_size is not None:
+            params.append(("page_size", str(page_size)))
         url: str | None = self.collection_url(record_type)
         rows: list[Record] = []
         first = True
@@ -205,6 +231,26 @@ class RegistryClient:
     async def patch(self, link: str, body: Mapping[str, Any]) -> Record:
         response = await self._send("PATCH", self.absolute(link), json=dict(body))
         return _json_object(response, self.label)
+
+    async def put(self, url: str, body: Mapping[str, Any]) -> Record:
+        response = await self._send("PUT", url, json=dict(body))
+        return _json_object(response, self.label)
+
+    async def remove_records(self, paths: Sequence[str]) -> list[Record] | None:
+        """Remove records through fdp's `POST /fdp/remove` (admin token; all or none): None
+        when removed, else the registry's `referenced` list (409: others still use them)."""
+        response = await self._send(
+            "POST",
+            self.route_url("fdp/remove"),
+            json={"records": list(paths)},
+            headers={"Accept": "application/json"},
+            accept_statuses={409},
+            timeout=REMOVAL_TIMEOUT,
+        )
+        if response.status_code == 200:
+            return None
+        referenced = _json_object(response, self.label).get("referenced")
+        return list(referenced) if isinstance(referenced, list) else []
 
     # --- data store ----------------------------------------------------------------------------
 
@@ -271,6 +317,7 @@ class RegistryClient:
         headers: Mapping[str, str] | None = None,
         accept_statuses: frozenset[int] | set[int] = frozenset(),
         with_token: bool = True,
+        timeout: float | None = None,
     ) -> httpx.Response:
         all_headers = {"Accept": API_ACCEPT, **(headers or {})}
         if with_token and self._token is not None and self.is_own_url(url):
@@ -286,6 +333,7 @@ class RegistryClient:
                     json=json,
                     content=content_factory() if content_factory else None,
                     headers=all_headers,
+                    **({} if timeout is None else {"timeout": timeout}),
                 )
             except httpx.TransportError as error:
                 if last or not _may_retry(method, error):
@@ -317,6 +365,12 @@ class RegistryClient:
 
     def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:
         reason = type(error).__name__
+        if self._local:
+            return RemoteUnreachable(
+                f"the local registry at {_without_query(url)} did not answer ({reason})",
+                hint=LOCAL_REGISTRY_LOG_HINT,
+                code=ErrorCode.REGISTRY_DOWN,
+            )
         return RemoteUnreachable(
             f"cannot reach {self.label} at {_without_query(url)} ({reason})",
             hint="check that the registry is running and the URL is right",
@@ -340,7 +394,15 @@ class RegistryClient:
         if status == 404:
             raise RemoteNotFound(f"{self.label} has nothing at {where}")
         if status < 500:
-            raise RemoteRejected(f"{self.label} refused {where} ({status}: {detail})")
+            rejected = RemoteRejected(f"{self.label} refused {where} ({status}: {detail})")
+            rejected.status_code = status
+            raise rejected
+        if self._local:
+            raise RemoteServerError(
+                f"the local registry failed with HTTP {status} on {where}: {detail}",
+                hint=LOCAL_REGISTRY_LOG_HINT,
+                code=ErrorCode.REGISTRY_REFUSED,
+            )
         raise RemoteServerError(
             f"{self.label} failed with HTTP {status} on {where}",
             hint="try again later; the registry's log says why",

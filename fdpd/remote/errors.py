@@ -27,6 +27,7 @@ class RemoteRejected(RemoteError):
     """The registry refused a request as invalid (4xx other than 403/404)."""
 
     code = ErrorCode.REMOTE_REJECTED
+    status_code: int | None = None
 
 
 class RemoteNotFound(NotFound):

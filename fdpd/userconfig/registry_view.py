@@ -9,10 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-import httpx
-
-from fdpd.errors import Unavailable
-
 
 class RegistryView(Protocol):
     def namespace_exists(self, name: str) -> bool: ...
@@ -44,17 +40,24 @@ class StaticRegistryView:
         return self._products.get(namespace, {}).get(name, ())
 
 
-class RestRegistryView:
-    """Reads our registry's REST API: one namespace look-up and one listing per namespace.
+class RecordLister(Protocol):
+    """Reads a registry's records for synchronous code (fdp's local registry client provides
+    one, `fdpd.remote.local_registry.BlockingReads`)."""
 
-    `client` must have `base_url` set to the registry's API root (ending in `/api/`). GETs are
-    anonymous unless the client carries an Authorization header.
-    """
+    def records(
+        self, table: str, filters: Mapping[str, str], page_size: int
+    ) -> list[dict[str, Any]]:
+        """Every record of `table` matching `filters`, following the registry's pages."""
+        ...
+
+
+class RestRegistryView:
+    """Reads a registry's REST API: one namespace look-up and one listing per namespace."""
 
     PAGE_SIZE = 10000
 
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
+    def __init__(self, lister: RecordLister) -> None:
+        self._lister = lister
         self._namespace_ids: dict[str, int | None] = {}
         self._products: dict[str, dict[str, list[str]]] = {}
 
@@ -69,7 +72,7 @@ class RestRegistryView:
 
     def _namespace_id(self, name: str) -> int | None:
         if name not in self._namespace_ids:
-            records = self._get_all("namespace/", {"name": name})
+            records = self._lister.records("namespace", {"name": name}, self.PAGE_SIZE)
             found = [r for r in records if r.get("name") == name]
             self._namespace_ids[name] = _id_of(found[0]["url"]) if found else None
         return self._namespace_ids[name]
@@ -79,43 +82,11 @@ class RestRegistryView:
             products: dict[str, list[str]] = {}
             namespace_id = self._namespace_id(namespace)
             if namespace_id is not None:
-                query = {"namespace": str(namespace_id), "page_size": str(self.PAGE_SIZE)}
-                for record in self._get_all("data_product/", query):
+                query = {"namespace": str(namespace_id)}
+                for record in self._lister.records("data_product", query, self.PAGE_SIZE):
                     products.setdefault(record["name"], []).append(record["version"])
             self._products[namespace] = products
         return self._products[namespace]
-
-    def _get_all(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every record of a list endpoint, following `next` links."""
-        records: list[dict[str, Any]] = []
-        url: str | None = path
-        query: Mapping[str, str] | None = params
-        while url is not None:
-            body = self._get(url, query)
-            records.extend(body.get("results", []))
-            url, query = body.get("next"), None
-        return records
-
-    def _get(self, url: str, params: Mapping[str, str] | None) -> dict[str, Any]:
-        where = str(self._client.base_url)
-        try:
-            response = self._client.get(
-                url, params=params, headers={"Accept": "application/json; version=1.0.0"}
-            )
-        except httpx.HTTPError as exc:
-            raise Unavailable(
-                f"the local registry at {where} did not answer: {exc}",
-                hint="check that fdpd is running (`fdpctl status`)",
-            ) from exc
-        if response.status_code != 200:
-            raise Unavailable(
-                f"the local registry at {where} answered {response.status_code} to GET {url}",
-                hint="check the registry log",
-            )
-        body = response.json()
-        if not isinstance(body, dict):
-            raise Unavailable(f"the local registry at {where} sent an unexpected answer to {url}")
-        return body
 
 
 def _id_of(url: str) -> int:

@@ -1,17 +1,22 @@
-"""RestRegistryView against a real `fdpd registry serve` process.
+"""RestRegistryView against a real `fdpd registry serve` process, read the way fdpd reads it:
+through the local registry client's blocking bridge from a thread other than the client's loop.
 
 Records are written straight into the registry's database with the registry tests' writer and
-read back over REST. Skipped while the registry does not serve `GET namespace/` yet.
+read back over REST.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from fdpd.errors import Unavailable
+from fdpd.remote.local_registry import BlockingReads, LocalRegistry
 from fdpd.userconfig import RestRegistryView
 from tests.conftest import free_port
 from tests.registry.records import RecordWriter
@@ -31,11 +36,9 @@ def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
         writer.close()
     with (
         running_registry(tmp_path / "run", database_url=database) as registry,
-        httpx.Client(base_url=registry.api, timeout=10) as client,
+        blocking_reads(registry.api) as (reads, local),
     ):
-        if client.get("namespace/").status_code == 404:
-            pytest.skip("the registry does not serve GET namespace/ yet")
-        view = RestRegistryView(client)
+        view = RestRegistryView(reads)
         assert view.namespace_exists("hydromet") and view.namespace_exists("empty")
         assert not view.namespace_exists("absent")
         assert view.data_product_names("hydromet") == ["rain/north", "rain/south"]
@@ -46,22 +49,40 @@ def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
         assert view.data_product_names("empty") == []
         assert view.data_product_names("absent") == []
 
-        requests: list[str] = []
-        client.event_hooks["request"] = [lambda request: requests.append(str(request.url))]
-        paged = RestRegistryView(client)
+        counted = local.client()
+        before = counted.request_total
+        paged = RestRegistryView(reads)
         paged.PAGE_SIZE = 1  # forces following `next` links
         assert paged.data_product_versions("hydromet", "rain/south") == ["0.3.0"]
         assert sorted(paged.data_product_versions("hydromet", "rain/north")) == ["1.0.0", "1.2.0"]
-        assert len(requests) == 1 + 3  # one namespace look-up, one page per data product
-        fresh = RestRegistryView(client)
-        requests.clear()
+        # one namespace look-up, one page per data product
+        assert counted.request_total - before == 1 + 3
+        fresh = RestRegistryView(reads)
+        before = counted.request_total
         fresh.data_product_names("hydromet")
         fresh.data_product_versions("hydromet", "rain/north")
-        assert len(requests) == 2  # snapshot cached for the generation
+        assert counted.request_total - before == 2  # snapshot cached for the generation
 
 
 def test_rest_view_unreachable_registry() -> None:
     url = f"http://127.0.0.1:{free_port()}/api/"
-    with httpx.Client(base_url=url, timeout=2) as client, pytest.raises(Unavailable) as caught:
-        RestRegistryView(client).namespace_exists("x")
+    with blocking_reads(url) as (reads, _), pytest.raises(Unavailable) as caught:
+        RestRegistryView(reads).namespace_exists("x")
     assert "did not answer" in caught.value.message
+    assert caught.value.code == "registry_down"
+
+
+@contextmanager
+def blocking_reads(api_url: str) -> Iterator[tuple[BlockingReads, LocalRegistry]]:
+    """The bridge as fdpd uses it: the client lives on a loop in another thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    registry = LocalRegistry(api_url)
+    try:
+        yield BlockingReads(registry, loop, 10.0), registry
+    finally:
+        asyncio.run_coroutine_threadsafe(registry.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
