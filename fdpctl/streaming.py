@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 DETACH = "(Ctrl-C again to detach)"
 
 
-def run_operation(inv: Invocation, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    """Start an operation with one request and show it to its end; return its result."""
+def run_operation(inv: Invocation, method: str, path: str, body: Any = None) -> Any:
+    """Start an operation with one request and show it to its end; return its result (the
+    operation's own answer type, `fdpd.wire`)."""
     renderer = StreamRenderer(sys.stdout, inv.as_json)
     try:
         stream = inv.stream(method, path, body)

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,6 +26,7 @@ from fdpd.paths import Locations
 from fdpd.remote.client import RegistryClient
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
+from fdpd.wire import RemoteOut
 from fdpd.yaml_bounds import load_bounded_yaml
 
 DEFAULT_REMOTE = "origin"
@@ -44,7 +44,7 @@ class Remote:
     token_file: Path
     data_store: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RemoteOut:
         return {
             "name": self.name,
             "url": self.url,

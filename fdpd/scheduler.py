@@ -33,6 +33,7 @@ from fdpd.update_checks import (
     last_started,
     schedule_since,
 )
+from fdpd.wire import ScheduledCheck
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class UpdateScheduler:
         # A coroutine, so APScheduler runs it on the loop rather than in a worker thread.
         self.refresh()
 
-    def jobs(self) -> list[dict[str, Any]]:
+    def jobs(self) -> list[ScheduledCheck]:
         """Every configured remote with its job's next run and its last check."""
         self.refresh()
         by_remote = {
@@ -167,7 +168,7 @@ class UpdateScheduler:
         finally:
             emitter.unlisten(events)
 
-    def _row(self, remote: str, job: Job | None) -> dict[str, Any]:
+    def _row(self, remote: str, job: Job | None) -> ScheduledCheck:
         plan = self.wanted.get(remote)
         next_run = job.next_run_time if job is not None else None
         return {

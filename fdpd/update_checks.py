@@ -32,6 +32,7 @@ from fdpd.journal.models import (
 from fdpd.pulling import UpdateRequest, update_pulled
 from fdpd.pulling.update import pulled_items
 from fdpd.remotes import Remote, load_remotes
+from fdpd.wire import CheckOut
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_COMMAND = "update --check"
@@ -187,7 +188,7 @@ def schedule_since(journal: Journal, remote: str) -> datetime:
         return datetime.fromisoformat(row.since)
 
 
-def check_view(check: UpdateCheck | None) -> dict[str, Any] | None:
+def check_view(check: UpdateCheck | None) -> CheckOut | None:
     if check is None:
         return None
     return {

@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import UserConfigured, UserList
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -55,7 +57,7 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
         "identifier": args.identifier,
         "namespace": args.namespace,
     }
-    user = inv.call("POST", "/v1/users", body).data
+    user: UserConfigured = inv.call("POST", "/v1/users", body).data
     if inv.as_json:
         print_json(user)
         return SUCCESS
@@ -73,7 +75,7 @@ def config(args: argparse.Namespace, inv: Invocation) -> int:
     return SUCCESS
 
 
-def _headline(user: dict[str, Any]) -> str:
+def _headline(user: UserConfigured) -> str:
     """What happened to the user and their data store, in one line."""
     name, store, previous = user["username"], user["data_store"], user.get("previous_data_store")
     if previous is None:
@@ -87,7 +89,8 @@ def _headline(user: dict[str, Any]) -> str:
 
 
 def _show(inv: Invocation) -> int:
-    users = inv.call("GET", "/v1/users").data["users"]
+    listed: UserList = inv.call("GET", "/v1/users").data
+    users = listed["users"]
     if inv.as_json:
         print_json(users)
         return SUCCESS

@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import DaemonStatus, Ping, Stopping
+
 STOP_TIMEOUT = 10.0
 
 
@@ -35,7 +37,7 @@ def start(_: argparse.Namespace, inv: Invocation) -> int:
     was_running = is_running(inv.client)
     if not was_running:
         ensure_running(inv.client)
-    ping = inv.call("GET", "/v1/ping", autostart=False).data
+    ping: Ping = inv.call("GET", "/v1/ping", autostart=False).data
     if inv.as_json:
         print_json({"already_running": was_running, **ping})
     elif was_running:
@@ -47,7 +49,7 @@ def start(_: argparse.Namespace, inv: Invocation) -> int:
 
 def stop(_: argparse.Namespace, inv: Invocation) -> int:
     try:
-        answer = inv.call("POST", "/v1/daemon/stop", autostart=False).data
+        answer: Stopping = inv.call("POST", "/v1/daemon/stop", autostart=False).data
     except DaemonUnreachable:
         _say(inv, {"stopped": False, "running": False}, "fdpd is not running")
         return SUCCESS
@@ -59,7 +61,7 @@ def stop(_: argparse.Namespace, inv: Invocation) -> int:
 
 def status(_: argparse.Namespace, inv: Invocation) -> int:
     try:
-        data = inv.call("GET", "/v1/daemon/status", autostart=False).data
+        data: DaemonStatus = inv.call("GET", "/v1/daemon/status", autostart=False).data
     except DaemonUnreachable as exc:
         raise DaemonUnreachable(
             f"fdpd is not running ({inv.client.where})", hint="start it with `fdpctl daemon start`"

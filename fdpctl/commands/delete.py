@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import Deleted
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -35,13 +37,13 @@ def register(subparsers: Any) -> None:
 def delete(args: argparse.Namespace, inv: Invocation) -> int:
     body: dict[str, Any] = {**target_body(args.target), "force": args.force}
     body["dry_run"] = args.dry_run
-    data = inv.call("POST", "/v1/delete", body).data
+    data: Deleted = inv.call("POST", "/v1/delete", body).data
     if inv.as_json:
         print_json(data)
         return SUCCESS
     print(f"{args.target}: {', '.join(data['items'])}")
     verb = "would remove" if data["dry_run"] else "removed"
-    if data.get("job"):
-        print(f"{verb} job folder {data['job']['folder']} (`fdpctl log` shows the job deleted)")
+    if job := data["job"]:
+        print(f"{verb} job folder {job['folder']} (`fdpctl log` shows the job deleted)")
     show_removal(data, verb)
     return SUCCESS

@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import Removal
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -44,13 +46,13 @@ def register(subparsers: Any) -> None:
 
 def gc(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"files": args.files, "all": args.all, "dry_run": args.dry_run, "remote": args.remote}
-    result = run_operation(inv, "POST", "/v1/gc", body)
+    result: Removal = run_operation(inv, "POST", "/v1/gc", body)
     if not inv.as_json:
         show_removal(result, "would remove" if result["dry_run"] else "removed")
     return SUCCESS
 
 
-def show_removal(result: dict[str, Any], verb: str) -> None:
+def show_removal(result: Removal, verb: str) -> None:
     """What a gc or delete removed: records by kind, files and bytes, what it kept and why."""
     kinds = ", ".join(f"{n} {kind}" for kind, n in result["records_by_kind"].items())
     print(f"{verb} {counted(result['records'], 'record')}" + (f" ({kinds})" if kinds else ""))
@@ -61,7 +63,7 @@ def show_removal(result: dict[str, Any], verb: str) -> None:
         print(f"  {file['file']} ({byte_size(file['size'])})")
     for kept in result["kept"]:
         print(f"kept {kept['item']}: {kept['reason']}")
-    for problem in result.get("problems") or []:
+    for problem in result["problems"]:
         print(f"problem: {problem}")
     if result["dry_run"]:
         print("dry run: nothing was removed")

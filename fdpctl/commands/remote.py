@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import RemoteList, RemoteOut
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("remote", help="add, list and remove remote registries")
@@ -43,7 +45,7 @@ def add(args: argparse.Namespace, inv: Invocation) -> int:
         "data_store": args.data_store,
         "check": not args.no_check,
     }
-    remote = inv.call("POST", "/v1/remotes", body).data
+    remote: RemoteOut = inv.call("POST", "/v1/remotes", body).data
     if inv.as_json:
         print_json(remote)
     else:
@@ -52,7 +54,8 @@ def add(args: argparse.Namespace, inv: Invocation) -> int:
 
 
 def list_remotes(_: argparse.Namespace, inv: Invocation) -> int:
-    remotes = inv.call("GET", "/v1/remotes").data["remotes"]
+    listed: RemoteList = inv.call("GET", "/v1/remotes").data
+    remotes = listed["remotes"]
     if inv.as_json:
         print_json(remotes)
     elif not remotes:
@@ -64,7 +67,7 @@ def list_remotes(_: argparse.Namespace, inv: Invocation) -> int:
 
 
 def remove(args: argparse.Namespace, inv: Invocation) -> int:
-    remote = inv.call("DELETE", f"/v1/remotes/{args.name}").data
+    remote: RemoteOut = inv.call("DELETE", f"/v1/remotes/{args.name}").data
     if inv.as_json:
         print_json(remote)
     else:

@@ -12,6 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import CheckOut, Schedule
+
 _UNITS = ((86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 
 
@@ -29,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 
 def schedule(args: argparse.Namespace, inv: Invocation) -> int:
-    data = inv.call("GET", "/v1/schedule").data
+    data: Schedule = inv.call("GET", "/v1/schedule").data
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -57,7 +59,7 @@ def schedule(args: argparse.Namespace, inv: Invocation) -> int:
     return SUCCESS
 
 
-def check_result(check: dict[str, Any]) -> str:
+def check_result(check: CheckOut) -> str:
     """One check's outcome in a few words."""
     if check["outcome"] == "failed":
         return f"failed: {check.get('error') or 'see fdpctl log'}"

@@ -6,75 +6,45 @@ import sys
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, stream_operation
 from fdpd.self_check import run_self_check
+from fdpd.wire import DaemonStatus, Stopping
 
 router = APIRouter(prefix="/daemon", tags=["daemon"])
 
 
-class ListenersOut(BaseModel):
-    socket: str | None
-    tcp: str | None
-    socket_activated: bool
-
-
-class LocationsOut(BaseModel):
-    config_dir: str
-    state_dir: str
-    data_dir: str
-    journal: str
-    log: str
-
-
-class Status(BaseModel):
-    version: str
-    pid: int
-    python: str
-    started: str
-    uptime_seconds: float
-    listeners: ListenersOut
-    locations: LocationsOut
-    running_operations: list[int]
-
-
-class Stopping(BaseModel):
-    stopping: bool
-    pid: int
-
-
 @router.get("/status")
-async def status(ctx: Context) -> Status:
+async def status(ctx: Context) -> DaemonStatus:
     where = ctx.locations
-    return Status(
-        version=ctx.version,
-        pid=ctx.pid,
-        python=sys.version.split()[0],
-        started=ctx.started.isoformat(timespec="seconds"),
-        uptime_seconds=round(ctx.uptime_seconds, 3),
-        listeners=ListenersOut(
-            socket=ctx.listeners.socket_path,
-            tcp=ctx.listeners.tcp_address,
-            socket_activated=ctx.listeners.socket_activated,
-        ),
-        locations=LocationsOut(
-            config_dir=str(where.config_dir),
-            state_dir=str(where.state_dir),
-            data_dir=str(where.data_dir),
-            journal=str(where.journal_path),
-            log=str(where.daemon_log_path),
-        ),
-        running_operations=sorted(ctx.running_operations),
-    )
+    return {
+        "version": ctx.version,
+        "pid": ctx.pid,
+        "python": sys.version.split()[0],
+        "started": ctx.started.isoformat(timespec="seconds"),
+        "uptime_seconds": round(ctx.uptime_seconds, 3),
+        "listeners": {
+            "socket": ctx.listeners.socket_path,
+            "tcp": ctx.listeners.tcp_address,
+            "socket_activated": ctx.listeners.socket_activated,
+        },
+        "locations": {
+            "config_dir": str(where.config_dir),
+            "state_dir": str(where.state_dir),
+            "data_dir": str(where.data_dir),
+            "journal": str(where.journal_path),
+            "log": str(where.daemon_log_path),
+        },
+        "running_operations": sorted(ctx.running_operations),
+    }
 
 
 @router.post("/stop")
 async def stop(ctx: Context) -> Stopping:
     """Shut fdpd down gracefully; the answer is sent before it goes."""
     ctx.request_stop()
-    return Stopping(stopping=True, pid=ctx.pid)
+    return {"stopping": True, "pid": ctx.pid}
 
 
 @router.post(

@@ -3,14 +3,13 @@ only it used, from the local registry and the data store."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import Field
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
 from fdpd.housekeeping import delete_target
+from fdpd.wire import Deleted
 
 router = APIRouter(tags=["housekeeping"])
 
@@ -21,7 +20,7 @@ class DeleteBody(TargetBody):
 
 
 @router.post("/delete")
-async def post_delete(ctx: Context, body: DeleteBody) -> dict[str, Any]:
+async def post_delete(ctx: Context, body: DeleteBody) -> Deleted:
     """Refused (409) while other items depend on it, or when unsynced without `force`."""
     return await delete_target(
         ctx, token=body.token, path=body.path, force=body.force, dry_run=body.dry_run

@@ -3,8 +3,6 @@ was removed (records by kind, files, bytes freed) and what was kept and why."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -16,6 +14,7 @@ from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
 from fdpd.housekeeping import collect_garbage
 from fdpd.housekeeping.plan import refuse_unless_own_registry
+from fdpd.wire import Removal
 
 router = APIRouter(tags=["housekeeping"])
 
@@ -33,7 +32,7 @@ async def post_gc(ctx: Context, body: GcBody) -> StreamingResponse:
     Refused (409) before any operation starts when the local registry is not fdp's own."""
     refuse_unless_own_registry(registry_supervisor(ctx), "gc")
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> Removal:
         return await collect_garbage(
             ctx,
             files=body.files or body.all,

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from fdpd.api.deps import Context
-from fdpd.api.operations import STREAM_RESPONSES, CancelOut, cancel_answer
+from fdpd.api.operations import STREAM_RESPONSES, cancel_answer
 from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
@@ -18,6 +18,7 @@ from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.jobs.records import job_items, job_output, job_summary, recent_jobs
 from fdpd.journal.queries import find_job
+from fdpd.wire import CancelOut
 
 router = APIRouter(tags=["jobs"])
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, ndjson_line
@@ -16,6 +15,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.core.operations import next_event_or_shutdown, request_cancel
 from fdpd.journal.models import RUNNING, Operation
 from fdpd.journal.queries import job_of_operation
+from fdpd.wire import CancelOut, OperationList, OperationOut
 
 # Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
 OperationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -27,28 +27,16 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class OperationOut(BaseModel):
-    id: int
-    verb: str
-    arguments: dict[str, Any]
-    started: str
-    ended: str | None
-    outcome: str
-    error: dict[str, Any] | None
-
-    @classmethod
-    def of(cls, operation: Operation) -> OperationOut:
-        return cls.model_validate(operation, from_attributes=True)
-
-
-class OperationList(BaseModel):
-    operations: list[OperationOut]
-
-
-class CancelOut(BaseModel):
-    operation: OperationOut
-    job: str | None  # the job of a `run`
-    message: str
+def operation_out(operation: Operation) -> OperationOut:
+    return {
+        "id": operation.id or 0,
+        "verb": operation.verb,
+        "arguments": operation.arguments,
+        "started": operation.started,
+        "ended": operation.ended,
+        "outcome": operation.outcome,
+        "error": operation.error,
+    }
 
 
 def cancel_answer(ctx: DaemonContext, operation_id: int) -> CancelOut:
@@ -56,11 +44,11 @@ def cancel_answer(ctx: DaemonContext, operation_id: int) -> CancelOut:
     job = job_of_operation(ctx.journal, operation_id)
     job_id = job.id if job is not None else None
     label = f"{operation.verb} {operation_id}" + (f" (job {job_id})" if job_id else "")
-    return CancelOut(
-        operation=OperationOut.of(operation),
-        job=job_id,
-        message=f"cancelling {label}: it stops at its next safe point",
-    )
+    return {
+        "operation": operation_out(operation),
+        "job": job_id,
+        "message": f"cancelling {label}: it stops at its next safe point",
+    }
 
 
 @router.get("")
@@ -68,9 +56,7 @@ async def list_operations(
     ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
 ) -> OperationList:
     """The most recent operations, newest first."""
-    return OperationList(
-        operations=[OperationOut.of(op) for op in ctx.journal.recent_operations(limit)]
-    )
+    return {"operations": [operation_out(op) for op in ctx.journal.recent_operations(limit)]}
 
 
 @router.get("/follow", response_class=StreamingResponse, responses=STREAM_RESPONSES)
@@ -81,7 +67,7 @@ async def follow(ctx: Context) -> StreamingResponse:
 
 @router.get("/{operation_id}")
 async def show_operation(ctx: Context, operation_id: OperationId) -> OperationOut:
-    return OperationOut.of(ctx.journal.get_operation(operation_id))
+    return operation_out(ctx.journal.get_operation(operation_id))
 
 
 @router.post("/{operation_id}/cancel", status_code=202)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -17,6 +15,7 @@ from fdpd.remotes import (
     open_remote_client,
     remove_remote,
 )
+from fdpd.wire import RemoteList, RemoteOut
 
 router = APIRouter(prefix="/remotes", tags=["remotes"])
 
@@ -30,12 +29,12 @@ class RemoteIn(BaseModel):
 
 
 @router.get("")
-async def remotes(ctx: Context) -> dict[str, Any]:
+async def remotes(ctx: Context) -> RemoteList:
     return {"remotes": [r.to_json() for r in load_remotes(ctx.locations).values()]}
 
 
 @router.post("")
-async def add(ctx: Context, body: RemoteIn) -> dict[str, Any]:
+async def add(ctx: Context, body: RemoteIn) -> RemoteOut:
     """Add a remote; with `check`, first make sure it answers and accepts the token."""
     token_file = absolute_path(body.token_file, "token file")
     remote = Remote(body.name, normalise_url(body.url), token_file, body.data_store)
@@ -45,7 +44,7 @@ async def add(ctx: Context, body: RemoteIn) -> dict[str, Any]:
 
 
 @router.delete("/{name}")
-async def remove(ctx: Context, name: str) -> dict[str, Any]:
+async def remove(ctx: Context, name: str) -> RemoteOut:
     return remove_remote(ctx.locations, name).to_json()
 
 

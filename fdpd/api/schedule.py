@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
 from fdpd.scheduler import update_scheduler
+from fdpd.wire import Schedule
 
 router = APIRouter(tags=["schedule"])
 
 
 @router.get("/schedule")
-async def get_schedule(ctx: Context) -> dict[str, Any]:
+async def get_schedule(ctx: Context) -> Schedule:
     """Each configured remote: interval, auto_update, next run and the last check's result;
     `config_error` says why a changed config was not applied."""
     scheduler = update_scheduler(ctx)

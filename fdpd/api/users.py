@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -13,6 +12,7 @@ from fdpd.api.request_paths import absolute_path
 from fdpd.core.registry import registry_supervisor
 from fdpd.journal.models import FdpUser
 from fdpd.users import UserSetup, configure_user, list_users
+from fdpd.wire import UserConfigured, UserList, UserOut
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -32,13 +32,24 @@ class UserSetupIn(BaseModel):
     namespace: str | None = None
 
 
-def _user_out(user: FdpUser) -> dict[str, Any]:
+def _user_out(user: FdpUser) -> UserOut:
     # The token itself never leaves fdpd; only where it is kept.
-    return user.model_dump()
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "identifier": user.identifier,
+        "namespace": user.namespace,
+        "data_store": user.data_store,
+        "token_file": user.token_file,
+        "author_url": user.author_url,
+        "author_uuid": user.author_uuid,
+        "active": user.active,
+        "configured": user.configured,
+    }
 
 
 @router.post("")
-async def configure(ctx: Context, body: UserSetupIn) -> dict[str, Any]:
+async def configure(ctx: Context, body: UserSetupIn) -> UserConfigured:
     """Set up (or repair) `username` and make that user the active one. The data store is
     `data_store` if given, else the user's own, else (a new user) `new_data_store`;
     `previous_data_store` is the one the user had (null: a new user); `warnings` says what the
@@ -64,5 +75,5 @@ def _optional_path(text: str | None, what: str) -> Path | None:
 
 
 @router.get("")
-async def users(ctx: Context) -> dict[str, Any]:
+async def users(ctx: Context) -> UserList:
     return {"users": [_user_out(user) for user in list_users(ctx.journal)]}

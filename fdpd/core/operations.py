@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fdpd.cancellation import Cancellation, OperationCancelled, bind
@@ -48,7 +48,8 @@ FINAL_TYPES = frozenset({"result", "error"})
 PROGRESS_INTERVAL = 0.2  # seconds between recorded progress events of the same step
 SECRET_WORDS = ("token", "password", "secret", "authorization", "credential")
 
-Work = Callable[["Emitter"], Awaitable[dict[str, Any]]]
+# A result is a JSON object: a plain dict or one of `fdpd.wire`'s answer types.
+Work = Callable[["Emitter"], Awaitable[Mapping[str, Any]]]
 
 
 class Emitter:
@@ -108,7 +109,7 @@ class Emitter:
     def unlisten(self, queue: asyncio.Queue[Event]) -> None:
         self._listeners.discard(queue)
 
-    def succeed(self, result: dict[str, Any]) -> None:
+    def succeed(self, result: Mapping[str, Any]) -> None:
         self._emit("result", {"result": result, "operation": self.operation_id})
         self._journal.finish_operation(self.operation_id, outcome_of(result))
 
@@ -128,7 +129,7 @@ class Emitter:
         self._feed.publish(self.operation_id, self.verb, event)
 
 
-def outcome_of(result: dict[str, Any]) -> str:
+def outcome_of(result: Mapping[str, Any]) -> str:
     """How an operation that ran to its result is recorded, matching fdpctl's exit status:
     `failed` when the result says `"ok": false` (an item failed, the model failed), `dry run`
     when it says `"dry_run": true`, else `succeeded`."""

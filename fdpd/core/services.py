@@ -15,6 +15,7 @@ from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.supervisor import RegistrySupervisor
+from fdpd.wire import ScheduledCheck
 
 Event = dict[str, Any]
 
@@ -53,7 +54,7 @@ class Scheduler(Protocol):
     @property
     def config_error(self) -> str | None: ...
 
-    def jobs(self) -> list[dict[str, Any]]: ...
+    def jobs(self) -> list[ScheduledCheck]: ...
 
 
 @dataclass

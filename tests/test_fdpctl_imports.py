@@ -1,0 +1,47 @@
+"""fdpctl stays small at run time: the standard library, itself and `fdpd.paths`, nothing more.
+
+It reads the daemon's answers through `fdpd.wire`'s types, but only when type checking; if a
+change made it import the wire module (and so typing_extensions), pydantic, httpx or any other
+package at run time, its start-up would grow from tens of milliseconds, which this catches.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ALLOWED_FDPD = {"fdpd", "fdpd.paths"}
+# what Python's start-up loads before fdpctl's first line (site, and setuptools' .pth hook)
+STARTUP = ("fdpctl", "fdpd", "sitecustomize", "usercustomize", "_distutils_hack")
+MOST_MODULES = 110  # 80 today, for `daemon status` with every command registered
+
+
+def imported_modules(tmp_path: Path, *args: str) -> list[str]:
+    env = {**os.environ, "FDP_HOME": str(tmp_path), "FDP_SOCKET": str(tmp_path / "none.sock")}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "fdpctl", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    return [line.rsplit("|", 1)[1].strip() for line in lines[1:]]
+
+
+def test_fdpctl_imports_only_the_standard_library(tmp_path: Path) -> None:
+    for args in (["--help"], ["--json", "daemon", "status"], ["--json", "remote", "list"]):
+        modules = imported_modules(tmp_path, *args)
+        assert modules, f"no -X importtime output for fdpctl {args}"
+        foreign = sorted(
+            name
+            for name in modules
+            if name.split(".")[0] not in sys.stdlib_module_names
+            and name.split(".")[0] not in STARTUP
+        )
+        assert not foreign, f"fdpctl {' '.join(args)} imports {foreign}"
+        daemon_side = sorted(n for n in modules if n.split(".")[0] == "fdpd")
+        assert set(daemon_side) <= ALLOWED_FDPD, f"fdpctl imports {daemon_side}"
+        assert len(modules) <= MOST_MODULES, f"fdpctl {args} imports {len(modules)} modules"
