@@ -1,6 +1,6 @@
 """Build a pyDataPipeline job by hand: job folder, working config, submission script, environment.
 
-This is what `fdpctl run` will produce (language-api-contract.md §1-2, config-yaml.md §10.2),
+This is what `fdpctl run` will produce (docs/language-api-contract.md, docs/config.md),
 written out explicitly so registry tests can run the real language API without the run command.
 """
 
@@ -59,7 +59,7 @@ class PdpJob:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self, token: str, base: dict[str, str] | None = None) -> dict[str, str]:
-        """The job's process environment per the contract §2 (token only in FDP_LOCAL_TOKEN)."""
+        """The job's environment (docs/language-api-contract.md): token in FDP_LOCAL_TOKEN only."""
         env = dict(os.environ if base is None else base)
         previous = env.get("PYTHONPATH")
         env.update(
@@ -108,7 +108,7 @@ def working_config_yaml(
     reads: list[ReadItem],
     writes: list[WriteItem],
 ) -> str:
-    """The working config with exactly the keys and order of config-yaml.md §10.2."""
+    """The working config with exactly the keys and order of docs/config.md."""
     lines = [
         "run_metadata:",
         f"  description: {_quote(meta.description)}",

@@ -1,4 +1,4 @@
-"""Pre-run checks (language-api-contract.md §3): what the language API needs from the local
+"""Pre-run checks (docs/language-api-contract.md): what the language API needs from the local
 registry and the data store is there, else an fdp error naming the missing piece."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The job process's environment (language-api-contract.md §2): the fdpctl invocation's own
+"""The job process's environment (docs/language-api-contract.md): the fdpctl invocation's own
 environment plus the FDP_* variables. The token appears only in FDP_LOCAL_TOKEN."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Job folders: `<data store>/jobs/<YYYY-MM-DD_HH_MM_SS_ffffff>/`, created exclusively, and the
-files fdpd puts in them (language-api-contract.md §1)."""
+files fdpd puts in them (docs/language-api-contract.md)."""
 
 from __future__ import annotations
 

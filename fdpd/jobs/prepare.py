@@ -1,5 +1,5 @@
 """From a user config to a prepared job: working config generated offline against the local
-registry, job folder created with `config.yaml` and the script (config-yaml.md §10)."""
+registry, job folder created with `config.yaml` and the script (docs/config.md)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class ConfigSource:
 @dataclass(frozen=True)
 class SyncFacts:
     """What generation needs to know of sync: the configured remotes (name → API URL), the
-    version each `register:` item's last pull registered (config-yaml.md §10.5), and the
+    version each `register:` item's last pull registered (docs/config.md), and the
     versions remotes hold whose local records gc or delete removed."""
 
     remote_urls: Mapping[str, str] = field(default_factory=dict)

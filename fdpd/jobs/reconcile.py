@@ -1,4 +1,4 @@
-"""After the script (language-api-contract.md §5): find the job's code runs and what they made,
+"""After the script (docs/language-api-contract.md): find the job's code runs and what they made,
 and check the outputs against the working config's `write[]`."""
 
 from __future__ import annotations

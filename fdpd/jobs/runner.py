@@ -1,5 +1,5 @@
 """`fdpctl run` inside fdpd: prepare the job, check the registry, run the script with the
-registry held, then record the job, its code runs and what they made (language-api-contract.md).
+registry held, then record the job, its code runs and their outputs (docs/language-api-contract.md).
 
 A run that is cancelled before its script starts leaves nothing; one cancelled while its script
 runs has its process group stopped, is recorded `cancelled`, and what the script registered is

@@ -2,7 +2,7 @@
 
 pyDataPipeline's `initialise` looks the job script up by hash (`storage_location/?hash=`) and,
 finding none, POSTs a storage location with the script's own path. A storage location is unique
-by (storage root, hash, public) without its path (registry-api.md §4.2, as in the reference), so
+by (storage root, hash, public) without its path (docs/registry-api.md, as in the reference), so
 when two jobs with byte-identical scripts start together both POST, one gets 409 and its re-query
 with its own path finds nothing: "Could not return existing Entry". The registry answers as the
 reference does; the race is the language API's check-then-create.

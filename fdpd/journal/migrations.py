@@ -117,7 +117,7 @@ def _v4_jobs_and_items(db: sqlite3.Connection) -> None:
 
 def _v5_pull_records(db: sqlite3.Connection) -> None:
     # What the last pull of each `register:` item registered, so `run`/`generate` read that
-    # version instead of re-evaluating a template such as `0.${{DATE}}.0` (config-yaml §10.5).
+    # version instead of re-evaluating a template such as `0.${{DATE}}.0` (docs/config.md).
     db.execute(
         """
         CREATE TABLE pull_record (

@@ -84,7 +84,7 @@ JOB_INTERRUPTED, JOB_CANCELLED = JobState.INTERRUPTED, JobState.CANCELLED
 
 
 class Job(SQLModel, table=True):
-    """One job: its folder, generation record (config-yaml.md §10.8), process and outcome."""
+    """One job: its folder, generation record (GET /v1/jobs/JOB `record`), process and outcome."""
 
     __tablename__ = "job"
 
@@ -139,7 +139,7 @@ class Item(SQLModel, table=True):
 
 class PullRecord(SQLModel, table=True):
     """The version the last pull of a `register:` item registered, keyed by namespace, name and
-    the source URL it was downloaded from (config-yaml.md §10.5)."""
+    the source URL it was downloaded from (docs/config.md)."""
 
     __tablename__ = "pull_record"
 

@@ -1,6 +1,6 @@
 """What a user config asks `pull` to do: register items (substituted) and reads for the remote.
 
-Templates are substituted once, at the pull's start instant (config-yaml.md §9: for `pull`, its
+Templates are substituted once, at the pull's start instant (docs/config.md: for `pull`, its
 start), exactly as generation substitutes them, so the source URL and namespace of a register item
 match the key `run`/`generate` look up in the pull records.
 """
@@ -140,7 +140,7 @@ def plan_pull(
         if (request.namespace, request.name) in registered_products or (
             planned.label in registered_names
         ):
-            continue  # registered above (config-yaml §5: registrations come first)
+            continue  # registered above (docs/config.md: registrations come first)
         if read.use_cache is not None:
             public = md.public.value if md.public is not None else True
             with contextlib.suppress(Failed):

@@ -1,7 +1,7 @@
 """Pull records in the journal: which version the last pull of each `register:` item made.
 
 `run` and `generate` read them (`pulled_register_versions`) so that a read derived from a register
-item uses the version pulled, not a template evaluated again on a later day (config-yaml.md §10.5).
+item uses the version pulled, not a template evaluated again on a later day (docs/config.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`register:` items into the local registry (config-yaml.md §5), with no network look-ups of
+"""`register:` items into the local registry (docs/config.md), with no network look-ups of
 identifiers.
 
 Per source (external_object or data_product): download first (nothing is written before the file

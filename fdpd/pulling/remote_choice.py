@@ -1,4 +1,4 @@
-"""Which remote a pull talks to (config-yaml.md §2): the config's `remote_data_registry_url`,
+"""Which remote a pull talks to (docs/config.md): the config's `remote_data_registry_url`,
 which must be a configured remote, else `--remote NAME`, else `origin` (if configured)."""
 
 from __future__ import annotations

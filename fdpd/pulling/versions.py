@@ -1,4 +1,4 @@
-"""Which version a `register:` item registers, given the file's SHA-1 (config-yaml.md §5).
+"""Which version a `register:` item registers, given the file's SHA-1 (docs/config.md).
 
 - a bump token (`${{PATCH}}`…) makes a new version only when the file differs from the latest
   registered one; otherwise the latest is reused;

@@ -1,5 +1,5 @@
 """The FAIR data registry REST server (`fdpd registry serve`), wire-compatible with the
-reference registry (see shared/spec/registry-api.md).
+reference registry (see docs/registry-api.md).
 
 Layout and extension points:
 

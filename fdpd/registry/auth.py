@@ -1,4 +1,4 @@
-"""Token authentication (registry-api.md §1.6, §7) and user provisioning.
+"""Token authentication (docs/registry-api.md) and user provisioning.
 
 Keys are 40 lowercase hex characters, handed out once and stored only as SHA-256 digests.
 `Authorization: token <key>` (keyword case-insensitive) authenticates; any other scheme, such as

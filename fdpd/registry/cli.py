@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_user = commands.add_parser("add-user", help="create a user and print a new key")
         add_user.add_argument("name")
         add_user.add_argument("--database", default="", metavar="URL")
+        add_user.add_argument(
+            "--output", metavar="FILE", help="write the key to FILE, a new 0600 file, not stdout"
+        )
         add_user.set_defaults(handler=users_admin.main_add_user)
         grant = commands.add_parser(
             "grant", help="let USER create and change data products in NAMESPACE (shared mode)"

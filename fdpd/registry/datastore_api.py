@@ -1,4 +1,4 @@
-"""The remote data store protocol of a shared registry (registry-api.md §6).
+"""The remote data store protocol of a shared registry (docs/registry-api.md).
 
 * `POST /api/data/<sha1>` or `POST /api/data` + `{"checksum": <sha1>}` (token): 200
   `{"url": <upload url>}`, 409 (empty) when that content is already stored, 400 (empty) without

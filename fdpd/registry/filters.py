@@ -1,4 +1,4 @@
-"""Query strings → SQL conditions for list requests (registry-api.md §2.2, §2.3)."""
+"""Query strings → SQL conditions for list requests (docs/registry-api.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """HTTP plumbing shared by the registry's routes: JSON responses, errors, content negotiation,
-request bodies and tolerant query-string parsing (registry-api.md §1.5, §2.4, §7)."""
+request bodies and tolerant query-string parsing (docs/registry-api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hyperlinks between records (registry-api.md §1.3).
+"""Hyperlinks between records (docs/registry-api.md).
 
 Responses carry absolute links built from the request's own scheme and `Host` header, so one
 record is `http://127.0.0.1:8000/api/object/1/` to one client and `http://localhost:8000/...` to

@@ -1,4 +1,4 @@
-"""OPTIONS metadata of the model routes (registry-api.md §5)."""
+"""OPTIONS metadata of the model routes (docs/registry-api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The registry's tables, one SQLModel class per record type of the REST API (registry-api.md §4).
+"""The registry's tables, one SQLModel class per record type of the REST API (docs/registry-api.md).
 
 Column naming: a to-one relation `x` is the column `x_id`; to-many relations live in the
 association tables at the end. Every type carries `last_updated` and `updated_by_id`.

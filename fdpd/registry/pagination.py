@@ -1,4 +1,4 @@
-"""Cursor pagination of list requests (registry-api.md §2.1).
+"""Cursor pagination of list requests (docs/registry-api.md).
 
 The default order (newest first) pages by keyset on `id`: cursor `p=<id>` continues below that
 id, `r=<id>` goes back above it. An explicit `?ordering=` pages by offset (`o=<n>`). Cursors are

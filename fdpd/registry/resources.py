@@ -1,5 +1,5 @@
 """Routes of the model types: `/api/<type>/` and `/api/<type>/<id>/` (with and without the
-trailing slash), every method, answered per registry-api.md sections 1 to 5.
+trailing slash), every method, answered per docs/registry-api.md.
 
 Plain Starlette endpoints keep the per-request overhead small; the database work is short and
 runs on the event loop, which also serialises writers (SQLite allows one at a time anyway).

@@ -1,4 +1,4 @@
-"""`GET /api/`: the root listing, type name → absolute collection URL (registry-api.md §1.2)."""
+"""`GET /api/`: the root listing, type name → absolute collection URL (docs/registry-api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Declarative description of every record type of the REST API (registry-api.md §4, §5).
+"""Declarative description of every record type of the REST API (docs/registry-api.md).
 
 One `TypeSpec` per type lists its fields in the exact JSON key order; serialisation, validation,
 filtering and OPTIONS metadata are all driven from these descriptions.

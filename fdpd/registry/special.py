@@ -1,4 +1,4 @@
-"""The registry's special routes (registry-api.md §6) other than uploads and `/api/username/`.
+"""The registry's special routes (docs/registry-api.md) other than uploads and `/api/username/`.
 
 * `GET /api/prov-report/<dp_id>/`: W3C PROV of a data product (formats in `prov.PROV_FORMATS`).
 * `GET /api/ro-crate/data-product/<id>/`, `/api/ro-crate/code-run/<id>/`: RO-Crate 1.1 metadata.
@@ -80,7 +80,7 @@ def _record_id(text: str) -> int:
 
 
 def _query(request: Request) -> dict[str, str]:
-    """Query parameters, last value winning (registry-api.md §2.3)."""
+    """Query parameters, last value winning (docs/registry-api.md)."""
     return dict(query_items(request))
 
 

@@ -1,5 +1,5 @@
 """`/api/users/`, `/api/groups/` (read-only, token required) and `/api/username/`
-(registry-api.md §4.14, §6)."""
+(docs/registry-api.md)."""
 
 from __future__ import annotations
 

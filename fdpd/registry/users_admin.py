@@ -1,8 +1,11 @@
-"""`fdpd registry add-user NAME [--database URL]`: create a registry user and print a new key.
+"""`fdpd registry add-user NAME [--database URL] [--output FILE]`: create a registry user and
+hand out a new key.
 
-The key is printed once on stdout (nothing else is), so it can be captured into a 0600 file:
-`fdpd registry add-user ana > ana.token`. The database keeps only its SHA-256 digest. Running it
-again for an existing user adds another key; earlier keys stay valid.
+The key is printed once on stdout (nothing else is), or with `--output FILE` written to a new
+0600 file, whatever the umask, which `fdpctl remote add --token-file FILE` accepts as it is (a
+redirect, `> ana.token`, makes a 0644 file under the usual umask, which it refuses). The
+database keeps only the key's SHA-256 digest. Running it again for an existing user adds another
+key; earlier keys stay valid.
 
 `fdpd registry grant NAMESPACE USER [--database URL]` lets USER write NAMESPACE too (see
 `fdpd.registry.ownership`).
@@ -11,8 +14,10 @@ again for an existing user adds another key; earlier keys stay valid.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -51,9 +56,40 @@ def add_user(database_url: str, name: str) -> str:
 
 def main_add_user(args: argparse.Namespace) -> int:
     """Handler of `fdpd registry add-user` (wired by `fdpd.registry.cli`)."""
-    key = add_user(args.database or default_database_url(), args.name)
-    sys.stdout.write(key + "\n")
+    database_url = args.database or default_database_url()
+    if args.output is None:
+        sys.stdout.write(add_user(database_url, args.name) + "\n")
+        return 0
+    output = Path(args.output).absolute()
+    descriptor = _create_private_file(output)  # before the user: a refusal changes nothing
+    try:
+        key = add_user(database_url, args.name)
+    except BaseException:
+        os.close(descriptor)
+        output.unlink(missing_ok=True)
+        raise
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    sys.stdout.write(f"a new key of user {args.name} is in {output} (0600)\n")
     return 0
+
+
+def _create_private_file(path: Path) -> int:
+    """A new file only its owner can read, never one that exists (it may hold another key)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise FdpError(
+            f"{path} exists already",
+            hint="choose another file, or remove it first (earlier keys stay valid)",
+        ) from None
+    except OSError as error:
+        raise FdpError(
+            f"cannot create {path}: {error.strerror}",
+            hint="check that the folder exists and is writable",
+        ) from None
+    os.fchmod(descriptor, 0o600)  # the umask can only narrow the mode; make it exact
+    return descriptor
 
 
 def grant_namespace(database_url: str, namespace: str, username: str) -> bool:

@@ -1,4 +1,4 @@
-"""Parsing and validating single values of request bodies (registry-api.md §1.4, §4).
+"""Parsing and validating single values of request bodies (docs/registry-api.md).
 
 Each `parse_*` returns the internal value or raises `Invalid` carrying the reference's message.
 """

@@ -1,4 +1,4 @@
-"""Creating, updating and deleting records (registry-api.md §1.8, §4).
+"""Creating, updating and deleting records (docs/registry-api.md).
 
 Validation runs in the reference's order: stage 1 per field in JSON field order (type, required,
 null/blank, length, format, single-field uniqueness), stage 2 multi-field uniqueness, then the

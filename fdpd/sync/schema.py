@@ -1,4 +1,4 @@
-"""What the sync engine knows about each record type (registry-api.md §4, §8).
+"""What the sync engine knows about each record type (docs/registry-api.md).
 
 Per type: which links are dependencies (must exist on the destination first), which links only
 pull related records into a closure, which fields are copied, and the natural key that finds an

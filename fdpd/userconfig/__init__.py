@@ -1,4 +1,4 @@
-"""User config → fully qualified working config (config-yaml.md), as a pure, offline library.
+"""User config → fully qualified working config (docs/config.md), as a pure, offline library.
 
 Entry points: `parse_user_config`, `generate_working_config`, `GenerationContext`,
 `StaticRegistryView` / `RestRegistryView`, `collect_git_facts`, `project_dir`.

@@ -1,4 +1,4 @@
-"""Conflicting entries (§10.4): one alias twice, or one data product written twice.
+"""Conflicting entries (docs/config.md): one alias twice, or one data product written twice.
 
 An explicit item beats a wildcard's match of the same product or alias, which is dropped.
 """

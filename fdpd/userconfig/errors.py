@@ -53,7 +53,7 @@ def _render(problems: Sequence[ConfigProblem]) -> str:
 def _default_hint(problems: Sequence[ConfigProblem]) -> str:
     if any("fdpctl pull" in p.suggestion for p in problems):
         return "run `fdpctl pull CONFIG` to fetch missing inputs into the local registry"
-    return "fix the config and try again; config-yaml.md lists every key"
+    return "fix the config and try again; docs/config.md lists every key"
 
 
 class ProblemCollector:

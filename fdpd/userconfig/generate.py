@@ -1,4 +1,4 @@
-"""User config → fully qualified working config (config-yaml.md §10.7), plus job record."""
+"""User config → fully qualified working config (docs/config.md), plus job record."""
 
 from __future__ import annotations
 

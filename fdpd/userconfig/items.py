@@ -1,6 +1,6 @@
 """Read and write items → explicit entries: defaults, shorthands, namespaces, wildcards, versions.
 
-Steps 3 to 6 of config-yaml.md §10.7, against the local registry view.
+Steps 3 to 6 of the working config's generation (docs/config.md), against the local registry view.
 """
 
 from __future__ import annotations
@@ -274,7 +274,7 @@ class ItemResolver:
         raise Failed
 
     def _portability(self, write: ResolvedWrite) -> None:
-        """Warn where pyDataPipeline would not honour the item (config-yaml.md §4)."""
+        """Warn where pyDataPipeline would not honour the item (docs/config.md)."""
         label = f"write `{write.alias}`"
         if write.namespace != self.defaults.output_namespace:
             self.warnings.add(

@@ -1,4 +1,4 @@
-"""`register:` items → reads at the version their last pull registered (§5, §10.5)."""
+"""`register:` items → reads at the version their last pull registered (docs/config.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""run_metadata → every explicit key with a concrete value, and the job script (§2, §8, §10.1)."""
+"""run_metadata → every explicit key with a concrete value, and the job script (docs/config.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The working config as YAML text, byte for byte deterministic (§10.2, §10.3)."""
+"""The working config as YAML text, byte for byte deterministic (docs/config.md)."""
 
 from __future__ import annotations
 

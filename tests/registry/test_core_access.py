@@ -1,5 +1,5 @@
 """Authentication, content negotiation, OPTIONS metadata, users/groups/username and fdp's own
-routes (registry-api.md sections 1.5, 1.6, 5, 7), against a real server."""
+routes (docs/registry-api.md), against a real server."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Lists: envelope, cursor pagination, ordering, filters of every kind and their 400s
-(registry-api.md section 2), against a real server on SQLite and PostgreSQL."""
+(docs/registry-api.md, Lists), against a real server on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Record shapes, writes, side effects and error bodies of the model routes (registry-api.md
-sections 1, 3, 4), against a real server on SQLite and PostgreSQL."""
+"""Record shapes, writes, side effects and error bodies of the model routes (docs/registry-api.md
+Conventions, Writes, Record types), against a real server on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -165,7 +165,7 @@ def test_public_files_stay_anonymous(local: Local) -> None:
 
 
 def test_private_records_stay_readable_for_the_language_apis(local: Local) -> None:
-    """pyDataPipeline's link_read reads records without a token (language-api-contract §4)."""
+    """pyDataPipeline's link_read reads records without a token (docs/registry-api.md)."""
     local.product(f"file://{local.store}/", "private.csv", private_key=True)
     answer = local.anonymous.get("/api/storage_location/?path=private.csv")
     assert answer.status_code == 200 and answer.json()["count"] >= 1

@@ -1,7 +1,7 @@
 """The compatibility proof: the real pyDataPipeline (data-pipeline-api 0.9.1) runs a model against
 a real `fdpd registry serve` process, unchanged.
 
-The registry is provisioned as language-api-contract.md §3 requires (admin user with a token, an
+The registry is provisioned as docs/language-api-contract.md requires (admin user with a token, an
 author, user_author {admin, author}, a namespace, a registered input CSV on disk with its SHA-1),
 a job folder with a hand-written working config is built (tests/pdp_job.py), and a model script
 runs in a subprocess with the contract's environment: it reads the CSV, writes two outputs,
@@ -110,7 +110,7 @@ class Provisioned:
 
 
 def provision(api: Api, store: Path) -> Provisioned:
-    """What fdp guarantees before a job starts (language-api-contract.md §3)."""
+    """What fdp guarantees before a job starts (docs/language-api-contract.md)."""
     author = api.post("author", {"name": "Ana Example"})
     # user_author {admin, author}, the way fdpd sets it
     active = api.client.put(f"{api.base_url}/fdp/active-author", json={"author": author["url"]})

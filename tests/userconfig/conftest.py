@@ -72,7 +72,7 @@ def make_repo(
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """The river-model project of config-yaml.md §11, as a real git repository."""
+    """The river-model project of docs/config.md's example, as a real git repository."""
     return make_repo(
         tmp_path / "river-model",
         {"scripts/summarise.sh": "echo summarise\n", "models/daily_mean.py": "print(1)\n"},

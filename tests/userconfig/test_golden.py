@@ -1,4 +1,4 @@
-"""Golden working configs, byte for byte, including the worked examples of config-yaml.md §11.
+"""Golden working configs, byte for byte, including the worked examples of docs/config.md.
 
 The project is a real git repository in a temporary folder with a reproducible HEAD SHA-1; the
 one thing normalised before comparing is that folder's path, which the golden files spell
