@@ -143,9 +143,12 @@ async def load_remote_token(remote: Remote) -> str:
 
 
 @asynccontextmanager
-async def open_remote_client(remote: Remote) -> AsyncIterator[RegistryClient]:
-    """A keep-alive client for the remote's registry, authenticated with its token. A URL in
-    remotes.yaml that is not usable is a clear error here, where the remote is used."""
+async def open_remote_client(
+    remote: Remote, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[RegistryClient]:
+    """A keep-alive client for the remote's registry, authenticated with its token (over
+    `transport`: `Services.remote_transport`). A URL in remotes.yaml that is not usable is a
+    clear error here, where the remote is used."""
     try:
         url = normalise_url(remote.url)
     except FdpError as error:
@@ -155,7 +158,7 @@ async def open_remote_client(remote: Remote) -> AsyncIterator[RegistryClient]:
             code=ErrorCode.BAD_REMOTE_URL,
         ) from None
     token = await load_remote_token(remote)
-    async with RegistryClient(url, token, name=remote.name) as client:
+    async with RegistryClient(url, token, name=remote.name, transport=transport) as client:
         yield client
 
 

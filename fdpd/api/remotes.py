@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -39,7 +40,7 @@ async def add(ctx: Context, body: RemoteIn) -> RemoteOut:
     token_file = absolute_path(body.token_file, "token file")
     remote = Remote(body.name, normalise_url(body.url), token_file, body.data_store)
     if body.check:
-        await check_remote(remote)
+        await check_remote(remote, ctx.services.remote_transport)
     return add_remote(ctx.locations, remote).to_json()
 
 
@@ -48,7 +49,7 @@ async def remove(ctx: Context, name: str) -> RemoteOut:
     return remove_remote(ctx.locations, name).to_json()
 
 
-async def check_remote(remote: Remote) -> None:
+async def check_remote(remote: Remote, transport: httpx.AsyncBaseTransport | None) -> None:
     """One authenticated request: reachable, a FAIR registry, and our token accepted."""
-    async with open_remote_client(remote) as client:
+    async with open_remote_client(remote, transport) as client:
         await client.whoami()

@@ -11,6 +11,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
+
 from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
@@ -67,3 +69,6 @@ class Services:
     locks: Locks = field(default_factory=Locks)
     registry: RegistrySupervisor | None = None
     scheduler: Scheduler | None = None
+    # How remote registries are reached: None, the network. In-process tests give an
+    # httpx.ASGITransport over a registry app, so features run unchanged against it.
+    remote_transport: httpx.AsyncBaseTransport | None = None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+import httpx
+
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
@@ -131,7 +133,8 @@ async def _plan(
     chosen = removable(inventory, candidates)
     found = await asyncio.to_thread(_stored_files, ctx, inventory, chosen)
     deletable, restricted = _files_to_delete(inventory, found, chosen, files, all_files)
-    confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, emitter)
+    transport = ctx.services.remote_transport
+    confirmed = await _confirm(inventory, synced, chosen, deletable, remotes, transport, emitter)
     plan.remote_requests = confirmed.requests
     unconfirmed = {path for path in chosen & set(synced) if path not in confirmed.records}
     lost = {f.location for f in deletable if f.location in synced} - confirmed.files
@@ -203,6 +206,7 @@ async def _confirm(
     chosen: set[str],
     deletable: list[StoredFile],
     remotes: dict[str, Remote],
+    transport: httpx.AsyncBaseTransport | None,
     emitter: Emitter,
 ) -> Confirmation:
     """Ask each remote about the chosen records synced with it; any failure stops gc."""
@@ -216,7 +220,7 @@ async def _confirm(
         emitter.progress(f"confirming {len(urls)} records with remote {name}")
         files = [f.location for f in deletable if f.location in urls]
         try:
-            async with open_remote_client(remotes[name]) as client:
+            async with open_remote_client(remotes[name], transport) as client:
                 found = await confirm(client, inventory, urls, files)
         except FdpError as error:  # unreachable, token refused, unusable token file…
             raise _cannot_confirm(name, error) from None

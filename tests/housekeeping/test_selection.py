@@ -3,16 +3,16 @@ and keeps: unsynced items' closures, what a remote confirms or not, files, faile
 
 fdp's registry app runs in process twice, as the local registry and as remote `origin` (seeded
 with the same runs, so record ids agree); gc's requests to the remote reach that app over
-`httpx.ASGITransport` (the only substitution: `open_remote_client` is pointed at the app
-instead of a socket). The journal is a temp SQLite file."""
+`httpx.ASGITransport`, through the daemon's own seam for it (`Services.remote_transport`).
+The journal is a temp SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fdpd.core.context import DaemonContext
@@ -35,7 +35,6 @@ from fdpd.journal.models import (
     Job,
 )
 from fdpd.paths import resolve_locations
-from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote
 from fdpd.settings import DaemonSettings
 from tests.housekeeping.inprocess import InProcessRegistry, Runs, add_runs, registry_in_process
@@ -109,20 +108,15 @@ def origin(tmp_path_factory: pytest.TempPathFactory, runs: Runs) -> Iterator[InP
 
 
 @pytest.fixture
-def site(
-    tmp_path: Path, runs: Runs, origin: InProcessRegistry, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DaemonContext]:
+def site(tmp_path: Path, origin: InProcessRegistry) -> Iterator[DaemonContext]:
     journal = Journal.open(tmp_path / "journal.db")
     locations = resolve_locations({"FDP_HOME": str(tmp_path / "fdp")})
-
-    @asynccontextmanager
-    async def in_process(remote: Remote) -> AsyncIterator[RegistryClient]:
-        assert remote.url == REMOTE_BASE + "/api/"
-        async with origin.client(remote.name) as client:
-            yield client
-
-    monkeypatch.setattr(gc, "open_remote_client", in_process)
-    yield DaemonContext(locations, journal, DaemonSettings())
+    token_file = tmp_path / "origin-token"
+    token_file.write_text(origin.token + "\n")
+    token_file.chmod(0o600)
+    ctx = DaemonContext(locations, journal, DaemonSettings())
+    ctx.services.remote_transport = httpx.ASGITransport(app=origin.app)
+    yield ctx
     journal.close()
 
 
