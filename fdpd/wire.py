@@ -10,7 +10,7 @@ typing_extensions' TypedDict, not typing's: pydantic needs it on Python 3.11.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 from typing_extensions import TypedDict
 
@@ -186,3 +186,139 @@ class Deleted(Removal):
     given: str
     items: list[str]
     job: DeletedJob | None
+
+
+# --- info ---------------------------------------------------------------------------------------
+
+# A value copied from a registry record: whatever JSON the registry holds (never trusted).
+RecordValue = Any
+
+
+class JobOut(TypedDict):
+    id: str
+    state: str
+    exit_status: int | None  # negative: killed by that signal
+    started: str
+    ended: str | None
+    username: str
+    config_file: str
+    folder: str
+    operation: int | None
+    code_runs: list[str]  # code run uuids
+
+
+class SyncState(TypedDict):
+    """An item's place in the journal (`local` and untracked when the journal has no row)."""
+
+    state: str
+    tracked: bool
+    remote: str | None
+    remote_url: str | None
+    synced: str | None  # ISO 8601, UTC: when pushed or pulled
+    job: str | None
+
+
+class FileView(TypedDict):
+    location: str
+    path: str | None  # null: not a file here (an http location, say)
+    present: bool | None
+    size: int | None
+    hash: RecordValue
+    public: bool  # push would publish it
+    private: str | None  # why push would not
+
+
+class NamedFile(TypedDict):
+    path: str
+    size: int | None
+    hash: RecordValue
+    public: bool | None
+    private: NotRequired[str | None]
+
+
+class AuthorView(TypedDict):
+    name: RecordValue
+    identifier: RecordValue
+
+
+class IssueView(TypedDict):
+    description: RecordValue
+    severity: RecordValue
+    component: RecordValue
+
+
+class ProductMetadata(TypedDict):
+    namespace: RecordValue
+    name: RecordValue
+    version: RecordValue
+    description: RecordValue
+    file_type: str | None
+    last_updated: RecordValue
+    authors: list[AuthorView]
+    issues: list[IssueView]
+
+
+class RunSummary(TypedDict):
+    run: str
+    run_date: NotRequired[RecordValue]  # the rest is left out for a run not loaded
+    inputs: NotRequired[list[str]]
+    outputs: NotRequired[list[str]]
+    authors: NotRequired[list[RecordValue]]
+
+
+class ProductProvenance(TypedDict):
+    produced_by: list[RunSummary]
+    used_by: list[str]
+
+
+class RunMetadata(TypedDict):
+    uuid: RecordValue
+    run_date: RecordValue
+    description: RecordValue
+    files: dict[str, FileView | None]  # by role: working config, script, code
+
+
+class RunOutput(SyncState):
+    item: str
+    path: str
+    file: FileView | None
+
+
+class ProductView(TypedDict):
+    metadata: ProductMetadata
+    file: FileView | None
+    provenance: ProductProvenance
+
+
+class RunView(TypedDict):
+    metadata: RunMetadata
+    provenance: RunSummary
+    outputs: list[RunOutput]
+
+
+class InfoItem(SyncState):
+    """A data product (`metadata`, `file`, `provenance`: a `ProductView`) or a code run
+    (`metadata`, `provenance`, `outputs`: a `RunView`)."""
+
+    item: str
+    type: str
+    path: str
+    local_url: str
+    metadata: ProductMetadata | RunMetadata
+    provenance: ProductProvenance | RunSummary
+    file: NotRequired[FileView | None]
+    outputs: NotRequired[list[RunOutput]]
+
+
+class InfoGraph(TypedDict):
+    dot: str
+    nodes: int
+    edges: int
+
+
+class Info(TypedDict):
+    given: str
+    items: list[InfoItem]
+    job: NotRequired[JobOut]
+    file: NotRequired[NamedFile]
+    graph: NotRequired[InfoGraph]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
 from fdpd.inspect import inspect_target
+from fdpd.wire import Info
 
 router = APIRouter(tags=["sync"])
 
@@ -18,7 +17,7 @@ class InfoBody(TargetBody):
 
 
 @router.post("/info")
-async def post_info(ctx: Context, body: InfoBody) -> dict[str, Any]:
+async def post_info(ctx: Context, body: InfoBody) -> Info:
     """Everything fdp knows of a code run, job, data product or file (`graph`: and its
     provenance graph)."""
     return await inspect_target(ctx, token=body.token, path=body.path, graph=body.graph)

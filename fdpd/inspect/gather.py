@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
@@ -29,21 +28,35 @@ from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import Root, Target, named_job, resolve_target
+from fdpd.wire import (
+    AuthorView,
+    FileView,
+    Info,
+    InfoItem,
+    IssueView,
+    JobOut,
+    NamedFile,
+    ProductView,
+    RunOutput,
+    RunSummary,
+    RunView,
+    SyncState,
+)
 
 
 async def inspect_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, graph: bool = False
-) -> dict[str, Any]:
+) -> Info:
     """Everything fdp knows of TOKEN|PATH; with `graph`, the provenance as DOT text too."""
     async with local_registry(ctx, "info") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         records, runs = await _load(local, target)
     private = private_reasons(records)
     items = [_describe(ctx.journal, local, records, root, private) for root in target.roots]
-    answer: dict[str, Any] = {"given": target.given, "items": items}
+    answer: Info = {"given": target.given, "items": items}
     job = named_job(ctx.journal, target)
     if job is not None:
-        answer["job"] = _job_view(job)
+        answer["job"] = job_view(job)
     if path is not None:
         answer["file"] = _named_file(Path(path), records, private)
     if graph:
@@ -80,22 +93,23 @@ def _describe(
     graph: RecordGraph,
     root: Root,
     private: Mapping[str, str],
-) -> dict[str, Any]:
-    view: dict[str, Any] = {
+) -> InfoItem:
+    view: ProductView | RunView
+    if root.type == "data_product":
+        view = product_view(graph, root.path, private)
+    else:
+        view = run_view(journal, graph, root.path, private)
+    return {
         "item": root.label,
         "type": root.type,
         "path": root.path,
         "local_url": local.absolute(root.path),
         **sync_state(journal, root.path),
+        **view,
     }
-    if root.type == "data_product":
-        view.update(product_view(journal, graph, root.path, private))
-    else:
-        view.update(run_view(journal, graph, root.path, private))
-    return view
 
 
-def sync_state(journal: Journal, path: str) -> dict[str, Any]:
+def sync_state(journal: Journal, path: str) -> SyncState:
     item = get_item(journal, path)
     job = get_job(journal, item.job_id if item else None)
     return {
@@ -108,9 +122,7 @@ def sync_state(journal: Journal, path: str) -> dict[str, Any]:
     }
 
 
-def product_view(
-    journal: Journal, graph: RecordGraph, key: str, private: Mapping[str, str]
-) -> dict[str, Any]:
+def product_view(graph: RecordGraph, key: str, private: Mapping[str, str]) -> ProductView:
     record = graph[key].record
     object_key = str(record.get("object") or "")
     obj = graph.nodes.get(object_key)
@@ -136,16 +148,14 @@ def product_view(
     }
 
 
-def run_view(
-    journal: Journal, graph: RecordGraph, key: str, private: Mapping[str, str]
-) -> dict[str, Any]:
+def run_view(journal: Journal, graph: RecordGraph, key: str, private: Mapping[str, str]) -> RunView:
     record = graph[key].record
     files = {
         role: file_of(graph, str(record.get(name) or ""), private)
         for name, role in RUN_FILES
         if record.get(name) in graph
     }
-    outputs = [
+    outputs: list[RunOutput] = [
         {
             "item": label_of(graph, p),
             "path": p,
@@ -166,7 +176,7 @@ def run_view(
     }
 
 
-def _run_summary(graph: RecordGraph, run: str) -> dict[str, Any]:
+def _run_summary(graph: RecordGraph, run: str) -> RunSummary:
     if run not in graph:
         return {"run": run}
     record = graph[run].record
@@ -194,9 +204,7 @@ def _products_of_components(graph: RecordGraph, components: list[str]) -> list[s
     return products
 
 
-def file_of(
-    graph: RecordGraph, object_key: str, private: Mapping[str, str]
-) -> dict[str, Any] | None:
+def file_of(graph: RecordGraph, object_key: str, private: Mapping[str, str]) -> FileView | None:
     """An object's file: where, its SHA-1, size and presence here, and whether push would
     publish it (`public`, with `private` saying why not: `private` is what
     `fdpd.sync.push.private_reasons` says of the graph)."""
@@ -210,20 +218,17 @@ def file_of(
     )
     path = local_path(where)
     size = path.stat().st_size if path is not None and path.is_file() else None
+    # public exactly when push would publish the file
+    why = private.get(object_key) or private.get(location.key)
     return {
         "location": where,
         "path": str(path) if path is not None else None,
         "present": path.is_file() if path is not None else None,
         "size": size,
         "hash": location.record.get("hash"),
-        **_privacy(private, object_key, location.key),
+        "public": why is None,
+        "private": why,
     }
-
-
-def _privacy(private: Mapping[str, str], object_key: str, location_key: str) -> dict[str, Any]:
-    """Public exactly when push would publish the file."""
-    why = private.get(object_key) or private.get(location_key)
-    return {"public": why is None, "private": why}
 
 
 def _file_type(graph: RecordGraph, object_key: str) -> str | None:
@@ -232,7 +237,7 @@ def _file_type(graph: RecordGraph, object_key: str) -> str | None:
     return str(file_type.record.get("name")) if file_type else None
 
 
-def _authors(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
+def _authors(graph: RecordGraph, object_key: str) -> list[AuthorView]:
     obj = graph.nodes.get(object_key)
     if obj is None:
         return []
@@ -243,8 +248,8 @@ def _authors(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
     ]
 
 
-def _issues(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
-    found = {}
+def _issues(graph: RecordGraph, object_key: str) -> list[IssueView]:
+    found: dict[str, IssueView] = {}
     for component in components_of(graph, object_key):
         for issue in component.links(("issues",)):
             if issue in graph:
@@ -257,27 +262,34 @@ def _issues(graph: RecordGraph, object_key: str) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-def _job_view(job: Job) -> dict[str, Any]:
+def job_view(job: Job) -> JobOut:
     return {
         "id": job.id,
         "state": job.state,
         "exit_status": job.exit_status,
         "started": job.started,
         "ended": job.ended,
+        "username": job.username,
         "config_file": job.config_file,
         "folder": job.folder,
+        "operation": job.operation_id,
         "code_runs": job.code_runs,
     }
 
 
-def _named_file(path: Path, graph: RecordGraph, private: Mapping[str, str]) -> dict[str, Any]:
+def _named_file(path: Path, graph: RecordGraph, private: Mapping[str, str]) -> NamedFile:
     """The file PATH named: its size, and the registry's view of it where a location matches."""
     given = path.resolve()
     for node in graph.nodes.values():
         if node.type == "object":
             found = file_of(graph, node.key, private)
             if found and found["path"] and Path(found["path"]).resolve() == given:
-                shown = ("size", "hash", "public", "private")
-                return {"path": str(given), **{k: found[k] for k in shown}}
+                return {
+                    "path": str(given),
+                    "size": found["size"],
+                    "hash": found["hash"],
+                    "public": found["public"],
+                    "private": found["private"],
+                }
     size = given.stat().st_size if given.is_file() else None
     return {"path": str(given), "size": size, "hash": None, "public": None}
