@@ -58,6 +58,7 @@ _SHELL = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · fdp registry</title>
 <link rel="stylesheet" href="{prefix}/style.css">
+<link rel="icon" href="{prefix}/favicon.svg" type="image/svg+xml">
 {head}
 </head>
 <body>
@@ -104,6 +105,19 @@ def page(
 
 def error_page(status: int, title: str, message: str, viewer: str | None) -> Response:
     return page(title, html("<p>{message}</p>", message=message), viewer, status=status)
+
+
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#1f3b57"/>'
+    '<circle cx="5" cy="8" r="2.5" fill="#ffe8a3"/><circle cx="11" cy="8" r="2.5" fill="#e3effc"/>'
+    "</svg>"
+)
+
+
+def icon() -> Response:
+    headers = {**SECURITY_HEADERS, "Cache-Control": "max-age=3600"}
+    return Response(ICON.encode(), 200, headers, media_type="image/svg+xml")
 
 
 def style_sheet() -> Response:

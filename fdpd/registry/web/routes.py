@@ -16,7 +16,7 @@ from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
 from fdpd.registry.http import ApiError, json_response
 from fdpd.registry.settings import RegistrySettings
 from fdpd.registry.web import lists, records
-from fdpd.registry.web.layout import PREFIX, error_page, page, style_sheet
+from fdpd.registry.web.layout import PREFIX, error_page, icon, page, style_sheet
 from fdpd.registry.web.markup import Markup, html
 from fdpd.registry.web.queries import ProductSearch
 from fdpd.registry.web.sessions import CODE_SECONDS, session_cookie, store_of, viewer_of
@@ -126,6 +126,10 @@ async def style(_request: Request) -> Response:
     return style_sheet()
 
 
+async def favicon(_request: Request) -> Response:
+    return icon()
+
+
 async def login(request: Request) -> Response:
     """Spends a login code for a session cookie, then goes home (by a same-site navigation, so
     the SameSite=Strict cookie is sent with it)."""
@@ -169,6 +173,7 @@ _GET = ["GET", "HEAD"]
 for _path, _endpoint in (
     ("/", home),
     ("/style.css", style),
+    ("/favicon.svg", favicon),
     ("/login", login),
     ("/data_product/", product_list),
     ("/data_product/{id}", product),
