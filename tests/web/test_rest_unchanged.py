@@ -82,7 +82,7 @@ def test_without_graphviz_the_page_shows_the_dot_text(tmp_path: Path) -> None:
     ):
         seeded = seed(client, files)
         text = client.get(f"/ui/data_product/{seeded.result}").text
-    assert "Graphviz (<code>dot</code>) is not installed" in text
+    assert "Graphviz (dot) is not installed" in text
     assert "<pre>digraph provenance {" in text
     assert "<svg" not in text
     assert "&lt;script&gt;" in text or "script" not in text.split("<pre>", 1)[1]

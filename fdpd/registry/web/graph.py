@@ -127,17 +127,27 @@ def _quoted(text: str) -> str:
     return '"' + escaped.replace("\n", "\\n") + '"'
 
 
+class DrawingFailed(Exception):
+    """`dot` is installed but did not draw the graph."""
+
+
 def draw_svg(source: str) -> str | None:
     """`source` drawn by Graphviz as sanitised SVG; None when `dot` is not installed."""
     dot = shutil.which("dot")
     if dot is None:
         return None
-    drawn = subprocess.run(
-        [dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=DOT_SECONDS
-    )
+    try:
+        drawn = subprocess.run(
+            [dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=DOT_SECONDS
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise DrawingFailed(str(error)) from None
     if drawn.returncode != 0:
-        raise RuntimeError(drawn.stderr.decode(errors="replace").strip() or "dot failed")
-    return sanitise_svg(drawn.stdout)
+        raise DrawingFailed(drawn.stderr.decode(errors="replace").strip() or "dot failed")
+    try:
+        return sanitise_svg(drawn.stdout)
+    except ET.ParseError as error:
+        raise DrawingFailed(f"unreadable SVG: {error}") from None
 
 
 _SVG = "http://www.w3.org/2000/svg"

@@ -143,19 +143,25 @@ def _graph_section(
     if not graph.edges:
         return html('{c}<p class="note">No code run wrote this data product.</p>', c=chooser)
     source = provenance_graph.dot_source(graph)
-    svg = provenance_graph.draw_svg(source)
+    try:
+        svg = provenance_graph.draw_svg(source)
+    except provenance_graph.DrawingFailed as error:
+        return join([chooser, _dot_text(f"Graphviz could not draw the graph ({error}).", source)])
     truncated = html('<p class="note">The graph stops at {n} nodes.</p>',
                      n=provenance_graph.MAX_NODES) if graph.truncated else ""  # fmt: skip
     if svg is None:
-        drawn = html(
-            '<p class="warning">Graphviz (<code>dot</code>) is not installed where the registry '
-            "runs, so the graph is not drawn; its DOT text follows (install graphviz to see it "
-            "drawn).</p><pre>{source}</pre>",
-            source=source,
+        drawn = _dot_text(
+            "Graphviz (dot) is not installed where the registry runs, so the graph is not "
+            "drawn; its DOT text follows (install graphviz to see it drawn).",
+            source,
         )
     else:
         drawn = html('<div class="graph">{svg}</div>', svg=Markup.trusted(svg))
     return join([chooser, truncated, drawn])
+
+
+def _dot_text(why: str, source: str) -> Markup:
+    return html('<p class="warning">{why}</p><pre>{source}</pre>', why=why, source=source)
 
 
 def _versions(conn: Connection, product: RowMapping, visible: bool) -> Markup:
