@@ -11,6 +11,7 @@ from fdpd.registry.web.queries import (
     ProductSearch,
     author_page,
     counts,
+    namespace_names,
     namespaces,
     product_page,
     product_rows,
@@ -72,10 +73,10 @@ def product_list(conn: Connection, search: ProductSearch, visible: bool) -> Mark
     options = join(
         html(
             '<option value="{v}"{sel}>{v}</option>',
-            v=n["name"],
-            sel=Markup(" selected") if n["name"] == search.namespace else "",
+            v=name,
+            sel=Markup(" selected") if name == search.namespace else "",
         )
-        for n in namespaces(conn)
+        for name in namespace_names(conn)
     )
     form = html(
         _SEARCH_FORM,

@@ -93,13 +93,15 @@ def namespaces(conn: Connection) -> Sequence[RowMapping]:
     return conn.execute(query).mappings().all()
 
 
+def namespace_names(conn: Connection) -> list[str]:
+    return [str(n) for n in conn.execute(select(NAMESPACES.c.name).order_by(NAMESPACES.c.name))]
+
+
 def author_page(conn: Connection, cursor: str) -> Page:
     return fetch_page(conn, SPECS["author"], [], [("cursor", cursor)])
 
 
-def product_conditions(
-    conn: Connection, search: ProductSearch, visible: bool
-) -> list[ColumnElement[bool]]:
+def product_conditions(conn: Connection, search: ProductSearch) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if search.name:
         conditions.append(glob_condition(conn, PRODUCTS.c.name, search.name))
@@ -116,16 +118,28 @@ def product_conditions(
                 PRODUCTS.c.object_id.in_(described.scalar_subquery()),
             )
         )
-    if not visible:
-        conditions.append(~private_object_clause(PRODUCTS.c.object_id))
     return conditions
 
 
 def product_page(conn: Connection, search: ProductSearch, visible: bool) -> Page:
-    """One page of data products, newest first, keyset-paged as the REST list."""
-    conditions = product_conditions(conn, search, visible)
+    """One page of data products, newest first, keyset-paged as the REST list.
+
+    For an anonymous visitor the count is all matches less the private ones: both use indexes,
+    where counting the public ones directly would read every product.
+    """
+    conditions = product_conditions(conn, search)
+    count = _count(conn, conditions)
+    if not visible:
+        private = private_object_clause(PRODUCTS.c.object_id)
+        count -= _count(conn, [*conditions, private])
+        conditions.append(~private)
     items = [("cursor", search.cursor), ("page_size", str(PAGE_SIZE))]
-    return fetch_page(conn, SPECS["data_product"], conditions, items)
+    return fetch_page(conn, SPECS["data_product"], conditions, items, count)
+
+
+def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
+    query = select(func.count()).select_from(PRODUCTS).where(*conditions)
+    return int(conn.execute(query).scalar_one())
 
 
 def product_rows(conn: Connection, product_ids: Sequence[int]) -> Sequence[RowMapping]:
