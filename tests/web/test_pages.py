@@ -4,10 +4,13 @@ privacy, the login code and session cookie, search, namespace filter and cursor 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 
+from tests.registry.running_registry import running_registry
 from tests.web.conftest import WebRegistry
+from tests.web.seed import seed
 
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'"
 
@@ -154,3 +157,18 @@ def test_pages_are_get_only_and_unknown_records_404(web: WebRegistry) -> None:
         assert client.post("/ui/").status_code == 405
         assert client.get("/ui/data_product/999999").status_code == 404
         assert client.get("/ui/code_run/abc").status_code == 404
+
+
+def test_shared_mode_shows_public_items_only_and_has_no_login(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    with (
+        running_registry(tmp_path, shared=True, file_roots=(files,)) as server,
+        httpx.Client(base_url=server.base_url, headers=server.admin_headers()) as admin,
+        httpx.Client(base_url=server.base_url) as anonymous,
+    ):
+        seeded = seed(admin, files)
+        assert anonymous.get(f"/ui/data_product/{seeded.secret}").status_code == 403
+        listing = anonymous.get("/ui/data_product/").text
+        assert "flow/result" in listing and "flow/secret" not in listing
+        assert admin.post("/fdp/login-code").status_code == 404
