@@ -33,6 +33,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "status_under_push": (["--n", "1000"], ["--n", "100"]),
     "transfer_1gib": (["--mib", "1024"], ["--mib", "64", "--repeat", "1"]),
     # needs PostgreSQL (FDP_TEST_POSTGRES_URL); the hour-long benchmarks/soak.py is not run here
+    "web_pages": (
+        ["--total", "100000", "--samples", "100"],
+        ["--total", "2000", "--samples", "20"],
+    ),
     "shared_registry_load": (["--seconds", "120"], ["--users", "5", "--seconds", "10"]),
 }
 JSON_CAPABLE = frozenset({"generate_wildcards", "transfer_1gib"})

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
-from fdpd.core.registry import registry_supervisor
+from fdpd.core.registry import browser_url, registry_supervisor
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -16,7 +16,9 @@ USER_HOLD = "fdpctl registry start"
 
 @router.get("/status")
 async def status(ctx: Context) -> dict[str, Any]:
-    return registry_supervisor(ctx).status()
+    """The supervisor's state; when running, `browser_url` opens the web view signed in."""
+    supervisor = registry_supervisor(ctx)
+    return {**supervisor.status(), "browser_url": await browser_url(supervisor)}
 
 
 @router.post("/start")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import httpx
 
 from fdpd.core.context import DaemonContext
 from fdpd.journal.models import FAILED, SUCCEEDED
 from fdpd.supervisor import RegistrySupervisor
+from fdpd.tls import default_ssl_context
+
+log = logging.getLogger(__name__)
 
 
 def registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
@@ -34,3 +40,26 @@ def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
     assert operation.id is not None
     outcome = FAILED if kind == "registry_restart" else SUCCEEDED
     ctx.journal.finish_operation(operation.id, outcome)
+
+
+async def browser_url(supervisor: RegistrySupervisor) -> str | None:
+    """The registry's web view with a fresh one-time login code, so the user's browser sees
+    their private items; None unless fdp's own registry is running (a code is never logged)."""
+    if supervisor.status()["state"] != "running" or not supervisor.manages_database:
+        return None
+    base = supervisor.url.removesuffix("/").removesuffix("/api")
+    headers = {"Authorization": f"token {supervisor.token}", "Accept": "application/json"}
+    try:
+        async with httpx.AsyncClient(timeout=5.0, verify=default_ssl_context()) as client:
+            answer = await client.post(f"{base}/fdp/login-code", headers=headers)
+    except httpx.TransportError as error:
+        log.warning("cannot get a login code from the local registry: %s", error)
+        return None
+    try:
+        path = answer.json().get("path") if answer.status_code == 200 else None
+    except ValueError:
+        path = None
+    if not isinstance(path, str):
+        log.warning("the local registry gave no login code (HTTP %s)", answer.status_code)
+        return None
+    return base + path

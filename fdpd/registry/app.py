@@ -20,6 +20,7 @@ from fdpd.registry.http import ApiError
 from fdpd.registry.management import ADMIN_USERNAME
 from fdpd.registry.routers import ROUTERS
 from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.web.sessions import SessionStore, redact_login_codes_in_access_log
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 
 _KEY = re.compile(r"[0-9a-f]{40}")
@@ -44,13 +45,15 @@ def prepare_database(engine: Engine, settings: RegistrySettings) -> str | None:
 def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None) -> FastAPI:
     """Mount every router of ROUTERS over a prepared database; writes nothing.
 
-    `app.state` carries `settings`, `engine` and `authenticator` for the routes.
+    `app.state` carries `settings`, `engine`, `authenticator` and `sessions` for the routes.
     """
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="fdp registry")
     app.state.settings = settings
     app.state.engine = engine
     app.state.admin_key = admin_key  # proves this server's identity to fdpd (/fdp/identity)
     app.state.authenticator = TokenAuthenticator(engine)
+    app.state.sessions = SessionStore()  # the web view's login codes and browser sessions
+    redact_login_codes_in_access_log()
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]

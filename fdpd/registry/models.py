@@ -86,6 +86,7 @@ class StorageLocation(RegistryModel, table=True):
     __table_args__ = (
         UniqueConstraint("storage_root_id", "hash", "public", name="uq_storage_location"),
         Index("ix_storage_location_hash", "hash"),
+        Index("ix_storage_location_public", "public"),  # the web view's privacy filter
         *_long_text_index("storage_location", "path", unique=False),
         _AUTOINCREMENT,
     )

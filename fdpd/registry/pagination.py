@@ -80,12 +80,19 @@ def fetch_page(
     spec: TypeSpec,
     conditions: list[ColumnElement[bool]],
     items: Sequence[tuple[str, str]],
+    count: int | None = None,
 ) -> Page:
-    """One page of the filtered records, with the cursors of the neighbouring pages."""
+    """One page of the filtered records, with the cursors of the neighbouring pages.
+
+    `count` (of all filtered records) is counted here unless the caller knows it.
+    """
     size = page_size_of(items)
     cursor = decode_cursor(next((v for k, v in reversed(items) if k == "cursor"), None))
     table = spec.table
-    count = conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar_one()
+    if count is None:
+        count = conn.execute(
+            select(func.count()).select_from(table).where(*conditions)
+        ).scalar_one()
     ordering = ordering_of(spec, items)
     base: Select[Any] = select(table).where(*conditions)
     if ordering:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, select, union
 from starlette.requests import Request
 
 from fdpd.registry.auth import AuthError, request_caller
 from fdpd.registry.http import ApiError
 from fdpd.registry.models import DataProduct, KeyValue, Object, StorageLocation, table_of
+from fdpd.registry.web.sessions import session_caller
 
 _KEY_VALUES = table_of(KeyValue)
 _LOCATIONS = table_of(StorageLocation)
@@ -39,6 +40,23 @@ def object_is_private(conn: Connection, object_id: int) -> bool:
         .where(and_(_OBJECTS.c.id == object_id, _LOCATIONS.c.public.is_(False)))
     )
     return _any(conn, marked) or _any(conn, hidden)
+
+
+def private_object_clause(object_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the object `object_id` names is private (for filtering lists, e.g. the web view's).
+
+    The private ids are one uncorrelated subquery, which the database evaluates once per query
+    rather than once per row.
+    """
+    marked = select(_KEY_VALUES.c.object_id).where(
+        _KEY_VALUES.c.key == "accessibility", _KEY_VALUES.c.value == "private"
+    )
+    hidden = (
+        select(_OBJECTS.c.id)
+        .join(_LOCATIONS, _LOCATIONS.c.id == _OBJECTS.c.storage_location_id)
+        .where(_LOCATIONS.c.public.is_(False))
+    )
+    return object_id.in_(union(marked, hidden).scalar_subquery())
 
 
 def product_is_private(conn: Connection, product_id: int) -> bool:
@@ -68,11 +86,16 @@ def location_is_private(conn: Connection, location_id: int) -> bool:
 
 
 def has_token(request: Request) -> bool:
-    """True for a caller with a valid token; 403 ApiError for a bad one."""
+    """True for a caller with a valid token (or a web-view session); 403 for a bad token.
+
+    A session (`fdpd.registry.web.sessions`) lets a signed-in browser fetch private content; it
+    never authorises a write, which reads only the Authorization header.
+    """
     try:
-        return request_caller(request) is not None
+        caller = request_caller(request)
     except AuthError as error:
         raise ApiError.detail(403, error.detail) from None
+    return caller is not None or session_caller(request) is not None
 
 
 def require_token_if(request: Request, private: bool) -> None:

@@ -12,6 +12,7 @@ from fdpd.registry.resources import router as resources_router
 from fdpd.registry.root import router as root_router
 from fdpd.registry.special import router as special_router
 from fdpd.registry.users import router as users_router
+from fdpd.registry.web.routes import router as web_router
 
 ROUTERS: list[APIRouter] = [
     root_router,
@@ -22,4 +23,5 @@ ROUTERS: list[APIRouter] = [
     removal_router,
     special_router,
     datastore_router,
+    web_router,  # the HTML pages under /ui/
 ]

@@ -1,0 +1,189 @@
+"""The web view's routes: read-only HTML pages under `/ui/`, the login-code exchange, and `GET /`
+sending a browser to `/ui/`. The REST API's routes are untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
+from fdpd.registry.http import ApiError, json_response
+from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.web import lists, records
+from fdpd.registry.web.layout import PREFIX, error_page, icon, page, style_sheet
+from fdpd.registry.web.markup import Markup, html
+from fdpd.registry.web.queries import ProductSearch
+from fdpd.registry.web.sessions import CODE_SECONDS, session_cookie, store_of, viewer_of
+
+router = APIRouter()
+Built = tuple[str, Markup] | None
+_PRIVATE = (
+    "This item is private. Open the registry with `fdpctl registry open`, which signs your "
+    "browser in, to see your private items."
+)
+_BAD_CODE = (
+    "This login code is unknown, already used or expired (codes work once, for "
+    f"{CODE_SECONDS:.0f} s). Run `fdpctl registry open` for a new one; without it you see "
+    "public items only."
+)
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _settings(request: Request) -> RegistrySettings:
+    settings: RegistrySettings = request.app.state.settings
+    return settings
+
+
+def _record_id(request: Request) -> int:
+    text = str(request.path_params["id"])
+    return int(text) if text.isdigit() and len(text) <= 18 else 0
+
+
+def _answer(request: Request, build: Callable[[Session, bool], Built]) -> Response:
+    """The page `build(session, visible)` makes; 404, 403 (private) pages otherwise."""
+    caller = viewer_of(request)
+    viewer = caller.username if caller else None
+    try:
+        with Session(_engine(request)) as session:
+            built = build(session, caller is not None)
+    except records.Private:
+        return error_page(403, "Private", _PRIVATE, viewer)
+    except ApiError as error:  # a cursor that does not decode
+        body = error.body if isinstance(error.body, dict) else {}
+        return error_page(404, "Not found", str(body.get("detail") or "Not found."), viewer)
+    if built is None:
+        return error_page(404, "Not found", "There is no such record in this registry.", viewer)
+    return page(built[0], built[1], viewer)
+
+
+async def home(request: Request) -> Response:
+    return _answer(request, lambda s, _: ("Registry", lists.home(s.connection())))
+
+
+async def product_list(request: Request) -> Response:
+    params = request.query_params
+    search = ProductSearch(
+        name=params.get("name", ""),
+        text=params.get("q", "").strip(),
+        namespace=params.get("namespace", ""),
+        cursor=params.get("cursor", ""),
+    )
+    return _answer(
+        request, lambda s, visible: ("Data products", lists.product_list(s.connection(), search,
+                                                                         visible))
+    )  # fmt: skip
+
+
+async def product(request: Request) -> Response:
+    depth_text = request.query_params.get("depth", "1")
+    depth = int(depth_text) if depth_text.isdigit() and len(depth_text) < 3 else 1
+    record_id, settings = _record_id(request), _settings(request)
+    return _answer(
+        request, lambda s, visible: records.data_product(s, record_id, depth, visible, settings)
+    )
+
+
+async def run_list(request: Request) -> Response:
+    cursor = request.query_params.get("cursor", "")
+    return _answer(request, lambda s, _: ("Code runs", lists.run_list(s.connection(), cursor)))
+
+
+async def code_run(request: Request) -> Response:
+    record_id = _record_id(request)
+    return _answer(request, lambda s, visible: records.code_run(s, record_id, visible))
+
+
+async def namespace_list(request: Request) -> Response:
+    return _answer(request, lambda s, _: ("Namespaces", lists.namespace_list(s.connection())))
+
+
+async def namespace(request: Request) -> Response:
+    record_id = _record_id(request)
+    return _answer(request, lambda s, v: records.namespace(s.connection(), record_id, v))
+
+
+async def author_list(request: Request) -> Response:
+    cursor = request.query_params.get("cursor", "")
+    return _answer(request, lambda s, _: ("Authors", lists.author_list(s.connection(), cursor)))
+
+
+async def author(request: Request) -> Response:
+    record_id = _record_id(request)
+    return _answer(request, lambda s, v: records.author(s.connection(), record_id, v))
+
+
+async def style(_request: Request) -> Response:
+    return style_sheet()
+
+
+async def favicon(_request: Request) -> Response:
+    return icon()
+
+
+async def login(request: Request) -> Response:
+    """Spends a login code for a session cookie, then goes home (by a same-site navigation, so
+    the SameSite=Strict cookie is sent with it)."""
+    session_id = store_of(request).redeem(request.query_params.get("code", ""))
+    if session_id is None:
+        return error_page(403, "Login code not valid", _BAD_CODE, viewer=None)
+    body = html(
+        '<p>Signed in. <a href="{home}">Continue to the registry</a>.</p>', home=f"{PREFIX}/"
+    )
+    refresh = html('<meta http-equiv="refresh" content="0; url={home}">', home=f"{PREFIX}/")
+    cookie = {"Set-Cookie": session_cookie(session_id)}
+    return page("Signed in", body, viewer=None, head=refresh, headers=cookie)
+
+
+async def login_code(request: Request) -> Response:
+    """`POST /fdp/login-code` (a token; local mode): a fresh one-time code for `/ui/login`."""
+    try:
+        if _settings(request).shared:
+            raise ApiError.detail(404, "Not found.")
+        try:
+            caller = request_caller(request)
+        except AuthError as error:
+            raise ApiError.detail(403, error.detail) from None
+        if caller is None:
+            raise ApiError.detail(403, NO_CREDENTIALS)
+    except ApiError as error:
+        return error.response()
+    code = store_of(request).mint_code(caller)
+    answer = {"path": f"{PREFIX}/login?code={code}", "expires_in": CODE_SECONDS}
+    return json_response(answer, headers={"Cache-Control": "no-store"})
+
+
+async def root(request: Request) -> Response:
+    """A browser (asking for HTML) goes to the web view; others get the usual 404."""
+    if request.method not in _GET or "text/html" not in request.headers.get("accept", ""):
+        raise HTTPException(404)
+    return RedirectResponse(f"{PREFIX}/", 303)
+
+
+_GET = ["GET", "HEAD"]
+for _path, _endpoint in (
+    ("/", home),
+    ("/style.css", style),
+    ("/favicon.svg", favicon),
+    ("/login", login),
+    ("/data_product/", product_list),
+    ("/data_product/{id}", product),
+    ("/code_run/", run_list),
+    ("/code_run/{id}", code_run),
+    ("/namespace/", namespace_list),
+    ("/namespace/{id}", namespace),
+    ("/author/", author_list),
+    ("/author/{id}", author),
+):
+    router.add_route(PREFIX + _path, _endpoint, methods=_GET)
+router.add_route("/", root, methods=[*_GET, "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+router.add_route("/fdp/login-code", login_code, methods=["POST"])
