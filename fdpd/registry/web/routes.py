@@ -141,7 +141,9 @@ async def login(request: Request) -> Response:
     )
     refresh = html('<meta http-equiv="refresh" content="0; url={home}">', home=f"{PREFIX}/")
     cookie = {"Set-Cookie": session_cookie(session_id)}
-    return page("Signed in", body, viewer=None, head=refresh, headers=cookie)
+    caller = store_of(request).caller_of(session_id)
+    viewer = caller.username if caller is not None else None
+    return page("Signed in", body, viewer=viewer, head=refresh, headers=cookie)
 
 
 async def login_code(request: Request) -> Response:
