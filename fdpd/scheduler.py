@@ -23,16 +23,10 @@ from fdpd.core.operations import FINAL_TYPES, Emitter, start_operation
 from fdpd.core.services import Scheduler
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.journal.update_checks import last_check, last_started, schedule_since
 from fdpd.remotes import load_remotes
 from fdpd.settings import RemoteSchedule, load_settings
-from fdpd.update_checks import (
-    TRIGGER_SCHEDULE,
-    check_remote,
-    check_view,
-    last_check,
-    last_started,
-    schedule_since,
-)
+from fdpd.update_checks import TRIGGER_SCHEDULE, check_remote, check_view
 from fdpd.wire import ScheduledCheck
 
 log = logging.getLogger(__name__)

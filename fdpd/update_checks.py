@@ -10,24 +10,18 @@ in the background; `update --check` runs one now.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
-from fdpd.journal.database import utc_now
-from fdpd.journal.models import (
-    CHECK_FAILED,
-    CHECK_RUNNING,
-    CHECK_SUCCEEDED,
-    UpdateCheck,
-    UpdateSchedule,
+from fdpd.journal.models import CHECK_FAILED, CHECK_SUCCEEDED, UpdateCheck
+from fdpd.journal.update_checks import (
+    Findings,
+    finish_check,
+    last_check,
+    start_check,
 )
 from fdpd.pulling import UpdateRequest, update_pulled
 from fdpd.pulling.update import pulled_items
@@ -38,15 +32,6 @@ TRIGGER_SCHEDULE = "schedule"
 TRIGGER_COMMAND = "update --check"
 TRIGGER_UPDATE = "update"
 TRIGGER_DRY_RUN = "update --dry-run"
-
-
-@dataclass(frozen=True)
-class Findings:
-    """What one check saw: products compared, updates still available, updates pulled."""
-
-    checked: int
-    available: list[str]
-    pulled: list[str]
 
 
 def update_lock(ctx: DaemonContext) -> asyncio.Lock:
@@ -129,63 +114,6 @@ def record_update(
         checked = len(pulled_items(journal, remote.name).get(remote.name, []))
         check_id = start_check(journal, remote.name, trigger, operation_id)
         finish_check(journal, check_id, findings=findings_of(checked, mine))
-
-
-def start_check(journal: Journal, remote: str, trigger: str, operation_id: int | None) -> int:
-    with journal.session() as session:
-        check = UpdateCheck(
-            remote=remote, trigger=trigger, operation_id=operation_id, started=utc_now()
-        )
-        session.add(check)
-        session.flush()
-        assert check.id is not None
-        return check.id
-
-
-def finish_check(
-    journal: Journal, check_id: int, *, findings: Findings | None = None, error: str | None = None
-) -> UpdateCheck:
-    with journal.session() as session:
-        check = session.get(UpdateCheck, check_id)
-        assert check is not None
-        check.finished = utc_now()
-        check.outcome = CHECK_FAILED if findings is None else CHECK_SUCCEEDED
-        check.error = error
-        if findings is not None:
-            check.checked = findings.checked
-            check.available = findings.available
-            check.pulled = findings.pulled
-        session.add(check)
-        return check
-
-
-def last_check(journal: Journal, remote: str, *, succeeded: bool = False) -> UpdateCheck | None:
-    """The latest finished check of `remote` (only successful ones if `succeeded`)."""
-    query = select(UpdateCheck).where(
-        UpdateCheck.remote == remote, UpdateCheck.outcome != CHECK_RUNNING
-    )
-    if succeeded:
-        query = query.where(UpdateCheck.outcome == CHECK_SUCCEEDED)
-    with journal.session() as session:
-        return session.exec(query.order_by(col(UpdateCheck.id).desc()).limit(1)).first()
-
-
-def last_started(journal: Journal, remote: str) -> datetime | None:
-    """When the latest check of `remote` began, whatever became of it."""
-    with journal.session() as session:
-        query = select(func.max(UpdateCheck.started)).where(UpdateCheck.remote == remote)
-        started = session.exec(query).one()
-    return datetime.fromisoformat(started) if started else None
-
-
-def schedule_since(journal: Journal, remote: str) -> datetime:
-    """When scheduled checks of `remote` began (now, the first time it is asked)."""
-    with journal.session() as session:
-        row = session.get(UpdateSchedule, remote)
-        if row is None:
-            row = UpdateSchedule(remote=remote, since=utc_now())
-            session.add(row)
-        return datetime.fromisoformat(row.since)
 
 
 def check_view(check: UpdateCheck | None) -> CheckOut | None:

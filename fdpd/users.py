@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import select
 
 from fdpd.data_store_rules import check_data_store, unsafe_data_store_reason
 from fdpd.error_codes import ErrorCode
@@ -37,6 +36,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import FdpUser
+from fdpd.journal.users import all_users, find_active_user, find_user, save_active_user
 from fdpd.paths import Locations
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import link_id, link_path
@@ -81,8 +81,7 @@ class AuthorLinkFixed(FdpError):
 
 def active_user(journal: Journal) -> FdpUser:
     """The user runs are made for; an error naming `fdpctl config` if there is none."""
-    with journal.session() as session:
-        user = session.exec(select(FdpUser).where(FdpUser.active == True)).first()  # noqa: E712
+    user = find_active_user(journal)
     if user is None:
         raise FdpError(
             "no fdp user is set up yet",
@@ -107,8 +106,7 @@ def usable_data_store(user: FdpUser, locations: Locations) -> Path:
 
 
 def list_users(journal: Journal) -> list[FdpUser]:
-    with journal.session() as session:
-        return list(session.exec(select(FdpUser).order_by(FdpUser.username)).all())
+    return all_users(journal)
 
 
 def read_user_token(user: FdpUser) -> str:
@@ -127,7 +125,7 @@ async def configure_user(
 ) -> UserConfigured:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
-    existing = _known_user(journal, setup.username)
+    existing = find_user(journal, setup.username)
     store = _make_data_store(check_data_store(_chosen_data_store(setup, existing), locations))
     token_file = _registry_user_token_file(locations, supervisor, setup.username)
     token = _ensure_registry_user(token_file, supervisor, setup.username)
@@ -156,7 +154,7 @@ async def configure_user(
         configured=utc_now(),
     )
     _record_in_data_store(store, user, supervisor.url)
-    _save_active(journal, user)
+    save_active_user(journal, user)
     previous = existing.data_store if existing is not None else None
     return UserConfigured(user, warnings, previous)
 
@@ -348,11 +346,6 @@ async def _find_or_create_author(
     return author
 
 
-def _known_user(journal: Journal, username: str) -> FdpUser | None:
-    with journal.session() as session:
-        return session.get(FdpUser, username)
-
-
 async def _ensure_namespace(registry: LocalRegistry, token: str, name: str) -> None:
     if await registry.first("namespace", {"name": name}) is None:
         # None from post: someone else created it meanwhile, which is fine
@@ -392,14 +385,6 @@ def _record_in_data_store(store: Path, user: FdpUser, registry_url: str) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"users": users}, sort_keys=True, default_flow_style=False)
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _save_active(journal: Journal, user: FdpUser) -> None:
-    with journal.session() as session:
-        for other in session.exec(select(FdpUser).where(FdpUser.active == True)).all():  # noqa: E712
-            other.active = False
-            session.add(other)
-        session.merge(user)
 
 
 __all__ = [
