@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
-
 from fdpd.core.context import DaemonContext
+from fdpd.errors import FdpError
 from fdpd.journal.models import FAILED, SUCCEEDED
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.supervisor import RegistrySupervisor
-from fdpd.tls import default_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +46,14 @@ async def browser_url(supervisor: RegistrySupervisor) -> str | None:
     their private items; None unless fdp's own registry is running (a code is never logged)."""
     if supervisor.status()["state"] != "running" or not supervisor.manages_database:
         return None
-    base = supervisor.url.removesuffix("/").removesuffix("/api")
-    headers = {"Authorization": f"token {supervisor.token}", "Accept": "application/json"}
     try:
-        async with httpx.AsyncClient(timeout=5.0, verify=default_ssl_context()) as client:
-            answer = await client.post(f"{base}/fdp/login-code", headers=headers)
-    except httpx.TransportError as error:
-        log.warning("cannot get a login code from the local registry: %s", error)
+        async with LocalRegistry(supervisor.url) as registry:
+            answer = await registry.post_route("fdp/login-code", supervisor.token)
+    except FdpError as error:
+        log.warning("the local registry gave no login code: %s", error.message)
         return None
-    try:
-        path = answer.json().get("path") if answer.status_code == 200 else None
-    except ValueError:
-        path = None
+    path = answer.get("path")
     if not isinstance(path, str):
-        log.warning("the local registry gave no login code (HTTP %s)", answer.status_code)
+        log.warning("the local registry's login code answer has no path")
         return None
-    return base + path
+    return supervisor.url.removesuffix("/").removesuffix("/api") + path

@@ -84,6 +84,11 @@ class LocalRegistry:
         client = self.client(token)
         return await client.put(client.route_url(route), body)
 
+    async def post_route(self, route: str, token: str) -> Record:
+        """POST to one of fdp's own routes (`/fdp/...`) with no body."""
+        client = self.client(token)
+        return await client.post_to(client.route_url(route))
+
     async def remove(self, paths: Sequence[str], admin_token: str) -> bool:
         """Remove records through fdp's `POST /fdp/remove` (admin only, all or none); False if
         the registry refused because other records still use them (409)."""
