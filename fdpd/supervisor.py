@@ -32,6 +32,7 @@ from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
 from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
+from fdpd.wire import RegistryState
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class RegistrySupervisor:
         async with self._transition:
             await self._stop_locked()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> RegistryState:
         running = self._running
         return {
             "state": _state(running),

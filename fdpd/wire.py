@@ -55,6 +55,24 @@ class Stopping(TypedDict):
     pid: int
 
 
+# --- the local registry -----------------------------------------------------------------------
+
+
+class RegistryState(TypedDict):
+    state: str  # stopped, starting, running, ...
+    url: str
+    pid: int | None
+    adopted: bool  # a registry fdpd found running and took over
+    holders: list[str]  # what keeps it running (a run, an operation, `registry start`)
+    uptime: float | None  # seconds
+    restarts: int
+    idle_timeout: float  # seconds without a holder before it stops
+
+
+class RegistryStatus(RegistryState):
+    browser_url: str | None  # the web view with a fresh one-time login code
+
+
 # --- operations ---------------------------------------------------------------------------------
 
 

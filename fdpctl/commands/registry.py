@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import RegistryState, RegistryStatus
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("registry", help="start, stop and inspect the local registry")
@@ -49,8 +51,8 @@ def status(_: argparse.Namespace, inv: Invocation) -> int:
 
 def open_in_browser(args: argparse.Namespace, inv: Invocation) -> int:
     inv.call("POST", "/v1/registry/start")
-    data = inv.call("GET", "/v1/registry/status").data
-    url = data.get("browser_url")
+    data: RegistryStatus = inv.call("GET", "/v1/registry/status").data
+    url = data["browser_url"]
     if not url:
         raise CommandError(
             f"the local registry at {data['url']} has no web view to open "
@@ -88,7 +90,7 @@ def _open(url: str) -> None:
         print("no browser could be started: open the URL above yourself", file=sys.stderr)
 
 
-def _show(inv: Invocation, data: dict[str, Any]) -> int:
+def _show(inv: Invocation, data: RegistryState | RegistryStatus) -> int:
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -103,7 +105,7 @@ def _show(inv: Invocation, data: dict[str, Any]) -> int:
     fields.append(("holders", ", ".join(data["holders"]) or "none"))
     fields.append(("restarts", data["restarts"]))
     fields.append(("idle stop", f"after {data['idle_timeout']:.0f} s without holders"))
-    if data.get("browser_url"):
-        fields.append(("web view", f"{data['browser_url']} (one-time login code)"))
+    if url := data.get("browser_url"):
+        fields.append(("web view", f"{url} (one-time login code)"))
     print_fields(fields)
     return SUCCESS
