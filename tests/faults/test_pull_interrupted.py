@@ -57,8 +57,7 @@ def read_events_until(
 
 def copying_records(event: dict[str, Any]) -> bool:
     return bool(
-        str(event.get("message")).startswith("pull: records")
-        and event["current"] < event["total"] / 2
+        event.get("phase") == "records" and event["current"] < event["total"] / 2
     )
 
 
