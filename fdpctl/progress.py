@@ -170,12 +170,11 @@ class ProgressView:
         return self.phase is None or self.phase.name != event.get("phase")
 
     def _plan_line(self, event: dict[str, Any]) -> str:
-        towards = {"upload": " to ", "download": " from ", "records": " on "}
-        where = f"{towards.get(str(event.get('phase')), ' ')}{self.remote}" if self.remote else ""
         if event.get("phase") == "records":
             items = _items(_number(event.get("items")))
-            return f"records for {items}{where} ({_number(event.get('total'))} registry records)"
-        return f"{event.get('message')}{where}"
+            return f"records for {items} ({_number(event.get('total'))} registry records)"
+        towards = " to " if event.get("phase") == "upload" else " from "
+        return f"{event.get('message')}{towards}{self.remote}" if self.remote else event["message"]
 
     def _ended_line(self, ended: dict[str, Any]) -> str:
         outcome = str(ended.get("outcome"))
