@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 BAR_WIDTH = 20
 RATE_WINDOW = 5.0  # seconds of byte counts the rate is worked out from
+QUIET_AFTER = 2.0  # seconds without an event before rate and time left are no longer shown
 STALL_AFTER = 5.0  # seconds without an event before fdpctl says it is waiting
 PLAIN_EVERY = 10.0  # seconds between status lines of a long phase, without a terminal
 PLAIN_WAIT_EVERY = 30.0  # seconds between `waiting for ...` lines, without a terminal
@@ -79,8 +80,9 @@ class PhaseView:
         return f"{line}  {self.active[0]}" if self.active and not waiting else line
 
     def speed(self, now: float) -> list[str]:
+        """Rate and time left, while bytes come (not in a pause: fdpctl says it waits then)."""
         rate = self.rate(now)
-        if not rate:
+        if not rate or now - self.samples[-1][0] > QUIET_AFTER:
             return []
         left = (self.bytes_total - self.bytes) / rate
         return [f"{byte_size(int(rate))}/s", f"{clock(left)} left"]

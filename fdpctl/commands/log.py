@@ -196,7 +196,7 @@ def _event_text(event: dict[str, Any]) -> str:
         error = event.get("error") or {}
         return f"{error.get('message')} ({error.get('code')})"
     text = str(event.get("message", ""))
-    if kind == "progress" and "total" in event:
+    if kind == "progress" and "total" in event and "phase" not in event:  # phases count
         text = f"{event.get('current', 0):g}/{event['total']:g} {text}"
     if kind == "warning" and event.get("hint"):
         text += f" ({event['hint']})"

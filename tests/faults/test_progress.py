@@ -23,7 +23,7 @@ import pytest
 
 from tests.faults.conftest import fault_site, pull_project, registry_port
 from tests.faults.http_relay import HttpRelay
-from tests.fdp_process import FDPCTL, json_lines
+from tests.fdp_process import FDPCTL, json_lines, like_a_terminal_command
 from tests.push.conftest import Remote, Site, remote_registry, write_config
 from tests.sync.seed import Seeder, add_product
 
@@ -251,6 +251,7 @@ def test_log_follow_is_one_readable_line_per_event(published: Published, ana: Si
     config = pull_project(ana, ("followed", "gauges/one"))
     follow = subprocess.Popen(
         [str(FDPCTL), "log", "-f"],
+        preexec_fn=like_a_terminal_command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ana.instance.env,
@@ -258,6 +259,7 @@ def test_log_follow_is_one_readable_line_per_event(published: Published, ana: Si
     )
     raw = subprocess.Popen(
         [str(FDPCTL), "--json", "log", "-f"],
+        preexec_fn=like_a_terminal_command,
         stdout=subprocess.PIPE,
         env=ana.instance.env,
         text=True,
