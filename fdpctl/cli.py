@@ -11,6 +11,8 @@ from fdpctl.errors import (
     DAEMON_UNREACHABLE,
     EXIT_CODES_HELP,
     INTERRUPTED,
+    OUTPUT_CLOSED,
+    USAGE_ERROR,
     CommandError,
     DaemonUnreachable,
 )
@@ -19,7 +21,7 @@ from fdpd import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, NoReturn
 
     from fdpctl.transport import DaemonClient, EventStream, Reply
 
@@ -89,7 +91,7 @@ def add_command(
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command table, or (given `argv` naming a command) just that command's part."""
-    parser = argparse.ArgumentParser(
+    parser = UsageErrors(
         prog="fdpctl",
         description="Command line of the FAIR Data Pipeline daemon (fdpd): every command is one "
         "call to fdpd, which is started in the background when needed.",
@@ -111,12 +113,36 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class UsageErrors(argparse.ArgumentParser):
+    """Reports a bad command line as every other error: with `--json` on the command line, the
+    JSON error object (code `usage`) on stdout; exit status 2 either way. Subparsers are made
+    of the same class."""
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if not self.json_errors:
+            super().error(message)
+        hint = f"`{self.prog} --help` shows the usage"
+        _report(CommandError(message, hint=hint, code="usage"), as_json=True)
+        sys.exit(USAGE_ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    args = build_parser(arguments).parse_args(arguments)
+    UsageErrors.json_errors = "--json" in arguments
+    try:
+        args = build_parser(arguments).parse_args(arguments)
+        return _run(args)
+    except BrokenPipeError:
+        return _output_closed()
+
+
+def _run(args: argparse.Namespace) -> int:
     invocation = Invocation(as_json=args.json)
     try:
         code: int = args.handler(args, invocation)
+        sys.stdout.flush()  # here, not at exit: a reader that has gone is an error we handle
         return code
     except CommandError as exc:
         _report(exc, invocation.as_json)
@@ -124,6 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return INTERRUPTED
+
+
+def _output_closed() -> int:
+    """What reads our output has gone (`fdpctl log | head -1`): stop quietly, as Unix tools do.
+    Output still buffered is dropped, so the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return OUTPUT_CLOSED
 
 
 def _json_flag(default: Any = argparse.SUPPRESS) -> argparse.ArgumentParser:

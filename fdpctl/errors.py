@@ -8,6 +8,7 @@ USAGE_ERROR = 2
 DAEMON_UNREACHABLE = 3
 MODEL_FAILED = 4  # `run`: the model's own failure, whatever status it exited with
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what reads the output has gone (`fdpctl log | head -1`)
 
 EXIT_CODES_HELP = """exit codes:
   0    success
@@ -19,6 +20,8 @@ EXIT_CODES_HELP = """exit codes:
        fdpctl prints its exit status, which `--json` and `fdpctl log JOB` also give
   130  interrupted: the operation was cancelled (Ctrl-C, or `fdpctl cancel`), or a
        second Ctrl-C detached fdpctl from it (it goes on in fdpd)
+  141  what read fdpctl's output closed it (`fdpctl log | head -1`), as for other
+       Unix tools; fdpctl stops quietly (an operation it started goes on in fdpd)
 
 Ctrl-C in a command that streams an operation (run, pull, push, update) asks fdpd to
 cancel it at its next safe point; a second Ctrl-C detaches."""

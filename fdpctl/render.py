@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 
 from fdpctl.errors import Interrupted, OperationFailed
 
@@ -12,7 +14,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any, TextIO
 
+    from fdpctl.transport import EventStream
+
 BAR_WIDTH = 24
+IDLE_TICK = 1.0  # seconds between redraws while nothing comes
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -57,15 +62,25 @@ def print_table(
 
 class StreamRenderer:
     """Shows one operation's events; it can go on with a second stream of the same operation
-    (a replay), skipping the events it has shown already."""
+    (a replay), skipping the events it has shown already. On a terminal progress is one line
+    redrawn in place; otherwise plain lines, never a carriage return."""
 
     def __init__(self, out: TextIO, as_json: bool) -> None:
+        from fdpctl.progress import ProgressView
+
         self.out = out
         self.as_json = as_json
         self.on_terminal = out.isatty()
+        self.progress = ProgressView()
         self.bar_shown = False
         self.last_step = ""
         self.last_id = 0  # of the last event shown
+
+    def follow(self, stream: EventStream) -> dict[str, Any]:
+        """`render` a stream from fdpd, saying so while nothing comes (not with --json)."""
+        if not self.as_json:
+            stream.on_idle(self.idle, IDLE_TICK)
+        return self.render(stream)
 
     def render(self, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
         """Show the events not shown yet; return the result, raise if the operation failed."""
@@ -103,9 +118,24 @@ class StreamRenderer:
             self._show_human(kind, event)
         return None
 
+    def idle(self) -> None:
+        """Nothing came for IDLE_TICK seconds: after a while, say what fdpctl waits for."""
+        now = time.monotonic()
+        if self.on_terminal:
+            line = self.progress.idle_line(now, self.last_step)
+            if line and (self.bar_shown or self.progress.idle(now)):
+                self._draw(line)
+            return
+        waiting = self.progress.idle_plain(now)
+        if waiting:
+            print(waiting, file=self.out, flush=True)
+
     def _show_human(self, kind: object, event: dict[str, Any]) -> None:
         message = str(event.get("message", ""))
-        if kind == "progress":
+        if kind == "progress" and self.progress.handles(event):
+            self._phase_progress(event)
+        elif kind == "progress":
+            self.progress.last_event = time.monotonic()
             self._progress(message, event.get("current"), event.get("total"))
         elif kind == "warning":
             self.clear_bar()
@@ -115,6 +145,16 @@ class StreamRenderer:
             self.clear_bar()
             print(message, file=self.out, flush=True)
 
+    def _phase_progress(self, event: dict[str, Any]) -> None:
+        lines = self.progress.update(event, time.monotonic())
+        if not self.on_terminal:
+            for line in lines:
+                print(line, file=self.out, flush=True)
+        elif self.progress.line:
+            self._draw(self.progress.line)
+        else:
+            self.clear_bar()
+
     def _progress(self, message: str, current: object, total: object) -> None:
         fraction = _fraction(current, total)
         counter = f"{fraction[0]:g}/{fraction[1]:g} " if fraction else ""
@@ -123,18 +163,29 @@ class StreamRenderer:
             if fraction:
                 filled = int(BAR_WIDTH * min(fraction[0] / fraction[1], 1))
                 bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-            self.out.write(f"\r\x1b[K{bar}{counter}{message}")
-            self.out.flush()
-            self.bar_shown = True
+            self._draw(f"{bar}{counter}{message}")
         elif message != self.last_step:
             print(f"[{counter.strip()}] {message}" if fraction else message, file=self.out)
         self.last_step = message
+
+    def _draw(self, line: str) -> None:
+        """Redraw the terminal's progress line, cut to the terminal's width."""
+        self.out.write(f"\r\x1b[K{line[: _columns(self.out) - 1]}")
+        self.out.flush()
+        self.bar_shown = True
 
     def clear_bar(self) -> None:
         if self.bar_shown:
             self.out.write("\r\x1b[K")
             self.out.flush()
             self.bar_shown = False
+
+
+def _columns(out: TextIO) -> int:
+    try:
+        return os.get_terminal_size(out.fileno()).columns or 80
+    except (OSError, ValueError):
+        return 80
 
 
 def _fraction(current: object, total: object) -> tuple[float, float] | None:

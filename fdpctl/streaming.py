@@ -35,7 +35,7 @@ def run_operation(inv: Invocation, method: str, path: str, body: Any = None) -> 
             hint="`fdpctl log` shows whether it did; `fdpctl cancel ID` stops it",
         ) from None
     try:
-        return renderer.render(stream)
+        return renderer.follow(stream)
     except KeyboardInterrupt:
         stream.close()
         if stream.operation is None:
@@ -52,7 +52,7 @@ def _cancel_and_follow(inv: Invocation, renderer: StreamRenderer, operation: int
         label, cancelling = _ask_to_cancel(inv, operation)
         if cancelling:  # said only once the state is set: a Ctrl-C right after it sees it
             _say(f"cancelling {label} ... {DETACH}")
-        return renderer.render(inv.stream("GET", f"/v1/operations/{operation}/events"))
+        return renderer.follow(inv.stream("GET", f"/v1/operations/{operation}/events"))
     except KeyboardInterrupt:
         renderer.clear_bar()
         what = "its cancel goes on" if cancelling else "it goes on"

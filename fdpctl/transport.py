@@ -17,7 +17,7 @@ from fdpd.paths import Locations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator, Mapping
+    from collections.abc import Callable, Generator, Iterator, Mapping
     from typing import Any
 
 DAEMON_URL_VARIABLE = "FDP_DAEMON_URL"
@@ -147,7 +147,13 @@ class EventStream:
     def __init__(self, response: Response) -> None:
         operation = response.header("Fdp-Operation")
         self.operation = int(operation) if operation and operation.isdigit() else None
+        self._response = response
         self._events = _events(response)
+
+    def on_idle(self, callback: Callable[[], None], every: float) -> None:
+        """Call `callback` every `every` seconds while no event arrives."""
+        self._response.reader.idle_tick = every
+        self._response.reader.on_idle = callback
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return self._events

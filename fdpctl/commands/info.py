@@ -11,7 +11,7 @@ import argparse
 from fdpctl.cli import Invocation, add_command
 from fdpctl.commands.commit import TARGET_HELP, target_body
 from fdpctl.errors import SUCCESS, CommandError
-from fdpctl.render import print_fields, print_json
+from fdpctl.render import byte_size, print_fields, print_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -187,4 +187,4 @@ def _names(authors: list[dict[str, Any]]) -> str:
 
 
 def _size(file: dict[str, Any]) -> str:
-    return f"{file['size']} bytes" if file.get("size") is not None else "-"
+    return byte_size(file["size"]) if file.get("size") is not None else "-"

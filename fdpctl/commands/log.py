@@ -129,18 +129,23 @@ def _show_one(inv: Invocation, operation_id: int) -> int:
 
 
 def _follow(inv: Invocation) -> int:
+    """One line per event: the time it came, the operation, the kind of event, what it says."""
     for item in inv.stream("GET", "/v1/operations/follow"):
         if inv.as_json:
             print(json.dumps(item), flush=True)
         elif item["type"] == "event":
             event = item["event"]
-            print(
-                f"[{item['operation']} {item['verb']}] {event['type']}: {_event_text(event)}",
-                flush=True,
-            )
+            operation = f"{item['operation']} {item['verb']}"
+            print(f"{_now()}  {operation:<14} {event['type']:<8} {_event_text(event)}", flush=True)
         elif item["type"] == "end":
-            print(f"-- {item.get('reason', 'stream ended')}")
+            print(f"{_now()}  -- {item.get('reason', 'stream ended')}", flush=True)
     return SUCCESS
+
+
+def _now() -> str:
+    import time
+
+    return time.strftime("%H:%M:%S")
 
 
 def _operation_of(inv: Invocation, identifier: str) -> int:
@@ -185,13 +190,58 @@ def _positive(text: str) -> int:
 def _event_text(event: dict[str, Any]) -> str:
     kind = event.get("type")
     if kind == "result":
-        return json.dumps(event.get("result"))
+        result = event.get("result")
+        return result_text(result) if isinstance(result, dict) else str(result)
     if kind == "error":
         error = event.get("error") or {}
         return f"{error.get('message')} ({error.get('code')})"
     text = str(event.get("message", ""))
-    if kind == "progress" and "total" in event:
+    if kind == "progress" and "total" in event and "phase" not in event:  # phases count
         text = f"{event.get('current', 0):g}/{event['total']:g} {text}"
     if kind == "warning" and event.get("hint"):
         text += f" ({event['hint']})"
     return text
+
+
+RESULT_COUNTS = (
+    ("records_created", "registry record", "created"),
+    ("records_patched", "registry record", "completed"),
+    ("files_transferred", "file", "uploaded"),
+    ("files_downloaded", "file", "downloaded"),
+)
+RESULT_TEXT_LENGTH = 160
+
+
+def result_text(result: dict[str, Any]) -> str:
+    """A result payload in a line: `ok: 2 pushed, 26 registry records created, 3 files
+    uploaded (1.2 MiB)`; `--json` gives the payload itself."""
+    outcome = "failed" if result.get("ok") is False else "ok"
+    parts = ["dry run" if result.get("dry_run") is True else outcome]
+    items = result.get("items", result.get("changes"))
+    if isinstance(items, list) and items:
+        statuses: dict[str, int] = {}
+        for item in items:
+            status = str(item.get("status")) if isinstance(item, dict) else "?"
+            statuses[status] = statuses.get(status, 0) + 1
+        parts += [f"{count} {status}" for status, count in sorted(statuses.items())]
+    parts += _counts(result)
+    if isinstance(result.get("exit_status"), int):
+        parts.append(f"exit status {result['exit_status']}")
+    if isinstance(result.get("message"), str):
+        parts.append(result["message"])
+    text = parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+    return text if len(text) <= RESULT_TEXT_LENGTH else text[: RESULT_TEXT_LENGTH - 3] + "..."
+
+
+def _counts(result: dict[str, Any]) -> list[str]:
+    from fdpctl.render import byte_size, counted
+
+    parts = []
+    for key, noun, verb in RESULT_COUNTS:
+        count = result.get(key)
+        if isinstance(count, int) and count:
+            parts.append(f"{counted(count, noun)} {verb}")
+            size = result.get(key.replace("files_", "bytes_"))
+            if key.startswith("files_") and isinstance(size, int):
+                parts[-1] += f" ({byte_size(size)})"
+    return parts

@@ -76,10 +76,12 @@ def show_items(items: list[dict[str, Any]]) -> None:
 
 def _totals(result: dict[str, Any]) -> str:
     remote = result.get("remote") or "no remote"
-    registered = (result.get("counts") or {}).get("registered", 0)
+    counts = result.get("counts") or {}
+    registered = counts.get("registered", 0)
+    records = counted(result.get("records_created", 0), "registry record")
     return (
-        (f"{registered} registered locally, " if registered else "")
-        + f"{counted(result.get('records_created', 0), 'record')} copied from the remote, "
+        (f"{counted(registered, 'item')} registered locally, " if registered else "")
+        + f"{counted(counts.get('pulled', 0), 'item')} pulled ({records} copied), "
         f"{counted(result.get('files_downloaded', 0), 'file')} "
         f"({byte_size(result.get('bytes_downloaded', 0))}), "
         f"{counted(result.get('remote_request_total', 0), 'request')} to {remote}"

@@ -55,10 +55,14 @@ def _show(result: dict[str, Any]) -> None:
         _show_plan(result, remote)
         return
     requests = ", ".join(f"{m} {n}" for m, n in sorted(result["remote_requests"].items()))
+    pushed = sum(1 for item in result["items"] if item["status"] == "pushed")
+    records = f"{counted(result['records_created'], 'registry record')} created"
+    if result["records_patched"]:
+        records += f", {result['records_patched']} completed"
     print(
-        f"{remote}: {counted(result['records_created'], 'record')} created, "
-        f"{result['records_patched']} updated, {counted(result['files_transferred'], 'file')} "
-        f"uploaded ({byte_size(result['bytes_transferred'])}); requests: {requests or 'none'}"
+        f"{remote}: {counted(pushed, 'item')} pushed ({records}), "
+        f"{counted(result['files_transferred'], 'file')} uploaded "
+        f"({byte_size(result['bytes_transferred'])}); requests: {requests or 'none'}"
     )
     if any(item["status"] == "failed" for item in result["items"]):
         print("some items failed: fix the cause and push again to finish", file=sys.stderr)
@@ -67,16 +71,17 @@ def _show(result: dict[str, Any]) -> None:
 def _show_plan(result: dict[str, Any], remote: str) -> None:
     files = result["files"]
     print(f"dry run: nothing was sent to {remote}")
+    planned = sum(1 for item in result["items"] if item["status"] == "planned")
     print(
-        f"{result['records_to_check']} records not yet known on {result['remote']} "
-        "(each is created unless the remote has it already)"
+        f"{counted(planned, 'item')} to push: {result['records_to_check']} registry records not "
+        f"yet known on {result['remote']} (each is created unless the remote has it already)"
     )
     if not files:
         print("no files to upload")
     else:
         print(f"files that would be uploaded and published ({len(files)}):")
     for file in files:
-        size = "?" if file["size"] is None else f"{file['size']} bytes"
+        size = "?" if file["size"] is None else byte_size(file["size"])
         print(f"  {file['file']} ({size}): {'; '.join(file['is'])}")
     _show_exposed(result.get("exposed_paths", []))
 

@@ -72,14 +72,18 @@ class Emitter:
         current: float | None = None,
         total: float | None = None,
         unit: str | None = None,
+        details: dict[str, Any] | None = None,
+        keep: bool = False,
     ) -> None:
-        """Report progress; repeats of the same step are thinned to one per 0.2 s. A step is
-        its unit and total when it has them (its message may count bytes), else its message."""
+        """Report progress; repeats of the same step are thinned to one per 0.2 s unless `keep`
+        (the caller thins its own). A step is its unit and total when it has them (its message
+        may count bytes), else its message. `details` are more fields of the event."""
         now = time.monotonic()
         step_done = current is not None and total is not None and current >= total
         step = f"{unit}/{total}" if unit is not None and total is not None else message
         if (
             not step_done
+            and not keep
             and self._last_progress is not None
             and self._last_progress[0] == step
             and now - self._last_progress[1] < PROGRESS_INTERVAL
@@ -93,7 +97,7 @@ class Emitter:
             fields["total"] = total
         if unit is not None:
             fields["unit"] = unit
-        self._emit("progress", fields)
+        self._emit("progress", {**fields, **(details or {})})
 
     def log(self, message: str, *, level: str = "info") -> None:
         self._emit("log", {"message": message, "level": level})

@@ -24,6 +24,7 @@ from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
 from fdpd.sync import SyncReport
+from fdpd.sync.report import ProgressCallback, byte_size, forward_to
 from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.users import active_user, read_user_token
@@ -50,12 +51,9 @@ class PullProgress:
         self.emitter = emitter
         self.source_bytes = 0
 
-    def sync(self, kind: str, done: int, total: int, transferred: int) -> None:
-        if kind == "records":
-            self.emitter.progress("pull: records", current=done, total=total, unit="records")
-        else:  # the engine reports files once each, with the running byte count
-            message = f"pull: files ({transferred} bytes)"
-            self.emitter.progress(message, current=done, total=total, unit="files")
+    def sync(self, remote: str) -> ProgressCallback:
+        """The sync engine's progress events (plan, files, bytes, records) from `remote`."""
+        return forward_to(self.emitter.progress, remote)
 
     def register(self, done: int, total: int) -> None:
         self.emitter.progress("register", current=done, total=total, unit="items")
@@ -63,7 +61,8 @@ class PullProgress:
     def source_chunk(self, count: int) -> None:
         self.source_bytes += count
         # one message for the whole download, so the emitter thins the events to 5 a second
-        self.emitter.progress("register: downloading", current=self.source_bytes, unit="bytes")
+        message = f"register: downloading ({byte_size(self.source_bytes)})"
+        self.emitter.progress(message, current=self.source_bytes, unit="bytes")
 
     def warn(self, message: str) -> None:
         self.emitter.warning(message)
@@ -117,6 +116,8 @@ async def _pull_reads(
     with_provenance: bool,
     progress: PullProgress,
 ) -> tuple[list[ItemResult], SyncReport, Counter[str]]:
+    what = f"{len(plan.reads)} read item" + ("" if len(plan.reads) == 1 else "s")
+    progress.emitter.progress(f"asking {remote.name} for {what}", details={"remote": remote.name})
     async with open_remote_client(remote) as remote_client:
         reads = ReadPull(
             remote_client,
@@ -124,7 +125,7 @@ async def _pull_reads(
             await JournalSyncLedger.open(ctx.journal, remote.name, "pull"),
             Path(user.data_store),
             with_provenance,
-            progress.sync,
+            progress.sync(remote.name),
             progress.warn,
         )
         results, report = await reads.run(plan.reads)

@@ -84,7 +84,7 @@ async def update_pulled(
                         found.newer,
                         await JournalSyncLedger.open(ctx.journal, remote_name, "pull"),
                         Path(user.data_store),
-                        on_progress=progress.sync,
+                        on_progress=progress.sync(remote_name),
                         on_warning=progress.warn,
                     )
                     records_created += report.records_created

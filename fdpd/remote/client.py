@@ -289,6 +289,19 @@ class RegistryClient:
 
         await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
 
+    async def content_length(self, url: str) -> int | None:
+        """The size of the file at `url` as a HEAD request gives it; None if it does not (a
+        signed URL valid for GET only, say). Never raises for the remote's answer."""
+        headers = {"Accept": "*/*"}
+        if self._token is not None and self.is_own_url(url):
+            headers["Authorization"] = f"token {self._token}"
+        try:
+            response = await self._http.head(url, headers=headers, follow_redirects=True)
+        except httpx.TransportError:
+            return None
+        length = response.headers.get("content-length", "")
+        return int(length) if response.status_code == 200 and length.isdigit() else None
+
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
         """GET `url` as a byte stream, following redirects (token only to this registry)."""

@@ -32,11 +32,19 @@ from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
-from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
+from fdpd.sync.report import (
+    ItemOutcome,
+    PlannedTransfer,
+    Progress,
+    ProgressCallback,
+    SyncReport,
+    WarningCallback,
+)
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
 from fdpd.sync.transfers import LocalSourceRefused, fetch_once, file_matches, require_remote_source
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
+SIZE_REQUESTS = 8  # HEAD requests at once for the sizes of the files to download
 
 
 @dataclass(frozen=True)
@@ -97,9 +105,11 @@ async def pull(
     files, refused = _plan_files(graph, roots, data_store)
     for reason in refused.values():
         progress.warn(f"not pulled: {reason}")
+    progress.plan_files("download", await _planned_transfers(remote, files), items=len(roots))
     failed, downloaded = await _download_all(
         remote, LocalCopies(local, data_store, graph), files, progress, concurrency
     )
+    progress.end_phase()
     _rewrite_to_local_store(graph, files, failed, data_store)
     failed.update(refused)
     ok_roots = [root for root in roots if root not in failed]
@@ -107,11 +117,10 @@ async def pull(
     keys = graph.closure(ok_roots + run_roots) - graph.dependents(
         blocked | _blocked_locations(graph, refused)
     )
-    progress.start("records", len(keys))
-    copier = GraphCopier(
-        local, PullMemory(ledger, remote, local), on_record=lambda: progress.step("records")
-    )
+    progress.start_records(len(keys), items=len(ok_roots) + len(run_roots))
+    copier = GraphCopier(local, PullMemory(ledger, remote, local), on_record=progress.record_done)
     result = await copier.copy(graph, keys)
+    progress.end_phase()
 
     report = SyncReport(
         records_created=result.created,
@@ -264,9 +273,9 @@ async def _download_all(
     limit = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
     downloaded: list[str] = []
-    progress.start("download", len(files))
 
     async def fetch(root: str, planned: PlannedFile) -> None:
+        name = planned.relative_path
         async with limit:
             checkpoint("between files")
             try:
@@ -278,18 +287,40 @@ async def _download_all(
                         planned.source,
                         target,
                         planned.sha1,
-                        lambda n: progress.add_bytes("download", n),
+                        lambda n: progress.add_bytes(name, n),
+                        lambda size: progress.file_size(name, size),
                     )
                     if await abortable(transfer, "while downloading a file"):
                         downloaded.append(root)
             except FdpError as error:
                 failed[root] = error.message
+                progress.file_done(name, "failed")
                 progress.warn(f"not pulled: {error.message}")
                 return
-        progress.step("download")
+        progress.file_done(name, "downloaded" if root in downloaded else "present")
 
     await gather_to_the_end(*(fetch(root, planned) for root, planned in files.items()))
     return failed, len(downloaded)
+
+
+async def _planned_transfers(
+    remote: RegistryClient, files: dict[str, PlannedFile]
+) -> list[PlannedTransfer]:
+    """The download plan: each file with its size, from the file in place (most likely the
+    same, found so without downloading) or else from the remote (a HEAD request each)."""
+    limit = asyncio.Semaphore(SIZE_REQUESTS)
+
+    async def size_of(planned: PlannedFile) -> int | None:
+        if planned.destination.is_file():
+            return planned.destination.stat().st_size
+        async with limit:
+            return await remote.content_length(planned.source)
+
+    sizes = await asyncio.gather(*(size_of(planned) for planned in files.values()))
+    return [
+        PlannedTransfer(planned.relative_path, size)
+        for planned, size in zip(files.values(), sizes, strict=True)
+    ]
 
 
 def _rewrite_to_local_store(

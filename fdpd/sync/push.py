@@ -28,7 +28,14 @@ from fdpd.store.locations import local_path, location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
-from fdpd.sync.report import ItemOutcome, Progress, ProgressCallback, SyncReport, WarningCallback
+from fdpd.sync.report import (
+    ItemOutcome,
+    PlannedTransfer,
+    Progress,
+    ProgressCallback,
+    SyncReport,
+    WarningCallback,
+)
 from fdpd.sync.transfers import upload
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
@@ -39,6 +46,7 @@ class PlannedUpload:
     location_key: str
     path: Path
     sha1: str
+    name: str  # as people know it: the path in its data store
 
 
 class PushMemory:
@@ -101,11 +109,14 @@ async def push(
         ]
         return report
 
+    progress.plan_files("upload", await _planned_files(uploads), items=len(pushable))
     failed_uploads = await _upload_all(remote, uploads, progress, concurrency)
+    progress.end_phase()
     keys -= graph.dependents(failed_uploads)
-    progress.start("records", len(keys))
-    copier = GraphCopier(remote, PushMemory(ledger), on_record=lambda: progress.step("records"))
+    progress.start_records(len(keys), items=len(pushable))
+    copier = GraphCopier(remote, PushMemory(ledger), on_record=progress.record_done)
     result = await copier.copy(graph, keys)
+    progress.end_phase()
 
     report.records_created = result.created
     report.records_patched = result.patched
@@ -167,7 +178,7 @@ def _rewrite_local_storage(
         if path is None:
             continue
         sha1 = str(node.record["hash"])
-        uploads[node.key] = PlannedUpload(node.key, path, sha1)
+        uploads[node.key] = PlannedUpload(node.key, path, sha1, str(node.record["path"]))
         node.record = {
             "path": sha1,
             "hash": sha1,
@@ -186,24 +197,43 @@ async def _upload_all(
     """Upload every planned file; the storage locations whose upload failed, with the reason."""
     limit = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
-    progress.start("upload", len(uploads))
 
     async def send(planned: PlannedUpload) -> None:
         async with limit:
             checkpoint("between files")
             try:
                 transfer = upload(
-                    remote, planned.path, planned.sha1, lambda n: progress.add_bytes("upload", n)
+                    remote,
+                    planned.path,
+                    planned.sha1,
+                    lambda n: progress.add_bytes(planned.name, n),
                 )
-                await abortable(transfer, "while uploading a file")
+                sent = await abortable(transfer, "while uploading a file")
             except FdpError as error:
                 failed[planned.location_key] = f"upload of {planned.path} failed: {error.message}"
+                progress.file_done(planned.name, "failed")
                 progress.warn(failed[planned.location_key])
                 return
-        progress.step("upload")
+        progress.file_done(planned.name, "uploaded" if sent else "present")
 
     await gather_to_the_end(*(send(planned) for planned in uploads.values()))
     return failed
+
+
+async def _planned_files(uploads: dict[str, PlannedUpload]) -> list[PlannedTransfer]:
+    """The upload plan: each file with its size (None if it is missing: its upload says so)."""
+
+    def sizes() -> list[PlannedTransfer]:
+        return [PlannedTransfer(up.name, _size_of(up.path)) for up in uploads.values()]
+
+    return await asyncio.to_thread(sizes)
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _warn_withheld(

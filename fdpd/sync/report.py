@@ -1,17 +1,29 @@
-"""What a sync operation tells its caller as it runs (progress, warnings) and when it ends."""
+"""What a sync operation tells its caller as it runs (progress, warnings) and when it ends.
+
+Progress is a series of `ProgressEvent`s, in phases: "upload" or "download" (files), then
+"records". A file phase starts with its plan (every file with its name and size, so the bytes to
+move are known before the first one moves, and the items the files are for); then come byte counts
+while files move, at most about four events a second, and each file as it ends (folded into the
+next event when files end faster than that, so none is left out). The records phase counts the
+registry records copied, for how many items. Every phase ends with an event whose `current`
+equals its `total`. Rate and time left are the client's to work out from the byte counts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-# on_progress(kind, done, total, bytes): kind is "records", "download" or "upload"; bytes is the
-# running byte count of file transfers (0 for records).
-ProgressCallback = Callable[[str, int, int, int], None]
+ProgressCallback = Callable[["ProgressEvent"], None]
 WarningCallback = Callable[[str], None]
 
 Status = Literal["pushed", "pulled", "planned", "skipped", "failed"]
+FileOutcome = Literal["uploaded", "downloaded", "present", "failed"]
+
+EVENT_INTERVAL = 0.25  # seconds between byte or record events (fdpd records every event)
 
 
 @dataclass
@@ -37,34 +49,207 @@ class SyncReport:
         return all(item.status in ("pushed", "pulled") for item in self.items)
 
 
+@dataclass(frozen=True)
+class PlannedTransfer:
+    """A file a phase will move: its name as people know it (relative to its data store) and
+    its size in bytes (None: not known until its transfer starts)."""
+
+    name: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One progress event: `current` of `total` `unit` ("files" or "records") in `phase`;
+    `details` are the machine-readable fields (bytes, the plan, files ended since the last)."""
+
+    message: str
+    phase: str
+    current: int
+    total: int
+    unit: str
+    details: dict[str, Any]
+
+
+def forward_to(progress: Callable[..., None], remote: str) -> ProgressCallback:
+    """Progress events → an operation's `Emitter.progress`, each naming the remote. The events
+    are thinned here already, so the emitter keeps every one."""
+
+    def forward(event: ProgressEvent) -> None:
+        details = {**event.details, "remote": remote}
+        progress(
+            event.message,
+            current=event.current,
+            total=event.total,
+            unit=event.unit,
+            details=details,
+            keep=True,
+        )
+
+    return forward
+
+
+def byte_size(count: int) -> str:
+    """A byte count as people read it, in binary units: `812 bytes`, `4.2 MiB` (fdpctl's
+    `render.byte_size` says it the same way)."""
+    if count < 1024:
+        return f"{count} byte" + ("" if count == 1 else "s")
+    value = count / 1024
+    units = ["KiB", "MiB", "GiB", "TiB"]
+    while value >= 1024 and len(units) > 1:
+        value /= 1024
+        units.pop(0)
+    return f"{value:.1f} {units[0]}"
+
+
+def items_text(count: int) -> str:
+    return f"{count} item" + ("" if count == 1 else "s")
+
+
+@dataclass
+class _Phase:
+    name: str
+    total: int
+    items: int
+    unit: str = "files"
+    done: int = 0
+    bytes_total: int = 0
+    bytes_done: int = 0  # moved or found in place: how far the phase has got
+    moved: int = 0  # bytes actually sent or received
+    sizes: dict[str, int | None] = field(default_factory=dict)
+    active: dict[str, int] = field(default_factory=dict)  # file → bytes moved so far
+    ended: list[dict[str, Any]] = field(default_factory=list)  # not yet reported
+
+
 class Progress:
-    """Counts work done and forwards it to the caller's callbacks (both optional)."""
+    """Counts a sync's work and hands it to the caller's callbacks (both optional) as
+    `ProgressEvent`s, thinned to about four a second except for plans, ends and files ended."""
 
     def __init__(
         self, on_progress: ProgressCallback | None, on_warning: WarningCallback | None
     ) -> None:
         self._on_progress = on_progress
         self._on_warning = on_warning
-        self.totals: dict[str, int] = {}
-        self.done: dict[str, int] = {}
-        self.bytes = 0
+        self.bytes = 0  # bytes moved, all phases
+        self._phase: _Phase | None = None
+        self._last_event = 0.0
+        self._flush: asyncio.TimerHandle | None = None
 
-    def start(self, kind: str, total: int) -> None:
-        self.totals[kind] = total
-        self.done[kind] = 0
-        self._emit(kind)
+    # --- file phases ------------------------------------------------------------------------
 
-    def step(self, kind: str) -> None:
-        self.done[kind] = self.done.get(kind, 0) + 1
-        self._emit(kind)
+    def plan_files(self, phase: str, files: Sequence[PlannedTransfer], items: int) -> None:
+        """Start a file phase with its plan: every file, its size, the items they are for. A
+        phase with no file to move says nothing."""
+        if not files:
+            self._phase = None
+            return
+        self._phase = _Phase(phase, len(files), items)
+        self._phase.sizes = {file.name: file.size for file in files}
+        self._phase.bytes_total = sum(file.size or 0 for file in files)
+        known = all(file.size is not None for file in files)
+        size = byte_size(self._phase.bytes_total) if known else "size not known yet"
+        plan = [{"name": file.name, "size": file.size} for file in files]
+        count = f"{len(files)} file{'' if len(files) == 1 else 's'}"
+        message = f"{phase}: {count} ({size}) for {items_text(items)}"
+        self._emit(message, {"plan": {"files": plan, "items": items}})
 
-    def add_bytes(self, kind: str, count: int) -> None:
+    def file_size(self, name: str, size: int) -> None:
+        """The size of a file the plan did not know, learned as its transfer starts."""
+        phase = self._phase
+        if phase is not None and phase.sizes.get(name, 0) is None:
+            phase.sizes[name] = size
+            phase.bytes_total += size
+
+    def add_bytes(self, name: str, count: int) -> None:
+        phase = self._phase
         self.bytes += count
+        if phase is None:
+            return
+        phase.moved += count
+        phase.bytes_done += count
+        phase.active[name] = phase.active.get(name, 0) + count
+        if time.monotonic() - self._last_event >= EVENT_INTERVAL:
+            self._emit(self._transfer_message())
+
+    def file_done(self, name: str, outcome: FileOutcome) -> None:
+        """A file of the phase ended: moved, found in place already, or failed."""
+        phase = self._phase
+        if phase is None:
+            return
+        moved = phase.active.pop(name, 0)
+        size = phase.sizes.get(name) or moved
+        if outcome != "failed":
+            phase.bytes_done += max(size - moved, 0)  # what was in place counts as done
+        phase.done += 1
+        phase.ended.append({"name": name, "size": size, "outcome": outcome})
+        if phase.done >= phase.total or time.monotonic() - self._last_event >= EVENT_INTERVAL:
+            self._emit(self._transfer_message())
+        elif self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(EVENT_INTERVAL, self._flush_ended)
+
+    # --- records ----------------------------------------------------------------------------
+
+    def start_records(self, total: int, items: int) -> None:
+        self._phase = _Phase("records", total, items, unit="records")
+        self._emit(self._records_message())
+
+    def record_done(self) -> None:
+        phase = self._phase
+        if phase is None:
+            return
+        phase.done += 1
+        if phase.done >= phase.total or time.monotonic() - self._last_event >= EVENT_INTERVAL:
+            self._emit(self._records_message())
+
+    def end_phase(self) -> None:
+        """The phase is over: its last event says all of it was worked through (records that
+        failed count as worked through; warnings and the result say why)."""
+        phase = self._phase
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if phase is None:
+            return
+        if phase.done < phase.total or phase.ended:
+            phase.done = phase.total
+            ended = phase.unit == "records"
+            self._emit(self._records_message() if ended else self._transfer_message())
+        self._phase = None
 
     def warn(self, message: str) -> None:
         if self._on_warning is not None:
             self._on_warning(message)
 
-    def _emit(self, kind: str) -> None:
+    # --- events -----------------------------------------------------------------------------
+
+    def _transfer_message(self) -> str:
+        phase = self._phase
+        assert phase is not None
+        sizes = f"{byte_size(phase.bytes_done)} of {byte_size(phase.bytes_total)}"
+        return f"{phase.name}: {phase.done}/{phase.total} files, {sizes}"
+
+    def _records_message(self) -> str:
+        phase = self._phase
+        assert phase is not None
+        return f"records for {items_text(phase.items)}: {phase.done}/{phase.total} registry records"
+
+    def _flush_ended(self) -> None:
+        self._flush = None
+        if self._phase is not None and self._phase.ended:
+            self._emit(self._transfer_message())
+
+    def _emit(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        phase = self._phase
+        assert phase is not None
+        self._last_event = time.monotonic()
+        details: dict[str, Any] = {"phase": phase.name, "items": phase.items, **(extra or {})}
+        if phase.unit == "files":
+            details["bytes"] = phase.bytes_done
+            details["bytes_total"] = phase.bytes_total
+            details["moved"] = phase.moved
+            details["active"] = sorted(phase.active)
+            details["ended"], phase.ended = phase.ended, []
         if self._on_progress is not None:
-            self._on_progress(kind, self.done[kind], self.totals.get(kind, 0), self.bytes)
+            event = ProgressEvent(message, phase.name, phase.done, phase.total, phase.unit, details)
+            self._on_progress(event)

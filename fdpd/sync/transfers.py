@@ -29,7 +29,7 @@ from fdpd.store.containment import shown
 from fdpd.store.hashing import sha1_file
 from fdpd.store.locations import local_path
 
-BytesCallback = Callable[[int], None]
+BytesCallback = Callable[[int], None]  # bytes moved since the last call; or a file's size
 
 # destination → settled when the fetch into it in progress ends (however it ends)
 _in_flight: dict[Path, asyncio.Future[None]] = {}
@@ -66,10 +66,12 @@ async def download(
     destination: Path,
     sha1: str,
     on_bytes: BytesCallback | None = None,
+    on_size: BytesCallback | None = None,
 ) -> None:
-    """Fetch `location` to `destination`, keeping it only if its SHA-1 is `sha1`."""
+    """Fetch `location` to `destination`, keeping it only if its SHA-1 is `sha1`; `on_size` is
+    told the file's size when the answer gives it."""
     try:
-        await _download_to(source, location, destination, sha1, on_bytes)
+        await _download_to(source, location, destination, sha1, on_bytes, on_size)
     except OSError as error:  # reading errors are TransferErrors: this is the data store's
         raise store_write_error(destination, error) from None
 
@@ -80,10 +82,14 @@ async def _download_to(
     destination: Path,
     sha1: str,
     on_bytes: BytesCallback | None,
+    on_size: BytesCallback | None,
 ) -> None:
     require_remote_source(location)
     with AtomicWriter(destination, background=True) as writer:
         async with source.stream(location) as response:
+            length = response.headers.get("content-length", "")
+            if on_size is not None and length.isdigit():
+                on_size(int(length))
             async for chunk in response.aiter_bytes():
                 writer.write(chunk)
                 if on_bytes is not None:
@@ -104,6 +110,7 @@ async def fetch_once(
     destination: Path,
     sha1: str,
     on_bytes: BytesCallback | None = None,
+    on_size: BytesCallback | None = None,
 ) -> bool:
     """Make `destination` hold the file of SHA-1 `sha1`, downloading it unless it is there; True
     if this call downloaded it. A fetch into a destination that another fetch is filling waits
@@ -115,7 +122,7 @@ async def fetch_once(
     try:
         if await file_matches(destination, sha1):
             return False
-        await download(source, location, destination, sha1, on_bytes)
+        await download(source, location, destination, sha1, on_bytes, on_size)
         return True
     finally:
         del _in_flight[destination]

@@ -22,6 +22,7 @@ from fdpd.remotes import Remote, get_remote, open_remote_client
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
+from fdpd.sync.report import forward_to, items_text
 from fdpd.tracking.closure import load_graph, local_registry
 from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
@@ -40,7 +41,8 @@ async def push_committed(
         roots = committed_roots(ctx.journal)
         if not roots:
             return _nothing_to_push(remote, dry_run)
-        emitter.progress(f"pushing {len(roots)} committed item(s) to {remote.name}")
+        what = items_text(len(roots))
+        emitter.progress(f"pushing {what} to {remote.name}", details={"remote": remote.name})
         ledger = await JournalSyncLedger.open(ctx.journal, remote.name, "push")
         async with local_registry(ctx, "push") as local, open_remote_client(remote) as target:
             report = await push(
@@ -50,7 +52,7 @@ async def push_committed(
                 ledger,
                 data_store_root=remote.data_store,
                 dry_run=dry_run,
-                on_progress=lambda *step: _progress(emitter, *step),
+                on_progress=forward_to(emitter.progress, remote.name),
                 on_warning=emitter.warning,
             )
             plan = await _plan(local, ledger, report) if dry_run else None
@@ -58,13 +60,6 @@ async def push_committed(
         return {**_result(remote, report, 0), **plan, "dry_run": True}
     moved = await asyncio.to_thread(_settle, ctx, remote, roots, report)
     return _result(remote, report, moved)
-
-
-def _progress(emitter: Emitter, kind: str, done: int, total: int, sent: int) -> None:
-    if kind == "upload":
-        emitter.progress(f"files uploaded ({_size(sent)})", current=done, total=total, unit="files")
-    else:
-        emitter.progress(f"{kind} on the remote", current=done, total=total, unit=kind)
 
 
 def _settle(ctx: DaemonContext, remote: Remote, roots: list[Item], report: SyncReport) -> int:
@@ -189,12 +184,3 @@ def _result(remote: Remote, report: SyncReport, moved: int) -> dict[str, Any]:
         "journal_items_pushed": moved,
         "files": [],
     }
-
-
-def _size(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{count} B"  # pragma: no cover

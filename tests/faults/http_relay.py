@@ -1,12 +1,15 @@
 """FAULT INJECTION (a fake HTTP hop, not a fake of our components): an HTTP relay in front of a real
 registry that can make a create fail half way, as the reference registry's non-atomic creates do
-under load, and can claim atomic writes for a registry that has none.
+under load, can claim atomic writes for a registry that has none, and can send files slowly or
+stall in the middle of one.
 
     with HttpRelay(registry_port) as relay:
         relay.half_create("object", drop="authors")   # next POST /api/object/ with authors:
                                                       # sent without them, answered 500
         relay.claim_atomic_writes()                   # add FDP-Atomic-Writes: true to answers
         relay.fail_posts("object", count=2)           # next 2 object POSTs: 500, not sent on
+        relay.slow_downloads(1 << 20, stall=8)        # file answers (GET /data/...): the first
+                                                      # 64 KiB, 8 s of silence, the rest at 1 MiB/s
 
 The relay forwards `Host` unchanged, so the registry's links name the relay. `writes_in_flight`
 records, per write it forwards, how many writes were in flight at once.
@@ -14,16 +17,18 @@ records, per write it forwards, how many writes were in flight at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
 
 import httpx
 import uvicorn
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
@@ -31,6 +36,7 @@ from tests.conftest import free_port
 
 HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+SLOW_CHUNK = 64 << 10
 FAULT_BODY = json.dumps({"detail": "injected fault: the create failed half way"})
 
 
@@ -59,6 +65,8 @@ class HttpRelay:
         self._half: list[HalfCreate] = []
         self._fail: dict[str, int] = {}
         self._atomic = False
+        self._download_rate = 0
+        self._download_stall = 0.0
         self._in_flight = 0
         self._client: httpx.AsyncClient | None = None
         self._lock = threading.Lock()
@@ -82,6 +90,11 @@ class HttpRelay:
 
     def claim_atomic_writes(self) -> None:
         self._atomic = True
+
+    def slow_downloads(self, bytes_per_second: int, stall: float = 0.0) -> None:
+        """Send file answers (`GET /data/...`) at `bytes_per_second`, silent for `stall` seconds
+        after their first chunk (a remote that stalls mid-download); 0: full speed again."""
+        self._download_rate, self._download_stall = bytes_per_second, stall
 
     def __enter__(self) -> HttpRelay:
         self._thread.start()
@@ -141,7 +154,26 @@ class HttpRelay:
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS}
         if self._atomic:
             headers[ATOMIC_WRITES_HEADER] = "true"
+        if request.method == "HEAD" and "content-length" in answer.headers:
+            headers["content-length"] = answer.headers["content-length"]  # of the GET's body
+        if (
+            self._download_rate
+            and request.method == "GET"
+            and request.url.path.startswith("/data/")
+        ):
+            headers["content-length"] = str(len(answer.content))
+            return StreamingResponse(
+                self._slowly(answer.content), status_code=answer.status_code, headers=headers
+            )
         return Response(answer.content, status_code=answer.status_code, headers=headers)
+
+    async def _slowly(self, content: bytes) -> AsyncIterator[bytes]:
+        chunks = [content[i : i + SLOW_CHUNK] for i in range(0, len(content), SLOW_CHUNK)]
+        for number, chunk in enumerate(chunks):
+            yield chunk
+            await asyncio.sleep(len(chunk) / self._download_rate)
+            if number == 0:
+                await asyncio.sleep(self._download_stall)
 
     async def _forward(self, request: Request, body: bytes) -> httpx.Response:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_HEADERS]

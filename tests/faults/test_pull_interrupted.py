@@ -56,10 +56,7 @@ def read_events_until(
 
 
 def copying_records(event: dict[str, Any]) -> bool:
-    return bool(
-        str(event.get("message")).startswith("pull: records")
-        and event["current"] < event["total"] / 2
-    )
+    return bool(event.get("phase") == "records" and event["current"] < event["total"] / 2)
 
 
 def assert_pulled_consistently(site: Site, faulty: Faulty, products: set[str]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fdpd.remote import RegistryClient
 from fdpd.sync import push
+from fdpd.sync import report as sync_report
 from tests.sync.ledgers import JsonlLedger
 
 
@@ -22,8 +23,10 @@ def main(argv: list[str]) -> int:
     local_url, remote_url, root, ledger_file, kill_after = argv
     limit = int(kill_after)
 
-    def on_progress(kind: str, done: int, total: int, _bytes: int) -> None:
-        if kind == "records" and 0 < limit <= done:
+    sync_report.EVENT_INTERVAL = 0  # every record reported: the kill comes exactly after `limit`
+
+    def on_progress(event: sync_report.ProgressEvent) -> None:
+        if event.phase == "records" and 0 < limit <= event.current:
             os.kill(os.getpid(), signal.SIGKILL)
 
     async def run() -> None:
