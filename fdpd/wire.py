@@ -10,7 +10,7 @@ typing_extensions' TypedDict, not typing's: pydantic needs it on Python 3.11.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired
+from typing import Any, NotRequired, final
 
 from typing_extensions import TypedDict
 
@@ -265,6 +265,7 @@ class IssueView(TypedDict):
     component: RecordValue
 
 
+@final  # so a reader can tell the kinds apart with `in`
 class ProductMetadata(TypedDict):
     namespace: RecordValue
     name: RecordValue
@@ -276,6 +277,7 @@ class ProductMetadata(TypedDict):
     issues: list[IssueView]
 
 
+@final  # so a reader can tell the kinds apart with `in`
 class RunSummary(TypedDict):
     run: str
     run_date: NotRequired[RecordValue]  # the rest is left out for a run not loaded
@@ -284,11 +286,13 @@ class RunSummary(TypedDict):
     authors: NotRequired[list[RecordValue]]
 
 
+@final  # so a reader can tell the kinds apart with `in`
 class ProductProvenance(TypedDict):
     produced_by: list[RunSummary]
     used_by: list[str]
 
 
+@final  # so a reader can tell the kinds apart with `in`
 class RunMetadata(TypedDict):
     uuid: RecordValue
     run_date: RecordValue
@@ -332,6 +336,7 @@ class InfoGraph(TypedDict):
     dot: str
     nodes: int
     edges: int
+    file: NotRequired[str]  # never sent: where fdpctl wrote the graph
 
 
 class Info(TypedDict):

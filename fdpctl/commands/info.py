@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from fdpd.wire import AuthorView, FileView, Info, InfoItem, NamedFile, RunSummary
+
 GRAPH_SUFFIXES = (".svg", ".dot", ".gv")
 
 
@@ -47,9 +49,9 @@ def info(args: argparse.Namespace, inv: Invocation) -> int:
             hint="name the file FILE.svg (a picture) or FILE.dot (Graphviz text)",
         )
     body = {**target_body(args.target), "graph": bool(args.graph)}
-    data = inv.call("POST", "/v1/info", body).data
-    if args.graph:
-        data["graph"]["file"] = str(write_graph(data["graph"]["dot"], args.graph, inv.as_json))
+    data: Info = inv.call("POST", "/v1/info", body).data
+    if args.graph and (graph := data.get("graph")):
+        graph["file"] = str(write_graph(graph["dot"], args.graph, inv.as_json))
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -92,7 +94,7 @@ def write_graph(dot_text: str, name: str, quiet: bool) -> Path:
     return target
 
 
-def _show(data: dict[str, Any]) -> None:
+def _show(data: Info) -> None:
     if job := data.get("job"):
         print_fields(
             [
@@ -113,10 +115,10 @@ def _show(data: dict[str, Any]) -> None:
         print(f"\ngraph: {graph['nodes']} nodes, {graph['edges']} edges in {graph['file']}")
 
 
-def _item_fields(item: dict[str, Any]) -> list[tuple[str, object]]:
+def _item_fields(item: InfoItem) -> list[tuple[str, object]]:
     meta, prov = item["metadata"], item["provenance"]
     fields: list[tuple[str, object]] = [("item", item["item"])]
-    if item["type"] == "data_product":
+    if "file_type" in meta and "produced_by" in prov:  # a data product
         fields += [
             ("description", meta["description"] or "-"),
             ("file type", meta["file_type"] or "-"),
@@ -130,8 +132,8 @@ def _item_fields(item: dict[str, Any]) -> list[tuple[str, object]]:
         for run in prov["produced_by"]:
             fields.append(("made by", _run_line(run)))
         fields.append(("used by", ", ".join(prov["used_by"]) or "-"))
-        fields += _file_fields(item["file"])
-    else:
+        fields += _file_fields(item.get("file"))
+    elif "files" in meta and "run" in prov:  # a code run
         fields += [
             ("description", meta["description"] or "-"),
             ("run date", meta["run_date"] or "-"),
@@ -139,9 +141,10 @@ def _item_fields(item: dict[str, Any]) -> list[tuple[str, object]]:
             ("authors", ", ".join(prov["authors"]) or "-"),
         ]
         for role, file in meta["files"].items():
-            fields.append((role, (file or {}).get("location") or "-"))
-        for output in item["outputs"]:
-            where = (output["file"] or {}).get("path") or "-"
+            fields.append((role, file["location"] if file else "-"))
+        for output in item.get("outputs", []):
+            stored = output["file"]
+            where = (stored["path"] if stored else None) or "-"
             fields.append(("output", f"{output['item']} ({output['state']}) {where}"))
     fields += [
         ("state", item["state"] + ("" if item["tracked"] else " (not recorded by a job)")),
@@ -154,13 +157,13 @@ def _item_fields(item: dict[str, Any]) -> list[tuple[str, object]]:
     return fields
 
 
-def _run_line(run: dict[str, Any]) -> str:
+def _run_line(run: RunSummary) -> str:
     inputs = ", ".join(run.get("inputs") or []) or "no inputs"
     outputs = ", ".join(run.get("outputs") or []) or "no outputs"
     return f"{inputs} -> {run['run']} -> {outputs}"
 
 
-def _file_fields(file: dict[str, Any] | None) -> list[tuple[str, object]]:
+def _file_fields(file: FileView | None) -> list[tuple[str, object]]:
     if not file:
         return [("file", "-")]
     missing = " (missing here)" if file["present"] is False else ""
@@ -172,19 +175,20 @@ def _file_fields(file: dict[str, Any] | None) -> list[tuple[str, object]]:
     ]
 
 
-def _public(file: dict[str, Any]) -> str:
+def _public(file: FileView) -> str:
     """As push decides it: `no (why)` for what push withholds."""
     if file["public"]:
         return "yes"
     return f"no ({file['private']})" if file.get("private") else "no"
 
 
-def _names(authors: list[dict[str, Any]]) -> str:
+def _names(authors: list[AuthorView]) -> str:
     return (
         ", ".join(a["name"] + (f" ({a['identifier']})" if a["identifier"] else "") for a in authors)
         or "-"
     )
 
 
-def _size(file: dict[str, Any]) -> str:
-    return byte_size(file["size"]) if file.get("size") is not None else "-"
+def _size(file: FileView | NamedFile) -> str:
+    size = file["size"]
+    return byte_size(size) if size is not None else "-"
