@@ -16,6 +16,7 @@ import os
 import sys
 
 from fdpctl.cli import Invocation, add_command
+from fdpctl.commands.status import Paint, item_count
 from fdpctl.errors import MODEL_FAILED, SUCCESS
 from fdpctl.render import print_fields
 from fdpctl.streaming import run_operation
@@ -64,6 +65,8 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         return SUCCESS
     status = int(result.get("exit_status") or 0)
     if status == 0:
+        if not inv.as_json:
+            _show_summary(result)
         return SUCCESS
     if not inv.as_json:
         job, state = result.get("job"), result.get("state")
@@ -73,6 +76,28 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
             file=sys.stderr,
         )
     return MODEL_FAILED
+
+
+def _show_summary(result: dict[str, Any]) -> None:
+    """The job, what it made (outputs with their files), what it read, and the next command."""
+    paint = Paint(sys.stdout)
+    job = result["job"]
+    made = item_count({"items": result.get("items", 0), "records": result.get("records", 0)})
+    print(f"{paint('job ' + job, '1')} succeeded: {made}, local until committed")
+    for uuid in result.get("code_runs") or []:
+        print(f"  code run {uuid}")
+    rows = [("wrote", o["item"], o["file"]) for o in result.get("outputs") or []]
+    rows += [("read", i["item"], i["file"]) for i in result.get("inputs") or []]
+    width = max((len(item) for _, item, _ in rows), default=0)
+    for verb, item, file in rows:
+        print(f"  {verb:<5} {paint(item.ljust(width), '32')}  {file or '(no local file)'}")
+    if result.get("next"):
+        print(f"next: {result['next']}   (then fdpctl push)")
+    elif not result.get("code_runs"):
+        print(
+            "the script recorded no code run (it used no language API), so there is nothing "
+            "to commit"
+        )
 
 
 def _describe(status: int) -> str:
