@@ -56,7 +56,7 @@ async def list_items(ctx: DaemonContext, limit: int | None) -> dict[str, Any]:
 
 def _listing(journal: Journal, limit: int | None) -> Listing:
     with journal.session() as session:
-        by_state = {}
+        by_state: dict[str, list[Item]] = {}
         for state in STATES:
             query = (
                 select(Item)
@@ -125,3 +125,17 @@ def _remember(journal: Journal, items: list[Item]) -> None:
                 .where(col(Item.path) == item.path)
                 .values(label=item.label, uuid=item.uuid)
             )
+
+
+def known_names(journal: Journal, jobs: int) -> dict[str, list[str]]:
+    """The data product names the journal knows and the newest `jobs` job ids: what shell
+    completion offers (the journal only, so it is instant)."""
+    with journal.session() as session:
+        products = select(Item.label).where(
+            Item.type == "data_product", col(Item.label).is_not(None), Item.label != ""
+        )
+        newest = select(Job.id).order_by(col(Job.id).desc()).limit(jobs)
+        return {
+            "items": sorted({str(label) for label in session.exec(products).all()}),
+            "jobs": list(session.exec(newest).all()),
+        }
