@@ -1,6 +1,8 @@
 """`fdpctl run CONFIG [--dry-run] [--dirty]`: run a model job through fdpd.
 
-The script's output is printed as it comes. If the model fails (its script exits non-zero or a
+The script's output is printed as it comes (stdout). A run that succeeded ends with a summary on
+stderr: the job id, its code runs, each output (`ns:name@version` and its file) and input, and
+the next command (`fdpctl commit JOB`). If the model fails (its script exits non-zero or a
 signal kills it), fdpctl says how on stderr and exits 4 (MODEL_FAILED), whatever the script's own
 status, so a model that exits 1, 2 or 3 is never taken for fdp's own failures: those (bad
 config, missing input, registry down) print `fdpctl: ...` and exit 1 (3: fdpd unreachable). With
@@ -79,24 +81,29 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
 
 
 def _show_summary(result: dict[str, Any]) -> None:
-    """The job, what it made (outputs with their files), what it read, and the next command."""
-    paint = Paint(sys.stdout)
-    job = result["job"]
+    """The job, what it made (outputs with their files), what it read, and the next command:
+    on stderr, as fdpctl's other words about the run, so stdout stays the model's output."""
+    out = sys.stderr
+    paint = Paint(out)
     made = item_count({"items": result.get("items", 0), "records": result.get("records", 0)})
-    print(f"{paint('job ' + job, '1')} succeeded: {made}, local until committed")
+    print(
+        f"{paint('job ' + result['job'], '1')} succeeded: {made}, local until committed", file=out
+    )
     for uuid in result.get("code_runs") or []:
-        print(f"  code run {uuid}")
+        print(f"  code run {uuid}", file=out)
     rows = [("wrote", o["item"], o["file"]) for o in result.get("outputs") or []]
     rows += [("read", i["item"], i["file"]) for i in result.get("inputs") or []]
     width = max((len(item) for _, item, _ in rows), default=0)
     for verb, item, file in rows:
-        print(f"  {verb:<5} {paint(item.ljust(width), '32')}  {file or '(no local file)'}")
+        shown = paint(item.ljust(width), "32")
+        print(f"  {verb:<5} {shown}  {file or '(no local file)'}", file=out)
     if result.get("next"):
-        print(f"next: {result['next']}   (then fdpctl push)")
+        print(f"next: {result['next']}   (then fdpctl push)", file=out)
     elif not result.get("code_runs"):
         print(
             "the script recorded no code run (it used no language API), so there is nothing "
-            "to commit"
+            "to commit",
+            file=out,
         )
 
 
