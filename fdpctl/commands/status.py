@@ -161,7 +161,9 @@ def _synced(data: dict[str, Any], every: bool, paint: Paint) -> list[str]:
         return []
     lines = [f"{paint('Synced', '1')}: {'; '.join(parts)}"]
     if data["last_sync"]:
-        lines[0] += f" (last sync {data['last_sync']})"
+        from fdpctl.commands.schedule import ago
+
+        lines[0] += f" (last sync {ago(data['last_sync'])})"
     if every:
         for state, verb in SYNCED:
             if data["names"][state]:

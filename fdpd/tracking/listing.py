@@ -9,6 +9,7 @@ before fdp kept names) is looked up once in the local registry and its name reme
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,15 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from fdpd.core.context import DaemonContext
+from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_FAILED, Item, Job
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.states import ROOT_TYPES, STATES, UNFINISHED_JOBS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,10 @@ async def list_items(ctx: DaemonContext, limit: int | None) -> dict[str, Any]:
     listing = await asyncio.to_thread(_listing, ctx.journal, limit)
     unnamed = [item for items in listing.by_state.values() for item in items if item.label is None]
     if unnamed:
-        await _name(ctx, unnamed)
+        try:
+            await _name(ctx, unnamed)
+        except FdpError as error:  # status works without the registry: unnamed, by path
+            log.warning("could not look up the names of %d items: %s", len(unnamed), error)
     return {
         "names": {
             state: [_shown(item) for item in items] for state, items in listing.by_state.items()
@@ -88,7 +95,8 @@ def _listing(journal: Journal, limit: int | None) -> Listing:
 def _shown(item: Item) -> dict[str, Any]:
     shown: dict[str, Any] = {"type": item.type, "path": item.path, "job": item.job_id}
     if item.type == "code_run":
-        shown.update(item=f"code run {item.uuid}", uuid=item.uuid, description=item.label or None)
+        run = item.uuid or item.path
+        shown.update(item=f"code run {run}", uuid=item.uuid, description=item.label or None)
     else:
         shown["item"] = item.label or f"data product {item.path}"  # label "": record gone
     return shown
