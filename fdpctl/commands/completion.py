@@ -19,7 +19,7 @@ from fdpctl.errors import SUCCESS, CommandError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
 FILES = ":files"
@@ -62,7 +62,14 @@ def completion(args: argparse.Namespace, inv: Invocation) -> int:
 def complete(args: argparse.Namespace, inv: Invocation) -> int:
     """Print the completions of the last of `words` (the command line after `fdpctl`)."""
     words = list(args.words) or [""]
-    for line in candidates(build_parser(), words[:-1], words[-1], lambda kind: _ask(inv, kind)):
+    asked: list[dict[str, Any]] = []  # fdpd's answer, asked for once at most
+
+    def names(kind: str) -> list[str]:
+        if not asked:
+            asked.append(_ask(inv))
+        return [str(name) for name in asked[0].get(kind) or []]
+
+    for line in candidates(build_parser(), words[:-1], words[-1], names):
         print(line)
     return SUCCESS
 
@@ -71,7 +78,7 @@ def candidates(
     parser: argparse.ArgumentParser,
     before: list[str],
     current: str,
-    names: Any,
+    names: Callable[[str], list[str]],
 ) -> list[str]:
     """What may come at `current`, after the words `before`; `names(kind)` gives fdpd's names
     of a kind (jobs, items, remotes, users)."""
@@ -98,6 +105,7 @@ def candidates(
     return _values(positional, path, current, names) if positional else []
 
 
+# argparse has no public introspection; these private attributes have been stable since 3.2.
 def _subcommands(node: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     for action in node._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -130,7 +138,9 @@ def _positional(node: argparse.ArgumentParser, given: int) -> argparse.Action | 
     return last if last is not None and last.nargs in ("*", "+") else None
 
 
-def _values(action: argparse.Action, path: str, current: str, names: Any) -> list[str]:
+def _values(
+    action: argparse.Action, path: str, current: str, names: Callable[[str], list[str]]
+) -> list[str]:
     if action.choices is not None:
         return sorted(_matching([str(choice) for choice in action.choices], current))
     kind = DYNAMIC.get((path, action.dest)) or DYNAMIC.get(action.dest)
@@ -149,13 +159,13 @@ def _matching(words: Iterable[str], current: str) -> list[str]:
     return [word for word in dict.fromkeys(words) if word.startswith(current)]
 
 
-def _ask(inv: Invocation, kind: str) -> list[str]:
-    """fdpd's names of `kind`; none if it is not running (completion never starts it)."""
+def _ask(inv: Invocation) -> dict[str, Any]:
+    """fdpd's names by kind; none if it is not running (completion never starts it)."""
     try:
         data = inv.call("GET", "/v1/names", autostart=False).data
     except CommandError:
-        return []
-    return [str(name) for name in data.get(kind) or []]
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # The shells' side: hand the words up to the cursor to `fdpctl __complete`, offer what it says.
