@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 CONFIG_NAME = "config.yaml"
-DEFAULT_REGISTRY = "http://127.0.0.1:8000/api/"
 
 STARTER = """\
 # fdp starter config for {project}, written by `fdpctl init`. It runs as written:
@@ -36,7 +35,9 @@ STARTER = """\
 # `read:` (then `fdpctl pull config.yaml` brings those in); fdp's README ("Run a model") has more.
 run_metadata:
   description: {project} starter run
-  local_data_registry_url: {registry}
+  # The local registry the script talks to is fdpd's own: `run` writes its URL into the
+  # job's working config (http://127.0.0.1:8000/api/ unless fdp's settings move it), so
+  # local_data_registry_url is best left out here.
   shell: python3
   script: |
     import csv
@@ -67,7 +68,7 @@ def register(subparsers: Any) -> None:
         init,
         f"write a starter {CONFIG_NAME} for the project in this folder",
         f"Write {CONFIG_NAME} here: a run of a small Python script (pyDataPipeline) that writes "
-        "one example data product, against fdp's local registry. It runs as written "
+        "one example data product to fdp's local registry (fdpd is not asked). It runs as written "
         f"(`fdpctl run {CONFIG_NAME}`); replace the script with your model. An existing "
         f"{CONFIG_NAME} is kept unless --force.",
     )
@@ -77,7 +78,7 @@ def register(subparsers: Any) -> None:
 def init(args: argparse.Namespace, inv: Invocation) -> int:
     project = project_name(os.path.basename(os.getcwd()))
     product = f"{project}/example"
-    text = STARTER.format(project=project, product=product, registry=_registry_url(inv))
+    text = STARTER.format(project=project, product=product)
     _write(CONFIG_NAME, text, args.force)
     if inv.as_json:
         import json
@@ -99,14 +100,6 @@ def project_name(folder: str) -> str:
     """The folder's name as a data product name part: letters, digits, `._-` only."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder).strip("-.")
     return name.lower() or "project"
-
-
-def _registry_url(inv: Invocation) -> str:
-    """The local registry's URL as fdpd runs it (the working config always uses that one)."""
-    try:
-        return str(inv.call("GET", "/v1/registry/status").data.get("url") or DEFAULT_REGISTRY)
-    except CommandError:
-        return DEFAULT_REGISTRY  # fdpd cannot start here: `run` will say why
 
 
 def _write(path: str, text: str, force: bool) -> None:

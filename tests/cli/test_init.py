@@ -27,7 +27,6 @@ def test_init_then_run_commit_push_works_as_written(ana: Site, remote: Remote) -
         "next: fdpctl run config.yaml",
     ]
     config = yaml.safe_load((project / "config.yaml").read_text())
-    assert config["run_metadata"]["local_data_registry_url"] == ana.registry_url
     assert [w["data_product"] for w in config["write"]] == ["river-model/example"]
 
     ran = ana.fdpctl("run", "config.yaml", cwd=project)  # the next command, as printed
@@ -37,6 +36,10 @@ def test_init_then_run_commit_push_works_as_written(ana: Site, remote: Remote) -
     assert "warning" not in ran.stderr, ran.stderr
     found = re.search(r"^next: (fdpctl commit \S+)", ran.stderr, re.MULTILINE)
     assert found, ran.stderr
+    job = found.group(1).split()[-1]
+    answer = ana.instance.request("GET", f"/v1/jobs/{job}").json()
+    working = yaml.safe_load(answer["working_config"])
+    assert working["run_metadata"]["local_data_registry_url"] == ana.registry_url
     ana.ok(*found.group(1).split()[1:], cwd=project)
     status, final, _ = ana.stream_result("push")
     assert status == 0, final
