@@ -7,7 +7,7 @@ import os
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.render import print_json
+from fdpctl.render import counted, print_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ def register(subparsers: Any) -> None:
 def commit(args: argparse.Namespace, inv: Invocation) -> int:
     answer = inv.call("POST", "/v1/commit", {**target_body(args.target), "force": args.force})
     show_transitions(answer.data, "committed", inv.as_json)
+    if not inv.as_json and any(not item["note"] for item in answer.data["items"]):
+        print("next: fdpctl push   (fdpctl push --dry-run lists what it would publish)")
     return SUCCESS
 
 
@@ -56,5 +58,6 @@ def show_transitions(data: dict[str, Any], verb: str, as_json: bool) -> None:
         if item["note"]:
             print(f"{item['item']}: {item['note']}, nothing to do")
         else:
-            count = item["records_changed"]
-            print(f"{verb} {item['item']} ({count} record{'s' if count != 1 else ''})")
+            items = counted(item.get("items_changed", 0), "item")
+            records = counted(item["records_changed"], "registry record")
+            print(f"{verb} {item['item']}: {items} ({records})")

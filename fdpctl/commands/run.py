@@ -1,6 +1,8 @@
 """`fdpctl run CONFIG [--dry-run] [--dirty]`: run a model job through fdpd.
 
-The script's output is printed as it comes. If the model fails (its script exits non-zero or a
+The script's output is printed as it comes (stdout). A run that succeeded ends with a summary on
+stderr: the job id, its code runs, each output (`ns:name@version` and its file) and input, and
+the next command (`fdpctl commit JOB`). If the model fails (its script exits non-zero or a
 signal kills it), fdpctl says how on stderr and exits 4 (MODEL_FAILED), whatever the script's own
 status, so a model that exits 1, 2 or 3 is never taken for fdp's own failures: those (bad
 config, missing input, registry down) print `fdpctl: ...` and exit 1 (3: fdpd unreachable). With
@@ -16,6 +18,7 @@ import os
 import sys
 
 from fdpctl.cli import Invocation, add_command
+from fdpctl.commands.status import Paint, item_count
 from fdpctl.errors import MODEL_FAILED, SUCCESS
 from fdpctl.render import print_fields
 from fdpctl.streaming import run_operation
@@ -64,6 +67,8 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         return SUCCESS
     status = int(result.get("exit_status") or 0)
     if status == 0:
+        if not inv.as_json:
+            _show_summary(result)
         return SUCCESS
     if not inv.as_json:
         job, state = result.get("job"), result.get("state")
@@ -73,6 +78,33 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
             file=sys.stderr,
         )
     return MODEL_FAILED
+
+
+def _show_summary(result: dict[str, Any]) -> None:
+    """The job, what it made (outputs with their files), what it read, and the next command:
+    on stderr, as fdpctl's other words about the run, so stdout stays the model's output."""
+    out = sys.stderr
+    paint = Paint(out)
+    made = item_count({"items": result.get("items", 0), "records": result.get("records", 0)})
+    print(
+        f"{paint('job ' + result['job'], '1')} succeeded: {made}, local until committed", file=out
+    )
+    for uuid in result.get("code_runs") or []:
+        print(f"  code run {uuid}", file=out)
+    rows = [("wrote", o["item"], o["file"]) for o in result.get("outputs") or []]
+    rows += [("read", i["item"], i["file"]) for i in result.get("inputs") or []]
+    width = max((len(item) for _, item, _ in rows), default=0)
+    for verb, item, file in rows:
+        shown = paint(item.ljust(width), "32")
+        print(f"  {verb:<5} {shown}  {file or '(no local file)'}", file=out)
+    if result.get("next"):
+        print(f"next: {result['next']}   (then fdpctl push)", file=out)
+    elif not result.get("code_runs"):
+        print(
+            "the script recorded no code run (it used no language API), so there is nothing "
+            "to commit",
+            file=out,
+        )
 
 
 def _describe(status: int) -> str:

@@ -15,6 +15,7 @@ from fdpd.api import (
     gc,
     info,
     jobs,
+    names,
     operations,
     ping,
     pull,
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     info.router,
     gc.router,
     delete.router,
+    names.router,
 ]

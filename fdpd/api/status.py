@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
@@ -12,22 +12,38 @@ from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
+from fdpd.tracking.listing import list_items
+from fdpd.tracking.states import ROOT_TYPES
 from fdpd.update_checks import updates_summary
 
 router = APIRouter(tags=["sync"])
 
 
 @router.get("/status")
-async def get_status(ctx: Context) -> dict[str, Any]:
-    """Items by state and type, failed jobs, last sync, updates found by the latest checks: no
-    registry request is made."""
+async def get_status(
+    ctx: Context, limit: Annotated[int, Query(ge=0, description="names per state; 0: all")] = 10
+) -> dict[str, Any]:
+    """Records by state and type (`items`), item counts per state (`counts`: code runs and data
+    products, with the registry records they hold), the first `limit` items of each state by
+    name (`names`), failed jobs that left records, last sync, updates found by the latest
+    checks. Only an item the journal has no name for yet is looked up in the local registry."""
     counts = state_counts(ctx.journal)
+    listed = await list_items(ctx, limit or None)
     return {
         "items": counts.by_state,
+        "counts": {state: _count(types) for state, types in counts.by_state.items()},
+        **listed,
+        "limit": limit or None,
         "failed_jobs": counts.failed_jobs,
         "last_sync": counts.last_sync,
         "updates": _updates(ctx),
     }
+
+
+def _count(types: dict[str, int]) -> dict[str, int]:
+    """Items (code runs and data products: what users count) and all the registry records."""
+    items = sum(number for kind, number in types.items() if kind in ROOT_TYPES)
+    return {"items": items, "records": sum(types.values())}
 
 
 def _updates(ctx: DaemonContext) -> dict[str, Any] | None:

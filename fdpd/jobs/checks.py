@@ -33,6 +33,10 @@ class ReadInput:
     def to_json(self) -> dict[str, str]:
         return asdict(self)
 
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}:{self.name}@{self.version}"
+
 
 async def check_registry_user(
     registry: LocalRegistry, user: FdpUser, token: str, admin_token: str, *, own_registry: bool

@@ -17,6 +17,7 @@ from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
 from .records import NewItem
 
 RUN_ID = "${{RUN_ID}}"
+ITEM_TYPES = ("code_run", "data_product")  # what users name and count; the rest are records
 
 
 @dataclass
@@ -28,10 +29,29 @@ class Findings:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: dict[str, Any], label: str | None = None) -> None:
         path = link_path(record["url"])
         kind = path.rstrip("/").split("/")[-2]
-        self.items[path] = NewItem(path, kind, record.get("uuid"))
+        if kind == "code_run":
+            label = str(record.get("description") or "") or None
+        self.items[path] = NewItem(path, kind, record.get("uuid"), label)
+
+    def summary(self) -> dict[str, Any]:
+        """What a run's result says it made: items (code runs and data products, the unit
+        users count in), the registry records behind them, and each output with its file."""
+        items = [item for item in self.items.values() if item.type in ITEM_TYPES]
+        return {
+            "items": len(items),
+            "records": len(self.items),
+            "outputs": [
+                {
+                    "item": output.label,
+                    "file": str(output.file) if output.file else None,
+                    "code_run": output.code_run,
+                }
+                for output in self.outputs
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,10 @@ class Output:
     code_run: str  # uuid
     object_url: str
     public: bool  # as the language API registered the file's storage location
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}:{self.name}@{self.version}"
 
 
 async def find_job_records(registry: LocalRegistry, folder: Path, failed: bool) -> Findings:
@@ -99,8 +123,8 @@ async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Fin
         file, hash_, public = await _file_of(registry, obj, found)
         for product_url in obj.get("data_products") or []:
             product = await registry.record(product_url)
-            found.add(product)
             namespace = await registry.record(product["namespace"])
+            found.add(product, f"{namespace['name']}:{product['name']}@{product['version']}")
             found.outputs.append(
                 Output(
                     str(namespace["name"]),
@@ -137,7 +161,7 @@ async def reconcile_outputs(findings: Findings, working_config: dict[str, Any]) 
     warnings: list[str] = []
     produced: set[tuple[str, str, str]] = set()
     for output in findings.outputs:
-        label = f"{output.namespace}:{output.name}@{output.version}"
+        label = output.label
         entries = [_entry(w, output.code_run) for w in writes]
         key = (output.namespace, output.name, output.version)
         produced.add(key)

@@ -19,6 +19,7 @@ class NewItem:
     path: str  # /api/<type>/<id>/
     type: str
     uuid: str | None = None
+    label: str | None = None  # how `status` names it (see `Item.label`)
 
 
 def add_job(journal: Journal, job: Job) -> None:
@@ -56,6 +57,7 @@ def record_items(journal: Journal, job_id: str, items: Iterable[NewItem], state:
             item.job_id = job_id
             item.state = state
             item.uuid = new.uuid or item.uuid
+            item.label = new.label or item.label
             session.add(item)
 
 

@@ -44,7 +44,7 @@ from .environment import fdp_variables, job_environment
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
-from .reconcile import find_job_records, protect_private_outputs, reconcile_outputs
+from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
 from .records import NewItem, add_job, finish_job, record_items
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
@@ -276,8 +276,8 @@ async def _execute(
     status = end.status
     failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
-    code_runs, warnings = await _after_script(ctx, job, registry, failed, token, script_location)
-    warnings += await _end_writes(ctx, job, registry)
+    findings = await _after_script(ctx, job, registry, failed, token, script_location)
+    warnings = findings.warnings + await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
@@ -286,7 +286,7 @@ async def _execute(
         job.job_id,
         state,
         exit_status=status,
-        code_runs=code_runs,
+        code_runs=findings.code_runs,
         warnings=warnings,
     )
     if end.stopped:
@@ -299,7 +299,19 @@ async def _execute(
         "job_folder": str(job.folder),
         "code_runs": finished.code_runs,
         "warnings": warnings,
+        **findings.summary(),
+        "inputs": [{"item": i.label, "file": i.file} for i in inputs],
+        "next": _next_step(job.job_id, failed, findings),
     }
+
+
+def _next_step(job_id: str, failed: bool, findings: Findings) -> str:
+    """The command a user runs next: see why it failed, or commit what it made."""
+    if failed:
+        return f"fdpctl log {job_id}"
+    if not findings.code_runs:
+        return ""  # nothing to commit: the script recorded no code run (no language API)
+    return f"fdpctl commit {job_id}"
 
 
 def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
@@ -325,25 +337,26 @@ async def _after_script(
     failed: bool,
     token: str,
     script_location: dict[str, Any] | None,
-) -> tuple[list[str], list[str]]:
+) -> Findings:
     """Record the job's code runs and what they made (local, or failed; a failed job's
     leftovers include the script location fdpd registered for it, so gc can remove it).
 
-    Returns the code run uuids and warnings."""
+    Its warnings include the reconciliation's."""
     try:
         findings = await find_job_records(registry, job.folder, failed)
         if failed and script_location is not None:
             findings.add(script_location)
-        warnings = list(findings.warnings)
         if not failed:
-            warnings += await reconcile_outputs(findings, job.generated.data)
-            warnings += await protect_private_outputs(registry, findings, job.generated.data, token)
+            findings.warnings += await reconcile_outputs(findings, job.generated.data)
+            findings.warnings += await protect_private_outputs(
+                registry, findings, job.generated.data, token
+            )
     except FdpError as exc:
-        return [], [f"could not record what the job made: {exc.message}"]
+        return Findings(warnings=[f"could not record what the job made: {exc.message}"])
     record_items(
         ctx.journal, job.job_id, findings.items.values(), ITEM_FAILED if failed else ITEM_LOCAL
     )
-    return findings.code_runs, warnings
+    return findings
 
 
 def _item(record: dict[str, Any]) -> NewItem:

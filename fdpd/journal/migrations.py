@@ -221,6 +221,12 @@ def _v9_remote_versions(db: sqlite3.Connection) -> None:
     )
 
 
+def _v10_item_labels(db: sqlite3.Connection) -> None:
+    # How `status` names an item without asking the registry: `namespace:name@version` of a
+    # data product, the description of a code run. NULL until known (fdpd looks it up once).
+    db.execute("ALTER TABLE item ADD COLUMN label TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -231,6 +237,7 @@ MIGRATIONS: list[Migration] = [
     _v7_removals,
     _v8_commit_roots,
     _v9_remote_versions,
+    _v10_item_labels,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

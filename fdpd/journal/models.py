@@ -135,6 +135,7 @@ class Item(SQLModel, table=True):
     remote_url: str | None = None
     synced: str | None = None  # ISO 8601, UTC: when pushed or pulled
     commit_root: bool = False  # named in `commit` itself, not only in another item's closure
+    label: str | None = None  # `ns:name@version` of a data product, a code run's description
 
 
 class PullRecord(SQLModel, table=True):

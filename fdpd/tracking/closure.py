@@ -9,7 +9,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.core.registry import registry_supervisor
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path
-from fdpd.sync.graph import GraphLoader, RecordGraph
+from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 
 
 @asynccontextmanager
@@ -34,6 +34,17 @@ def closure_of(graph: RecordGraph, roots: Iterable[str]) -> dict[str, str]:
     """Path → record type of the roots' closure in `graph`, without local storage roots (a
     push replaces them by the remote's data store, so they never reach a remote)."""
     return {key: graph[key].type for key in graph.closure(roots) if not _local_root(graph, key)}
+
+
+def item_labels(graph: RecordGraph) -> dict[str, str]:
+    """How `status` names the code runs and data products in `graph` (see `Item.label`)."""
+    labels = {}
+    for key, node in graph.nodes.items():
+        if node.type == "data_product":
+            labels[key] = label_of(graph, key)
+        elif node.type == "code_run" and node.record.get("description"):
+            labels[key] = str(node.record["description"])
+    return labels
 
 
 def _local_root(graph: RecordGraph, key: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.sync.graph import RecordGraph, label_of
-from fdpd.tracking.closure import closure_of, load_graph, local_registry
+from fdpd.tracking.closure import closure_of, item_labels, load_graph, local_registry
 from fdpd.tracking.details import describe_root
 from fdpd.tracking.states import Transition, commit, committed_roots, uncommit
 from fdpd.tracking.targets import resolve_target
@@ -21,9 +21,10 @@ async def commit_target(
     async with local_registry(ctx, "commit") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         graph = await load_graph(local, [root.path for root in target.roots])
+    labels = item_labels(graph)
     transitions = [
         await asyncio.to_thread(
-            commit, ctx.journal, root, closure_of(graph, [root.path]), force=force
+            commit, ctx.journal, root, closure_of(graph, [root.path]), force=force, labels=labels
         )
         for root in target.roots
     ]
@@ -81,6 +82,7 @@ def _answer(given: str, transitions: list[Transition]) -> dict[str, Any]:
                 "before": t.before,
                 "after": t.after,
                 "records_changed": t.changed,
+                "items_changed": t.items_changed,
                 "note": t.note,
             }
             for t in transitions

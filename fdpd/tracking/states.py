@@ -45,6 +45,7 @@ class Transition:
     after: str
     changed: int = 0  # closure records whose state changed (root included)
     note: str = ""
+    items_changed: int = 0  # of those, code runs and data products: what users count
 
 
 @dataclass
@@ -58,9 +59,17 @@ def item_type(path: str) -> str:
     return path.rstrip("/").split("/")[-2]
 
 
-def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: bool) -> Transition:
+def commit(
+    journal: Journal,
+    root: Root,
+    closure: Mapping[str, str],
+    *,
+    force: bool,
+    labels: Mapping[str, str] | None = None,
+) -> Transition:
     """Mark the root and its closure committed (records already pushed or pulled stay so); the
-    root is remembered as named by the user (a commit root)."""
+    root is remembered as named by the user (a commit root). `labels` name items the journal
+    has no name for yet."""
     with journal.session() as session:
         items = _items(session, closure)
         failed = [
@@ -69,7 +78,7 @@ def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: b
         if failed and not force:
             raise _failed_refusal(session, root, failed[0])
         before = items[root.path].state if root.path in items else ITEM_LOCAL
-        changed = 0
+        changed = items_changed = 0
         for path, kind in closure.items():
             item = items.get(path) or Item(path=path, type=kind, state=ITEM_LOCAL)
             if path == root.path:
@@ -77,12 +86,14 @@ def commit(journal: Journal, root: Root, closure: Mapping[str, str], *, force: b
             if item.state in (ITEM_LOCAL, ITEM_FAILED):
                 item.state = ITEM_COMMITTED
                 changed += 1
+                items_changed += kind in ROOT_TYPES
             if path == root.path and item.state == ITEM_COMMITTED:
                 item.commit_root = True
+            item.label = item.label or (labels or {}).get(path)
             session.add(item)
         after = items[root.path].state if root.path in items else ITEM_COMMITTED
     note = "" if before in (ITEM_LOCAL, ITEM_FAILED) else f"already {before}"
-    return Transition(root, before, after, changed, note)
+    return Transition(root, before, after, changed, note, items_changed)
 
 
 def uncommit(
@@ -111,7 +122,7 @@ def uncommit(
             session.add(root_item)
             return Transition(root, before, before, 0, note)
         failed_jobs = _failed_job_ids(session, items.values())
-        changed = 0
+        changed = items_changed = 0
         for path, item in items.items():
             if item.state != ITEM_COMMITTED or (path in keep and path != root.path):
                 continue
@@ -119,8 +130,9 @@ def uncommit(
             item.commit_root = False
             session.add(item)
             changed += 1
+            items_changed += item.type in ROOT_TYPES
         after = items[root.path].state
-    return Transition(root, before, after, changed)
+    return Transition(root, before, after, changed, items_changed=items_changed)
 
 
 def committed_roots(journal: Journal, *, named_only: bool = False) -> list[Item]:

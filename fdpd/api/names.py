@@ -1,0 +1,32 @@
+"""`/v1/names`: what shell completion offers (`fdpctl __complete`), from the journal and
+remotes.yaml alone, so a TAB never waits for a registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fdpd.api.deps import Context
+from fdpd.errors import FdpError
+from fdpd.remotes import load_remotes
+from fdpd.tracking.listing import known_names
+from fdpd.users import list_users
+
+router = APIRouter(tags=["completion"])
+
+JOBS_OFFERED = 200  # the newest ones: older jobs are typed by prefix anyway
+
+
+@router.get("/names")
+async def names(ctx: Context) -> dict[str, Any]:
+    """Data product names (`ns:name@version`), job ids (newest first), remote and user names."""
+    try:
+        remotes = sorted(load_remotes(ctx.locations))
+    except FdpError:
+        remotes = []  # a broken remotes.yaml: `fdpctl remote list` says why
+    return {
+        **known_names(ctx.journal, JOBS_OFFERED),
+        "remotes": remotes,
+        "users": [user.username for user in list_users(ctx.journal)],
+    }

@@ -1,0 +1,149 @@
+"""What `status` lists by name: the items (code runs and data products) in each state, newest
+job first, and the failed jobs whose records are still here.
+
+Names come from the journal (`Item.label`, written when a job, commit or this module learns
+them), so the listing needs no registry; an item recorded without one (pulled, or recorded
+before fdp kept names) is looked up once in the local registry and its name remembered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from fdpd.core.context import DaemonContext
+from fdpd.errors import FdpError
+from fdpd.journal import Journal
+from fdpd.journal.models import ITEM_FAILED, Item, Job
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.errors import RemoteNotFound
+from fdpd.tracking.closure import local_registry
+from fdpd.tracking.states import ROOT_TYPES, STATES, UNFINISHED_JOBS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Listing:
+    by_state: dict[str, list[Item]]  # the items shown, at most `limit` per state
+    unfinished_jobs: list[tuple[Job, int]]  # failed or cancelled jobs, and their items left
+
+
+async def list_items(ctx: DaemonContext, limit: int | None) -> dict[str, Any]:
+    """The items of each state (the first `limit` of them; all if None), named, and the failed
+    jobs that left records: the `names` and `unfinished_jobs` of the status answer."""
+    listing = await asyncio.to_thread(_listing, ctx.journal, limit)
+    unnamed = [item for items in listing.by_state.values() for item in items if item.label is None]
+    if unnamed:
+        try:
+            await _name(ctx, unnamed)
+        except FdpError as error:  # status works without the registry: unnamed, by path
+            log.warning("could not look up the names of %d items: %s", len(unnamed), error)
+    return {
+        "names": {
+            state: [_shown(item) for item in items] for state, items in listing.by_state.items()
+        },
+        "unfinished_jobs": [
+            {
+                "job": job.id,
+                "state": job.state,
+                "exit_status": job.exit_status,
+                "config_file": job.config_file,
+                "items": count,
+            }
+            for job, count in listing.unfinished_jobs
+        ],
+    }
+
+
+def _listing(journal: Journal, limit: int | None) -> Listing:
+    with journal.session() as session:
+        by_state: dict[str, list[Item]] = {}
+        for state in STATES:
+            query = (
+                select(Item)
+                .where(Item.state == state, col(Item.type).in_(ROOT_TYPES))
+                .order_by(
+                    col(Item.job_id).desc().nulls_last(),
+                    col(Item.synced).desc().nulls_last(),
+                    col(Item.type),
+                    col(Item.path),
+                )
+                .limit(limit if limit is not None else -1)
+            )
+            by_state[state] = list(session.exec(query).all())
+        left = (
+            select(Job, func.count(col(Item.path)))
+            .join(Item, col(Item.job_id) == col(Job.id))
+            .where(
+                col(Job.state).in_(UNFINISHED_JOBS),
+                Item.state == ITEM_FAILED,
+                col(Item.type).in_(ROOT_TYPES),
+            )
+            .group_by(col(Job.id))
+            .order_by(col(Job.id).desc())
+        )
+        unfinished = [(job, int(count)) for job, count in session.exec(left).all()]
+    return Listing(by_state, unfinished)
+
+
+def _shown(item: Item) -> dict[str, Any]:
+    shown: dict[str, Any] = {"type": item.type, "path": item.path, "job": item.job_id}
+    if item.type == "code_run":
+        run = item.uuid or item.path
+        shown.update(item=f"code run {run}", uuid=item.uuid, description=item.label or None)
+    else:
+        shown["item"] = item.label or f"data product {item.path}"  # label "": record gone
+    return shown
+
+
+async def _name(ctx: DaemonContext, items: list[Item]) -> None:
+    """Look the names of `items` up in the local registry, set them, and keep them."""
+    async with local_registry(ctx, "status") as local:
+        namespaces: dict[str, str] = {}
+        for item in items:
+            item.label = await _label(local, item, namespaces)
+    await asyncio.to_thread(_remember, ctx.journal, items)
+
+
+async def _label(local: RegistryClient, item: Item, namespaces: dict[str, str]) -> str:
+    try:
+        record = await local.get(item.path)
+    except RemoteNotFound:
+        return ""  # gone from the registry behind fdp's back: shown by its path
+    if item.type == "code_run":
+        item.uuid = item.uuid or str(record.get("uuid") or "") or None
+        return str(record.get("description") or "")  # "": known to have none
+    link = str(record["namespace"])
+    if link not in namespaces:
+        namespaces[link] = str((await local.get(link))["name"])
+    return f"{namespaces[link]}:{record['name']}@{record['version']}"
+
+
+def _remember(journal: Journal, items: list[Item]) -> None:
+    with journal.session() as session:
+        for item in items:
+            session.execute(
+                update(Item)
+                .where(col(Item.path) == item.path)
+                .values(label=item.label, uuid=item.uuid)
+            )
+
+
+def known_names(journal: Journal, jobs: int) -> dict[str, list[str]]:
+    """The data product names the journal knows and the newest `jobs` job ids: what shell
+    completion offers (the journal only, so it is instant)."""
+    with journal.session() as session:
+        products = select(Item.label).where(
+            Item.type == "data_product", col(Item.label).is_not(None), Item.label != ""
+        )
+        newest = select(Job.id).order_by(col(Job.id).desc()).limit(jobs)
+        return {
+            "items": sorted({str(label) for label in session.exec(products).all()}),
+            "jobs": list(session.exec(newest).all()),
+        }
