@@ -118,7 +118,7 @@ async def _pull_reads(
 ) -> tuple[list[ItemResult], SyncReport, Counter[str]]:
     what = f"{len(plan.reads)} read item" + ("" if len(plan.reads) == 1 else "s")
     progress.emitter.progress(f"asking {remote.name} for {what}", details={"remote": remote.name})
-    async with open_remote_client(remote) as remote_client:
+    async with open_remote_client(remote, ctx.services.remote_transport) as remote_client:
         reads = ReadPull(
             remote_client,
             local,

@@ -74,7 +74,7 @@ async def update_pulled(
             checkpoint("between remotes")
             remote = get_remote(ctx.locations, remote_name)
             pulled = await _pulled_versions(local, paths)
-            async with open_remote_client(remote) as client:
+            async with open_remote_client(remote, ctx.services.remote_transport) as client:
                 found = RemoteUpdate(remote_name, pulled, await _newer(client, pulled))
                 emitter.log(f"{remote_name}: {len(found.newer)} newer of {len(pulled)} pulled")
                 if found.newer and not request.dry_run:

@@ -44,7 +44,11 @@ async def push_committed(
         what = items_text(len(roots))
         emitter.progress(f"pushing {what} to {remote.name}", details={"remote": remote.name})
         ledger = await JournalSyncLedger.open(ctx.journal, remote.name, "push")
-        async with local_registry(ctx, "push") as local, open_remote_client(remote) as target:
+        transport = ctx.services.remote_transport
+        async with (
+            local_registry(ctx, "push") as local,
+            open_remote_client(remote, transport) as target,
+        ):
             report = await push(
                 local,
                 target,
