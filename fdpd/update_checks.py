@@ -26,7 +26,7 @@ from fdpd.journal.update_checks import (
 from fdpd.pulling import UpdateRequest, update_pulled
 from fdpd.pulling.update import pulled_items
 from fdpd.remotes import Remote, load_remotes
-from fdpd.wire import CheckOut
+from fdpd.wire import CheckOut, RemoteUpdates, UpdatesSummary
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_COMMAND = "update --check"
@@ -132,10 +132,10 @@ def check_view(check: UpdateCheck | None) -> CheckOut | None:
     }
 
 
-def updates_summary(journal: Journal, remotes: list[str]) -> dict[str, Any]:
+def updates_summary(journal: Journal, remotes: list[str]) -> UpdatesSummary:
     """Updates available per remote by its latest successful check, and the latest failure
     if that came after it: what `status` shows."""
-    rows: list[dict[str, Any]] = []
+    rows: list[RemoteUpdates] = []
     for remote in remotes:
         ok = last_check(journal, remote, succeeded=True)
         latest = last_check(journal, remote)

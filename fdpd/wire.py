@@ -345,3 +345,151 @@ class Info(TypedDict):
     job: NotRequired[JobOut]
     file: NotRequired[NamedFile]
     graph: NotRequired[InfoGraph]
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+
+class JobList(TypedDict):
+    jobs: list[JobOut]
+
+
+class JobItem(TypedDict):
+    """A journal item a job made."""
+
+    path: str
+    type: str
+    job_id: str | None
+    state: str
+    uuid: str | None
+    remote: str | None
+    remote_url: str | None
+    synced: str | None
+    commit_root: bool
+    label: str | None  # `ns:name@version` of a data product, a code run's description
+
+
+class JobDetail(JobOut):
+    argv: list[str]
+    cwd: str
+    working_config: str
+    record: dict[str, Any]  # what generating the working config recorded
+    inputs: list[dict[str, Any]]
+    warnings: list[str]
+    items: list[JobItem]
+
+
+class JobLog(JobOut):
+    lines: list[str]  # what the job's script printed
+
+
+class Names(TypedDict):
+    """What shell completion offers (the journal and remotes.yaml only)."""
+
+    items: list[str]  # data products, `ns:name@version`
+    jobs: list[str]  # newest first
+    remotes: list[str]
+    users: list[str]
+
+
+# --- commit, uncommit and status ----------------------------------------------------------------
+
+
+class CommitChange(TypedDict):
+    item: str
+    path: str
+    type: str
+    before: str  # the item's state before
+    after: str
+    records_changed: int
+    items_changed: int  # of those, code runs and data products
+    note: str
+
+
+class Committed(TypedDict):
+    given: str
+    items: list[CommitChange]
+
+
+class ItemCount(TypedDict):
+    items: int  # code runs and data products: what users count
+    records: int  # every registry record, theirs included
+
+
+class NamedItem(TypedDict):
+    type: str
+    path: str
+    job: str | None
+    item: str  # `ns:name@version`, or `code run <uuid>`
+    uuid: NotRequired[str | None]  # a code run's
+    description: NotRequired[str | None]
+
+
+class UnfinishedJob(TypedDict):
+    job: str
+    state: str
+    exit_status: int | None
+    config_file: str
+    items: int  # its items still here, as failed
+
+
+class RemoteUpdates(TypedDict):
+    remote: str
+    available: list[str]  # `ns:name old -> new`
+    checked: str | None  # when its latest successful check finished
+    failed: CheckOut | None  # its latest check, if that failed after it
+
+
+class UpdatesSummary(TypedDict):
+    available: int
+    checked: str | None  # the oldest of the remotes' latest checks
+    remotes: list[RemoteUpdates]
+
+
+class Listed(TypedDict):
+    names: dict[str, list[NamedItem]]  # by state, the first `limit`
+    unfinished_jobs: list[UnfinishedJob]
+
+
+class Status(Listed):
+    items: dict[str, dict[str, int]]  # state -> record type -> count
+    counts: dict[str, ItemCount]  # by state
+    limit: int | None
+    failed_jobs: int
+    last_sync: str | None
+    updates: UpdatesSummary | None  # null: remotes.yaml cannot be read
+
+
+class JournalView(SyncState):
+    path: str
+    job_state: str | None
+
+
+class ItemFile(TypedDict):
+    file: str | None  # a path here, else the location's URL
+    hash: RecordValue
+    public: RecordValue
+    file_present: bool | None
+
+
+class OutputDetail(JournalView, ItemFile):
+    item: str
+
+
+class ItemDetail(JournalView):
+    """`status ITEM`: the journal's view of an item, with its file (a data product: the keys of
+    `ItemFile`) or its outputs (a code run)."""
+
+    item: str
+    type: str
+    local_url: str
+    file: NotRequired[str | None]
+    hash: NotRequired[RecordValue]
+    public: NotRequired[RecordValue]
+    file_present: NotRequired[bool | None]
+    outputs: NotRequired[list[OutputDetail]]
+
+
+class ItemStatus(TypedDict):
+    given: str
+    items: list[ItemDetail]

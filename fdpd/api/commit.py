@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from fdpd.api.deps import Context
 from fdpd.tracking import commit_target, uncommit_target
+from fdpd.wire import Committed
 
 router = APIRouter(tags=["sync"])
 
@@ -25,12 +24,12 @@ class CommitBody(TargetBody):
 
 
 @router.post("/commit")
-async def post_commit(ctx: Context, body: CommitBody) -> dict[str, Any]:
+async def post_commit(ctx: Context, body: CommitBody) -> Committed:
     """Record the item and its provenance closure as committed in the journal."""
     return await commit_target(ctx, token=body.token, path=body.path, force=body.force)
 
 
 @router.post("/uncommit")
-async def post_uncommit(ctx: Context, body: TargetBody) -> dict[str, Any]:
+async def post_uncommit(ctx: Context, body: TargetBody) -> Committed:
     """Take a committed item back to local (records other committed items need stay)."""
     return await uncommit_target(ctx, token=body.token, path=body.path)

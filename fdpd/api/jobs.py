@@ -16,9 +16,10 @@ from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.jobs.records import job_items, job_output, job_summary, recent_jobs
+from fdpd.jobs.records import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
-from fdpd.wire import CancelOut
+from fdpd.journal.views import item_view, job_view
+from fdpd.wire import CancelOut, JobDetail, JobList, JobLog
 
 router = APIRouter(tags=["jobs"])
 
@@ -85,26 +86,24 @@ async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
 
 
 @router.get("/jobs")
-async def list_jobs(
-    ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20
-) -> dict[str, Any]:
+async def list_jobs(ctx: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> JobList:
     """The most recent jobs, newest first."""
-    return {"jobs": [job_summary(job) for job in recent_jobs(ctx.journal, limit)]}
+    return {"jobs": [job_view(job) for job in recent_jobs(ctx.journal, limit)]}
 
 
 @router.get("/jobs/{job}")
-async def show_job(ctx: Context, job: str) -> dict[str, Any]:
+async def show_job(ctx: Context, job: str) -> JobDetail:
     """One job (id or unique prefix): record, working config, inputs and the items it made."""
     found = find_job(ctx.journal, job)
     return {
-        **job_summary(found),
+        **job_view(found),
         "argv": found.argv,
         "cwd": found.cwd,
         "working_config": found.working_config,
         "record": found.record,
         "inputs": found.inputs,
         "warnings": found.warnings,
-        "items": [item.model_dump() for item in job_items(ctx.journal, found.id)],
+        "items": [item_view(item) for item in job_items(ctx.journal, found.id)],
     }
 
 
@@ -124,10 +123,10 @@ async def cancel_job(ctx: Context, job: str) -> CancelOut:
 
 
 @router.get("/jobs/{job}/log")
-async def job_log(ctx: Context, job: str) -> dict[str, Any]:
+async def job_log(ctx: Context, job: str) -> JobLog:
     """What the job's script printed, line by line."""
     found = find_job(ctx.journal, job)
-    return {**job_summary(found), "lines": job_output(ctx.journal, found, OUTPUT_LEVEL)}
+    return {**job_view(found), "lines": job_output(ctx.journal, found, OUTPUT_LEVEL)}
 
 
 def _data_store(ctx: Context) -> Path:

@@ -3,15 +3,14 @@ remotes.yaml alone, so a TAB never waits for a registry."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
 from fdpd.errors import FdpError
+from fdpd.journal.queries import newest_job_ids, product_labels
 from fdpd.remotes import load_remotes
-from fdpd.tracking.listing import known_names
 from fdpd.users import list_users
+from fdpd.wire import Names
 
 router = APIRouter(tags=["completion"])
 
@@ -19,14 +18,15 @@ JOBS_OFFERED = 200  # the newest ones: older jobs are typed by prefix anyway
 
 
 @router.get("/names")
-async def names(ctx: Context) -> dict[str, Any]:
+async def names(ctx: Context) -> Names:
     """Data product names (`ns:name@version`), job ids (newest first), remote and user names."""
     try:
         remotes = sorted(load_remotes(ctx.locations))
     except FdpError:
         remotes = []  # a broken remotes.yaml: `fdpctl remote list` says why
     return {
-        **known_names(ctx.journal, JOBS_OFFERED),
+        "items": product_labels(ctx.journal),
+        "jobs": newest_job_ids(ctx.journal, JOBS_OFFERED),
         "remotes": remotes,
         "users": [user.username for user in list_users(ctx.journal)],
     }

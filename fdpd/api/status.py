@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -15,6 +15,7 @@ from fdpd.tracking import describe_target, state_counts
 from fdpd.tracking.listing import list_items
 from fdpd.tracking.states import ROOT_TYPES
 from fdpd.update_checks import updates_summary
+from fdpd.wire import ItemCount, ItemStatus, Status, UpdatesSummary
 
 router = APIRouter(tags=["sync"])
 
@@ -22,7 +23,7 @@ router = APIRouter(tags=["sync"])
 @router.get("/status")
 async def get_status(
     ctx: Context, limit: Annotated[int, Query(ge=0, description="names per state; 0: all")] = 10
-) -> dict[str, Any]:
+) -> Status:
     """Records by state and type (`items`), item counts per state (`counts`: code runs and data
     products, with the registry records they hold), the first `limit` items of each state by
     name (`names`), failed jobs that left records, last sync, updates found by the latest
@@ -40,13 +41,13 @@ async def get_status(
     }
 
 
-def _count(types: dict[str, int]) -> dict[str, int]:
+def _count(types: dict[str, int]) -> ItemCount:
     """Items (code runs and data products: what users count) and all the registry records."""
     items = sum(number for kind, number in types.items() if kind in ROOT_TYPES)
     return {"items": items, "records": sum(types.values())}
 
 
-def _updates(ctx: DaemonContext) -> dict[str, Any] | None:
+def _updates(ctx: DaemonContext) -> UpdatesSummary | None:
     """What the latest update checks found (journal and remotes.yaml only)."""
     try:
         remotes = sorted(load_remotes(ctx.locations))
@@ -56,6 +57,6 @@ def _updates(ctx: DaemonContext) -> dict[str, Any] | None:
 
 
 @router.post("/status/item")
-async def item_status(ctx: Context, body: TargetBody) -> dict[str, Any]:
+async def item_status(ctx: Context, body: TargetBody) -> ItemStatus:
     """State, remote URL, last sync, file location and hash of what TOKEN|PATH names."""
     return await describe_target(ctx, token=body.token, path=body.path)

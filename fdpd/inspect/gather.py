@@ -20,8 +20,7 @@ from fdpd.inspect.provenance import (
     runs_touching,
 )
 from fdpd.journal import Journal
-from fdpd.journal.models import ITEM_LOCAL, Job
-from fdpd.journal.queries import get_item, get_job
+from fdpd.journal.views import item_and_job, job_view, sync_state
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
@@ -34,13 +33,11 @@ from fdpd.wire import (
     Info,
     InfoItem,
     IssueView,
-    JobOut,
     NamedFile,
     ProductView,
     RunOutput,
     RunSummary,
     RunView,
-    SyncState,
 )
 
 
@@ -104,21 +101,8 @@ def _describe(
         "type": root.type,
         "path": root.path,
         "local_url": local.absolute(root.path),
-        **sync_state(journal, root.path),
+        **sync_state(*item_and_job(journal, root.path)),
         **view,
-    }
-
-
-def sync_state(journal: Journal, path: str) -> SyncState:
-    item = get_item(journal, path)
-    job = get_job(journal, item.job_id if item else None)
-    return {
-        "state": item.state if item else ITEM_LOCAL,
-        "tracked": item is not None,
-        "remote": item.remote if item else None,
-        "remote_url": item.remote_url if item else None,
-        "synced": item.synced if item else None,
-        "job": job.id if job else None,
     }
 
 
@@ -159,7 +143,7 @@ def run_view(journal: Journal, graph: RecordGraph, key: str, private: Mapping[st
         {
             "item": label_of(graph, p),
             "path": p,
-            **sync_state(journal, p),
+            **sync_state(*item_and_job(journal, p)),
             "file": file_of(graph, str(graph[p].record.get("object") or ""), private),
         }
         for p in _products_of_components(graph, record.get("outputs") or [])
@@ -260,21 +244,6 @@ def _issues(graph: RecordGraph, object_key: str) -> list[IssueView]:
                     "component": component.record.get("name"),
                 }
     return list(found.values())
-
-
-def job_view(job: Job) -> JobOut:
-    return {
-        "id": job.id,
-        "state": job.state,
-        "exit_status": job.exit_status,
-        "started": job.started,
-        "ended": job.ended,
-        "username": job.username,
-        "config_file": job.config_file,
-        "folder": job.folder,
-        "operation": job.operation_id,
-        "code_runs": job.code_runs,
-    }
 
 
 def _named_file(path: Path, graph: RecordGraph, private: Mapping[str, str]) -> NamedFile:

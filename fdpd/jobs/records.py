@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -88,21 +87,6 @@ def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) ->
             job.ended = job.ended or utc_now()
             session.add(job)
         return stale
-
-
-def job_summary(job: Job) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "state": job.state,
-        "exit_status": job.exit_status,
-        "started": job.started,
-        "ended": job.ended,
-        "username": job.username,
-        "config_file": job.config_file,
-        "folder": job.folder,
-        "operation": job.operation_id,
-        "code_runs": job.code_runs,
-    }
 
 
 def job_output(journal: Journal, job: Job, output_level: str) -> list[str]:

@@ -58,3 +58,17 @@ def tracked_items(journal: Journal) -> dict[str, Item]:
 def running_jobs(journal: Journal) -> list[str]:
     with journal.session() as session:
         return list(session.exec(select(Job.id).where(Job.state == JOB_RUNNING)).all())
+
+
+def product_labels(journal: Journal) -> list[str]:
+    """Every data product name (`ns:name@version`) the journal knows, sorted."""
+    with journal.session() as session:
+        products = select(Item.label).where(
+            Item.type == "data_product", col(Item.label).is_not(None), Item.label != ""
+        )
+        return sorted({str(label) for label in session.exec(products).all()})
+
+
+def newest_job_ids(journal: Journal, limit: int) -> list[str]:
+    with journal.session() as session:
+        return list(session.exec(select(Job.id).order_by(col(Job.id).desc()).limit(limit)).all())

@@ -4,7 +4,6 @@ the local registry, and change or show its state in the journal."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.sync.graph import RecordGraph, label_of
@@ -12,11 +11,12 @@ from fdpd.tracking.closure import closure_of, item_labels, load_graph, local_reg
 from fdpd.tracking.details import describe_root
 from fdpd.tracking.states import Transition, commit, committed_roots, uncommit
 from fdpd.tracking.targets import resolve_target
+from fdpd.wire import Committed, ItemStatus
 
 
 async def commit_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, force: bool
-) -> dict[str, Any]:
+) -> Committed:
     """Mark the roots TOKEN|PATH names, and everything they depend on, committed."""
     async with local_registry(ctx, "commit") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
@@ -31,9 +31,7 @@ async def commit_target(
     return _answer(target.given, transitions)
 
 
-async def uncommit_target(
-    ctx: DaemonContext, *, token: str | None, path: str | None
-) -> dict[str, Any]:
+async def uncommit_target(ctx: DaemonContext, *, token: str | None, path: str | None) -> Committed:
     """Take committed roots back to local; records other committed roots need stay committed."""
     async with local_registry(ctx, "uncommit") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
@@ -62,16 +60,14 @@ def _needing(graph: RecordGraph, path: str, committed: list[str]) -> str:
     return label_of(graph, holder)
 
 
-async def describe_target(
-    ctx: DaemonContext, *, token: str | None, path: str | None
-) -> dict[str, Any]:
+async def describe_target(ctx: DaemonContext, *, token: str | None, path: str | None) -> ItemStatus:
     async with local_registry(ctx, "status") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         items = [await describe_root(ctx.journal, local, root) for root in target.roots]
     return {"given": target.given, "items": items}
 
 
-def _answer(given: str, transitions: list[Transition]) -> dict[str, Any]:
+def _answer(given: str, transitions: list[Transition]) -> Committed:
     return {
         "given": given,
         "items": [

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -24,6 +23,7 @@ from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.states import ROOT_TYPES, STATES, UNFINISHED_JOBS
+from fdpd.wire import Listed, NamedItem
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Listing:
     unfinished_jobs: list[tuple[Job, int]]  # failed or cancelled jobs, and their items left
 
 
-async def list_items(ctx: DaemonContext, limit: int | None) -> dict[str, Any]:
+async def list_items(ctx: DaemonContext, limit: int | None) -> Listed:
     """The items of each state (the first `limit` of them; all if None), named, and the failed
     jobs that left records: the `names` and `unfinished_jobs` of the status answer."""
     listing = await asyncio.to_thread(_listing, ctx.journal, limit)
@@ -92,14 +92,23 @@ def _listing(journal: Journal, limit: int | None) -> Listing:
     return Listing(by_state, unfinished)
 
 
-def _shown(item: Item) -> dict[str, Any]:
-    shown: dict[str, Any] = {"type": item.type, "path": item.path, "job": item.job_id}
+def _shown(item: Item) -> NamedItem:
     if item.type == "code_run":
         run = item.uuid or item.path
-        shown.update(item=f"code run {run}", uuid=item.uuid, description=item.label or None)
-    else:
-        shown["item"] = item.label or f"data product {item.path}"  # label "": record gone
-    return shown
+        return {
+            "type": item.type,
+            "path": item.path,
+            "job": item.job_id,
+            "item": f"code run {run}",
+            "uuid": item.uuid,
+            "description": item.label or None,
+        }
+    return {
+        "type": item.type,
+        "path": item.path,
+        "job": item.job_id,
+        "item": item.label or f"data product {item.path}",  # label "": the record is gone
+    }
 
 
 async def _name(ctx: DaemonContext, items: list[Item]) -> None:
@@ -133,17 +142,3 @@ def _remember(journal: Journal, items: list[Item]) -> None:
                 .where(col(Item.path) == item.path)
                 .values(label=item.label, uuid=item.uuid)
             )
-
-
-def known_names(journal: Journal, jobs: int) -> dict[str, list[str]]:
-    """The data product names the journal knows and the newest `jobs` job ids: what shell
-    completion offers (the journal only, so it is instant)."""
-    with journal.session() as session:
-        products = select(Item.label).where(
-            Item.type == "data_product", col(Item.label).is_not(None), Item.label != ""
-        )
-        newest = select(Job.id).order_by(col(Job.id).desc()).limit(jobs)
-        return {
-            "items": sorted({str(label) for label in session.exec(products).all()}),
-            "jobs": list(session.exec(newest).all()),
-        }

@@ -1,0 +1,57 @@
+"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job and one of
+an item's sync state, for every answer that carries them."""
+
+from __future__ import annotations
+
+from fdpd.journal.database import Journal
+from fdpd.journal.models import ITEM_LOCAL, Item, Job
+from fdpd.journal.queries import get_item, get_job
+from fdpd.wire import JobItem, JobOut, SyncState
+
+
+def job_view(job: Job) -> JobOut:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "exit_status": job.exit_status,
+        "started": job.started,
+        "ended": job.ended,
+        "username": job.username,
+        "config_file": job.config_file,
+        "folder": job.folder,
+        "operation": job.operation_id,
+        "code_runs": job.code_runs,
+    }
+
+
+def item_view(item: Item) -> JobItem:
+    return {
+        "path": item.path,
+        "type": item.type,
+        "job_id": item.job_id,
+        "state": item.state,
+        "uuid": item.uuid,
+        "remote": item.remote,
+        "remote_url": item.remote_url,
+        "synced": item.synced,
+        "commit_root": item.commit_root,
+        "label": item.label,
+    }
+
+
+def item_and_job(journal: Journal, path: str) -> tuple[Item | None, Job | None]:
+    """The journal's item for a record, and the job that made it (None, None: not tracked)."""
+    item = get_item(journal, path)
+    return item, get_job(journal, item.job_id if item else None)
+
+
+def sync_state(item: Item | None, job: Job | None) -> SyncState:
+    """An item's place in the journal: `local` and untracked when the journal has no row."""
+    return {
+        "state": item.state if item else ITEM_LOCAL,
+        "tracked": item is not None,
+        "remote": item.remote if item else None,
+        "remote_url": item.remote_url if item else None,
+        "synced": item.synced if item else None,
+        "job": job.id if job else None,
+    }
