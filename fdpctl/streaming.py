@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from fdpctl.cli import Invocation
+    from fdpd.wire import CancelOut
 
 DETACH = "(Ctrl-C again to detach)"
 
@@ -76,7 +77,7 @@ def _ask_to_cancel(inv: Invocation, operation: int) -> tuple[str, bool]:
     return cancel_label(answer), True
 
 
-def cancel_label(answer: dict[str, Any]) -> str:
+def cancel_label(answer: CancelOut) -> str:
     """`pull 12`, `run 14 (job 2025-...)`: what a cancel answer is about."""
     operation = answer["operation"]
     job = f" (job {answer['job']})" if answer.get("job") else ""

@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import CancelOut
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -36,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def cancel(args: argparse.Namespace, inv: Invocation) -> int:
-    answer = inv.call("POST", _cancel_path(args.id)).data
+    answer: CancelOut = inv.call("POST", _cancel_path(args.id)).data
     operation = int(answer["operation"]["id"])
     label = cancel_label(answer)
     if not inv.as_json:

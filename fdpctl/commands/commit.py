@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import Committed
+
 TARGET_HELP = (
     "a code run uuid or unique prefix, a job id or unique prefix, namespace:name@version, or "
     "the path of a file in the data store (an existing file is always taken as a PATH)"
@@ -36,9 +38,10 @@ def register(subparsers: Any) -> None:
 
 
 def commit(args: argparse.Namespace, inv: Invocation) -> int:
-    answer = inv.call("POST", "/v1/commit", {**target_body(args.target), "force": args.force})
-    show_transitions(answer.data, "committed", inv.as_json)
-    if not inv.as_json and any(not item["note"] for item in answer.data["items"]):
+    body = {**target_body(args.target), "force": args.force}
+    answer: Committed = inv.call("POST", "/v1/commit", body).data
+    show_transitions(answer, "committed", inv.as_json)
+    if not inv.as_json and any(not item["note"] for item in answer["items"]):
         print("next: fdpctl push   (fdpctl push --dry-run lists what it would publish)")
     return SUCCESS
 
@@ -50,7 +53,7 @@ def target_body(target: str) -> dict[str, str]:
     return {"token": target}
 
 
-def show_transitions(data: dict[str, Any], verb: str, as_json: bool) -> None:
+def show_transitions(data: Committed, verb: str, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
@@ -58,6 +61,6 @@ def show_transitions(data: dict[str, Any], verb: str, as_json: bool) -> None:
         if item["note"]:
             print(f"{item['item']}: {item['note']}, nothing to do")
         else:
-            items = counted(item.get("items_changed", 0), "item")
+            items = counted(item["items_changed"], "item")
             records = counted(item["records_changed"], "registry record")
             print(f"{verb} {item['item']}: {items} ({records})")

@@ -13,6 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import JobDetail, JobList, JobLog, JobOut, OperationList, OperationOut
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -47,8 +49,9 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
         return _show_job(inv, args.id)
     if args.id is not None:
         return _show_one(inv, int(args.id))
-    operations = inv.call("GET", f"/v1/operations?limit={args.limit}").data["operations"]
-    jobs = inv.call("GET", f"/v1/jobs?limit={args.limit}").data["jobs"]
+    recent: OperationList = inv.call("GET", f"/v1/operations?limit={args.limit}").data
+    listed: JobList = inv.call("GET", f"/v1/jobs?limit={args.limit}").data
+    operations, jobs = recent["operations"], listed["jobs"]
     if inv.as_json:
         print_json({"operations": operations, "jobs": jobs})
         return SUCCESS
@@ -73,13 +76,13 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     return SUCCESS
 
 
-def _verb_text(operation: dict[str, Any]) -> str:
+def _verb_text(operation: OperationOut) -> str:
     """The verb as typed: `push --dry-run` for a dry run, whatever its outcome."""
     dry = (operation.get("arguments") or {}).get("dry_run") is True
     return f"{operation['verb']} --dry-run" if dry else str(operation["verb"])
 
 
-def _print_jobs(jobs: list[dict[str, Any]]) -> None:
+def _print_jobs(jobs: list[JobOut]) -> None:
     print()
     print_table(
         ("JOB", "STATE", "EXIT", "CONFIG"),
@@ -87,14 +90,14 @@ def _print_jobs(jobs: list[dict[str, Any]]) -> None:
     )
 
 
-def _exit_text(job: dict[str, Any]) -> str:
+def _exit_text(job: JobOut) -> str:
     return "-" if job["exit_status"] is None else str(job["exit_status"])
 
 
 def _show_job(inv: Invocation, job_id: str) -> int:
     from urllib.parse import quote
 
-    log = inv.call("GET", f"/v1/jobs/{quote(job_id, safe='')}/log").data
+    log: JobLog = inv.call("GET", f"/v1/jobs/{quote(job_id, safe='')}/log").data
     if inv.as_json:
         print_json(log)
         return SUCCESS
@@ -105,7 +108,7 @@ def _show_job(inv: Invocation, job_id: str) -> int:
 
 
 def _show_one(inv: Invocation, operation_id: int) -> int:
-    operation = inv.call("GET", f"/v1/operations/{operation_id}").data
+    operation: OperationOut = inv.call("GET", f"/v1/operations/{operation_id}").data
     events = list(inv.stream("GET", f"/v1/operations/{operation_id}/events"))
     if inv.as_json:
         print_json({"operation": operation, "events": events})
@@ -154,7 +157,7 @@ def _operation_of(inv: Invocation, identifier: str) -> int:
         return int(identifier)
     from urllib.parse import quote
 
-    job = inv.call("GET", f"/v1/jobs/{quote(identifier, safe='')}").data
+    job: JobDetail = inv.call("GET", f"/v1/jobs/{quote(identifier, safe='')}").data
     if job["operation"] is None:
         from fdpctl.errors import OperationFailed
 

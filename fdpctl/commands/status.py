@@ -21,6 +21,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import (
+        ItemCount,
+        ItemDetail,
+        ItemStatus,
+        NamedItem,
+        OutputDetail,
+        Status,
+        UpdatesSummary,
+    )
+
 SHOWN = 10  # names per section without --all
 SECTIONS = (  # state, title, colour of its names (SGR)
     ("local", "Local only, not committed", "33"),
@@ -51,7 +61,7 @@ def register(subparsers: Any) -> None:
 def status(args: argparse.Namespace, inv: Invocation) -> int:
     if args.target is not None:
         return _one(inv, args.target)
-    data = inv.call("GET", f"/v1/status?limit={0 if args.all else SHOWN}").data
+    data: Status = inv.call("GET", f"/v1/status?limit={0 if args.all else SHOWN}").data
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -77,12 +87,12 @@ class Paint:
         return f"\x1b[{sgr}m{text}\x1b[0m" if self.on else text
 
 
-def item_count(counts: dict[str, int]) -> str:
+def item_count(counts: ItemCount) -> str:
     """`3 items (14 registry records)`: items are what users count, records a detail."""
     return f"{counted(counts['items'], 'item')} ({counted(counts['records'], 'registry record')})"
 
 
-def _section(data: dict[str, Any], state: str, title: str, colour: str, paint: Paint) -> list[str]:
+def _section(data: Status, state: str, title: str, colour: str, paint: Paint) -> list[str]:
     counts = data["counts"][state]
     if not counts["items"]:
         return []
@@ -95,7 +105,7 @@ def _section(data: dict[str, Any], state: str, title: str, colour: str, paint: P
     return lines
 
 
-def _names(names: list[dict[str, Any]], colour: str, paint: Paint) -> list[str]:
+def _names(names: list[NamedItem], colour: str, paint: Paint) -> list[str]:
     """The names, grouped under the job that made them (newest first)."""
     lines: list[str] = []
     job: object = None
@@ -107,7 +117,7 @@ def _names(names: list[dict[str, Any]], colour: str, paint: Paint) -> list[str]:
     return lines
 
 
-def _described(shown: dict[str, Any]) -> str:
+def _described(shown: NamedItem) -> str:
     return f"  {shown['description']}" if shown.get("description") else ""
 
 
@@ -115,7 +125,7 @@ def _more(hidden: int) -> list[str]:
     return [f"  ... and {hidden} more (fdpctl status --all)"] if hidden > 0 else []
 
 
-def _next_step(state: str, data: dict[str, Any]) -> str:
+def _next_step(state: str, data: Status) -> str:
     """The command that moves a section's items on, naming the newest job where there is one."""
     names = data["names"][state]
     if state == "committed":
@@ -127,7 +137,7 @@ def _next_step(state: str, data: dict[str, Any]) -> str:
     return ""
 
 
-def _failed(data: dict[str, Any], paint: Paint) -> list[str]:
+def _failed(data: Status, paint: Paint) -> list[str]:
     """What failed and cancelled jobs left, by job: never pushed unless committed --force."""
     counts, jobs = data["counts"]["failed"], data.get("unfinished_jobs") or []
     if not counts["items"] and not jobs:
@@ -151,7 +161,7 @@ def _failed(data: dict[str, Any], paint: Paint) -> list[str]:
     return lines
 
 
-def _synced(data: dict[str, Any], every: bool, paint: Paint) -> list[str]:
+def _synced(data: Status, every: bool, paint: Paint) -> list[str]:
     parts = [
         f"{item_count(data['counts'][state])} {verb}"
         for state, verb in SYNCED
@@ -172,20 +182,20 @@ def _synced(data: dict[str, Any], every: bool, paint: Paint) -> list[str]:
     return lines
 
 
-def _updates(updates: dict[str, Any] | None, paint: Paint) -> list[str]:
+def _updates(updates: UpdatesSummary | None, paint: Paint) -> list[str]:
     lines = update_lines(updates)
     if not lines:
         return []
     available = [
         f"  {change} (from {row['remote']})"
-        for row in (updates or {}).get("remotes", [])
+        for row in (updates["remotes"] if updates else [])
         for change in row["available"]
     ]
     next_step = ["  next: fdpctl update"] if available else []
     return [f"{paint('Updates', '1')}: {lines[0]}", *lines[1:], *available, *next_step]
 
 
-def update_lines(updates: dict[str, Any] | None) -> list[str]:
+def update_lines(updates: UpdatesSummary | None) -> list[str]:
     """`N updates available (checked 2 h ago)`, and any check that failed since."""
     from fdpctl.commands.schedule import ago
 
@@ -198,15 +208,13 @@ def update_lines(updates: dict[str, Any] | None) -> list[str]:
         lines.append(f"{count} {noun} available (checked {ago(updates['checked'])})")
     for row in updates["remotes"]:
         if failed := row["failed"]:
-            lines.append(
-                f"update check of {row['remote']} failed {ago(failed['finished'])}: "
-                f"{failed['error']}"
-            )
+            when = ago(failed["finished"] or failed["started"])
+            lines.append(f"update check of {row['remote']} failed {when}: {failed['error']}")
     return lines
 
 
 def _one(inv: Invocation, target: str) -> int:
-    data = inv.call("POST", "/v1/status/item", target_body(target)).data
+    data: ItemStatus = inv.call("POST", "/v1/status/item", target_body(target)).data
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -220,7 +228,7 @@ def _one(inv: Invocation, target: str) -> int:
     return SUCCESS
 
 
-def _fields(item: dict[str, Any]) -> list[tuple[str, object]]:
+def _fields(item: ItemDetail) -> list[tuple[str, object]]:
     fields: list[tuple[str, object]] = [
         ("item", item["item"]),
         ("state", item["state"] + ("" if item["tracked"] else " (not recorded by a job)")),
@@ -235,12 +243,11 @@ def _fields(item: dict[str, Any]) -> list[tuple[str, object]]:
     return fields
 
 
-def _file_fields(item: dict[str, Any]) -> list[tuple[str, object]]:
-    present = item.get("file_present")
-    missing = " (missing)" if present is False else ""
-    return [("file", f"{item['file'] or '-'}{missing}"), ("hash", item["hash"] or "-")]
+def _file_fields(item: ItemDetail | OutputDetail) -> list[tuple[str, object]]:
+    missing = " (missing)" if item.get("file_present") is False else ""
+    return [("file", f"{item.get('file') or '-'}{missing}"), ("hash", item.get("hash") or "-")]
 
 
-def _print_indented(output: dict[str, Any]) -> None:
+def _print_indented(output: OutputDetail) -> None:
     for name, value in [("remote record", output["remote_url"] or "-"), *_file_fields(output)]:
         print(f"    {name}: {value}")
