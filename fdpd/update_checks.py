@@ -17,6 +17,7 @@ from fdpd.core.operations import Emitter
 from fdpd.errors import FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import CHECK_FAILED, CHECK_SUCCEEDED, UpdateCheck
+from fdpd.journal.queries import pulled_items
 from fdpd.journal.update_checks import (
     Findings,
     finish_check,
@@ -24,7 +25,6 @@ from fdpd.journal.update_checks import (
     start_check,
 )
 from fdpd.pulling import UpdateRequest, update_pulled
-from fdpd.pulling.update import pulled_items
 from fdpd.remotes import Remote, load_remotes
 from fdpd.wire import CheckOut, RemoteUpdates, UpdatesSummary
 

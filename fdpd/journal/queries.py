@@ -3,12 +3,14 @@ each)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlmodel import col, select
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal.database import Journal
-from fdpd.journal.models import JOB_RUNNING, Item, Job
+from fdpd.journal.models import ITEM_PULLED, JOB_RUNNING, Item, Job
 
 
 def get_item(journal: Journal, path: str) -> Item | None:
@@ -72,3 +74,23 @@ def product_labels(journal: Journal) -> list[str]:
 def newest_job_ids(journal: Journal, limit: int) -> list[str]:
     with journal.session() as session:
         return list(session.exec(select(Job.id).order_by(col(Job.id).desc()).limit(limit)).all())
+
+
+def pulled_items(journal: Journal, remote: str | None) -> dict[str, list[str]]:
+    """Local paths of the data products pulled from each remote (one remote if named)."""
+    query = select(Item).where(Item.state == ITEM_PULLED, Item.type == "data_product")
+    if remote is not None:
+        query = query.where(Item.remote == remote)
+    by_remote: dict[str, list[str]] = defaultdict(list)
+    with journal.session() as session:
+        for item in session.exec(query.order_by(col(Item.path))).all():
+            if item.remote:
+                by_remote[item.remote].append(item.path)
+    return dict(by_remote)
+
+
+def jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
+    """Every job whose id starts with `prefix`."""
+    with journal.session() as session:
+        query = select(Job).where(col(Job.id).startswith(prefix, autoescape=True))
+        return list(session.exec(query).all())

@@ -8,19 +8,16 @@ sync engine (records and files). `--dry-run` reports them without pulling.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from sqlmodel import col, select
 
 from fdpd.cancellation import checkpoint
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
-from fdpd.journal import Journal
-from fdpd.journal.models import ITEM_PULLED, Item
+from fdpd.journal.queries import pulled_items
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remotes import get_remote, open_remote_client
@@ -106,19 +103,6 @@ async def update_pulled(
         "remote_requests": dict(requests),
         "remote_request_total": sum(requests.values()),
     }
-
-
-def pulled_items(journal: Journal, remote: str | None) -> dict[str, list[str]]:
-    """Local paths of the data products pulled from each remote (one remote if named)."""
-    query = select(Item).where(Item.state == ITEM_PULLED, Item.type == "data_product")
-    if remote is not None:
-        query = query.where(Item.remote == remote)
-    by_remote: dict[str, list[str]] = defaultdict(list)
-    with journal.session() as session:
-        for item in session.exec(query.order_by(col(Item.path))).all():
-            if item.remote:
-                by_remote[item.remote].append(item.path)
-    return dict(by_remote)
 
 
 async def _pulled_versions(local: RegistryClient, paths: list[str]) -> dict[ProductKey, str]:

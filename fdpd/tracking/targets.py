@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal import Journal
 from fdpd.journal.models import Job
+from fdpd.journal.queries import jobs_with_prefix
 from fdpd.remote.client import FilterValue, Record, RegistryClient
 from fdpd.remote.links import link_path, parse_link
 from fdpd.store import sha1_file
@@ -107,7 +106,7 @@ def _run_root(run: Record) -> Root:
 
 
 async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tuple[Root, ...]:
-    jobs = _jobs_with_prefix(journal, prefix)
+    jobs = jobs_with_prefix(journal, prefix)
     runs = await _runs_with_prefix(local, prefix)
     candidates: dict[str, tuple[Root, ...]] = {}
     for run in runs:
@@ -134,12 +133,6 @@ async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tu
             code=ErrorCode.AMBIGUOUS_TOKEN,
         )
     return distinct.pop()
-
-
-def _jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
-    with journal.session() as session:
-        query = select(Job).where(col(Job.id).startswith(prefix, autoescape=True))
-        return list(session.exec(query).all())
 
 
 async def _runs_with_prefix(local: RegistryClient, prefix: str) -> list[Record]:
@@ -227,7 +220,5 @@ def named_job(journal: Journal, target: Target) -> Job | None:
     uuids = {root.uuid for root in target.roots}
     if any(root.type != "code_run" for root in target.roots):
         return None
-    query = select(Job).where(col(Job.id).startswith(target.given, autoescape=True))
-    with journal.session() as session:
-        jobs = [job for job in session.exec(query).all() if set(job.code_runs) == uuids]
+    jobs = [job for job in jobs_with_prefix(journal, target.given) if set(job.code_runs) == uuids]
     return jobs[0] if len(jobs) == 1 else None
