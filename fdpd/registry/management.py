@@ -47,14 +47,20 @@ async def identity(request: Request) -> Response:
     return json_response(answer)
 
 
-def require_admin(request: Request, action: str) -> Caller:
-    """The caller, who must be user `admin`; a 403 ApiError otherwise."""
+def require_caller(request: Request) -> Caller:
+    """The user whose token the request carries; a 403 ApiError without a valid one."""
     try:
         caller = request_caller(request)
     except AuthError as error:
         raise ApiError.detail(403, error.detail) from None
     if caller is None:
         raise ApiError.detail(403, NO_CREDENTIALS)
+    return caller
+
+
+def require_admin(request: Request, action: str) -> Caller:
+    """The caller, who must be user `admin`; a 403 ApiError otherwise."""
+    caller = require_caller(request)
     if caller.username != ADMIN_USERNAME:
         raise ApiError.detail(403, f"Only the admin user may {action}.")
     return caller

@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fdpd.registry.auth import NO_CREDENTIALS, AuthError, request_caller
 from fdpd.registry.http import ApiError, json_response
+from fdpd.registry.management import require_caller
 from fdpd.registry.settings import RegistrySettings
 from fdpd.registry.web import lists, records
 from fdpd.registry.web.layout import PREFIX, error_page, icon, page, style_sheet
@@ -151,12 +151,7 @@ async def login_code(request: Request) -> Response:
     try:
         if _settings(request).shared:
             raise ApiError.detail(404, "Not found.")
-        try:
-            caller = request_caller(request)
-        except AuthError as error:
-            raise ApiError.detail(403, error.detail) from None
-        if caller is None:
-            raise ApiError.detail(403, NO_CREDENTIALS)
+        caller = require_caller(request)
     except ApiError as error:
         return error.response()
     code = store_of(request).mint_code(caller)
