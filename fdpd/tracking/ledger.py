@@ -17,7 +17,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from fdpd.journal import Journal
@@ -131,7 +132,16 @@ class JournalSyncLedger:
                 if rows:
                     session.execute(update(Item), rows)  # by primary key, in bulk
             if new:
-                session.execute(insert(Item), new)
+                # Another sync (a second pull of the same config) may have inserted a path since
+                # the look-up above: the later write wins, as the update of `marks` would.
+                adding = sqlite_insert(Item)
+                replaced = {
+                    column: adding.excluded[column]
+                    for column in ("remote", "remote_url", "state", "synced")
+                }
+                session.execute(
+                    adding.on_conflict_do_update(index_elements=["path"], set_=replaced), new
+                )
 
 
 def _row(path: str, entry: _Pending, remote: str) -> dict[str, str | None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlmodel import select
+
 from fdpd.jobs.records import NewItem, record_items
 from fdpd.journal import Journal
 from fdpd.journal.models import Item, Job
@@ -70,4 +72,25 @@ def test_nothing_reaches_the_journal_before_a_flush(tmp_path: Path) -> None:
     asyncio.run(link_without_flush())
     with journal.session() as session:
         assert session.get(Item, "/api/author/1/") is None
+    journal.close()
+
+
+async def _pull_side_by_side(journal: Journal, rounds: int) -> None:
+    for number in range(rounds):
+        paths = [f"/api/data_product/{number * 10 + k}/" for k in range(1, 6)]
+        ledgers = [await JournalSyncLedger.open(journal, "origin", "pull") for _ in range(2)]
+        for ledger in ledgers:
+            for path in paths:
+                ledger.mark_pulled(path, f"https://remote.example{path}")
+        await asyncio.gather(*(ledger.flush() for ledger in ledgers))
+
+
+def test_two_pulls_recording_the_same_items_at_once_both_succeed(tmp_path: Path) -> None:
+    """Two pulls of one config (tests/pull/test_concurrent_pulls.py) write the same new items
+    from two threads: each looks them up, then inserts; the later insert must not fail."""
+    journal = Journal.open(tmp_path / "journal.db")
+    asyncio.run(_pull_side_by_side(journal, 60))
+    with journal.session() as session:
+        states = {item.path: item.state for item in session.exec(select(Item)).all()}
+    assert len(states) == 60 * 5 and set(states.values()) == {"pulled"}
     journal.close()
