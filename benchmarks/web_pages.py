@@ -99,6 +99,8 @@ def main() -> None:
                 "product list, name glob bench/dp-0123*": "/ui/data_product/?name=bench/dp-0123*",
                 "product list, namespace filter": "/ui/data_product/?namespace=bench-ns-3",
                 "product list, text search (no hit)": "/ui/data_product/?q=nowhere",
+                "product list, text search (100 hits)": "/ui/data_product/?q=dp-0123",
+                "product list, text search (every product)": "/ui/data_product/?q=bench",
                 "product page (with SVG graph)": f"/ui/data_product/{product}",
                 "code run page": f"/ui/code_run/{run}",
             }

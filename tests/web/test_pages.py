@@ -148,6 +148,14 @@ def test_search_namespace_filter_and_cursor_pages(web: WebRegistry) -> None:
     assert "0 found" in _get(web, "/ui/data_product/", params={"name": "bulk/p10"}).text
     texts = _get(web, "/ui/data_product/", params={"q": "GAUGE readings"}).text
     assert "1 found" in texts and "flow/raw" in texts
+    # text found in every bulk description: counted and paged like the other filters
+    described = _get(web, "/ui/data_product/", params={"q": "BULK", "namespace": "many"}).text
+    assert "105 found" in described and "bulk/p104" in described and "bulk/p004" not in described
+    later = re.search(r'<a rel="next" href="([^"]+)"', described)
+    assert later is not None
+    rest = _get(web, later.group(1).replace("&amp;", "&")).text
+    assert len(re.findall(r'href="/ui/data_product/\d+"', rest)) == 5
+    assert "0 found" in _get(web, "/ui/data_product/", params={"q": "no such text"}).text
     bad = _get(web, "/ui/data_product/", params={"cursor": "nonsense"})
     assert bad.status_code == 404 and "Invalid cursor" in bad.text
 

@@ -33,6 +33,7 @@ COMPONENTS = table_of(m.ObjectComponent)
 LOCATIONS = table_of(m.StorageLocation)
 ROOTS = table_of(m.StorageRoot)
 PAGE_SIZE = 100
+MATCHES_READ_ONCE = 5000  # ids of a text search's matches kept for its count and page
 
 COUNTED = (
     ("data products", PRODUCTS),
@@ -109,25 +110,40 @@ def product_conditions(conn: Connection, search: ProductSearch) -> list[ColumnEl
         named = select(NAMESPACES.c.id).where(NAMESPACES.c.name == search.namespace)
         conditions.append(PRODUCTS.c.namespace_id.in_(named.scalar_subquery()))
     if search.text:
-        pattern = "%" + search.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
-        described = select(OBJECTS.c.id).where(OBJECTS.c.description.ilike(pattern, escape="\\"))
-        conditions.append(
-            or_(
-                PRODUCTS.c.name.ilike(pattern, escape="\\"),
-                PRODUCTS.c.object_id.in_(described.scalar_subquery()),
-            )
-        )
+        conditions.append(_text_condition(conn, search.text))
     return conditions
+
+
+def _text_condition(conn: Connection, text: str) -> ColumnElement[bool]:
+    """The text in the product's name or its object's description, ignoring case. SQLite's
+    LIKE ignores the case of ASCII letters itself; `lower()` on both sides (what `ilike` is
+    there) would double the cost of reading every name and description."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def matches(column: ColumnElement[str]) -> ColumnElement[bool]:
+        if conn.dialect.name == "sqlite":
+            return column.like(pattern, escape="\\")
+        return column.ilike(pattern, escape="\\")
+
+    described = select(OBJECTS.c.id).where(matches(OBJECTS.c.description))
+    return or_(matches(PRODUCTS.c.name), PRODUCTS.c.object_id.in_(described.scalar_subquery()))
 
 
 def product_page(conn: Connection, search: ProductSearch, visible: bool) -> Page:
     """One page of data products, newest first, keyset-paged as the REST list.
 
     For an anonymous visitor the count is all matches less the private ones: both use indexes,
-    where counting the public ones directly would read every product.
+    where counting the public ones directly would read every product. A text search reads every
+    name and description (no index helps `%text%`), so it is done once, for the ids of the
+    matches, when they are not too many; the count and the page then read only those.
     """
     conditions = product_conditions(conn, search)
+    if search.text:
+        matched = _matching_ids(conn, conditions)
+        if matched is not None and not matched:
+            return Page(0, [], None, None)
+        if matched is not None:
+            conditions = [PRODUCTS.c.id.in_(matched)]
     count = _count(conn, conditions)
     if not visible:
         private = private_object_clause(PRODUCTS.c.object_id)
@@ -135,6 +151,14 @@ def product_page(conn: Connection, search: ProductSearch, visible: bool) -> Page
         conditions.append(~private)
     items = [("cursor", search.cursor), ("page_size", str(PAGE_SIZE))]
     return fetch_page(conn, SPECS["data_product"], conditions, items, count)
+
+
+def _matching_ids(conn: Connection, conditions: list[ColumnElement[bool]]) -> list[int] | None:
+    """The ids of the products matching `conditions`, or None when there are more than
+    `MATCHES_READ_ONCE` (then each query filters again: its page stops early)."""
+    query = select(PRODUCTS.c.id).where(*conditions).limit(MATCHES_READ_ONCE + 1)
+    ids = [int(i) for i in conn.execute(query).scalars()]
+    return ids if len(ids) <= MATCHES_READ_ONCE else None
 
 
 def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
