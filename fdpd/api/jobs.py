@@ -16,7 +16,7 @@ from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.jobs.records import job_items, job_output, recent_jobs
+from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
 from fdpd.journal.views import item_view, job_view
 from fdpd.wire import CancelOut, JobDetail, JobList, JobLog

@@ -10,10 +10,10 @@ from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
+from fdpd.journal.models import ROOT_TYPES
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
 from fdpd.tracking.listing import list_items
-from fdpd.tracking.states import ROOT_TYPES
 from fdpd.update_checks import updates_summary
 from fdpd.wire import ItemCount, ItemStatus, Status, UpdatesSummary
 

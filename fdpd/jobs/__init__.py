@@ -1,8 +1,8 @@
 """Jobs: job folders, the job's environment and process, pre-run checks, post-run records.
 
 Entry points: `run_job` (the work of a `run` operation), `working_config` (generate, optionally
-preparing a job folder), `ConfigSource`, `RunRequest`; journal helpers in `records`; the sync
-ledger on the journal's `item` table in `ledger`.
+preparing a job folder), `ConfigSource`, `RunRequest`. Jobs' rows in the journal are
+`fdpd.journal.jobs`'s.
 """
 
 from .prepare import ConfigSource, PreparedJob, prepare_job

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from fdpd.errors import UnreadableFile
+from fdpd.journal.jobs import NewItem
 from fdpd.remote.links import link_id, link_path
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 
 from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
-from .records import NewItem
 
 RUN_ID = "${{RUN_ID}}"
 ITEM_TYPES = ("code_run", "data_product")  # what users name and count; the rest are records

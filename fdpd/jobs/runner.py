@@ -22,6 +22,7 @@ from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.jobs.redaction import Redactor
 from fdpd.journal.database import utc_now
+from fdpd.journal.jobs import NewItem, add_job, finish_job, record_items
 from fdpd.journal.models import (
     ITEM_FAILED,
     ITEM_LOCAL,
@@ -45,7 +46,6 @@ from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
 from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
-from .records import NewItem, add_job, finish_job, record_items
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
 

@@ -81,6 +81,7 @@ class JobState(StrEnum):
 JOB_PREPARED, JOB_DELETED, JOB_RUNNING = JobState.PREPARED, JobState.DELETED, JobState.RUNNING
 JOB_SUCCEEDED, JOB_FAILED = JobState.SUCCEEDED, JobState.FAILED
 JOB_INTERRUPTED, JOB_CANCELLED = JobState.INTERRUPTED, JobState.CANCELLED
+UNFINISHED_JOBS = (JOB_FAILED, JOB_CANCELLED)  # their records are recorded as failed
 
 
 class Job(SQLModel, table=True):
@@ -118,6 +119,9 @@ class ItemState(StrEnum):
 
 ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED = ItemState.LOCAL, ItemState.COMMITTED, ItemState.PUSHED
 ITEM_PULLED, ITEM_FAILED = ItemState.PULLED, ItemState.FAILED
+STATES = (ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED, ITEM_FAILED)
+# What users count and `status` lists by name; the other records are in their closures.
+ROOT_TYPES = ("code_run", "data_product")
 
 
 class Item(SQLModel, table=True):

@@ -4,13 +4,30 @@ each)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal.database import Journal
-from fdpd.journal.models import ITEM_PULLED, JOB_RUNNING, Item, Job
+from fdpd.journal.models import (
+    ITEM_FAILED,
+    ITEM_PULLED,
+    JOB_RUNNING,
+    ROOT_TYPES,
+    STATES,
+    UNFINISHED_JOBS,
+    Item,
+    Job,
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    by_state: dict[str, list[Item]]  # the items shown, at most `limit` per state
+    unfinished_jobs: list[tuple[Job, int]]  # failed or cancelled jobs, and their items left
 
 
 def get_item(journal: Journal, path: str) -> Item | None:
@@ -94,3 +111,47 @@ def jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
     with journal.session() as session:
         query = select(Job).where(col(Job.id).startswith(prefix, autoescape=True))
         return list(session.exec(query).all())
+
+
+def items_by_state(journal: Journal, limit: int | None) -> Listing:
+    """The code runs and data products of each state (the first `limit`; all if None), newest
+    job first, and the failed or cancelled jobs with the items they left."""
+    with journal.session() as session:
+        by_state: dict[str, list[Item]] = {}
+        for state in STATES:
+            query = (
+                select(Item)
+                .where(Item.state == state, col(Item.type).in_(ROOT_TYPES))
+                .order_by(
+                    col(Item.job_id).desc().nulls_last(),
+                    col(Item.synced).desc().nulls_last(),
+                    col(Item.type),
+                    col(Item.path),
+                )
+                .limit(limit if limit is not None else -1)
+            )
+            by_state[state] = list(session.exec(query).all())
+        left = (
+            select(Job, func.count(col(Item.path)))
+            .join(Item, col(Item.job_id) == col(Job.id))
+            .where(
+                col(Job.state).in_(UNFINISHED_JOBS),
+                Item.state == ITEM_FAILED,
+                col(Item.type).in_(ROOT_TYPES),
+            )
+            .group_by(col(Job.id))
+            .order_by(col(Job.id).desc())
+        )
+        unfinished = [(job, int(count)) for job, count in session.exec(left).all()]
+    return Listing(by_state, unfinished)
+
+
+def remember_labels(journal: Journal, items: list[Item]) -> None:
+    """Keep the names (and uuids) looked up for `items`."""
+    with journal.session() as session:
+        for item in items:
+            session.execute(
+                update(Item)
+                .where(col(Item.path) == item.path)
+                .values(label=item.label, uuid=item.uuid)
+            )

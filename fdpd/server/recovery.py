@@ -16,8 +16,8 @@ from pathlib import Path
 
 from fdpd.data_store_rules import unsafe_data_store_reason
 from fdpd.jobs.orphans import stop_job_processes
-from fdpd.jobs.records import interrupt_orphaned_jobs
 from fdpd.journal import Journal
+from fdpd.journal.jobs import interrupt_orphaned_jobs
 from fdpd.paths import Locations
 from fdpd.store.atomic import remove_partial_files
 from fdpd.users import list_users

@@ -10,34 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-
-from sqlalchemy import func, update
-from sqlmodel import col, select
 
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
-from fdpd.journal import Journal
-from fdpd.journal.models import ITEM_FAILED, Item, Job
+from fdpd.journal.models import Item
+from fdpd.journal.queries import items_by_state, remember_labels
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.tracking.closure import local_registry
-from fdpd.tracking.states import ROOT_TYPES, STATES, UNFINISHED_JOBS
 from fdpd.wire import Listed, NamedItem
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Listing:
-    by_state: dict[str, list[Item]]  # the items shown, at most `limit` per state
-    unfinished_jobs: list[tuple[Job, int]]  # failed or cancelled jobs, and their items left
-
-
 async def list_items(ctx: DaemonContext, limit: int | None) -> Listed:
     """The items of each state (the first `limit` of them; all if None), named, and the failed
     jobs that left records: the `names` and `unfinished_jobs` of the status answer."""
-    listing = await asyncio.to_thread(_listing, ctx.journal, limit)
+    listing = await asyncio.to_thread(items_by_state, ctx.journal, limit)
     unnamed = [item for items in listing.by_state.values() for item in items if item.label is None]
     if unnamed:
         try:
@@ -59,37 +48,6 @@ async def list_items(ctx: DaemonContext, limit: int | None) -> Listed:
             for job, count in listing.unfinished_jobs
         ],
     }
-
-
-def _listing(journal: Journal, limit: int | None) -> Listing:
-    with journal.session() as session:
-        by_state: dict[str, list[Item]] = {}
-        for state in STATES:
-            query = (
-                select(Item)
-                .where(Item.state == state, col(Item.type).in_(ROOT_TYPES))
-                .order_by(
-                    col(Item.job_id).desc().nulls_last(),
-                    col(Item.synced).desc().nulls_last(),
-                    col(Item.type),
-                    col(Item.path),
-                )
-                .limit(limit if limit is not None else -1)
-            )
-            by_state[state] = list(session.exec(query).all())
-        left = (
-            select(Job, func.count(col(Item.path)))
-            .join(Item, col(Item.job_id) == col(Job.id))
-            .where(
-                col(Job.state).in_(UNFINISHED_JOBS),
-                Item.state == ITEM_FAILED,
-                col(Item.type).in_(ROOT_TYPES),
-            )
-            .group_by(col(Job.id))
-            .order_by(col(Job.id).desc())
-        )
-        unfinished = [(job, int(count)) for job, count in session.exec(left).all()]
-    return Listing(by_state, unfinished)
 
 
 def _shown(item: Item) -> NamedItem:
@@ -117,7 +75,7 @@ async def _name(ctx: DaemonContext, items: list[Item]) -> None:
         namespaces: dict[str, str] = {}
         for item in items:
             item.label = await _label(local, item, namespaces)
-    await asyncio.to_thread(_remember, ctx.journal, items)
+    await asyncio.to_thread(remember_labels, ctx.journal, items)
 
 
 async def _label(local: RegistryClient, item: Item, namespaces: dict[str, str]) -> str:
@@ -132,13 +90,3 @@ async def _label(local: RegistryClient, item: Item, namespaces: dict[str, str]) 
     if link not in namespaces:
         namespaces[link] = str((await local.get(link))["name"])
     return f"{namespaces[link]}:{record['name']}@{record['version']}"
-
-
-def _remember(journal: Journal, items: list[Item]) -> None:
-    with journal.session() as session:
-        for item in items:
-            session.execute(
-                update(Item)
-                .where(col(Item.path) == item.path)
-                .values(label=item.label, uuid=item.uuid)
-            )

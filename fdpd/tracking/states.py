@@ -21,19 +21,18 @@ from fdpd.journal.models import (
     ITEM_COMMITTED,
     ITEM_FAILED,
     ITEM_LOCAL,
-    ITEM_PULLED,
     ITEM_PUSHED,
     JOB_CANCELLED,
     JOB_FAILED,
+    ROOT_TYPES,
+    STATES,
+    UNFINISHED_JOBS,
     Item,
     Job,
 )
 from fdpd.tracking.targets import Root
 
-ROOT_TYPES = ("code_run", "data_product")
-UNFINISHED_JOBS = (JOB_FAILED, JOB_CANCELLED)  # their records are recorded as failed
 _CHUNK = 500  # paths per IN (...): under SQLite's bound-parameter limit
-STATES = (ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED, ITEM_FAILED)
 
 
 @dataclass

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from fdpd.jobs.records import NewItem, record_items
 from fdpd.journal import Journal
+from fdpd.journal.jobs import NewItem, record_items
 from fdpd.journal.models import Item, Job
 from fdpd.tracking.ledger import JournalSyncLedger
 

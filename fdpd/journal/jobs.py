@@ -1,4 +1,4 @@
-"""Jobs and their items in the journal: creating, finishing, finding by id prefix."""
+"""The journal's jobs and their items: creating, finishing, listing, what a job printed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from fdpd.errors import NotFound
-from fdpd.journal import Journal
-from fdpd.journal.database import utc_now
+from fdpd.journal.database import Journal, utc_now
 from fdpd.journal.models import JOB_INTERRUPTED, JOB_RUNNING, Item, Job
 
 
