@@ -10,7 +10,6 @@ in the background; `update --check` runs one now.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
@@ -26,7 +25,16 @@ from fdpd.journal.update_checks import (
 )
 from fdpd.pulling import UpdateRequest, update_pulled
 from fdpd.remotes import Remote, load_remotes
-from fdpd.wire import CheckOut, RemoteUpdates, UpdatesSummary
+from fdpd.wire import (
+    CheckedNow,
+    CheckOut,
+    NeverChecked,
+    PulledItem,
+    RemoteCheck,
+    RemoteUpdates,
+    Updated,
+    UpdatesSummary,
+)
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_COMMAND = "update --check"
@@ -63,7 +71,7 @@ async def check_remote(
     return finish_check(ctx.journal, check_id, findings=findings)
 
 
-async def check_now(ctx: DaemonContext, remotes: list[str], emitter: Emitter) -> dict[str, Any]:
+async def check_now(ctx: DaemonContext, remotes: list[str], emitter: Emitter) -> CheckedNow:
     """`update --check`: check each remote (never pulling); one failing does not stop the rest."""
     checks: list[UpdateCheck | None] = []
     for remote in remotes:
@@ -79,11 +87,13 @@ async def check_now(ctx: DaemonContext, remotes: list[str], emitter: Emitter) ->
     return {
         "ok": all(check and check.outcome == CHECK_SUCCEEDED for check in checks),
         "available": sum(len(check.available) for check in checks if check),
-        "checks": [
-            {"remote": remote, **(check_view(check) or {})}
-            for remote, check in zip(remotes, checks, strict=True)
-        ],
+        "checks": [_check_of(remote, check) for remote, check in zip(remotes, checks, strict=True)],
     }
+
+
+def _check_of(remote: str, check: UpdateCheck | None) -> RemoteCheck | NeverChecked:
+    view = check_view(check)
+    return {"remote": remote, **view} if view is not None else {"remote": remote}
 
 
 def remotes_checked_by_update(ctx: DaemonContext, name: str | None) -> list[Remote]:
@@ -92,7 +102,7 @@ def remotes_checked_by_update(ctx: DaemonContext, name: str | None) -> list[Remo
     return [configured[n] for n in sorted(pulled_items(ctx.journal, name)) if n in configured]
 
 
-def findings_of(checked: int, changes: list[dict[str, Any]]) -> Findings:
+def findings_of(checked: int, changes: list[PulledItem]) -> Findings:
     """Changes as `update` reports them: `newer` (dry run) and `failed` are still available."""
     available = [c["item"] for c in changes if c["status"] in ("newer", "failed")]
     pulled = [c["item"] for c in changes if c["status"] == "pulled"]
@@ -100,15 +110,12 @@ def findings_of(checked: int, changes: list[dict[str, Any]]) -> Findings:
 
 
 def record_update(
-    journal: Journal,
-    remotes: list[Remote],
-    result: dict[str, Any],
-    operation_id: int | None,
+    journal: Journal, remotes: list[Remote], result: Updated, operation_id: int | None
 ) -> None:
     """Record a finished `update` (or `update --dry-run`) as a check of each remote it covered;
     its changes are told apart by the remote record URL each names."""
-    trigger = TRIGGER_DRY_RUN if result.get("dry_run") else TRIGGER_UPDATE
-    changes = result.get("changes", [])
+    trigger = TRIGGER_DRY_RUN if result["dry_run"] else TRIGGER_UPDATE
+    changes = result["changes"]
     for remote in remotes:
         mine = [c for c in changes if str(c.get("remote_url", "")).startswith(remote.url)]
         checked = len(pulled_items(journal, remote.name).get(remote.name, []))

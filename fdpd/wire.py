@@ -493,3 +493,92 @@ class ItemDetail(JournalView):
 class ItemStatus(TypedDict):
     given: str
     items: list[ItemDetail]
+
+
+# --- pull, update and push: the results of their operations (the final NDJSON event) -----------
+
+
+class PulledItem(TypedDict):
+    """One item of a pull or update; empty values are left out."""
+
+    item: str
+    status: str  # registered, pulled, present, failed; update: newer, current
+    kind: str  # register, read, update
+    local_url: NotRequired[str]
+    remote_url: NotRequired[str]
+    reason: NotRequired[str]
+    bytes: int
+
+
+class Transfers(TypedDict):
+    records_created: int
+    files_downloaded: int
+    bytes_downloaded: int
+    remote_requests: dict[str, int]  # by HTTP method
+    remote_request_total: int
+
+
+class Pulled(Transfers):
+    remote: str | None
+    ok: bool
+    items: list[PulledItem]
+    counts: dict[str, int]  # items by status
+
+
+class Updated(Transfers):
+    dry_run: bool
+    ok: bool
+    checked: int  # pulled data products compared with their remotes
+    changes: list[PulledItem]
+
+
+@final
+class RemoteCheck(CheckOut):
+    remote: str
+
+
+@final
+class NeverChecked(TypedDict):
+    remote: str  # a check that failed before the journal recorded it
+
+
+class CheckedNow(TypedDict):
+    """`update --check`: each remote checked now (never pulling)."""
+
+    ok: bool
+    available: int
+    checks: list[RemoteCheck | NeverChecked]
+
+
+class PushedItem(TypedDict):
+    item: str
+    status: str  # pushed, planned, failed
+    local_url: str | None
+    remote_url: str | None
+    reason: str
+
+
+class PushPlan(TypedDict):
+    """What a push would send (a dry run)."""
+
+    files: list[dict[str, Any]]  # the files it would publish: file, sha1, size, is (roles)
+    records_to_check: int  # records the remote is not yet known to have
+    exposed_paths: list[dict[str, Any]]  # paths its working configs and scripts show
+
+
+class Pushed(TypedDict):
+    remote: str
+    remote_url: str
+    dry_run: bool
+    ok: NotRequired[bool]
+    message: NotRequired[str]  # nothing was committed
+    items: list[PushedItem]
+    records_created: int
+    records_patched: int
+    files_transferred: int
+    bytes_transferred: int
+    remote_requests: dict[str, int]
+    journal_items_pushed: int
+    files: list[dict[str, Any]]  # a dry run: the files it would publish
+    records_to_check: NotRequired[int]
+    exposed_paths: NotRequired[list[dict[str, Any]]]

@@ -20,6 +20,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import Pulled, PulledItem
+
 STATUS_WORDS = {
     "registered": "registered",
     "pulled": "pulled",
@@ -55,14 +57,14 @@ def pull(args: argparse.Namespace, inv: Invocation) -> int:
         "remote": args.remote,
         "with_provenance": args.with_provenance,
     }
-    result = run_operation(inv, "POST", "/v1/pull", body)
+    result: Pulled = run_operation(inv, "POST", "/v1/pull", body)
     if not inv.as_json:
         show_items(result.get("items", []))
         print(_totals(result))
     return SUCCESS if result.get("ok", True) else 1
 
 
-def show_items(items: list[dict[str, Any]]) -> None:
+def show_items(items: list[PulledItem]) -> None:
     rows = [
         [item["item"], STATUS_WORDS.get(item["status"], item["status"]), item.get("reason", "")]
         for item in items
@@ -74,7 +76,7 @@ def show_items(items: list[dict[str, Any]]) -> None:
             print(f"fdpctl: {item['item']}: {item.get('reason', 'failed')}", file=sys.stderr)
 
 
-def _totals(result: dict[str, Any]) -> str:
+def _totals(result: Pulled) -> str:
     remote = result.get("remote") or "no remote"
     counts = result.get("counts") or {}
     registered = counts.get("registered", 0)

@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import Pushed
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -38,13 +40,13 @@ def register(subparsers: Any) -> None:
 
 def push(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result = run_operation(inv, "POST", "/v1/push", body)
+    result: Pushed = run_operation(inv, "POST", "/v1/push", body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result.get("ok", True) else OPERATION_FAILED
 
 
-def _show(result: dict[str, Any]) -> None:
+def _show(result: Pushed) -> None:
     remote = f"{result['remote']} ({result['remote_url']})"
     if not result["items"]:
         print(f"{result.get('message', 'nothing to push')}; remote {remote}")
@@ -68,7 +70,7 @@ def _show(result: dict[str, Any]) -> None:
         print("some items failed: fix the cause and push again to finish", file=sys.stderr)
 
 
-def _show_plan(result: dict[str, Any], remote: str) -> None:
+def _show_plan(result: Pushed, remote: str) -> None:
     files = result["files"]
     print(f"dry run: nothing was sent to {remote}")
     planned = sum(1 for item in result["items"] if item["status"] == "planned")

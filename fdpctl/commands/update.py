@@ -12,6 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import CheckedNow, Updated
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -37,13 +39,13 @@ def update(args: argparse.Namespace, inv: Invocation) -> int:
     if args.check:
         return _check(args, inv)
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result = run_operation(inv, "POST", "/v1/update", body)
+    result: Updated = run_operation(inv, "POST", "/v1/update", body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result.get("ok", True) else 1
 
 
-def _show(result: dict[str, Any]) -> None:
+def _show(result: Updated) -> None:
     changes = result.get("changes", [])
     if not changes:
         print(f"up to date ({result.get('checked', 0)} pulled data products checked)")
@@ -58,10 +60,13 @@ def _check(args: argparse.Namespace, inv: Invocation) -> int:
     from fdpctl.commands.schedule import check_result
 
     body = {"remote": args.remote, "check": True}
-    result = run_operation(inv, "POST", "/v1/update", body)
+    result: CheckedNow = run_operation(inv, "POST", "/v1/update", body)
     if not inv.as_json:
-        for check in result.get("checks", []):
-            print(f"{check['remote']}: {check_result(check) if check.get('outcome') else '-'}")
-            for item in check.get("available") or []:
+        for check in result["checks"]:
+            if "outcome" not in check:
+                print(f"{check['remote']}: -")
+                continue
+            print(f"{check['remote']}: {check_result(check)}")
+            for item in check["available"]:
                 print(f"  {item}")
     return SUCCESS if result.get("ok", True) else 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -23,6 +21,7 @@ from fdpd.update_checks import (
     remotes_checked_by_update,
     update_lock,
 )
+from fdpd.wire import CheckedNow, Pulled, Updated
 
 router = APIRouter(tags=["pull"])
 
@@ -49,7 +48,7 @@ async def post_pull(ctx: Context, body: PullBody) -> StreamingResponse:
         "with_provenance": body.with_provenance,
     }
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> Pulled:
         return await pull_config(ctx, request, emitter)
 
     return await stream_operation(ctx, "pull", arguments, work, cancellable=True)
@@ -64,7 +63,7 @@ async def post_update(ctx: Context, body: UpdateBody) -> StreamingResponse:
         return await _check_now(ctx, body.remote)
     request = UpdateRequest(body.remote, body.dry_run)
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> Updated:
         async with update_lock(ctx):
             result = await update_pulled(ctx, request, emitter)
         covered = remotes_checked_by_update(ctx, body.remote)
@@ -82,7 +81,7 @@ async def _check_now(ctx: DaemonContext, remote: str | None) -> StreamingRespons
     if not names:
         get_remote(ctx.locations)  # raises: no remote configured, and how to add one
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> CheckedNow:
         return await check_now(ctx, names, emitter)
 
     arguments = {"remote": remote, "trigger": TRIGGER_COMMAND}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -13,6 +11,7 @@ from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.tracking import push_committed
+from fdpd.wire import Pushed
 
 router = APIRouter(tags=["sync"])
 
@@ -27,7 +26,7 @@ async def post_push(ctx: Context, body: PushBody) -> StreamingResponse:
     """Files first, then records; events: progress (files, bytes, records), warnings (what
     was withheld and why), then a result listing each committed item's outcome."""
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> Pushed:
         return await push_committed(ctx, body.remote, body.dry_run, emitter)
 
     arguments = {"remote": body.remote, "dry_run": body.dry_run}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
+
+from fdpd.wire import PulledItem
 
 Status = Literal["registered", "pulled", "present", "failed", "newer", "current"]
 
@@ -21,5 +23,18 @@ class ItemResult:
     reason: str = ""
     bytes: int = 0
 
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+    def to_json(self) -> PulledItem:
+        """Empty URLs and reasons are left out."""
+        shown: PulledItem = {
+            "item": self.item,
+            "status": self.status,
+            "kind": self.kind,
+            "bytes": self.bytes,
+        }
+        if self.local_url:
+            shown["local_url"] = self.local_url
+        if self.remote_url:
+            shown["remote_url"] = self.remote_url
+        if self.reason:
+            shown["reason"] = self.reason
+        return shown

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
@@ -28,6 +27,7 @@ from fdpd.sync.report import ProgressCallback, byte_size, forward_to
 from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.users import active_user, read_user_token
+from fdpd.wire import Pulled
 
 from .local_records import LocalRecords
 from .outcome import ItemResult
@@ -68,7 +68,7 @@ class PullProgress:
         self.emitter.warning(message)
 
 
-async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter) -> dict[str, Any]:
+async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter) -> Pulled:
     user = active_user(ctx.journal)
     token = read_user_token(user)
     supervisor = registry_supervisor(ctx)
@@ -157,7 +157,7 @@ def _summary(
     results: list[ItemResult],
     report: SyncReport,
     remote_requests: Counter[str],
-) -> dict[str, Any]:
+) -> Pulled:
     registered = [r for r in results if r.kind == "register" and r.status == "registered"]
     return {
         "remote": remote.name if remote is not None else None,

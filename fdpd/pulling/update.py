@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fdpd.cancellation import checkpoint
 from fdpd.core.context import DaemonContext
@@ -26,6 +25,7 @@ from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.userconfig.semver import parse_version
 from fdpd.userconfig.versions import LATEST
 from fdpd.users import active_user, read_user_token
+from fdpd.wire import Updated
 
 from .outcome import ItemResult
 from .pull import PullProgress
@@ -52,9 +52,7 @@ class RemoteUpdate:
         return f"{key[0]}:{key[1]} {self.pulled[key]} -> {product.ref.version}"
 
 
-async def update_pulled(
-    ctx: DaemonContext, request: UpdateRequest, emitter: Emitter
-) -> dict[str, Any]:
+async def update_pulled(ctx: DaemonContext, request: UpdateRequest, emitter: Emitter) -> Updated:
     user = active_user(ctx.journal)
     token = read_user_token(user)
     supervisor = registry_supervisor(ctx)

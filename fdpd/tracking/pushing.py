@@ -27,11 +27,12 @@ from fdpd.tracking.closure import load_graph, local_registry
 from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.states import committed_roots, finish_push
+from fdpd.wire import Pushed, PushPlan
 
 
 async def push_committed(
     ctx: DaemonContext, remote_name: str | None, dry_run: bool, emitter: Emitter
-) -> dict[str, Any]:
+) -> Pushed:
     """The work of a `push` operation; its result lists each root's outcome."""
     remote = get_remote(ctx.locations, remote_name)
     lock = ctx.services.locks.push
@@ -61,7 +62,12 @@ async def push_committed(
             )
             plan = await _plan(local, ledger, report) if dry_run else None
     if plan is not None:
-        return {**_result(remote, report, 0), **plan, "dry_run": True}
+        planned = _result(remote, report, 0)
+        planned["dry_run"] = True
+        planned["files"] = plan["files"]
+        planned["records_to_check"] = plan["records_to_check"]
+        planned["exposed_paths"] = plan["exposed_paths"]
+        return planned
     moved = await asyncio.to_thread(_settle, ctx, remote, roots, report)
     return _result(remote, report, moved)
 
@@ -75,9 +81,7 @@ def _settle(ctx: DaemonContext, remote: Remote, roots: list[Item], report: SyncR
     return finish_push(ctx.journal, remote.name, unfinished)
 
 
-async def _plan(
-    local: RegistryClient, ledger: JournalSyncLedger, report: SyncReport
-) -> dict[str, Any]:
+async def _plan(local: RegistryClient, ledger: JournalSyncLedger, report: SyncReport) -> PushPlan:
     """What a push would send: the files it would publish (local files in the planned roots'
     closure not sent yet) and how many records the remote is not yet known to have."""
     planned = [
@@ -145,7 +149,7 @@ _RUN_FILES = (
 )
 
 
-def _nothing_to_push(remote: Remote, dry_run: bool) -> dict[str, Any]:
+def _nothing_to_push(remote: Remote, dry_run: bool) -> Pushed:
     return {
         "remote": remote.name,
         "remote_url": remote.url,
@@ -164,7 +168,7 @@ def _nothing_to_push(remote: Remote, dry_run: bool) -> dict[str, Any]:
     }
 
 
-def _result(remote: Remote, report: SyncReport, moved: int) -> dict[str, Any]:
+def _result(remote: Remote, report: SyncReport, moved: int) -> Pushed:
     return {
         "remote": remote.name,
         "remote_url": remote.url,
