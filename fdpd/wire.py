@@ -582,3 +582,75 @@ class Pushed(TypedDict):
     files: list[dict[str, Any]]  # a dry run: the files it would publish
     records_to_check: NotRequired[int]
     exposed_paths: NotRequired[list[dict[str, Any]]]
+
+
+# --- run and working-config ---------------------------------------------------------------------
+
+
+class WorkingConfigOut(TypedDict):
+    """A working config generated for a language API to run (`POST /v1/working-config`)."""
+
+    job: str | None  # null: no job folder was made
+    job_folder: str
+    job_folder_created: bool
+    config_path: str
+    script_path: str
+    working_config: str  # the YAML text
+    warnings: list[str]
+    argv: list[str]
+    cwd: str
+
+
+class ReadInputOut(TypedDict):
+    alias: str
+    namespace: str
+    name: str
+    version: str
+    data_product: str
+    file: str
+    hash: str
+
+
+@final  # told apart from RunResult by its `dry_run` key
+class RunDryRun(TypedDict):
+    dry_run: bool  # true
+    job_folder: str
+    job_folder_created: bool
+    working_config: str
+    environment: dict[str, str]  # the FDP_* variables the script would get
+    argv: list[str]
+    cwd: str
+    inputs: list[ReadInputOut]
+    warnings: list[str]
+
+
+class RunOutputOut(TypedDict):
+    item: str  # ns:name@version
+    file: str | None  # in the data store
+    code_run: str | None
+
+
+class RunInput(TypedDict):
+    item: str
+    file: str
+
+
+class RunMade(TypedDict):
+    items: int  # code runs and data products it made
+    records: int  # the registry records behind them
+    outputs: list[RunOutputOut]
+
+
+@final
+class RunResult(RunMade):
+    """The result of a `run` operation."""
+
+    job: str
+    state: str
+    exit_status: int | None
+    ok: bool  # false: the model failed (fdpctl exits 4)
+    job_folder: str
+    code_runs: list[str]
+    warnings: list[str]
+    inputs: list[RunInput]
+    next: str  # the command to run next ("" when there is nothing to commit)

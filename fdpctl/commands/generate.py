@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import WorkingConfigOut
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -38,7 +40,7 @@ def generate(args: argparse.Namespace, inv: Invocation) -> int:
         "dirty": args.dirty,
         "create_job_folder": False,
     }
-    answer = inv.call("POST", "/v1/working-config", body).data
+    answer: WorkingConfigOut = inv.call("POST", "/v1/working-config", body).data
     if inv.as_json:
         print_json(answer)
     for warning in answer.get("warnings", []):

@@ -27,6 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpd.wire import RunDryRun, RunResult
+
 
 def register(subparsers: Any) -> None:
     parser = add_command(
@@ -60,18 +62,18 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result = run_operation(inv, "POST", "/v1/run", body)
-    if result.get("dry_run"):
+    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body)
+    if "dry_run" in result:
         if not inv.as_json:
             _show_dry_run(result)
         return SUCCESS
-    status = int(result.get("exit_status") or 0)
+    status = int(result["exit_status"] or 0)
     if status == 0:
         if not inv.as_json:
             _show_summary(result)
         return SUCCESS
     if not inv.as_json:
-        job, state = result.get("job"), result.get("state")
+        job, state = result["job"], result["state"]
         print(
             f"fdpctl: job {job} {state}: the model {_describe(status)} (exit status "
             f"{MODEL_FAILED}: the model failed; `fdpctl log {job}` shows its output)",
@@ -80,26 +82,26 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
     return MODEL_FAILED
 
 
-def _show_summary(result: dict[str, Any]) -> None:
+def _show_summary(result: RunResult) -> None:
     """The job, what it made (outputs with their files), what it read, and the next command:
     on stderr, as fdpctl's other words about the run, so stdout stays the model's output."""
     out = sys.stderr
     paint = Paint(out)
-    made = item_count({"items": result.get("items", 0), "records": result.get("records", 0)})
+    made = item_count({"items": result["items"], "records": result["records"]})
     print(
         f"{paint('job ' + result['job'], '1')} succeeded: {made}, local until committed", file=out
     )
-    for uuid in result.get("code_runs") or []:
+    for uuid in result["code_runs"]:
         print(f"  code run {uuid}", file=out)
-    rows = [("wrote", o["item"], o["file"]) for o in result.get("outputs") or []]
-    rows += [("read", i["item"], i["file"]) for i in result.get("inputs") or []]
+    rows = [("wrote", o["item"], o["file"]) for o in result["outputs"]]
+    rows += [("read", i["item"], i["file"]) for i in result["inputs"]]
     width = max((len(item) for _, item, _ in rows), default=0)
     for verb, item, file in rows:
         shown = paint(item.ljust(width), "32")
         print(f"  {verb:<5} {shown}  {file or '(no local file)'}", file=out)
-    if result.get("next"):
+    if result["next"]:
         print(f"next: {result['next']}   (then fdpctl push)", file=out)
-    elif not result.get("code_runs"):
+    elif not result["code_runs"]:
         print(
             "the script recorded no code run (it used no language API), so there is nothing "
             "to commit",
@@ -111,7 +113,7 @@ def _describe(status: int) -> str:
     return f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
 
 
-def _show_dry_run(result: dict[str, Any]) -> None:
+def _show_dry_run(result: RunDryRun) -> None:
     print("# working config (not written)")
     sys.stdout.write(result["working_config"])
     print("# job")

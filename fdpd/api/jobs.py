@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -19,7 +19,15 @@ from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_c
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
 from fdpd.journal.views import item_view, job_view
-from fdpd.wire import CancelOut, JobDetail, JobList, JobLog
+from fdpd.wire import (
+    CancelOut,
+    JobDetail,
+    JobList,
+    JobLog,
+    RunDryRun,
+    RunResult,
+    WorkingConfigOut,
+)
 
 router = APIRouter(tags=["jobs"])
 
@@ -63,7 +71,7 @@ class RunBody(ConfigBody):
 
 
 @router.post("/working-config")
-async def post_working_config(ctx: Context, body: WorkingConfigBody) -> dict[str, Any]:
+async def post_working_config(ctx: Context, body: WorkingConfigBody) -> WorkingConfigOut:
     """The working config for a user config, generated from the local registry only; by
     default also a job folder holding it and the script, ready for a language API to run."""
     source = await body.source(_data_store(ctx))
@@ -79,7 +87,7 @@ async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     )
     arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
 
-    async def work(emitter: Emitter) -> dict[str, Any]:
+    async def work(emitter: Emitter) -> RunResult | RunDryRun:
         return await run_job(ctx, request, emitter)
 
     return await stream_operation(ctx, "run", arguments, work, cancellable=True)

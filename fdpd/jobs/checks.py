@@ -4,7 +4,7 @@ registry and the data store is there, else an fdp error naming the missing piece
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from fdpd.remote.links import link_id, link_path
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 from fdpd.users import ADMIN, activate_author
+from fdpd.wire import ReadInputOut
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,16 @@ class ReadInput:
     file: str
     hash: str
 
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
+    def to_json(self) -> ReadInputOut:
+        return {
+            "alias": self.alias,
+            "namespace": self.namespace,
+            "name": self.name,
+            "version": self.version,
+            "data_product": self.data_product,
+            "file": self.file,
+            "hash": self.hash,
+        }
 
     @property
     def label(self) -> str:

@@ -13,6 +13,7 @@ from fdpd.journal.jobs import NewItem
 from fdpd.remote.links import link_id, link_path
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
+from fdpd.wire import RunMade
 
 from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
 
@@ -36,7 +37,7 @@ class Findings:
             label = str(record.get("description") or "") or None
         self.items[path] = NewItem(path, kind, record.get("uuid"), label)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RunMade:
         """What a run's result says it made: items (code runs and data products, the unit
         users count in), the registry records behind them, and each output with its file."""
         items = [item for item in self.items.values() if item.type in ITEM_TYPES]

@@ -39,6 +39,7 @@ from fdpd.remote.links import link_path
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
+from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
@@ -64,7 +65,7 @@ class RunRequest:
 
 async def working_config(
     ctx: DaemonContext, source: ConfigSource, *, dirty: bool, create_folder: bool
-) -> dict[str, Any]:
+) -> WorkingConfigOut:
     """Generate a working config (holding the registry); with `create_folder`, also prepare
     the job folder for a language API to run in, and record the job as `prepared`."""
     user = active_user(ctx.journal)
@@ -99,7 +100,9 @@ async def working_config(
     }
 
 
-async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> dict[str, Any]:
+async def run_job(
+    ctx: DaemonContext, request: RunRequest, emitter: Emitter
+) -> RunResult | RunDryRun:
     """The work of a `run` operation; its result says the job's state and exit status."""
     user = active_user(ctx.journal)
     usable_data_store(user, ctx.locations)
@@ -116,7 +119,7 @@ async def run_job(ctx: DaemonContext, request: RunRequest, emitter: Emitter) -> 
 
 async def _checked_run(
     ctx: DaemonContext, request: RunRequest, job: PreparedJob, token: str, emitter: Emitter
-) -> dict[str, Any]:
+) -> RunResult | RunDryRun:
     """Check the registry and inputs, then run the prepared job (or describe it: dry run)."""
     supervisor = registry_supervisor(ctx)
     for warning in job.generated.warnings:
@@ -228,9 +231,7 @@ async def _keep_fair_token(ctx: DaemonContext, token: str) -> None:
         log.warning("could not keep %s in step: %s", path, error.strerror or error)
 
 
-def _dry_run_result(
-    job: PreparedJob, env: dict[str, str], inputs: list[ReadInput]
-) -> dict[str, Any]:
+def _dry_run_result(job: PreparedJob, env: dict[str, str], inputs: list[ReadInput]) -> RunDryRun:
     return {
         "dry_run": True,
         "job_folder": str(job.folder),
@@ -253,7 +254,7 @@ async def _execute(
     registry: LocalRegistry,
     emitter: Emitter,
     script_location: dict[str, Any] | None,
-) -> dict[str, Any]:
+) -> RunResult:
     record = {**job.generated.job_record.to_json(), "environment": fdp_variables(env)}
     row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
     add_job(ctx.journal, row)
@@ -385,6 +386,6 @@ def _job_row(
         cwd=str(job.run_metadata["local_repo"]),
         working_config=job.working_config,
         record=record or job.generated.job_record.to_json(),
-        inputs=[i.to_json() for i in inputs],
+        inputs=[dict(i.to_json()) for i in inputs],
         warnings=[w.render() for w in job.generated.warnings],
     )
