@@ -192,6 +192,7 @@ class Removal(RemovalSummary):
     """What a gc removed (the result event of its operation)."""
 
     dry_run: bool
+    ok: bool  # false: some files could not be deleted (`problems`)
     problems: list[str]  # what could not be removed, and why
 
 

@@ -8,7 +8,7 @@ import argparse
 from fdpctl.cli import Invocation, add_command
 from fdpctl.commands.commit import TARGET_HELP, target_body
 from fdpctl.commands.gc import show_removal
-from fdpctl.errors import SUCCESS
+from fdpctl.errors import OPERATION_FAILED, SUCCESS
 from fdpctl.render import print_json
 
 TYPE_CHECKING = False
@@ -38,12 +38,13 @@ def delete(args: argparse.Namespace, inv: Invocation) -> int:
     body: dict[str, Any] = {**target_body(args.target), "force": args.force}
     body["dry_run"] = args.dry_run
     data: Deleted = inv.call("POST", "/v1/delete", body).data
+    exit_code = SUCCESS if data["ok"] else OPERATION_FAILED
     if inv.as_json:
         print_json(data)
-        return SUCCESS
+        return exit_code
     print(f"{args.target}: {', '.join(data['items'])}")
     verb = "would remove" if data["dry_run"] else "removed"
     if job := data["job"]:
         print(f"{verb} job folder {job['folder']} (`fdpctl log` shows the job deleted)")
     show_removal(data, verb)
-    return SUCCESS
+    return exit_code

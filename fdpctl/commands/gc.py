@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fdpctl.cli import Invocation, add_command
-from fdpctl.errors import SUCCESS
+from fdpctl.errors import OPERATION_FAILED, SUCCESS
 from fdpctl.render import byte_size, counted
 from fdpctl.streaming import run_operation
 
@@ -49,7 +49,7 @@ def gc(args: argparse.Namespace, inv: Invocation) -> int:
     result: Removal = run_operation(inv, "POST", "/v1/gc", body)
     if not inv.as_json:
         show_removal(result, "would remove" if result["dry_run"] else "removed")
-    return SUCCESS
+    return SUCCESS if result["ok"] else OPERATION_FAILED
 
 
 def show_removal(result: Removal, verb: str) -> None:
@@ -65,5 +65,10 @@ def show_removal(result: Removal, verb: str) -> None:
         print(f"kept {kept['item']}: {kept['reason']}")
     for problem in result["problems"]:
         print(f"problem: {problem}")
+    if result["problems"]:
+        print(
+            "hint: the records of those files are removed, so no later gc deletes them: "
+            "delete them yourself once you can (check their permissions and attributes)"
+        )
     if result["dry_run"]:
         print("dry run: nothing was removed")

@@ -166,5 +166,6 @@ def _answer(
         "dry_run": dry_run,
         **plan.summary(),
         "job": {"id": job.id, "folder": job.folder} if job is not None else None,
+        "ok": not problems,
         "problems": problems,
     }

@@ -241,4 +241,4 @@ def _cannot_confirm(remote: str, error: FdpError) -> FdpError:
 
 
 def _answer(plan: RemovalPlan, *, dry_run: bool, problems: list[str]) -> Removal:
-    return {"dry_run": dry_run, **plan.summary(), "problems": problems}
+    return {"dry_run": dry_run, **plan.summary(), "ok": not problems, "problems": problems}

@@ -4,6 +4,8 @@ then deleting a job, a data product and a file path, with their files and journa
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +105,29 @@ def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Rem
         assert sorted(removals) == [("delete", "local"), ("delete", "local")]
         missing = ana.fdpctl("delete", second["id"])
         assert missing.returncode == 1 and "no longer in the local registry" in missing.stderr
+
+
+def test_a_file_that_cannot_be_deleted_is_reported_and_the_delete_exits_1(
+    remote: Remote,
+) -> None:
+    """FAULT INJECTION: the output file is made immutable (`chattr +i`, which even root cannot
+    unlink); the records go, the file stays, and fdpctl says so and exits 1."""
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr (e2fsprogs) is not installed")
+    with fdp_site("ana") as ana:
+        ana.add_remote(remote)
+        project = ana.project("model", {"run.yaml": write_config("del/stuck")})
+        run = ana.run_model(project, "run.yaml", MODEL_WRITES="del/stuck")
+        assert run["exit_status"] == 0, run["output"]
+        [output] = [p for p in files_in(ana.store).values() if "stuck" in str(p)]
+        if subprocess.run(["chattr", "+i", str(output)], capture_output=True).returncode != 0:
+            pytest.skip(f"this file system cannot make {output} immutable")
+        try:
+            result = ana.fdpctl("delete", "--force", run["id"])
+        finally:
+            subprocess.run(["chattr", "-i", str(output)], check=True)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"problem: cannot delete {output}: Operation not permitted" in result.stdout
+        assert "delete them yourself" in result.stdout
+        assert "del/stuck@0.0.1" not in products(ana) and output.exists()
+        check_journal_matches_registry(ana)
