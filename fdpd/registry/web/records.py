@@ -5,8 +5,9 @@ anonymous visitor asks for a private one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, select
+from sqlalchemy import Connection, RowMapping, Select, Table, select
 from sqlmodel import Session
 
 from fdpd.registry import models as m
@@ -18,6 +19,7 @@ from fdpd.registry.web import graph as provenance_graph
 from fdpd.registry.web.layout import PREFIX
 from fdpd.registry.web.markup import Markup, html, join, query
 from fdpd.registry.web.queries import (
+    AUTHORS,
     COMPONENTS,
     NAMESPACES,
     OBJECTS,
@@ -51,7 +53,6 @@ _OUTPUTS = table_of(m.CodeRunOutput)
 _REPOS = table_of(m.CodeRepoRelease)
 _AUTHOR_LINKS = table_of(m.ObjectAuthor)
 _USER_AUTHORS = table_of(m.UserAuthor)
-_AUTHORS = table_of(m.Author)
 
 
 class Private(Exception):
@@ -259,8 +260,8 @@ def code_run(session: Session, run_id: int, visible: bool) -> tuple[str, Markup]
 def _runner(conn: Connection, user_id: int) -> Markup:
     name = username(conn, user_id)
     author = conn.execute(
-        select(_AUTHORS.c.id, _AUTHORS.c.name)
-        .join(_USER_AUTHORS, _USER_AUTHORS.c.author_id == _AUTHORS.c.id)
+        select(AUTHORS.c.id, AUTHORS.c.name)
+        .join(_USER_AUTHORS, _USER_AUTHORS.c.author_id == AUTHORS.c.id)
         .where(_USER_AUTHORS.c.user_id == user_id)
     ).first()
     if author is None:
@@ -328,18 +329,14 @@ def _components(conn: Connection, run_id: int, through: Table, visible: bool) ->
 
 
 def author(conn: Connection, author_id: int, visible: bool) -> tuple[str, Markup] | None:
-    found = row(conn, _AUTHORS, author_id)
+    found = row(conn, AUTHORS, author_id)
     if found is None:
         return None
     products = (
         select(PRODUCTS.c.id)
         .join(_AUTHOR_LINKS, _AUTHOR_LINKS.c.object_id == PRODUCTS.c.object_id)
         .where(_AUTHOR_LINKS.c.author_id == author_id)
-        .order_by(PRODUCTS.c.id.desc())
-        .limit(100)
     )
-    if not visible:
-        products = products.where(~private_object_clause(PRODUCTS.c.object_id))
     identifier = found["identifier"]
     summary = fields(
         [
@@ -349,23 +346,15 @@ def author(conn: Connection, author_id: int, visible: bool) -> tuple[str, Markup
             ("record", link(f"/api/author/{author_id}/", "JSON")),
         ]
     )
-    listing = _product_table(conn, [int(i) for i in conn.execute(products).scalars()])
     title = found["name"] or identifier or f"Author {author_id}"
-    return str(title), join([summary, section("Data products (newest 100)", listing)])
+    return str(title), join([summary, _newest_products(conn, products, visible)])
 
 
 def namespace(conn: Connection, namespace_id: int, visible: bool) -> tuple[str, Markup] | None:
     found = row(conn, NAMESPACES, namespace_id)
     if found is None:
         return None
-    products = (
-        select(PRODUCTS.c.id)
-        .where(PRODUCTS.c.namespace_id == namespace_id)
-        .order_by(PRODUCTS.c.id.desc())
-        .limit(100)
-    )
-    if not visible:
-        products = products.where(~private_object_clause(PRODUCTS.c.object_id))
+    products = select(PRODUCTS.c.id).where(PRODUCTS.c.namespace_id == namespace_id)
     website = found["website"]
     summary = fields(
         [
@@ -376,8 +365,17 @@ def namespace(conn: Connection, namespace_id: int, visible: bool) -> tuple[str, 
             ("record", link(f"/api/namespace/{namespace_id}/", "JSON")),
         ]
     )  # fmt: skip
+    return str(found["name"]), join([summary, _newest_products(conn, products, visible)])
+
+
+def _newest_products(conn: Connection, products: Select[Any], visible: bool) -> Markup:
+    """The newest 100 of `products` (a select of product ids) as a section; an anonymous
+    visitor's without the private ones."""
+    if not visible:
+        products = products.where(~private_object_clause(PRODUCTS.c.object_id))
+    products = products.order_by(PRODUCTS.c.id.desc()).limit(100)
     listing = _product_table(conn, [int(i) for i in conn.execute(products).scalars()])
-    return str(found["name"]), join([summary, section("Data products (newest 100)", listing)])
+    return section("Data products (newest 100)", listing)
 
 
 def _product_table(conn: Connection, product_ids: list[int]) -> Markup:
