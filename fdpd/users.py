@@ -38,6 +38,7 @@ from fdpd.journal.database import utc_now
 from fdpd.journal.models import FdpUser
 from fdpd.journal.users import all_users, find_active_user, find_user, save_active_user
 from fdpd.paths import Locations
+from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import link_id, link_path
 from fdpd.remote.local_registry import LocalRegistry
@@ -361,7 +362,7 @@ async def _create(
         raise Unavailable(
             f"the local registry refused to create {what}: a {table} like it exists, "
             "yet was not found",
-            hint="see the registry log in fdpd's state dir (logs/registry.log)",
+            hint=LOCAL_REGISTRY_LOG_HINT,
             code=ErrorCode.REGISTRY_REFUSED,
         )
     return created

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
 from fdpd.core.registry import registry_supervisor
-from fdpd.journal.models import FdpUser
+from fdpd.journal.views import user_view
 from fdpd.users import UserSetup, configure_user, list_users
-from fdpd.wire import UserConfigured, UserList, UserOut
+from fdpd.wire import UserConfigured, UserList
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -32,22 +32,6 @@ class UserSetupIn(BaseModel):
     namespace: str | None = None
 
 
-def _user_out(user: FdpUser) -> UserOut:
-    # The token itself never leaves fdpd; only where it is kept.
-    return {
-        "username": user.username,
-        "full_name": user.full_name,
-        "identifier": user.identifier,
-        "namespace": user.namespace,
-        "data_store": user.data_store,
-        "token_file": user.token_file,
-        "author_url": user.author_url,
-        "author_uuid": user.author_uuid,
-        "active": user.active,
-        "configured": user.configured,
-    }
-
-
 @router.post("")
 async def configure(ctx: Context, body: UserSetupIn) -> UserConfigured:
     """Set up (or repair) `username` and make that user the active one. The data store is
@@ -64,7 +48,7 @@ async def configure(ctx: Context, body: UserSetupIn) -> UserConfigured:
     )
     done = await configure_user(ctx.journal, ctx.locations, registry_supervisor(ctx), setup)
     return {
-        **_user_out(done.user),
+        **user_view(done.user),
         "previous_data_store": done.previous_data_store,
         "warnings": done.warnings,
     }
@@ -76,4 +60,4 @@ def _optional_path(text: str | None, what: str) -> Path | None:
 
 @router.get("")
 async def users(ctx: Context) -> UserList:
-    return {"users": [_user_out(user) for user in list_users(ctx.journal)]}
+    return {"users": [user_view(user) for user in list_users(ctx.journal)]}

@@ -22,6 +22,7 @@ from typing import Any
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.store import sha1_file
 
@@ -60,7 +61,7 @@ async def _storage_root(registry: LocalRegistry, store: str, token: str) -> str:
     if found is None:
         raise FdpError(
             f"the local registry refused storage root {root} as a duplicate, yet has none",
-            hint="see the registry log (logs/registry.log in fdpd's state folder)",
+            hint=LOCAL_REGISTRY_LOG_HINT,
             code=ErrorCode.REGISTRY_REFUSED,
         )
     return str(found["url"])

@@ -1,12 +1,12 @@
-"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job and one of
-an item's sync state, for every answer that carries them."""
+"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job, a user, an
+item and an item's sync state, for every answer that carries them."""
 
 from __future__ import annotations
 
 from fdpd.journal.database import Journal
-from fdpd.journal.models import ITEM_LOCAL, Item, Job
+from fdpd.journal.models import ITEM_LOCAL, FdpUser, Item, Job
 from fdpd.journal.queries import get_item, get_job
-from fdpd.wire import JobItem, JobOut, SyncState
+from fdpd.wire import JobItem, JobOut, SyncState, UserOut
 
 
 def job_view(job: Job) -> JobOut:
@@ -21,6 +21,22 @@ def job_view(job: Job) -> JobOut:
         "folder": job.folder,
         "operation": job.operation_id,
         "code_runs": job.code_runs,
+    }
+
+
+def user_view(user: FdpUser) -> UserOut:
+    """An fdp user: the token itself never leaves fdpd, only where it is kept."""
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "identifier": user.identifier,
+        "namespace": user.namespace,
+        "data_store": user.data_store,
+        "token_file": user.token_file,
+        "author_url": user.author_url,
+        "author_uuid": user.author_uuid,
+        "active": user.active,
+        "configured": user.configured,
     }
 
 

@@ -15,7 +15,7 @@ import httpx
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Unavailable
-from fdpd.remote.client import FilterValue, Record, RegistryClient
+from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT, FilterValue, Record, RegistryClient
 
 
 class LocalRegistry:
@@ -116,6 +116,6 @@ class BlockingReads:
             future.cancel()
             raise Unavailable(
                 f"the local registry did not answer GET {table}/ within {self._timeout:g} s",
-                hint="see the registry log (logs/registry.log in fdpd's state folder)",
+                hint=LOCAL_REGISTRY_LOG_HINT,
                 code=ErrorCode.REGISTRY_DOWN,
             ) from None
