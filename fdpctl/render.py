@@ -8,6 +8,7 @@ import sys
 import time
 
 from fdpctl.errors import Interrupted, OperationFailed
+from fdpd.units import byte_size, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,25 +17,10 @@ if TYPE_CHECKING:
 
     from fdpctl.transport import EventStream
 
+__all__ = ["byte_size", "counted"]  # fdpctl's commands print with them
+
 BAR_WIDTH = 24
 IDLE_TICK = 1.0  # seconds between redraws while nothing comes
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """`1 file`, `3 files`: a count with its noun in the right number."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
-def byte_size(count: int) -> str:
-    """A byte count as people read it: `812 bytes`, `4.2 MiB`."""
-    if count < 1024:
-        return counted(count, "byte")
-    value = count / 1024
-    units = ["KiB", "MiB", "GiB", "TiB"]
-    while value >= 1024 and len(units) > 1:
-        value /= 1024
-        units.pop(0)
-    return f"{value:.1f} {units[0]}"
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:

@@ -23,9 +23,10 @@ from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remotes import Remote, open_remote_client
 from fdpd.sync import SyncReport
-from fdpd.sync.report import ProgressCallback, byte_size, forward_to
+from fdpd.sync.report import ProgressCallback, forward_to
 from fdpd.sync.resolve import resolve_reads
 from fdpd.tracking.ledger import JournalSyncLedger
+from fdpd.units import byte_size
 from fdpd.users import active_user, read_user_token
 from fdpd.wire import Pulled
 

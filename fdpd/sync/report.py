@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fdpd.units import byte_size, counted
+
 ProgressCallback = Callable[["ProgressEvent"], None]
 WarningCallback = Callable[[str], None]
 
@@ -89,21 +91,8 @@ def forward_to(progress: Callable[..., None], remote: str) -> ProgressCallback:
     return forward
 
 
-def byte_size(count: int) -> str:
-    """A byte count as people read it, in binary units: `812 bytes`, `4.2 MiB` (fdpctl's
-    `render.byte_size` says it the same way)."""
-    if count < 1024:
-        return f"{count} byte" + ("" if count == 1 else "s")
-    value = count / 1024
-    units = ["KiB", "MiB", "GiB", "TiB"]
-    while value >= 1024 and len(units) > 1:
-        value /= 1024
-        units.pop(0)
-    return f"{value:.1f} {units[0]}"
-
-
 def items_text(count: int) -> str:
-    return f"{count} item" + ("" if count == 1 else "s")
+    return counted(count, "item")
 
 
 @dataclass
