@@ -125,7 +125,7 @@ async def _checked_run(
     for warning in job.generated.warnings:
         emitter.warning(warning.render())
     env = _environment(job, request.environment, token)
-    registry = LocalRegistry.connect(supervisor.url)
+    registry = LocalRegistry(supervisor.url)
     try:
         inputs = await _checks(registry, job, token, supervisor)
         if request.dry_run:
@@ -212,7 +212,7 @@ async def _register_script(
 ) -> dict[str, Any] | None:
     """Register the job's script before it can run (see `script_location`); the storage
     location if this job created it. The job folder goes if that fails: nothing ran."""
-    registry = LocalRegistry.connect(registry_url)
+    registry = LocalRegistry(registry_url)
     try:
         return await register_script_location(registry, job, token)
     except BaseException:

@@ -26,10 +26,6 @@ class LocalRegistry:
         self._transport = transport
         self._clients: dict[str | None, RegistryClient] = {}
 
-    @classmethod
-    def connect(cls, api_url: str) -> LocalRegistry:
-        return cls(api_url)
-
     async def __aenter__(self) -> LocalRegistry:
         return self
 
