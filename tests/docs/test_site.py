@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fdpctl.cli import build_parser as fdpctl_parser
+from fdpd.paths import resolve_locations
 from fdpd.registry.cli import build_parser as registry_parser
 from fdpd.server.cli import build_parser as fdpd_parser
+from fdpd.settings import load_settings
 from fdpd.settings_file import NAMES, SCHEMA, Schema
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -140,6 +142,15 @@ def test_every_settings_key_is_in_the_configuration_page() -> None:
     missing = [k for k in keys if k.split(".")[-1] not in written and not k.endswith("NAME")]
     assert len(keys) > 8
     assert not missing, f"docs/configuration.md's example of fdpd's settings lacks: {missing}"
+
+
+def test_the_settings_example_is_what_fdpd_reads(tmp_path: Path) -> None:
+    text = (ROOT / "docs/configuration.md").read_text(encoding="utf-8")
+    locations = resolve_locations({"FDP_HOME": str(tmp_path)})
+    locations.config_file.parent.mkdir(parents=True)
+    locations.config_file.write_text(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    settings = load_settings(locations, environ={})
+    assert settings.schedule.remotes["origin"].auto_update is True
 
 
 def fdp_variables() -> set[str]:
