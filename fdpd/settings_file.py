@@ -63,7 +63,7 @@ def read_settings_file(path: Path) -> SettingsFile:
     if problems:
         raise FdpError(
             "; ".join(f"{path}:{problem}" for problem in problems),
-            hint=f"edit {path}; README.md (Configuration) lists every key fdpd reads",
+            hint=f"edit {path}; docs/configuration.md lists every key fdpd reads",
             code=ErrorCode.BAD_SETTINGS,
         )
     return SettingsFile(path, data, lines)

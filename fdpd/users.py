@@ -209,7 +209,8 @@ async def _link_admin_author(registry: LocalRegistry, admin_token: str, author_u
     if not admins:
         raise Unavailable(
             f"the local registry has no user `{ADMIN}` (the language APIs look it up)",
-            hint=f"create the superuser {ADMIN} in that registry (see README, registry: command:)",
+            hint=f"create the superuser {ADMIN} in that registry "
+            "(docs/configuration.md, registry: command:)",
             code=ErrorCode.NO_ADMIN,
         )
     admin_url = str(admins[0]["url"])

@@ -1,5 +1,5 @@
-"""README's code layout and `.importlinter` name every package of fdpd: a new package gets a
-layer (and so an import contract) when it is made, not later."""
+"""The code layout (docs/architecture.md) and `.importlinter` name every package of fdpd: a new
+package gets a layer (and so an import contract) when it is made, not later."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ def packages() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "fdpd").glob("*/__init__.py"))
 
 
-def test_every_package_is_in_readmes_code_layout() -> None:
-    readme = (ROOT / "README.md").read_text()
-    layout = readme.split("## Code layout", 1)[1].split("\n## ", 1)[0]
+def test_every_package_is_in_the_code_layout() -> None:
+    architecture = (ROOT / "docs/architecture.md").read_text()
+    layout = architecture.split("\n## Code layout\n", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in packages() if f"`fdpd/{name}/`" not in layout]
-    assert not missing, f"README's Code layout does not list: {missing}"
+    assert not missing, f"docs/architecture.md, Code layout, does not list: {missing}"
 
 
 def test_every_package_is_in_an_import_contract() -> None:

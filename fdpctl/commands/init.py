@@ -32,7 +32,7 @@ STARTER = """\
 # on your PATH): only a language API records a run, its code run and outputs, in the registry,
 # so a plain shell script would run but leave nothing to commit. Replace it with your model
 # (`script: python3 model.py`, run in the project folder), and list what it reads under
-# `read:` (then `fdpctl pull config.yaml` brings those in); fdp's README ("Run a model") has more.
+# `read:` (then `fdpctl pull config.yaml` brings those in); docs/commands/run.md has more.
 run_metadata:
   description: {project} starter run
   # The local registry the script talks to is fdpd's own: `run` writes its URL into the

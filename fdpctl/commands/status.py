@@ -1,7 +1,7 @@
 """`fdpctl status [TOKEN|PATH] [--all]`: the items in each sync state by name, with the command
 that moves them on; or one item in detail.
 
-An item is a code run or a data product version (README "Concepts"); the registry records it
+An item is a code run or a data product version (docs/index.md, "Concepts"); the registry records it
 holds (objects, storage locations, authors...) are counted only as a detail. On a terminal the
 section titles are bold and names coloured by state (never with NO_COLOR or TERM=dumb).
 """

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fdp_process import FdpInstance
 
-# The README's example (Configuration), which must stay a valid config.
+# The example of docs/configuration.md, which must stay a valid config.
 README_EXAMPLE = """\
 registry:
   port: 8000

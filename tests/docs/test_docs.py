@@ -102,10 +102,10 @@ def test_every_cited_anchor_is_a_heading() -> None:
 
 def test_links_inside_docs_name_existing_headings() -> None:
     broken = []
-    for path in sorted(DOCS.glob("*.md")):
+    for path in sorted(DOCS.rglob("*.md")):
         for target in re.findall(r"\]\(#([\w-]+)\)", path.read_text(encoding="utf-8")):
             if target not in anchors(path):
-                broken.append(f"{path.name}: #{target}")
+                broken.append(f"{path.relative_to(DOCS)}: #{target}")
     assert not broken, "in-page links that name no heading:\n" + "\n".join(broken)
 
 

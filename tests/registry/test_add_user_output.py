@@ -1,5 +1,5 @@
 """`fdpd registry add-user NAME --output FILE`: the key in a new 0600 file, whatever the umask,
-that `fdpctl remote add --token-file FILE` accepts as it is (README, "A shared registry")."""
+that `fdpctl remote add --token-file FILE` accepts as it is (docs/team-registry.md)."""
 
 from __future__ import annotations
 
