@@ -2,14 +2,14 @@
 
 A name is refused (400, naming the existing namespace) when it holds an invisible character
 (format and control characters such as U+200B ZERO WIDTH SPACE, variation selectors, blank
-fillers), when it is not in NFKC form (`ａｌｉｃｅ` is `alice` in fullwidth letters), when it
-mixes scripts with a letter that passes for one of another script in it (`аlice`: Cyrillic а),
-or when it shares a skeleton with an existing namespace. A skeleton is the NFKC form with each
-character replaced by one representative of the characters Unicode's confusables data (UTS #39,
-as shipped by `confusable_homoglyphs`) says look alike, case folded before or after: `ALICE`,
-`аlice`, `AIice`, `a1ice` and `alice` share one. Confusables of several characters (`rn` for `m`) are not
-followed. Names in error messages are shown with `\\u` escapes beside them, so that a lookalike
-is unmistakable in a terminal.
+fillers), when it shares a skeleton with an existing namespace, when it is not in NFKC form
+(`\uff41lice` is `alice` with a fullwidth a), or when it mixes scripts with a letter that passes
+for one of another script in it (`\u0430lice`, with a Cyrillic a). A skeleton is the NFKC form
+with each character replaced by one representative of the characters Unicode's confusables data
+(UTS #39, as shipped by `confusable_homoglyphs`) says look alike, case folded before or after:
+`ALICE`, `\u0430lice`, `AIice`, `a1ice` and `alice` share one. Confusables of several
+characters (`rn` for `m`) are not followed. Names in error messages are shown with `\\u`
+escapes beside them, so that a lookalike is unmistakable in a terminal.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def shown(name: str) -> str:
     """`name` quoted, with its `\\u` escaped form beside it when it is not plain ASCII."""
     if name.isascii() and name.isprintable():
         return repr(name)
-    return f"{name!r} ({ascii(name)})"
+    return f"{name!r} ({name!a})"
 
 
 def invisible_characters(name: str) -> list[str]:
@@ -74,9 +74,21 @@ def check_new_namespace_name(conn: Connection, name: Any) -> None:
     if not isinstance(name, str) or not name:
         return  # validation answers it
     hidden = invisible_characters(name)
+    visible = "".join(char for char in name if char not in hidden)
+    existing = _lookalike_of(conn, visible)
+    like = (
+        f"; it looks like the existing namespace {shown(existing)}"
+        if existing is not None and existing != name
+        else ""
+    )
     if hidden:
         listed = ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(hidden))
-        _refuse(f"Namespace name {shown(name)} holds characters nobody can see ({listed}).")
+        _refuse(f"Namespace name {shown(name)} holds characters nobody can see ({listed}){like}.")
+    if like:
+        _refuse(
+            f"Namespace name {shown(name)}{like.removeprefix(';')}: use that namespace or "
+            "choose a name that looks different."
+        )
     normal = unicodedata.normalize("NFKC", name)
     if normal != name:
         _refuse(
@@ -88,13 +100,20 @@ def check_new_namespace_name(conn: Connection, name: Any) -> None:
             f"Namespace name {shown(name)} mixes scripts with letters that look like those "
             "of another script; write it in one script."
         )
+
+
+def _lookalike_of(conn: Connection, name: str) -> str | None:
+    """An existing namespace `name` can be taken for (`name` itself when it exists)."""
+    if not name:
+        return None
     wanted = skeletons(name)
+    found = None
     for existing in conn.execute(select(_NAMESPACES.c.name)).scalars():
-        if existing != name and skeletons(existing) & wanted:
-            _refuse(
-                f"Namespace name {shown(name)} looks like the existing namespace "
-                f"{shown(existing)}; use that namespace or choose a name that looks different."
-            )
+        if existing == name:
+            return name
+        if found is None and skeletons(existing) & wanted:
+            found = existing
+    return found
 
 
 def _refuse(message: str) -> None:

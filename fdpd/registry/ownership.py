@@ -208,7 +208,9 @@ def _is_admin(caller: Caller) -> bool:
 # --- what a record says about objects --------------------------------------------------------
 
 
-def _check_what_it_says(conn: Connection, spec: TypeSpec, body: dict[str, Any], caller: Caller) -> None:
+def _check_what_it_says(
+    conn: Connection, spec: TypeSpec, body: dict[str, Any], caller: Caller
+) -> None:
     """Refuse a record that would change what others see about objects the caller does not own."""
     action = _ABOUT_OBJECT.get(spec.name)
     if action is not None:

@@ -71,7 +71,9 @@ class Team:
         namespace = namespace or self.namespace(who)
         root = self.create(who, "storage_root", {"root": f"https://{unique()}.example.org/"})
         location = self.create(
-            who, "storage_location", {"path": unique(), "hash": unique(), "storage_root": root["url"]}
+            who,
+            "storage_location",
+            {"path": unique(), "hash": unique(), "storage_root": root["url"]},
         )
         obj = self.create(who, "object", {"storage_location": location["url"]})
         body = {"name": unique("p"), "version": "1.0.0", "object": obj["url"]}
@@ -122,7 +124,9 @@ def shared_team(folder: Path) -> Iterator[Team]:
     with Session(app.state.engine) as session:
         keys |= {name: create_user(session, name) for name in USERS}
     transport = _SyncASGI(app)
-    team = Team({name: client(BASE, key, transport) for name, key in keys.items()}, app.state.engine)
+    team = Team(
+        {name: client(BASE, key, transport) for name, key in keys.items()}, app.state.engine
+    )
     try:
         yield team
     finally:

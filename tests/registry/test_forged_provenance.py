@@ -119,9 +119,11 @@ def _forge(team: Team) -> None:
     forged_run = team.code_run("eve", outputs=[product.component])
     assert forged_run.status_code == 403, forged_run.text
 
-    prov = team.clients["eve"].get(
-        f"/api/prov-report/{record_id(product.url)}/", headers={"Accept": "application/json"}
-    ).json()
+    prov = (
+        team.clients["eve"]
+        .get(f"/api/prov-report/{record_id(product.url)}/", headers={"Accept": "application/json"})
+        .json()
+    )
     run_id = f"lreg:api/code_run/{record_id(run.json()['url'])}"
     generated = {g["prov:activity"] for g in prov["wasGeneratedBy"].values()}
     assert generated == {run_id}

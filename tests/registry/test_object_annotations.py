@@ -34,7 +34,8 @@ def test_nobody_marks_another_users_object_private(team: Team) -> None:
     headers = {"Authorization": ""}
     assert team.clients["eve"].get(anonymous_file, headers=headers).status_code == 200
     answer = team.clients["eve"].post(
-        "/api/key_value/", json={"key": "accessibility", "value": "private", "object": alices.object}
+        "/api/key_value/",
+        json={"key": "accessibility", "value": "private", "object": alices.object},
     )
     assert answer.status_code == 403, answer.text
     assert "belongs to user 'alice'" in answer.json()["detail"]
