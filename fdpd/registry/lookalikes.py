@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import unicodedata
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
@@ -73,51 +74,49 @@ def check_new_namespace_name(conn: Connection, name: Any) -> None:
     """400 for a new namespace name that is invisible in part, or looks like an existing one."""
     if not isinstance(name, str) or not name:
         return  # validation answers it
+    existing = conn.execute(select(_NAMESPACES.c.name)).scalars()
+    problem = lookalike_problem(name, existing, "namespace")
+    if problem is not None:
+        raise ApiError(400, {"name": [problem]})
+
+
+def lookalike_problem(name: str, existing: Iterable[str], kind: str) -> str | None:
+    """Why a new `kind` called `name` could pass for another (one of `existing`), or None."""
     hidden = invisible_characters(name)
     visible = "".join(char for char in name if char not in hidden)
-    existing = _lookalike_of(conn, visible)
-    like = (
-        f"; it looks like the existing namespace {shown(existing)}"
-        if existing is not None and existing != name
-        else ""
-    )
+    alike = _lookalike_of(visible, existing)
+    if alike == name:
+        return None  # not new
+    like = f"it looks like the existing {kind} {shown(alike)}" if alike is not None else ""
+    title = f"{kind.capitalize()} name {shown(name)}"
     if hidden:
         listed = ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(hidden))
-        _refuse(f"Namespace name {shown(name)} holds characters nobody can see ({listed}){like}.")
+        return f"{title} holds characters nobody can see ({listed}){'; ' + like if like else ''}."
     if like:
-        _refuse(
-            f"Namespace name {shown(name)}{like.removeprefix(';')}: use that namespace or "
-            "choose a name that looks different."
-        )
+        return f"{title}: {like}; use that {kind} or choose a name that looks different."
     normal = unicodedata.normalize("NFKC", name)
     if normal != name:
-        _refuse(
-            f"Namespace name {shown(name)} is written with compatibility characters; "
-            f"use {shown(normal)}."
-        )
+        return f"{title} is written with compatibility characters; use {shown(normal)}."
     if confusables.is_dangerous(name):
-        _refuse(
-            f"Namespace name {shown(name)} mixes scripts with letters that look like those "
-            "of another script; write it in one script."
+        return (
+            f"{title} mixes scripts with letters that look like those of another script; "
+            "write it in one script."
         )
+    return None
 
 
-def _lookalike_of(conn: Connection, name: str) -> str | None:
-    """An existing namespace `name` can be taken for (`name` itself when it exists)."""
+def _lookalike_of(name: str, existing: Iterable[str]) -> str | None:
+    """An existing name `name` can be taken for (`name` itself when it exists)."""
     if not name:
         return None
     wanted = skeletons(name)
     found = None
-    for existing in conn.execute(select(_NAMESPACES.c.name)).scalars():
-        if existing == name:
+    for other in existing:
+        if other == name:
             return name
-        if found is None and skeletons(existing) & wanted:
-            found = existing
+        if found is None and skeletons(other) & wanted:
+            found = other
     return found
-
-
-def _refuse(message: str) -> None:
-    raise ApiError(400, {"name": [message]})
 
 
 @functools.cache
