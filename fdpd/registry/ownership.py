@@ -113,7 +113,7 @@ def check_change(
             "only they or the admin user may change it.",
         )
     if isinstance(body, dict):
-        _check_what_it_says(conn, spec, body, caller)
+        _check_what_it_says(conn, spec, body, caller, current)
     return caller
 
 
@@ -209,14 +209,18 @@ def _is_admin(caller: Caller) -> bool:
 
 
 def _check_what_it_says(
-    conn: Connection, spec: TypeSpec, body: dict[str, Any], caller: Caller
+    conn: Connection,
+    spec: TypeSpec,
+    body: dict[str, Any],
+    caller: Caller,
+    current: RowMapping | None = None,
 ) -> None:
-    """Refuse a record that would change what others see about objects the caller does not own."""
+    """Refuse a record that would change what others see about objects the caller does not own
+    (`current`: the record a PUT or PATCH changes)."""
     action = _ABOUT_OBJECT.get(spec.name)
-    if action is not None:
-        object_id = _link(body.get("object"), "object")
-        if object_id is not None:
-            _check_object(conn, object_id, caller, action)
+    object_id = _link(body.get("object"), "object") if action is not None else None
+    if object_id is not None and not _product_among_teammates(conn, spec, body, current, object_id):
+        _check_object(conn, object_id, caller, str(action))
     if spec.name == "code_run" and isinstance(body.get("outputs"), list):
         for item in body["outputs"]:
             component_id = _link(item, "object_component")
@@ -269,6 +273,31 @@ def _check_object(
         f"Object {object_id}{part} belongs to user {_username(conn, int(creator))!r}; user "
         f"{caller.username!r} may not {action}: {_OWNERS_MAY}. Attach an issue to it instead, "
         "or describe an object of your own.",
+    )
+
+
+def _product_among_teammates(
+    conn: Connection,
+    spec: TypeSpec,
+    body: dict[str, Any],
+    current: RowMapping | None,
+    object_id: int,
+) -> bool:
+    """True for a data product (whose namespace the caller may write, checked before) of an
+    object whose creator may write that namespace too: teammates pushing the same object at
+    once, one creating the object and the other its data product."""
+    if spec.name != "data_product":
+        return False
+    namespace_id = _namespace_id(body.get("namespace"))
+    if namespace_id is None and current is not None:
+        namespace_id = int(current["namespace_id"])
+    creator = conn.execute(
+        select(_OBJECTS.c.updated_by_id).where(_OBJECTS.c.id == object_id)
+    ).scalar_one_or_none()
+    return (
+        namespace_id is not None
+        and creator is not None
+        and int(creator) in owners(conn, namespace_id)
     )
 
 

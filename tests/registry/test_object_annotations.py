@@ -129,3 +129,17 @@ def test_anyones_issue_shows_as_theirs_and_the_owner_detaches_it(team: Team) -> 
 def _user(team: Team, name: str) -> int:
     answer = team.clients[name].get("/api/users/", params={"username": name})
     return record_id(answer.json()["results"][0]["url"])
+
+
+def test_teammates_pushing_one_object_make_its_product_in_their_namespace(team: Team) -> None:
+    """Two pushers of the same object at once: one creates the object, the other its product in
+    a namespace both may write (as tests/registry/concurrent_pushers.py races them)."""
+    namespace = team.namespace("alice")
+    obj = team.script("alice")
+    body = {"name": unique("shared"), "version": "1.0.0", "object": obj, "namespace": namespace}
+    assert team.clients["eve"].post("/api/data_product/", json=body).status_code == 403
+    team.grant(namespace, "eve")
+    made = team.clients["eve"].post("/api/data_product/", json=body)
+    assert made.status_code == 201, made.text
+    # eve, a writer of the namespace of its product, may now describe the object
+    assert team.create("eve", "keyword", {"keyphrase": unique("team"), "object": obj})
