@@ -107,10 +107,16 @@ def check_change(
         owner = _username(conn, int(current["updated_by_id"]))
         if spec.name == "issue" and _detaches_own_components(conn, current, body, caller):
             return Caller(int(current["updated_by_id"]), owner)
+        detach = (
+            " The owner of an object may detach the issue from its components: PATCH "
+            '{"component_issues": [...]} with the issue\'s other components only.'
+            if spec.name == "issue"
+            else ""
+        )
         raise ApiError.detail(
             403,
             f"This {spec.name} record (id {current['id']}) belongs to user {owner!r}; "
-            "only they or the admin user may change it.",
+            f"only they or the admin user may change it.{detach}",
         )
     if isinstance(body, dict):
         _check_what_it_says(conn, spec, body, caller, current)
