@@ -127,8 +127,8 @@ def record_endpoint(spec: TypeSpec) -> Endpoint:
             mode: Mode = "put" if method == "PUT" else "patch"
             with _engine(request).connect() as conn:
                 current = _current(conn, spec, record_id)
-                _check_change(request, conn, spec, current, body, writer(caller))
-                update_record(conn, spec, current, body, writer(caller), mode)
+                recorded_as = _check_change(request, conn, spec, current, body, writer(caller))
+                update_record(conn, spec, current, body, recorded_as, mode)
                 return _record_response(conn, request, spec, record_id, 200, allow_header)
         except ApiError as error:
             return error.response()
@@ -143,9 +143,11 @@ def _check_change(
     current: RowMapping,
     body: object,
     caller: Caller,
-) -> None:
+) -> Caller:
+    """Refuse a change the caller may not make; the user the change is recorded as."""
     if _settings(request).shared:
-        check_change(conn, spec, current, body, caller)
+        return check_change(conn, spec, current, body, caller)
+    return caller
 
 
 def _settings(request: Request) -> RegistrySettings:

@@ -19,12 +19,15 @@ import re
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from fdpd.errors import FdpError, UsageError
 from fdpd.registry.auth import create_user
 from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.lookalikes import lookalike_problem
+from fdpd.registry.models import User, table_of
 from fdpd.registry.ownership import grant
 from fdpd.registry.settings import default_database_url
 
@@ -43,6 +46,7 @@ def add_user(database_url: str, name: str) -> str:
     try:
         create_tables(engine)
         with Session(engine) as session:
+            _check_lookalike(session, name)
             return create_user(session, name)
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
@@ -52,6 +56,14 @@ def add_user(database_url: str, name: str) -> str:
         ) from None
     finally:
         engine.dispose()
+
+
+def _check_lookalike(session: Session, name: str) -> None:
+    """Refuse a new user name others could take for an existing one (`\\u0430lice`, `alice`)."""
+    existing = session.connection().execute(select(table_of(User).c.username)).scalars()
+    problem = lookalike_problem(name, existing, "user")
+    if problem is not None:
+        raise UsageError(problem, hint="choose a user name that looks like no other")
 
 
 def main_add_user(args: argparse.Namespace) -> int:

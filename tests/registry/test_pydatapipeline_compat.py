@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,12 +110,18 @@ class Provisioned:
     gauge_component_url: str
 
 
-def provision(api: Api, store: Path) -> Provisioned:
+def set_active_author(api: Api, author: str) -> None:
+    """user_author {admin, author}, the way fdpd sets it."""
+    active = api.client.put(f"{api.base_url}/fdp/active-author", json={"author": author})
+    assert active.status_code == 200, active.text
+
+
+def provision(
+    api: Api, store: Path, link_admin: Callable[[Api, str], None] = set_active_author
+) -> Provisioned:
     """What fdp guarantees before a job starts (docs/language-api-contract.md)."""
     author = api.post("author", {"name": "Ana Example"})
-    # user_author {admin, author}, the way fdpd sets it
-    active = api.client.put(f"{api.base_url}/fdp/active-author", json={"author": author["url"]})
-    assert active.status_code == 200, active.text
+    link_admin(api, author["url"])
     namespace = api.post("namespace", {"name": "hydro"})
     gauge_file = store / "hydro" / "flow" / "gauge" / "1.0.0.csv"
     gauge_file.parent.mkdir(parents=True)
