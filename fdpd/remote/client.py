@@ -457,17 +457,27 @@ def _detail(response: httpx.Response) -> str:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return response.text[:200].strip() or response.reason_phrase
+    except RecursionError:
+        return "JSON nested too deeply to read"
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         return str(body["detail"])
     return json.dumps(body)[:500]
 
 
 def _json_object(response: httpx.Response, name: str) -> Record:
+    where = f"{response.request.method} {response.request.url.path}"
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
+    except RecursionError:  # what json raises for nesting deeper than Python's recursion limit
+        url = response.request.url
+        shown = f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}{url.path}"
+        raise RemoteError(
+            f"{name} answered {response.request.method} {shown} with JSON nested too deeply "
+            f"to read ({len(response.content)} bytes); it is not a registry's answer",
+            hint="check the remote's URL (`fdpctl remote list`); tell the registry's owner",
+        ) from None
     if not isinstance(body, dict):
-        where = f"{response.request.method} {response.request.url.path}"
         raise RemoteError(f"{name} answered {where} with something other than JSON")
     return body
