@@ -14,10 +14,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def test_docs_name_the_marker_fdp_writes() -> None:
     marker = re.compile(re.escape(REDACTED), re.IGNORECASE)
     found = {
-        f"{path.name}:{text.count(chr(10), 0, hit.start()) + 1}": hit.group()
+        f"docs/{path.name}:{text.count(chr(10), 0, hit.start()) + 1}": hit.group()
         for path in sorted(DOCS.glob("*.md"))
         for text in [path.read_text()]
         for hit in marker.finditer(text)
     }
-    assert "language-api-contract.md" in " ".join(found), "the contract names the marker"
+    assert "docs/language-api-contract.md" in " ".join(found), "the contract names the marker"
     assert {where: shown for where, shown in found.items() if shown != REDACTED} == {}
