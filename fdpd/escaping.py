@@ -11,15 +11,16 @@ from __future__ import annotations
 import unicodedata
 
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_LINE_BREAKS = {ord("\n"): None, ord("\t"): None}  # dropped to check the rest is printable
 
 
 def escaped(value: object, *, lines: bool = False) -> str:
     """`value` with every control or format character escaped (`\\x1b`, `\\u202e`): safe in one
     terminal line. With `lines`, newlines and tabs are kept (safe in a block of lines)."""
     text = str(value)
-    if text.isprintable():  # the common case, checked in C
-        return text
     kept = "\n\t" if lines else ""
+    if (text.translate(_LINE_BREAKS) if lines else text).isprintable():  # the common case, in C
+        return text
     out = []
     for ch in text:
         if ch not in kept and unicodedata.category(ch) in _ESCAPED_CATEGORIES:
