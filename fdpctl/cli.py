@@ -16,6 +16,7 @@ from fdpctl.errors import (
     CommandError,
     DaemonUnreachable,
 )
+from fdpctl.safe_output import SafeOutput
 from fdpd import __version__
 
 TYPE_CHECKING = False
@@ -131,11 +132,12 @@ class UsageErrors(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     UsageErrors.json_errors = "--json" in arguments
-    try:
-        args = build_parser(arguments).parse_args(arguments)
-        return _run(args)
-    except BrokenPipeError:
-        return _output_closed()
+    with SafeOutput():  # every line written is safe for a terminal (fdpctl/safe_output.py)
+        try:
+            args = build_parser(arguments).parse_args(arguments)
+            return _run(args)
+        except BrokenPipeError:
+            return _output_closed()
 
 
 def _run(args: argparse.Namespace) -> int:

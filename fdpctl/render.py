@@ -8,6 +8,7 @@ import sys
 import time
 
 from fdpctl.errors import Interrupted, OperationFailed
+from fdpctl.safe_output import own, styled
 from fdpd.units import byte_size, counted
 
 TYPE_CHECKING = False
@@ -17,10 +18,11 @@ if TYPE_CHECKING:
 
     from fdpctl.transport import EventStream
 
-__all__ = ["byte_size", "counted"]  # fdpctl's commands print with them
+__all__ = ["byte_size", "counted", "styled"]  # fdpctl's commands print with them
 
 BAR_WIDTH = 24
 IDLE_TICK = 1.0  # seconds between redraws while nothing comes
+CLEAR_LINE = "\r\x1b[K"  # back to the line's start, and clear it
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
@@ -156,13 +158,13 @@ class StreamRenderer:
 
     def _draw(self, line: str) -> None:
         """Redraw the terminal's progress line, cut to the terminal's width."""
-        self.out.write(f"\r\x1b[K{line[: _columns(self.out) - 1]}")
+        self.out.write(own(CLEAR_LINE) + line[: _columns(self.out) - 1])
         self.out.flush()
         self.bar_shown = True
 
     def clear_bar(self) -> None:
         if self.bar_shown:
-            self.out.write("\r\x1b[K")
+            self.out.write(own(CLEAR_LINE))
             self.out.flush()
             self.bar_shown = False
 

@@ -4,6 +4,10 @@ fdp writes job folders and model outputs into a data store and `gc`/`delete` rem
 so a data store must be a folder of its own: never `/`, the home folder or one of its ancestors,
 a system folder, or a folder holding (or held by) fdp's own config, state, data or runtime
 folders. Both the path as given and the path its symbolic links lead to are checked.
+
+`register:` sources share the rules of fdp's own folders: a file fdp reads into the registry (and
+a push may publish) is never inside `/proc`, `/sys`, `/dev` or fdp's own folders and token files
+(`unreadable_source_reason`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.paths import Locations
 
+# The kernel's and devices' trees: never a data store, and never read as a `register:` source.
+_DEVICE_TREES = ("/dev", "/proc", "/sys")
 # Nothing inside these may be a data store: the operating system's own trees.
 _SYSTEM_TREES = frozenset(
-    {"/bin", "/boot", "/dev", "/etc", "/proc", "/sbin", "/sys", "/usr", "/System", "/private/etc"}
+    {*_DEVICE_TREES, "/bin", "/boot", "/etc", "/sbin", "/usr", "/System", "/private/etc"}
 )
 # These folders themselves may not be a data store; a folder of its own inside them may.
 _SYSTEM_FOLDERS = frozenset(
@@ -94,21 +100,53 @@ def _home_reason(path: str) -> str | None:
 
 
 def _fdp_reason(path: str, locations: Locations) -> str | None:
+    for kind, mine in _own_folders(locations):
+        if path == mine:
+            return f"it is fdp's own {kind} folder"
+        if _within(path, mine):
+            return f"it is inside fdp's own {kind} folder {mine}"
+        if _within(mine, path):
+            return f"it holds fdp's own {kind} folder {mine}"
+    return None
+
+
+def unreadable_source_reason(path: Path, locations: Locations) -> str | None:
+    """Why the file or folder at `path` (absolute) must never be read as a `register:` source
+    (the kernel's trees, fdp's own folders and token files), or None. The path as given and the
+    path its symbolic links lead to are both checked."""
+    given = os.path.normpath(path)
+    for checked in dict.fromkeys((given, os.path.realpath(given))):
+        reason = _source_reason(checked, locations)
+        if reason is not None:
+            return reason if checked == given else f"{reason} (it leads to {checked})"
+    return None
+
+
+def _source_reason(path: str, locations: Locations) -> str | None:
+    for tree in _DEVICE_TREES:
+        if _within(path, tree):
+            return f"it is inside {tree}, which fdp never reads from"
+    tokens = locations.fair_registry_token_path.parent
+    for kind, mine in [*_own_folders(locations), *_both("token", tokens)]:
+        if _within(path, mine):
+            return f"it is inside fdp's own {kind} folder {mine}"
+    return None
+
+
+def _own_folders(locations: Locations) -> list[tuple[str, str]]:
+    """fdp's own folders by kind, each as given and as its symbolic links lead."""
     own = {
         "config": locations.config_dir,
         "state": locations.state_dir,
         "data": locations.data_dir,
         "runtime": locations.runtime_dir,
     }
-    for kind, folder in own.items():
-        for mine in dict.fromkeys((os.path.normpath(folder), os.path.realpath(folder))):
-            if path == mine:
-                return f"it is fdp's own {kind} folder"
-            if _within(path, mine):
-                return f"it is inside fdp's own {kind} folder {mine}"
-            if _within(mine, path):
-                return f"it holds fdp's own {kind} folder {mine}"
-    return None
+    return [pair for kind, folder in own.items() for pair in _both(kind, folder)]
+
+
+def _both(kind: str, folder: Path) -> list[tuple[str, str]]:
+    paths = dict.fromkeys((os.path.normpath(folder), os.path.realpath(folder)))
+    return [(kind, path) for path in paths]
 
 
 def _within(path: str, folder: str) -> bool:
@@ -116,4 +154,4 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-__all__ = ["check_data_store", "unsafe_data_store_reason"]
+__all__ = ["check_data_store", "unreadable_source_reason", "unsafe_data_store_reason"]

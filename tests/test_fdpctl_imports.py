@@ -1,4 +1,5 @@
-"""fdpctl stays small at run time: the standard library, itself, `fdpd.paths` and `fdpd.units`.
+"""fdpctl stays small at run time: the standard library, itself, `fdpd.paths`, `fdpd.units`
+and `fdpd.escaping`.
 
 It reads the daemon's answers through `fdpd.wire`'s types, but only when type checking; if a
 change made it import the wire module (and so typing_extensions), pydantic, httpx or any other
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ALLOWED_FDPD = {"fdpd", "fdpd.paths", "fdpd.units"}
+ALLOWED_FDPD = {"fdpd", "fdpd.escaping", "fdpd.paths", "fdpd.units"}
 # what Python's start-up loads before fdpctl's first line (site, and setuptools' .pth hook)
 STARTUP = ("fdpctl", "fdpd", "sitecustomize", "usercustomize", "_distutils_hack")
 MOST_MODULES = 110  # 80 today, for `daemon status` with every command registered

@@ -15,7 +15,7 @@ import sys
 from fdpctl.cli import Invocation, add_command
 from fdpctl.commands.commit import TARGET_HELP, target_body
 from fdpctl.errors import SUCCESS
-from fdpctl.render import counted, print_fields, print_json
+from fdpctl.render import counted, print_fields, print_json, styled
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Paint:
         self.on = out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
     def __call__(self, text: str, sgr: str) -> str:
-        return f"\x1b[{sgr}m{text}\x1b[0m" if self.on else text
+        return styled(text, sgr) if self.on else text
 
 
 def item_count(counts: ItemCount) -> str:

@@ -34,7 +34,7 @@ from .local_records import LocalRecords
 from .outcome import ItemResult
 from .plan import PullPlan, plan_pull
 from .reads import ReadPull
-from .register import Registrar
+from .register import Registrar, check_local_sources
 from .remote_choice import ADD_REMOTE_HINT, choose_remote
 
 
@@ -75,6 +75,7 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     supervisor = registry_supervisor(ctx)
     source = request.source
     plan = plan_pull(source.text, source.name, source.folder, user, supervisor.url)
+    check_local_sources(plan, ctx.locations)
     remote = choose_remote(ctx.locations, plan.remote_url, request.remote, supervisor.url)
     progress = PullProgress(emitter)
     for warning in plan.warnings:

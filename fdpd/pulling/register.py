@@ -27,16 +27,19 @@ from fdpd.errors import Conflict, FdpError
 from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser, RemoteVersion
 from fdpd.journal.remote_versions import SeenVersions
+from fdpd.paths import Locations
 from fdpd.remote.client import Record
 from fdpd.remote.links import link_path, parse_link
 from fdpd.store.containment import contained_path, safe_extension, safe_name, store_file_path
 from fdpd.sync.transfers import file_matches
+from fdpd.userconfig.errors import ProblemCollector
+from fdpd.userconfig.model import Where
 
 from .local_records import LocalRecords
 from .outcome import ItemResult
 from .plan import AuthorSpec, NamespaceSpec, PullPlan, SourceSpec
 from .records import save_pull_record
-from .sources import FetchedFile, fetch_source
+from .sources import FetchedFile, fetch_source, local_source_problem
 from .versions import VersionChoice, choose_version, compared_version
 
 BytesCallback = Callable[[int], None]
@@ -304,6 +307,32 @@ class Registrar:
             data_product=link_path(product["url"]),
             operation_id=self.operation_id,
         )
+
+
+_SOURCE_ADVICE = {
+    "root": "register files from a folder of your own",
+    "path": "give a path to a file inside root (a folder of your own)",
+}
+
+
+def check_local_sources(plan: PullPlan, locations: Locations) -> None:
+    """Refuse, before anything is registered, a config whose local source leaves its root or
+    names the kernel's trees or fdp's own folders: a ConfigError naming file, line and key."""
+    problems = ProblemCollector(plan.config.filename)
+    for spec in plan.sources:
+        if spec.root is None or spec.path is None:
+            continue
+        problem = local_source_problem(spec.root, spec.path, locations)
+        if problem is None:
+            continue
+        key, message = problem
+        at = spec.where
+        if at.key_path.startswith("register"):
+            at = Where(f"{at.key_path}.{key}", at.line, at.column)
+        else:  # a read's `use.cache` file
+            at = Where(f"{at.key_path}.use.cache", at.line, at.column)
+        problems.add(at, message, _SOURCE_ADVICE[key])
+    problems.raise_if_any()
 
 
 def _check_names(spec: SourceSpec) -> None:

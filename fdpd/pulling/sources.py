@@ -4,6 +4,11 @@ The bytes go to a temporary file in the data store (same file system as their fi
 hashed as they arrive; the caller decides the version from the SHA-1 and then either keeps the
 file under `<namespace>/<name>/<version>.<ext>` or discards it. Nothing else is left behind.
 TLS certificates are always verified.
+
+A local source (`file://` or an absolute path) is read only when `local_source_problem` finds
+nothing wrong: its file stays inside its root (symbolic links resolved) and neither is in the
+kernel's trees or fdp's own folders (fdpd/data_store_rules.py), so a config cannot register, and a
+push then publish, `/etc/passwd`, fdpd's environment or fdp's tokens.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fdpd.data_store_rules import unreadable_source_reason
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.paths import Locations
 from fdpd.store.atomic import PART_SUFFIX, store_write_error
 from fdpd.store.bounded_read import copy_regular
 from fdpd.store.hashing import CHUNK_SIZE
@@ -82,6 +89,32 @@ async def fetch_source(url: str, store: Path, on_bytes: BytesCallback | None = N
         temp.unlink(missing_ok=True)
         raise
     return FetchedFile(temp, digest.hexdigest(), size)
+
+
+def local_source_problem(root: str, path: str, locations: Locations) -> tuple[str, str] | None:
+    """What is wrong with reading the local source `root` + `path`, as (the key at fault, why),
+    or None when it may be read (or is not local: a download)."""
+    file = local_path(root + path)
+    if file is None:
+        return None
+    folder = local_path(root)
+    if folder is None or not folder.is_absolute():
+        return (
+            "root",
+            f"root {root!r} is not an absolute folder, yet {root + path!r} is a local file",
+        )
+    reason = unreadable_source_reason(folder, locations)
+    if reason is not None:
+        return "root", f"root {root} cannot be read from: {reason}"
+    given, inside = os.path.normpath(folder), os.path.normpath(file)
+    real_folder, real_file = os.path.realpath(given), os.path.realpath(inside)
+    for top, named in ((given, inside), (real_folder, real_file)):
+        if os.path.commonpath((top, named)) != top or named == top:
+            return "path", f"path {path} leaves its root {root} (it names {named})"
+    reason = unreadable_source_reason(Path(inside), locations)
+    if reason is not None:
+        return "path", f"path {path} cannot be read: {reason}"
+    return None
 
 
 async def _download(

@@ -3,6 +3,9 @@
 One keep-alive connection pool per registry; every request counted by method (tests assert
 request budgets with `requests`); bounded retries with backoff for requests that are safe to repeat.
 The token is sent only to the registry's own origin and never appears in errors or logs.
+A URL a remote names elsewhere (a storage root's file, an upload URL, a redirect) is refused when
+it leads to this machine or its link (loopback, link-local, unspecified), unless the remote itself
+is there (fdpd/loopback.py): a remote must not make fdp reach services only this machine can.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from fdpd.error_codes import ErrorCode
+from fdpd.loopback import internal_host
 from fdpd.remote.errors import (
+    InternalTargetRefused,
     RemoteError,
     RemoteNotFound,
     RemoteRejected,
@@ -94,13 +99,15 @@ class RegistryClient:
         self.requests: Counter[str] = Counter()
         self._token = token
         self._origin = _origin(self.root_url)
+        self._remote_internal: bool | None = None  # the remote is on this machine or its link
+        self._internal_hosts: dict[str, str | None] = {}  # other hosts: why internal, or None
         self._retry_delays = tuple(retry_delays)
         self._writes = WriteGate(max_connections)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=max_connections),
-            event_hooks={"request": [self._count]},
+            event_hooks={"request": [self._count, self._refuse_internal]},
             verify=default_ssl_context(),
         )
 
@@ -297,7 +304,7 @@ class RegistryClient:
             headers["Authorization"] = f"token {self._token}"
         try:
             response = await self._http.head(url, headers=headers, follow_redirects=True)
-        except httpx.TransportError:
+        except (httpx.TransportError, InternalTargetRefused):  # the download says why
             return None
         length = response.headers.get("content-length", "")
         return int(length) if response.status_code == 200 and length.isdigit() else None
@@ -323,6 +330,28 @@ class RegistryClient:
 
     async def _count(self, request: httpx.Request) -> None:
         self.requests[request.method] += 1
+
+    async def _refuse_internal(self, request: httpx.Request) -> None:
+        """Every request, redirects included: another host than the remote's own must not be on
+        this machine or its link, unless the remote is (a registry on this machine may serve
+        its files from another local port)."""
+        if self._local or self.is_own_url(str(request.url)):
+            return
+        if self._remote_internal is None:
+            own_host = urlsplit(self.root_url).hostname or ""
+            self._remote_internal = await internal_host(own_host) is not None
+        if self._remote_internal:
+            return
+        host = request.url.host
+        if host not in self._internal_hosts:
+            self._internal_hosts[host] = await internal_host(host)
+        reason = self._internal_hosts[host]
+        if reason is not None:
+            raise InternalTargetRefused(
+                f"{self.label} sent fdp to {_shown_url(request.url)}, which is on this "
+                f"machine or its link ({reason}): refused, as {self.label} is not",
+                hint="ask the remote's owner to serve its files from a public storage root",
+            )
 
     async def _send(
         self,
@@ -437,6 +466,12 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def _shown_url(url: httpx.URL) -> str:
+    """`url` without credentials or query string (either may hold a secret)."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}{f':{url.port}' if url.port else ''}{url.path}"
+
+
 def _may_retry(method: str, error: httpx.TransportError) -> bool:
     # A request that never reached the server may always be sent again.
     return method in IDEMPOTENT_METHODS or isinstance(error, httpx.ConnectError)
@@ -457,17 +492,26 @@ def _detail(response: httpx.Response) -> str:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return response.text[:200].strip() or response.reason_phrase
+    except RecursionError:
+        return "JSON nested too deeply to read"
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         return str(body["detail"])
     return json.dumps(body)[:500]
 
 
 def _json_object(response: httpx.Response, name: str) -> Record:
+    where = f"{response.request.method} {response.request.url.path}"
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
+    except RecursionError:  # what json raises for nesting deeper than Python's recursion limit
+        shown = _shown_url(response.request.url)
+        raise RemoteError(
+            f"{name} answered {response.request.method} {shown} with JSON nested too deeply "
+            f"to read ({len(response.content)} bytes); it is not a registry's answer",
+            hint="check the remote's URL (`fdpctl remote list`); tell the registry's owner",
+        ) from None
     if not isinstance(body, dict):
-        where = f"{response.request.method} {response.request.url.path}"
         raise RemoteError(f"{name} answered {where} with something other than JSON")
     return body

@@ -30,6 +30,13 @@ class RemoteRejected(RemoteError):
     status_code: int | None = None
 
 
+class InternalTargetRefused(RemoteError):
+    """A remote named a URL on this machine or its link (a storage root, an upload URL, a
+    redirect), though the remote itself is elsewhere: fdp does not fetch it."""
+
+    code = ErrorCode.LOCAL_SOURCE_REFUSED
+
+
 class RemoteNotFound(NotFound):
     code = ErrorCode.REMOTE_NOT_FOUND
 

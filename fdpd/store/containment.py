@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.escaping import escaped
 
 # A file extension is one plain token, as registries and language APIs use them: csv, h5, tar.gz.
 _EXTENSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]*(\.[A-Za-z0-9][A-Za-z0-9_+-]*)*")
@@ -28,17 +29,6 @@ class UnsafePath(FdpError):
     no file."""
 
     code = ErrorCode.UNSAFE_PATH
-
-
-def escaped(value: object) -> str:
-    """`value` with every control or format character escaped (safe in one terminal line)."""
-    out = []
-    for ch in str(value):
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def shown(value: object) -> str:

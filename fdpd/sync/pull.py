@@ -25,9 +25,10 @@ from pathlib import Path, PurePosixPath
 
 from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.errors import FdpError
+from fdpd.escaping import escaped
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path, parse_link
-from fdpd.store.containment import UnsafePath, contained_path, escaped, shown, store_file_path
+from fdpd.store.containment import UnsafePath, contained_path, shown, store_file_path
 from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
