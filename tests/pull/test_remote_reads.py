@@ -103,10 +103,11 @@ def test_pull_a_remote_read_item_then_again_creates_nothing(
     assert fdp.local("data_product", name="disease/params") == local_products
 
 
-def test_wildcard_read_pulls_every_match_across_segments(
+def test_wildcard_read_pulls_matches_in_one_segment_and_double_star_any_depth(
     fdp: Fdp, remote: Remote, tmp_path: Path
 ) -> None:
-    """`*` crosses `/`, as in the reference registry's name filter (fnmatch)."""
+    """`*` stays within one name segment, as FAIR-CLI 0.11.0 expands it (the remote's fnmatch
+    `name=` filter crosses `/`, so its answer is narrowed); `**` takes any depth."""
     for name in ("scale/north", "scale/south", "scale/south/hourly", "scaled"):
         seed(remote, "wild", name, "0.1.0", f"{name}\n".encode())
     seed(remote, "wild", "scale/north", "0.2.0", b"scale/north v2\n")
@@ -117,15 +118,19 @@ def test_wildcard_read_pulls_every_match_across_segments(
     pulled = sorted((i["item"], i["status"]) for i in result["items"])
     assert pulled == [
         ("wild:scale/north@0.2.0", "pulled"),
-        ("wild:scale/south/hourly@0.1.0", "pulled"),
         ("wild:scale/south@0.1.0", "pulled"),
     ]
     assert (
         fdp.store / "wild" / "scale" / "north" / "0.2.0.csv"
     ).read_bytes() == b"scale/north v2\n"
+    assert fdp.versions("wild", "scale/south/hourly") == []
+    assert fdp.versions("wild", "scaled") == []
+
+    deep = write_config(tmp_path, read_config(read_item("scale/**", "wild")))
+    pulled = sorted(i["item"] for i in fdp.pull(deep)["items"])
+    assert "wild:scale/south/hourly@0.1.0" in pulled
     hourly = fdp.store / "wild" / "scale" / "south" / "hourly" / "0.1.0.csv"
     assert hourly.read_bytes() == b"scale/south/hourly\n"
-    assert fdp.versions("wild", "scaled") == []
 
 
 def test_remote_record_with_a_wrong_hash_is_rejected(

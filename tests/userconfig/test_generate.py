@@ -45,9 +45,9 @@ def writes(result_data: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_wildcard_read_crosses_segments_as_fnmatch_and_is_sorted(generate: Generate) -> None:
-    """`*` crosses `/` as in the reference registry's name filter (fnmatch): the old
-    one-segment rule dropped rain/south/hourly, and pyDataPipeline then read the wrong file."""
+def test_wildcard_star_stays_in_one_segment_as_in_faircli(generate: Generate) -> None:
+    """`*` is one or more characters of one segment, as FAIR-CLI 0.11.0 expands it: rain/*
+    reads rain/north and rain/south, not rain/south/hourly, and says so at the item's line."""
     result = generate(
         RUN + "read:\n  - data_product: x\n    use:\n      data_product: rainy\n"
         "  - data_product: rain/*\n",
@@ -57,13 +57,43 @@ def test_wildcard_read_crosses_segments_as_fnmatch_and_is_sorted(generate: Gener
         ("x", "hydromet", "9.0.0"),
         ("rain/north", "hydromet", "1.2.0"),
         ("rain/south", "hydromet", "0.3.0"),
-        ("rain/south/hourly", "hydromet", "0.1.0"),
     ]
+    [warning] = result.warnings
+    assert (warning.line, warning.key_path) == (8, "read[1].data_product")
+    assert "pattern `rain/*` leaves out 1 name" in warning.message
+    assert "`rain/south/hourly`" in warning.message
+    assert "write `rain/**` to take them too" in warning.message
 
 
-def test_wildcard_question_mark_and_set_match_one_character(generate: Generate) -> None:
-    result = generate(RUN + "read:\n  - data_product: rain/[ns]o?th\n", RAIN)
-    assert [name for name, _, _ in reads(result.data)] == ["rain/north", "rain/south"]
+def test_double_star_reads_any_depth(generate: Generate) -> None:
+    result = generate(RUN + "read:\n  - data_product: rain/**\n", RAIN)
+    assert [name for name, _, _ in reads(result.data)] == [
+        "rain/north",
+        "rain/south",
+        "rain/south/hourly",
+    ]
+    assert result.warnings == ()
+
+
+def test_star_is_one_or_more_characters(generate: Generate) -> None:
+    """`rain*` takes rainy but not rain itself; several `*` each stay in their segment."""
+    registry = {"hydromet": {"rain": ["1.0.0"], "rainy": ["1.0.0"], "a/b/c": ["1.0.0"]}}
+    result = generate(RUN + "read:\n  - data_product: rain*\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["rainy"]
+    # a pattern that matches only under the fnmatch reading is an error that says so
+    [problem] = failure(generate, RUN + "read:\n  - data_product: '*/*'\n", registry)
+    assert "matched nothing" in problem.message and "`a/b/c`" in problem.message
+    registry["hydromet"]["x/y"] = ["1.0.0"]
+    result = generate(RUN + "read:\n  - data_product: '*/*'\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["x/y"]
+    assert "`a/b/c`" in result.warnings[0].message
+
+
+def test_question_mark_and_brackets_are_not_patterns(generate: Generate) -> None:
+    """FAIR-CLI 0.11.0 reads `?` and `[` literally, and no registry name holds them."""
+    [problem] = failure(generate, RUN + "read:\n  - data_product: rain/[ns]o?th\n", RAIN)
+    assert problem.key_path == "read[0].data_product"
+    assert "FAIR-CLI 0.11.0 read them literally" in problem.message
 
 
 def test_wildcard_read_at_exact_version_skips_names_lacking_it(generate: Generate) -> None:
@@ -135,7 +165,6 @@ def test_explicit_read_beats_pattern_match(generate: Generate) -> None:
     )
     assert reads(generate(text, RAIN).data) == [
         ("rain/south", "hydromet", "0.3.0"),
-        ("rain/south/hourly", "hydromet", "0.1.0"),
         ("rain/north", "hydromet", "1.0.0"),
     ]
 
