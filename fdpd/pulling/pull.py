@@ -75,7 +75,14 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     supervisor = registry_supervisor(ctx)
     source = request.source
     plan = plan_pull(source.text, source.name, source.folder, user, supervisor.url)
-    remote = choose_remote(ctx.locations, plan.remote_url, request.remote, supervisor.url)
+    remote = choose_remote(
+        ctx.locations,
+        plan.remote_url,
+        request.remote,
+        supervisor.url,
+        emitter.warning,
+        plan.remote_url_at,
+    )
     progress = PullProgress(emitter)
     for warning in plan.warnings:
         emitter.warning(warning)

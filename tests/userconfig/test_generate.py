@@ -183,9 +183,41 @@ def test_missing_input_version_named_with_pull_suggestion(generate: Generate) ->
 
 
 def test_existing_write_version_refused(generate: Generate) -> None:
+    """Refused (FAIR-CLI 0.11.0 ran it and lost provenance), saying what FAIR-CLI did and the
+    edit that fixes it."""
     text = RUN + 'write:\n  - data_product: out/b\n    file_type: csv\n    version: "1.0.0"\n'
     [problem] = failure(generate, text, RAIN)
     assert problem.message.startswith("`ana:out/b@1.0.0` already exists")
+    assert "FAIR-CLI 0.11.0 ran this" in problem.message
+    assert problem.suggestion == (
+        "write `version: ${{PATCH}}` (here 1.0.1), or an exact version above 1.0.0"
+    )
+    assert (problem.line, problem.key_path) == (7, "write[0].version")
+
+
+def test_faircli_run_metadata_accepted_with_located_warnings(generate: Generate) -> None:
+    """What FAIR-CLI 0.11.0 runs and fdp used to refuse: no description, a registry URL that is
+    none of the remotes, another data store. Each runs, with a warning at its line."""
+    text = (
+        "run_metadata:\n  script: echo\n"
+        "  remote_data_registry_url: https://data.scrc.uk/api/\n"
+        "  write_data_store: /tmp/other/\n"
+    )
+    result = generate(text)
+    md = result.data["run_metadata"]
+    assert md["description"] == "run of config.yaml"
+    assert md["remote_data_registry_url"] == "https://registry.example.org/api/"
+    assert md["write_data_store"] == "/home/ana/.fdp/data/"
+    shown = {(w.line, w.key_path): w.message for w in result.warnings}
+    assert "run_metadata has no description" in shown[(2, "run_metadata")]
+    assert shown[(3, "run_metadata.remote_data_registry_url")] == (
+        "remote_data_registry_url https://data.scrc.uk/api/ is not one of your remotes; pull and "
+        "push use origin; `fdpctl remote add scrc URL` to use it"
+    )
+    assert "outputs go to `/home/ana/.fdp/data/`" in shown[(4, "run_metadata.write_data_store")]
+    alone = generate(text, remote_urls={})
+    assert alone.data["run_metadata"]["remote_data_registry_url"] == "http://127.0.0.1:8000/api/"
+    assert any("no remote is configured" in w.message for w in alone.warnings)
 
 
 def test_versions_running_jobs_write_are_never_given_again(generate: Generate) -> None:
@@ -299,17 +331,10 @@ def test_register_item_before_any_pull(generate: Generate) -> None:
 
 
 def test_run_metadata_defaults_and_errors(generate: Generate) -> None:
-    [problem] = failure(generate, "run_metadata:\n  script: echo\n")
-    assert "description is required" in problem.message
     [problem] = failure(generate, "run_metadata:\n  description: d\n")
     assert "needs `script`" in problem.message
     both = "run_metadata:\n  description: d\n  script: echo\n  script_path: x.sh\n"
     assert "not both" in failure(generate, both)[0].message
-    remote = RUN + "  remote_data_registry_url: https://elsewhere.example.org/api/\n"
-    [problem] = failure(generate, remote)
-    assert "is not a configured remote" in problem.message and problem.line == 4
-    store = RUN + "  write_data_store: /tmp/other/\n"
-    assert "write_data_store must be" in failure(generate, store)[0].message
     no_remote = generate(RUN, remote_urls={})
     assert (
         no_remote.data["run_metadata"]["remote_data_registry_url"] == "http://127.0.0.1:8000/api/"
