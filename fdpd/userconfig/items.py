@@ -19,7 +19,7 @@ from .registry_view import RegistryView
 from .substitution import Substituter
 from .templates import RUN_ID
 from .versions import PULL_SUGGESTION, VersionProblem, resolve_read, resolve_write, token_of
-from .wildcards import expand, is_pattern, left_out_note
+from .wildcards import any_depth_note, expand, is_pattern, left_out_note
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,9 @@ class ItemResolver:
         names = expand(pattern, known)
         if note is not None and names:
             self.warnings.add(where, note)
+        deeper = any_depth_note(pattern, known)
+        if deeper is not None:
+            self.warnings.add(where, deeper)
         return names, note
 
     def _contained(self, item: WriteItem, namespace: str, alias: str, file_type: str) -> None:

@@ -56,6 +56,13 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+@lru_cache(maxsize=256)
+def _faircli_regex(pattern: str) -> re.Pattern[str]:
+    """FAIR-CLI 0.11.0's reading, which has no `**`: every `*` is a one-segment run."""
+    parts = [re.escape(part) for part in pattern.split("*")]
+    return re.compile(_ONE_SEGMENT.join(parts))
+
+
 def matches(pattern: str, name: str) -> bool:
     return _regex(pattern).fullmatch(name) is not None
 
@@ -97,4 +104,24 @@ def left_out_note(pattern: str, names: Iterable[str], shown: int = 3) -> str | N
         f"pattern `{pattern}` leaves out {count} that the fnmatch reading (`*` across `/`, the "
         f"reference registry's name filter) takes: {listed}{more}; fdp reads `*` as FAIR-CLI "
         f"0.11.0 does, within one name segment ({fix})"
+    )
+
+
+def any_depth_note(pattern: str, names: Iterable[str], shown: int = 3) -> str | None:
+    """A warning's text when `pattern` holds `**` and FAIR-CLI 0.11.0, which reads `**` as two
+    one-segment `*`, would take other names; None when it holds none or both agree."""
+    if "**" not in pattern:
+        return None
+    known = set(names)
+    ours = {n for n in known if matches(pattern, n)}
+    theirs = {n for n in known if _faircli_regex(pattern).fullmatch(n)}
+    if ours == theirs:
+        return None
+    extra = sorted(ours - theirs)
+    listed = ", ".join(f"`{n}`" for n in extra[:shown])
+    more = f" and {len(extra) - shown} more" if len(extra) > shown else ""
+    taken = f"{len(theirs)} name" + ("" if len(theirs) == 1 else "s")
+    return (
+        f"`**` in `{pattern}` is fdp's any depth: it takes {listed}{more}, which FAIR-CLI "
+        f"0.11.0 did not (it read `**` as two `*` within one name segment: {taken} here)"
     )
