@@ -75,6 +75,19 @@ def test_double_star_reads_any_depth(generate: Generate) -> None:
     assert result.warnings == ()
 
 
+def test_double_star_warns_where_faircli_read_it_otherwise(generate: Generate) -> None:
+    """FAIR-CLI 0.11.0 has no `**`: it read it as two `*` within one segment."""
+    registry = {"hydromet": {"rain/ab": ["1.0.0"], "rain/a/b": ["1.0.0"]}}
+    result = generate(RUN + "read:\n  - data_product: rain/**\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["rain/a/b", "rain/ab"]
+    [warning] = result.warnings
+    assert (warning.line, warning.key_path) == (5, "read[0].data_product")
+    assert warning.message == (
+        "`**` in `rain/**` is fdp's any depth: it takes `rain/a/b`, which FAIR-CLI 0.11.0 did "
+        "not (it read `**` as two `*` within one name segment: 1 name here)"
+    )
+
+
 def test_star_is_one_or_more_characters(generate: Generate) -> None:
     """`rain*` takes rainy but not rain itself; several `*` each stay in their segment."""
     registry = {"hydromet": {"rain": ["1.0.0"], "rainy": ["1.0.0"], "a/b/c": ["1.0.0"]}}
