@@ -135,6 +135,7 @@ async def _pull_reads(
             with_provenance,
             progress.sync(remote.name),
             progress.warn,
+            plan.config.filename,
         )
         results, report = await reads.run(plan.reads)
         return results, report, Counter(remote_client.requests)
