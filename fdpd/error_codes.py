@@ -63,7 +63,6 @@ class ErrorCode(StrEnum):
     BAD_REMOTE_URL = "bad_remote_url"
     TOKEN_FILE_INVALID = "token_file_invalid"
     TOKEN_FILE_NOT_PRIVATE = "token_file_not_private"
-    UNKNOWN_REMOTE = "unknown_remote"
     REMOTE_MISMATCH = "remote_mismatch"
     REMOTE_UNCONFIRMED = "remote_unconfirmed"
     REMOTE_FAILED = "remote_failed"
@@ -189,7 +188,6 @@ CODE_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.BAD_REMOTE_URL: (400, "a remote URL fdp cannot use"),
     ErrorCode.TOKEN_FILE_INVALID: (400, "a remote's token file cannot be read as a token"),
     ErrorCode.TOKEN_FILE_NOT_PRIVATE: (400, "a remote's token file can be read by other users"),
-    ErrorCode.UNKNOWN_REMOTE: (400, "a pull names a remote that is not configured"),
     ErrorCode.REMOTE_MISMATCH: (400, "a pull's config names another remote than the one asked for"),
     ErrorCode.REMOTE_UNCONFIRMED: (503, "gc cannot confirm a remote holds an item, so keeps it"),
     ErrorCode.REMOTE_FAILED: (502, "a remote registry answered wrongly"),

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
 from fdpd.core.registry import browser_url, registry_supervisor
+from fdpd.errors import FdpError
+from fdpd.fair_token import keep_fair_token
+from fdpd.journal.users import find_active_user
+from fdpd.users import read_user_token
 from fdpd.wire import RegistryState, RegistryStatus
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -22,11 +31,26 @@ async def status(ctx: Context) -> RegistryStatus:
 
 @router.post("/start")
 async def start(ctx: Context) -> RegistryState:
-    """Start the registry if needed and hold it until `POST /v1/registry/stop`."""
+    """Start the registry if needed and hold it until `POST /v1/registry/stop`; as
+    `fair registry start` (and `fair init --ci`) did, leave the active user's token in
+    `~/.fair/registry/token` for model code run by hand (unless FAIR-CLI owns that file)."""
     supervisor = registry_supervisor(ctx)
     if USER_HOLD not in supervisor.status()["holders"]:
         await supervisor.acquire(USER_HOLD)
+    await _keep_fair_token(ctx)
     return supervisor.status()
+
+
+async def _keep_fair_token(ctx: Context) -> None:
+    """A failure here only warns in the log: the registry runs either way."""
+    user = find_active_user(ctx.journal)
+    if user is None:
+        return
+    path = ctx.locations.fair_registry_token_path
+    try:
+        await asyncio.to_thread(keep_fair_token, path, read_user_token(user))
+    except (OSError, FdpError) as error:
+        log.warning("could not keep %s in step: %s", path, error)
 
 
 @router.post("/stop")

@@ -102,6 +102,7 @@ class PullPlan:
     sources: list[SourceSpec]
     reads: list[PlannedRead]
     warnings: list[str]
+    remote_url_at: str = ""  # where the config gives remote_url (FILE:LINE:COLUMN: KEY:)
 
 
 def plan_pull(
@@ -117,12 +118,13 @@ def plan_pull(
     default_read = _optional(sub, md.default_read_version) or LATEST
     remote_url = _optional(sub, md.remote_data_registry_url)
     namespaces, authors, sources = [], [], []
+    notes = ProblemCollector(config.filename)  # warnings
     for item in config.register:
         try:
             if item.kind == "namespace":
                 namespaces.append(_namespace(item, sub))
             elif item.kind == "author":
-                authors.append(_author(item, sub))
+                authors.append(_author(item, sub, notes))
             else:
                 sources.append(_source(item, sub, default_namespace, md.public))
         except Failed:
@@ -130,7 +132,7 @@ def plan_pull(
     registered_products = {(s.namespace, s.name) for s in sources}
     registered_names = {s.name for s in sources}
     reads: list[PlannedRead] = []
-    warnings: list[str] = []
+    warnings = [note.render() for note in notes.problems]
     for read in config.read:
         try:
             planned = _read(read, sub, default_namespace, default_read)
@@ -148,7 +150,12 @@ def plan_pull(
             continue
         reads.append(planned)
     problems.raise_if_any()
-    return PullPlan(config, instant, remote_url, namespaces, authors, sources, reads, warnings)
+    given = md.remote_data_registry_url
+    at = given.where if given is not None else None
+    located = f"{config.filename}:{at.line}:{at.column}: {at.key_path}:" if at else ""
+    return PullPlan(
+        config, instant, remote_url, namespaces, authors, sources, reads, warnings, located
+    )
 
 
 def _template_values(
@@ -176,10 +183,19 @@ def _namespace(item: RegisterItem, sub: Substituter) -> NamespaceSpec:
     )
 
 
-def _author(item: RegisterItem, sub: Substituter) -> AuthorSpec:
-    return AuthorSpec(
-        sub.text(item.name), sub.optional(item.text("name")), sub.optional(item.text("identifier"))
-    )
+def _author(item: RegisterItem, sub: Substituter, notes: ProblemCollector) -> AuthorSpec:
+    """An author; without `name`, the `author:` value is the name, as FAIR-CLI 0.11.0 took it
+    (it never read `name`, so a different `name` is a difference fdp points out)."""
+    key = sub.text(item.name)
+    name = sub.optional(item.text("name"))
+    given = item.text("name")
+    if given is not None and name != key:
+        notes.add(
+            given.where,
+            f"author `{key}` is registered with the name `{name}` (FAIR-CLI 0.11.0 registered "
+            f"the `author:` value, `{key}`, as the name)",
+        )
+    return AuthorSpec(key, name or key, sub.optional(item.text("identifier")))
 
 
 def _source(

@@ -76,7 +76,14 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     source = request.source
     plan = plan_pull(source.text, source.name, source.folder, user, supervisor.url)
     check_local_sources(plan, ctx.locations)
-    remote = choose_remote(ctx.locations, plan.remote_url, request.remote, supervisor.url)
+    remote = choose_remote(
+        ctx.locations,
+        plan.remote_url,
+        request.remote,
+        supervisor.url,
+        emitter.warning,
+        plan.remote_url_at,
+    )
     progress = PullProgress(emitter)
     for warning in plan.warnings:
         emitter.warning(warning)
@@ -129,6 +136,7 @@ async def _pull_reads(
             with_provenance,
             progress.sync(remote.name),
             progress.warn,
+            plan.config.filename,
         )
         results, report = await reads.run(plan.reads)
         return results, report, Counter(remote_client.requests)

@@ -12,9 +12,11 @@ from fdpd.cancellation import checkpoint
 from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteError, RemoteNotFound, RemoteUnreachable
-from fdpd.sync import RemoteProduct, SyncReport, pull, resolve_reads
+from fdpd.sync import ReadRequest, RemoteProduct, SyncReport, pull, resolve_reads
 from fdpd.sync.report import ItemOutcome, ProgressCallback, WarningCallback
+from fdpd.sync.resolve import NamesSeen
 from fdpd.tracking.ledger import JournalSyncLedger
+from fdpd.userconfig.wildcards import left_out_note
 
 from .outcome import ItemResult, Status
 from .plan import PlannedRead
@@ -29,6 +31,7 @@ class ReadPull:
     with_provenance: bool = False
     on_progress: ProgressCallback | None = None
     on_warning: WarningCallback | None = None
+    config_file: str = ""  # the user config, to locate warnings
 
     async def run(self, reads: Sequence[PlannedRead]) -> tuple[list[ItemResult], SyncReport]:
         results: list[ItemResult] = []
@@ -36,7 +39,8 @@ class ReadPull:
         for read in reads:
             checkpoint("between read items")
             try:
-                for product in await resolve_reads(self.remote, [read.request]):
+                found = await resolve_reads(self.remote, [read.request], self._names_seen(read))
+                for product in found:
                     wanted.setdefault(str(product.ref), product)
             except (RemoteError, RemoteUnreachable):
                 raise  # the remote itself is the problem (token, network): stop here
@@ -64,6 +68,20 @@ class ReadPull:
             )
         results += [_result(outcome) for outcome in report.items]
         return results, report
+
+    def _names_seen(self, read: PlannedRead) -> NamesSeen:
+        """Warns, at the item's line, when the remote's fnmatch reading of a pattern takes
+        names that `*` within one segment leaves out (docs/config.md, "Patterns")."""
+
+        def seen(request: ReadRequest, names: list[str]) -> None:
+            note = left_out_note(request.name, names)
+            if note is not None and self.on_warning is not None:
+                where = read.where
+                self.on_warning(
+                    f"{self.config_file}:{where.line}:{where.column}: {where.key_path}: {note}"
+                )
+
+        return seen
 
     async def _present(self, product: RemoteProduct) -> str | None:
         """The local copy the journal knows of, if the local registry still has it."""

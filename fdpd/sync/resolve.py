@@ -6,7 +6,7 @@ then matched segment-wise (`*` stays within one `/` segment) and versions picked
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fdpd.errors import FdpError
@@ -46,16 +46,22 @@ class RemoteProduct:
     namespace_record: Record
 
 
+NamesSeen = Callable[[ReadRequest, list[str]], None]
+
+
 async def resolve_reads(
-    remote: RegistryClient, requests: Sequence[ReadRequest]
+    remote: RegistryClient, requests: Sequence[ReadRequest], on_names: NamesSeen | None = None
 ) -> list[RemoteProduct]:
-    """Each request's matching products on the remote (each product once, in request order)."""
+    """Each request's matching products on the remote (each product once, in request order).
+    `on_names` gets, for each pattern request, every name the remote's own `name=` filter
+    (fnmatch: `*` crosses `/`) answered, before they are narrowed to the pattern's matches."""
     namespaces: dict[str, Record] = {}
     found: dict[ProductRef, RemoteProduct] = {}
     for request in requests:
         if request.namespace not in namespaces:
             namespaces[request.namespace] = await _namespace(remote, request.namespace)
-        for product in await _matching(remote, request, namespaces[request.namespace]):
+        matching = await _matching(remote, request, namespaces[request.namespace], on_names)
+        for product in matching:
             found.setdefault(product.ref, product)
     return list(found.values())
 
@@ -80,7 +86,7 @@ async def _namespace(remote: RegistryClient, name: str) -> Record:
 
 
 async def _matching(
-    remote: RegistryClient, request: ReadRequest, namespace: Record
+    remote: RegistryClient, request: ReadRequest, namespace: Record, on_names: NamesSeen | None
 ) -> list[RemoteProduct]:
     filters: dict[str, str | int] = {"namespace": parse_link(namespace["url"]).id}
     filters["name"] = request.name
@@ -88,6 +94,8 @@ async def _matching(
     if wanted_version is not None:
         filters["version"] = wanted_version
     rows = await remote.list_records("data_product", filters)
+    if on_names is not None and is_pattern(request.name):
+        on_names(request, sorted({str(row.get("name")) for row in rows}))
     by_name: dict[str, list[Record]] = {}
     for row in rows:
         name = str(row.get("name"))

@@ -19,7 +19,7 @@ from .registry_view import RegistryView
 from .substitution import Substituter
 from .templates import RUN_ID
 from .versions import PULL_SUGGESTION, VersionProblem, resolve_read, resolve_write, token_of
-from .wildcards import expand, is_pattern
+from .wildcards import any_depth_note, expand, is_pattern, left_out_note
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,9 @@ class ItemResolver:
             found = self._version(where, self._read_version, spec, namespace, name, versions)
             return [ResolvedRead(alias, description, namespace, name, found, item.where)]
         self._no_use_name(item.use_data_product)
+        names, note = self._expand(item.data_product.where, alias, namespace)
         entries = []
-        for name in expand(alias, self.registry.data_product_names(namespace)):
+        for name in names:
             versions = self.registry.data_product_versions(namespace, name)
             try:
                 found = resolve_read(spec, namespace, name, versions)
@@ -121,7 +122,8 @@ class ItemResolver:
             at = "" if token_of(spec) else f" at version {spec}"
             self._fail(
                 item.data_product.where,
-                f"pattern `{alias}` matched nothing{at} in namespace `{namespace}`",
+                f"pattern `{alias}` matched nothing{at} in namespace `{namespace}`"
+                + (f"; {note}" if note else ""),
                 PULL_SUGGESTION,
             )
         return entries
@@ -148,11 +150,12 @@ class ItemResolver:
         self._no_use_name(item.use_data_product)
         if f"${{{{{RUN_ID}}}}}" in alias:
             self._fail(item.data_product.where, "${{RUN_ID}} cannot be combined with `*`")
-        names = expand(alias, self.registry.data_product_names(namespace))
+        names, note = self._expand(item.data_product.where, alias, namespace)
         if not names:
             self.warnings.add(
                 item.data_product.where,
-                f"write pattern `{alias}` matched nothing in namespace `{namespace}`; dropped",
+                f"write pattern `{alias}` matched nothing in namespace `{namespace}`; dropped"
+                + (f"; {note}" if note else ""),
                 "list new outputs explicitly",
             )
         writes = []
@@ -175,6 +178,19 @@ class ItemResolver:
             self._portability(write)
             writes.append(write)
         return writes
+
+    def _expand(self, where: Where, pattern: str, namespace: str) -> tuple[list[str], str | None]:
+        """The local names `pattern` matches, and a warning (also recorded) where the fnmatch
+        reading would take more (docs/config.md, "Patterns")."""
+        known = self.registry.data_product_names(namespace)
+        note = left_out_note(pattern, known)
+        names = expand(pattern, known)
+        if note is not None and names:
+            self.warnings.add(where, note)
+        deeper = any_depth_note(pattern, known)
+        if deeper is not None:
+            self.warnings.add(where, deeper)
+        return names, note
 
     def _contained(self, item: WriteItem, namespace: str, alias: str, file_type: str) -> None:
         """A write's names become the data store path its output is written to: refuse any

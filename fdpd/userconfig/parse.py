@@ -131,7 +131,7 @@ REGISTER: Mapping[str, Schema] = {
 }
 REGISTER_REQUIRED: Mapping[str, tuple[str, ...]] = {
     "namespace": (),
-    "author": ("name",),
+    "author": (),  # no name: the `author:` value is the name, as in FAIR-CLI 0.11.0
     "external_object": ("title", "version", "primary"),
     "data_product": ("root", "path", "file_type", "version"),
 }

@@ -14,6 +14,7 @@ from fdpd.errors import FdpError
 from .context import GenerationContext, template_values
 from .errors import Failed, ProblemCollector
 from .model import Located, RunMetadata, UserConfig
+from .remote_url import unknown_remote_note
 from .script import (
     JobScript,
     ShellChoice,
@@ -147,14 +148,20 @@ class RunMetadataResolver:
         return path
 
     def _description(self) -> str:
-        text = self.sub.optional(self.md.description)
-        if not text or not text.strip():
-            raise self._fail(
-                self.md.description,
-                "run_metadata.description is required (it becomes the code run's description)",
-                "add `description: what this run does`",
-            )
-        return text
+        """FAIR-CLI 0.11.0 ran a config without a description (its own test config has none);
+        the registry needs one for the code run, so fdp fills one in and says so."""
+        given = self.md.description
+        text = self.sub.optional(given)
+        if text and text.strip():
+            return text
+        default = f"run of {os.path.basename(self.config.filename)}"
+        self.warnings.add(
+            given.where if given is not None else self.md.where,
+            f"run_metadata has no description: the code run is described as `{default}` "
+            "(FAIR-CLI 0.11.0 wrote none, and pyDataPipeline then failed in initialise)",
+            "add `description: what this run does`",
+        )
+        return default
 
     def _local_registry_url(self) -> str:
         given = self.md.local_data_registry_url
@@ -178,13 +185,9 @@ class RunMetadataResolver:
         for url in (*remotes.values(), self.ctx.local_registry_url):
             if url.rstrip("/") == wanted:
                 return url
-        configured = ", ".join(f"{n} = {u}" for n, u in sorted(remotes.items())) or "none"
-        raise self._fail(
-            given,
-            f"remote_data_registry_url `{given.value}` is not a configured remote "
-            f"(configured: {configured})",
-            "add it with `fdpctl remote add NAME URL`, or remove the key to use the default remote",
-        )
+        default = self.ctx.default_remote if self.ctx.default_remote in remotes else None
+        self.warnings.add(given.where, unknown_remote_note(self.sub.text(given), default))
+        return remotes[default] if default is not None else self.ctx.local_registry_url
 
     def _namespace(self, given: Located[str] | None, which: str, default: str | None) -> str:
         value = self.sub.optional(given) or default
@@ -197,14 +200,18 @@ class RunMetadataResolver:
         return value
 
     def _write_data_store(self) -> str:
+        """fdpd's data store. Another folder is replaced, with a warning: FAIR-CLI 0.11.0 wrote
+        outputs where the config said; fdp keeps every output in the store it manages."""
         store = self.ctx.with_separator(self.ctx.data_store)
         given = self.md.write_data_store
         if given is not None:
-            wanted = os.path.normpath(os.path.expanduser(self.sub.text(given)))
+            text = self.sub.text(given)
+            wanted = os.path.normpath(os.path.expanduser(text))
             if wanted != os.path.normpath(str(self.ctx.data_store)):
-                raise self._fail(
-                    given,
-                    f"write_data_store must be fdpd's data store `{store}`",
+                self.warnings.add(
+                    given.where,
+                    f"write_data_store `{text}` is not fdp's data store: outputs go to `{store}` "
+                    f"(FAIR-CLI 0.11.0 wrote them under `{text}`)",
                     "remove the key; fdpd fills it in",
                 )
         return store

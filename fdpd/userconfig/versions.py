@@ -85,9 +85,15 @@ def resolve_write(
         return str(base.bump(token))
     version = exact(spec)
     if version in existing:
+        latest = highest([*existing, *writing]) or version
+        after = parse_version(latest)
+        assert after is not None  # `version` itself is exact
         raise VersionProblem(
-            f"`{namespace}:{name}@{version}` already exists: a write must make a new version",
-            "use a bump token such as ${{PATCH}}, or a higher version",
+            f"`{namespace}:{name}@{version}` already exists: a write must make a new version "
+            "(FAIR-CLI 0.11.0 ran this, and pyDataPipeline attached the new file to the existing "
+            "data product, losing the first file's record and the provenance of both)",
+            f"write `version: ${{{{PATCH}}}}` (here {after.bump('PATCH')}), or an exact version "
+            f"above {latest}",
         )
     if version in writing:
         raise VersionProblem(

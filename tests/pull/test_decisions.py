@@ -63,8 +63,16 @@ def test_remote_choice(tmp_path: Path) -> None:
     by_url = choose_remote(locations, "https://two.example.org/api", None, LOCAL)
     assert by_url is not None and by_url.name == "two"
     assert choose_remote(locations, LOCAL, None, LOCAL) is None  # the local registry itself
-    with pytest.raises(FdpError, match="not a configured remote"):
-        choose_remote(locations, "https://three.example.org/api/", None, LOCAL)
+    # a URL that is none of the remotes runs on the default one, as FAIR-CLI 0.11.0 ran it
+    said: list[str] = []
+    other = choose_remote(
+        locations, "https://data.scrc.uk/api/", None, LOCAL, said.append, "c.yaml:4:3: key:"
+    )
+    assert other is not None and other.name == "origin"
+    assert said == [
+        "c.yaml:4:3: key: remote_data_registry_url https://data.scrc.uk/api/ is not one of your "
+        "remotes; pull and push use origin; `fdpctl remote add scrc URL` to use it"
+    ]
     with pytest.raises(FdpError, match="--remote"):
         choose_remote(locations, "https://two.example.org/api/", "origin", LOCAL)
     with pytest.raises(FdpError, match="no remote called 'nope'"):

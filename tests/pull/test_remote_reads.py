@@ -103,29 +103,39 @@ def test_pull_a_remote_read_item_then_again_creates_nothing(
     assert fdp.local("data_product", name="disease/params") == local_products
 
 
-def test_wildcard_read_pulls_every_match_across_segments(
+def test_wildcard_read_pulls_matches_in_one_segment_and_double_star_any_depth(
     fdp: Fdp, remote: Remote, tmp_path: Path
 ) -> None:
-    """`*` crosses `/`, as in the reference registry's name filter (fnmatch)."""
+    """`*` stays within one name segment, as FAIR-CLI 0.11.0 expands it (the remote's fnmatch
+    `name=` filter crosses `/`, so its answer is narrowed); `**` takes any depth."""
     for name in ("scale/north", "scale/south", "scale/south/hourly", "scaled"):
         seed(remote, "wild", name, "0.1.0", f"{name}\n".encode())
     seed(remote, "wild", "scale/north", "0.2.0", b"scale/north v2\n")
     config = write_config(tmp_path, read_config(read_item("scale/*", "wild")))
 
-    result = fdp.pull(config)
+    status, events = fdp.stream("pull", str(config))
 
-    pulled = sorted((i["item"], i["status"]) for i in result["items"])
+    assert status == 0, events[-3:]
+    pulled = sorted((i["item"], i["status"]) for i in events[-1]["result"]["items"])
     assert pulled == [
         ("wild:scale/north@0.2.0", "pulled"),
-        ("wild:scale/south/hourly@0.1.0", "pulled"),
         ("wild:scale/south@0.1.0", "pulled"),
     ]
+    # the remote's fnmatch filter also took scale/south/hourly: said at the item's line
+    [warning] = [e["message"] for e in events if e["type"] == "warning"]
+    assert warning.startswith(f"{config}:5:5: read[0]: pattern `scale/*` leaves out")
+    assert "`scale/south/hourly`" in warning and "`scale/**`" in warning
     assert (
         fdp.store / "wild" / "scale" / "north" / "0.2.0.csv"
     ).read_bytes() == b"scale/north v2\n"
+    assert fdp.versions("wild", "scale/south/hourly") == []
+    assert fdp.versions("wild", "scaled") == []
+
+    deep = write_config(tmp_path, read_config(read_item("scale/**", "wild")))
+    pulled = sorted(i["item"] for i in fdp.pull(deep)["items"])
+    assert "wild:scale/south/hourly@0.1.0" in pulled
     hourly = fdp.store / "wild" / "scale" / "south" / "hourly" / "0.1.0.csv"
     assert hourly.read_bytes() == b"scale/south/hourly\n"
-    assert fdp.versions("wild", "scaled") == []
 
 
 def test_remote_record_with_a_wrong_hash_is_rejected(
@@ -204,13 +214,25 @@ def test_wrong_token_names_the_remote_not_the_token(
     assert "Traceback" not in result.stderr
 
 
-def test_config_remote_url_must_be_a_configured_remote(fdp: Fdp, tmp_path: Path) -> None:
-    text = read_config(read_item("x", "tok"), remote_url="https://registry.example.org/api/")
-    result = fdp.fdpctl("pull", str(write_config(tmp_path, text)))
+def test_config_remote_url_elsewhere_pulls_from_origin_with_a_warning(
+    fdp: Fdp, remote: Remote, tmp_path: Path
+) -> None:
+    """FAIR-CLI 0.11.0 pulled from its own remote whatever the config named (every
+    FDP_validation config names https://data.scrc.uk/api/): fdp uses origin and says so."""
+    seed(remote, "scrc", "elsewhere/x", "1.0.0", b"from origin\n")
+    text = read_config(read_item("elsewhere/x", "scrc"), remote_url="https://data.scrc.uk/api/")
+    config = write_config(tmp_path, text)
 
-    assert result.returncode == 1
-    assert "https://registry.example.org/api/" in result.stderr
-    assert "fdpctl remote add" in result.stderr
+    status, events = fdp.stream("pull", str(config))
+
+    assert status == 0, events[-3:]
+    assert [i["item"] for i in events[-1]["result"]["items"]] == ["scrc:elsewhere/x@1.0.0"]
+    [warning] = [e["message"] for e in events if e["type"] == "warning"]
+    assert warning == (
+        f"{config}:4:29: run_metadata.remote_data_registry_url: remote_data_registry_url "
+        "https://data.scrc.uk/api/ is not one of your remotes; pull and push use origin; "
+        "`fdpctl remote add scrc URL` to use it"
+    )
 
 
 def test_with_provenance_brings_the_producing_run(fdp: Fdp, remote: Remote, tmp_path: Path) -> None:

@@ -45,9 +45,9 @@ def writes(result_data: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_wildcard_read_crosses_segments_as_fnmatch_and_is_sorted(generate: Generate) -> None:
-    """`*` crosses `/` as in the reference registry's name filter (fnmatch): the old
-    one-segment rule dropped rain/south/hourly, and pyDataPipeline then read the wrong file."""
+def test_wildcard_star_stays_in_one_segment_as_in_faircli(generate: Generate) -> None:
+    """`*` is one or more characters of one segment, as FAIR-CLI 0.11.0 expands it: rain/*
+    reads rain/north and rain/south, not rain/south/hourly, and says so at the item's line."""
     result = generate(
         RUN + "read:\n  - data_product: x\n    use:\n      data_product: rainy\n"
         "  - data_product: rain/*\n",
@@ -57,13 +57,57 @@ def test_wildcard_read_crosses_segments_as_fnmatch_and_is_sorted(generate: Gener
         ("x", "hydromet", "9.0.0"),
         ("rain/north", "hydromet", "1.2.0"),
         ("rain/south", "hydromet", "0.3.0"),
-        ("rain/south/hourly", "hydromet", "0.1.0"),
     ]
+    [warning] = result.warnings
+    assert (warning.line, warning.key_path) == (8, "read[1].data_product")
+    assert "pattern `rain/*` leaves out 1 name" in warning.message
+    assert "`rain/south/hourly`" in warning.message
+    assert "write `rain/**` to take them too" in warning.message
 
 
-def test_wildcard_question_mark_and_set_match_one_character(generate: Generate) -> None:
-    result = generate(RUN + "read:\n  - data_product: rain/[ns]o?th\n", RAIN)
-    assert [name for name, _, _ in reads(result.data)] == ["rain/north", "rain/south"]
+def test_double_star_reads_any_depth(generate: Generate) -> None:
+    result = generate(RUN + "read:\n  - data_product: rain/**\n", RAIN)
+    assert [name for name, _, _ in reads(result.data)] == [
+        "rain/north",
+        "rain/south",
+        "rain/south/hourly",
+    ]
+    [warning] = result.warnings
+    assert "it takes `rain/south/hourly`, which FAIR-CLI 0.11.0 did not" in warning.message
+
+
+def test_double_star_warns_where_faircli_read_it_otherwise(generate: Generate) -> None:
+    """FAIR-CLI 0.11.0 has no `**`: it read it as two `*` within one segment."""
+    registry = {"hydromet": {"rain/ab": ["1.0.0"], "rain/a/b": ["1.0.0"]}}
+    result = generate(RUN + "read:\n  - data_product: rain/**\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["rain/a/b", "rain/ab"]
+    [warning] = result.warnings
+    assert (warning.line, warning.key_path) == (5, "read[0].data_product")
+    assert warning.message == (
+        "`**` in `rain/**` is fdp's any depth: it takes `rain/a/b`, which FAIR-CLI 0.11.0 did "
+        "not (it read `**` as two `*` within one name segment: 1 name here)"
+    )
+
+
+def test_star_is_one_or_more_characters(generate: Generate) -> None:
+    """`rain*` takes rainy but not rain itself; several `*` each stay in their segment."""
+    registry = {"hydromet": {"rain": ["1.0.0"], "rainy": ["1.0.0"], "a/b/c": ["1.0.0"]}}
+    result = generate(RUN + "read:\n  - data_product: rain*\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["rainy"]
+    # a pattern that matches only under the fnmatch reading is an error that says so
+    [problem] = failure(generate, RUN + "read:\n  - data_product: '*/*'\n", registry)
+    assert "matched nothing" in problem.message and "`a/b/c`" in problem.message
+    registry["hydromet"]["x/y"] = ["1.0.0"]
+    result = generate(RUN + "read:\n  - data_product: '*/*'\n", registry)
+    assert [name for name, _, _ in reads(result.data)] == ["x/y"]
+    assert "`a/b/c`" in result.warnings[0].message
+
+
+def test_question_mark_and_brackets_are_not_patterns(generate: Generate) -> None:
+    """FAIR-CLI 0.11.0 reads `?` and `[` literally, and no registry name holds them."""
+    [problem] = failure(generate, RUN + "read:\n  - data_product: rain/[ns]o?th\n", RAIN)
+    assert problem.key_path == "read[0].data_product"
+    assert "FAIR-CLI 0.11.0 read them literally" in problem.message
 
 
 def test_wildcard_read_at_exact_version_skips_names_lacking_it(generate: Generate) -> None:
@@ -135,7 +179,6 @@ def test_explicit_read_beats_pattern_match(generate: Generate) -> None:
     )
     assert reads(generate(text, RAIN).data) == [
         ("rain/south", "hydromet", "0.3.0"),
-        ("rain/south/hourly", "hydromet", "0.1.0"),
         ("rain/north", "hydromet", "1.0.0"),
     ]
 
@@ -154,9 +197,41 @@ def test_missing_input_version_named_with_pull_suggestion(generate: Generate) ->
 
 
 def test_existing_write_version_refused(generate: Generate) -> None:
+    """Refused (FAIR-CLI 0.11.0 ran it and lost provenance), saying what FAIR-CLI did and the
+    edit that fixes it."""
     text = RUN + 'write:\n  - data_product: out/b\n    file_type: csv\n    version: "1.0.0"\n'
     [problem] = failure(generate, text, RAIN)
     assert problem.message.startswith("`ana:out/b@1.0.0` already exists")
+    assert "FAIR-CLI 0.11.0 ran this" in problem.message
+    assert problem.suggestion == (
+        "write `version: ${{PATCH}}` (here 1.0.1), or an exact version above 1.0.0"
+    )
+    assert (problem.line, problem.key_path) == (7, "write[0].version")
+
+
+def test_faircli_run_metadata_accepted_with_located_warnings(generate: Generate) -> None:
+    """What FAIR-CLI 0.11.0 runs and fdp used to refuse: no description, a registry URL that is
+    none of the remotes, another data store. Each runs, with a warning at its line."""
+    text = (
+        "run_metadata:\n  script: echo\n"
+        "  remote_data_registry_url: https://data.scrc.uk/api/\n"
+        "  write_data_store: /tmp/other/\n"
+    )
+    result = generate(text)
+    md = result.data["run_metadata"]
+    assert md["description"] == "run of config.yaml"
+    assert md["remote_data_registry_url"] == "https://registry.example.org/api/"
+    assert md["write_data_store"] == "/home/ana/.fdp/data/"
+    shown = {(w.line, w.key_path): w.message for w in result.warnings}
+    assert "run_metadata has no description" in shown[(2, "run_metadata")]
+    assert shown[(3, "run_metadata.remote_data_registry_url")] == (
+        "remote_data_registry_url https://data.scrc.uk/api/ is not one of your remotes; pull and "
+        "push use origin; `fdpctl remote add scrc URL` to use it"
+    )
+    assert "outputs go to `/home/ana/.fdp/data/`" in shown[(4, "run_metadata.write_data_store")]
+    alone = generate(text, remote_urls={})
+    assert alone.data["run_metadata"]["remote_data_registry_url"] == "http://127.0.0.1:8000/api/"
+    assert any("no remote is configured" in w.message for w in alone.warnings)
 
 
 def test_versions_running_jobs_write_are_never_given_again(generate: Generate) -> None:
@@ -270,17 +345,10 @@ def test_register_item_before_any_pull(generate: Generate) -> None:
 
 
 def test_run_metadata_defaults_and_errors(generate: Generate) -> None:
-    [problem] = failure(generate, "run_metadata:\n  script: echo\n")
-    assert "description is required" in problem.message
     [problem] = failure(generate, "run_metadata:\n  description: d\n")
     assert "needs `script`" in problem.message
     both = "run_metadata:\n  description: d\n  script: echo\n  script_path: x.sh\n"
     assert "not both" in failure(generate, both)[0].message
-    remote = RUN + "  remote_data_registry_url: https://elsewhere.example.org/api/\n"
-    [problem] = failure(generate, remote)
-    assert "is not a configured remote" in problem.message and problem.line == 4
-    store = RUN + "  write_data_store: /tmp/other/\n"
-    assert "write_data_store must be" in failure(generate, store)[0].message
     no_remote = generate(RUN, remote_urls={})
     assert (
         no_remote.data["run_metadata"]["remote_data_registry_url"] == "http://127.0.0.1:8000/api/"

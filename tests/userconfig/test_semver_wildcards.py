@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fdpd.userconfig.semver import Version, highest, parse_version
-from fdpd.userconfig.wildcards import expand, matches, pattern_problem
+from fdpd.userconfig.wildcards import (
+    expand,
+    fnmatch_only,
+    left_out_note,
+    matches,
+    pattern_problem,
+)
 
 # semver.org §11 example, lowest first
 ORDERED = [
@@ -61,12 +67,16 @@ def test_round_trip_and_bumps() -> None:
     ("pattern", "name", "expected"),
     [
         ("rain/*", "rain/north", True),
-        ("rain/*", "rain/north/hourly", True),  # fnmatch: `*` crosses `/`
-        ("rain/*", "rain/", True),  # and matches nothing too
+        ("rain/*", "rain/north/hourly", False),  # FAIR-CLI 0.11.0: `*` stays in one segment
+        ("rain/**", "rain/north/hourly", True),  # fdp's `**`: any depth
+        ("rain/*", "rain/", False),  # one or more characters
+        ("rain/**", "rain/", False),
         ("rain*/region/*", "rainfall/region/south", True),
-        ("*", "a/b", True),
-        ("rain/?orth", "rain/north", True),
-        ("rain/[ns]*", "rain/west", False),
+        ("*", "a/b", False),
+        ("**", "a/b", True),
+        ("a/**/c", "a/b/x/c", True),
+        ("rain/?orth", "rain/north", False),  # `?` is no pattern character
+        ("rain/?orth", "rain/?orth", True),  # itself, literally (no registry name holds it)
         ("Rain/*", "rain/north", False),  # case-sensitive
         ("a.b*", "axbc", False),  # other characters are literal
         ("*-x", "a-x", True),
@@ -77,10 +87,21 @@ def test_matching(pattern: str, name: str, expected: bool) -> None:
 
 
 def test_expand_sorted_and_unique() -> None:
-    assert expand("r/*", ["r/b", "r/a", "r/b", "r/a/x", "s/a"]) == ["r/a", "r/a/x", "r/b"]
+    assert expand("r/*", ["r/b", "r/a", "r/b", "r/a/x", "s/a"]) == ["r/a", "r/b"]
 
 
-@pytest.mark.parametrize("pattern", ["a/{b,c}", "a[b", "a]b"])
+def test_fnmatch_reading_difference_is_named_with_the_any_depth_form() -> None:
+    names = ["U/1", "U/thing/1", "U/thing/2", "U/x/y/3", "U/x/y/4", "V/1"]
+    assert fnmatch_only("U/*", names) == ["U/thing/1", "U/thing/2", "U/x/y/3", "U/x/y/4"]
+    note = left_out_note("U/*", names)
+    assert note is not None
+    assert "leaves out 4 names" in note and "`U/thing/1`, `U/thing/2`, `U/x/y/3` and 1 more" in note
+    assert "write `U/**` to take them too" in note
+    assert left_out_note("U/**", names) is None
+    assert left_out_note("V/*", names) is None
+
+
+@pytest.mark.parametrize("pattern", ["a/{b,c}", "a[b", "a]b", "a/[bc]", "a?"])
 def test_unsupported_glob_syntax(pattern: str) -> None:
     assert pattern_problem(pattern) is not None
 
