@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from fdpd.errors import FdpError, UsageError
 from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
+INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT), as a shell reports it
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fdpd registry", description="FAIR data registry server")
@@ -95,7 +97,8 @@ def _users_admin_module() -> Any:
 
 
 def main(argv: list[str]) -> int:
-    """Run one `fdpd registry` command: 0 done, 1 it failed, 2 a wrong command line."""
+    """Run one `fdpd registry` command: 0 done, 1 it failed, 2 a wrong command line, 130
+    `serve` stopped by Ctrl-C."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
@@ -180,7 +183,10 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
     server = uvicorn.Server(config)
     if watch is not None:
         threading.Thread(target=watch.watch, args=(server,), daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again
+        return INTERRUPTED
     return 0 if server.started else 1
 
 
