@@ -30,7 +30,7 @@ DYNAMIC = {
     "remote": "remotes",
     "username": "users",
     "id": "jobs",
-    "target": "items",  # TOKEN|PATH: data products and jobs, or a file
+    "target": "items",  # ITEM|PATH: data products and jobs, or a file
 }
 FILE_ARGUMENTS = {"config", "output", "data_store", "token_file", "graph"}
 
