@@ -47,7 +47,6 @@ def register(subparsers: Any) -> None:
         "  zsh:  source <(fdpctl completion zsh)            (in ~/.zshrc, after compinit)\n"
         "  fish: fdpctl completion fish > ~/.config/fish/completions/fdpctl.fish",
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("shell", choices=SHELLS)
     hidden = subparsers.add_parser("__complete", add_help=False)  # no help=: not listed
     hidden.add_argument("words", nargs="*")
