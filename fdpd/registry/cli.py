@@ -105,6 +105,8 @@ def main(argv: list[str]) -> int:
             return serve(args)
         result = args.handler(args)
         return int(result or 0)
+    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again
+        return INTERRUPTED
     except FdpError as error:
         print(f"fdpd registry: {error.message}", file=sys.stderr)
         if error.hint:
@@ -183,10 +185,7 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
     server = uvicorn.Server(config)
     if watch is not None:
         threading.Thread(target=watch.watch, args=(server,), daemon=True).start()
-    try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again
-        return INTERRUPTED
+    server.run()
     return 0 if server.started else 1
 
 
