@@ -82,12 +82,31 @@ class Invocation:
 def add_command(
     subparsers: Any, name: str, handler: Handler, help_text: str, description: str = ""
 ) -> argparse.ArgumentParser:
-    """A leaf command; it accepts `--json` after the command as well as before it."""
+    """A leaf command; it accepts `--json` after the command as well as before it. Its help
+    ends with its examples (fdpctl/examples.py)."""
+    from fdpctl.examples import examples_text
+
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        name, help=help_text, description=description or help_text, parents=[_json_flag()]
+        name,
+        help=help_text,
+        description=description or help_text,
+        parents=[_json_flag()],
+        formatter_class=HelpText,
     )
+    parser.epilog = examples_text(parser.prog.removeprefix("fdpctl ")) or None
     parser.set_defaults(handler=handler)
     return parser
+
+
+class HelpText(argparse.HelpFormatter):
+    """Prose wrapped to the terminal; indented lines (examples, shell lines) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for line in text.splitlines():
+            kept = line.startswith(" ") or not line
+            lines.append(indent + line if kept else super()._fill_text(line, width, indent))
+        return "\n".join(lines)
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -120,6 +139,21 @@ class UsageErrors(argparse.ArgumentParser):
     of the same class."""
 
     json_errors = False
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """An unknown command: the commands there are (not the hidden `__complete`) and the
+        nearest ones to what was typed."""
+        if not isinstance(action, argparse._SubParsersAction) or value in action.choices:
+            super()._check_value(action, value)
+            return
+        import difflib
+
+        commands = [name for name in action.choices if not name.startswith("_")]
+        near = difflib.get_close_matches(str(value), commands, n=3)
+        guess = f"; did you mean {' or '.join(repr(name) for name in near)}?" if near else ""
+        raise argparse.ArgumentError(
+            action, f"unknown command {value!r}{guess} (commands: {', '.join(commands)})"
+        )
 
     def error(self, message: str) -> NoReturn:
         if not self.json_errors:

@@ -10,7 +10,7 @@ per file that ends, a status line every `PLAIN_EVERY` seconds of a long phase, a
 
 from __future__ import annotations
 
-from fdpctl.render import byte_size
+from fdpctl.render import byte_size, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,12 +69,13 @@ class PhaseView:
         """`upload 1/3 files [####....] 64.0 MiB of 200.0 MiB, 31.2 MiB/s, 0:04 left  a.csv`."""
         if not self.is_files:
             bar = self.bar(self.current, self.total)
-            count = f"({self.current}/{self.total} registry records)"
+            count = f"({self.current}/{counted(self.total, 'registry record')})"
             line = f"records for {_items(self.items)} {bar} {self.percent()} {count}"
             return f"{line}, {waiting}" if waiting else line
         bar = self.bar(self.bytes, self.bytes_total) if self.bytes_total else ""
         sizes = f"{byte_size(self.bytes)} of {byte_size(self.bytes_total)}"
-        parts = [f"{self.name} {self.current}/{self.total} files {bar}".rstrip() + f" {sizes}"]
+        shown = f"{self.name} {self.current}/{counted(self.total, 'file')} {bar}"
+        parts = [shown.rstrip() + f" {sizes}"]
         parts += [waiting] if waiting else self.speed(now)
         line = ", ".join(parts)
         return f"{line}  {self.active[0]}" if self.active and not waiting else line
@@ -91,10 +92,12 @@ class PhaseView:
         """The phase's last plain line."""
         took = now - self.started
         if not self.is_files:
-            return f"records: done, {self.total} registry records for {_items(self.items)}"
+            records = counted(self.total, "registry record")
+            return f"records: done, {records} for {_items(self.items)}"
         rate = f", {byte_size(int(self.moved / took))}/s" if took >= 0.5 and self.moved else ""
         moved = byte_size(self.moved)
-        return f"{self.name}: done, {self.total} files, {moved} moved in {clock(took)}{rate}"
+        files = counted(self.total, "file")
+        return f"{self.name}: done, {files}, {moved} moved in {clock(took)}{rate}"
 
     def percent(self) -> str:
         return f"{100 * self.current // self.total}%" if self.total else "100%"
@@ -197,7 +200,7 @@ def clock(seconds: float) -> str:
 
 
 def _items(count: int) -> str:
-    return f"{count} item" + ("" if count == 1 else "s")
+    return counted(count, "item")
 
 
 def _number(value: object) -> int:

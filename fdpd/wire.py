@@ -449,6 +449,7 @@ class UpdatesSummary(TypedDict):
 
 class Listed(TypedDict):
     names: dict[str, list[NamedItem]]  # by state, the first `limit`
+    registered: int  # data products `register:` made that no job holds (local, in names)
     unfinished_jobs: list[UnfinishedJob]
 
 

@@ -2,9 +2,12 @@
 
 An embedded shared registry on loopback plays the team's remote. Ana sets up her data store,
 pulls a registered dataset, runs a small model through the real pyDataPipeline, commits and pushes
-the run; then Bob, with his own fdpd, registry and data store, pulls Ana's result and checks that
-its SHA-1 matches. Everything lives in `demo-home/` (or `$FDP_DEMO_HOME`) and is stopped at the
-end; the folder stays for you to look at, and the next run starts afresh.
+the run; then Bob, with his own fdpd, registry and data store, pulls Ana's result with its
+provenance and checks that its SHA-1 matches. It ends with what Bob now has: Ana's result, who
+made it, from what, with which code (as text, and as an SVG picture of the provenance graph),
+and commands to look further that work as pasted. Everything lives in `demo-home/` (or
+`$FDP_DEMO_HOME`) and is stopped at the end; the folder stays for you to look at, and the next
+run starts afresh.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import os
 import random
+import shlex
 import shutil
 import socket
 import subprocess
@@ -79,6 +83,8 @@ write:
     file_type: csv
 """
 
+PRODUCT = "ana:flow/station-mean@0.0.1"
+
 BOB_CONFIG = """\
 run_metadata:
   description: Look at Ana's station means
@@ -103,10 +109,9 @@ def main() -> int:
         people += [ana, bob]
         ana_output = ana_story(ana, remote_url, tokens["ana"])
         bob_story(bob, remote_url, tokens["bob"], ana_output)
+        graph = what_bob_has(bob, ana_output)
         step("Done", f"the whole story took {time.monotonic() - started:.1f} s")
-        say(f"look around: FDP_HOME={HOME / 'ana'} {FDPCTL} status | log | registry status")
-        say(f"Ana's data store: {HOME / 'ana' / 'store'}   the remote: {remote_url}")
-        say(f"the provenance graph: {HOME / 'provenance.svg'} (or .dot without Graphviz)")
+        closing_hint(ana, bob, graph)
         return 0
     except DemoFailed as failure:
         print(f"\ndemo failed: {failure}", file=sys.stderr)
@@ -174,8 +179,6 @@ def ana_story(env: dict[str, str], remote_url: str, token_file: str) -> Path:
     fdpctl(env, "commit", job)
     fdpctl(env, "push")
     fdpctl(env, "status")
-    step("Ana looks at the provenance", "of her output, as text and as a picture")
-    fdpctl(env, "info", "ana:flow/station-mean@0.0.1", "--graph", str(HOME / "provenance.svg"))
     outputs = sorted((store / "ana" / "flow" / "station-mean").glob("*.csv"))
     if len(outputs) != 1:
         raise DemoFailed(f"expected one output file, found {outputs}")
@@ -183,14 +186,17 @@ def ana_story(env: dict[str, str], remote_url: str, token_file: str) -> Path:
 
 
 def bob_story(env: dict[str, str], remote_url: str, token_file: str, ana_output: Path) -> None:
-    step("Bob pulls Ana's result", "with his own fdpd, local registry and data store")
+    step(
+        "Bob pulls Ana's result",
+        "with his own fdpd, local registry and data store, and with its provenance",
+    )
     store = HOME / "bob" / "store"
     fdpctl(env, "config", "bob", "--data-store", str(store), "--name", "Bob Example")
     fdpctl(env, "remote", "add", "origin", remote_url, "--token-file", token_file)
     project = HOME / "bob" / "look"
     project.mkdir(parents=True)
     (project / "config.yaml").write_text(BOB_CONFIG)
-    fdpctl(env, "pull", "config.yaml", cwd=project)
+    fdpctl(env, "pull", "config.yaml", "--with-provenance", cwd=project)
     pulled = sorted((store / "ana" / "flow" / "station-mean").glob("*.csv"))
     if len(pulled) != 1:
         raise DemoFailed(f"Bob's store should hold Ana's output once, found {pulled}")
@@ -200,6 +206,47 @@ def bob_story(env: dict[str, str], remote_url: str, token_file: str, ana_output:
     if theirs != ours:
         raise DemoFailed("the SHA-1 of Bob's copy differs from Ana's file")
     say("the hashes match")
+    fdpctl(env, "status")
+
+
+def what_bob_has(env: dict[str, str], ana_output: Path) -> Path:
+    """Bob's view of Ana's result, the provenance graph drawn for him; the picture's path."""
+    step("What Bob has", "Ana's result, and who made it, from what, with which code")
+    graph = HOME / "bob" / "provenance.svg"
+    fdpctl(env, "info", PRODUCT, "--graph", str(graph))
+    product = json.loads(fdpctl(env, "--json", "info", PRODUCT, quiet=True))["items"][0]
+    [made] = product["provenance"]["produced_by"]
+    run = made["run"].removeprefix("code run ")
+    code_run = json.loads(fdpctl(env, "--json", "info", run, quiet=True))["items"][0]
+    code = code_run["metadata"]["files"].get("code") or {}
+    file = product["file"]
+    say("")
+    say(f"Bob has {PRODUCT}, a copy of Ana's file (SHA-1 {file['hash'][:12]}..., as hers):")
+    say(f"  file       {file['path']}")
+    say(f"  made by    {', '.join(made['authors'])}, code run {run[:8]} on {made['run_date'][:10]}")
+    say(f"  from       {', '.join(made['inputs'])}")
+    if code:
+        say(f"  with code  {code['location']} at commit {code['hash'][:12]}")
+    say(f"  described  {code_run['metadata']['description']}")
+    shown = graph if graph.exists() else graph.with_suffix(".dot")
+    say(f"the provenance graph, as a picture: {shown}")
+    if not ana_output.exists():
+        raise DemoFailed(f"Ana's output {ana_output} is gone")
+    return shown
+
+
+def closing_hint(ana: dict[str, str], bob: dict[str, str], graph: Path) -> None:
+    """Commands to look further as Bob, each working as pasted into a shell (fdpctl starts
+    Bob's fdpd again; the last command stops it)."""
+    say(f"open {graph} in a browser to see the graph; to look around as Bob, paste:")
+    variables = {name: bob[name] for name in ("FDP_HOME", "FDP_REGISTRY_PORT")}
+    say("  export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items()))
+    for command in (["info", PRODUCT], ["status", "--all"], ["log"], ["daemon", "stop"]):
+        say("  " + shlex.join([FDPCTL, *command]))
+    say(
+        f"(as Ana: FDP_HOME={shlex.quote(ana['FDP_HOME'])} "
+        f"FDP_REGISTRY_PORT={ana['FDP_REGISTRY_PORT']}; her data store is {ana['FDP_HOME']}/store)"
+    )
 
 
 def make_project(folder: Path) -> Path:

@@ -1,4 +1,4 @@
-"""`fdpctl commit TOKEN|PATH [--force]`: mark an item and its provenance for the next push."""
+"""`fdpctl commit ITEM|PATH [--force]`: mark an item and its provenance for the next push."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
         "config, script, code repository, storage, authors) as committed: `fdpctl push` sends "
         "every committed item. Items made by a failed job are refused unless --force.",
     )
-    parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument("target", metavar="ITEM|PATH", help=TARGET_HELP)
     parser.add_argument(
         "--force", action="store_true", help="commit records of a failed job as well"
     )
@@ -47,7 +47,7 @@ def commit(args: argparse.Namespace, inv: Invocation) -> int:
 
 
 def target_body(target: str) -> dict[str, str]:
-    """A file that exists here is a PATH (fdpd needs it absolute); anything else a TOKEN."""
+    """A file that exists here is a PATH (fdpd needs it absolute); anything else an ITEM."""
     if os.path.isfile(target):
         return {"path": os.path.abspath(target)}
     return {"token": target}

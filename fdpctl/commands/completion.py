@@ -30,7 +30,7 @@ DYNAMIC = {
     "remote": "remotes",
     "username": "users",
     "id": "jobs",
-    "target": "items",  # TOKEN|PATH: data products and jobs, or a file
+    "target": "items",  # ITEM|PATH: data products and jobs, or a file
 }
 FILE_ARGUMENTS = {"config", "output", "data_store", "token_file", "graph"}
 
@@ -47,7 +47,6 @@ def register(subparsers: Any) -> None:
         "  zsh:  source <(fdpctl completion zsh)            (in ~/.zshrc, after compinit)\n"
         "  fish: fdpctl completion fish > ~/.config/fish/completions/fdpctl.fish",
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("shell", choices=SHELLS)
     hidden = subparsers.add_parser("__complete", add_help=False)  # no help=: not listed
     hidden.add_argument("words", nargs="*")

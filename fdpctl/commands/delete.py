@@ -1,4 +1,4 @@
-"""`fdpctl delete [--force] [--dry-run] TOKEN|PATH`: remove one item from the local registry and
+"""`fdpctl delete [--force] [--dry-run] ITEM|PATH`: remove one item from the local registry and
 the data store."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         "(they are listed), and for items on no remote (local or committed) unless --force. "
         "Deleting a job also removes its folder; `fdpctl log` then shows it deleted.",
     )
-    parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument("target", metavar="ITEM|PATH", help=TARGET_HELP)
     parser.add_argument("--force", action="store_true", help="delete it even if it is unsynced")
     parser.add_argument("--dry-run", action="store_true", help="report; remove nothing")
 

@@ -1,4 +1,4 @@
-"""`fdpctl info TOKEN|PATH [--graph FILE.svg|FILE.dot]`: all fdp knows of an item.
+"""`fdpctl info ITEM|PATH [--graph FILE.svg|FILE.dot]`: all fdp knows of an item.
 
 fdpd answers the graph as DOT; fdpctl writes it here (the file is the user's, relative to their
 working directory) and turns it into SVG with Graphviz's `dot` when that is installed.
@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
         "(description, authors, issues, file type), provenance (inputs -> code run -> outputs), "
         "sync state and remote record, and its file's location, SHA-1 and size.",
     )
-    parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument("target", metavar="ITEM|PATH", help=TARGET_HELP)
     parser.add_argument(
         "--graph",
         metavar="FILE",

@@ -58,6 +58,7 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     if not operations:
         print("no operations recorded yet")
         return SUCCESS
+    runs = {job["operation"]: job for job in jobs if job["operation"] is not None}
     print_table(
         ("ID", "STARTED", "OUTCOME", "VERB", "ERROR"),
         (
@@ -66,7 +67,7 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
                 op["started"][:19].replace("T", " "),
                 op["outcome"],
                 _verb_text(op),
-                (op["error"] or {}).get("message", ""),
+                _error_text(op, runs.get(op["id"])),
             )
             for op in operations
         ),
@@ -82,11 +83,26 @@ def _verb_text(operation: OperationOut) -> str:
     return f"{operation['verb']} --dry-run" if dry else str(operation["verb"])
 
 
+def _error_text(operation: OperationOut, run: JobOut | None) -> str:
+    """What went wrong: fdp's error, or how the model of a failed run ended."""
+    if operation["error"]:
+        return str(operation["error"].get("message", ""))
+    if run is None or run["exit_status"] in (None, 0):
+        return ""
+    from fdpctl.commands.run import describe
+
+    return f"the model {describe(run['exit_status'])} (job {run['id']})"
+
+
 def _print_jobs(jobs: list[JobOut]) -> None:
+    """Each job with who ran it (the fdp user it was run for)."""
     print()
     print_table(
-        ("JOB", "STATE", "EXIT", "CONFIG"),
-        ((job["id"], job["state"], _exit_text(job), job["config_file"]) for job in jobs),
+        ("JOB", "STATE", "EXIT", "USER", "CONFIG"),
+        (
+            (job["id"], job["state"], _exit_text(job), job["username"], job["config_file"])
+            for job in jobs
+        ),
     )
 
 

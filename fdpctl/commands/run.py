@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
     if not inv.as_json:
         job, state = result["job"], result["state"]
         print(
-            f"fdpctl: job {job} {state}: the model {_describe(status)} (exit status "
+            f"fdpctl: job {job} {state}: the model {describe(status)} (exit status "
             f"{MODEL_FAILED}: the model failed; `fdpctl log {job}` shows its output)",
             file=sys.stderr,
         )
@@ -109,7 +109,7 @@ def _show_summary(result: RunResult) -> None:
         )
 
 
-def _describe(status: int) -> str:
+def describe(status: int) -> str:
     return f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
 
 

@@ -1,4 +1,4 @@
-"""`fdpctl status [TOKEN|PATH] [--all]`: the items in each sync state by name, with the command
+"""`fdpctl status [ITEM|PATH] [--all]`: the items in each sync state by name, with the command
 that moves them on; or one item in detail.
 
 An item is a code run or a data product version (docs/index.md, "Concepts"); the registry records it
@@ -50,9 +50,9 @@ def register(subparsers: Any) -> None:
         "pushed and pulled; failed jobs; updates the latest check found (from fdp's journal; no "
         "remote is contacted). Long lists show their first "
         f"{SHOWN} names (--all: every name, pushed and pulled too). "
-        "With TOKEN|PATH: that item's state, remote URL, last sync, file and hash.",
+        "With ITEM|PATH: that item's state, remote URL, last sync, file and hash.",
     )
-    parser.add_argument("target", nargs="?", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument("target", nargs="?", metavar="ITEM|PATH", help=TARGET_HELP)
     parser.add_argument(
         "--all", action="store_true", help="list every item, pushed and pulled ones too"
     )

@@ -1,4 +1,4 @@
-"""`fdpctl uncommit TOKEN|PATH`: take a committed item back (committed → local)."""
+"""`fdpctl uncommit ITEM|PATH`: take a committed item back (committed → local)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
         "Move the item and its committed provenance back to local; records that another "
         "committed item needs stay committed. Pushed items cannot be taken back.",
     )
-    parser.add_argument("target", metavar="TOKEN|PATH", help=TARGET_HELP)
+    parser.add_argument("target", metavar="ITEM|PATH", help=TARGET_HELP)
 
 
 def uncommit(args: argparse.Namespace, inv: Invocation) -> int:

@@ -10,7 +10,7 @@ from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
-from fdpd.journal.models import ROOT_TYPES
+from fdpd.journal.models import ITEM_LOCAL, ROOT_TYPES
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
 from fdpd.tracking.listing import list_items
@@ -30,9 +30,11 @@ async def get_status(
     checks. Only an item the journal has no name for yet is looked up in the local registry."""
     counts = state_counts(ctx.journal)
     listed = await list_items(ctx, limit or None)
+    by_state = {state: _count(types) for state, types in counts.by_state.items()}
+    by_state[ITEM_LOCAL]["items"] += listed["registered"]  # not records: the journal has none
     return {
         "items": counts.by_state,
-        "counts": {state: _count(types) for state, types in counts.by_state.items()},
+        "counts": by_state,
         **listed,
         "limit": limit or None,
         "failed_jobs": counts.failed_jobs,

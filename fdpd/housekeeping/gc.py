@@ -43,6 +43,7 @@ from fdpd.journal.models import (
 from fdpd.journal.queries import running_jobs, tracked_items
 from fdpd.remotes import Remote, load_remotes, open_remote_client
 from fdpd.tracking.closure import local_registry
+from fdpd.units import counted
 from fdpd.wire import Removal
 
 _SYNCED = (ITEM_PUSHED, ITEM_PULLED)
@@ -84,7 +85,10 @@ async def collect_garbage(
                 return _answer(plan, dry_run=True, problems=[])
             if stale:
                 forget_items(ctx.journal, stale)
-            emitter.progress(f"removing {len(plan.records)} records, {len(plan.files)} files")
+            emitter.progress(
+                f"removing {counted(len(plan.records), 'record')}, "
+                f"{counted(len(plan.files), 'file')}"
+            )
             problems = await carry_out(
                 plan,
                 local=local,
@@ -164,7 +168,7 @@ def _note_staying_files(plan: RemovalPlan, staying: list[StoredFile]) -> None:
     if staying:
         plan.kept.append(
             {
-                "item": f"{len(staying)} files ({sum(f.size for f in staying)} bytes)",
+                "item": f"{counted(len(staying), 'file')} ({sum(f.size for f in staying)} bytes)",
                 "reason": "kept with the storage locations naming them (`gc --files` removes both)",
             }
         )
@@ -217,7 +221,7 @@ async def _confirm(
             by_remote[item.remote][path] = item.remote_url
     total = Confirmation()
     for name, urls in sorted(by_remote.items()):
-        emitter.progress(f"confirming {len(urls)} records with remote {name}")
+        emitter.progress(f"confirming {counted(len(urls), 'record')} with remote {name}")
         files = [f.location for f in deletable if f.location in urls]
         try:
             async with open_remote_client(remotes[name], transport) as client:

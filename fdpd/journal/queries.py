@@ -21,6 +21,8 @@ from fdpd.journal.models import (
     UNFINISHED_JOBS,
     Item,
     Job,
+    PullRecord,
+    Removal,
 )
 
 
@@ -144,6 +146,28 @@ def items_by_state(journal: Journal, limit: int | None) -> Listing:
         )
         unfinished = [(job, int(count)) for job, count in session.exec(left).all()]
     return Listing(by_state, unfinished)
+
+
+def registered_products(journal: Journal) -> list[PullRecord]:
+    """The data products `register:` items made (the latest pull of each, newest first) that
+    no job, commit or sync has made an item of and no delete or gc removed since: local items
+    the item table does not hold yet."""
+    with journal.session() as session:
+        tracked = select(Item.path).where(col(Item.path) == col(PullRecord.data_product))
+        removed = select(Removal.path).where(
+            col(Removal.path) == col(PullRecord.data_product),
+            col(Removal.removed) >= col(PullRecord.pulled),
+        )
+        query = (
+            select(PullRecord)
+            .where(~tracked.exists(), ~removed.exists())
+            .order_by(col(PullRecord.pulled).desc(), col(PullRecord.data_product))
+        )
+        rows = session.exec(query).all()
+    newest: dict[str, PullRecord] = {}
+    for row in rows:
+        newest.setdefault(row.data_product, row)
+    return list(newest.values())
 
 
 def remember_labels(journal: Journal, items: list[Item]) -> None:

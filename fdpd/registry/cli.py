@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from fdpd.errors import FdpError, UsageError
 from fdpd.registry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
 
+INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT), as a shell reports it
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fdpd registry", description="FAIR data registry server")
@@ -95,13 +97,16 @@ def _users_admin_module() -> Any:
 
 
 def main(argv: list[str]) -> int:
-    """Run one `fdpd registry` command: 0 done, 1 it failed, 2 a wrong command line."""
+    """Run one `fdpd registry` command: 0 done, 1 it failed, 2 a wrong command line, 130
+    `serve` stopped by Ctrl-C."""
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
             return serve(args)
         result = args.handler(args)
         return int(result or 0)
+    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again
+        return INTERRUPTED
     except FdpError as error:
         print(f"fdpd registry: {error.message}", file=sys.stderr)
         if error.hint:

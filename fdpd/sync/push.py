@@ -37,6 +37,7 @@ from fdpd.sync.report import (
     WarningCallback,
 )
 from fdpd.sync.transfers import upload
+from fdpd.units import counted
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
 
@@ -103,7 +104,8 @@ async def push(
                 label_of(graph, root),
                 "planned" if root in pushable else "skipped",
                 local_url=local.absolute(root),
-                reason=f"{len(uploads)} files to upload, {len(keys) - known} records to check",
+                reason=f"{counted(len(uploads), 'file')} to upload, "
+                f"{counted(len(keys) - known, 'record')} to check",
             )
             for root in root_keys
         ]

@@ -216,7 +216,7 @@ class Progress:
         phase = self._phase
         assert phase is not None
         sizes = f"{byte_size(phase.bytes_done)} of {byte_size(phase.bytes_total)}"
-        return f"{phase.name}: {phase.done}/{phase.total} files, {sizes}"
+        return f"{phase.name}: {phase.done}/{counted(phase.total, 'file')}, {sizes}"
 
     def _records_message(self) -> str:
         phase = self._phase

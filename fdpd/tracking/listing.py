@@ -1,5 +1,6 @@
 """What `status` lists by name: the items (code runs and data products) in each state, newest
-job first, and the failed jobs whose records are still here.
+job first, then the data products `fdpctl pull` registered (`register:`) that are in no job's
+items yet; and the failed jobs whose records are still here.
 
 Names come from the journal (`Item.label`, written when a job, commit or this module learns
 them), so the listing needs no registry; an item recorded without one (pulled, or recorded
@@ -13,8 +14,8 @@ import logging
 
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
-from fdpd.journal.models import Item
-from fdpd.journal.queries import items_by_state, remember_labels
+from fdpd.journal.models import ITEM_LOCAL, Item, PullRecord
+from fdpd.journal.queries import items_by_state, registered_products, remember_labels
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.tracking.closure import local_registry
@@ -27,16 +28,19 @@ async def list_items(ctx: DaemonContext, limit: int | None) -> Listed:
     """The items of each state (the first `limit` of them; all if None), named, and the failed
     jobs that left records: the `names` and `unfinished_jobs` of the status answer."""
     listing = await asyncio.to_thread(items_by_state, ctx.journal, limit)
+    registered = await asyncio.to_thread(registered_products, ctx.journal)
     unnamed = [item for items in listing.by_state.values() for item in items if item.label is None]
     if unnamed:
         try:
             await _name(ctx, unnamed)
         except FdpError as error:  # status works without the registry: unnamed, by path
             log.warning("could not look up the names of %d items: %s", len(unnamed), error)
+    names = {state: [_shown(item) for item in items] for state, items in listing.by_state.items()}
+    room = len(registered) if limit is None else max(limit - len(names[ITEM_LOCAL]), 0)
+    names[ITEM_LOCAL] += [_registered(row) for row in registered[:room]]
     return {
-        "names": {
-            state: [_shown(item) for item in items] for state, items in listing.by_state.items()
-        },
+        "names": names,
+        "registered": len(registered),
         "unfinished_jobs": [
             {
                 "job": job.id,
@@ -66,6 +70,16 @@ def _shown(item: Item) -> NamedItem:
         "path": item.path,
         "job": item.job_id,
         "item": item.label or f"data product {item.path}",  # label "": the record is gone
+    }
+
+
+def _registered(row: PullRecord) -> NamedItem:
+    return {
+        "type": "data_product",
+        "path": row.data_product,
+        "job": None,
+        "item": f"{row.namespace}:{row.name}@{row.version}",
+        "description": "registered by fdpctl pull",
     }
 
 

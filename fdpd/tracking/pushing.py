@@ -155,7 +155,7 @@ def _nothing_to_push(remote: Remote, dry_run: bool) -> Pushed:
         "remote_url": remote.url,
         "dry_run": dry_run,
         "items": [],
-        "message": "nothing is committed: `fdpctl commit TOKEN|PATH` first",
+        "message": "nothing is committed: `fdpctl commit ITEM|PATH` first",
         "records_created": 0,
         "records_patched": 0,
         "files_transferred": 0,

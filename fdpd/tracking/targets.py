@@ -51,7 +51,7 @@ async def resolve_target(
 ) -> Target:
     """The roots `token` or `path` (exactly one of them) names; errors say what matched."""
     if (token is None) == (path is None):
-        raise FdpError("give exactly one of a TOKEN and a PATH", code=ErrorCode.EXACTLY_ONE_OF)
+        raise FdpError("give exactly one of `token` and `path`", code=ErrorCode.EXACTLY_ONE_OF)
     if path is not None:
         return Target(path, await _roots_of_file(local, Path(path)))
     assert token is not None
@@ -169,7 +169,7 @@ async def _roots_of_file(local: RegistryClient, path: Path) -> tuple[Root, ...]:
     except OSError as exc:
         raise FdpError(
             f"cannot read {path}: {exc.strerror}",
-            hint="give a file in the data store, or a TOKEN",
+            hint="give a file in the data store, or an ITEM (ns:name@version, a code run, a job)",
             code=ErrorCode.UNREADABLE_FILE,
         ) from None
     locations = await local.list_records("storage_location", {"hash": sha1})

@@ -22,11 +22,13 @@ class ConfigProblem:
     message: str
     suggestion: str = ""
 
-    def render(self) -> str:
+    def render(self, hinted: bool = False) -> str:
+        """`file:line:column: key: message (suggestion)`; `hinted`: the error's hint already
+        says what the suggestion would, so it is left out."""
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         key = f" {self.key_path}:" if self.key_path else ""
         text = f"{where}:{key} {self.message}"
-        if self.suggestion:
+        if self.suggestion and not hinted:
             text += f" ({self.suggestion})"
         return text
 
@@ -39,21 +41,30 @@ class ConfigError(FdpError):
     def __init__(self, problems: Sequence[ConfigProblem], *, hint: str = "") -> None:
         ordered = sorted(problems, key=lambda p: (p.line, p.column))
         self.problems: tuple[ConfigProblem, ...] = tuple(ordered)
-        super().__init__(_render(self.problems), hint=hint or _default_hint(self.problems))
+        hint = hint or _default_hint(self.problems)
+        super().__init__(_render(self.problems, pulling=hint == PULL_HINT), hint=hint)
 
 
-def _render(problems: Sequence[ConfigProblem]) -> str:
-    if len(problems) == 1:
-        return problems[0].render()
-    lines = [f"{len(problems)} problems in the config:"]
-    lines += [f"  {p.render()}" for p in problems]
-    return "\n".join(lines)
+PULL_HINT = "run `fdpctl pull CONFIG` to fetch missing inputs into the local registry"
+
+
+def _render(problems: Sequence[ConfigProblem], pulling: bool) -> str:
+    """The problems, each once; a suggestion to pull only in the hint (`pulling`), not again
+    after every problem."""
+    shown = [p.render(hinted=pulling and _asks_to_pull(p)) for p in problems]
+    if len(shown) == 1:
+        return shown[0]
+    return "\n".join([f"{len(problems)} problems in the config:", *(f"  {p}" for p in shown)])
 
 
 def _default_hint(problems: Sequence[ConfigProblem]) -> str:
-    if any("fdpctl pull" in p.suggestion for p in problems):
-        return "run `fdpctl pull CONFIG` to fetch missing inputs into the local registry"
+    if any(_asks_to_pull(p) for p in problems):
+        return PULL_HINT
     return "fix the config and try again; docs/config.md lists every key"
+
+
+def _asks_to_pull(problem: ConfigProblem) -> bool:
+    return "fdpctl pull" in problem.suggestion
 
 
 class ProblemCollector:
