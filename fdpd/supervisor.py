@@ -5,6 +5,10 @@ user through `fdpctl registry start`) takes a *hold*; the registry runs while an
 stops `idle_timeout` seconds after the last one is released. Before talking to whatever answers on
 the registry port, fdpd checks that it holds fdpd's own token (`fdpd.identity`): a foreign
 server is never used and never sees the token.
+
+fdp's registry serves the files of its users' data stores (the web view's downloads): fdpd
+lists them in `<state dir>/registry-file-roots`, which the registry reads at each download, and
+writes it again whenever it takes a hold, so a data store set up since the start counts too.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
+from fdpd.store import atomic_write_bytes
 from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 from fdpd.wire import RegistryState
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 
 Identity = Literal["ours", "foreign", "down"]
 EventSink = Callable[[str, dict[str, Any]], None]
+FileRoots = Callable[[], list[Path]]
 
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
@@ -61,10 +67,12 @@ class RegistrySupervisor:
         locations: Locations,
         settings: RegistrySettings,
         on_event: EventSink | None = None,
+        file_roots: FileRoots | None = None,
     ) -> None:
         self._locations = locations
         self._settings = settings
         self._on_event = on_event or (lambda kind, details: None)
+        self._file_roots = file_roots or list
         self._holders: Counter[str] = Counter()
         self._running: _Running | None = None
         self._transition = asyncio.Lock()
@@ -85,6 +93,26 @@ class RegistrySupervisor:
     @property
     def token_path(self) -> Path:
         return self._locations.registry_token_path
+
+    @property
+    def file_roots_path(self) -> Path:
+        """The folders (one a line) whose files fdp's registry serves: the data stores."""
+        return self._locations.state_dir / "registry-file-roots"
+
+    def write_file_roots(self) -> None:
+        """List the data stores again for the registry (it reads the file at each download)."""
+        folders = sorted({str(folder.absolute()) for folder in self._file_roots()})
+        text = "".join(f"{folder}\n" for folder in folders if "\n" not in folder)
+        try:
+            if self.file_roots_path.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        try:
+            self.file_roots_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.file_roots_path, text.encode("utf-8"), mode=0o600)
+        except OSError as error:
+            log.warning("cannot list the data stores for the local registry: %s", error)
 
     @property
     def manages_database(self) -> bool:
@@ -125,6 +153,7 @@ class RegistrySupervisor:
         """Take a hold, starting the registry and waiting until it answers if needed."""
         self._holders[holder] += 1
         self._cancel_idle_stop()
+        self.write_file_roots()
         try:
             await self._ensure_running()
         except BaseException:
@@ -219,6 +248,7 @@ class RegistrySupervisor:
             "port": str(self._settings.port),
             "database": self.database_url,
             "token_file": str(self.token_path),
+            "file_roots_file": str(self.file_roots_path),
             "python": sys.executable,
         }
         if self._settings.command:
@@ -229,6 +259,7 @@ class RegistrySupervisor:
             "--port", values["port"],
             "--database", values["database"],
             "--admin-token-file", values["token_file"],
+            "--file-roots-file", values["file_roots_file"],
             "--exit-when-orphaned", str(self._settings.idle_timeout),
         ]  # fmt: skip
 

@@ -1,12 +1,19 @@
-"""`/v1/registry/...`: status, start (hold until stopped) and stop of the local registry."""
+"""`/v1/registry/...`: status, start (hold until stopped), open (start and sign a browser in) and
+stop of the local registry."""
 
 from __future__ import annotations
+
+import contextlib
 
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
 from fdpd.core.registry import browser_url, registry_supervisor
-from fdpd.wire import RegistryState, RegistryStatus
+from fdpd.errors import FdpError
+from fdpd.journal.users import find_active_user
+from fdpd.supervisor import RegistrySupervisor
+from fdpd.users import read_user_token
+from fdpd.wire import RegistryOpened, RegistryState
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -14,19 +21,37 @@ USER_HOLD = "fdpctl registry start"
 
 
 @router.get("/status")
-async def status(ctx: Context) -> RegistryStatus:
-    """The supervisor's state; when running, `browser_url` opens the web view signed in."""
-    supervisor = registry_supervisor(ctx)
-    return {**supervisor.status(), "browser_url": await browser_url(supervisor)}
+async def status(ctx: Context) -> RegistryState:
+    """The supervisor's state (no login code: only `open` mints one)."""
+    return registry_supervisor(ctx).status()
 
 
 @router.post("/start")
 async def start(ctx: Context) -> RegistryState:
     """Start the registry if needed and hold it until `POST /v1/registry/stop`."""
     supervisor = registry_supervisor(ctx)
+    await _hold(supervisor)
+    return supervisor.status()
+
+
+@router.post("/open")
+async def open_web_view(ctx: Context) -> RegistryOpened:
+    """`start`, then `browser_url`: the web view with a fresh one-time login code for the active
+    fdp user (null when the registry is not fdp's own)."""
+    supervisor = registry_supervisor(ctx)
+    await _hold(supervisor)
+    user = find_active_user(ctx.journal)
+    token = supervisor.token
+    if user is not None:
+        # without the user's token file (gone), the registry's own token still opens it
+        with contextlib.suppress(FdpError):
+            token = read_user_token(user)
+    return {**supervisor.status(), "browser_url": await browser_url(supervisor, token)}
+
+
+async def _hold(supervisor: RegistrySupervisor) -> None:
     if USER_HOLD not in supervisor.status()["holders"]:
         await supervisor.acquire(USER_HOLD)
-    return supervisor.status()
 
 
 @router.post("/stop")

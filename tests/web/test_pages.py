@@ -91,8 +91,12 @@ def test_private_items_are_hidden_from_anonymous_visitors(web: WebRegistry) -> N
 
 
 def test_a_login_code_opens_a_session_once(web: WebRegistry) -> None:
+    with web.anonymous() as loopback:  # 127.0.0.1: its cookie would go to every port there
+        refused = loopback.get(web.login_path())
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+        assert "fdpctl registry open" in refused.text
     login = web.login_path()
-    with web.anonymous() as browser:
+    with web.browser_client() as browser:
         answer = browser.get(login)
         assert answer.status_code == 200
         cookie = answer.headers["set-cookie"]
@@ -101,11 +105,15 @@ def test_a_login_code_opens_a_session_once(web: WebRegistry) -> None:
         secret = browser.get(f"/ui/data_product/{web.seeded.secret}")
         assert secret.status_code == 200 and "confidential flows" in secret.text
         assert "signed in as admin" in secret.text
+        # under another name of the same server (127.0.0.1) the session counts for nothing
+        with web.anonymous() as elsewhere:
+            elsewhere.cookies.set("fdp_session", browser.cookies["fdp_session"])
+            assert elsewhere.get(f"/ui/data_product/{web.seeded.secret}").status_code == 403
         # the session fetches private content, but never writes
         assert browser.get(f"/api/prov-report/{web.seeded.secret}/").status_code == 200
         write = browser.post("/api/namespace/", json={"name": "by-cookie"})
         assert write.status_code == 403
-    with web.anonymous() as other:
+    with web.browser_client() as other:
         again = other.get(login)
         assert again.status_code == 403 and "already used or expired" in again.text
         assert "set-cookie" not in again.headers
