@@ -2,7 +2,8 @@
 
 Whoever needs the registry (a run, a pull, a language API asking for a working config, or the
 user through `fdpctl registry start`) takes a *hold*; the registry runs while any hold exists and
-stops `idle_timeout` seconds after the last one is released. Before talking to whatever answers on
+stops once it has had neither a hold nor a request (its own count, in `/fdp/identity`) for
+`idle_timeout` seconds. Before talking to whatever answers on
 the registry port, fdpd checks that it holds fdpd's own token (`fdpd.identity`): a foreign
 server is never used and never sees the token.
 
@@ -388,11 +389,33 @@ class RegistrySupervisor:
         self._idle_task = None
 
     async def _stop_when_idle(self) -> None:
-        await asyncio.sleep(self._settings.idle_timeout)
-        async with self._transition:
-            if not self._holders:
-                self._idle_task = None
-                await self._stop_locked()
+        """Stop once there has been no holder and no request for `idle_timeout` seconds: a
+        client using the registry directly (a model, a browser) holds nothing but asks."""
+        wait = self._settings.idle_timeout
+        while True:
+            await asyncio.sleep(wait)
+            async with self._transition:
+                if self._holders or self._running is None:
+                    return
+                idle = await self._idle_seconds()
+                if idle is None or idle >= self._settings.idle_timeout:
+                    self._idle_task = None
+                    await self._stop_locked()
+                    return
+            wait = max(0.1, self._settings.idle_timeout - idle)
+
+    async def _idle_seconds(self) -> float | None:
+        """How long the registry has had no request (0 while one is in flight); None when it
+        does not say (a registry command of the user's own, or no answer)."""
+        if not self.manages_database:
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=2.0, verify=default_ssl_context()) as client:
+                answer = await client.get(self.url.replace("/api/", "/fdp/identity"))
+        except httpx.TransportError:
+            return None
+        idle = _json_object(answer).get("idle_seconds")
+        return float(idle) if isinstance(idle, int | float) else None
 
 
 def _json_object(answer: httpx.Response) -> dict[str, Any]:

@@ -176,6 +176,7 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
 
     memory_trace.start_if_asked()
     watch = OrphanWatch(app, args.exit_when_orphaned) if args.exit_when_orphaned else None
+    app.state.activity = watch  # what `/fdp/identity` tells fdpd's idle stop
     config = uvicorn.Config(
         watch or app,
         host=settings.host,
