@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
         "start the local registry and open its web view, signed in, in a browser",
         "Start the local registry (held until `fdpctl registry stop`) and print a URL of its "
         "web view with a one-time login code (valid once, for two minutes), which signs the "
-        "browser in so it shows your private items too; opens it in the default browser when "
-        "there is a display.",
+        "browser in as you, so it shows your private items too; opens it in the default browser "
+        "when there is a display. The URL's host is the registry's own name under .localhost "
+        "(browsers resolve it to this machine), so its session goes to no other local program.",
     )
     opener.add_argument("--no-browser", action="store_true", help="only print the URL")
 
