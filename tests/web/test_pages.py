@@ -188,3 +188,14 @@ def test_shared_mode_shows_public_items_only_and_has_no_login(tmp_path: Path) ->
         listing = anonymous.get("/ui/data_product/").text
         assert "flow/result" in listing and "flow/secret" not in listing
         assert admin.post("/fdp/login-code").status_code == 404
+
+
+def test_only_its_own_localhost_name_is_answered(web: WebRegistry) -> None:
+    """The guard answers the web view's own `.localhost` name besides the loopback names; any
+    other name (another `*.localhost`, a rebinding domain) is refused."""
+    with web.browser_client() as own:
+        assert own.get("/ui/").status_code == 200
+    port = web.base.rsplit(":", 1)[1]
+    for host in (f"fdp-000000000000000000000000.localhost:{port}", f"evil.example:{port}"):
+        with web.anonymous() as other:
+            assert other.get("/ui/", headers={"Host": host}).status_code == 403, host
