@@ -2,9 +2,14 @@
 
 Whoever needs the registry (a run, a pull, a language API asking for a working config, or the
 user through `fdpctl registry start`) takes a *hold*; the registry runs while any hold exists and
-stops `idle_timeout` seconds after the last one is released. Before talking to whatever answers on
+stops once it has had neither a hold nor a request (its own count, in `/fdp/identity`) for
+`idle_timeout` seconds. Before talking to whatever answers on
 the registry port, fdpd checks that it holds fdpd's own token (`fdpd.identity`): a foreign
 server is never used and never sees the token.
+
+fdp's registry serves the files of its users' data stores (the web view's downloads): fdpd
+lists them in `<state dir>/registry-file-roots`, which the registry reads at each download, and
+writes it again whenever it takes a hold, so a data store set up since the start counts too.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
 from fdpd.settings import RegistrySettings
+from fdpd.store import atomic_write_bytes
 from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 from fdpd.wire import RegistryState
@@ -38,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Identity = Literal["ours", "foreign", "down"]
 EventSink = Callable[[str, dict[str, Any]], None]
+FileRoots = Callable[[], list[Path]]
 
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
@@ -61,10 +68,12 @@ class RegistrySupervisor:
         locations: Locations,
         settings: RegistrySettings,
         on_event: EventSink | None = None,
+        file_roots: FileRoots | None = None,
     ) -> None:
         self._locations = locations
         self._settings = settings
         self._on_event = on_event or (lambda kind, details: None)
+        self._file_roots = file_roots or list
         self._holders: Counter[str] = Counter()
         self._running: _Running | None = None
         self._transition = asyncio.Lock()
@@ -85,6 +94,26 @@ class RegistrySupervisor:
     @property
     def token_path(self) -> Path:
         return self._locations.registry_token_path
+
+    @property
+    def file_roots_path(self) -> Path:
+        """The folders (one a line) whose files fdp's registry serves: the data stores."""
+        return self._locations.state_dir / "registry-file-roots"
+
+    def write_file_roots(self) -> None:
+        """List the data stores again for the registry (it reads the file at each download)."""
+        folders = sorted({str(folder.absolute()) for folder in self._file_roots()})
+        text = "".join(f"{folder}\n" for folder in folders if "\n" not in folder)
+        try:
+            if self.file_roots_path.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        try:
+            self.file_roots_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.file_roots_path, text.encode("utf-8"), mode=0o600)
+        except OSError as error:
+            log.warning("cannot list the data stores for the local registry: %s", error)
 
     @property
     def manages_database(self) -> bool:
@@ -125,6 +154,7 @@ class RegistrySupervisor:
         """Take a hold, starting the registry and waiting until it answers if needed."""
         self._holders[holder] += 1
         self._cancel_idle_stop()
+        self.write_file_roots()
         try:
             await self._ensure_running()
         except BaseException:
@@ -219,6 +249,7 @@ class RegistrySupervisor:
             "port": str(self._settings.port),
             "database": self.database_url,
             "token_file": str(self.token_path),
+            "file_roots_file": str(self.file_roots_path),
             "python": sys.executable,
         }
         if self._settings.command:
@@ -229,6 +260,7 @@ class RegistrySupervisor:
             "--port", values["port"],
             "--database", values["database"],
             "--admin-token-file", values["token_file"],
+            "--file-roots-file", values["file_roots_file"],
             "--exit-when-orphaned", str(self._settings.idle_timeout),
         ]  # fmt: skip
 
@@ -357,11 +389,33 @@ class RegistrySupervisor:
         self._idle_task = None
 
     async def _stop_when_idle(self) -> None:
-        await asyncio.sleep(self._settings.idle_timeout)
-        async with self._transition:
-            if not self._holders:
-                self._idle_task = None
-                await self._stop_locked()
+        """Stop once there has been no holder and no request for `idle_timeout` seconds: a
+        client using the registry directly (a model, a browser) holds nothing but asks."""
+        wait = self._settings.idle_timeout
+        while True:
+            await asyncio.sleep(wait)
+            async with self._transition:
+                if self._holders or self._running is None:
+                    return
+                idle = await self._idle_seconds()
+                if idle is None or idle >= self._settings.idle_timeout:
+                    self._idle_task = None
+                    await self._stop_locked()
+                    return
+            wait = max(0.1, self._settings.idle_timeout - idle)
+
+    async def _idle_seconds(self) -> float | None:
+        """How long the registry has had no request (0 while one is in flight); None when it
+        does not say (a registry command of the user's own, or no answer)."""
+        if not self.manages_database:
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=2.0, verify=default_ssl_context()) as client:
+                answer = await client.get(self.url.replace("/api/", "/fdp/identity"))
+        except httpx.TransportError:
+            return None
+        idle = _json_object(answer).get("idle_seconds")
+        return float(idle) if isinstance(idle, int | float) else None
 
 
 def _json_object(answer: httpx.Response) -> dict[str, Any]:

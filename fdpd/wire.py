@@ -69,8 +69,8 @@ class RegistryState(TypedDict):
     idle_timeout: float  # seconds without a holder before it stops
 
 
-class RegistryStatus(RegistryState):
-    browser_url: str | None  # the web view with a fresh one-time login code
+class RegistryOpened(RegistryState):
+    browser_url: str | None  # the web view with a fresh one-time login code (only `open`)
 
 
 # --- operations ---------------------------------------------------------------------------------

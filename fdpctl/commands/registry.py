@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import RegistryState, RegistryStatus
+    from fdpd.wire import RegistryOpened, RegistryState
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +23,14 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(metavar="COMMAND", required=True, prog="fdpctl registry")
     add_command(commands, "start", start, "start the local registry and keep it running")
     add_command(commands, "stop", stop, "let the local registry stop (now, unless a run needs it)")
-    add_command(commands, "status", status, "show url, pid, holders, uptime and restarts")
+    add_command(
+        commands,
+        "status",
+        status,
+        "show url, pid, holders, uptime and restarts",
+        "Show the local registry's state (`fdpctl registry open` prints a signed-in URL of its "
+        "web view; status mints no login code).",
+    )
     opener = add_command(
         commands,
         "open",
@@ -31,8 +38,9 @@ def register(subparsers: Any) -> None:
         "start the local registry and open its web view, signed in, in a browser",
         "Start the local registry (held until `fdpctl registry stop`) and print a URL of its "
         "web view with a one-time login code (valid once, for two minutes), which signs the "
-        "browser in so it shows your private items too; opens it in the default browser when "
-        "there is a display.",
+        "browser in as you, so it shows your private items too; opens it in the default browser "
+        "when there is a display. The URL's host is the registry's own name under .localhost "
+        "(browsers resolve it to this machine), so its session goes to no other local program.",
     )
     opener.add_argument("--no-browser", action="store_true", help="only print the URL")
 
@@ -50,8 +58,7 @@ def status(_: argparse.Namespace, inv: Invocation) -> int:
 
 
 def open_in_browser(args: argparse.Namespace, inv: Invocation) -> int:
-    inv.call("POST", "/v1/registry/start")
-    data: RegistryStatus = inv.call("GET", "/v1/registry/status").data
+    data: RegistryOpened = inv.call("POST", "/v1/registry/open").data
     url = data["browser_url"]
     if not url:
         raise CommandError(
@@ -90,7 +97,7 @@ def _open(url: str) -> None:
         print("no browser could be started: open the URL above yourself", file=sys.stderr)
 
 
-def _show(inv: Invocation, data: RegistryState | RegistryStatus) -> int:
+def _show(inv: Invocation, data: RegistryState) -> int:
     if inv.as_json:
         print_json(data)
         return SUCCESS
@@ -104,8 +111,6 @@ def _show(inv: Invocation, data: RegistryState | RegistryStatus) -> int:
         fields.append(("uptime", f"{data['uptime']:.0f} s"))
     fields.append(("holders", ", ".join(data["holders"]) or "none"))
     fields.append(("restarts", data["restarts"]))
-    fields.append(("idle stop", f"after {data['idle_timeout']:.0f} s without holders"))
-    if url := data.get("browser_url"):
-        fields.append(("web view", f"{url} (one-time login code)"))
+    fields.append(("idle stop", f"after {data['idle_timeout']:.0f} s without holders or requests"))
     print_fields(fields)
     return SUCCESS

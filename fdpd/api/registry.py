@@ -1,8 +1,10 @@
-"""`/v1/registry/...`: status, start (hold until stopped) and stop of the local registry."""
+"""`/v1/registry/...`: status, start (hold until stopped), open (start and sign a browser in) and
+stop of the local registry."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from fastapi import APIRouter
@@ -12,8 +14,9 @@ from fdpd.core.registry import browser_url, registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.journal.users import find_active_user
+from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import read_user_token
-from fdpd.wire import RegistryState, RegistryStatus
+from fdpd.wire import RegistryOpened, RegistryState
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +26,9 @@ USER_HOLD = "fdpctl registry start"
 
 
 @router.get("/status")
-async def status(ctx: Context) -> RegistryStatus:
-    """The supervisor's state; when running, `browser_url` opens the web view signed in."""
-    supervisor = registry_supervisor(ctx)
-    return {**supervisor.status(), "browser_url": await browser_url(supervisor)}
+async def status(ctx: Context) -> RegistryState:
+    """The supervisor's state (no login code: only `open` mints one)."""
+    return registry_supervisor(ctx).status()
 
 
 @router.post("/start")
@@ -35,10 +37,29 @@ async def start(ctx: Context) -> RegistryState:
     `fair registry start` (and `fair init --ci`) did, leave the active user's token in
     `~/.fair/registry/token` for model code run by hand (unless FAIR-CLI owns that file)."""
     supervisor = registry_supervisor(ctx)
-    if USER_HOLD not in supervisor.status()["holders"]:
-        await supervisor.acquire(USER_HOLD)
+    await _hold(supervisor)
     await _keep_fair_token(ctx)
     return supervisor.status()
+
+
+@router.post("/open")
+async def open_web_view(ctx: Context) -> RegistryOpened:
+    """`start`, then `browser_url`: the web view with a fresh one-time login code for the active
+    fdp user (null when the registry is not fdp's own)."""
+    supervisor = registry_supervisor(ctx)
+    await _hold(supervisor)
+    user = find_active_user(ctx.journal)
+    token = supervisor.token
+    if user is not None:
+        # without the user's token file (gone), the registry's own token still opens it
+        with contextlib.suppress(FdpError):
+            token = read_user_token(user)
+    return {**supervisor.status(), "browser_url": await browser_url(supervisor, token)}
+
+
+async def _hold(supervisor: RegistrySupervisor) -> None:
+    if USER_HOLD not in supervisor.status()["holders"]:
+        await supervisor.acquire(USER_HOLD)
 
 
 async def _keep_fair_token(ctx: Context) -> None:

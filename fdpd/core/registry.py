@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.journal.models import FAILED, SUCCEEDED
+from fdpd.journal.users import all_users
 from fdpd.remote.local_registry import LocalRegistry
 from fdpd.supervisor import RegistrySupervisor
 
@@ -23,6 +26,7 @@ def registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
         ctx.locations,
         ctx.settings.registry,
         on_event=lambda kind, details: _record(ctx, kind, details),
+        file_roots=lambda: _data_stores(ctx),
     )
     ctx.services.registry = supervisor
 
@@ -33,6 +37,11 @@ def registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
     return supervisor
 
 
+def _data_stores(ctx: DaemonContext) -> list[Path]:
+    """Every fdp user's data store: the folders whose files the registry may serve."""
+    return [Path(user.data_store) for user in all_users(ctx.journal)]
+
+
 def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
     """Keep registry lifecycle events (start, stop, restart, adoption) in the journal."""
     operation = ctx.journal.start_operation(kind.replace("_", " "), details)
@@ -41,19 +50,22 @@ def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
     ctx.journal.finish_operation(operation.id, outcome)
 
 
-async def browser_url(supervisor: RegistrySupervisor) -> str | None:
-    """The registry's web view with a fresh one-time login code, so the user's browser sees
-    their private items; None unless fdp's own registry is running (a code is never logged)."""
+async def browser_url(supervisor: RegistrySupervisor, token: str) -> str | None:
+    """The registry's web view with a fresh one-time login code for the registry user whose
+    `token` it is (the fdp user who opens it), under the registry's own host name; None unless
+    fdp's own registry is running (a code is never logged)."""
     if supervisor.status()["state"] != "running" or not supervisor.manages_database:
         return None
+    supervisor.write_file_roots()  # a data store set up since the registry's hold
     try:
         async with LocalRegistry(supervisor.url) as registry:
-            answer = await registry.post_route("fdp/login-code", supervisor.token)
+            answer = await registry.post_route("fdp/login-code", token)
     except FdpError as error:
         log.warning("the local registry gave no login code: %s", error.message)
         return None
-    path = answer.get("path")
-    if not isinstance(path, str):
-        log.warning("the local registry's login code answer has no path")
+    path, host = answer.get("path"), answer.get("host")
+    if not isinstance(path, str) or not isinstance(host, str):
+        log.warning("the local registry's login code answer has no path or host")
         return None
-    return supervisor.url.removesuffix("/").removesuffix("/api") + path
+    port = urlsplit(supervisor.url).port
+    return f"http://{host}:{port}{path}"

@@ -20,7 +20,7 @@ from fdpd.registry.http import ApiError
 from fdpd.registry.management import ADMIN_USERNAME
 from fdpd.registry.routers import ROUTERS
 from fdpd.registry.settings import RegistrySettings
-from fdpd.registry.web.sessions import SessionStore, redact_login_codes_in_access_log
+from fdpd.registry.web.sessions import SessionStore, redact_login_codes_in_access_log, web_host
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 
 _KEY = re.compile(r"[0-9a-f]{40}")
@@ -45,7 +45,8 @@ def prepare_database(engine: Engine, settings: RegistrySettings) -> str | None:
 def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None) -> FastAPI:
     """Mount every router of ROUTERS over a prepared database; writes nothing.
 
-    `app.state` carries `settings`, `engine`, `authenticator` and `sessions` for the routes.
+    `app.state` carries `settings`, `engine`, `authenticator`, `sessions` and (local mode, with
+    an admin key) `web_host`, the web view's own host name, for the routes.
     """
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="fdp registry")
     app.state.settings = settings
@@ -53,12 +54,14 @@ def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None)
     app.state.admin_key = admin_key  # proves this server's identity to fdpd (/fdp/identity)
     app.state.authenticator = TokenAuthenticator(engine)
     app.state.sessions = SessionStore()  # the web view's login codes and browser sessions
+    app.state.web_host = None
     redact_login_codes_in_access_log()
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]
     if not settings.shared:
-        app.add_middleware(LocalOnlyGuard)
+        app.state.web_host = web_host(admin_key) if admin_key else None
+        app.add_middleware(LocalOnlyGuard, web_host=app.state.web_host)
     app.add_middleware(AtomicWritesHeader)
     return app
 

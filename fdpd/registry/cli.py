@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         "file is ever read",
     )
     serve.add_argument(
+        "--file-roots-file",
+        type=Path,
+        metavar="FILE",
+        help="a file listing more such folders, one a line, read again at each use (fdpd "
+        "keeps its users' data stores there)",
+    )
+    serve.add_argument(
         "--admin-token-file",
         type=Path,
         metavar="FILE",
@@ -136,6 +143,7 @@ def serve(args: argparse.Namespace) -> int:
         shared=args.shared,
         admin_token_file=args.admin_token_file,
         file_roots=tuple(path.absolute() for path in args.file_root),
+        file_roots_file=args.file_roots_file.absolute() if args.file_roots_file else None,
     )
     check_workers(settings, args.workers, args.exit_when_orphaned)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
@@ -173,6 +181,7 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
 
     memory_trace.start_if_asked()
     watch = OrphanWatch(app, args.exit_when_orphaned) if args.exit_when_orphaned else None
+    app.state.activity = watch  # what `/fdp/identity` tells fdpd's idle stop
     config = uvicorn.Config(
         watch or app,
         host=settings.host,

@@ -4,6 +4,10 @@ A web page in the user's browser could otherwise read it (CORS-less reads via DN
 where `Host` names the attacker's domain) or write to it (CSRF). The rule is fdpd's own
 (`fdpd.server.guard.host_is_local`). A shared registry sits behind a proxy under its own name
 and does not use this guard.
+
+The one other name it answers is the web view's own host name, `fdp-<label>.localhost`
+(`fdpd.identity.web_host`): browsers resolve it to loopback themselves (no DNS, so no
+rebinding), and a page elsewhere cannot read it without an `Origin` header.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ HOST_REFUSED = "The local registry answers only requests for localhost, 127.0.0.
 
 
 class LocalOnlyGuard:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, web_host: str | None = None) -> None:
         self.app = app
+        self.web_host = web_host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = refusal_of(scope) if scope["type"] == "http" else None
+        refusal = refusal_of(scope, self.web_host) if scope["type"] == "http" else None
         if refusal is None:
             await self.app(scope, receive, send)
             return
@@ -38,12 +43,17 @@ class LocalOnlyGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-def refusal_of(scope: Scope) -> str | None:
+def refusal_of(scope: Scope, web_host: str | None = None) -> str | None:
     """Why a request is refused, or None."""
     headers = dict(scope.get("headers") or [])
     if b"origin" in headers:
         return ORIGIN_REFUSED
     host = headers.get(b"host", b"").decode("latin-1")
-    if not host_is_local(host):
+    if not host_is_local(host) and not (web_host and host_name(host) == web_host):
         return HOST_REFUSED
     return None
+
+
+def host_name(host_header: str) -> str:
+    """The name in a Host header, lower case, without its port."""
+    return host_header.strip().lower().partition(":")[0]

@@ -1,7 +1,8 @@
 """fdp's own routes outside `/api/` (not in the root listing).
 
 * `GET /fdp/identity[?challenge=HEX]` (anonymous): lets fdpd recognise its own registry on a port
-  without sending its token to whatever listens there (see `fdpd.identity`).
+  without sending its token to whatever listens there (see `fdpd.identity`), and says how many
+  requests are in flight and for how long none came (fdpd's idle stop, `fdpd.registry.orphan`).
 * `PUT /fdp/active-author` `{"author": <link>}` (admin key, local mode only): makes the `admin`
   user's user_author point at the author of whoever runs, because pyDataPipeline finds its author
   through `users/?username=admin` → `user_author/?user=<admin>`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -44,6 +46,10 @@ async def identity(request: Request) -> Response:
     admin_key: str | None = request.app.state.admin_key
     if admin_key and _CHALLENGE.fullmatch(challenge):
         answer["proof"] = identity_proof(admin_key, challenge)
+    activity = getattr(request.app.state, "activity", None)
+    if activity is not None:
+        answer["in_flight"] = activity.in_flight
+        answer["idle_seconds"] = round(activity.quiet_for(time.monotonic()), 3)
     return json_response(answer)
 
 

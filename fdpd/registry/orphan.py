@@ -4,6 +4,10 @@ fdpd starts its registry as a process of its own, so a model talking to it is no
 dies, and the next fdpd adopts it. If no fdpd comes back the registry would run for ever: with
 `--exit-when-orphaned SECONDS` it exits once its parent has changed (the fdpd that started it is
 gone) and it has had no request for that long, the same rule by which fdpd stops an idle one.
+
+fdpd asks for the same figures (`in_flight`, `idle_seconds` in `GET /fdp/identity`) before it
+stops an idle registry: a client using it directly (a model, a browser) keeps it running. fdpd's
+own identity probes are not activity.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ class Stoppable(Protocol):
     should_exit: bool
 
 
+NOT_ACTIVITY = "/fdp/identity"
+
+
 class OrphanWatch:
     """ASGI wrapper that notes request activity, and the check that stops an orphaned server."""
 
@@ -37,7 +44,7 @@ class OrphanWatch:
         self._last_activity = time.monotonic()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") == NOT_ACTIVITY:
             await self.app(scope, receive, send)
             return
         self._in_flight += 1
@@ -47,6 +54,14 @@ class OrphanWatch:
         finally:
             self._in_flight -= 1
             self._last_activity = time.monotonic()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def quiet_for(self, now: float) -> float:
+        """Seconds since the last request ended (0 while one is in flight)."""
+        return 0.0 if self._in_flight else max(0.0, now - self._last_activity)
 
     def orphaned_and_idle(self, now: float) -> bool:
         return (

@@ -27,7 +27,8 @@ class RegistrySettings:
     `shared` turns on the multi-user remote registry mode; `admin_token_file` holds the key of
     the `admin` user (created 0600 with a fresh key when absent); `file_roots` are the folders
     whose files `/data_product/...` and `/external_object/...` may serve (with a folder
-    `data_store`, which is one too).
+    `data_store`, which is one too), and `file_roots_file` lists more of them, one absolute
+    folder a line, read again at each use (fdpd keeps its users' data stores there).
     """
 
     host: str = "127.0.0.1"
@@ -38,13 +39,28 @@ class RegistrySettings:
     admin_token_file: Path | None = None
     max_body_bytes: int = 16 * 1024 * 1024
     file_roots: tuple[Path, ...] = ()
+    file_roots_file: Path | None = None
 
     def served_folders(self) -> tuple[Path, ...]:
-        """Folders local storage roots may be read from: `file_roots` and a folder data store."""
+        """Folders local storage roots may be read from: `file_roots`, those `file_roots_file`
+        lists, and a folder data store."""
+        folders = (*self.file_roots, *listed_folders(self.file_roots_file))
         store = self.data_store
         if store and "://" not in store:
-            return (*self.file_roots, Path(store))
-        return self.file_roots
+            return (*folders, Path(store))
+        return folders
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()
+
+
+def listed_folders(path: Path | None) -> tuple[Path, ...]:
+    """The absolute folders `path` lists, one a line (none when it is unreadable)."""
+    if path is None:
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(Path(line) for line in lines if line and Path(line).is_absolute())

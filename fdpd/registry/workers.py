@@ -71,6 +71,7 @@ def export_settings(settings: RegistrySettings) -> None:
     values = asdict(settings)
     values["admin_token_file"] = str(settings.admin_token_file or "") or None
     values["file_roots"] = [str(folder) for folder in settings.file_roots]
+    values["file_roots_file"] = str(settings.file_roots_file or "") or None
     os.environ[SETTINGS_VARIABLE] = json.dumps(values)
 
 
@@ -79,8 +80,10 @@ def imported_settings() -> RegistrySettings:
     values = json.loads(os.environ[SETTINGS_VARIABLE])
     token_file = values.pop("admin_token_file")
     file_roots = values.pop("file_roots")
+    roots_file = values.pop("file_roots_file")
     return RegistrySettings(
         **values,
+        file_roots_file=Path(roots_file) if roots_file else None,
         admin_token_file=Path(token_file) if token_file else None,
         file_roots=tuple(Path(folder) for folder in file_roots),
     )

@@ -168,3 +168,21 @@ def test_registry_orphaned_by_a_killed_fdpd_stops_once_idle(fdp_home: Path) -> N
             assert not answers(held["url"])
         finally:
             kill_quietly(held["pid"])
+
+
+def test_idle_stop_waits_for_a_client_that_is_using_the_registry(fdp_home: Path) -> None:
+    """A client talking to the registry directly (a model, a browser) takes no hold: its
+    requests, not holds alone, keep the registry from its idle stop."""
+    env = {"FDP_REGISTRY_PORT": str(free_port()), "FDP_REGISTRY_IDLE_TIMEOUT": "1"}
+    with FdpInstance(fdp_home, extra_env=env) as fdp:
+        fdp.start_daemon()
+        result = fdp.run_fdpctl("config", "ana", "--data-store", str(fdp_home / "store"))
+        assert result.returncode == 0, result.stderr
+        url = registry_status(fdp)["url"]
+        # `config` released its hold: the idle countdown runs, while a client keeps asking
+        for _ in range(40):  # 4 s of requests, 0.1 s apart: four idle timeouts
+            assert answers(url), "the registry stopped under a client that was using it"
+            assert registry_status(fdp)["state"] == "running"
+            time.sleep(0.1)
+        wait_for(lambda: registry_status(fdp)["state"] == "stopped", timeout=30)
+        assert not answers(url)

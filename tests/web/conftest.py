@@ -37,11 +37,33 @@ class WebRegistry:
 
     def login_path(self) -> str:
         """A fresh one-time login path, minted with the admin token as fdpd does."""
+        return self._login_code()["path"]
+
+    @property
+    def web_base(self) -> str:
+        """The web view's own address: `http://fdp-<label>.localhost:<port>`."""
+        port = self.base.rsplit(":", 1)[1]
+        return f"http://{self._login_code()['host']}:{port}"
+
+    def _login_code(self) -> dict[str, str]:
         with self.admin() as client:
             answer = client.post("/fdp/login-code")
         assert answer.status_code == 200, answer.text
-        path: str = answer.json()["path"]
-        return path
+        code: dict[str, str] = answer.json()
+        return code
+
+    def browser_client(self) -> httpx.Client:
+        """A client that asks for the web host's pages as a browser does (its name resolves to
+        loopback in browsers; the client connects to 127.0.0.1 and names the host)."""
+        return web_host_client(self.web_base)
+
+
+def web_host_client(web_base: str) -> httpx.Client:
+    """An httpx client for `http://fdp-<label>.localhost:<port>` that connects to 127.0.0.1 and
+    sends the host name in `Host` (Python's resolver may not know `*.localhost`)."""
+    host = web_base.split("://", 1)[1]
+    port = host.rsplit(":", 1)[1]
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Host": host}, timeout=30)
 
 
 @pytest.fixture(scope="module")

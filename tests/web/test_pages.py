@@ -91,8 +91,12 @@ def test_private_items_are_hidden_from_anonymous_visitors(web: WebRegistry) -> N
 
 
 def test_a_login_code_opens_a_session_once(web: WebRegistry) -> None:
+    with web.anonymous() as loopback:  # 127.0.0.1: its cookie would go to every port there
+        refused = loopback.get(web.login_path())
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+        assert "fdpctl registry open" in refused.text
     login = web.login_path()
-    with web.anonymous() as browser:
+    with web.browser_client() as browser:
         answer = browser.get(login)
         assert answer.status_code == 200
         cookie = answer.headers["set-cookie"]
@@ -101,11 +105,15 @@ def test_a_login_code_opens_a_session_once(web: WebRegistry) -> None:
         secret = browser.get(f"/ui/data_product/{web.seeded.secret}")
         assert secret.status_code == 200 and "confidential flows" in secret.text
         assert "signed in as admin" in secret.text
+        # under another name of the same server (127.0.0.1) the session counts for nothing
+        with web.anonymous() as elsewhere:
+            elsewhere.cookies.set("fdp_session", browser.cookies["fdp_session"])
+            assert elsewhere.get(f"/ui/data_product/{web.seeded.secret}").status_code == 403
         # the session fetches private content, but never writes
         assert browser.get(f"/api/prov-report/{web.seeded.secret}/").status_code == 200
         write = browser.post("/api/namespace/", json={"name": "by-cookie"})
         assert write.status_code == 403
-    with web.anonymous() as other:
+    with web.browser_client() as other:
         again = other.get(login)
         assert again.status_code == 403 and "already used or expired" in again.text
         assert "set-cookie" not in again.headers
@@ -180,3 +188,14 @@ def test_shared_mode_shows_public_items_only_and_has_no_login(tmp_path: Path) ->
         listing = anonymous.get("/ui/data_product/").text
         assert "flow/result" in listing and "flow/secret" not in listing
         assert admin.post("/fdp/login-code").status_code == 404
+
+
+def test_only_its_own_localhost_name_is_answered(web: WebRegistry) -> None:
+    """The guard answers the web view's own `.localhost` name besides the loopback names; any
+    other name (another `*.localhost`, a rebinding domain) is refused."""
+    with web.browser_client() as own:
+        assert own.get("/ui/").status_code == 200
+    port = web.base.rsplit(":", 1)[1]
+    for host in (f"fdp-000000000000000000000000.localhost:{port}", f"evil.example:{port}"):
+        with web.anonymous() as other:
+            assert other.get("/ui/", headers={"Host": host}).status_code == 403, host

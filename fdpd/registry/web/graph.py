@@ -4,13 +4,21 @@ Level 1 is the code runs that wrote the product, with everything they read and w
 further level adds the runs that wrote those inputs. Graphviz `dot` draws it as SVG when it is
 on PATH; the SVG is then reduced to an allow-list of elements and attributes (no script, no
 event handler, links only into this registry) before it goes into a page.
+
+`dot` is bounded: at most `MAX_NODES` nodes, `DOT_SECONDS` each, `DOT_AT_ONCE` at a time (pages
+run in worker threads, never on the event loop the API answers on), and a drawing is kept by its
+DOT text's digest (`CACHED_DRAWINGS`, least recently used out first), so a page many browsers
+load is drawn once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -23,6 +31,8 @@ from fdpd.registry.web.queries import private_objects, products_of_objects
 MAX_DEPTH = 5
 MAX_NODES = 150  # beyond this the graph stops growing (and says so)
 DOT_SECONDS = 10.0
+DOT_AT_ONCE = 2  # `dot` processes at a time; more pages wait their turn (or for the cache)
+CACHED_DRAWINGS = 64
 
 
 @dataclass
@@ -85,7 +95,7 @@ def _label_objects(session: Session, graph: Graph, focus: int, visible: bool) ->
         if object_id in hidden:
             graph.nodes[node] = ("private item", "", "private")
         elif product is not None:
-            label = f"{product['namespace']}:{product['name']}\nv{product['version']}"
+            label = f"{product['namespace']}:{product['name']}\n@{product['version']}"
             graph.nodes[node] = (label, f"{PREFIX}/data_product/{product['id']}", kind)
         else:
             obj = session.get(Object, object_id)
@@ -131,11 +141,51 @@ class DrawingFailed(Exception):
     """`dot` is installed but did not draw the graph."""
 
 
+class _Drawings:
+    """Sanitised SVG by the SHA-256 of its DOT text, the least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._svg: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            svg = self._svg.get(key)
+            if svg is not None:
+                self._svg.move_to_end(key)
+            return svg
+
+    def put(self, key: str, svg: str) -> None:
+        with self._lock:
+            self._svg[key] = svg
+            self._svg.move_to_end(key)
+            while len(self._svg) > self.size:
+                self._svg.popitem(last=False)
+
+
+_drawings = _Drawings(CACHED_DRAWINGS)
+_dot_slots = threading.BoundedSemaphore(DOT_AT_ONCE)
+
+
 def draw_svg(source: str) -> str | None:
-    """`source` drawn by Graphviz as sanitised SVG; None when `dot` is not installed."""
+    """`source` drawn by Graphviz as sanitised SVG; None when `dot` is not installed. Called
+    from a worker thread (it blocks); a drawing of the same text is taken from the cache."""
     dot = shutil.which("dot")
     if dot is None:
         return None
+    key = hashlib.sha256(source.encode()).hexdigest()
+    if (svg := _drawings.get(key)) is not None:
+        return svg
+    with _dot_slots:
+        if (svg := _drawings.get(key)) is not None:  # drawn while this page waited its turn
+            return svg
+        svg = _run_dot(dot, source)
+    _drawings.put(key, svg)
+    return svg
+
+
+def _run_dot(dot: str, source: str) -> str:
     try:
         drawn = subprocess.run(
             [dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=DOT_SECONDS

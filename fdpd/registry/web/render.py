@@ -19,10 +19,12 @@ def page_url(kind: str, record_id: int) -> str:
 
 
 def product_label(namespace: str, name: str, version: str) -> str:
-    return f"{namespace}:{name}@v{version}"
+    """`namespace:name@version`, as fdpctl writes it."""
+    return f"{namespace}:{name}@{version}"
 
 
 def file_url(namespace: str, name: str, version: str) -> str:
+    """The REST API's file route (its own `@v` form)."""
     return "/data_product/" + quote(f"{namespace}:{name}@v{version}", safe="/:@")
 
 

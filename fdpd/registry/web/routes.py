@@ -1,8 +1,14 @@
 """The web view's routes: read-only HTML pages under `/ui/`, the login-code exchange, and `GET /`
-sending a browser to `/ui/`. The REST API's routes are untouched."""
+sending a browser to `/ui/`. The REST API's routes are untouched.
+
+Pages query the database and may run Graphviz: their handlers are plain functions, which
+Starlette runs in worker threads, so the event loop keeps answering the API meanwhile; at most
+`PAGES_AT_ONCE` are built at a time (the rest wait up to `PAGE_WAIT_SECONDS`, then get a 503), so
+anonymous page traffic cannot take the processor from the API."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from fastapi import APIRouter
@@ -19,13 +25,31 @@ from fdpd.registry.web import lists, records
 from fdpd.registry.web.layout import PREFIX, error_page, icon, page, style_sheet
 from fdpd.registry.web.markup import Markup, html
 from fdpd.registry.web.queries import ProductSearch
-from fdpd.registry.web.sessions import CODE_SECONDS, session_cookie, store_of, viewer_of
+from fdpd.registry.web.sessions import (
+    CODE_SECONDS,
+    on_web_host,
+    session_cookie,
+    store_of,
+    viewer_of,
+)
 
 router = APIRouter()
+PAGES_AT_ONCE = 2
+PAGE_WAIT_SECONDS = 30.0
+_page_slots = threading.BoundedSemaphore(PAGES_AT_ONCE)
+_BUSY = (
+    f"The registry is building other pages and this one waited {PAGE_WAIT_SECONDS:.0f} s for its "
+    "turn. Reload the page in a moment."
+)
 Built = tuple[str, Markup] | None
 _PRIVATE = (
     "This item is private. Open the registry with `fdpctl registry open`, which signs your "
     "browser in, to see your private items."
+)
+_WRONG_HOST = (
+    "This registry signs a browser in only at the address `fdpctl registry open` prints (a host "
+    "name of its own under .localhost, so that its session cookie goes nowhere else). Open that "
+    "address; nothing was signed in."
 )
 _BAD_CODE = (
     "This login code is unknown, already used or expired (codes work once, for "
@@ -50,12 +74,24 @@ def _record_id(request: Request) -> int:
 
 
 def _answer(request: Request, build: Callable[[Session, bool], Built]) -> Response:
-    """The page `build(session, visible)` makes; 404, 403 (private) pages otherwise."""
+    """The page `build(session, visible)` makes; 404, 403 (private) pages otherwise. Runs in a
+    worker thread, one of at most `PAGES_AT_ONCE`."""
     caller = viewer_of(request)
     viewer = caller.username if caller else None
+    if not _page_slots.acquire(timeout=PAGE_WAIT_SECONDS):
+        return error_page(503, "Busy", _BUSY, viewer)
     try:
-        with Session(_engine(request)) as session:
-            built = build(session, caller is not None)
+        return _built(build, _engine(request), viewer, caller is not None)
+    finally:
+        _page_slots.release()
+
+
+def _built(
+    build: Callable[[Session, bool], Built], engine: Engine, viewer: str | None, visible: bool
+) -> Response:
+    try:
+        with Session(engine) as session:
+            built = build(session, visible)
     except records.Private:
         return error_page(403, "Private", _PRIVATE, viewer)
     except ApiError as error:  # a cursor that does not decode
@@ -66,11 +102,11 @@ def _answer(request: Request, build: Callable[[Session, bool], Built]) -> Respon
     return page(built[0], built[1], viewer)
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     return _answer(request, lambda s, _: ("Registry", lists.home(s.connection())))
 
 
-async def product_list(request: Request) -> Response:
+def product_list(request: Request) -> Response:
     params = request.query_params
     search = ProductSearch(
         name=params.get("name", ""),
@@ -84,7 +120,7 @@ async def product_list(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def product(request: Request) -> Response:
+def product(request: Request) -> Response:
     depth_text = request.query_params.get("depth", "1")
     depth = int(depth_text) if depth_text.isdigit() and len(depth_text) < 3 else 1
     record_id, settings = _record_id(request), _settings(request)
@@ -93,31 +129,31 @@ async def product(request: Request) -> Response:
     )
 
 
-async def run_list(request: Request) -> Response:
+def run_list(request: Request) -> Response:
     cursor = request.query_params.get("cursor", "")
     return _answer(request, lambda s, _: ("Code runs", lists.run_list(s.connection(), cursor)))
 
 
-async def code_run(request: Request) -> Response:
+def code_run(request: Request) -> Response:
     record_id = _record_id(request)
     return _answer(request, lambda s, visible: records.code_run(s, record_id, visible))
 
 
-async def namespace_list(request: Request) -> Response:
+def namespace_list(request: Request) -> Response:
     return _answer(request, lambda s, _: ("Namespaces", lists.namespace_list(s.connection())))
 
 
-async def namespace(request: Request) -> Response:
+def namespace(request: Request) -> Response:
     record_id = _record_id(request)
     return _answer(request, lambda s, v: records.namespace(s.connection(), record_id, v))
 
 
-async def author_list(request: Request) -> Response:
+def author_list(request: Request) -> Response:
     cursor = request.query_params.get("cursor", "")
     return _answer(request, lambda s, _: ("Authors", lists.author_list(s.connection(), cursor)))
 
 
-async def author(request: Request) -> Response:
+def author(request: Request) -> Response:
     record_id = _record_id(request)
     return _answer(request, lambda s, v: records.author(s.connection(), record_id, v))
 
@@ -132,7 +168,10 @@ async def favicon(_request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     """Spends a login code for a session cookie, then goes home (by a same-site navigation, so
-    the SameSite=Strict cookie is sent with it)."""
+    the SameSite=Strict cookie is sent with it). Only under the web host: a cookie set for
+    127.0.0.1 would go to every program on it."""
+    if not on_web_host(request):
+        return error_page(403, "Wrong address", _WRONG_HOST, viewer=None)
     session_id = store_of(request).redeem(request.query_params.get("code", ""))
     if session_id is None:
         return error_page(403, "Login code not valid", _BAD_CODE, viewer=None)
@@ -147,15 +186,18 @@ async def login(request: Request) -> Response:
 
 
 async def login_code(request: Request) -> Response:
-    """`POST /fdp/login-code` (a token; local mode): a fresh one-time code for `/ui/login`."""
+    """`POST /fdp/login-code` (a token; local mode): a fresh one-time code for `/ui/login` and
+    the web host to open it under (`http://<host>:<port><path>`)."""
+    web_host: str | None = request.app.state.web_host
     try:
-        if _settings(request).shared:
+        if _settings(request).shared or web_host is None:
             raise ApiError.detail(404, "Not found.")
         caller = require_caller(request)
     except ApiError as error:
         return error.response()
     code = store_of(request).mint_code(caller)
-    answer = {"path": f"{PREFIX}/login?code={code}", "expires_in": CODE_SECONDS}
+    path = f"{PREFIX}/login?code={code}"
+    answer = {"path": path, "host": web_host, "expires_in": CODE_SECONDS}
     return json_response(answer, headers={"Cache-Control": "no-store"})
 
 

@@ -1,16 +1,21 @@
 """One-time login codes and the browser sessions they open (the way Jupyter logs a browser in).
 
 fdpd (holding a token) asks `POST /fdp/login-code` for a code; the user's browser opens
-`/ui/login?code=<code>` once, within `CODE_SECONDS`, and gets an HttpOnly, SameSite=Strict
-session cookie. A session lets the browser *see* private items and fetch their files; it never
-authorises a write (writes read only the Authorization header). Codes and sessions live in the
-registry process's memory (stored as SHA-256 digests): a restarted registry forgets them.
-The access log never holds a code: `RedactLoginCodes` blanks it.
+`http://<web host>:<port>/ui/login?code=<code>` once, within `CODE_SECONDS`, and gets an
+HttpOnly, SameSite=Strict session cookie. The web host is a name of this registry's own under
+`.localhost` (`web_host`): browsers scope cookies by host name but not by port, so a cookie of
+`127.0.0.1` would go to every program listening there; one of `fdp-<label>.localhost` goes only
+where the label is known. Logins happen, and sessions count, only under that name. A session
+lets the browser *see* private items and fetch their files; it never authorises a write (writes
+read only the Authorization header). Codes and sessions live in the registry process's memory
+(stored as SHA-256 digests): a restarted registry forgets them. The access log never holds a
+code: `RedactLoginCodes` blanks it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -26,6 +31,20 @@ SESSION_SECONDS = 12 * 3600.0
 COOKIE = "fdp_session"
 _MAX_ENTRIES = 1000  # codes or sessions kept at once; the oldest go first
 _CODE_IN_PATH = re.compile(r"([?&]code=)[^&\s]*")
+
+
+def web_host(admin_key: str) -> str:
+    """The web view's host name: `fdp-<label>.localhost`, the label derived from the admin key
+    (fdpd's token), so it is stable across restarts and unknown to anyone without the key."""
+    mac = hmac.new(admin_key.encode("ascii"), b"fdp web view host name", hashlib.sha256)
+    return f"fdp-{mac.hexdigest()[:24]}.localhost"
+
+
+def on_web_host(request: Request) -> bool:
+    """Whether the request names this registry's web host (where its cookie lives)."""
+    own: str | None = getattr(request.app.state, "web_host", None)
+    host = request.headers.get("host", "").strip().lower().partition(":")[0]
+    return own is not None and host == own
 
 
 def _digest(secret: str) -> str:
@@ -75,8 +94,9 @@ def store_of(request: Request) -> SessionStore:
 
 
 def session_caller(request: Request) -> Caller | None:
-    """The user whose session cookie the request carries, if it is valid."""
-    session_id = request.cookies.get(COOKIE)
+    """The user whose session cookie the request carries, if it is valid (under the web host
+    only: nowhere else may a browser hold it)."""
+    session_id = request.cookies.get(COOKIE) if on_web_host(request) else None
     return store_of(request).caller_of(session_id) if session_id else None
 
 
