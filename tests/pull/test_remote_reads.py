@@ -219,14 +219,17 @@ def test_config_remote_url_elsewhere_pulls_from_origin_with_a_warning(
 ) -> None:
     """FAIR-CLI 0.11.0 pulled from its own remote whatever the config named (every
     FDP_validation config names https://data.scrc.uk/api/): fdp uses origin and says so."""
-    seed(remote, "scrc", "elsewhere/x", "1.0.0", b"from origin\n")
-    text = read_config(read_item("elsewhere/x", "scrc"), remote_url="https://data.scrc.uk/api/")
+    # not "scrc": the shared remote of this module holds "SCRC", and refuses its lookalikes
+    seed(remote, "validation", "elsewhere/x", "1.0.0", b"from origin\n")
+    text = read_config(
+        read_item("elsewhere/x", "validation"), remote_url="https://data.scrc.uk/api/"
+    )
     config = write_config(tmp_path, text)
 
     status, events = fdp.stream("pull", str(config))
 
     assert status == 0, events[-3:]
-    assert [i["item"] for i in events[-1]["result"]["items"]] == ["scrc:elsewhere/x@1.0.0"]
+    assert [i["item"] for i in events[-1]["result"]["items"]] == ["validation:elsewhere/x@1.0.0"]
     [warning] = [e["message"] for e in events if e["type"] == "warning"]
     assert warning == (
         f"{config}:4:29: run_metadata.remote_data_registry_url: remote_data_registry_url "
