@@ -224,6 +224,7 @@ class JobOut(TypedDict):
     folder: str
     operation: int | None
     code_runs: list[str]  # code run uuids
+    records_pending: bool  # what the job made is recorded when the local registry answers
 
 
 class SyncState(TypedDict):
@@ -655,3 +656,4 @@ class RunResult(RunMade):
     warnings: list[str]
     inputs: list[RunInput]
     next: str  # the command to run next ("" when there is nothing to commit)
+    records_pending: bool  # the registry could not be read after the script: recorded later

@@ -29,6 +29,7 @@ class Findings:
     items: dict[str, NewItem] = field(default_factory=dict)  # by path
     outputs: list[Output] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pending: bool = False  # the registry could not be read: nothing above is known yet
 
     def add(self, record: dict[str, Any], label: str | None = None) -> None:
         path = link_path(record["url"])

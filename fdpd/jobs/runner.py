@@ -25,7 +25,6 @@ from fdpd.journal.database import utc_now
 from fdpd.journal.jobs import NewItem, add_job, finish_job, record_items
 from fdpd.journal.models import (
     ITEM_FAILED,
-    ITEM_LOCAL,
     JOB_CANCELLED,
     JOB_FAILED,
     JOB_INTERRUPTED,
@@ -41,12 +40,13 @@ from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 
+from .bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
-from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
+from .reconcile import Findings
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
 
@@ -107,6 +107,8 @@ async def run_job(
     user = active_user(ctx.journal)
     usable_data_store(user, ctx.locations)
     token = read_user_token(user)
+    if not request.dry_run:
+        await finish_pending_bookkeeping(ctx)  # what earlier jobs made, before this one's
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
         job = await _prepare(ctx, request, user, supervisor.url)
@@ -277,7 +279,7 @@ async def _execute(
     status = end.status
     failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
-    findings = await _after_script(ctx, job, registry, failed, token, script_location)
+    findings = await _after_script(ctx, job, failed, token, script_location)
     warnings = findings.warnings + await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
@@ -289,6 +291,7 @@ async def _execute(
         exit_status=status,
         code_runs=findings.code_runs,
         warnings=warnings,
+        records_pending=findings.pending,
     )
     if end.stopped:
         raise _stopped(job.job_id, end)
@@ -303,6 +306,7 @@ async def _execute(
         **findings.summary(),
         "inputs": [{"item": i.label, "file": i.file} for i in inputs],
         "next": _next_step(job.job_id, failed, findings),
+        "records_pending": findings.pending,
     }
 
 
@@ -311,7 +315,7 @@ def _next_step(job_id: str, failed: bool, findings: Findings) -> str:
     if failed:
         return f"fdpctl log {job_id}"
     if not findings.code_runs:
-        return ""  # nothing to commit: the script recorded no code run (no language API)
+        return ""  # nothing to commit (yet, if its records are pending)
     return f"fdpctl commit {job_id}"
 
 
@@ -334,30 +338,15 @@ def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
 async def _after_script(
     ctx: DaemonContext,
     job: PreparedJob,
-    registry: LocalRegistry,
     failed: bool,
     token: str,
     script_location: dict[str, Any] | None,
 ) -> Findings:
     """Record the job's code runs and what they made (local, or failed; a failed job's
-    leftovers include the script location fdpd registered for it, so gc can remove it).
-
-    Its warnings include the reconciliation's."""
-    try:
-        findings = await find_job_records(registry, job.folder, failed)
-        if failed and script_location is not None:
-            findings.add(script_location)
-        if not failed:
-            findings.warnings += await reconcile_outputs(findings, job.generated.data)
-            findings.warnings += await protect_private_outputs(
-                registry, findings, job.generated.data, token
-            )
-    except FdpError as exc:
-        return Findings(warnings=[f"could not record what the job made: {exc.message}"])
-    record_items(
-        ctx.journal, job.job_id, findings.items.values(), ITEM_FAILED if failed else ITEM_LOCAL
-    )
-    return findings
+    leftovers include the script location fdpd registered for it, so gc can remove it), waiting
+    for a registry that died meanwhile (`bookkeeping`). Its warnings include the checks'."""
+    todo = JobToRecord(job.job_id, job.folder, job.generated.data, failed, token, script_location)
+    return await record_job(ctx, todo)
 
 
 def _item(record: dict[str, Any]) -> NewItem:
