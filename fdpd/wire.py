@@ -383,6 +383,7 @@ class JobDetail(JobOut):
 
 class JobLog(JobOut):
     lines: list[str]  # what the job's script printed
+    warnings: list[str]  # what fdp said of the job: generation, post-run checks
 
 
 class Names(TypedDict):

@@ -104,6 +104,8 @@ def _show_job(inv: Invocation, job_id: str) -> int:
     print(f"# job {log['id']}: {log['state']}, exit status {_exit_text(log)}, {log['config_file']}")
     for line in log["lines"]:
         print(line)
+    for warning in log["warnings"]:
+        print(f"# warning: {warning}")
     return SUCCESS
 
 

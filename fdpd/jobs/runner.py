@@ -43,6 +43,7 @@ from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 from .bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
+from .hints import OutputHints
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
@@ -261,13 +262,14 @@ async def _execute(
     row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
     add_job(ctx.journal, row)
     redact = Redactor([env["FDP_LOCAL_TOKEN"]])
+    hints = OutputHints()
+
+    def on_line(line: str) -> None:
+        hints.watch(line)
+        emitter.log(redact(line), level=OUTPUT_LEVEL)
+
     try:
-        end = await run_script(
-            job.generated.script.argv,
-            Path(row.cwd),
-            env,
-            lambda line: emitter.log(redact(line), level=OUTPUT_LEVEL),
-        )
+        end = await run_script(job.generated.script.argv, Path(row.cwd), env, on_line)
     except asyncio.CancelledError:
         finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
         raise
@@ -280,7 +282,8 @@ async def _execute(
     failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, failed, token, script_location)
-    warnings = findings.warnings + await _end_writes(ctx, job, registry)
+    warnings = (hints.hints() if failed else []) + findings.warnings
+    warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
