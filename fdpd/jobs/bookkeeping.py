@@ -29,6 +29,7 @@ from fdpd.remote.local_registry import LocalRegistry
 from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import list_users, read_user_token
 
+from .provenance import provenance_problems
 from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ async def _look(supervisor: RegistrySupervisor, todo: JobToRecord) -> Findings:
         findings = await find_job_records(registry, todo.folder, todo.failed)
         if todo.failed and todo.script_location is not None:
             findings.add(todo.script_location)
+        findings.warnings += await provenance_problems(registry, findings)
         if not todo.failed:
             findings.warnings += await reconcile_outputs(findings, todo.working_config)
             findings.warnings += await protect_private_outputs(
