@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
@@ -104,8 +105,8 @@ def _show_job(inv: Invocation, job_id: str) -> int:
     print(f"# job {log['id']}: {log['state']}, exit status {_exit_text(log)}, {log['config_file']}")
     for line in log["lines"]:
         print(line)
-    for warning in log["warnings"]:
-        print(f"# warning: {warning}")
+    for warning in log["warnings"]:  # fdp's words on stderr: stdout is the script's output
+        print(f"warning: {warning}", file=sys.stderr)
     return SUCCESS
 
 

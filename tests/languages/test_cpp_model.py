@@ -153,4 +153,4 @@ def test_cpp_provenance_damage_is_named_in_the_summary_and_log() -> None:
         assert script["storage_location"] is None, script
         named = f"submission script (object {link_path(script['url'])}) has no storage location"
         assert named in second.stderr, second.stderr
-        assert named in ana.ok("log", newest["id"])
+        assert named in ana.fdpctl("log", newest["id"]).stderr

@@ -144,5 +144,5 @@ def test_a_model_without_the_python_api_gets_an_install_hint(fdp: Fdp, tmp_path:
     assert result.returncode == 4, result.stderr
     assert "ModuleNotFoundError" in result.stdout, result.stdout
     assert "pip install data-pipeline-api" in result.stderr, result.stderr
-    log = fdp.fdpctl("log", last_job_id(fdp)).stdout
+    log = fdp.fdpctl("log", last_job_id(fdp)).stderr
     assert "pip install data-pipeline-api" in log, log
