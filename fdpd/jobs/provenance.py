@@ -1,5 +1,5 @@
 """Post-run checks of the provenance a job's language API registered, where fdp can see damage it
-cannot repair (../shared/peers/README.md, the C++ API):
+cannot repair (the C++ API, as the peers notes of the project describe it):
 
 - an object whose file type is not its file's (the C++ API asks `file_type/?extension=` with an
   empty value and takes the first answer, often `pdf`);
