@@ -87,8 +87,13 @@ def _print_jobs(jobs: list[JobOut]) -> None:
     print()
     print_table(
         ("JOB", "STATE", "EXIT", "CONFIG"),
-        ((job["id"], job["state"], _exit_text(job), job["config_file"]) for job in jobs),
+        ((job["id"], _state_text(job), _exit_text(job), job["config_file"]) for job in jobs),
     )
+
+
+def _state_text(job: JobOut) -> str:
+    """The job's state, and whether what it made is still to be recorded."""
+    return job["state"] + (" (records pending)" if job.get("records_pending") else "")
 
 
 def _exit_text(job: JobOut) -> str:
@@ -102,7 +107,8 @@ def _show_job(inv: Invocation, job_id: str) -> int:
     if inv.as_json:
         print_json(log)
         return SUCCESS
-    print(f"# job {log['id']}: {log['state']}, exit status {_exit_text(log)}, {log['config_file']}")
+    state, status = _state_text(log), _exit_text(log)
+    print(f"# job {log['id']}: {state}, exit status {status}, {log['config_file']}")
     for line in log["lines"]:
         print(line)
     for warning in log["warnings"]:  # fdp's words on stderr: stdout is the script's output

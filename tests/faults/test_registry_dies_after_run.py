@@ -176,9 +176,15 @@ def test_the_summary_says_it_could_not_look(ana: Site, tmp_path: Path) -> None:
     try:
         env = {"MODEL_WRITES": PRODUCT, "REGISTRY_PID": str(pid)}
         result = ana.fdpctl("run", "config.yaml", cwd=project, env=env)
+        job_id = ana.json("log")["jobs"][0]["id"]
+        commit = ana.fdpctl("commit", job_id)  # the registry is still away
+        listing = ana.ok("log")
     finally:
         stop_squatter(squatter_pid)
 
+    assert commit.returncode != 0  # it says why: the registry's port is another program's
+    assert "no code run" not in commit.stderr and "port" in commit.stderr, commit.stderr
+    assert "succeeded (records pending)" in listing, listing
     assert result.returncode == 0, result.stderr
     assert "language API" not in result.stderr, result.stderr
     assert "could not look" in result.stderr and "fdp records" in result.stderr, result.stderr
