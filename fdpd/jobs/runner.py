@@ -280,13 +280,15 @@ async def _execute(
         raise
     status = end.status
     failed = status != 0 or end.stopped
+    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
+    # The script's end is kept first: if fdpd stops during the bookkeeping, the next finishes it.
+    finish_job(ctx.journal, job.job_id, state, exit_status=status, records_pending=True)
     token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, failed, token, script_location)
     warnings = (hints.hints() if failed else []) + findings.warnings
     warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
-    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
     finished = finish_job(
         ctx.journal,
         job.job_id,

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from fdpd.errors import NotFound
 from fdpd.journal.database import Journal, utc_now
-from fdpd.journal.models import JOB_DELETED, JOB_INTERRUPTED, JOB_RUNNING, Item, Job
+from fdpd.journal.models import (
+    JOB_DELETED,
+    JOB_INTERRUPTED,
+    JOB_RUNNING,
+    RUNNING,
+    Item,
+    Job,
+    Operation,
+)
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,17 @@ def finish_job(
 
 
 def pending_jobs(journal: Journal) -> list[Job]:
-    """Finished jobs whose records are not recorded yet (`Job.records_pending`), oldest first."""
+    """Finished jobs whose records are not recorded yet (`Job.records_pending`), oldest first;
+    not those whose run is still under way (it records them itself)."""
     with journal.session() as session:
+        running = select(Operation.id).where(Operation.outcome == RUNNING)
         query = (
             select(Job)
-            .where(col(Job.records_pending), Job.state != JOB_DELETED)
+            .where(
+                col(Job.records_pending),
+                Job.state != JOB_DELETED,
+                or_(col(Job.operation_id).is_(None), col(Job.operation_id).not_in(running)),
+            )
             .order_by(col(Job.id))
         )
         return list(session.exec(query).all())

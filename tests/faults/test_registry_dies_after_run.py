@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import Faulty, fault_site, wait_for
+from tests.faults.conftest import Faulty, fault_site, kill_fdpd, start_fdpctl, wait_for
 from tests.pdp_job import PdpJob
 from tests.push.conftest import Site, write_config
 from tests.run.conftest import make_project
@@ -30,7 +30,8 @@ LABEL = f"ana:{PRODUCT}@0.0.1"
 KILL_REGISTRY = 'python3 model.py && kill -9 "$REGISTRY_PID"'
 
 # Kills the registry, then serves on its port until told to stop (detached, so the job's
-# script ends): what fdpd finds there is not its registry, so it cannot restart it.
+# script ends), answering 503 to everything: what fdpd finds there is not its registry, so it
+# cannot restart it, and it waits for it as for a registry that is starting.
 SQUATTER = """\
 import http.server, os, signal, socket, sys, time
 pid, port, pid_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -43,14 +44,15 @@ for fd in (0, 1, 2):
 os.kill(pid, signal.SIGKILL)
 class Server(http.server.HTTPServer):
     allow_reuse_address = True
-class NotFound(http.server.BaseHTTPRequestHandler):
+class Unavailable(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        self.send_error(404)
+        self.send_error(503)
+    do_POST = do_GET
     def log_message(self, *args):
         pass
 for _ in range(500):
     try:
-        server = Server(("127.0.0.1", port), NotFound)
+        server = Server(("127.0.0.1", port), Unavailable)
         break
     except OSError:
         time.sleep(0.01)
@@ -165,6 +167,39 @@ def test_the_next_fdpd_finishes_a_jobs_bookkeeping(ana: Site, tmp_path: Path) ->
     job = ana.json("log", result["job"])
     assert job["records_pending"] is False and len(job["code_runs"]) == 1, job
     assert private_marks(ana, LABEL)
+
+
+def test_fdpd_killed_while_it_waits_for_the_registry(ana: Site, tmp_path: Path) -> None:
+    """fdpd dies (kill -9) during the job's bookkeeping: the script's end was kept first, so the
+    next fdpd records what the job made instead of calling the job interrupted."""
+    script, squatter_pid = squatting_script(ana, tmp_path)
+    project = model_project(ana, script)
+    pid = registry_pid(ana)
+
+    env = {"MODEL_WRITES": PRODUCT, "REGISTRY_PID": str(pid)}
+    running = start_fdpctl(ana, "run", "config.yaml", cwd=project, env=env)
+    try:
+        wait_for(lambda: _read(squatter_pid), what="the squatter's start")
+        wait_for(lambda: _job_waits(ana), what="the job's bookkeeping")
+        kill_fdpd(ana)
+        running.communicate(timeout=30)
+    finally:
+        held = stop_squatter(squatter_pid)
+    wait_for(lambda: not _alive(held), what="the squatter's end")
+
+    names = local_item_names(ana)  # a new fdpd
+
+    assert LABEL in names, names
+    [job] = ana.json("log")["jobs"]
+    assert (job["state"], job["exit_status"], job["records_pending"]) == ("succeeded", 0, False)
+    assert len(job["code_runs"]) == 1, job
+    assert private_marks(ana, LABEL)
+
+
+def _job_waits(site: Site) -> bool:
+    """The job's script has ended and fdpd waits for the registry (fdpd's log says so)."""
+    log = site.instance.locations.daemon_log_path
+    return log.exists() and "the local registry cannot be read" in log.read_text()
 
 
 def test_the_summary_says_it_could_not_look(ana: Site, tmp_path: Path) -> None:
