@@ -106,16 +106,20 @@ async def finish_pending_bookkeeping(ctx: DaemonContext) -> None:
     async with ctx.services.locks.bookkeeping:
         for job in pending_jobs(ctx.journal):
             try:
-                todo = _todo_of(ctx, job)
+                await _finish(ctx, job)
             except FdpError as error:
                 log.warning("job %s: its bookkeeping waits: %s", job.id, error.message)
-                continue
-            findings = await record_job(ctx, todo, waits=())
-            if findings.pending:
-                continue
-            note = "what the job made was recorded later, when the local registry answered"
-            records_recorded(ctx.journal, job.id, findings.code_runs, [note, *findings.warnings])
-            log.info("job %s: recorded what it made (%d records)", job.id, len(findings.items))
+            except Exception:  # an odd record: never the failure of `status` or `push`
+                log.exception("job %s: its bookkeeping failed; it stays pending", job.id)
+
+
+async def _finish(ctx: DaemonContext, job: Job) -> None:
+    findings = await record_job(ctx, _todo_of(ctx, job), waits=())
+    if findings.pending:
+        return
+    note = "what the job made was recorded later, when the local registry answered"
+    records_recorded(ctx.journal, job.id, findings.code_runs, [note, *findings.warnings])
+    log.info("job %s: recorded what it made (%d records)", job.id, len(findings.items))
 
 
 def _todo_of(ctx: DaemonContext, job: Job) -> JobToRecord:
