@@ -224,6 +224,7 @@ class JobOut(TypedDict):
     folder: str
     operation: int | None
     code_runs: list[str]  # code run uuids
+    records_pending: bool  # what the job made is recorded when the local registry answers
 
 
 class SyncState(TypedDict):
@@ -382,6 +383,7 @@ class JobDetail(JobOut):
 
 class JobLog(JobOut):
     lines: list[str]  # what the job's script printed
+    warnings: list[str]  # what fdp said of the job: generation, post-run checks
 
 
 class Names(TypedDict):
@@ -656,3 +658,4 @@ class RunResult(RunMade):
     warnings: list[str]
     inputs: list[RunInput]
     next: str  # the command to run next ("" when there is nothing to commit)
+    records_pending: bool  # the registry could not be read after the script: recorded later

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
@@ -100,10 +101,15 @@ def _print_jobs(jobs: list[JobOut]) -> None:
     print_table(
         ("JOB", "STATE", "EXIT", "USER", "CONFIG"),
         (
-            (job["id"], job["state"], _exit_text(job), job["username"], job["config_file"])
+            (job["id"], _state_text(job), _exit_text(job), job["username"], job["config_file"])
             for job in jobs
         ),
     )
+
+
+def _state_text(job: JobOut) -> str:
+    """The job's state, and whether what it made is still to be recorded."""
+    return job["state"] + (" (records pending)" if job.get("records_pending") else "")
 
 
 def _exit_text(job: JobOut) -> str:
@@ -117,9 +123,12 @@ def _show_job(inv: Invocation, job_id: str) -> int:
     if inv.as_json:
         print_json(log)
         return SUCCESS
-    print(f"# job {log['id']}: {log['state']}, exit status {_exit_text(log)}, {log['config_file']}")
+    state, status = _state_text(log), _exit_text(log)
+    print(f"# job {log['id']}: {state}, exit status {status}, {log['config_file']}")
     for line in log["lines"]:
         print(line)
+    for warning in log["warnings"]:  # fdp's words on stderr: stdout is the script's output
+        print(f"warning: {warning}", file=sys.stderr)
     return SUCCESS
 
 

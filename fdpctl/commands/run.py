@@ -87,10 +87,17 @@ def _show_summary(result: RunResult) -> None:
     on stderr, as fdpctl's other words about the run, so stdout stays the model's output."""
     out = sys.stderr
     paint = Paint(out)
+    job = paint("job " + result["job"], "1")
+    if result.get("records_pending"):
+        print(
+            f"{job} succeeded; fdp could not look at the local registry after it, so what it "
+            "made is not recorded yet: fdp records it when the registry answers again "
+            "(`fdpctl status` then lists it)",
+            file=out,
+        )
+        return
     made = item_count({"items": result["items"], "records": result["records"]})
-    print(
-        f"{paint('job ' + result['job'], '1')} succeeded: {made}, local until committed", file=out
-    )
+    print(f"{job} succeeded: {made}, local until committed", file=out)
     for uuid in result["code_runs"]:
         print(f"  code run {uuid}", file=out)
     rows = [("wrote", o["item"], o["file"]) for o in result["outputs"]]

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from fdpd.api.deps import Context
+from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
 from fdpd.tracking import commit_target, uncommit_target
 from fdpd.wire import Committed
 
@@ -25,7 +26,9 @@ class CommitBody(TargetBody):
 
 @router.post("/commit")
 async def post_commit(ctx: Context, body: CommitBody) -> Committed:
-    """Record the item and its provenance closure as committed in the journal."""
+    """Record the item and its provenance closure as committed in the journal (after the
+    bookkeeping of jobs that is pending, so their items are there to commit)."""
+    await finish_pending_bookkeeping(ctx)
     return await commit_target(ctx, token=body.token, path=body.path, force=body.force)
 
 

@@ -132,9 +132,10 @@ async def cancel_job(ctx: Context, job: str) -> CancelOut:
 
 @router.get("/jobs/{job}/log")
 async def job_log(ctx: Context, job: str) -> JobLog:
-    """What the job's script printed, line by line."""
+    """What the job's script printed, line by line, and fdp's warnings about the job."""
     found = find_job(ctx.journal, job)
-    return {**job_view(found), "lines": job_output(ctx.journal, found, OUTPUT_LEVEL)}
+    lines = job_output(ctx.journal, found, OUTPUT_LEVEL)
+    return {**job_view(found), "lines": lines, "warnings": found.warnings}
 
 
 def _data_store(ctx: Context) -> Path:

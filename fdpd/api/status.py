@@ -10,6 +10,7 @@ from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
+from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
 from fdpd.journal.models import ITEM_LOCAL, ROOT_TYPES
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
@@ -27,7 +28,9 @@ async def get_status(
     """Records by state and type (`items`), item counts per state (`counts`: code runs and data
     products, with the registry records they hold), the first `limit` items of each state by
     name (`names`), failed jobs that left records, last sync, updates found by the latest
-    checks. Only an item the journal has no name for yet is looked up in the local registry."""
+    checks. Only an item the journal has no name for yet is looked up in the local registry
+    (and the registry is read first if a job's bookkeeping is pending)."""
+    await finish_pending_bookkeeping(ctx)
     counts = state_counts(ctx.journal)
     listed = await list_items(ctx, limit or None)
     by_state = {state: _count(types) for state, types in counts.by_state.items()}

@@ -48,6 +48,7 @@ class Locks:
     housekeeping: asyncio.Lock = field(default_factory=asyncio.Lock)  # gc and delete
     push: asyncio.Lock = field(default_factory=asyncio.Lock)
     update: asyncio.Lock = field(default_factory=asyncio.Lock)
+    bookkeeping: asyncio.Lock = field(default_factory=asyncio.Lock)  # of jobs recorded later
 
 
 class Scheduler(Protocol):

@@ -4,6 +4,8 @@ and check the outputs against the working config's `write[]`."""
 from __future__ import annotations
 
 import asyncio
+import posixpath
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ from fdpd.wire import RunMade
 from .folder import CODERUNS_NAME, CONFIG_NAME, read_coderuns
 
 RUN_ID = "${{RUN_ID}}"
-ITEM_TYPES = ("code_run", "data_product")  # what users name and count; the rest are records
+ITEM_TYPES = ("code_run", "data_product")
+CONFIG_SIZE_CAP = (
+    16 * 1024 * 1024
+)  # a working config is a few KB  # what users name and count; the rest are records
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Findings:
     items: dict[str, NewItem] = field(default_factory=dict)  # by path
     outputs: list[Output] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pending: bool = False  # the registry could not be read: nothing above is known yet
 
     def add(self, record: dict[str, Any], label: str | None = None) -> None:
         path = link_path(record["url"])
@@ -97,9 +103,8 @@ async def find_job_records(registry: LocalRegistry, folder: Path, failed: bool) 
 async def _runs_of_config(
     registry: LocalRegistry, folder: Path, found: Findings
 ) -> list[dict[str, Any]]:
-    config_path = f"jobs/{folder.name}/{CONFIG_NAME}"
     runs: list[dict[str, Any]] = []
-    for location in await registry.list("storage_location", {"path": config_path}):
+    for location in await _config_locations(registry, folder):
         found.add(location)
         for obj in await registry.list(
             "object", {"storage_location": str(link_id(location["url"]))}
@@ -107,6 +112,38 @@ async def _runs_of_config(
             found.add(obj)
             runs += await registry.list("code_run", {"model_config": str(link_id(obj["url"]))})
     return runs
+
+
+async def _config_locations(registry: LocalRegistry, folder: Path) -> list[dict[str, Any]]:
+    """The storage locations of the job's config, compared normalised: a language API may
+    register `jobs/<id>//config.yaml` (rDataPipeline joins `${{CONFIG_DIR}}`, which ends in a
+    separator, with file.path). Looked up by the path and by the config's SHA-1."""
+    path = f"jobs/{folder.name}/{CONFIG_NAME}"
+    candidates = await registry.list("storage_location", {"path": path})
+    sha1 = await asyncio.to_thread(_config_sha1, folder / CONFIG_NAME)
+    if sha1 is not None:
+        candidates += await registry.list("storage_location", {"hash": sha1})
+    unique = {str(location["url"]): location for location in candidates}
+    return [
+        location
+        for location in unique.values()
+        if posixpath.normpath(str(location["path"]).lstrip("/")) == path
+    ]
+
+
+def _config_sha1(path: Path) -> str | None:
+    """The job config's SHA-1 if it is still a small regular file (the script could have put a
+    FIFO or a huge file there)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > CONFIG_SIZE_CAP:
+        return None
+    try:
+        return sha1_file(path)
+    except OSError:
+        return None
 
 
 async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Findings) -> None:

@@ -25,7 +25,6 @@ from fdpd.journal.database import utc_now
 from fdpd.journal.jobs import NewItem, add_job, finish_job, record_items
 from fdpd.journal.models import (
     ITEM_FAILED,
-    ITEM_LOCAL,
     JOB_CANCELLED,
     JOB_FAILED,
     JOB_INTERRUPTED,
@@ -41,12 +40,14 @@ from fdpd.supervisor import RegistrySupervisor
 from fdpd.users import active_user, read_user_token, usable_data_store
 from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 
+from .bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
+from .hints import OutputHints
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
 from .process import STOP_GRACE, ScriptEnd, run_script
-from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
+from .reconcile import Findings
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
 
@@ -107,6 +108,8 @@ async def run_job(
     user = active_user(ctx.journal)
     usable_data_store(user, ctx.locations)
     token = read_user_token(user)
+    if not request.dry_run:
+        await finish_pending_bookkeeping(ctx)  # what earlier jobs made, before this one's
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
         job = await _prepare(ctx, request, user, supervisor.url)
@@ -259,13 +262,14 @@ async def _execute(
     row = _job_row(job, request.source, JOB_RUNNING, emitter.operation_id, record, inputs)
     add_job(ctx.journal, row)
     redact = Redactor([env["FDP_LOCAL_TOKEN"]])
+    hints = OutputHints()
+
+    def on_line(line: str) -> None:
+        hints.watch(line)
+        emitter.log(redact(line), level=OUTPUT_LEVEL)
+
     try:
-        end = await run_script(
-            job.generated.script.argv,
-            Path(row.cwd),
-            env,
-            lambda line: emitter.log(redact(line), level=OUTPUT_LEVEL),
-        )
+        end = await run_script(job.generated.script.argv, Path(row.cwd), env, on_line)
     except asyncio.CancelledError:
         finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
         raise
@@ -276,12 +280,15 @@ async def _execute(
         raise
     status = end.status
     failed = status != 0 or end.stopped
+    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
+    # The script's end is kept first: if fdpd stops during the bookkeeping, the next finishes it.
+    finish_job(ctx.journal, job.job_id, state, exit_status=status, records_pending=True)
     token = env["FDP_LOCAL_TOKEN"]
-    findings = await _after_script(ctx, job, registry, failed, token, script_location)
-    warnings = findings.warnings + await _end_writes(ctx, job, registry)
+    findings = await _after_script(ctx, job, failed, token, script_location)
+    warnings = (hints.hints() if failed else []) + findings.warnings
+    warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
-    state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
     finished = finish_job(
         ctx.journal,
         job.job_id,
@@ -289,6 +296,7 @@ async def _execute(
         exit_status=status,
         code_runs=findings.code_runs,
         warnings=warnings,
+        records_pending=findings.pending,
     )
     if end.stopped:
         raise _stopped(job.job_id, end)
@@ -303,6 +311,7 @@ async def _execute(
         **findings.summary(),
         "inputs": [{"item": i.label, "file": i.file} for i in inputs],
         "next": _next_step(job.job_id, failed, findings),
+        "records_pending": findings.pending,
     }
 
 
@@ -311,7 +320,7 @@ def _next_step(job_id: str, failed: bool, findings: Findings) -> str:
     if failed:
         return f"fdpctl log {job_id}"
     if not findings.code_runs:
-        return ""  # nothing to commit: the script recorded no code run (no language API)
+        return ""  # nothing to commit (yet, if its records are pending)
     return f"fdpctl commit {job_id}"
 
 
@@ -334,30 +343,15 @@ def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
 async def _after_script(
     ctx: DaemonContext,
     job: PreparedJob,
-    registry: LocalRegistry,
     failed: bool,
     token: str,
     script_location: dict[str, Any] | None,
 ) -> Findings:
     """Record the job's code runs and what they made (local, or failed; a failed job's
-    leftovers include the script location fdpd registered for it, so gc can remove it).
-
-    Its warnings include the reconciliation's."""
-    try:
-        findings = await find_job_records(registry, job.folder, failed)
-        if failed and script_location is not None:
-            findings.add(script_location)
-        if not failed:
-            findings.warnings += await reconcile_outputs(findings, job.generated.data)
-            findings.warnings += await protect_private_outputs(
-                registry, findings, job.generated.data, token
-            )
-    except FdpError as exc:
-        return Findings(warnings=[f"could not record what the job made: {exc.message}"])
-    record_items(
-        ctx.journal, job.job_id, findings.items.values(), ITEM_FAILED if failed else ITEM_LOCAL
-    )
-    return findings
+    leftovers include the script location fdpd registered for it, so gc can remove it), waiting
+    for a registry that died meanwhile (`bookkeeping`). Its warnings include the checks'."""
+    todo = JobToRecord(job.job_id, job.folder, job.generated.data, failed, token, script_location)
+    return await record_job(ctx, todo)
 
 
 def _item(record: dict[str, Any]) -> NewItem:

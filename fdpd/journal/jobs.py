@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from fdpd.errors import NotFound
 from fdpd.journal.database import Journal, utc_now
-from fdpd.journal.models import JOB_INTERRUPTED, JOB_RUNNING, Item, Job
+from fdpd.journal.models import (
+    JOB_DELETED,
+    JOB_INTERRUPTED,
+    JOB_RUNNING,
+    RUNNING,
+    Item,
+    Job,
+    Operation,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,7 @@ def finish_job(
     exit_status: int | None = None,
     code_runs: Iterable[str] = (),
     warnings: Iterable[str] = (),
+    records_pending: bool = False,
 ) -> Job:
     with journal.session() as session:
         job = session.get(Job, job_id)
@@ -43,8 +53,51 @@ def finish_job(
         job.ended = utc_now()
         job.code_runs = list(code_runs)
         job.warnings = [*job.warnings, *warnings]
+        job.records_pending = records_pending
         session.add(job)
         return job
+
+
+def pending_jobs(journal: Journal) -> list[Job]:
+    """Finished jobs whose records are not recorded yet (`Job.records_pending`), oldest first;
+    not those whose run is still under way (it records them itself)."""
+    with journal.session() as session:
+        running = select(Operation.id).where(Operation.outcome == RUNNING)
+        query = (
+            select(Job)
+            .where(
+                col(Job.records_pending),
+                Job.state != JOB_DELETED,
+                or_(col(Job.operation_id).is_(None), col(Job.operation_id).not_in(running)),
+            )
+            .order_by(col(Job.id))
+        )
+        return list(session.exec(query).all())
+
+
+def jobs_declaring_private(journal: Journal) -> list[Job]:
+    """The jobs (not deleted) whose working config may declare an output private: fdp writes
+    every write item's `public`, so the text holds `public: false` (its YAML is parsed by the
+    caller)."""
+    with journal.session() as session:
+        query = select(Job).where(
+            col(Job.working_config).contains("public: false"), Job.state != JOB_DELETED
+        )
+        return list(session.exec(query).all())
+
+
+def records_recorded(
+    journal: Journal, job_id: str, code_runs: Iterable[str], warnings: Iterable[str]
+) -> None:
+    """A pending job's records are recorded now (its items by `record_items`)."""
+    with journal.session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return  # deleted meanwhile
+        job.code_runs = list(code_runs)
+        job.warnings = [*job.warnings, *warnings]
+        job.records_pending = False
+        session.add(job)
 
 
 def record_items(journal: Journal, job_id: str, items: Iterable[NewItem], state: str) -> None:

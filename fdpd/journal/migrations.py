@@ -227,6 +227,12 @@ def _v10_item_labels(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE item ADD COLUMN label TEXT")
 
 
+def _v11_job_records_pending(db: sqlite3.Connection) -> None:
+    # A job whose script ended while its local registry could not be read (it died, or another
+    # program took its port): what the job made is recorded later, when the registry answers.
+    db.execute("ALTER TABLE job ADD COLUMN records_pending INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -238,6 +244,7 @@ MIGRATIONS: list[Migration] = [
     _v8_commit_roots,
     _v9_remote_versions,
     _v10_item_labels,
+    _v11_job_records_pending,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

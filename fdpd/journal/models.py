@@ -105,6 +105,8 @@ class Job(SQLModel, table=True):
     inputs: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     code_runs: list[str] = Field(default_factory=list, sa_type=JSON)  # uuids
     warnings: list[str] = Field(default_factory=list, sa_type=JSON)
+    # what the job made is not recorded yet: the registry could not be read after its script
+    records_pending: bool = False
 
 
 class ItemState(StrEnum):

@@ -21,6 +21,7 @@ def job_view(job: Job) -> JobOut:
         "folder": job.folder,
         "operation": job.operation_id,
         "code_runs": job.code_runs,
+        "records_pending": job.records_pending,
     }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,10 @@ from fdpd.sync.transfers import upload
 from fdpd.units import counted
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
+
+# Why a data product (namespace, name, version) is private by what its owner declared outside
+# the registry (a job's working config), or None: push withholds it whatever the registry says.
+DeclaredPrivate = Callable[[str, str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,17 @@ async def push(
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
     concurrency: int = 4,
+    declared_private: DeclaredPrivate | None = None,
 ) -> SyncReport:
-    """Push the closure of `roots` (local record links); see the module docstring."""
+    """Push the closure of `roots` (local record links); see the module docstring.
+    `declared_private` names data products to withhold as private, too."""
     progress = Progress(on_progress, on_warning)
     requests_before = Counter(remote.requests)
     root_keys = [link_path(root) for root in roots]
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
 
-    private = private_reasons(graph)
+    private = private_reasons(graph, declared_private)
     blocked = graph.dependents(private)
     pushable = [root for root in root_keys if root not in blocked]
     store_root = data_store_root or remote.root_url + "data/"
@@ -134,14 +140,24 @@ async def push(
     return report
 
 
-def private_reasons(graph: RecordGraph) -> dict[str, str]:
+def private_reasons(graph: RecordGraph, declared: DeclaredPrivate | None = None) -> dict[str, str]:
     """The private data in the graph (key → why): files push would upload that say `public:
-    false`, and objects marked `accessibility=private`. A `public: false` location that is no
-    local file (a code repository: a git remote and commit, as rDataPipeline registers it) is
-    metadata. `info` shows privacy by this same rule."""
+    false`, objects marked `accessibility=private`, and the objects of data products `declared`
+    private. A `public: false` location that is no local file (a code repository: a git remote
+    and commit, as rDataPipeline registers it) is metadata. `info` shows privacy by this same
+    rule."""
     reasons: dict[str, str] = {}
     for node in graph.nodes.values():
         record = node.record
+        if node.type == "data_product" and declared is not None and record.get("object") in graph:
+            namespace = graph.nodes.get(record.get("namespace") or "")
+            why = declared(
+                str(namespace.record.get("name")) if namespace else "",
+                str(record.get("name")),
+                str(record.get("version")),
+            )
+            if why is not None:
+                reasons[record["object"]] = f"{label_of(graph, node.key)} is {why}"
         if (
             node.type == "storage_location"
             and record.get("public") is False

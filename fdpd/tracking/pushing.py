@@ -2,7 +2,9 @@
 
 The engine (`fdpd.sync.push`) does the work and, through `JournalSyncLedger`, links each record in
 the journal as soon as the remote has it and marks fully pushed roots. Here: choose the roots,
-report progress, and move the rest of what is on the remote from committed to pushed. A dry run
+report progress, and move the rest of what is on the remote from committed to pushed. What a
+job's working config declares private is withheld whatever the registry says
+(`private_writes`). A dry run
 also lists every file that would be published, naming working configs and scripts as such, and
 the absolute local paths those configs and scripts show.
 """
@@ -15,6 +17,7 @@ from typing import Any
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.errors import Conflict
+from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
 from fdpd.journal.models import Item
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
@@ -26,6 +29,7 @@ from fdpd.sync.report import forward_to, items_text
 from fdpd.tracking.closure import load_graph, local_registry
 from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
+from fdpd.tracking.private_writes import declared_private
 from fdpd.tracking.states import committed_roots, finish_push
 from fdpd.wire import Pushed, PushPlan
 
@@ -39,6 +43,7 @@ async def push_committed(
     if lock.locked():
         raise Conflict("a push is already running", hint="wait for it (`fdpctl log` shows it)")
     async with lock:
+        await finish_pending_bookkeeping(ctx)
         roots = committed_roots(ctx.journal)
         if not roots:
             return _nothing_to_push(remote, dry_run)
@@ -59,6 +64,7 @@ async def push_committed(
                 dry_run=dry_run,
                 on_progress=forward_to(emitter.progress, remote.name),
                 on_warning=emitter.warning,
+                declared_private=declared_private(ctx.journal),
             )
             plan = await _plan(local, ledger, report) if dry_run else None
     if plan is not None:

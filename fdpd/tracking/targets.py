@@ -145,6 +145,13 @@ async def _runs_with_prefix(local: RegistryClient, prefix: str) -> list[Record]:
 
 
 async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
+    if job.records_pending:
+        raise FdpError(
+            f"what job {job.id} made is not recorded yet: fdp could not look in the local "
+            "registry after its script, nor since",
+            hint=f"`fdpctl log {job.id}` says why; `fdpctl status` tries again",
+            code=ErrorCode.REGISTRY_DOWN,
+        )
     if not job.code_runs:
         raise FdpError(
             f"job {job.id} ({job.state}) recorded no code run, so there is nothing to commit",

@@ -17,7 +17,7 @@ from .model import UserConfig
 from .register_reads import RegisterVersionUsed, register_reads
 from .registry_view import RegistryView
 from .run_metadata import RunMetadataResolver
-from .script import JobScript
+from .script import JobScript, may_run_python
 from .serialise import dump_working_config, working_config_data
 
 
@@ -69,6 +69,7 @@ def generate_working_config(
         md.default_read_version,
         md.default_write_version,
         md.public,
+        python_api=may_run_python(script),
     )
     items = ItemResolver(
         defaults,

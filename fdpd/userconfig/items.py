@@ -29,6 +29,7 @@ class Defaults:
     read_version: str
     write_version: str
     public: bool
+    python_api: bool = True  # the job may run pyDataPipeline (`script.may_run_python`)
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,10 @@ class ItemResolver:
         raise Failed
 
     def _portability(self, write: ResolvedWrite) -> None:
-        """Warn where pyDataPipeline would not honour the item (docs/config.md)."""
+        """Warn where pyDataPipeline would not honour the item (docs/config.md); only for a job
+        that may run it (an R job's API is another, with other habits)."""
+        if not self.defaults.python_api:
+            return
         label = f"write `{write.alias}`"
         if write.namespace != self.defaults.output_namespace:
             self.warnings.add(

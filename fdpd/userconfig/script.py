@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,22 @@ def copied_script(source: Path, job_dir: Path, shell: ShellChoice) -> JobScript:
         raise ShellProblem(f"cannot read script {source}: {exc.strerror}") from exc
     path = job_dir / source.name
     return JobScript(path, tuple(command(shell, path)), shell, _sha1(content), source=source)
+
+
+def may_run_python(script: JobScript) -> bool:
+    """Whether the job may run Python, so pyDataPipeline (the Python API): a Python shell, or a
+    script that names python or a `.py` file. An R, Julia, Java or C++ job does not; a script
+    that cannot be read may."""
+    if script.shell.name.startswith("python"):
+        return True
+    try:
+        content = script.content if script.source is None else script.source.read_bytes()
+    except OSError:
+        return True
+    return content is None or _NAMES_PYTHON.search(content) is not None
+
+
+_NAMES_PYTHON = re.compile(rb"python|\.py\b", re.IGNORECASE)
 
 
 def _sha1(content: bytes) -> str:

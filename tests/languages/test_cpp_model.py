@@ -9,10 +9,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.languages.end_to_end import port_taken, run_commit_push_pull
-from tests.push.conftest import Remote
+from fdpd.remote.links import link_path
+from tests.languages.end_to_end import API_PORT, port_taken, run_commit_push_pull
+from tests.push.conftest import ACCEPT, Remote, fdp_site
 from tests.run.conftest import make_project
 
 MODEL = """\
@@ -95,3 +97,60 @@ def test_cpp_model_run_commit_push_and_pull_by_another_user(remote: Remote) -> N
     job = run_commit_push_pull(remote, project, "cpp/squares", "C++ model finalised")
 
     assert not (Path(str(job["folder"])) / "coderuns.txt").exists()
+
+
+PY_CONFIG = """\
+run_metadata:
+  description: a Python model
+  script: python3 model.py
+write:
+  - data_product: py/table
+    description: a table
+    file_type: csv
+"""
+
+
+@pytest.mark.port8000
+def test_cpp_provenance_damage_is_named_in_the_summary_and_log() -> None:
+    """The C++ API's wrong file types (run 1) and, run again with the unchanged script, its
+    submission script object without a storage location (run 2): fdp names both records."""
+    prefix = cpp_prefix()
+    if prefix is None or shutil.which("cmake") is None:
+        pytest.skip("FDP-Cpp-API is not installed (../shared/peers/build-cpp.sh PREFIX)")
+    taken = port_taken()
+    if taken:
+        pytest.skip(taken)
+    with fdp_site("ana", registry_port=API_PORT) as ana:
+        source = ana.root / "cpp-source"
+        source.mkdir()
+        (source / "model.cpp").write_text(MODEL)
+        (source / "CMakeLists.txt").write_text(CMAKE)
+        binary = build(source, prefix)
+        project = make_project(
+            ana.root / "cppmodel",
+            {"config.yaml": CONFIG.format(prefix=prefix, binary=binary), "py.yaml": PY_CONFIG},
+            remote="https://github.com/example/cppmodel.git",
+        )
+        # a Python model first: the registry then lists file types (none yet: no damage seen)
+        python = ana.fdpctl("run", "py.yaml", cwd=project, env={"MODEL_WRITES": "py/table"})
+        assert python.returncode == 0, python.stderr
+
+        first = ana.fdpctl("run", "config.yaml", cwd=project)
+        second = ana.fdpctl("run", "config.yaml", cwd=project)
+
+        assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+        [newest, older] = ana.json("log")["jobs"][:2]
+        [first_run] = ana.local("code_run", uuid=ana.job_runs(older["id"])[0])
+        config = httpx.get(first_run["model_config"], headers=ACCEPT).json()
+        file_type = httpx.get(config["file_type"], headers=ACCEPT).json()
+        assert file_type["extension"] != "yaml", file_type  # the damage is there to be seen
+        assert f"object {link_path(config['url'])} " in first.stderr, first.stderr
+        assert f"file type `{file_type['name']}`" in first.stderr, first.stderr
+
+        [run_uuid] = ana.job_runs(newest["id"])
+        [run] = ana.local("code_run", uuid=run_uuid)
+        script = httpx.get(run["submission_script"], headers=ACCEPT).json()
+        assert script["storage_location"] is None, script
+        named = f"submission script (object {link_path(script['url'])}) has no storage location"
+        assert named in second.stderr, second.stderr
+        assert named in ana.fdpctl("log", newest["id"]).stderr

@@ -129,3 +129,20 @@ def test_failed_and_api_less_runs_say_what_they_did(fdp: Fdp, tmp_path: Path) ->
         plain.stderr
     )
     assert "next:" not in plain.stderr
+
+
+def test_a_model_without_the_python_api_gets_an_install_hint(fdp: Fdp, tmp_path: Path) -> None:
+    """A Python that cannot import pyDataPipeline (-S: without its site-packages)."""
+    config = (
+        "run_metadata:\n  description: no pyDataPipeline\n"
+        "  script: python3 -S -c 'import data_pipeline_api'\n"
+    )
+    project = make_project(tmp_path / "noapi", {"config.yaml": config})
+
+    result = fdp.fdpctl("run", "config.yaml", cwd=project)
+
+    assert result.returncode == 4, result.stderr
+    assert "ModuleNotFoundError" in result.stdout, result.stdout
+    assert "pip install data-pipeline-api" in result.stderr, result.stderr
+    log = fdp.fdpctl("log", last_job_id(fdp)).stderr
+    assert "pip install data-pipeline-api" in log, log

@@ -65,7 +65,7 @@ CASES = {
         tag="v1.2",
         warnings=1,  # public: false on one write differs from run_metadata.public
     ),
-    "outside_git": Case({}, in_git=False, warnings=4),
+    "outside_git": Case({}, in_git=False, warnings=3),  # no Python: no pyDataPipeline warning
 }
 
 
