@@ -1,0 +1,77 @@
+"""`fdpctl rerun` with the real fdpctl, fdpd, registry and pyDataPipeline: a deterministic model
+reproduces (reading the recorded input versions, not newer ones), a model that writes the time
+does not and the differing output is named; nothing is registered unless --keep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.rerun.conftest import Fdp, counts, git, project, rerun, run, scratch_areas
+
+WRITE_A = """\
+run_metadata:
+  description: writes A
+  script: python3 model.py
+write:
+  - data_product: rr/A
+    description: product A
+    file_type: csv
+"""
+A_TO_B = """\
+run_metadata:
+  description: reads A, writes B
+  script: python3 model.py
+read:
+  - data_product: rr/A
+write:
+  - data_product: rr/B
+    description: product B
+    file_type: csv
+"""
+CLOCK = """\
+run_metadata:
+  description: writes the time
+  script: python3 clock.py
+write:
+  - data_product: rr/fixed
+    description: a constant
+    file_type: csv
+  - data_product: rr/clock
+    description: the time
+    file_type: csv
+"""
+
+
+def test_deterministic_model_reproduces_from_recorded_versions(fdp: Fdp, tmp_path: Path) -> None:
+    root = project(tmp_path / "p", {"a.yaml": WRITE_A, "b.yaml": A_TO_B})
+    run(fdp, root, "a.yaml", MODEL_WRITES="rr/A", MODEL_VALUE="first")
+    job = run(fdp, root, "b.yaml", MODEL_READS="rr/A", MODEL_WRITES="rr/B")
+    # a newer A: a rerun that read it would write another B
+    run(fdp, root, "a.yaml", MODEL_WRITES="rr/A", MODEL_VALUE="second")
+    before = counts(fdp)
+
+    done = rerun(fdp, str(job["id"]), MODEL_READS="rr/A", MODEL_WRITES="rr/B")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reproduced: 1 of 1 outputs identical" in done.stderr
+    assert "finalised" in done.stdout
+    assert counts(fdp) == before  # registers nothing
+    assert scratch_areas(fdp) == []
+    assert len(git(root, "worktree", "list").splitlines()) == 1  # the worktree went
+
+
+def test_model_writing_the_time_is_not_reproduced(fdp: Fdp, tmp_path: Path) -> None:
+    root = project(tmp_path / "p", {"clock.yaml": CLOCK})
+    job = run(fdp, root, "clock.yaml")
+    before = counts(fdp)
+
+    done = rerun(fdp, str(job["code_runs"][0])[:8])  # a uuid prefix names the run too
+
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "not reproduced: 1 of 2 outputs identical" in done.stderr
+    table = done.stderr.split("not reproduced", 1)[1]
+    assert "ana:rr/clock" in table
+    assert "rr/fixed" not in table
+    assert "2: 'time," in table  # the first differing line, numbered
+    assert counts(fdp) == before
+    assert scratch_areas(fdp) == []
