@@ -75,3 +75,32 @@ def test_model_writing_the_time_is_not_reproduced(fdp: Fdp, tmp_path: Path) -> N
     assert "2: 'time," in table  # the first differing line, numbered
     assert counts(fdp) == before
     assert scratch_areas(fdp) == []
+    # the rerun's identical rr/fixed shared the original's file: removing the rerun kept it
+    status, info = fdp.post("/v1/info", {"token": job["code_runs"][0]})
+    assert status == 200, info
+    assert [o["file"]["present"] for o in info["items"][0]["outputs"]] == [True, True]
+
+
+def test_keep_makes_a_new_code_run_naming_the_original(fdp: Fdp, tmp_path: Path) -> None:
+    root = project(tmp_path / "p", {"a.yaml": WRITE_A.replace("rr/A", "rr/kept")})
+    job = run(fdp, root, "a.yaml", MODEL_WRITES="rr/kept")
+    original = str(job["code_runs"][0])
+    product = fdp.registry("data_product", name="rr/kept")[0]
+    before = counts(fdp)
+
+    # the data product names the run that made it
+    done = rerun(fdp, "--keep", f"ana:rr/kept@{product['version']}", MODEL_WRITES="rr/kept")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reproduced: 1 of 1 outputs identical; kept as code run" in done.stderr
+    after = counts(fdp)
+    assert after["code_run"] == before["code_run"] + 1
+    assert after["data_product"] == before["data_product"] + 1
+    kept = fdp.get("/v1/reruns?limit=1")["reruns"][0]
+    assert kept["kept"] and kept["code_run"] == original
+    new_run = fdp.registry("code_run", uuid=kept["new_code_run"])[0]
+    assert new_run["description"].startswith(f"rerun of code run {original}: writes A")
+    versions = sorted(p["version"] for p in fdp.registry("data_product", name="rr/kept"))
+    assert versions == ["0.0.1", "0.0.2"]
+    committed = fdp.fdpctl("commit", kept["new_code_run"])
+    assert committed.returncode == 0, committed.stdout + committed.stderr
