@@ -331,6 +331,7 @@ class InfoItem(SyncState):
     provenance: ProductProvenance | RunSummary
     file: NotRequired[FileView | None]
     outputs: NotRequired[list[RunOutput]]
+    last_rerun: RerunRecord | None  # a code run's last `fdpctl rerun` (None: never, a product)
 
 
 class InfoGraph(TypedDict):
