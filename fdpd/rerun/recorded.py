@@ -128,20 +128,28 @@ def _file(graph: RecordGraph, record: dict[str, Any], field: str, what: str, uui
 def _release(
     graph: RecordGraph, record: dict[str, Any], config: dict[str, Any]
 ) -> CodeRelease | None:
-    """The git URL (the code repo's storage root) and commit (the working config's
-    `latest_commit`, which the code repo's location records too)."""
+    """The git URL and commit of the code repo's storage location. pyDataPipeline records the
+    whole URL as the location's path (under a storage root `https://github.com/`) and the commit
+    as its hash; other APIs put the URL's start in the root. The working config's `remote_repo`
+    and `latest_commit` fill what the location lacks."""
     obj = graph.nodes.get(str(record.get("code_repo") or ""))
     if obj is None:
         return None
     location = graph.nodes.get(str(obj.record.get("storage_location") or ""))
     root = graph.nodes.get(str(location.record.get("storage_root") or "")) if location else None
     meta = config["run_metadata"]
-    url = str(root.record.get("root") or "") if root else ""
-    commit = str(meta.get("latest_commit") or (location.record.get("path") if location else ""))
-    url = url or str(meta.get("remote_repo") or "")
+    path = str(location.record.get("path") or "") if location else ""
+    if "://" in path or path.startswith(("git@", "/")):
+        url = path
+    elif root is not None and path:
+        url = str(root.record.get("root") or "").rstrip("/") + "/" + path.lstrip("/")
+    else:
+        url = str(meta.get("remote_repo") or "")
+    commit = str((location.record.get("hash") if location else None) or "")
+    commit = commit or str(meta.get("latest_commit") or "")
     if not url or not commit:
         return None
-    return CodeRelease(url=url, commit=commit.strip("/"))
+    return CodeRelease(url=url, commit=commit)
 
 
 async def outputs_of_run(

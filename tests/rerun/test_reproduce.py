@@ -104,3 +104,24 @@ def test_keep_makes_a_new_code_run_naming_the_original(fdp: Fdp, tmp_path: Path)
     assert versions == ["0.0.1", "0.0.2"]
     committed = fdp.fdpctl("commit", kept["new_code_run"])
     assert committed.returncode == 0, committed.stdout + committed.stderr
+
+
+def test_code_comes_from_a_clone_when_the_local_repository_is_gone(
+    fdp: Fdp, tmp_path: Path
+) -> None:
+    bare = tmp_path / "model.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    config = WRITE_A.replace("rr/A", "rr/cloned")
+    root = project(tmp_path / "p", {"a.yaml": config}, remote=bare.as_uri())
+    git(root, "push", "-q", "origin", "main")
+    job = run(fdp, root, "a.yaml", MODEL_WRITES="rr/cloned")
+    root.rename(tmp_path / "moved")
+    before = counts(fdp)
+
+    done = rerun(fdp, str(job["id"]), MODEL_WRITES="rr/cloned")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"code: clone of {bare.as_uri()} at " in done.stdout
+    assert "reproduced: 1 of 1 outputs identical" in done.stderr
+    assert counts(fdp) == before
+    assert scratch_areas(fdp) == []
