@@ -5,6 +5,7 @@ the outputs with their SHA-1s."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,16 @@ class RecordedRun:
         return str(self.working_config["run_metadata"].get("local_repo") or "")
 
 
-async def gather_run(journal: Journal, local: RegistryClient, given: str) -> RecordedRun:
-    """The code run `given` names (uuid or prefix, job id, or the data product it made)."""
+# fetches a run's file this data store lacks: (run path, location, SHA-1, what) -> local file
+Fetcher = Callable[[str, str, str, str], Awaitable[Path]]
+_RUN_FILES = (("model_config", "working config"), ("submission_script", "submission script"))
+
+
+async def gather_run(
+    journal: Journal, local: RegistryClient, given: str, fetch: Fetcher
+) -> RecordedRun:
+    """The code run `given` names (uuid or prefix, job id, or the data product it made); its
+    working config and script from this data store, else through `fetch`."""
     target = await resolve_target(journal, local, token=given, path=None)
     if len(target.roots) > 1:
         names = ", ".join(root.label for root in target.roots)
@@ -80,14 +89,16 @@ async def gather_run(journal: Journal, local: RegistryClient, given: str) -> Rec
             )
         run_key = runs[0]
         await loader.load([run_key])
-    return await asyncio.to_thread(_recorded, graph, run_key, journal)
+    files = [await _file(graph, run_key, field, what, fetch) for field, what in _RUN_FILES]
+    return await asyncio.to_thread(_recorded, graph, run_key, journal, *files)
 
 
-def _recorded(graph: RecordGraph, key: str, journal: Journal) -> RecordedRun:
+def _recorded(
+    graph: RecordGraph, key: str, journal: Journal, config_path: Path, script_path: Path
+) -> RecordedRun:
     record = graph[key].record
     uuid = str(record.get("uuid") or "")
     view = run_view(journal, graph, key, {})
-    config_path = _file(graph, record, "model_config", "working config", uuid)
     text = read_capped(config_path, "working config", CONFIG_CAP).decode("utf-8", "replace")
     hint = "the recorded working config is not a config fdp can run again"
     config = load_bounded_yaml(text, config_path, hint)
@@ -97,7 +108,6 @@ def _recorded(graph: RecordGraph, key: str, journal: Journal) -> RecordedRun:
             hint=hint,
             code=ErrorCode.RECORD_INCOMPLETE,
         )
-    script_path = _file(graph, record, "submission_script", "submission script", uuid)
     script = read_capped(script_path, "submission script", CONFIG_CAP).decode("utf-8", "replace")
     return RecordedRun(
         path=key,
@@ -112,17 +122,22 @@ def _recorded(graph: RecordGraph, key: str, journal: Journal) -> RecordedRun:
     )
 
 
-def _file(graph: RecordGraph, record: dict[str, Any], field: str, what: str, uuid: str) -> Path:
+async def _file(graph: RecordGraph, key: str, field: str, what: str, fetch: Fetcher) -> Path:
+    """The run's file here, or fetched from where its storage location says."""
+    record = graph[key].record
     found = file_of(graph, str(record.get(field) or ""), {})
-    if found is None or not found["present"] or found["path"] is None:
-        where = f" ({found['location']})" if found else ""
-        raise FdpError(
-            f"the {what} of code run {uuid} is not in this data store{where}",
-            hint="pull the run with its provenance (`fdpctl pull --with-provenance`) so its "
-            "working config and script come along",
-            code=ErrorCode.RECORD_INCOMPLETE,
-        )
-    return Path(found["path"])
+    if found is not None and found["present"] and found["path"] is not None:
+        return Path(found["path"])
+    if found is not None and found["hash"] and found["path"] is None:
+        return await fetch(key, found["location"], str(found["hash"]), what)
+    uuid = record.get("uuid")
+    where = f" (it was at {found['location']})" if found else ""
+    raise FdpError(
+        f"the {what} of code run {uuid} is not in this data store{where}",
+        hint="pull the run with its provenance (`fdpctl pull --with-provenance`) so its "
+        "working config and script are known",
+        code=ErrorCode.RECORD_INCOMPLETE,
+    )
 
 
 def _release(
