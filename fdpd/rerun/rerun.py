@@ -39,6 +39,7 @@ from .recorded import RecordedRun, gather_run, outputs_of_run
 log = logging.getLogger(__name__)
 
 IDENTICAL, DIFFERS, FAILED = "identical", "differs", "failed"
+HOUSEKEEPING_WAIT = 120.0  # seconds a rerun waits for a gc or delete before removing its records
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ async def _remove_job(ctx: DaemonContext, job_id: str, *, has_runs: bool) -> lis
     folder) as `fdpctl delete JOB --force` does; problems come back as warnings."""
     try:
         if has_runs:
+            await _housekeeping_idle(ctx)
             deleted = await delete_target(ctx, token=job_id, path=None, force=True, dry_run=False)
             return list(deleted["problems"])
         job = get_job(ctx.journal, job_id)
@@ -175,6 +177,16 @@ class RunFiles:
         async with open_remote_client(remote, self.ctx.services.remote_transport) as client:
             await download(client, location, destination, sha1)
         return destination
+
+
+async def _housekeeping_idle(ctx: DaemonContext) -> None:
+    """Wait (a while) for a gc or delete, or another rerun's removal, to end: `delete_target`
+    refuses to start while one runs."""
+    lock = ctx.services.locks.housekeeping
+    for _ in range(int(HOUSEKEEPING_WAIT / 0.1)):
+        if not lock.locked():
+            return
+        await asyncio.sleep(0.1)
 
 
 def _no_release(run: RecordedRun) -> FdpError:
