@@ -23,10 +23,8 @@ from fdpd.housekeeping import delete_target
 from fdpd.housekeeping.files import data_stores, delete_job_folder
 from fdpd.housekeeping.journal import mark_job_deleted
 from fdpd.jobs import ConfigSource, RunRequest, run_job
-from fdpd.journal.queries import get_item, get_job
+from fdpd.journal.queries import get_job
 from fdpd.journal.reruns import add_rerun, finish_rerun
-from fdpd.remotes import load_remotes, open_remote_client
-from fdpd.sync.transfers import download
 from fdpd.tracking.closure import local_registry
 from fdpd.users import active_user
 from fdpd.wire import RerunDifference, RerunResult, RunResult
@@ -34,6 +32,7 @@ from fdpd.wire import RerunDifference, RerunResult, RunResult
 from .code import Code, materialise, remove_code, script_only_hint
 from .compare import compare_outputs
 from .config import rerun_config
+from .fetch import RunFiles
 from .recorded import RecordedRun, gather_run, outputs_of_run
 
 log = logging.getLogger(__name__)
@@ -150,33 +149,6 @@ async def _remove_job(ctx: DaemonContext, job_id: str, *, has_runs: bool) -> lis
             f"could not remove what rerun job {job_id} registered: {error.message} "
             f"(`fdpctl delete {job_id} --force` removes it)"
         ]
-
-
-class RunFiles:
-    """Fetches a pulled run's working config or script that stayed on the remote it was pulled
-    from (`pull --with-provenance` brings records, not these files) into the scratch area,
-    verified against the recorded SHA-1."""
-
-    def __init__(self, ctx: DaemonContext, folder: Path) -> None:
-        self.ctx = ctx
-        self.folder = folder
-
-    async def __call__(self, run: str, location: str, sha1: str, what: str) -> Path:
-        item = get_item(self.ctx.journal, run)
-        remote = load_remotes(self.ctx.locations).get(item.remote) if item and item.remote else None
-        if remote is None:
-            raise FdpError(
-                f"the {what} of {run} is at {location}, not in this data store, and fdp knows no "
-                "remote the run came from",
-                hint="pull the run with its provenance (`fdpctl pull --with-provenance`) from a "
-                "remote you have added",
-                code=ErrorCode.RECORD_INCOMPLETE,
-            )
-        destination = self.folder / sha1
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        async with open_remote_client(remote, self.ctx.services.remote_transport) as client:
-            await download(client, location, destination, sha1)
-        return destination
 
 
 async def _housekeeping_idle(ctx: DaemonContext) -> None:
