@@ -20,7 +20,7 @@ EXIT_CODES_HELP = """exit codes:
   4    run: the model failed (its script exited non-zero or was killed by a signal);
        fdpctl prints its exit status, which `--json` and `fdpctl log JOB` also give
   5    rerun: not reproduced: an output differs from the original run's (or is
-       missing, or the rerun's model failed); fdpctl prints a table of the differences
+       missing, or the model failed in the rerun); fdpctl prints the differences
   130  interrupted: the operation was cancelled (Ctrl-C, or `fdpctl cancel`), or a
        second Ctrl-C detached fdpctl from it (it goes on in fdpd)
   141  what read fdpctl's output closed it (`fdpctl log | head -1`), as for other

@@ -82,13 +82,15 @@ def _show(result: RerunResult) -> None:
         return
     if result["reproduced"]:
         print(f"reproduced: {done} of {total} outputs identical{kept}", file=out)
-        return
-    print(f"not reproduced: {done} of {total} outputs identical{kept}", file=out)
-    print_table(
-        ("OUTPUT", "ORIGINAL", "RERUN", "SIZES", "FIRST DIFFERING LINE"),
-        (_row(d) for d in result["differences"]),
-        out,
-    )
+    else:
+        print(f"not reproduced: {done} of {total} outputs identical{kept}", file=out)
+        print_table(
+            ("OUTPUT", "ORIGINAL", "RERUN", "SIZES", "FIRST DIFFERING LINE"),
+            (_row(d) for d in result["differences"]),
+            out,
+        )
+    if result["kept"]:
+        print(f"next: fdpctl commit {result['job']}   (then fdpctl push)", file=out)
 
 
 def _row(difference: RerunDifference) -> tuple[str, str, str, str, str]:

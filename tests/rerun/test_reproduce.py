@@ -102,6 +102,7 @@ def test_keep_makes_a_new_code_run_naming_the_original(fdp: Fdp, tmp_path: Path)
     assert new_run["description"].startswith(f"rerun of code run {original}: writes A")
     versions = sorted(p["version"] for p in fdp.registry("data_product", name="rr/kept"))
     assert versions == ["0.0.1", "0.0.2"]
+    assert f"next: fdpctl commit {kept['job']}" in done.stderr
     committed = fdp.fdpctl("commit", kept["new_code_run"])
     assert committed.returncode == 0, committed.stdout + committed.stderr
 
