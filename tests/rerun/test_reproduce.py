@@ -126,3 +126,26 @@ def test_code_comes_from_a_clone_when_the_local_repository_is_gone(
     assert "reproduced: 1 of 1 outputs identical" in done.stderr
     assert counts(fdp) == before
     assert scratch_areas(fdp) == []
+
+
+def test_an_output_not_made_and_a_model_that_fails_are_not_reproduced(
+    fdp: Fdp, tmp_path: Path
+) -> None:
+    root = project(tmp_path / "p", {"a.yaml": WRITE_A.replace("rr/A", "rr/flaky")})
+    job = run(fdp, root, "a.yaml", MODEL_WRITES="rr/flaky")
+    before = counts(fdp)
+
+    # the model's environment decides: this time it writes nothing
+    missing = rerun(fdp, str(job["id"]), MODEL_WRITES="")
+    assert missing.returncode == 5, missing.stdout + missing.stderr
+    assert "not reproduced: 0 of 1 outputs identical" in missing.stderr
+    assert "(not made)" in missing.stderr.split("not reproduced", 1)[1]
+
+    # and now it fails (a read the working config does not have)
+    failed = rerun(fdp, str(job["id"]), MODEL_READS="nothing", MODEL_WRITES="rr/flaky")
+    assert failed.returncode == 5, failed.stdout + failed.stderr
+    assert "not reproduced: the model failed in the rerun (exit status 1" in failed.stderr
+    assert counts(fdp) == before
+    assert scratch_areas(fdp) == []
+    verdicts = [r["verdict"] for r in fdp.get("/v1/reruns?limit=2")["reruns"]]
+    assert verdicts == ["failed", "differs"]
