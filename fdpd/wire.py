@@ -332,6 +332,7 @@ class InfoItem(SyncState):
     provenance: ProductProvenance | RunSummary
     file: NotRequired[FileView | None]
     outputs: NotRequired[list[RunOutput]]
+    last_rerun: RerunRecord | None  # a code run's last `fdpctl rerun` (None: never, a product)
 
 
 class InfoGraph(TypedDict):
@@ -659,3 +660,60 @@ class RunResult(RunMade):
     inputs: list[RunInput]
     next: str  # the command to run next ("" when there is nothing to commit)
     records_pending: bool  # the registry could not be read after the script: recorded later
+
+
+# `fdpctl rerun` (docs/commands/rerun.md)
+
+
+class RerunRecord(TypedDict):
+    """A rerun as the journal keeps it: `GET /v1/reruns`."""
+
+    job: str
+    code_run: str  # the uuid of the code run run again
+    given: str
+    username: str
+    started: str
+    ended: str | None
+    verdict: str  # running, identical, differs, failed
+    identical: int
+    outputs: int
+    kept: bool
+    new_code_run: str | None  # the rerun's own code run, with --keep
+
+
+class RerunList(TypedDict):
+    reruns: list[RerunRecord]
+
+
+class RerunDifference(TypedDict):
+    """One output that did not come out the same."""
+
+    output: str  # namespace:name (the version differs between the runs by design)
+    original: str | None  # namespace:name@version of the original output (None: new)
+    rerun: str | None  # the rerun's (None: the rerun did not make it)
+    original_size: int | None
+    rerun_size: int | None
+    original_hash: str | None
+    rerun_hash: str | None
+    line: int | None  # the first differing line of a text file (1-based)
+    original_line: str | None
+    rerun_line: str | None
+
+
+@final
+class RerunResult(TypedDict):
+    """The result of a `rerun` operation."""
+
+    job: str
+    code_run: str  # the uuid of the code run run again
+    verdict: str  # identical, differs, failed
+    reproduced: bool
+    identical: int
+    outputs: int
+    differences: list[RerunDifference]
+    code: str  # where the code came from (a worktree of a local repository, a clone, none)
+    commit: str | None
+    exit_status: int | None
+    kept: bool
+    new_code_run: str | None
+    warnings: list[str]

@@ -20,6 +20,7 @@ from fdpd.inspect.provenance import (
     runs_touching,
 )
 from fdpd.journal import Journal
+from fdpd.journal.reruns import last_rerun, rerun_view
 from fdpd.journal.views import item_and_job, job_view, sync_state
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
@@ -96,6 +97,7 @@ def _describe(
         view = product_view(graph, root.path, private)
     else:
         view = run_view(journal, graph, root.path, private)
+    rerun = last_rerun(journal, root.uuid) if root.type == "code_run" and root.uuid else None
     return {
         "item": root.label,
         "type": root.type,
@@ -103,6 +105,7 @@ def _describe(
         "local_url": local.absolute(root.path),
         **sync_state(*item_and_job(journal, root.path)),
         **view,
+        "last_rerun": rerun_view(rerun) if rerun else None,
     }
 
 
