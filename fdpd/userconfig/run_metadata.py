@@ -102,7 +102,9 @@ class RunMetadataResolver:
         script = self._attempt(self._script)
         self.problems.raise_if_any()
         assert self.local_repo is not None and script is not None
-        remote_repo = self._remote_repo()
+        remote_repo = self._attempt(self._remote_repo)
+        latest_commit = self._attempt(lambda: self._latest_commit(script))
+        self.problems.raise_if_any()
         resolved = ResolvedRunMetadata(
             description=_given(description),
             local_data_registry_url=self._local_registry_url(),
@@ -111,8 +113,8 @@ class RunMetadataResolver:
             default_output_namespace=_given(output_namespace),
             write_data_store=_given(data_store),
             local_repo=str(self.local_repo),
-            remote_repo=remote_repo,
-            latest_commit=self._latest_commit(script, remote_repo),
+            remote_repo=_given(remote_repo),
+            latest_commit=_given(latest_commit),
             script_path=str(script.path),
             public=md.public.value if md.public is not None else True,
             default_read_version=_given(read_version),
@@ -254,7 +256,7 @@ class RunMetadataResolver:
             )
         return url
 
-    def _latest_commit(self, script: JobScript, remote_repo: str) -> str:
+    def _latest_commit(self, script: JobScript) -> str:
         given = self.md.latest_commit
         if given is not None:
             self.warnings.add(
@@ -264,13 +266,16 @@ class RunMetadataResolver:
         if git is None:
             self.warnings.add(
                 self.md.where,
-                f"{self.local_repo} is not in a git repository: remote_repo is {remote_repo} and "
-                "latest_commit is the SHA-1 of the job script",
+                f"{self.local_repo} is not in a git repository: latest_commit is the SHA-1 of "
+                "the job script",
             )
             return script.sha1
         if git.head is None:
             raise self._fail(
-                None, f"the git repository {git.top} has no commits yet", "commit first"
+                None,
+                f"the git repository {git.top} has no commits yet: fdp records the commit "
+                "each run used",
+                "commit your project first: `git add -A && git commit -m 'first commit'`",
             )
         if git.dirty and not self.ctx.dirty_allowed:
             raise FdpError(
