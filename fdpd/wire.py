@@ -186,6 +186,7 @@ class RemovalSummary(TypedDict):
     file_list: list[RemovedFile]
     kept: list[KeptItem]
     remote_requests: dict[str, dict[str, int]]  # per remote: requests by HTTP method
+    job_folders: list[str]  # of jobs none of whose code runs stays (gc removes them)
 
 
 class Removal(RemovalSummary):

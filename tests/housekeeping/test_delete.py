@@ -104,7 +104,7 @@ def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Rem
         removals = journal_rows(ana, "SELECT reason, state FROM removal WHERE type='code_run'")
         assert sorted(removals) == [("delete", "local"), ("delete", "local")]
         missing = ana.fdpctl("delete", second["id"])
-        assert missing.returncode == 1 and "no longer in the local registry" in missing.stderr
+        assert missing.returncode == 1 and "was deleted already" in missing.stderr
 
 
 def test_a_file_that_cannot_be_deleted_is_reported_and_the_delete_exits_1(
