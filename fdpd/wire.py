@@ -406,11 +406,14 @@ class CommitChange(TypedDict):
     records_changed: int
     items_changed: int  # of those, code runs and data products
     note: str
+    with_runs: list[str]  # a data product's: the code runs that wrote it, committed with it
+    held_back: list[str]  # ...and those push keeps back (private data), with why
 
 
 class Committed(TypedDict):
     given: str
     items: list[CommitChange]
+    dry_run: bool
 
 
 class ItemCount(TypedDict):

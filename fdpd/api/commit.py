@@ -21,12 +21,15 @@ class TargetBody(BaseModel):
 
 class CommitBody(TargetBody):
     force: bool = Field(default=False, description="commit records of a failed job too")
+    dry_run: bool = Field(default=False, description="say what would be committed; change nothing")
 
 
 @router.post("/commit")
 async def post_commit(ctx: Context, body: CommitBody) -> Committed:
     """Record the item and its provenance closure as committed in the journal."""
-    return await commit_target(ctx, token=body.token, path=body.path, force=body.force)
+    return await commit_target(
+        ctx, token=body.token, path=body.path, force=body.force, dry_run=body.dry_run
+    )
 
 
 @router.post("/uncommit")
