@@ -110,6 +110,11 @@ CONFIG_REFUSALS = [
     ("unknown template", run_config("  script: echo ${{NOPE}}\n"), "NOPE"),
     ("unclosed template", run_config("  script: echo ${{DATE\n"), ""),
     ("template in remote_repo", run_config(SCRIPT + "  remote_repo: ${{NOPE}}\n"), "NOPE"),
+    (
+        "remote_repo a local path",
+        run_config(SCRIPT + "  remote_repo: file:///home/ana/model\n"),
+        "path on this machine",
+    ),
     ("no git tag", run_config("  script: echo ${{GIT_TAG}}\n"), "GIT_TAG"),
     ("public maybe", run_config(SCRIPT + "  public: maybe\n"), "public"),
     ("script named config", run_config("  script_path: config.yaml\n"), "config.yaml"),
