@@ -33,9 +33,14 @@ async def load_graph(local: RegistryClient, roots: Iterable[str]) -> RecordGraph
 
 
 def closure_of(graph: RecordGraph, roots: Iterable[str]) -> dict[str, str]:
-    """Path → record type of the roots' closure in `graph`, without local storage roots (a
-    push replaces them by the remote's data store, so they never reach a remote)."""
-    return {key: graph[key].type for key in graph.closure(roots) if not _local_root(graph, key)}
+    """Path → record type of the roots' closure in `graph`: local registry records only, without
+    local storage roots (a push replaces them by the remote's data store, so they never reach a
+    remote) and the roots push makes up."""
+    return {
+        key: graph[key].type
+        for key in graph.closure(roots)
+        if key.startswith("/api/") and not _local_root(graph, key)
+    }
 
 
 def item_labels(graph: RecordGraph) -> dict[str, str]:

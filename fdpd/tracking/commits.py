@@ -10,6 +10,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_FAILED, ITEM_LOCAL, ROOT_TYPES
 from fdpd.journal.queries import tracked_items
+from fdpd.sync.code_repos import hide_machine_paths
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import (
     add_producing_runs,
@@ -40,6 +41,7 @@ async def commit_target(
         target = await resolve_target(ctx.journal, local, token=token, path=path)
         graph = await load_graph(local, [root.path for root in target.roots])
         made_by = await add_producing_runs(local, graph, _products(target.roots))
+    hide_machine_paths(graph)  # closures are then what push sends
     held = held_back(graph, {run for runs in made_by.values() for run in runs})
     labels = item_labels(graph)
     changes = []
@@ -75,6 +77,7 @@ async def uncommit_target(ctx: DaemonContext, *, token: str | None, path: str | 
         graph = await load_graph(local, [*named, *others])
         products = [key for key in [*named, *others] if graph[key].type == "data_product"]
         made_by = await add_producing_runs(local, graph, products)
+    hide_machine_paths(graph)
     held = held_back(graph, {run for runs in made_by.values() for run in runs})
 
     def with_runs(keys: list[str]) -> list[str]:
