@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,12 +179,20 @@ def _chosen_data_store(setup: UserSetup, existing: FdpUser | None) -> Path:
 
 
 def _make_data_store(store: Path) -> Path:
+    """The data store, created if missing and proved writable (it and its `.scrc` folder)
+    before anything else is made: a folder fdp cannot write to leaves no user half set up."""
     try:
         store.mkdir(parents=True, exist_ok=True)
+        for folder in (store, store / USERS_FILE.parent):
+            folder.mkdir(exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".fdp-write-check-"):
+                pass
     except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
         raise FdpError(
-            f"cannot use {store} as a data store: {exc.strerror}",
-            hint="give a folder you may write to (it is created if missing)",
+            f"cannot use {store} as a data store: {exc.strerror or exc}{where}",
+            hint=f"give a folder you may write to (it is created if missing), or make {store} "
+            "writable and run the command again",
             code=ErrorCode.BAD_DATA_STORE,
         ) from None
     return store

@@ -186,6 +186,7 @@ class RemovalSummary(TypedDict):
     file_list: list[RemovedFile]
     kept: list[KeptItem]
     remote_requests: dict[str, dict[str, int]]  # per remote: requests by HTTP method
+    job_folders: list[str]  # of jobs none of whose code runs stays (gc removes them)
 
 
 class Removal(RemovalSummary):
@@ -408,11 +409,14 @@ class CommitChange(TypedDict):
     records_changed: int
     items_changed: int  # of those, code runs and data products
     note: str
+    with_runs: list[str]  # a data product's: the code runs that wrote it, committed with it
+    held_back: list[str]  # ...and those push keeps back (private data), with why
 
 
 class Committed(TypedDict):
     given: str
     items: list[CommitChange]
+    dry_run: bool
 
 
 class ItemCount(TypedDict):

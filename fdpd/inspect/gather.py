@@ -12,13 +12,7 @@ from pathlib import Path
 
 from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
-from fdpd.inspect.provenance import (
-    RUN_FILES,
-    build_provenance,
-    components_of,
-    products_of_object,
-    runs_touching,
-)
+from fdpd.inspect.provenance import RUN_FILES, build_provenance, products_of_object
 from fdpd.journal import Journal
 from fdpd.journal.reruns import last_rerun, rerun_view
 from fdpd.journal.views import item_and_job, job_view, sync_state
@@ -26,7 +20,7 @@ from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons
-from fdpd.tracking.closure import local_registry
+from fdpd.tracking.closure import components_of, local_registry, runs_touching
 from fdpd.tracking.targets import Root, Target, named_job, resolve_target
 from fdpd.wire import (
     AuthorView,

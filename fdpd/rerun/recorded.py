@@ -13,12 +13,12 @@ from typing import Any
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.inspect.gather import file_of, run_view
-from fdpd.inspect.provenance import runs_touching
 from fdpd.journal import Journal
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.store.bounded_read import CONFIG_CAP, read_capped
 from fdpd.sync.graph import GraphLoader, RecordGraph
+from fdpd.tracking.closure import runs_touching
 from fdpd.tracking.targets import resolve_target
 from fdpd.yaml_bounds import load_bounded_yaml
 
