@@ -29,6 +29,8 @@ from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.settings import RegistrySettings
 from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
@@ -76,6 +78,12 @@ class RegistrySupervisor:
     @property
     def url(self) -> str:
         return self._settings.url
+
+    def client(self, token: str | None) -> RegistryClient:
+        return RegistryClient.local(self.url, token)
+
+    def requests(self) -> LocalRegistry:
+        return LocalRegistry(self.url)
 
     @property
     def token(self) -> str:

@@ -8,14 +8,15 @@ from typing import Any
 from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.journal.models import FAILED, SUCCEEDED
-from fdpd.remote.local_registry import LocalRegistry
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.supervisor import RegistrySupervisor
 
 log = logging.getLogger(__name__)
 
 
-def registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
-    """The daemon's one supervisor, created on first use and stopped at daemon shutdown."""
+def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
+    """The daemon's local registry: its one supervisor, created on first use and stopped at
+    daemon shutdown (unless the context was given one, as in-process tests give the app)."""
     supervisor = ctx.services.registry
     if supervisor is not None:
         return supervisor
@@ -41,13 +42,13 @@ def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
     ctx.journal.finish_operation(operation.id, outcome)
 
 
-async def browser_url(supervisor: RegistrySupervisor) -> str | None:
+async def browser_url(supervisor: LocalRegistryService) -> str | None:
     """The registry's web view with a fresh one-time login code, so the user's browser sees
     their private items; None unless fdp's own registry is running (a code is never logged)."""
     if supervisor.status()["state"] != "running" or not supervisor.manages_database:
         return None
     try:
-        async with LocalRegistry(supervisor.url) as registry:
+        async with supervisor.requests() as registry:
             answer = await registry.post_route("fdp/login-code", supervisor.token)
     except FdpError as error:
         log.warning("the local registry gave no login code: %s", error.message)
