@@ -298,8 +298,8 @@ class InProcessDaemon:
     def verb(self, path: str, body: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A long operation (`POST /v1/push`, `/v1/pull`...): its NDJSON events, to the end."""
         answer = self.call("POST", path, body)
-        if answer.status_code != 200:
-            return [{"type": "error", "status": answer.status_code, **answer.json()}]
+        if answer.status_code != 200:  # refused before it started: `{"error": {...}}`
+            return [{"type": "error", "status": answer.status_code, **answer.json()["error"]}]
         return [json.loads(line) for line in answer.text.splitlines() if line.strip()]
 
     def add_remote_registry(
