@@ -116,9 +116,12 @@ class InProcessRegistry:
         """A synchronous seeder writing with `token` (close it)."""
         return in_process_seeder(self.app, self.base_url, token)
 
-    def http(self, token: str | None = None) -> httpx.Client:
-        """A synchronous client for raw requests (anonymous unless given a token; close it)."""
-        headers = {"Accept": ACCEPT} | ({"Authorization": f"token {token}"} if token else {})
+    def http(self, token: str | None = None, accept: str | None = ACCEPT) -> httpx.Client:
+        """A synchronous client for raw requests (anonymous unless given a token; without
+        `accept`, httpx's own Accept header; close it)."""
+        headers = {"Accept": accept} if accept else {}
+        if token:
+            headers["Authorization"] = f"token {token}"
         return httpx.Client(base_url=self.base_url, headers=headers, transport=SyncASGI(self.app))
 
     def add_user(self, name: str) -> str:
