@@ -92,16 +92,61 @@ class HostRouter(httpx.AsyncBaseTransport):
 
 @dataclass
 class InProcessRegistry:
+    """One registry app and what tests reach it with. Like `RunningRegistry` (a process), it has
+    `base_url`, `api`, `admin_token`, `admin_headers()` and `add_user()`; `get`, `post`, `put`...
+    are `httpx.get`, `httpx.post`... for it (no token, httpx's own headers)."""
+
     app: FastAPI
     token: str  # admin's
     seeder: Seeder  # writes as admin
     base_url: str
     database_url: str
     store: Path | None = None  # the data store folder (shared registries)
+    _clients: list[httpx.Client] = field(default_factory=list)
 
     @property
     def api_url(self) -> str:
         return self.base_url + "/api/"
+
+    @property
+    def api(self) -> str:
+        return self.api_url
+
+    @property
+    def admin_token(self) -> str:
+        return self.token
+
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.get(url, **options)
+
+    def head(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.head(url, **options)
+
+    def post(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.post(url, **options)
+
+    def put(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.put(url, **options)
+
+    def patch(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.patch(url, **options)
+
+    def delete(self, url: str, **options: Any) -> httpx.Response:
+        return self._plain.delete(url, **options)
+
+    @property
+    def _plain(self) -> httpx.Client:
+        if not self._clients:
+            self._clients.append(self.http(accept=None))
+        return self._clients[0]
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
 
     def transport(self) -> httpx.ASGITransport:
         return httpx.ASGITransport(app=self.app)
@@ -157,9 +202,10 @@ def registry_in_process(
     data_store: Path | None = None,
     token_file: Path | None = None,
     database_url: str | None = None,
+    file_roots: tuple[Path, ...] = (),
 ) -> Iterator[InProcessRegistry]:
     """A registry over a new SQLite file in `folder` (or `database_url`); its admin writes.
-    Without `data_store`, one is made in `folder / "store"`."""
+    Without `data_store`, one is made in `folder / "store"`; `file_roots` as `--file-root`."""
     folder.mkdir(parents=True, exist_ok=True)
     store = data_store or folder / "store"
     token_path = token_file or folder / "admin-token"
@@ -168,15 +214,18 @@ def registry_in_process(
         data_store=str(store),
         shared=shared,
         admin_token_file=token_path,
+        file_roots=file_roots,
     )
     app = create_app(settings)
     token = token_path.read_text().strip()
     seeder = in_process_seeder(app, base_url, token)
+    registry = InProcessRegistry(
+        app, token, seeder, base_url, settings.resolved_database_url(), store
+    )
     try:
-        yield InProcessRegistry(
-            app, token, seeder, base_url, settings.resolved_database_url(), store
-        )
+        yield registry
     finally:
+        registry.close()
         seeder.close()
         app.state.engine.dispose()
 
