@@ -203,15 +203,17 @@ def registry_in_process(
     token_file: Path | None = None,
     database_url: str | None = None,
     file_roots: tuple[Path, ...] = (),
+    with_data_store: bool = True,
 ) -> Iterator[InProcessRegistry]:
     """A registry over a new SQLite file in `folder` (or `database_url`); its admin writes.
-    Without `data_store`, one is made in `folder / "store"`; `file_roots` as `--file-root`."""
+    Without `data_store`, one is made in `folder / "store"` (none with `with_data_store=False`);
+    `file_roots` as `--file-root`."""
     folder.mkdir(parents=True, exist_ok=True)
-    store = data_store or folder / "store"
+    store = (data_store or folder / "store") if with_data_store else None
     token_path = token_file or folder / "admin-token"
     settings = RegistrySettings(
         database_url=database_url or f"sqlite:///{folder / 'registry.db'}",
-        data_store=str(store),
+        data_store=str(store) if store else None,
         shared=shared,
         admin_token_file=token_path,
         file_roots=file_roots,
