@@ -51,11 +51,13 @@ DAEMON_BASE = "http://fdpd"  # likewise, for the daemon app
 
 
 class SyncASGI(httpx.BaseTransport):
-    """`httpx.ASGITransport` for a synchronous client (a seeder): each request runs the app in
-    an event loop of its own."""
+    """`httpx.ASGITransport` for a synchronous client (a seeder): the requests run the app in
+    an event loop of the transport's own, kept until the client closes (one loop and one thread
+    pool for all its requests, not one each)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.asgi = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def send() -> httpx.Response:
@@ -66,7 +68,12 @@ class SyncASGI(httpx.BaseTransport):
             content = await answer.aread()
             return httpx.Response(answer.status_code, headers=answer.headers, content=content)
 
-        return asyncio.run(send())
+        return self._loop.run_until_complete(send())
+
+    def close(self) -> None:
+        if not self._loop.is_closed():
+            self._loop.run_until_complete(self._loop.shutdown_default_executor())
+            self._loop.close()
 
 
 class HostRouter(httpx.AsyncBaseTransport):
