@@ -180,3 +180,8 @@ def test_config_of_an_existing_user_switches_and_never_moves_their_store(
     assert f"data store is now {store_c}/ (was {store_a}/" in moved.stdout
     assert data_stores(fdp)["ana"] == (f"{store_c}/", True)
     assert (store_c / ".scrc" / ".users").is_file() and not (project / ".scrc").exists()
+
+    listing = fdp.run_fdpctl("config")  # the table marks the active user
+    assert listing.returncode == 0
+    active = [line for line in listing.stdout.splitlines() if line.startswith("*")]
+    assert len(active) == 1 and "ana" in active[0]
