@@ -42,10 +42,9 @@ from fdpd.paths import Locations
 from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import link_id, link_path
-from fdpd.remote.local_registry import LocalRegistry
+from fdpd.remote.local_registry import LocalRegistry, LocalRegistryService
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
-from fdpd.supervisor import RegistrySupervisor
 from fdpd.yaml_bounds import load_bounded_yaml
 
 USERS_FILE = Path(".scrc") / ".users"
@@ -123,7 +122,7 @@ def read_user_token(user: FdpUser) -> str:
 
 
 async def configure_user(
-    journal: Journal, locations: Locations, supervisor: RegistrySupervisor, setup: UserSetup
+    journal: Journal, locations: Locations, supervisor: LocalRegistryService, setup: UserSetup
 ) -> UserConfigured:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
@@ -134,7 +133,7 @@ async def configure_user(
     shared = token_file == supervisor.token_path
     known = existing.author_url if shared and existing is not None else None
     held = supervisor.held(f"config {setup.username}")
-    async with held, LocalRegistry(supervisor.url) as registry:
+    async with held, supervisor.requests() as registry:
         if shared:  # the registry user's user_author says nothing about this fdp user
             author = await _find_or_create_author(registry, token, known, setup)
         else:
@@ -256,7 +255,7 @@ def _author_label(author: dict[str, Any]) -> str:
 
 
 async def _activate_for_config(
-    registry: LocalRegistry, supervisor: RegistrySupervisor, author_url: str
+    registry: LocalRegistry, supervisor: LocalRegistryService, author_url: str
 ) -> list[str]:
     """Activate the author; what the user must do by hand if the registry cannot."""
     own = supervisor.manages_database
@@ -283,7 +282,7 @@ def _check_setup(setup: UserSetup) -> None:
 
 
 def _registry_user_token_file(
-    locations: Locations, supervisor: RegistrySupervisor, username: str
+    locations: Locations, supervisor: LocalRegistryService, username: str
 ) -> Path:
     """Where USERNAME's registry token is kept. A registry command of the user's own cannot
     create registry users: unless one was provisioned by hand, USERNAME acts as the registry
@@ -294,7 +293,7 @@ def _registry_user_token_file(
     return locations.registry_token_path
 
 
-def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: str) -> str:
+def _ensure_registry_user(path: Path, supervisor: LocalRegistryService, username: str) -> str:
     """The user's registry token, creating the registry user and its 0600 token file if needed."""
     if path == supervisor.token_path:
         return supervisor.token

@@ -16,7 +16,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import Job, RemoteVersion
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteUnreachable
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.wire import KeptItem, RemovalSummary
 
 _SHOWN = 8
@@ -27,7 +27,7 @@ NEEDS = (
 )
 
 
-def refuse_unless_own_registry(supervisor: RegistrySupervisor, verb: str) -> None:
+def refuse_unless_own_registry(supervisor: LocalRegistryService, verb: str) -> None:
     """gc and delete remove records: refuse them up front on a registry of the user's own."""
     supervisor.require_own_registry(verb, NEEDS)
 

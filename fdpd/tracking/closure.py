@@ -20,7 +20,7 @@ async def local_registry(ctx: DaemonContext, holder: str) -> AsyncIterator[Regis
     supervisor = registry_supervisor(ctx)
     async with (
         supervisor.held(holder),
-        RegistryClient.local(supervisor.url, supervisor.token) as client,
+        supervisor.client(supervisor.token) as client,
     ):
         yield client
 

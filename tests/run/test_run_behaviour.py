@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import yaml
@@ -104,9 +103,7 @@ def test_output_is_streamed_as_it_comes(fdp: Fdp, tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        started = time.monotonic()
         assert process.stdout.readline() == "first line\n"  # arrives while the script waits
-        assert time.monotonic() - started < 30
         gate.touch()
         assert process.stdout.readline() == "second\n"
         assert process.wait(timeout=30) == 0
