@@ -94,7 +94,9 @@ async def push(
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
     for path in hide_machine_paths(graph):  # never published: a path of this machine
-        progress.warn(f"code repository {path} is a path on this machine: sent as `no-remote:`")
+        progress.warn(
+            f"code repository {path} is a path on this machine: sent as `no-remote://none/`"
+        )
 
     private = private_reasons(graph, declared_private)
     blocked = graph.dependents(private)
