@@ -48,6 +48,7 @@ class Row:
     requests: int
     by_method: dict[str, int]
     round_trips: int
+    load: float
 
 
 def seed_registered(seeder: Seeder, store: Path, originals: Path, count: int) -> list[str]:
@@ -134,6 +135,7 @@ async def measure(
         stats.requests,
         {m: n for m, n in methods.items() if n},
         stats.round_trips,
+        os.getloadavg()[0],
     )
 
 
@@ -196,14 +198,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fdp-bench-", dir="/tmp") as workdir:
         rows = run(args.small, args.large, args.rtt, Path(workdir))
     print(f"RTT {args.rtt:.0f} ms added by benchmarks/delay_relay.py; load average {load} at start")
-    print("| workload | products | seconds | requests (by method) | round trips | PUTs | machine | load |")
+    print(
+        "| workload | products | seconds | requests (by method) | round trips | PUTs | machine "
+        "| load |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         methods = ", ".join(f"{m} {n}" for m, n in sorted(row.by_method.items()))
         print(
             f"| {row.workload} | {row.products} | {row.seconds:.2f} | {row.requests} ({methods}) "
             f"| {row.round_trips} | {row.by_method.get('PUT', 0)} | {machine} "
-            f"| {os.getloadavg()[0]:.1f} |",
+            f"| {row.load:.1f} |",
             flush=True,
         )
 

@@ -40,6 +40,7 @@ DEFAULT_PAGE_SIZE = 1000
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
+TOO_MANY_REQUESTS = 429
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
 
@@ -289,19 +290,6 @@ class RegistryClient:
 
         await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
 
-    async def content_length(self, url: str) -> int | None:
-        """The size of the file at `url` as a HEAD request gives it; None if it does not (a
-        signed URL valid for GET only, say). Never raises for the remote's answer."""
-        headers = {"Accept": "*/*"}
-        if self._token is not None and self.is_own_url(url):
-            headers["Authorization"] = f"token {self._token}"
-        try:
-            response = await self._http.head(url, headers=headers, follow_redirects=True)
-        except httpx.TransportError:
-            return None
-        length = response.headers.get("content-length", "")
-        return int(length) if response.status_code == 200 and length.isdigit() else None
-
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
         """GET `url` as a byte stream, following redirects (token only to this registry)."""
@@ -359,7 +347,7 @@ class RegistryClient:
             else:
                 if response.status_code < 400 or response.status_code in accept_statuses:
                     return response
-                if last or response.status_code < 500 or method not in IDEMPOTENT_METHODS:
+                if last or not _may_repeat(method, response.status_code):
                     self._raise_for_status(response, method, url)
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
@@ -435,6 +423,12 @@ def _origin(url: str) -> tuple[str, str]:
 def _without_query(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _may_repeat(method: str, status: int) -> bool:
+    """Whether an answer with `status` may be asked again: 429 (too many requests: not done)
+    always, a 5xx for requests safe to repeat."""
+    return status == TOO_MANY_REQUESTS or (status >= 500 and method in IDEMPOTENT_METHODS)
 
 
 def _may_retry(method: str, error: httpx.TransportError) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +120,9 @@ async def push(
 
     report.records_created = result.created
     report.records_patched = result.patched
-    report.files_transferred = len(uploads) - len(failed_uploads)
+    report.files_transferred = len(_by_content(uploads)) - len(
+        {uploads[key].sha1 for key in failed_uploads}
+    )
     report.bytes_transferred = progress.bytes
     failures = {**result.failed, **failed_uploads}
     for root in root_keys:
@@ -194,11 +196,14 @@ async def _upload_all(
     progress: Progress,
     concurrency: int,
 ) -> dict[str, str]:
-    """Upload every planned file; the storage locations whose upload failed, with the reason."""
+    """Upload every planned file, each content once (locations sharing a SHA-1, as a registered
+    file's original and its data store copy do, share its upload); the storage locations whose
+    upload failed, with the reason."""
     limit = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
 
-    async def send(planned: PlannedUpload) -> None:
+    async def send(sharing: list[str]) -> None:
+        planned = _present(uploads[key] for key in sharing)
         async with limit:
             checkpoint("between files")
             try:
@@ -210,21 +215,40 @@ async def _upload_all(
                 )
                 sent = await abortable(transfer, "while uploading a file")
             except FdpError as error:
-                failed[planned.location_key] = f"upload of {planned.path} failed: {error.message}"
+                reason = f"upload of {planned.path} failed: {error.message}"
+                failed.update(dict.fromkeys(sharing, reason))
                 progress.file_done(planned.name, "failed")
-                progress.warn(failed[planned.location_key])
+                progress.warn(reason)
                 return
         progress.file_done(planned.name, "uploaded" if sent else "present")
 
-    await gather_to_the_end(*(send(planned) for planned in uploads.values()))
+    by_content = _by_content(uploads)
+    await gather_to_the_end(*(send(keys) for keys in by_content.values()))
     return failed
 
 
+def _present(candidates: Iterable[PlannedUpload]) -> PlannedUpload:
+    """The first of files of one content that is in place (else the first: its upload says
+    it is missing)."""
+    files = list(candidates)
+    return next((planned for planned in files if planned.path.is_file()), files[0])
+
+
+def _by_content(uploads: dict[str, PlannedUpload]) -> dict[str, list[str]]:
+    """The storage locations to upload, grouped by SHA-1 (the first one's file is sent)."""
+    groups: dict[str, list[str]] = {}
+    for key, planned in uploads.items():
+        groups.setdefault(planned.sha1, []).append(key)
+    return groups
+
+
 async def _planned_files(uploads: dict[str, PlannedUpload]) -> list[PlannedTransfer]:
-    """The upload plan: each file with its size (None if it is missing: its upload says so)."""
+    """The upload plan: each content once with its size (None if its file is missing: its
+    upload says so)."""
 
     def sizes() -> list[PlannedTransfer]:
-        return [PlannedTransfer(up.name, _size_of(up.path)) for up in uploads.values()]
+        firsts = [_present(uploads[k] for k in keys) for keys in _by_content(uploads).values()]
+        return [PlannedTransfer(up.name, _size_of(up.path)) for up in firsts]
 
     return await asyncio.to_thread(sizes)
 
