@@ -41,6 +41,9 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 TOO_MANY_REQUESTS = 429
+BULK_PUSH_PATH = "fdp/bulk/push"
+BULK_PULL_PATH = "fdp/bulk/pull"
+BULK_TIMEOUT = 300.0  # thousands of records in one request
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
 
@@ -97,6 +100,7 @@ class RegistryClient:
         self._origin = _origin(self.root_url)
         self._retry_delays = tuple(retry_delays)
         self._writes = WriteGate(max_connections)
+        self._bulk: bool | None = None  # the bulk routes answered (True), or 404 (False)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -258,6 +262,94 @@ class RegistryClient:
         referenced = _json_object(response, self.label).get("referenced")
         return list(referenced) if isinstance(referenced, list) else []
 
+    # --- fdp's bulk protocol (docs/registry-api.md) --------------------------------------------
+
+    @property
+    def offers_bulk(self) -> bool:
+        """Whether to ask this registry's bulk routes: it is an fdp registry (it said its writes
+        are atomic, as only fdp's registry does) and did not answer them 404 yet."""
+        return self._bulk is not False and self._writes.atomic_writes
+
+    async def bulk_find_or_create(self, items: Sequence[Mapping[str, Any]]) -> list[Record] | None:
+        """Find or create each item (`POST /fdp/bulk/push`): per item {"status", "record"} or
+        {"status", "body"} (a refusal, as `bulk_refusal` raises it); None without the route."""
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_PUSH_PATH),
+            json={"items": list(items)},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,  # a retry finds what the first attempt made
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        self._bulk = True
+        results = _json_object(response, self.label).get("results")
+        if not isinstance(results, list) or len(results) != len(items):
+            raise RemoteError(f"{self.label} answered {BULK_PUSH_PATH} with a malformed list")
+        return [_bulk_answer(result, self.label) for result in results]
+
+    def bulk_refusal(self, record_type: str, status: int, body: Any) -> RemoteError:
+        """The error a single create of `record_type` refused so would have raised."""
+        url = self.collection_url(record_type)
+        response = httpx.Response(status, json=body, request=httpx.Request("POST", url))
+        try:
+            self._raise_for_status(response, "POST", url)
+        except RemoteError as error:
+            return error
+        return RemoteError(f"{self.label} refused POST {urlsplit(url).path} ({status})")
+
+    async def bulk_closure(
+        self,
+        roots: Sequence[str],
+        follow: Mapping[str, Sequence[str]],
+        children: Mapping[str, Sequence[str]],
+    ) -> list[Record] | None:
+        """The records of the closure of `roots` (`POST /fdp/bulk/pull`), every page; None
+        without the route."""
+        request = {
+            "roots": [link_path(root) for root in roots],
+            "follow": {k: list(v) for k, v in follow.items()},
+            "children": {k: list(v) for k, v in children.items()},
+        }
+        first = await self._bulk_page(request, 0)
+        if first is None:
+            return None
+        records, count = first
+        pages = -(-count // max(len(records), 1)) if records else 1
+        rest = await asyncio.gather(*(self._bulk_page(request, n) for n in range(1, pages)))
+        for page in rest:
+            records += page[0] if page else []
+        return records
+
+    async def _bulk_page(
+        self, request: Mapping[str, Any], page: int
+    ) -> tuple[list[Record], int] | None:
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_PULL_PATH),
+            json={**request, "page": page},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        self._bulk = True
+        body = _json_object(response, self.label)
+        records, count = body.get("records"), body.get("count")
+        if (
+            not isinstance(records, list)
+            or not isinstance(count, int)
+            or not all(isinstance(r, dict) and isinstance(r.get("url"), str) for r in records)
+        ):
+            raise RemoteError(f"{self.label} answered {BULK_PULL_PATH} with malformed records")
+        return records, count
+
     # --- data store ----------------------------------------------------------------------------
 
     async def request_upload(self, sha1: str) -> str | None:
@@ -324,6 +416,7 @@ class RegistryClient:
         accept_statuses: frozenset[int] | set[int] = frozenset(),
         with_token: bool = True,
         timeout: float | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
         all_headers = {"Accept": API_ACCEPT, **(headers or {})}
         if with_token and self._token is not None and self.is_own_url(url):
@@ -342,12 +435,12 @@ class RegistryClient:
                     **({} if timeout is None else {"timeout": timeout}),
                 )
             except httpx.TransportError as error:
-                if last or not _may_retry(method, error):
+                if last or not (idempotent or _may_retry(method, error)):
                     raise self._unreachable(url, error) from None
             else:
                 if response.status_code < 400 or response.status_code in accept_statuses:
                     return response
-                if last or not _may_repeat(method, response.status_code):
+                if last or not _may_repeat(method, response.status_code, idempotent):
                     self._raise_for_status(response, method, url)
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
@@ -415,6 +508,16 @@ class RegistryClient:
         )
 
 
+def _bulk_answer(result: object, name: str) -> Record:
+    if (
+        not isinstance(result, dict)
+        or not isinstance(result.get("status"), int)
+        or (result["status"] in (200, 201) and not isinstance(result.get("record"), dict))
+    ):
+        raise RemoteError(f"{name} answered {BULK_PUSH_PATH} with a malformed item")
+    return result
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -425,10 +528,11 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _may_repeat(method: str, status: int) -> bool:
+def _may_repeat(method: str, status: int, idempotent: bool = False) -> bool:
     """Whether an answer with `status` may be asked again: 429 (too many requests: not done)
     always, a 5xx for requests safe to repeat."""
-    return status == TOO_MANY_REQUESTS or (status >= 500 and method in IDEMPOTENT_METHODS)
+    safe = idempotent or method in IDEMPOTENT_METHODS
+    return status == TOO_MANY_REQUESTS or (status >= 500 and safe)
 
 
 def _may_retry(method: str, error: httpx.TransportError) -> bool:

@@ -32,6 +32,7 @@ class WriteGate:
         self._judged = False
         self._active = 0
         self._ceiling = 1
+        self.atomic_writes = False  # the registry said so (fdp's registry: it speaks bulk too)
         self._good = 0  # answers in a row without a 5xx or 429
         self._clock = clock
         self._changed_at = clock()
@@ -59,6 +60,7 @@ class WriteGate:
             if not self._judged:
                 self._judged = True
                 if status < 500 and _says_atomic(response):
+                    self.atomic_writes = True
                     self._ceiling = self.limit = self._atomic_limit
             if status >= 500 or status == TOO_MANY_REQUESTS:
                 self._good = 0
