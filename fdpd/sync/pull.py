@@ -86,7 +86,7 @@ async def pull(
     with_provenance: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 4,
+    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
 ) -> SyncReport:
     """Copy `products` (and with_provenance, the runs that made them) into the local registry."""
     progress = Progress(on_progress, on_warning)

@@ -77,7 +77,7 @@ async def push(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 4,
+    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
 ) -> SyncReport:
     """Push the closure of `roots` (local record links); see the module docstring."""
     progress = Progress(on_progress, on_warning)
