@@ -15,6 +15,10 @@ Workloads:
 - pull N by wildcard (`BENCH:reg/*`) into the empty registry;
 - push N plain products (one file each, as `benchmarks.sync_throughput`), pull them by wildcard.
 
+With `--reference` (FDP_TEST_REFREG_* set, ../shared/peers installed): the registered products
+are also pushed to a fresh reference registry storing files in S3 (moto on loopback), with no
+relay, and pulled back by wildcard (round trips are not counted there).
+
 Columns: workload, products, seconds, requests (relayed; the client's own count by method in
 brackets), round trips, PUTs (file uploads), machine, load average.
 """
@@ -184,11 +188,67 @@ def run(small: int, large: int, rtt_ms: float, workdir: Path) -> list[Row]:
         return asyncio.run(go())
 
 
+def run_reference(small: int, workdir: Path) -> list[Row]:
+    """Push the registered products to the reference registry (S3) and pull them back."""
+    from tests.reference_registry import reference_registry
+
+    store, originals = workdir / "store", workdir / "originals"
+    store.mkdir(parents=True)
+    originals.mkdir(parents=True)
+    with (
+        reference_registry(s3=True) as ref,
+        running_registry(workdir / "local") as local,
+        running_registry(workdir / "second") as second,
+    ):
+        assert local.admin_token and second.admin_token
+        seeder = Seeder(local.base_url, local.admin_token)
+        roots = seed_registered(seeder, store, originals, small)
+        seeder.close()
+
+        async def timed(
+            client: RegistryClient, workload: str, work: Callable[[], Awaitable[object]]
+        ) -> Row:
+            before = dict(client.requests)
+            start = time.perf_counter()
+            await work()
+            seconds = time.perf_counter() - start
+            methods = {m: n - before.get(m, 0) for m, n in client.requests.items()}
+            methods = {m: n for m, n in methods.items() if n}
+            load = os.getloadavg()[0]
+            return Row(workload, len(roots), seconds, sum(methods.values()), methods, 0, load)
+
+        async def go() -> list[Row]:
+            async with (
+                RegistryClient(local.base_url, local.admin_token, name="local") as source,
+                RegistryClient(ref.url, ref.token, name="reference") as origin,
+                RegistryClient(second.base_url, second.admin_token, name="second") as target,
+            ):
+
+                async def push_all() -> None:
+                    await push(
+                        source, origin, roots, MemoryLedger(), data_store_root=f"{ref.url}/data/"
+                    )
+
+                async def pull_all() -> None:
+                    found = await resolve_reads(origin, [ReadRequest("BENCH", "reg/*")])
+                    await pull(origin, target, found, MemoryLedger(), workdir / "pulled")
+
+                return [
+                    await timed(origin, "push registered, reference (S3)", push_all),
+                    await timed(origin, "pull by wildcard, reference (S3)", pull_all),
+                ]
+
+        return asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", type=int, default=12, help="registered products (0: none)")
     parser.add_argument("--large", type=int, default=1000, help="plain products (0: none)")
     parser.add_argument("--rtt", type=float, default=50.0, help="round trip added, in ms")
+    parser.add_argument(
+        "--reference", action="store_true", help="also the reference registry (S3), no relay"
+    )
     args = parser.parse_args()
     machine = (
         f"{platform.machine()} {os.cpu_count()} cores, "
@@ -196,7 +256,9 @@ def main() -> None:
     )
     load = f"{os.getloadavg()[0]:.1f}"
     with tempfile.TemporaryDirectory(prefix="fdp-bench-", dir="/tmp") as workdir:
-        rows = run(args.small, args.large, args.rtt, Path(workdir))
+        rows = run(args.small, args.large, args.rtt, Path(workdir) / "fdp")
+        if args.reference:
+            rows += run_reference(args.small or 12, Path(workdir) / "reference")
     print(f"RTT {args.rtt:.0f} ms added by benchmarks/delay_relay.py; load average {load} at start")
     print(
         "| workload | products | seconds | requests (by method) | round trips | PUTs | machine "
@@ -207,7 +269,7 @@ def main() -> None:
         methods = ", ".join(f"{m} {n}" for m, n in sorted(row.by_method.items()))
         print(
             f"| {row.workload} | {row.products} | {row.seconds:.2f} | {row.requests} ({methods}) "
-            f"| {row.round_trips} | {row.by_method.get('PUT', 0)} | {machine} "
+            f"| {row.round_trips or '-'} | {row.by_method.get('PUT', 0)} | {machine} "
             f"| {row.load:.1f} |",
             flush=True,
         )

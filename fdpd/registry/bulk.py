@@ -12,6 +12,9 @@ others.
 record by the fields the client names per type (`follow`), and per object its children of the
 types it names (`children`), as GETs would give them, in pages.
 
+`POST /fdp/bulk/upload-slots` answers, per SHA-1, where to PUT a file's bytes (as `POST
+/api/data/<sha1>` does) or null where the data store has them already.
+
 Records are readable without a token here as in the REST API; writing needs one.
 """
 
@@ -24,10 +27,12 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from sqlalchemy import Connection, Engine, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fdpd.registry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
+from fdpd.registry.datastore_api import NO_STORE, data_store_of
 from fdpd.registry.filters import build_conditions
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import base_url
@@ -37,9 +42,11 @@ from fdpd.registry.serialize import serialize
 from fdpd.registry.settings import RegistrySettings
 from fdpd.registry.statements import row_by_id
 from fdpd.registry.writes import create_record
+from fdpd.store import StoreError, is_sha1_hex
 
 BULK_PUSH = "/fdp/bulk/push"
 BULK_PULL = "/fdp/bulk/pull"
+BULK_UPLOAD_SLOTS = "/fdp/bulk/upload-slots"
 MAX_ITEMS = 5_000  # items of one push request
 MAX_ROOTS = 10_000
 PAGE_SIZE = 2_000  # records of one pull answer
@@ -105,10 +112,12 @@ def _find_or_create(
     key: dict[str, Any] = item.get("key") or {}
     lookup: dict[str, Any] = item.get("lookup") or {}
     try:
-        if item.get("find_first") and key:
+        if (item.get("find_first") or item.get("find_only")) and key:
             found = _find(conn, spec, lookup, key, base)
             if found is not None:
                 return {"status": 200, "record": found}
+        if item.get("find_only"):
+            return {"status": 404, "body": {"detail": "Not found."}}
         if shared:
             check_create(conn, spec, body, caller)
         record_id = create_record(conn, spec, body, caller)
@@ -157,6 +166,38 @@ def _same(held: Any, sent: Any) -> bool:
 def _path(link: str) -> str | None:
     match = _PATH.fullmatch(urlsplit(link).path if "://" in link else link)
     return f"/api/{match.group(1)}/{int(match.group(2))}/" if match else None
+
+
+# --- upload slots -----------------------------------------------------------------------------
+
+
+async def bulk_upload_slots(request: Request) -> Response:
+    settings: RegistrySettings = request.app.state.settings
+    try:
+        _writer(request)
+        body = await read_json_body(request, settings.max_body_bytes)
+        checksums = body.get("checksums") if isinstance(body, dict) else None
+        if (
+            not isinstance(checksums, list)
+            or len(checksums) > MAX_ITEMS
+            or not all(isinstance(c, str) and is_sha1_hex(c.lower()) for c in checksums)
+        ):
+            raise ApiError(400, {"checksums": [f"At most {MAX_ITEMS} SHA-1s (hex)."]})
+        slots = await run_in_threadpool(_slots, request, [c.lower() for c in checksums])
+    except StoreError as error:
+        return json_response({"detail": error.message}, error.status)
+    except ApiError as error:
+        return error.response()
+    return json_response({"slots": slots})
+
+
+def _slots(request: Request, checksums: list[str]) -> dict[str, str | None]:
+    """Per SHA-1, where to PUT its bytes, or None: the data store has them."""
+    store = data_store_of(request)
+    if store is None:
+        raise ApiError.detail(501, NO_STORE)
+    base = base_url(request) + "/"
+    return {c: None if store.contains(c) else store.upload_url(c, base) for c in checksums}
 
 
 # --- pull -------------------------------------------------------------------------------------
@@ -292,3 +333,4 @@ _COPYABLE = frozenset(name for name in SPECS if name not in _NOT_COPIED)
 
 router.add_route(BULK_PUSH, bulk_push, methods=["POST"])
 router.add_route(BULK_PULL, bulk_pull, methods=["POST"])
+router.add_route(BULK_UPLOAD_SLOTS, bulk_upload_slots, methods=["POST"])

@@ -43,6 +43,7 @@ RETRY_DELAYS = (0.2, 0.6, 1.5)
 TOO_MANY_REQUESTS = 429
 BULK_PUSH_PATH = "fdp/bulk/push"
 BULK_PULL_PATH = "fdp/bulk/pull"
+BULK_UPLOAD_SLOTS_PATH = "fdp/bulk/upload-slots"
 BULK_TIMEOUT = 300.0  # thousands of records in one request
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
@@ -269,6 +270,32 @@ class RegistryClient:
         """Whether to ask this registry's bulk routes: it is an fdp registry (it said its writes
         are atomic, as only fdp's registry does) and did not answer them 404 yet."""
         return self._bulk is not False and self._writes.atomic_writes
+
+    async def first_answer(self) -> None:
+        """Wait until this registry has answered a request (and so said whether it is fdp's)."""
+        await self._writes.judged.wait()
+
+    async def bulk_upload_slots(self, sha1s: Sequence[str]) -> dict[str, str | None] | None:
+        """Per SHA-1, where to PUT its bytes or None if the data store has them (`POST
+        /fdp/bulk/upload-slots`); None without the route."""
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_UPLOAD_SLOTS_PATH),
+            json={"checksums": list(sha1s)},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        slots = _json_object(response, self.label).get("slots")
+        if not isinstance(slots, dict) or not all(
+            isinstance(slots.get(sha1), str | None) and sha1 in slots for sha1 in sha1s
+        ):
+            raise RemoteError(f"{self.label} answered {BULK_UPLOAD_SLOTS_PATH} without every slot")
+        return {sha1: slots[sha1] for sha1 in sha1s}
 
     async def bulk_find_or_create(self, items: Sequence[Mapping[str, Any]]) -> list[Record] | None:
         """Find or create each item (`POST /fdp/bulk/push`): per item {"status", "record"} or

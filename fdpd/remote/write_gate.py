@@ -37,6 +37,7 @@ class WriteGate:
         self._clock = clock
         self._changed_at = clock()
         self._changed = asyncio.Condition()
+        self.judged = asyncio.Event()  # set by the first answer of the registry
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -59,6 +60,7 @@ class WriteGate:
         async with self._changed:
             if not self._judged:
                 self._judged = True
+                self.judged.set()
                 if status < 500 and _says_atomic(response):
                     self.atomic_writes = True
                     self._ceiling = self.limit = self._atomic_limit

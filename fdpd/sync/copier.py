@@ -205,24 +205,26 @@ class GraphCopier:
         key = natural_key(info, body)
         if not info.uuid_keyed and key in self._index[info.name]:
             return self._index[info.name][key], False
-        answer = await batcher.find_or_create(
-            {
-                "type": info.name,
-                "body": body,
-                "find_first": not info.uuid_keyed,
-                "lookup": _lookup_filters(info, body),
-                "key": {name: body.get(name) for name in info.key},
-            }
-        )
+        answer = await batcher.find_or_create(_bulk_item(info, body, find_only=False))
         if answer is None:
             return None
+        if answer["status"] == 201:
+            return answer["record"], True
+        found = self._found_in_bulk(info, answer)
+        if found is None:
+            raise self.dest.bulk_refusal(info.name, 404, answer.get("body"))
+        return found, False
+
+    def _found_in_bulk(self, info: TypeInfo, answer: Record) -> Record | None:
+        """The record a bulk find answered (indexed), None if it found none; a refusal raised."""
         status = int(answer["status"])
+        if status == 404:
+            return None
         if status not in (200, 201):
             raise self.dest.bulk_refusal(info.name, status, answer.get("body"))
         record: Record = answer["record"]
-        if status == 200:
-            self._index[info.name].setdefault(natural_key(info, record), record)
-        return record, status == 201
+        self._index[info.name].setdefault(natural_key(info, record), record)
+        return record
 
     async def _create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
         created = await self.dest.post(info.name, body)
@@ -246,6 +248,10 @@ class GraphCopier:
             parent = body.get(info.lookup_parent) if info.lookup_parent else None
             if parent and link_path(parent) in self._fresh:
                 return None  # a parent created just now has no other children yet
+            if self._batcher is not None:
+                answer = await self._batcher.find_or_create(_bulk_item(info, body, find_only=True))
+                if answer is not None:
+                    return self._found_in_bulk(info, answer)
         await self._run_query(info, _lookup_filters(info, body), refresh)
         return self._index[info.name].get(key)
 
@@ -477,6 +483,19 @@ def _lookup_filters(info: TypeInfo, body: Mapping[str, Any]) -> dict[str, Filter
         if value is not None:
             filters[name] = value
     return filters
+
+
+def _bulk_item(info: TypeInfo, body: Mapping[str, Any], *, find_only: bool) -> dict[str, Any]:
+    """A find-or-create (or, `find_only`, a find) for `POST /fdp/bulk/push`: the look-up and
+    natural key the REST path would use."""
+    return {
+        "type": info.name,
+        "body": {} if find_only else dict(body),
+        "find_first": not info.uuid_keyed,
+        "find_only": find_only,
+        "lookup": _lookup_filters(info, body),
+        "key": {name: body.get(name) for name in info.key},
+    }
 
 
 def _describe_key(info: TypeInfo, body: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ every record created, so the next push creates only the rest.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,11 @@ from fdpd.sync.report import (
     SyncReport,
     WarningCallback,
 )
-from fdpd.sync.transfers import upload
+from fdpd.sync.transfers import NOT_ASKED, upload
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
+log = logging.getLogger(__name__)
+BULK_SLOTS = 5000  # upload slots per bulk request
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,11 @@ async def _upload_all(
 ) -> dict[str, str]:
     """Upload every planned file, each content once (locations sharing a SHA-1, as a registered
     file's original and its data store copy do, share its upload); the storage locations whose
-    upload failed, with the reason."""
+    upload failed, with the reason. Against an fdp registry the upload slots of all but the
+    first file are asked for in bulk, once its first answer has said it is one."""
     limit = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
+    slots: dict[str, str | None] = {}
 
     async def send(sharing: list[str]) -> None:
         planned = _present(uploads[key] for key in sharing)
@@ -212,6 +217,7 @@ async def _upload_all(
                     planned.path,
                     planned.sha1,
                     lambda n: progress.add_bytes(planned.name, n),
+                    slot=slots.get(planned.sha1, NOT_ASKED),
                 )
                 sent = await abortable(transfer, "while uploading a file")
             except FdpError as error:
@@ -222,9 +228,39 @@ async def _upload_all(
                 return
         progress.file_done(planned.name, "uploaded" if sent else "present")
 
-    by_content = _by_content(uploads)
-    await gather_to_the_end(*(send(keys) for keys in by_content.values()))
+    groups = list(_by_content(uploads).values())
+    if not groups:
+        return failed
+    first = asyncio.ensure_future(send(groups[0]))
+    rest = groups[1:]
+    try:
+        if rest:
+            answered = asyncio.ensure_future(remote.first_answer())
+            await asyncio.wait([first, answered], return_when=asyncio.FIRST_COMPLETED)
+            answered.cancel()
+            if remote.offers_bulk:
+                slots.update(await _bulk_slots(remote, [uploads[keys[0]].sha1 for keys in rest]))
+    except BaseException:
+        first.cancel()
+        raise
+    await gather_to_the_end(first, *(send(keys) for keys in rest))
     return failed
+
+
+async def _bulk_slots(remote: RegistryClient, sha1s: list[str]) -> dict[str, str | None]:
+    """Upload slots asked for in bulk (nothing if the remote turns out to have no such route,
+    or fails to answer: each upload then asks for its own)."""
+    slots: dict[str, str | None] = {}
+    try:
+        for start in range(0, len(sha1s), BULK_SLOTS):
+            asked = await remote.bulk_upload_slots(sha1s[start : start + BULK_SLOTS])
+            if asked is None:
+                return {}
+            slots.update(asked)
+        return slots
+    except FdpError as error:
+        log.info("upload slots in bulk failed (%s); asking file by file", error.message)
+        return {}
 
 
 def _present(candidates: Iterable[PlannedUpload]) -> PlannedUpload:
