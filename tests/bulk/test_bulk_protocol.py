@@ -7,6 +7,7 @@ registry without the routes is written and read over REST. Registries run in pro
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -324,3 +325,38 @@ def test_a_bulk_pull_comes_in_pages(tmp_path: Path) -> None:
     urls = [record["url"] for record in records]
     assert len(urls) == len(set(urls)) == 700 * 3 + 1
     assert paths[("POST", "/fdp/bulk/pull")] == 2
+
+
+def test_a_find_only_item_creates_nothing_and_slots_skip_stored_files(tmp_path: Path) -> None:
+    content = b"stored once\n"
+    stored, missing = hashlib.sha1(content).hexdigest(), "b" * 40
+    file = tmp_path / "stored.csv"
+    file.write_bytes(content)
+    with shared_remote(tmp_path / "a") as remote:
+        alice = add_registry_user(remote.database_url, "alice")
+
+        async def go() -> tuple[Any, Any, int]:
+            async with remote.client(alice) as client:
+                url = await client.request_upload(stored)
+                assert url is not None
+                await client.upload_file(url, file, stored)
+                found = await client.bulk_find_or_create(
+                    [
+                        {
+                            "type": "namespace",
+                            "body": {},
+                            "find_only": True,
+                            "lookup": {"name": "NOWHERE"},
+                            "key": {"name": "NOWHERE"},
+                        }
+                    ]
+                )
+                slots = await client.bulk_upload_slots([stored, missing])
+                count = await client.count("namespace")
+                return found, slots, count or 0
+
+        found, slots, namespaces = asyncio.run(go())
+
+    assert found is not None and found[0]["status"] == 404 and namespaces == 0
+    assert slots is not None and slots[stored] is None  # the data store has it
+    assert isinstance(slots[missing], str) and "/data/upload/" in str(slots[missing])
