@@ -4,9 +4,9 @@ fdp's management routes, the special read routes (prov report, RO-Crate, data ex
 redirects) and users/groups/username. The registry serves no OpenAPI document, so the routes and
 their parameters come from docs/registry-api.md and `fdpd.registry.schema`.
 
-Every case against a real shared registry with a data store: never a 5xx; every row of every table
-and the data store's files are unchanged after each case (none of these requests may write: they
-are refused, or they only read or hand out an upload URL).
+Every case against a shared registry (the app in process) with a data store: never a 5xx; every
+row of every table and the data store's files are unchanged after each case (none of these
+requests may write: they are refused, or they only read or hand out an upload URL).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.inprocess import registry_in_process
 from tests.registry.conftest import ACCEPT, RegistryClient
 from tests.registry.graph import Graph, build_graph
-from tests.registry.running_registry import running_registry
 from tests.registry.test_core_fuzz import dump
 
 CASES = 400
@@ -59,7 +59,7 @@ class Target:
         self.graph = graph
         self.store = store
         self.stored = stored  # SHA-1 of the one file in the data store
-        self.raw = httpx.Client(base_url=client.base, timeout=30)  # exactly the drawn headers
+        self.raw = client.plain  # exactly the drawn headers (and httpx's own)
 
     def state(self) -> tuple[Any, list[str]]:
         files = sorted(str(p.relative_to(self.store)) for p in self.store.rglob("*"))
@@ -70,20 +70,19 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     work = Path(tmp_path_factory.mktemp("regfuzz"))
     store = work / "store"
-    with running_registry(work, shared=True, data_store=str(store)) as server:
-        client = RegistryClient(server, f"sqlite:///{work / 'registry.db'}")
+    with registry_in_process(work, shared=True, data_store=store) as served:
+        client = RegistryClient(served)
         try:
             graph = build_graph(client)
             content = secrets.token_bytes(256)
             digest = hashlib.sha1(content).hexdigest()
             upload = client.admin.post(f"/api/data/{digest}")
             assert upload.status_code == 200, upload.text
-            assert httpx.put(upload.json()["url"], content=content).status_code < 300
+            assert client.plain.put(upload.json()["url"], content=content).status_code < 300
             shared = Target(client, graph, store, digest)
-            with shared.raw:
-                before = shared.state()
-                yield shared
-                assert shared.state() == before
+            before = shared.state()
+            yield shared
+            assert shared.state() == before
         finally:
             client.close()
 
@@ -154,7 +153,7 @@ def _requests(draw: st.DrawFn, target: Target) -> tuple[str, str, str, dict[str,
         url = f"/api/{route}?" + str(httpx.QueryParams(params))
     headers = {"Accept": ACCEPT}
     if draw(st.booleans()):
-        headers["Authorization"] = target.client.server.admin_headers()["Authorization"]
+        headers["Authorization"] = f"token {target.client.admin_token}"
     elif draw(st.booleans()):
         headers["Authorization"] = draw(st.sampled_from(["token", "token x", f"token {'0' * 40}"]))
     if "content" in kwargs:

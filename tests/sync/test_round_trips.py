@@ -20,20 +20,21 @@ from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import add_product
 
 
-class PathLog(httpx.AsyncHTTPTransport):
-    """A real HTTP transport that notes the method and path of every request it sends."""
+class PathLog(httpx.AsyncBaseTransport):
+    """Notes the method and path of every request it passes on to `inner` (the remote app)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, inner: httpx.AsyncBaseTransport | None) -> None:
+        assert inner is not None
+        self.inner = inner
         self.sent: Counter[tuple[str, str]] = Counter()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.sent[(request.method, request.url.path)] += 1
-        return await super().handle_async_request(request)
+        return await self.inner.handle_async_request(request)
 
 
 def test_pull_sizes_files_from_their_download_not_a_head_each(local: Side, remote: Side) -> None:
-    remote_root = f"{remote.registry.base_url}/data/"
+    remote_root = f"{remote.base_url}/data/"
     contents = [f"sized {index}\n".encode() * (index + 1) for index in range(3)]
     for index, content in enumerate(contents):
         sha1 = remote.seeder.upload(content)
@@ -49,9 +50,9 @@ def test_pull_sizes_files_from_their_download_not_a_head_each(local: Side, remot
     events: list[dict[str, Any]] = []
 
     async def go() -> Counter[tuple[str, str]]:
-        log = PathLog()
+        log = PathLog(remote.transport)
         async with (
-            RegistryClient(remote.registry.base_url, remote.token, transport=log) as origin,
+            RegistryClient(remote.base_url, remote.token, transport=log) as origin,
             local.client("local") as target,
         ):
             found = await resolve_reads(origin, [ReadRequest("SIZE", "sized/*")])
@@ -120,10 +121,10 @@ def test_a_registered_file_is_uploaded_once_for_its_original_and_its_copy(
     )
 
     async def go() -> Counter[tuple[str, str]]:
-        log = PathLog()
+        log = PathLog(remote.transport)
         async with (
             local.client("local") as source,
-            RegistryClient(remote.registry.base_url, remote.token, transport=log) as origin,
+            RegistryClient(remote.base_url, remote.token, transport=log) as origin,
         ):
             report = await push(source, origin, [product.record["url"]], MemoryLedger())
         assert [item.status for item in report.items] == ["pushed"], report.items
