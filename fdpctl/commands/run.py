@@ -25,8 +25,10 @@ from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
 
+    from fdpctl.transport import EventStream
     from fdpd.wire import RunDryRun, RunResult
 
 
@@ -53,6 +55,26 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run with uncommitted changes (latest_commit gets a -dirty suffix)",
     )
+    parser.add_argument(
+        "--scheduler",
+        choices=("local", "slurm"),
+        help="where the job runs: local (a child process of fdpd) or slurm (submitted with "
+        "sbatch; see On a cluster); default: `scheduler:` in fdpd's config.yaml, else local",
+    )
+    parser.add_argument(
+        "--sbatch",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an sbatch option for a SLURM job, e.g. --sbatch=--mem=4G (repeatable; after "
+        "the `slurm:` defaults of fdpd's config.yaml)",
+    )
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="return once a SLURM job is submitted (fdpd follows it on; `fdpctl log -f JOB` "
+        "shows it, `fdpctl cancel JOB` stops it); a local run is followed to its end",
+    )
 
 
 def run(args: argparse.Namespace, inv: Invocation) -> int:
@@ -62,7 +84,16 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body)
+    if args.scheduler:
+        body["scheduler"] = args.scheduler
+    if args.sbatch:
+        body["sbatch"] = args.sbatch
+    until = _UntilSubmitted if args.detach else None
+    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body, until)
+    if "detached" in result:
+        if not inv.as_json:
+            _show_detached(result)
+        return SUCCESS
     if "dry_run" in result:
         if not inv.as_json:
             _show_dry_run(result)
@@ -107,6 +138,40 @@ def _show_summary(result: RunResult) -> None:
             "to commit",
             file=out,
         )
+
+
+class _UntilSubmitted:
+    """A run's events up to its job's submission to a batch system (`--detach`), then a
+    `result` of fdpctl's own saying so; the run goes on in fdpd."""
+
+    def __init__(self, stream: EventStream) -> None:
+        self.stream = stream
+        self.operation = stream.operation
+
+    def on_idle(self, callback: Callable[[], None], every: float) -> None:
+        self.stream.on_idle(callback, every)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for event in self.stream:
+            yield event
+            if event.get("type") == "progress" and event.get("slurm_state") == "SUBMITTED":
+                self.stream.close()
+                detached = {"detached": True, "operation": self.operation}
+                detached |= {key: event.get(key) for key in ("job", "slurm_job")}
+                yield {"type": "result", "result": detached}
+                return
+
+
+def _show_detached(result: Any) -> None:
+    job = result["job"]
+    print(
+        f"job {job} submitted as SLURM job {result['slurm_job']}; fdpd follows it "
+        f"(`fdpctl log -f {job}` shows it, `fdpctl cancel {job}` stops it)",
+        file=sys.stderr,
+    )
 
 
 def describe(status: int) -> str:

@@ -15,6 +15,7 @@ from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
+from fdpd.executors import executor_for
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
@@ -68,6 +69,12 @@ class RunBody(ConfigBody):
     environment: dict[str, str] = Field(
         default_factory=dict, description="the environment the script gets (fdpctl sends its own)"
     )
+    scheduler: str | None = Field(
+        default=None, description="where the job runs: local or slurm; default: fdpd's setting"
+    )
+    sbatch: list[str] = Field(
+        default_factory=list, description="more sbatch options (with the slurm scheduler)"
+    )
 
 
 @router.post("/working-config")
@@ -82,12 +89,18 @@ async def post_working_config(ctx: Context, body: WorkingConfigBody) -> WorkingC
 async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     """Run a job; NDJSON events: the script's output as `log` events (level `output`),
     warnings, then a result with the job id, state and exit status."""
+    executor = executor_for(
+        body.scheduler, ctx.settings, sbatch=body.sbatch, environment=body.environment
+    )
     request = RunRequest(
-        await body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment
+        await body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment, executor
     )
     arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
+    if executor.name != "local":
+        arguments["scheduler"] = executor.name
 
     async def work(emitter: Emitter) -> RunResult | RunDryRun:
+        await executor.check()  # before anything is prepared or submitted
         return await run_job(ctx, request, emitter)
 
     return await stream_operation(ctx, "run", arguments, work, cancellable=True)

@@ -43,9 +43,10 @@ from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
+from .launch import Executor, Launch, LocalExecutor
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
-from .process import STOP_GRACE, ScriptEnd, run_script
+from .process import STOP_GRACE, ScriptEnd
 from .reconcile import Findings, find_job_records, protect_private_outputs, reconcile_outputs
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
@@ -61,6 +62,7 @@ class RunRequest:
     dirty: bool = False
     dry_run: bool = False
     environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+    executor: Executor = field(default_factory=LocalExecutor)  # where the script runs
 
 
 async def working_config(
@@ -260,11 +262,12 @@ async def _execute(
     add_job(ctx.journal, row)
     redact = Redactor([env["FDP_LOCAL_TOKEN"]])
     try:
-        end = await run_script(
-            job.generated.script.argv,
-            Path(row.cwd),
-            env,
+        end = await request.executor.run(
+            Launch(job.job_id, job.folder, job.generated.script.argv, Path(row.cwd), env),
             lambda line: emitter.log(redact(line), level=OUTPUT_LEVEL),
+            lambda note, fields: emitter.progress(
+                note, details={"job": job.job_id, **fields}, keep=True
+            ),
         )
     except asyncio.CancelledError:
         finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
@@ -278,7 +281,8 @@ async def _execute(
     failed = status != 0 or end.stopped
     token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, registry, failed, token, script_location)
-    warnings = findings.warnings + await _end_writes(ctx, job, registry)
+    warnings = [end.reason] if end.reason else []
+    warnings += findings.warnings + await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)
     state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
