@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tests.push.conftest import Remote, Site, ana, remote
 from tests.run.conftest import Fdp, fdp, last_job_id, make_project
 
 SCRIPT = "scripts/slurm-one-node.sh"
@@ -38,4 +39,4 @@ def slurm_cluster() -> None:
         pytest.skip(missing)
 
 
-__all__ = ["Fdp", "fdp", "last_job_id", "make_project"]
+__all__ = ["Fdp", "Remote", "Site", "ana", "fdp", "last_job_id", "make_project", "remote"]

@@ -1,12 +1,19 @@
 """`fdpctl run CONFIG --scheduler slurm`: the job goes through sbatch to the cluster's node and
-is recorded like a local run (job, code run, outputs, the same summary and exit codes). Real
-SLURM, fdpd, registry and pyDataPipeline."""
+is recorded like a local run (job, code run, outputs, the same summary and exit codes); a failed
+task leaves nothing to commit; `scancel` and `fdpctl cancel` are recorded as cancelled, with
+SLURM's word for it; `--detach` returns once submitted. Real SLURM, fdpd, registry and
+pyDataPipeline."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
-from tests.cluster.conftest import Fdp, last_job_id, make_project
+from tests.cluster.conftest import Fdp, Remote, Site, last_job_id, make_project
+from tests.fdp_process import FDPCTL
 
 WRITES = """\
 run_metadata:
@@ -17,22 +24,163 @@ write:
     description: product a
     file_type: csv
 """
+CEILING = 120.0  # seconds: a generous ceiling for a state, not a latency target
 
 
-def test_a_slurm_job_is_recorded_like_a_local_run(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "cluster", {"config.yaml": WRITES})
-    result = fdp.fdpctl(
+def wait_for_state(fdp: Fdp, job: str, states: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + CEILING
+    while time.monotonic() < deadline:
+        detail = fdp.job(job)
+        if detail["state"] in states:
+            return detail
+        time.sleep(0.2)
+    raise AssertionError(f"job {job} never reached {states}: {fdp.job(job)['state']}")
+
+
+def slurm_job_of(folder: str) -> str:
+    deadline = time.monotonic() + CEILING
+    path = Path(folder) / "slurm" / "slurm_job"
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return path.read_text().strip()
+
+
+def squeue_state(slurm_job: str) -> str:
+    answer = subprocess.run(
+        ["squeue", "-h", "-j", slurm_job, "-o", "%T"], capture_output=True, text=True, check=False
+    )
+    return answer.stdout.strip()
+
+
+def test_a_slurm_job_is_recorded_like_a_local_run_then_committed_and_pushed(
+    ana: Site, remote: Remote
+) -> None:
+    project = ana.project("cluster", {"config.yaml": WRITES})
+    result = ana.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", cwd=project, env={"MODEL_WRITES": "cluster/a"}
     )
     assert result.returncode == 0, result.stderr + result.stdout
-    job = last_job_id(fdp)
-    print(result.stdout, result.stderr)
-    assert "finalised" in result.stdout.splitlines()
+    job = ana.json("log")["jobs"][0]["id"]
+    lines = result.stdout.splitlines()
+    assert "finalised" in lines
+    [submitted] = [line for line in lines if line.startswith(f"job {job} submitted as SLURM job ")]
+    slurm_job = submitted.rsplit(" ", 1)[-1]
+    assert f"SLURM job {slurm_job} running on " in result.stdout
     said = result.stderr.splitlines()
+    assert any(line.startswith(f"job {job} succeeded: ") for line in said)
     assert said[-1] == f"next: fdpctl commit {job}   (then fdpctl push)"
+    detail = ana.json("log", job)
+    assert detail["state"] == "succeeded" and detail["exit_status"] == 0
+    [run_uuid] = ana.job_runs(job)
+    folder = Path(detail["folder"])
+    assert (folder / "slurm" / "slurm_job").read_text().strip() == slurm_job
+    assert (folder / "slurm" / "exit_status").read_text().strip() == "0"
+    assert (folder / "slurm" / "token").stat().st_mode & 0o077 == 0
+    token = (ana.instance.home / "data" / "tokens" / "ana.token").read_text().strip()
+    assert token not in (folder / "slurm" / "job.sh").read_text()
+    shown = subprocess.run(
+        ["scontrol", "show", "job", "-dd", slurm_job], capture_output=True, text=True, check=False
+    )
+    assert token not in shown.stdout  # the token is in no SLURM listing
+
+    ana.ok("commit", job)
+    status, final, _ = ana.stream_result("push")
+    assert status == 0, final
+    assert {i["item"]: i["status"] for i in final["result"]["items"]} == {
+        f"code run {run_uuid}": "pushed",
+        "ana:cluster/a@0.0.1": "pushed",
+    }
+    assert remote.records("code_run", uuid=run_uuid)
+
+
+def test_a_failing_slurm_job_is_failed_with_nothing_to_commit(fdp: Fdp, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "failing", {"config.yaml": WRITES})
+    result = fdp.fdpctl(
+        "run",
+        "config.yaml",
+        "--scheduler=slurm",
+        cwd=project,
+        env={"MODEL_WRITES": "cluster/a", "MODEL_FAIL": "3"},
+    )
+    job = last_job_id(fdp)
+    assert result.returncode == 4, result.stderr  # MODEL_FAILED, as for a local run
+    assert f"fdpctl: job {job} failed: the model exited with status 3" in result.stderr
+    assert "failing on purpose" in result.stdout
     detail = fdp.job(job)
-    assert detail["state"] == "succeeded"
-    [run_uuid] = detail["code_runs"]
-    assert fdp.registry("code_run", uuid=run_uuid)
-    slurm_job = (Path(detail["folder"]) / "slurm" / "slurm_job").read_text().strip()
-    assert slurm_job.isdigit()
+    assert (detail["state"], detail["exit_status"]) == ("failed", 3)
+    assert all(item["state"] == "failed" for item in detail["items"])
+    refused = fdp.fdpctl("commit", job)
+    assert refused.returncode != 0
+    assert not [i for i in fdp.job(job)["items"] if i["state"] == "committed"]
+
+
+def test_scancel_of_a_slurm_job_is_recorded_cancelled(fdp: Fdp, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "scancelled", {"config.yaml": WRITES})
+    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "60"}
+    detached = fdp.fdpctl(
+        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
+    )
+    assert detached.returncode == 0, detached.stderr
+    job = last_job_id(fdp)
+    assert f"job {job} submitted as SLURM job " in detached.stderr
+    assert f"`fdpctl log -f {job}`" in detached.stderr
+    slurm_job = slurm_job_of(fdp.job(job)["folder"])
+    deadline = time.monotonic() + CEILING
+    while squeue_state(slurm_job) != "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    subprocess.run(["scancel", slurm_job], check=True)
+
+    detail = wait_for_state(fdp, job, {"cancelled", "failed", "succeeded"})
+    assert detail["state"] == "cancelled"
+    assert (
+        f"SLURM job {slurm_job} ended CANCELLED: it was cancelled (scancel)" in detail["warnings"]
+    )
+    assert all(item["state"] == "failed" for item in detail["items"])
+
+
+def test_fdpctl_cancel_scancels_the_slurm_job(fdp: Fdp, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "cancelled", {"config.yaml": WRITES})
+    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "60"}
+    detached = fdp.fdpctl(
+        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
+    )
+    assert detached.returncode == 0, detached.stderr
+    job = last_job_id(fdp)
+    slurm_job = slurm_job_of(fdp.job(job)["folder"])
+
+    follow = subprocess.Popen(
+        [str(FDPCTL), "log", "-f", job],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=fdp.instance.env,
+    )
+    cancel = fdp.fdpctl("cancel", job)
+    assert cancel.returncode == 0, cancel.stderr
+
+    detail = wait_for_state(fdp, job, {"cancelled", "failed", "succeeded"})
+    assert detail["state"] == "cancelled"
+    assert squeue_state(slurm_job) == ""  # scancel reached SLURM: the job is gone from the queue
+    out, err = follow.communicate(timeout=CEILING)
+    assert follow.returncode == 0, out + err
+    assert "cancelled" in out.splitlines()[-1]  # log -f followed it to its end
+
+
+def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "detached", {"config.yaml": WRITES})
+    result = fdp.fdpctl(
+        "--json",
+        "run",
+        "config.yaml",
+        "--scheduler",
+        "slurm",
+        "--detach",
+        cwd=project,
+        env={"MODEL_WRITES": "cluster/a"},
+    )
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.splitlines()[-1])
+    assert final["type"] == "result" and final["result"]["detached"] is True
+    job = final["result"]["job"]
+    assert wait_for_state(fdp, job, {"succeeded", "failed"})["state"] == "succeeded"

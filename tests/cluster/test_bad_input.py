@@ -1,0 +1,52 @@
+"""A SLURM run that cannot be placed says why before anything is prepared or submitted: no
+`sbatch` on the run's PATH, a partition the cluster does not have, `--sbatch` on a local run. No
+job folder, no SLURM job."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.cluster.conftest import Fdp, make_project
+from tests.fdp_process import FDPCTL
+from tests.run.conftest import job_folders
+
+CONFIG = """\
+run_metadata:
+  description: never placed
+  script: python3 model.py
+"""
+
+
+def queued() -> str:
+    return subprocess.run(
+        ["squeue", "-h", "-o", "%i"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def refused(fdp: Fdp, tmp_path: Path, *args: str, path: str | None = None) -> str:
+    project = make_project(tmp_path / "refused", {"config.yaml": CONFIG})
+    before, queue = job_folders(fdp.store), queued()
+    env = {"PATH": path} if path is not None else None
+    result = fdp.fdpctl("run", "config.yaml", *args, cwd=project, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert job_folders(fdp.store) == before and queued() == queue
+    assert "Traceback" not in result.stderr and "internal" not in result.stderr
+    return result.stderr
+
+
+def test_no_sbatch_on_path(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path, "--scheduler", "slurm", path=str(FDPCTL.parent))
+    assert "--scheduler slurm: `sbatch` is not on PATH, so no job can be submitted" in said
+    assert "login node" in said
+
+
+def test_a_partition_the_cluster_does_not_have(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path, "--scheduler", "slurm", "--sbatch=--partition=nosuchpartition")
+    assert "SLURM refused the job's options --partition=nosuchpartition: " in said
+    assert "invalid partition" in said.lower() and "nothing was submitted" in said
+
+
+def test_sbatch_options_need_the_slurm_scheduler(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path, "--scheduler", "local", "--sbatch=--mem=1G")
+    assert "--sbatch needs --scheduler slurm" in said
