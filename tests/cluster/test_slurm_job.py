@@ -184,3 +184,24 @@ def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> No
     assert final["type"] == "result" and final["result"]["detached"] is True
     job = final["result"]["job"]
     assert wait_for_state(fdp, job, {"succeeded", "failed"})["state"] == "succeeded"
+
+
+def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
+    fdp: Fdp, tmp_path: Path
+) -> None:
+    """SLURM's smallest time limit is a minute, and it checks limits every 30 s or so: this test
+    waits about 90 s."""
+    project = make_project(tmp_path / "timeout", {"config.yaml": WRITES})
+    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "600"}
+    result = fdp.fdpctl(
+        "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=1", cwd=project, env=env
+    )
+    job = last_job_id(fdp)
+    assert result.returncode == 4, result.stderr  # the model failed, as when killed locally
+    detail = fdp.job(job)
+    assert detail["state"] == "failed"
+    slurm_job = slurm_job_of(detail["folder"])
+    reason = f"SLURM job {slurm_job} ended TIMEOUT: it reached its time limit (--time)"
+    assert reason in detail["warnings"]
+    assert f"warning: {reason}" in result.stderr
+    assert all(item["state"] == "failed" for item in detail["items"])
