@@ -82,7 +82,7 @@ def _fdpctl(env: dict[str, str], cwd: Path, *args: str) -> str:
     )
     if result.returncode != 0:
         raise SystemExit(f"fdpctl {' '.join(args)}: {result.stdout}{result.stderr}")
-    return result.stdout
+    return result.stdout + result.stderr
 
 
 def _timed(env: dict[str, str], project: Path, scheduler: str) -> tuple[float, float, float]:

@@ -88,7 +88,10 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         body["scheduler"] = args.scheduler
     if args.sbatch:
         body["sbatch"] = args.sbatch
-    until = _UntilSubmitted if args.detach else None
+
+    def until(stream: EventStream) -> _RunEvents:
+        return _RunEvents(stream, detach=args.detach, as_json=inv.as_json)
+
     result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body, until)
     if "detached" in result:
         if not inv.as_json:
@@ -140,13 +143,18 @@ def _show_summary(result: RunResult) -> None:
         )
 
 
-class _UntilSubmitted:
-    """A run's events up to its job's submission to a batch system (`--detach`), then a
-    `result` of fdpctl's own saying so; the run goes on in fdpd."""
+class _RunEvents:
+    """A run's events as fdpctl shows them: where a batch system has the job (`submitted as
+    SLURM job 812`, `queued`, `running on node17`) goes to stderr with fdpctl's other words, so
+    stdout stays the model's output (with --json they are events like any other). With
+    `detach`, the events end at the job's submission, with a `result` of fdpctl's own saying so;
+    the run goes on in fdpd."""
 
-    def __init__(self, stream: EventStream) -> None:
+    def __init__(self, stream: EventStream, *, detach: bool, as_json: bool) -> None:
         self.stream = stream
         self.operation = stream.operation
+        self.detach = detach
+        self.as_json = as_json
 
     def on_idle(self, callback: Callable[[], None], every: float) -> None:
         self.stream.on_idle(callback, every)
@@ -156,8 +164,12 @@ class _UntilSubmitted:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for event in self.stream:
-            yield event
-            if event.get("type") == "progress" and event.get("slurm_state") == "SUBMITTED":
+            placed = event.get("type") == "progress" and "slurm_state" in event
+            if placed and not self.as_json:
+                print(event.get("message", ""), file=sys.stderr, flush=True)
+            else:
+                yield event
+            if placed and self.detach and event.get("slurm_state") == "SUBMITTED":
                 self.stream.close()
                 detached = {"detached": True, "operation": self.operation}
                 detached |= {key: event.get(key) for key in ("job", "slurm_job")}
