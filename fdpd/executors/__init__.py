@@ -46,7 +46,7 @@ def executor_for(
         account=defaults.account,
         sbatch_args=(*defaults.sbatch_args, *sbatch),
     )
-    return SlurmExecutor(options, (environment or {}).get("PATH"))
+    return SlurmExecutor(options, (environment or {}).get("PATH"), settings.registry.url)
 
 
 __all__ = ["SCHEDULERS", "SlurmExecutor", "SlurmOptions", "executor_for"]

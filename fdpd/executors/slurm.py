@@ -17,9 +17,11 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fdpd.cancellation import OperationCancelled, abortable
 from fdpd.error_codes import ErrorCode
@@ -87,9 +89,10 @@ class SlurmExecutor:
 
     name = "slurm"
 
-    def __init__(self, options: SlurmOptions, path: str | None) -> None:
+    def __init__(self, options: SlurmOptions, path: str | None, registry_url: str = "") -> None:
         self.options = options
         self.path = path
+        self.registry_url = registry_url  # the one the job's working config names
 
     def _tool(self, name: str) -> str:
         found = shutil.which(name, path=self.path)
@@ -114,6 +117,15 @@ class SlurmExecutor:
                 f"SLURM refused the job's options {shown}: {answer.error_line()}",
                 hint="check --sbatch and the `slurm:` keys of fdpd's config.yaml; `sinfo` lists "
                 "the partitions; nothing was submitted",
+                code=ErrorCode.SCHEDULER_REFUSED,
+            )
+        unreachable = registry_unreachable(self.registry_url, answer.err, socket.gethostname())
+        if unreachable:
+            raise FdpError(
+                unreachable,
+                hint="let the job run on this machine (--sbatch=--nodelist=HOST) or run fdpctl on "
+                "a node SLURM places jobs on; see On a cluster (docs/cluster.md); nothing was "
+                "submitted",
                 code=ErrorCode.SCHEDULER_REFUSED,
             )
 
@@ -155,6 +167,25 @@ class SlurmExecutor:
         except asyncio.CancelledError:  # fdpd stops: the job stops too, as a local one does
             await asyncio.shield(_command(scancel))
             raise
+
+
+def registry_unreachable(registry_url: str, test_only: str, hostname: str) -> str:
+    """Why a job could not reach the registry, or "": a registry on a loopback address serves
+    only jobs on this machine, and `sbatch --test-only` says where SLURM would start the job
+    (`... on nodes node17,node18 in partition short`)."""
+    host = urlsplit(registry_url).hostname or ""
+    loopback = host == "localhost" or host.startswith("127.") or host == "::1"
+    found = re.search(r" on nodes (\S+)", test_only)
+    if not loopback or found is None:
+        return ""
+    here = {hostname, hostname.split(".")[0], "localhost"}
+    nodes = found.group(1)
+    if set(nodes.split(",")) <= here:
+        return ""
+    return (
+        f"SLURM would start the job on {nodes}, but the local registry listens on {host} (this "
+        "machine only): the job could not record its run"
+    )
 
 
 def _write_wrapper(state: Path, launch: Launch) -> Path:

@@ -15,15 +15,20 @@ from typing import Any
 from tests.cluster.conftest import Fdp, Remote, Site, last_job_id, make_project
 from tests.fdp_process import FDPCTL
 
-WRITES = """\
+
+def writes(product: str) -> str:
+    """A config whose model writes `product` (each test its own: no test sees another's)."""
+    return f"""\
 run_metadata:
   description: cluster writes
   script: python3 model.py
 write:
-  - data_product: cluster/a
-    description: product a
+  - data_product: {product}
+    description: product {product}
     file_type: csv
 """
+
+
 CEILING = 120.0  # seconds: a generous ceiling for a state, not a latency target
 
 
@@ -55,7 +60,7 @@ def squeue_state(slurm_job: str) -> str:
 def test_a_slurm_job_is_recorded_like_a_local_run_then_committed_and_pushed(
     ana: Site, remote: Remote
 ) -> None:
-    project = ana.project("cluster", {"config.yaml": WRITES})
+    project = ana.project("cluster", {"config.yaml": writes("cluster/a")})
     result = ana.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", cwd=project, env={"MODEL_WRITES": "cluster/a"}
     )
@@ -93,13 +98,13 @@ def test_a_slurm_job_is_recorded_like_a_local_run_then_committed_and_pushed(
 
 
 def test_a_failing_slurm_job_is_failed_with_nothing_to_commit(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "failing", {"config.yaml": WRITES})
+    project = make_project(tmp_path / "failing", {"config.yaml": writes("cluster/failing")})
     result = fdp.fdpctl(
         "run",
         "config.yaml",
         "--scheduler=slurm",
         cwd=project,
-        env={"MODEL_WRITES": "cluster/a", "MODEL_FAIL": "3"},
+        env={"MODEL_WRITES": "cluster/failing", "MODEL_FAIL": "3"},
     )
     job = last_job_id(fdp)
     assert result.returncode == 4, result.stderr  # MODEL_FAILED, as for a local run
@@ -114,8 +119,8 @@ def test_a_failing_slurm_job_is_failed_with_nothing_to_commit(fdp: Fdp, tmp_path
 
 
 def test_scancel_of_a_slurm_job_is_recorded_cancelled(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "scancelled", {"config.yaml": WRITES})
-    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "60"}
+    project = make_project(tmp_path / "scancelled", {"config.yaml": writes("cluster/scancelled")})
+    env = {"MODEL_WRITES": "cluster/scancelled", "MODEL_PAUSE": "60"}
     detached = fdp.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
     )
@@ -139,8 +144,8 @@ def test_scancel_of_a_slurm_job_is_recorded_cancelled(fdp: Fdp, tmp_path: Path) 
 
 
 def test_fdpctl_cancel_scancels_the_slurm_job(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "cancelled", {"config.yaml": WRITES})
-    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "60"}
+    project = make_project(tmp_path / "cancelled", {"config.yaml": writes("cluster/cancelled")})
+    env = {"MODEL_WRITES": "cluster/cancelled", "MODEL_PAUSE": "60"}
     detached = fdp.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
     )
@@ -167,7 +172,7 @@ def test_fdpctl_cancel_scancels_the_slurm_job(fdp: Fdp, tmp_path: Path) -> None:
 
 
 def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "detached", {"config.yaml": WRITES})
+    project = make_project(tmp_path / "detached", {"config.yaml": writes("cluster/detached")})
     result = fdp.fdpctl(
         "--json",
         "run",
@@ -176,7 +181,7 @@ def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> No
         "slurm",
         "--detach",
         cwd=project,
-        env={"MODEL_WRITES": "cluster/a"},
+        env={"MODEL_WRITES": "cluster/detached"},
     )
     assert result.returncode == 0, result.stderr
     final = json.loads(result.stdout.splitlines()[-1])
@@ -190,8 +195,8 @@ def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
 ) -> None:
     """SLURM's smallest time limit is a minute, and it checks limits every 30 s or so: this test
     waits about 90 s."""
-    project = make_project(tmp_path / "timeout", {"config.yaml": WRITES})
-    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "600"}
+    project = make_project(tmp_path / "timeout", {"config.yaml": writes("cluster/timeout")})
+    env = {"MODEL_WRITES": "cluster/timeout", "MODEL_PAUSE": "600"}
     result = fdp.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=1", cwd=project, env=env
     )
@@ -211,8 +216,8 @@ def test_fdpd_stopping_cancels_its_slurm_jobs_and_a_restart_records_them(
 ) -> None:
     """Re-adopting SLURM jobs across a restart is not there yet: fdpd stops them as it stops
     local jobs, so none runs on with no fdpd to record it."""
-    project = ana.project("stopping", {"config.yaml": WRITES})
-    env = {"MODEL_WRITES": "cluster/a", "MODEL_PAUSE": "60"}
+    project = ana.project("stopping", {"config.yaml": writes("cluster/stopping")})
+    env = {"MODEL_WRITES": "cluster/stopping", "MODEL_PAUSE": "60"}
     detached = ana.fdpctl(
         "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
     )
