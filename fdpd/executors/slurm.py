@@ -5,9 +5,9 @@ URL, as a local job does (docs/cluster.md).
 
 The job folder gets a `slurm/` folder (0700): `job.sh` (the wrapper), `token` (0600: the token
 the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environment, `scontrol`
-listing or accounting record), `output.log` (what the script printed, read as it grows),
-`slurm_job` (SLURM's job id), and, written by the wrapper on the node, `started` (node and time)
-and `exit_status` (the script's own)."""
+listing or accounting record; removed when the job has ended), `output.log` (what the script
+printed, read as it grows), `slurm_job` (SLURM's job id), and, written by the wrapper on the node,
+`started` (node and time) and `exit_status` (the script's own)."""
 
 from __future__ import annotations
 
@@ -162,11 +162,17 @@ class SlurmExecutor:
             return await abortable(follower.to_the_end(), "while the SLURM job ran")
         except OperationCancelled:
             await _command(scancel)
-            end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
+            try:
+                end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
+            except TimeoutError:
+                late = f"SLURM job {slurm_job} had not ended {CANCEL_CEILING:g} s after scancel"
+                return ScriptEnd(-signal.SIGTERM, stopped=True, reason=late)
             return ScriptEnd(end.status or -signal.SIGTERM, stopped=True, reason=end.reason)
         except asyncio.CancelledError:  # fdpd stops: the job stops too, as a local one does
             await asyncio.shield(_command(scancel))
             raise
+        finally:  # the job has read it, or will never run: no token stays behind
+            (state / "token").unlink(missing_ok=True)
 
 
 def registry_unreachable(registry_url: str, test_only: str, hostname: str) -> str:
