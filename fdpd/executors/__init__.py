@@ -13,7 +13,7 @@ from fdpd.errors import FdpError
 from fdpd.jobs.launch import Executor, LocalExecutor
 from fdpd.settings import SCHEDULERS, DaemonSettings
 
-from .slurm import SlurmExecutor, SlurmOptions
+from .slurm import SlurmExecutor, SlurmOptions, reserved_option
 
 
 def executor_for(
@@ -40,6 +40,14 @@ def executor_for(
             )
         return LocalExecutor()
     defaults = settings.slurm
+    reserved = reserved_option([*defaults.sbatch_args, *sbatch])
+    if reserved is not None:
+        option, why = reserved
+        raise FdpError(
+            f"sbatch option {option} is not for fdp's SLURM jobs: {why}",
+            hint="leave it out of --sbatch and of `slurm: sbatch_args` in fdpd's config.yaml",
+            code=ErrorCode.USAGE,
+        )
     options = SlurmOptions(
         partition=defaults.partition,
         time=defaults.time,

@@ -72,6 +72,34 @@ class SlurmOptions:
         return [*named, *self.sbatch_args]
 
 
+# sbatch options fdpd sets itself (where the output goes, the environment, the folder), and
+# arrays, which would run one job folder several times at once
+RESERVED = {
+    "--array": "an array would run this one job several times at once",
+    "-a": "an array would run this one job several times at once",
+    "--output": "fdpd reads the job's output from its job folder",
+    "-o": "fdpd reads the job's output from its job folder",
+    "--error": "fdpd reads the job's output from its job folder",
+    "-e": "fdpd reads the job's output from its job folder",
+    "--export": "the job gets the run's environment (--export=ALL)",
+    "--chdir": "the job runs in the project folder, as a local one does",
+    "-D": "the job runs in the project folder, as a local one does",
+    "--wrap": "the job runs its config's script",
+}
+
+
+def reserved_option(arguments: Sequence[str]) -> tuple[str, str] | None:
+    """The first sbatch option fdpd does not let through, and why."""
+    for argument in arguments:
+        name = argument.split("=", 1)[0]
+        if name in RESERVED:
+            return argument, RESERVED[name]
+        short = argument[:2]
+        if short in RESERVED and not argument.startswith("--"):
+            return argument, RESERVED[short]
+    return None
+
+
 @dataclass(frozen=True)
 class _Answer:
     status: int
@@ -208,8 +236,8 @@ def _write_wrapper(state: Path, launch: Launch) -> Path:
 
 
 def wrapper_text(state: Path, cwd: Path, argv: Sequence[str], job_id: str) -> str:
-    """A bash script: say where it runs, export the token and the task id, run the job's
-    command in its working directory, keep its exit status in the job folder."""
+    """A bash script: say where it runs, export the token, run the job's command in its
+    working directory, keep its exit status in the job folder."""
     q = shlex.quote
     return f"""#!/bin/bash
 # fdp job {job_id}: written by fdpd, run by SLURM on a compute node (docs/cluster.md)
@@ -222,9 +250,6 @@ fi
 printf '%s %s\\n' "$(hostname)" "$(date +%s)" >"$state/started"
 {TOKEN_VARIABLE}=$(cat "$state/token") || exit 97
 export {TOKEN_VARIABLE}
-if [ -n "${{SLURM_ARRAY_TASK_ID:-}}" ]; then
-    export FDP_TASK_ID="$SLURM_ARRAY_TASK_ID"
-fi
 cd {q(str(cwd))} || exit 97
 {" ".join(q(part) for part in argv)} </dev/null
 status=$?

@@ -50,3 +50,10 @@ def test_a_partition_the_cluster_does_not_have(fdp: Fdp, tmp_path: Path) -> None
 def test_sbatch_options_need_the_slurm_scheduler(fdp: Fdp, tmp_path: Path) -> None:
     said = refused(fdp, tmp_path, "--scheduler", "local", "--sbatch=--mem=1G")
     assert "--sbatch needs --scheduler slurm" in said
+
+
+def test_sbatch_options_fdp_sets_itself_are_refused(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path / "array", "--scheduler", "slurm", "--sbatch=--array=1-3")
+    assert "sbatch option --array=1-3 is not for fdp's SLURM jobs: an array would run" in said
+    said = refused(fdp, tmp_path / "output", "--scheduler", "slurm", "--sbatch=-o/tmp/x.log")
+    assert "sbatch option -o/tmp/x.log is not for fdp's SLURM jobs" in said
