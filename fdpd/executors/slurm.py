@@ -7,7 +7,8 @@ The job folder gets a `slurm/` folder (0700): `job.sh` (the wrapper), `token` (0
 the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environment, `scontrol`
 listing or accounting record; removed when the job has ended), `output.log` (what the script
 printed, read as it grows), `slurm_job` (SLURM's job id), and, written by the wrapper on the node,
-`started` (node and time) and `exit_status` (the script's own)."""
+`started` (node and time) and `exit_status` (the script's own); `following` (SLURM's job id) while
+fdpd follows the job, so that the next fdpd can stop one an fdpd that died left running."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import shlex
 import shutil
 import signal
 import socket
+import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +182,7 @@ class SlurmExecutor:
             )
         slurm_job = answer.out.strip().split(";")[0]
         (state / "slurm_job").write_text(slurm_job + "\n")
+        (state / "following").write_text(slurm_job + "\n")  # gone once fdpd saw it end
         on_note(
             f"job {launch.job_id} submitted as SLURM job {slurm_job}",
             {"slurm_job": slurm_job, "slurm_state": "SUBMITTED"},
@@ -201,6 +204,22 @@ class SlurmExecutor:
             raise
         finally:  # the job has read it, or will never run: no token stays behind
             (state / "token").unlink(missing_ok=True)
+
+
+def stop_orphaned_job(job_folder: str) -> str | None:
+    """At start-up, for a job an earlier fdpd followed when it died (SIGKILL, crash: its
+    `slurm/following` is still there): `scancel` it, as the processes of an orphaned local job
+    are stopped, so that nothing runs on that no fdpd records. SLURM's job id, if there was one."""
+    marker = Path(job_folder) / "slurm" / "following"
+    try:
+        slurm_job = marker.read_text().strip()
+    except OSError:
+        return None
+    scancel = shutil.which("scancel")
+    if slurm_job.replace("_", "").isdigit() and scancel is not None:
+        subprocess.run([scancel, slurm_job], capture_output=True, timeout=COMMAND_TIMEOUT)
+    marker.unlink(missing_ok=True)
+    return slurm_job
 
 
 def registry_unreachable(registry_url: str, test_only: str, hostname: str) -> str:
