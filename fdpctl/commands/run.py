@@ -70,6 +70,13 @@ def register(subparsers: Any) -> None:
         "the `slurm:` defaults of fdpd's config.yaml)",
     )
     parser.add_argument(
+        "--array",
+        metavar="SPEC",
+        help="an array sweep with SLURM: one job per task index (1-100, 1,3,5-9, %%N: at most "
+        "N at once, as sbatch --array), ${{TASK}} in the config replaced by the index; "
+        "`fdpctl commit array-N` commits every task that succeeded",
+    )
+    parser.add_argument(
         "--detach",
         action="store_true",
         help="return once a SLURM job is submitted (fdpd follows it on; `fdpctl log -f JOB` "
@@ -88,6 +95,8 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         body["scheduler"] = args.scheduler
     if args.sbatch:
         body["sbatch"] = args.sbatch
+    if args.array:
+        body["array"] = args.array
 
     def until(stream: EventStream) -> _RunEvents:
         return _RunEvents(stream, detach=args.detach, as_json=inv.as_json)
@@ -101,6 +110,10 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         if not inv.as_json:
             _show_dry_run(result)
         return SUCCESS
+    if "array" in result:
+        if not inv.as_json:
+            _show_array(result)
+        return SUCCESS if result["ok"] else MODEL_FAILED
     status = int(result["exit_status"] or 0)
     if status == 0:
         if not inv.as_json:
@@ -175,6 +188,18 @@ class _RunEvents:
                 detached |= {key: event.get(key) for key in ("job", "slurm_job")}
                 yield {"type": "result", "result": detached}
                 return
+
+
+def _show_array(result: Any) -> None:
+    """Each task's job and how it ended, the counts, and the one command that commits them."""
+    out = sys.stderr
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(result["counts"].items()))
+    print(f"{result['array']}: {len(result['tasks'])} tasks: {counts}", file=out)
+    for task in result["tasks"]:
+        said = task.get("job") or task.get("error", "")
+        print(f"  task {task['task']:<5} {task['state']:<10} {said}", file=out)
+    if result["next"]:
+        print(f"next: {result['next']}   (then fdpctl push)", file=out)
 
 
 def _show_detached(result: Any) -> None:

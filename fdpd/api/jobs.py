@@ -15,7 +15,8 @@ from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
-from fdpd.executors import executor_for
+from fdpd.executors import SlurmExecutor, array_request, executor_for
+from fdpd.executors.array import ArrayResult, run_array
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
@@ -75,6 +76,9 @@ class RunBody(ConfigBody):
     sbatch: list[str] = Field(
         default_factory=list, description="more sbatch options (with the slurm scheduler)"
     )
+    array: str | None = Field(
+        default=None, description="an array sweep (slurm): task indexes as sbatch --array takes"
+    )
 
 
 @router.post("/working-config")
@@ -98,9 +102,15 @@ async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
     if executor.name != "local":
         arguments["scheduler"] = executor.name
+    spec = array_request(body.array, executor, body.dry_run)
+    if spec is not None:
+        arguments["array"] = spec.text
 
-    async def work(emitter: Emitter) -> RunResult | RunDryRun:
+    async def work(emitter: Emitter) -> RunResult | RunDryRun | ArrayResult:
         await executor.check()  # before anything is prepared or submitted
+        if spec is not None:
+            assert isinstance(executor, SlurmExecutor)
+            return await run_array(ctx, request, spec, executor, emitter)
         return await run_job(ctx, request, emitter)
 
     return await stream_operation(ctx, "run", arguments, work, cancellable=True)

@@ -13,6 +13,7 @@ from fdpd.errors import FdpError
 from fdpd.jobs.launch import Executor, LocalExecutor
 from fdpd.settings import SCHEDULERS, DaemonSettings
 
+from .array import ArraySpec, parse_array
 from .slurm import SlurmExecutor, SlurmOptions, reserved_option
 
 
@@ -57,4 +58,29 @@ def executor_for(
     return SlurmExecutor(options, (environment or {}).get("PATH"), settings.registry.url)
 
 
-__all__ = ["SCHEDULERS", "SlurmExecutor", "SlurmOptions", "executor_for"]
+def array_request(text: str | None, executor: Executor, dry_run: bool) -> ArraySpec | None:
+    """The run's `--array`, checked: SLURM only, and not with --dry-run."""
+    if text is None:
+        return None
+    if not isinstance(executor, SlurmExecutor):
+        raise FdpError(
+            "--array needs --scheduler slurm (this run is local)",
+            hint="add --scheduler slurm, or set `scheduler: slurm` in fdpd's config.yaml",
+            code=ErrorCode.USAGE,
+        )
+    if dry_run:
+        raise FdpError(
+            "--dry-run shows one job, not an array",
+            hint="leave out --array (and write the index in place of ${{TASK}}) to see a task",
+            code=ErrorCode.USAGE,
+        )
+    return parse_array(text)
+
+
+__all__ = [
+    "SCHEDULERS",
+    "SlurmExecutor",
+    "SlurmOptions",
+    "array_request",
+    "executor_for",
+]

@@ -6,9 +6,10 @@ URL, as a local job does (docs/cluster.md).
 The job folder gets a `slurm/` folder (0700): `job.sh` (the wrapper), `token` (0600: the token
 the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environment, `scontrol`
 listing or accounting record; removed when the job has ended), `output.log` (what the script
-printed, read as it grows), `slurm_job` (SLURM's job id), and, written by the wrapper on the node,
-`started` (node and time) and `exit_status` (the script's own); `following` (SLURM's job id) while
-fdpd follows the job, so that the next fdpd can stop one an fdpd that died left running."""
+printed, read as it grows; SLURM's own words go to `slurm.log`), `slurm_job` (SLURM's job id),
+and, written by the wrapper on the node, `started` (node and time) and `exit_status` (the
+script's own); `following` (SLURM's job id) while fdpd follows the job, so that the next fdpd can
+stop one an fdpd that died left running."""
 
 from __future__ import annotations
 
@@ -28,13 +29,13 @@ from urllib.parse import urlsplit
 from fdpd.cancellation import OperationCancelled, abortable
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.jobs.environment import ADDED_VARIABLES, TOKEN_VARIABLE
 from fdpd.jobs.launch import Launch, Note
 from fdpd.jobs.process import ScriptEnd
 
 POLL = 0.25  # seconds between two looks at the job (one `scontrol` call, one read of its output)
 COMMAND_TIMEOUT = 60.0  # seconds a SLURM command may take
 CANCEL_CEILING = 120.0  # seconds to wait for a cancelled job to end
-TOKEN_VARIABLE = "FDP_LOCAL_TOKEN"
 WAITING = {"PENDING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSPENDED", "REQUEUE_HOLD"}
 RUNNING = {"RUNNING", "COMPLETING", "STAGE_OUT", "SIGNALING"}
 WHY = {
@@ -77,8 +78,10 @@ class SlurmOptions:
 # sbatch options fdpd sets itself (where the output goes, the environment, the folder), and
 # arrays, which would run one job folder several times at once
 RESERVED = {
-    "--array": "an array would run this one job several times at once",
-    "-a": "an array would run this one job several times at once",
+    "--array": "it would run this one job several times at once (fdpctl run --array makes a job "
+    "of each task)",
+    "-a": "it would run this one job several times at once (fdpctl run --array makes a job of "
+    "each task)",
     "--output": "fdpd reads the job's output from its job folder",
     "-o": "fdpd reads the job's output from its job folder",
     "--error": "fdpd reads the job's output from its job folder",
@@ -124,7 +127,7 @@ class SlurmExecutor:
         self.path = path
         self.registry_url = registry_url  # the one the job's working config names
 
-    def _tool(self, name: str) -> str:
+    def tool(self, name: str) -> str:
         found = shutil.which(name, path=self.path)
         if found is None:
             raise FdpError(
@@ -138,9 +141,9 @@ class SlurmExecutor:
     async def check(self) -> None:
         """SLURM's commands are there, and sbatch takes the run's options (partition, account,
         time...): `sbatch --test-only` asks slurmctld without submitting anything."""
-        tools = [self._tool(name) for name in ("sbatch", "scontrol", "scancel")]
+        tools = [self.tool(name) for name in ("sbatch", "scontrol", "scancel")]
         arguments = self.options.arguments()
-        answer = await _command([tools[0], "--test-only", *arguments, "--wrap", "true"])
+        answer = await command([tools[0], "--test-only", *arguments, "--wrap", "true"])
         if answer.status != 0:
             shown = " ".join(shlex.quote(a) for a in arguments) or "(no options)"
             raise FdpError(
@@ -161,19 +164,19 @@ class SlurmExecutor:
 
     async def run(self, launch: Launch, on_line: Callable[[str], None], on_note: Note) -> ScriptEnd:
         state = launch.folder / "slurm"
-        wrapper = _write_wrapper(state, launch)
+        wrapper = write_wrapper(state, launch)
         env = {name: value for name, value in launch.env.items() if name != TOKEN_VARIABLE}
         argv = [
-            self._tool("sbatch"),
+            self.tool("sbatch"),
             "--parsable",
             f"--job-name=fdp-{launch.job_id[:12]}",
-            f"--output={state / 'output.log'}",
+            f"--output={state / 'slurm.log'}",
             f"--chdir={launch.cwd}",
             "--export=ALL",
             *self.options.arguments(),
             str(wrapper),
         ]
-        answer = await _command(argv, env)
+        answer = await command(argv, env)
         if answer.status != 0:
             raise FdpError(
                 f"sbatch refused job {launch.job_id}: {answer.error_line()}",
@@ -181,29 +184,42 @@ class SlurmExecutor:
                 code=ErrorCode.SCHEDULER_REFUSED,
             )
         slurm_job = answer.out.strip().split(";")[0]
-        (state / "slurm_job").write_text(slurm_job + "\n")
-        (state / "following").write_text(slurm_job + "\n")  # gone once fdpd saw it end
         on_note(
             f"job {launch.job_id} submitted as SLURM job {slurm_job}",
             {"slurm_job": slurm_job, "slurm_state": "SUBMITTED"},
         )
-        follower = _Follower(slurm_job, state, self._tool("scontrol"), on_line, on_note)
-        scancel = [self._tool("scancel"), slurm_job]
+        return await follow_job(self, slurm_job, state, on_line, on_note, POLL)
+
+
+async def follow_job(
+    executor: SlurmExecutor,
+    slurm_job: str,
+    state: Path,
+    on_line: Callable[[str], None],
+    on_note: Note,
+    poll: float,
+) -> ScriptEnd:
+    """Follow a submitted job to its end; a cancel of the operation `scancel`s it."""
+    (state / "slurm_job").write_text(slurm_job + "\n")
+    (state / "following").write_text(slurm_job + "\n")  # gone once fdpd saw it end
+    follower = _Follower(slurm_job, state, executor.tool("scontrol"), on_line, on_note, poll)
+    scancel = [executor.tool("scancel"), slurm_job]
+    try:
+        return await abortable(follower.to_the_end(), "while the SLURM job ran")
+    except OperationCancelled:
+        await command(scancel)
         try:
-            return await abortable(follower.to_the_end(), "while the SLURM job ran")
-        except OperationCancelled:
-            await _command(scancel)
-            try:
-                end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
-            except TimeoutError:
-                late = f"SLURM job {slurm_job} had not ended {CANCEL_CEILING:g} s after scancel"
-                return ScriptEnd(-signal.SIGTERM, stopped=True, reason=late)
-            return ScriptEnd(end.status or -signal.SIGTERM, stopped=True, reason=end.reason)
-        except asyncio.CancelledError:  # fdpd stops: the job stops too, as a local one does
-            await asyncio.shield(_command(scancel))
-            raise
-        finally:  # the job has read it, or will never run: no token stays behind
-            (state / "token").unlink(missing_ok=True)
+            end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
+        except TimeoutError:
+            late = f"SLURM job {slurm_job} had not ended {CANCEL_CEILING:g} s after scancel"
+            return ScriptEnd(-signal.SIGTERM, stopped=True, reason=late)
+        return ScriptEnd(end.status or -signal.SIGTERM, stopped=True, reason=end.reason)
+    except asyncio.CancelledError:  # fdpd stops: the job stops too, as a local one does
+        await asyncio.shield(command(scancel))
+        raise
+    finally:  # the job has read it, or will never run: no token stays behind
+        (state / "token").unlink(missing_ok=True)
+        (state / "following").unlink(missing_ok=True)
 
 
 def stop_orphaned_job(job_folder: str) -> str | None:
@@ -241,23 +257,35 @@ def registry_unreachable(registry_url: str, test_only: str, hostname: str) -> st
     )
 
 
-def _write_wrapper(state: Path, launch: Launch) -> Path:
+def job_variables(env: Mapping[str, str]) -> set[str]:
+    """The variables fdp adds for one job (the token included): the wrapper exports them."""
+    return {name for name in ADDED_VARIABLES if name in env}
+
+
+def write_wrapper(state: Path, launch: Launch) -> Path:
     """The job folder's `slurm/` with the token (0600) and the wrapper SLURM runs."""
     state.mkdir(mode=0o700, exist_ok=True)
     token = state / "token"
     descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(launch.env.get(TOKEN_VARIABLE, ""))
+    exports = {
+        name: launch.env[name] for name in sorted(job_variables(launch.env) - {TOKEN_VARIABLE})
+    }
     wrapper = state / "job.sh"
-    wrapper.write_text(wrapper_text(state, launch.cwd, launch.argv, launch.job_id))
+    wrapper.write_text(wrapper_text(state, launch.cwd, launch.argv, launch.job_id, exports))
     wrapper.chmod(0o700)
     return wrapper
 
 
-def wrapper_text(state: Path, cwd: Path, argv: Sequence[str], job_id: str) -> str:
-    """A bash script: say where it runs, export the token, run the job's command in its
-    working directory, keep its exit status in the job folder."""
+def wrapper_text(
+    state: Path, cwd: Path, argv: Sequence[str], job_id: str, exports: Mapping[str, str]
+) -> str:
+    """A bash script: say where it runs, send its output to the job folder, export the job's
+    variables (the token from its file; an array task's index as FDP_TASK_ID), run the job's
+    command in its working directory, keep its exit status in the job folder."""
     q = shlex.quote
+    exported = "".join(f"export {name}={q(value)}\n" for name, value in exports.items())
     return f"""#!/bin/bash
 # fdp job {job_id}: written by fdpd, run by SLURM on a compute node (docs/cluster.md)
 state={q(str(state))}
@@ -266,9 +294,13 @@ if [ ! -d "$state" ]; then
         "folders and the data store on a filesystem they share" >&2
     exit 97
 fi
+exec >>"$state/output.log" 2>&1
 printf '%s %s\\n' "$(hostname)" "$(date +%s)" >"$state/started"
 {TOKEN_VARIABLE}=$(cat "$state/token") || exit 97
 export {TOKEN_VARIABLE}
+{exported}if [ -n "${{SLURM_ARRAY_TASK_ID:-}}" ]; then
+    export FDP_TASK_ID="$SLURM_ARRAY_TASK_ID"
+fi
 cd {q(str(cwd))} || exit 97
 {" ".join(q(part) for part in argv)} </dev/null
 status=$?
@@ -287,7 +319,9 @@ class _Follower:
         scontrol: str,
         on_line: Callable[[str], None],
         on_note: Note,
+        poll: float = POLL,
     ) -> None:
+        self.poll = poll
         self.slurm_job = slurm_job
         self.state = state
         self.scontrol = scontrol
@@ -308,10 +342,10 @@ class _Follower:
             if job_state and job_state not in WAITING | RUNNING:
                 self._read_output(final=True)
                 return self._end(job_state, fields.get("ExitCode", "0:0"))
-            await asyncio.sleep(POLL)
+            await asyncio.sleep(self.poll)
 
     async def _look(self) -> dict[str, str] | None:
-        answer = await _command([self.scontrol, "show", "job", "-o", self.slurm_job])
+        answer = await command([self.scontrol, "show", "job", "-o", self.slurm_job])
         if answer.status != 0:
             if _NOT_FOUND in answer.err:
                 return None
@@ -380,7 +414,7 @@ def _read_status(path: Path) -> int | None:
         return None
 
 
-async def _command(argv: Sequence[str], env: Mapping[str, str] | None = None) -> _Answer:
+async def command(argv: Sequence[str], env: Mapping[str, str] | None = None) -> _Answer:
     """Run one SLURM command; its exit status and output (a missing program: status 127)."""
     try:
         process = await asyncio.create_subprocess_exec(

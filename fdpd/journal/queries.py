@@ -115,6 +115,13 @@ def jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
         return list(session.exec(query).all())
 
 
+def jobs_of_operation(journal: Journal, operation_id: int) -> list[Job]:
+    """The jobs one operation ran (the tasks of an array sweep), oldest first."""
+    with journal.session() as session:
+        query = select(Job).where(Job.operation_id == operation_id).order_by(col(Job.id))
+        return list(session.exec(query).all())
+
+
 def items_by_state(journal: Journal, limit: int | None) -> Listing:
     """The code runs and data products of each state (the first `limit`; all if None), newest
     job first, and the failed or cancelled jobs with the items they left."""

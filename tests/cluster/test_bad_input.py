@@ -61,7 +61,7 @@ def test_sbatch_options_need_the_slurm_scheduler(fdp: Fdp, tmp_path: Path) -> No
 
 def test_sbatch_options_fdp_sets_itself_are_refused(fdp: Fdp, tmp_path: Path) -> None:
     said = refused(fdp, tmp_path / "array", "--scheduler", "slurm", "--sbatch=--array=1-3")
-    assert "sbatch option --array=1-3 is not for fdp's SLURM jobs: an array would run" in said
+    assert "sbatch option --array=1-3 is not for fdp's SLURM jobs: it would run this one" in said
     said = refused(fdp, tmp_path / "output", "--scheduler", "slurm", "--sbatch=-o/tmp/x.log")
     assert "sbatch option -o/tmp/x.log is not for fdp's SLURM jobs" in said
 
