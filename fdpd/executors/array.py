@@ -62,9 +62,10 @@ def parse_array(text: str) -> ArraySpec:
         step = int(found.group(3) or 1)
         if last < first or step < 1:
             raise _bad(text, f"{part.strip()} is an empty range")
-        ids += range(first, last + 1, step)
-        if len(ids) > MAX_TASKS:
+        indexes = range(first, last + 1, step)
+        if len(ids) + len(indexes) > MAX_TASKS:  # counted before any list is made
             raise _bad(text, f"more than {MAX_TASKS} tasks")
+        ids += indexes
     if len(set(ids)) != len(ids):
         raise _bad(text, "a task index is given twice")
     if limit_text and not (limit_text.isdigit() and int(limit_text) > 0):

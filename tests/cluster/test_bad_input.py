@@ -99,3 +99,10 @@ def test_a_job_on_another_node_than_a_loopback_registry_is_refused(tmp_path: Pat
         assert "nothing was submitted" in result.stderr
         assert queued() == queue and not (store / "jobs").exists()
         instance.run_fdpctl("daemon", "stop")
+
+
+def test_an_array_needs_slurm_and_a_good_spec(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path / "local", "--scheduler", "local", "--array", "1-3")
+    assert "--array needs --scheduler slurm (this run is local)" in said
+    said = refused(fdp, tmp_path / "spec", "--scheduler", "slurm", "--array", "3-1")
+    assert "--array 3-1: 3-1 is an empty range" in said
