@@ -49,7 +49,7 @@ WHY = {
     "FAILED": "its script failed",
 }
 _FIELD = re.compile(r"(\w+)=(\S*)")
-_NOT_FOUND = "Invalid job id"
+_NOT_FOUND = ("Invalid job id", "not found")  # forgotten; a pending array task cancelled
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ async def follow_job(
         return await abortable(follower.to_the_end(), "while the SLURM job ran")
     except OperationCancelled:
         await command(scancel)
+        follower.scancelled = True
         try:
             end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
         except TimeoutError:
@@ -322,6 +323,7 @@ class _Follower:
         poll: float = POLL,
     ) -> None:
         self.poll = poll
+        self.scancelled = False  # fdpd cancelled it: a job SLURM then forgets never ran
         self.slurm_job = slurm_job
         self.state = state
         self.scontrol = scontrol
@@ -347,7 +349,7 @@ class _Follower:
     async def _look(self) -> dict[str, str] | None:
         answer = await command([self.scontrol, "show", "job", "-o", self.slurm_job])
         if answer.status != 0:
-            if _NOT_FOUND in answer.err:
+            if any(words in answer.err + answer.out for words in _NOT_FOUND):
                 return None
             return {}  # slurmctld did not answer this time: look again
         line = answer.out.splitlines()[0] if answer.out else ""
@@ -390,6 +392,9 @@ class _Follower:
             return ScriptEnd(status)
         if job_state == "COMPLETED":
             return ScriptEnd(status)
+        if not job_state and self.scancelled and recorded is None:
+            reason = f"SLURM job {self.slurm_job} was cancelled (scancel) before it started"
+            return ScriptEnd(-signal.SIGTERM, stopped=True, reason=reason)
         how = job_state or "without a record (slurmctld no longer knows it)"
         reason = f"SLURM job {self.slurm_job} ended {how}"
         if job_state in WHY:

@@ -24,7 +24,7 @@ write:
     version: ${{PATCH}}
 """
 TASK_MODEL = """\
-import os, sys
+import os, sys, time
 import data_pipeline_api as pipeline
 
 token = os.environ["FDP_LOCAL_TOKEN"]
@@ -35,6 +35,7 @@ handle = pipeline.initialise(token, config, os.environ["FDP_SCRIPT"])
 for alias in (f"sweep/task-{task}", "sweep/all"):
     with open(pipeline.link_write(handle, alias), "w") as f:
         f.write(f"{alias},{task}\\n")
+time.sleep(float(os.environ.get("MODEL_PAUSE", "0")))
 if task == os.environ.get("FAIL_TASK"):
     print(f"task {task} failing on purpose", flush=True)
     sys.exit(3)
@@ -128,3 +129,32 @@ def test_a_failing_task_is_failed_and_not_committed_with_the_array(
     others = [line.split()[-1] for line in said if line.startswith(("  task 1 ", "  task 3 "))]
     for job in others:
         assert {i["state"] for i in fdp.job(job)["items"]} == {"committed"}
+
+
+def test_cancelling_one_task_job_cancels_the_whole_array(fdp: Fdp, tmp_path: Path) -> None:
+    project = sweep_project(tmp_path / "cancelled")
+    detached = fdp.fdpctl(
+        "run",
+        "config.yaml",
+        "--scheduler",
+        "slurm",
+        "--array",
+        "1-3",
+        "--detach",
+        cwd=project,
+        env={"MODEL_PAUSE": "60"},
+    )
+    assert detached.returncode == 0, detached.stderr
+    job = detached.stderr.split("job ", 1)[1].split()[0]
+    operation = fdp.job(job)["operation"]
+
+    cancel = fdp.fdpctl("cancel", job)
+
+    assert cancel.returncode == 0, cancel.stdout + cancel.stderr
+    tasks = [j for j in fdp.get("/v1/jobs?limit=10")["jobs"] if j["operation"] == operation]
+    assert len(tasks) == 3
+    assert {task["state"] for task in tasks} == {"cancelled"}
+    queue = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True)
+    folder = Path(fdp.job(job)["folder"])
+    array_job = (folder / "slurm" / "slurm_job").read_text().split("_")[0]
+    assert array_job not in queue.stdout
