@@ -92,6 +92,9 @@ def test_an_array_of_three_tasks_gives_three_jobs_and_one_commit(fdp: Fdp, tmp_p
     for task, job in zip((1, 2, 3), jobs, strict=True):
         assert f"description: sweep task {task}\n" in fdp.job(job)["working_config"]
 
+    status = fdp.fdpctl("status")
+    assert f"  {array}  3 tasks: 3 succeeded  (" in status.stdout, status.stdout
+
     committed = fdp.fdpctl("--json", "commit", array)
 
     assert committed.returncode == 0, committed.stdout + committed.stderr
@@ -147,6 +150,11 @@ def test_cancelling_one_task_job_cancels_the_whole_array(fdp: Fdp, tmp_path: Pat
     assert detached.returncode == 0, detached.stderr
     job = detached.stderr.split("job ", 1)[1].split()[0]
     operation = fdp.job(job)["operation"]
+    shown = fdp.fdpctl("status").stdout.splitlines()
+    [line] = [ln for ln in shown if ln.startswith(f"  array-{operation}  ")]
+    counts = line.split("3 tasks: ")[1].split("  (")[0]
+    states = {part.split()[1] for part in counts.split(", ")}
+    assert states <= {"queued", "running"}, line  # SLURM has them: none ended yet
 
     cancel = fdp.fdpctl("cancel", job)
 
