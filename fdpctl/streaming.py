@@ -24,12 +24,17 @@ if TYPE_CHECKING:
 DETACH = "(Ctrl-C again to detach)"
 
 
-def run_operation(inv: Invocation, method: str, path: str, body: Any = None) -> Any:
+def run_operation(
+    inv: Invocation, method: str, path: str, body: Any = None, until: Any = None
+) -> Any:
     """Start an operation with one request and show it to its end; return its result (the
-    operation's own answer type, `fdpd.wire`)."""
+    operation's own answer type, `fdpd.wire`). `until` may wrap the event stream to end the
+    showing earlier with a result of its own (`run --detach`)."""
     renderer = StreamRenderer(sys.stdout, inv.as_json)
     try:
         stream = inv.stream(method, path, body)
+        if until is not None:
+            stream = until(stream)
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted before fdpd said which operation it started",

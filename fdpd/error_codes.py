@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     AMBIGUOUS_JOB = "ambiguous_job"
     JOB_FOLDER = "job_folder"
     CANNOT_START = "cannot_start"
+    NO_BATCH_SYSTEM = "no_batch_system"
+    SCHEDULER_REFUSED = "scheduler_refused"
     NO_CONFIG = "no_config"
     INPUT_CHANGED = "input_changed"
     MISSING_INPUT = "missing_input"
@@ -143,6 +145,14 @@ CODE_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.AMBIGUOUS_JOB: (400, "a job id prefix matches several jobs"),
     ErrorCode.JOB_FOLDER: (400, "no job folder can be made"),
     ErrorCode.CANNOT_START: (400, "a job's script cannot be started"),
+    ErrorCode.NO_BATCH_SYSTEM: (
+        400,
+        "the batch system (job scheduler) a run asks for is unknown or not installed",
+    ),
+    ErrorCode.SCHEDULER_REFUSED: (
+        400,
+        "the job scheduler refused the job (a partition, account or option it does not know)",
+    ),
     ErrorCode.NO_CONFIG: (400, "the config file a run names is missing or unreadable"),
     ErrorCode.INPUT_CHANGED: (400, "a run's input changed while the run prepared"),
     ErrorCode.MISSING_INPUT: (409, "a run reads a data product the local registry does not have"),

@@ -12,6 +12,12 @@ The file is optional; every key has a default. Example:
       auto_update: false        # true: a check also pulls what it finds
       remotes:                  # per remote, overriding the two keys above
         origin: {interval: 1h, auto_update: true}
+    scheduler: local            # where `fdpctl run` runs jobs by default: local or slurm
+    slurm:                      # defaults of every `fdpctl run --scheduler slurm` (docs/cluster.md)
+      partition: short
+      time: "1:00:00"
+      account: ""
+      sbatch_args: [--mem=2G]
 
 Tokens never live here (they are in 0600 files under the data dir). An unknown key is an error
 (`fdpd.settings_file`), and so is a bad value, naming the file and line of its key.
@@ -38,6 +44,7 @@ MIN_UPDATE_INTERVAL = 1.0  # short enough for tests; a real remote wants minutes
 MAX_UPDATE_INTERVAL = 366 * 86400.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+")
+SCHEDULERS = ("local", "slurm")  # where a job can run (fdpd.executors)
 
 
 @dataclass(frozen=True)
@@ -76,9 +83,21 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class SlurmSettings:
+    """The `slurm` section: what every sbatch of a SLURM run gets before its own `--sbatch`."""
+
+    partition: str = ""
+    time: str = ""
+    account: str = ""
+    sbatch_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DaemonSettings:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    scheduler: str = "local"  # where a run's job runs unless it says: local or slurm
+    slurm: SlurmSettings = field(default_factory=SlurmSettings)
 
 
 def load_settings(locations: Locations, environ: Mapping[str, str] | None = None) -> DaemonSettings:
@@ -106,7 +125,29 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
             command=tuple(command),
         ),
         schedule=_schedule(source.data.get("schedule", {}), source),
+        scheduler=_scheduler(source.data.get("scheduler", "local"), source),
+        slurm=_slurm(source.data.get("slurm", {}), source),
     )
+
+
+def _scheduler(value: object, source: SettingsFile) -> str:
+    if value not in SCHEDULERS:
+        raise _bad(source, "scheduler", " or ".join(SCHEDULERS))
+    return str(value)
+
+
+def _slurm(value: object, source: SettingsFile) -> SlurmSettings:
+    raw = _mapping(value or {}, source, "slurm")
+    texts: dict[str, str] = {}
+    for key in ("partition", "time", "account"):
+        text = raw.get(key) or ""
+        if not isinstance(text, str | int):
+            raise _bad(source, f"slurm.{key}", "a string")
+        texts[key] = str(text)
+    arguments = raw.get("sbatch_args") or []
+    if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+        raise _bad(source, "slurm.sbatch_args", "a list of sbatch options (strings)")
+    return SlurmSettings(**texts, sbatch_args=tuple(arguments))
 
 
 def _schedule(value: object, source: SettingsFile) -> ScheduleSettings:

@@ -28,6 +28,8 @@ REMOTE_SCHEDULE: Schema = {"interval": None, "auto_update": None}
 SCHEMA: Schema = {
     "registry": {"port": None, "idle_timeout": None, "database": None, "command": None},
     "schedule": {**REMOTE_SCHEDULE, "remotes": {NAMES: REMOTE_SCHEDULE}},
+    "scheduler": None,
+    "slurm": {"partition": None, "time": None, "account": None, "sbatch_args": None},
 }
 _HINT = "fix the file or remove it to use the defaults"
 

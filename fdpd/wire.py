@@ -460,6 +460,15 @@ class Listed(TypedDict):
     unfinished_jobs: list[UnfinishedJob]
 
 
+class ArraySummary(TypedDict):
+    """An array sweep (`run --array`) as `status` shows it: one line with counts."""
+
+    array: str  # array-<operation id>: what `fdpctl commit` takes
+    config: str
+    tasks: int
+    counts: dict[str, int]  # queued, running, succeeded, failed, cancelled, interrupted
+
+
 class Status(Listed):
     items: dict[str, dict[str, int]]  # state -> record type -> count
     counts: dict[str, ItemCount]  # by state
@@ -467,6 +476,7 @@ class Status(Listed):
     failed_jobs: int
     last_sync: str | None
     updates: UpdatesSummary | None  # null: remotes.yaml cannot be read
+    arrays: list[ArraySummary]  # the latest array sweeps
 
 
 class JournalView(SyncState):

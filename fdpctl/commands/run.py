@@ -25,8 +25,10 @@ from fdpctl.streaming import run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
 
+    from fdpctl.transport import EventStream
     from fdpd.wire import RunDryRun, RunResult
 
 
@@ -53,6 +55,33 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run with uncommitted changes (latest_commit gets a -dirty suffix)",
     )
+    parser.add_argument(
+        "--scheduler",
+        choices=("local", "slurm"),
+        help="where the job runs: local (a child process of fdpd) or slurm (submitted with "
+        "sbatch; see On a cluster); default: `scheduler:` in fdpd's config.yaml, else local",
+    )
+    parser.add_argument(
+        "--sbatch",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an sbatch option for a SLURM job, e.g. --sbatch=--mem=4G (repeatable; after "
+        "the `slurm:` defaults of fdpd's config.yaml)",
+    )
+    parser.add_argument(
+        "--array",
+        metavar="SPEC",
+        help="an array sweep with SLURM: one job per task index (1-100, 1,3,5-9, %%N: at most "
+        "N at once, as sbatch --array), ${{TASK}} in the config replaced by the index; "
+        "`fdpctl commit array-N` commits every task that succeeded",
+    )
+    parser.add_argument(
+        "--detach",
+        action="store_true",
+        help="return once a SLURM job is submitted (fdpd follows it on; `fdpctl log -f JOB` "
+        "shows it, `fdpctl cancel JOB` stops it); a local run is followed to its end",
+    )
 
 
 def run(args: argparse.Namespace, inv: Invocation) -> int:
@@ -62,11 +91,29 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
         "dry_run": args.dry_run,
         "environment": dict(os.environ),
     }
-    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body)
+    if args.scheduler:
+        body["scheduler"] = args.scheduler
+    if args.sbatch:
+        body["sbatch"] = args.sbatch
+    if args.array:
+        body["array"] = args.array
+
+    def until(stream: EventStream) -> _RunEvents:
+        return _RunEvents(stream, detach=args.detach, as_json=inv.as_json)
+
+    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body, until)
+    if "detached" in result:
+        if not inv.as_json:
+            _show_detached(result)
+        return SUCCESS
     if "dry_run" in result:
         if not inv.as_json:
             _show_dry_run(result)
         return SUCCESS
+    if "array" in result:
+        if not inv.as_json:
+            _show_array(result)
+        return SUCCESS if result["ok"] else MODEL_FAILED
     status = int(result["exit_status"] or 0)
     if status == 0:
         if not inv.as_json:
@@ -114,6 +161,61 @@ def _show_summary(result: RunResult) -> None:
             "to commit",
             file=out,
         )
+
+
+class _RunEvents:
+    """A run's events as fdpctl shows them: where a batch system has the job (`submitted as
+    SLURM job 812`, `queued`, `running on node17`) goes to stderr with fdpctl's other words, so
+    stdout stays the model's output (with --json they are events like any other). With
+    `detach`, the events end at the job's submission, with a `result` of fdpctl's own saying so;
+    the run goes on in fdpd."""
+
+    def __init__(self, stream: EventStream, *, detach: bool, as_json: bool) -> None:
+        self.stream = stream
+        self.operation = stream.operation
+        self.detach = detach
+        self.as_json = as_json
+
+    def on_idle(self, callback: Callable[[], None], every: float) -> None:
+        self.stream.on_idle(callback, every)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for event in self.stream:
+            placed = event.get("type") == "progress" and "slurm_state" in event
+            if placed and not self.as_json:
+                print(event.get("message", ""), file=sys.stderr, flush=True)
+            else:
+                yield event
+            if placed and self.detach and event.get("slurm_state") == "SUBMITTED":
+                self.stream.close()
+                detached = {"detached": True, "operation": self.operation}
+                detached |= {key: event.get(key) for key in ("job", "slurm_job")}
+                yield {"type": "result", "result": detached}
+                return
+
+
+def _show_array(result: Any) -> None:
+    """Each task's job and how it ended, the counts, and the one command that commits them."""
+    out = sys.stderr
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(result["counts"].items()))
+    print(f"{result['array']}: {len(result['tasks'])} tasks: {counts}", file=out)
+    for task in result["tasks"]:
+        said = task.get("job") or task.get("error", "")
+        print(f"  task {task['task']:<5} {task['state']:<10} {said}", file=out)
+    if result["next"]:
+        print(f"next: {result['next']}   (then fdpctl push)", file=out)
+
+
+def _show_detached(result: Any) -> None:
+    job = result["job"]
+    print(
+        f"job {job} submitted as SLURM job {result['slurm_job']}; fdpd follows it "
+        f"(`fdpctl log -f {job}` shows it, `fdpctl cancel {job}` stops it)",
+        file=sys.stderr,
+    )
 
 
 def describe(status: int) -> str:

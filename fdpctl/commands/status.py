@@ -68,6 +68,7 @@ def status(args: argparse.Namespace, inv: Invocation) -> int:
     paint = Paint(sys.stdout)
     blocks = [_section(data, state, title, colour, paint) for state, title, colour in SECTIONS]
     blocks.append(_failed(data, paint))
+    blocks.append(_arrays(data, paint))
     blocks.append(_synced(data, args.all, paint))
     blocks.append(_updates(data.get("updates"), paint))
     shown = [block for block in blocks if block]
@@ -158,6 +159,21 @@ def _failed(data: Status, paint: Paint) -> list[str]:
     lines.append(
         f"  next: fdpctl log{newest}   (what it printed); fdpctl gc removes what failed jobs left"
     )
+    return lines
+
+
+def _arrays(data: Status, paint: Paint) -> list[str]:
+    """The latest array sweeps (`run --array`), one line each with its tasks' counts."""
+    arrays = data.get("arrays") or []
+    if not arrays:
+        return []
+    lines = [paint("Array sweeps", "1") + ":"]
+    for array in arrays:
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(array["counts"].items()))
+        lines.append(
+            f"  {array['array']}  {counted(array['tasks'], 'task')}: {counts}  ({array['config']})"
+        )
+    lines.append(f"  next: fdpctl commit {arrays[0]['array']}   (every task that succeeded)")
     return lines
 
 

@@ -15,6 +15,8 @@ from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
+from fdpd.executors import SlurmExecutor, array_request, executor_for
+from fdpd.executors.array import ArrayResult, run_array
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
@@ -68,6 +70,15 @@ class RunBody(ConfigBody):
     environment: dict[str, str] = Field(
         default_factory=dict, description="the environment the script gets (fdpctl sends its own)"
     )
+    scheduler: str | None = Field(
+        default=None, description="where the job runs: local or slurm; default: fdpd's setting"
+    )
+    sbatch: list[str] = Field(
+        default_factory=list, description="more sbatch options (with the slurm scheduler)"
+    )
+    array: str | None = Field(
+        default=None, description="an array sweep (slurm): task indexes as sbatch --array takes"
+    )
 
 
 @router.post("/working-config")
@@ -82,12 +93,24 @@ async def post_working_config(ctx: Context, body: WorkingConfigBody) -> WorkingC
 async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     """Run a job; NDJSON events: the script's output as `log` events (level `output`),
     warnings, then a result with the job id, state and exit status."""
+    executor = executor_for(
+        body.scheduler, ctx.settings, sbatch=body.sbatch, environment=body.environment
+    )
     request = RunRequest(
-        await body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment
+        await body.source(_data_store(ctx)), body.dirty, body.dry_run, body.environment, executor
     )
     arguments = {"config": request.source.name, "dirty": body.dirty, "dry_run": body.dry_run}
+    if executor.name != "local":
+        arguments["scheduler"] = executor.name
+    spec = array_request(body.array, executor, body.dry_run)
+    if spec is not None:
+        arguments["array"] = spec.text
 
-    async def work(emitter: Emitter) -> RunResult | RunDryRun:
+    async def work(emitter: Emitter) -> RunResult | RunDryRun | ArrayResult:
+        await executor.check()  # before anything is prepared or submitted
+        if spec is not None:
+            assert isinstance(executor, SlurmExecutor)
+            return await run_array(ctx, request, spec, executor, emitter)
         return await run_job(ctx, request, emitter)
 
     return await stream_operation(ctx, "run", arguments, work, cancellable=True)

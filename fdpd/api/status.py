@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,11 +13,12 @@ from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
 from fdpd.journal.models import ITEM_LOCAL, ROOT_TYPES
+from fdpd.journal.queries import recent_arrays
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
 from fdpd.tracking.listing import list_items
 from fdpd.update_checks import updates_summary
-from fdpd.wire import ItemCount, ItemStatus, Status, UpdatesSummary
+from fdpd.wire import ArraySummary, ItemCount, ItemStatus, Status, UpdatesSummary
 
 router = APIRouter(tags=["sync"])
 
@@ -43,7 +45,33 @@ async def get_status(
         "failed_jobs": counts.failed_jobs,
         "last_sync": counts.last_sync,
         "updates": _updates(ctx),
+        "arrays": _arrays(ctx),
     }
+
+
+ARRAYS_SHOWN = 5
+
+
+def _arrays(ctx: DaemonContext) -> list[ArraySummary]:
+    """The latest array sweeps; a task SLURM has not started yet (no `slurm/started` in its
+    job folder) counts as queued."""
+    summaries: list[ArraySummary] = []
+    for operation, jobs in recent_arrays(ctx.journal, ARRAYS_SHOWN):
+        counts: dict[str, int] = {}
+        for job in jobs:
+            state = str(job.state)
+            if state == "running" and not (Path(job.folder) / "slurm" / "started").exists():
+                state = "queued"
+            counts[state] = counts.get(state, 0) + 1
+        summaries.append(
+            {
+                "array": f"array-{operation.id}",
+                "config": str(operation.arguments.get("config", "")),
+                "tasks": len(jobs),
+                "counts": counts,
+            }
+        )
+    return summaries
 
 
 def _count(types: dict[str, int]) -> ItemCount:

@@ -29,6 +29,7 @@ class ScriptEnd:
     status: int  # negative: killed by that signal
     stopped: bool = False  # fdpd stopped it because the operation was cancelled
     killed: bool = False  # ...and some of its processes needed SIGKILL
+    reason: str = ""  # how a scheduler says it ended, when not by the script's own exit
 
 
 async def run_script(

@@ -43,9 +43,10 @@ from .bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
 from .checks import ReadInput, check_reads, check_registry_user
 from .environment import fdp_variables, job_environment
 from .hints import OutputHints
+from .launch import Executor, Launch, LocalExecutor
 from .leftovers import remove_leftovers
 from .prepare import ConfigSource, PreparedJob, prepare_job, sync_facts
-from .process import STOP_GRACE, ScriptEnd, run_script
+from .process import STOP_GRACE, ScriptEnd
 from .reconcile import Findings
 from .reservations import output_folders, output_writes
 from .script_location import register_script_location
@@ -61,6 +62,7 @@ class RunRequest:
     dirty: bool = False
     dry_run: bool = False
     environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+    executor: Executor = field(default_factory=LocalExecutor)  # where the script runs
 
 
 async def working_config(
@@ -268,7 +270,13 @@ async def _execute(
         emitter.log(redact(line), level=OUTPUT_LEVEL)
 
     try:
-        end = await run_script(job.generated.script.argv, Path(row.cwd), env, on_line)
+        end = await request.executor.run(
+            Launch(job.job_id, job.folder, job.generated.script.argv, Path(row.cwd), env),
+            on_line,
+            lambda note, fields: emitter.progress(
+                note, details={"job": job.job_id, **fields}, keep=True
+            ),
+        )
     except asyncio.CancelledError:
         finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
         raise
@@ -284,7 +292,8 @@ async def _execute(
     finish_job(ctx.journal, job.job_id, state, exit_status=status, records_pending=True)
     token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, failed, token, script_location)
-    warnings = (hints.hints() if failed else []) + findings.warnings
+    warnings = [end.reason] if end.reason else []
+    warnings += (hints.hints() if failed else []) + findings.warnings
     warnings += await _end_writes(ctx, job, registry)
     for warning in warnings:
         emitter.warning(warning)

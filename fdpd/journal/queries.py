@@ -21,6 +21,7 @@ from fdpd.journal.models import (
     UNFINISHED_JOBS,
     Item,
     Job,
+    Operation,
     PullRecord,
     Removal,
 )
@@ -113,6 +114,25 @@ def jobs_with_prefix(journal: Journal, prefix: str) -> list[Job]:
     with journal.session() as session:
         query = select(Job).where(col(Job.id).startswith(prefix, autoescape=True))
         return list(session.exec(query).all())
+
+
+def jobs_of_operation(journal: Journal, operation_id: int) -> list[Job]:
+    """The jobs one operation ran (the tasks of an array sweep), oldest first."""
+    with journal.session() as session:
+        query = select(Job).where(Job.operation_id == operation_id).order_by(col(Job.id))
+        return list(session.exec(query).all())
+
+
+def recent_arrays(journal: Journal, limit: int) -> list[tuple[Operation, list[Job]]]:
+    """The latest `limit` array sweeps (`run --array`: one operation, a job per task), newest
+    first, with their tasks' jobs."""
+    with journal.session() as session:
+        query = select(Operation).where(Operation.verb == "run").order_by(col(Operation.id).desc())
+        arrays: list[Operation] = []
+        for operation in session.exec(query.limit(limit * 20)).all():
+            if operation.arguments.get("array") and len(arrays) < limit:
+                arrays.append(operation)
+    return [(operation, jobs_of_operation(journal, operation.id or 0)) for operation in arrays]
 
 
 def items_by_state(journal: Journal, limit: int | None) -> Listing:

@@ -1,9 +1,10 @@
 """What a user names on the command line (TOKEN or PATH): the local registry records it means.
 
-TOKEN is `namespace:name@version` (a data product), a code run uuid or unique prefix, or a job id
-or unique prefix (the job's code runs). PATH is a file, found by its SHA-1 among the local
-registry's storage locations: the data products holding it, or else the code runs that used it as
-their working config or submission script.
+TOKEN is `namespace:name@version` (a data product), a code run uuid or unique prefix, a job id
+or unique prefix (the job's code runs), or an array sweep's `array-N` (the code runs of its tasks
+that succeeded). PATH is a file, found by its SHA-1 among the local registry's storage
+locations: the data products holding it, or else the code runs that used it as their working
+config or submission script.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal import Journal
 from fdpd.journal.models import Job
-from fdpd.journal.queries import jobs_with_prefix
+from fdpd.journal.queries import jobs_of_operation, jobs_with_prefix
 from fdpd.remote.client import FilterValue, Record, RegistryClient
 from fdpd.remote.links import link_path, parse_link
 from fdpd.store import sha1_file
@@ -26,6 +27,7 @@ _FULL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _SHOWN_CANDIDATES = 8
+_ARRAY = re.compile(r"array-(\d+)")  # an array sweep's id: its run operation's (issue 25)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,25 @@ async def resolve_target(
         raise FdpError("the TOKEN is empty", hint=_TOKEN_HINT, code=ErrorCode.BAD_TOKEN)
     if ":" in text and "@" in text:
         return Target(text, (await _data_product(local, text),))
+    if array := _ARRAY.fullmatch(text):
+        return Target(text, await _array_roots(journal, local, text, int(array.group(1))))
     return Target(text, await _by_prefix(journal, local, text, runless_jobs))
+
+
+async def _array_roots(
+    journal: Journal, local: RegistryClient, text: str, operation_id: int
+) -> tuple[Root, ...]:
+    """The code runs of every task of an array sweep that succeeded (a failed task's records
+    are never committed this way)."""
+    jobs = [job for job in jobs_of_operation(journal, operation_id) if job.state == "succeeded"]
+    roots = [root for job in jobs if job.code_runs for root in await _job_roots(local, job, False)]
+    if not roots:
+        raise NotFound(
+            f"{text} has no task that succeeded with a code run",
+            hint=f"`fdpctl log {operation_id}` shows how its tasks ended",
+            code=ErrorCode.NO_SUCH_ITEM,
+        )
+    return tuple(roots)
 
 
 _TOKEN_HINT = (
