@@ -74,9 +74,10 @@ def _show_plan(result: Pushed, remote: str) -> None:
     files = result["files"]
     print(f"dry run: nothing was sent to {remote}")
     planned = sum(1 for item in result["items"] if item["status"] == "planned")
+    records = counted(result["records_to_check"], "registry record")
     print(
-        f"{counted(planned, 'item')} to push: {result['records_to_check']} registry records not "
-        f"yet known on {result['remote']} (each is created unless the remote has it already)"
+        f"{counted(planned, 'item')} to push ({records}, as `commit` and `status` count them): "
+        f"none yet known on {result['remote']} (each is created unless the remote has it already)"
     )
     if not files:
         print("no files to upload")

@@ -60,9 +60,9 @@ def main(job_file: str, answer_file: str) -> None:
                 Path(answer_file).write_text(json.dumps(answer))
                 return
         report = work / "junit.xml"
+        pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts="]
         suite = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q"]
-            + [f"--junitxml={report}", "tests/"],
+            [*pytest, "-q", f"--junitxml={report}", "tests/"],
             cwd=source,
             env={**fdp.env, "HOME": str(home), "PYTHONPATH": str(source)},
             capture_output=True,

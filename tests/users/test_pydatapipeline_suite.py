@@ -44,8 +44,9 @@ def test_the_suite_passes_whole_for_a_user_not_named_admin(tmp_path: Path) -> No
     job = tmp_path / "job.json"
     job.write_text(json.dumps({"work": str(tmp_path), "source": str(source), "username": "ana"}))
     answer_file = tmp_path / "answer.json"
+    runner = [sys.executable, "-m", "tests.users.pdp_suite"]
     done = subprocess.run(
-        ["unshare", "-n", sys.executable, "-m", "tests.users.pdp_suite", str(job), str(answer_file)],
+        ["unshare", "-n", *runner, str(job), str(answer_file)],
         cwd=REPO,
         capture_output=True,
         text=True,
