@@ -58,7 +58,8 @@ def _show(result: Pushed) -> None:
         return
     requests = ", ".join(f"{m} {n}" for m, n in sorted(result["remote_requests"].items()))
     pushed = sum(1 for item in result["items"] if item["status"] == "pushed")
-    records = f"{counted(result['records_created'], 'registry record')} created"
+    held = counted(result.get("records_on_remote", 0), "registry record")
+    records = f"{held} on {result['remote']}, {result['records_created']} of them created"
     if result["records_patched"]:
         records += f", {result['records_patched']} completed"
     print(

@@ -127,6 +127,7 @@ async def push(
     progress.end_phase()
 
     report.records_created = result.created
+    report.records_on_remote = sum(key.startswith("/api/") for key in result.mapped)
     report.records_patched = result.patched
     report.files_transferred = len(uploads) - len(failed_uploads)
     report.bytes_transferred = progress.bytes

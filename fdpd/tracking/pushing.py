@@ -194,6 +194,7 @@ def _result(remote: Remote, report: SyncReport, moved: int) -> Pushed:
         ],
         "records_created": report.records_created,
         "records_patched": report.records_patched,
+        "records_on_remote": report.records_on_remote,
         "files_transferred": report.files_transferred,
         "bytes_transferred": report.bytes_transferred,
         "remote_requests": report.remote_requests,

@@ -1,7 +1,8 @@
 """One count of items and records (issue 24): for pySimpleModel's run (a `register:`ed input
-read, two outputs written), `commit`, `status` and `push --dry-run` give the same number of items
-(code runs and data product versions) and of registry records, the records `commit` takes into
-the closure (local storage roots left out: a push never sends them). Real fdpd, a real shared
+read, two outputs written), `run`, `status`, `commit` and `push --dry-run` give the same number
+of items (code runs and data product versions) and of registry records, the records `commit`
+takes into the closure (local storage roots left out: a push never sends them); `push` says how
+many of them the remote then holds, and how many it had to create. Real fdpd, a real shared
 remote registry, a real pyDataPipeline model."""
 
 from __future__ import annotations
@@ -68,11 +69,23 @@ def test_commit_status_and_push_dry_run_count_alike(
     job = ana.run_model(project, "c.yaml", **env)
     assert job["exit_status"] == 0, job["output"]
 
+    [headline] = [line for line in job["output"].splitlines() if " succeeded: " in line]
+    ran = _count(headline)
+    [local_line] = [line for line in ana.ok("status").splitlines() if "Local only" in line]
+    assert _count(local_line) == ran
+
     committed = _count(ana.ok("commit", job["id"]).splitlines()[0])
+    assert committed == ran
     assert committed[0] == 4  # the code run, its two outputs and the registered input
     [status_line] = [line for line in ana.ok("status").splitlines() if "Committed" in line]
     assert _count(status_line) == committed
     planned = ana.ok("push", "--dry-run")
     assert _count(planned) == committed, planned
     pushed = ana.ok("push")
-    assert "4 items pushed" in pushed
+    assert f"4 items pushed ({committed[1]} registry records on origin, " in pushed, pushed
+    created = int(re.findall(r"registry records on origin, (\d+) of them created", pushed)[0])
+    assert 0 < created <= committed[1]  # the remote makes some itself (object components)
+    on_remote = sum(remote.counts().values())
+    assert on_remote >= created
+    synced = [line for line in ana.ok("status").splitlines() if line.startswith("Synced")]
+    assert _count(synced[0]) == committed, synced
