@@ -56,7 +56,7 @@ def _count(text: str) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
-def test_commit_status_and_push_dry_run_count_alike(
+def test_run_status_commit_and_push_count_alike(
     ana: Site, remote: Remote, tmp_path: Path
 ) -> None:
     source = tmp_path / "src" / "static_params_SEIRS.csv"
