@@ -3,14 +3,15 @@ read, two outputs written), `run`, `status`, `commit` and `push --dry-run` give 
 of items (code runs and data product versions) and of registry records, the records `commit`
 takes into the closure (local storage roots left out: a push never sends them); `push` says how
 many of them the remote then holds, and how many it had to create. Real fdpd, a real shared
-remote registry, a real pyDataPipeline model."""
+remote registry (and the reference registry: the same figures), a real pyDataPipeline model."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from tests.push.conftest import Remote, Site
+from tests.push.conftest import Remote, Site, fdp_site
+from tests.reference_registry import reference_registry
 
 COUNT = re.compile(r"(\d+) items(?: to push)? \((\d+) registry records")
 
@@ -56,9 +57,7 @@ def _count(text: str) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
-def test_run_status_commit_and_push_count_alike(
-    ana: Site, remote: Remote, tmp_path: Path
-) -> None:
+def test_run_status_commit_and_push_count_alike(ana: Site, remote: Remote, tmp_path: Path) -> None:
     source = tmp_path / "src" / "static_params_SEIRS.csv"
     source.parent.mkdir()
     source.write_text("param,value\nbeta,0.21\n")
@@ -89,3 +88,27 @@ def test_run_status_commit_and_push_count_alike(
     assert on_remote >= created
     synced = [line for line in ana.ok("status").splitlines() if line.startswith("Synced")]
     assert _count(synced[0]) == committed, synced
+
+
+def test_push_to_the_reference_registry_gives_the_same_figures(tmp_path: Path) -> None:
+    """The records the remote then holds are the items' records whichever registry it is (how
+    many it had to create may differ)."""
+    source = tmp_path / "src" / "static_params_SEIRS.csv"
+    source.parent.mkdir()
+    source.write_text("param,value\nbeta,0.21\n")
+    token = tmp_path / "reference.token"
+    with reference_registry(s3=True) as ref, fdp_site("ana") as ana:
+        token.write_text(ref.token + "\n")
+        token.chmod(0o600)
+        store = ["--data-store", f"{ref.url}/data/"]
+        ana.ok("remote", "add", "origin", ref.api_url, "--token-file", str(token), *store)
+        project = ana.project("simple", {"c.yaml": simple_model(source)})
+        ana.ok("pull", "c.yaml", cwd=project)
+        writes = "SEIRS_model/results/model_output/python,SEIRS_model/results/figure/python"
+        env = {"MODEL_READS": "SEIRS_model/parameters", "MODEL_WRITES": writes}
+        job = ana.run_model(project, "c.yaml", **env)
+        assert job["exit_status"] == 0, job["output"]
+        committed = _count(ana.ok("commit", job["id"]).splitlines()[0])
+        assert _count(ana.ok("push", "--dry-run")) == committed
+        pushed = ana.ok("push")
+        assert f"4 items pushed ({committed[1]} registry records on origin, " in pushed, pushed
