@@ -7,6 +7,7 @@ OPERATION_FAILED = 1
 USAGE_ERROR = 2
 DAEMON_UNREACHABLE = 3
 MODEL_FAILED = 4  # `run`: the model's own failure, whatever status it exited with
+NOT_REPRODUCED = 5  # `rerun`: an output came out different from the original's
 INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what reads the output has gone (`fdpctl log | head -1`)
 
@@ -18,6 +19,8 @@ EXIT_CODES_HELP = """exit codes:
   3    fdpd unreachable (not running and could not be started)
   4    run: the model failed (its script exited non-zero or was killed by a signal);
        fdpctl prints its exit status, which `--json` and `fdpctl log JOB` also give
+  5    rerun: not reproduced: an output differs from the original run's (or is
+       missing, or the model failed in the rerun); fdpctl prints the differences
   130  interrupted: the operation was cancelled (Ctrl-C, or `fdpctl cancel`), or a
        second Ctrl-C detached fdpctl from it (it goes on in fdpd)
   141  what read fdpctl's output closed it (`fdpctl log | head -1`), as for other

@@ -99,6 +99,10 @@ class ErrorCode(StrEnum):
     GIT_MISSING = "git_missing"
     GIT_FAILED = "git_failed"
     DIRTY_WORK_TREE = "dirty_work_tree"
+    NO_RECORDED_RUN = "no_recorded_run"
+    RECORD_INCOMPLETE = "record_incomplete"
+    NO_CODE_RELEASE = "no_code_release"
+    COMMIT_UNAVAILABLE = "commit_unavailable"
 
 
 # code -> (HTTP status, meaning)
@@ -235,6 +239,19 @@ CODE_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.DIRTY_WORK_TREE: (
         409,
         "the model's repository has uncommitted changes (run with --dirty to allow it)",
+    ),
+    ErrorCode.NO_RECORDED_RUN: (404, "rerun: no code run in the local registry made the item"),
+    ErrorCode.RECORD_INCOMPLETE: (
+        409,
+        "rerun: the code run's working config or script is not in the local registry or store",
+    ),
+    ErrorCode.NO_CODE_RELEASE: (
+        409,
+        "rerun: the code run records no code repo release (--script-only runs the script alone)",
+    ),
+    ErrorCode.COMMIT_UNAVAILABLE: (
+        409,
+        "rerun: the recorded commit is in neither the local repository nor the recorded URL",
     ),
 }
 

@@ -34,6 +34,8 @@ from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
 from fdpd.paths import Locations
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.local_registry import LocalRegistry
 from fdpd.settings import RegistrySettings
 from fdpd.store import atomic_write_bytes
 from fdpd.tls import default_ssl_context
@@ -85,6 +87,12 @@ class RegistrySupervisor:
     @property
     def url(self) -> str:
         return self._settings.url
+
+    def client(self, token: str | None) -> RegistryClient:
+        return RegistryClient.local(self.url, token)
+
+    def requests(self) -> LocalRegistry:
+        return LocalRegistry(self.url)
 
     @property
     def token(self) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +43,9 @@ from fdpd.paths import Locations
 from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import link_id, link_path
-from fdpd.remote.local_registry import LocalRegistry
+from fdpd.remote.local_registry import LocalRegistry, LocalRegistryService
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, read_text_if_present
-from fdpd.supervisor import RegistrySupervisor
 from fdpd.yaml_bounds import load_bounded_yaml
 
 USERS_FILE = Path(".scrc") / ".users"
@@ -123,7 +123,7 @@ def read_user_token(user: FdpUser) -> str:
 
 
 async def configure_user(
-    journal: Journal, locations: Locations, supervisor: RegistrySupervisor, setup: UserSetup
+    journal: Journal, locations: Locations, supervisor: LocalRegistryService, setup: UserSetup
 ) -> UserConfigured:
     """Create (or repair) everything USERNAME needs and make USERNAME the active user."""
     _check_setup(setup)
@@ -133,7 +133,7 @@ async def configure_user(
     shared = token_file == supervisor.token_path
     known = existing.author_url if existing is not None else None
     held = supervisor.held(f"config {setup.username}")
-    async with held, LocalRegistry(supervisor.url) as registry:
+    async with held, supervisor.requests() as registry:
         # only now: the running registry has made `admin` first, the registry user the APIs
         # read, as in the reference registry (pyDataPipeline's suite counts on user 1 being it)
         token = _ensure_registry_user(token_file, supervisor, setup.username)
@@ -181,12 +181,20 @@ def _chosen_data_store(setup: UserSetup, existing: FdpUser | None) -> Path:
 
 
 def _make_data_store(store: Path) -> Path:
+    """The data store, created if missing and proved writable (it and its `.scrc` folder)
+    before anything else is made: a folder fdp cannot write to leaves no user half set up."""
     try:
         store.mkdir(parents=True, exist_ok=True)
+        for folder in (store, store / USERS_FILE.parent):
+            folder.mkdir(exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".fdp-write-check-"):
+                pass
     except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
         raise FdpError(
-            f"cannot use {store} as a data store: {exc.strerror}",
-            hint="give a folder you may write to (it is created if missing)",
+            f"cannot use {store} as a data store: {exc.strerror or exc}{where}",
+            hint=f"give a folder you may write to (it is created if missing), or make {store} "
+            "writable and run the command again",
             code=ErrorCode.BAD_DATA_STORE,
         ) from None
     return store
@@ -250,7 +258,7 @@ def _author_label(author: dict[str, Any]) -> str:
 
 
 async def _activate_for_config(
-    registry: LocalRegistry, supervisor: RegistrySupervisor, author_url: str
+    registry: LocalRegistry, supervisor: LocalRegistryService, author_url: str
 ) -> list[str]:
     """Activate the author; what the user must do by hand if the registry cannot."""
     own = supervisor.manages_database
@@ -277,7 +285,7 @@ def _check_setup(setup: UserSetup) -> None:
 
 
 def _registry_user_token_file(
-    locations: Locations, supervisor: RegistrySupervisor, username: str
+    locations: Locations, supervisor: LocalRegistryService, username: str
 ) -> Path:
     """Where USERNAME's registry token is kept. A registry command of the user's own cannot
     create registry users: unless one was provisioned by hand, USERNAME acts as the registry
@@ -288,7 +296,7 @@ def _registry_user_token_file(
     return locations.registry_token_path
 
 
-def _ensure_registry_user(path: Path, supervisor: RegistrySupervisor, username: str) -> str:
+def _ensure_registry_user(path: Path, supervisor: LocalRegistryService, username: str) -> str:
     """The user's registry token, creating the registry user and its 0600 token file if needed."""
     if path == supervisor.token_path:
         return supervisor.token

@@ -186,6 +186,7 @@ class RemovalSummary(TypedDict):
     file_list: list[RemovedFile]
     kept: list[KeptItem]
     remote_requests: dict[str, dict[str, int]]  # per remote: requests by HTTP method
+    job_folders: list[str]  # of jobs none of whose code runs stays (gc removes them)
 
 
 class Removal(RemovalSummary):
@@ -332,6 +333,7 @@ class InfoItem(SyncState):
     provenance: ProductProvenance | RunSummary
     file: NotRequired[FileView | None]
     outputs: NotRequired[list[RunOutput]]
+    last_rerun: RerunRecord | None  # a code run's last `fdpctl rerun` (None: never, a product)
 
 
 class InfoGraph(TypedDict):
@@ -407,11 +409,14 @@ class CommitChange(TypedDict):
     records_changed: int
     items_changed: int  # of those, code runs and data products
     note: str
+    with_runs: list[str]  # a data product's: the code runs that wrote it, committed with it
+    held_back: list[str]  # ...and those push keeps back (private data), with why
 
 
 class Committed(TypedDict):
     given: str
     items: list[CommitChange]
+    dry_run: bool
 
 
 class ItemCount(TypedDict):
@@ -660,3 +665,60 @@ class RunResult(RunMade):
     inputs: list[RunInput]
     next: str  # the command to run next ("" when there is nothing to commit)
     records_pending: bool  # the registry could not be read after the script: recorded later
+
+
+# `fdpctl rerun` (docs/commands/rerun.md)
+
+
+class RerunRecord(TypedDict):
+    """A rerun as the journal keeps it: `GET /v1/reruns`."""
+
+    job: str
+    code_run: str  # the uuid of the code run run again
+    given: str
+    username: str
+    started: str
+    ended: str | None
+    verdict: str  # running, identical, differs, failed
+    identical: int
+    outputs: int
+    kept: bool
+    new_code_run: str | None  # the rerun's own code run, with --keep
+
+
+class RerunList(TypedDict):
+    reruns: list[RerunRecord]
+
+
+class RerunDifference(TypedDict):
+    """One output that did not come out the same."""
+
+    output: str  # namespace:name (the version differs between the runs by design)
+    original: str | None  # namespace:name@version of the original output (None: new)
+    rerun: str | None  # the rerun's (None: the rerun did not make it)
+    original_size: int | None
+    rerun_size: int | None
+    original_hash: str | None
+    rerun_hash: str | None
+    line: int | None  # the first differing line of a text file (1-based)
+    original_line: str | None
+    rerun_line: str | None
+
+
+@final
+class RerunResult(TypedDict):
+    """The result of a `rerun` operation."""
+
+    job: str
+    code_run: str  # the uuid of the code run run again
+    verdict: str  # identical, differs, failed
+    reproduced: bool
+    identical: int
+    outputs: int
+    differences: list[RerunDifference]
+    code: str  # where the code came from (a worktree of a local repository, a clone, none)
+    commit: str | None
+    exit_status: int | None
+    kept: bool
+    new_code_run: str | None
+    warnings: list[str]

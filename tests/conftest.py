@@ -1,20 +1,79 @@
-"""Fixtures shared by every test area: private homes, free ports, a real PostgreSQL database."""
+"""Fixtures shared by every test area: private homes, free ports, a real PostgreSQL database;
+and the `process` marker on every test that starts processes (`pytest -m "not process"`: the
+fast, in-process part of the suite)."""
 
 from __future__ import annotations
 
 import fcntl
+import inspect
 import os
 import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import CodeType, FunctionType, ModuleType
 
 import pytest
 
 from tests.postgres_database import fresh_database
 
 PORT_8000_LOCK = Path(tempfile.gettempdir()) / "fdp-tests-port8000.lock"
+
+# What starts a process: code of the test tree that uses one of these, or uses (calls,
+# subclasses) code of the test tree that does, e.g. tests/fdp_process.py's `FdpInstance` or
+# tests/registry/running_registry.py's `running_registry`.
+PROCESS_MODULES = frozenset({"subprocess", "multiprocessing", "playwright.sync_api"})
+PROCESS_NAMES = frozenset({"create_subprocess_exec", "create_subprocess_shell", "Popen"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `process` every test whose function, or a fixture it uses, starts processes, so a
+    new test is marked without being told (`pytest -m "not process"`: the in-process part)."""
+    verdicts: dict[int, bool] = {}
+    for item in items:
+        functions = [getattr(item, "function", None)]
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        for definitions in fixture_info.name2fixturedefs.values() if fixture_info else ():
+            functions += [definition.func for definition in definitions]
+        if any(_starts_processes(f, verdicts) for f in functions if inspect.isfunction(f)):
+            item.add_marker(pytest.mark.process)
+
+
+def _starts_processes(function: FunctionType, verdicts: dict[int, bool]) -> bool:
+    key = id(function)
+    if key not in verdicts:
+        verdicts[key] = False  # a recursion decides nothing
+        code = inspect.unwrap(function)  # a @contextmanager's own function, not its wrapper
+        found = (code.__globals__.get(name) for name in _names(code.__code__))
+        verdicts[key] = any(_starts(value, verdicts) for value in found if value is not None)
+    return verdicts[key]
+
+
+def _names(code: CodeType) -> set[str]:
+    """The global names `code` (and the functions and classes defined in it) may use."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            names |= _names(constant)
+    return names
+
+
+def _starts(value: object, verdicts: dict[int, bool]) -> bool:
+    if isinstance(value, ModuleType):
+        return value.__name__ in PROCESS_MODULES
+    if getattr(value, "__name__", None) in PROCESS_NAMES:
+        return True
+    if not str(getattr(value, "__module__", "")).startswith("tests"):
+        return False
+    if inspect.isfunction(value):
+        return _starts_processes(value, verdicts)
+    if inspect.isclass(value):
+        members = [m for klass in value.__mro__ for m in vars(klass).values()]
+        methods = [getattr(m, "fget", m) for m in members]  # a property's getter too
+        functions = [f for f in methods if inspect.isfunction(f)]
+        return any(_starts_processes(f, verdicts) for f in functions)
+    return False
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "push",
     "registry",
     "remote",
+    "rerun",
     "run",
     "schedule",
     "status",

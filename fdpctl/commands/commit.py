@@ -35,13 +35,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--force", action="store_true", help="commit records of a failed job as well"
     )
+    parser.add_argument("--dry-run", action="store_true", help="list what would be committed")
 
 
 def commit(args: argparse.Namespace, inv: Invocation) -> int:
-    body = {**target_body(args.target), "force": args.force}
+    body = {**target_body(args.target), "force": args.force, "dry_run": args.dry_run}
     answer: Committed = inv.call("POST", "/v1/commit", body).data
-    show_transitions(answer, "committed", inv.as_json)
-    if not inv.as_json and any(not item["note"] for item in answer["items"]):
+    show_transitions(answer, "would commit" if args.dry_run else "committed", inv.as_json)
+    if args.dry_run and not inv.as_json:
+        print("dry run: nothing was committed")
+    elif not inv.as_json and any(not item["note"] for item in answer["items"]):
         print("next: fdpctl push   (fdpctl push --dry-run lists what it would publish)")
     return SUCCESS
 
@@ -64,3 +67,7 @@ def show_transitions(data: Committed, verb: str, as_json: bool) -> None:
             items = counted(item["items_changed"], "item")
             records = counted(item["records_changed"], "registry record")
             print(f"{verb} {item['item']}: {items} ({records})")
+        for run in item.get("with_runs", []):
+            print(f"  with {run}, which made it (and its provenance)")
+        for run in item.get("held_back", []):
+            print(f"  not with {run}; push keeps that run back")

@@ -61,6 +61,8 @@ def show_removal(result: Removal, verb: str) -> None:
     print(f"{verb} {files}, {freed} freed" if result["files"] else "no files")
     for file in result["file_list"]:
         print(f"  {file['file']} ({byte_size(file['size'])})")
+    for folder in result.get("job_folders", []):
+        print(f"{verb} job folder {folder} (its code runs are gone; `fdpctl log` shows it deleted)")
     for kept in result["kept"]:
         print(f"kept {kept['item']}: {kept['reason']}")
     for problem in result["problems"]:

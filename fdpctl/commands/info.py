@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from fdpd.wire import AuthorView, FileView, Info, InfoItem, NamedFile, RunSummary
+    from fdpd.wire import (
+        AuthorView,
+        FileView,
+        Info,
+        InfoItem,
+        NamedFile,
+        RerunRecord,
+        RunSummary,
+    )
 
 GRAPH_SUFFIXES = (".svg", ".dot", ".gv")
 
@@ -146,6 +154,7 @@ def _item_fields(item: InfoItem) -> list[tuple[str, object]]:
             stored = output["file"]
             where = (stored["path"] if stored else None) or "-"
             fields.append(("output", f"{output['item']} ({output['state']}) {where}"))
+        fields.append(("last rerun", _rerun_line(item.get("last_rerun"))))
     fields += [
         ("state", item["state"] + ("" if item["tracked"] else " (not recorded by a job)")),
         ("remote", item["remote"] or "-"),
@@ -155,6 +164,20 @@ def _item_fields(item: InfoItem) -> list[tuple[str, object]]:
         ("local record", item["local_url"]),
     ]
     return fields
+
+
+def _rerun_line(rerun: RerunRecord | None) -> str:
+    """When, by whom, and whether it came out the same (`fdpctl rerun`)."""
+    if rerun is None:
+        return "never (`fdpctl rerun` runs it again and compares)"
+    when = (rerun["ended"] or rerun["started"])[:19].replace("T", " ")
+    if rerun["verdict"] == "identical":
+        verdict = f"identical ({rerun['identical']} of {rerun['outputs']} outputs)"
+    elif rerun["verdict"] == "differs":
+        verdict = f"not identical ({rerun['identical']} of {rerun['outputs']} outputs identical)"
+    else:
+        verdict = "the model failed"
+    return f"{when} UTC by {rerun['username']}: {verdict}, job {rerun['job']}"
 
 
 def _run_line(run: RunSummary) -> str:

@@ -14,7 +14,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import JobDetail, JobList, JobLog, JobOut, OperationList, OperationOut
+    from fdpd.wire import (
+        JobDetail,
+        JobList,
+        JobLog,
+        JobOut,
+        OperationList,
+        OperationOut,
+        RerunList,
+        RerunRecord,
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -52,9 +61,10 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
         return _show_one(inv, int(args.id))
     recent: OperationList = inv.call("GET", f"/v1/operations?limit={args.limit}").data
     listed: JobList = inv.call("GET", f"/v1/jobs?limit={args.limit}").data
+    reruns: RerunList = inv.call("GET", f"/v1/reruns?limit={args.limit}").data
     operations, jobs = recent["operations"], listed["jobs"]
     if inv.as_json:
-        print_json({"operations": operations, "jobs": jobs})
+        print_json({"operations": operations, "jobs": jobs, "reruns": reruns["reruns"]})
         return SUCCESS
     if not operations:
         print("no operations recorded yet")
@@ -75,6 +85,8 @@ def show_log(args: argparse.Namespace, inv: Invocation) -> int:
     )
     if jobs:
         _print_jobs(jobs)
+    if reruns["reruns"]:
+        _print_reruns(reruns["reruns"])
     return SUCCESS
 
 
@@ -110,6 +122,25 @@ def _print_jobs(jobs: list[JobOut]) -> None:
 def _state_text(job: JobOut) -> str:
     """The job's state, and whether what it made is still to be recorded."""
     return job["state"] + (" (records pending)" if job.get("records_pending") else "")
+
+
+def _print_reruns(reruns: list[RerunRecord]) -> None:
+    """Jobs of kind rerun (`fdpctl rerun`): the code run each ran again, and the verdict."""
+    print()
+    print_table(
+        ("RERUN JOB", "CODE RUN", "VERDICT", "IDENTICAL", "BY", "KEPT"),
+        (
+            (
+                r["job"],
+                r["code_run"],
+                r["verdict"],
+                f"{r['identical']} of {r['outputs']}",
+                r["username"],
+                r["new_code_run"] or "-" if r["kept"] else "no",
+            )
+            for r in reruns
+        ),
+    )
 
 
 def _exit_text(job: JobOut) -> str:

@@ -22,6 +22,7 @@ class TargetBody(BaseModel):
 
 class CommitBody(TargetBody):
     force: bool = Field(default=False, description="commit records of a failed job too")
+    dry_run: bool = Field(default=False, description="say what would be committed; change nothing")
 
 
 @router.post("/commit")
@@ -29,7 +30,9 @@ async def post_commit(ctx: Context, body: CommitBody) -> Committed:
     """Record the item and its provenance closure as committed in the journal (after the
     bookkeeping of jobs that is pending, so their items are there to commit)."""
     await finish_pending_bookkeeping(ctx)
-    return await commit_target(ctx, token=body.token, path=body.path, force=body.force)
+    return await commit_target(
+        ctx, token=body.token, path=body.path, force=body.force, dry_run=body.dry_run
+    )
 
 
 @router.post("/uncommit")

@@ -14,7 +14,7 @@ from fdpd.core.registry import browser_url, registry_supervisor
 from fdpd.errors import FdpError
 from fdpd.fair_token import keep_fair_token
 from fdpd.journal.users import find_active_user
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.users import read_user_token
 from fdpd.wire import RegistryOpened, RegistryState
 
@@ -57,7 +57,7 @@ async def open_web_view(ctx: Context) -> RegistryOpened:
     return {**supervisor.status(), "browser_url": await browser_url(supervisor, token)}
 
 
-async def _hold(supervisor: RegistrySupervisor) -> None:
+async def _hold(supervisor: LocalRegistryService) -> None:
     if USER_HOLD not in supervisor.status()["holders"]:
         await supervisor.acquire(USER_HOLD)
 

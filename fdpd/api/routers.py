@@ -22,6 +22,7 @@ from fdpd.api import (
     push,
     registry,
     remotes,
+    rerun,
     schedule,
     status,
     users,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     gc.router,
     delete.router,
     names.router,
+    rerun.router,
 ]

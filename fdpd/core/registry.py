@@ -11,14 +11,15 @@ from fdpd.core.context import DaemonContext
 from fdpd.errors import FdpError
 from fdpd.journal.models import FAILED, SUCCEEDED
 from fdpd.journal.users import all_users
-from fdpd.remote.local_registry import LocalRegistry
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.supervisor import RegistrySupervisor
 
 log = logging.getLogger(__name__)
 
 
-def registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
-    """The daemon's one supervisor, created on first use and stopped at daemon shutdown."""
+def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
+    """The daemon's local registry: its one supervisor, created on first use and stopped at
+    daemon shutdown (unless the context was given one, as in-process tests give the app)."""
     supervisor = ctx.services.registry
     if supervisor is not None:
         return supervisor
@@ -50,7 +51,7 @@ def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
     ctx.journal.finish_operation(operation.id, outcome)
 
 
-async def browser_url(supervisor: RegistrySupervisor, token: str) -> str | None:
+async def browser_url(supervisor: LocalRegistryService, token: str) -> str | None:
     """The registry's web view with a fresh one-time login code for the registry user whose
     `token` it is (the fdp user who opens it), under the registry's own host name; None unless
     fdp's own registry is running (a code is never logged)."""
@@ -58,7 +59,7 @@ async def browser_url(supervisor: RegistrySupervisor, token: str) -> str | None:
         return None
     supervisor.write_file_roots()  # a data store set up since the registry's hold
     try:
-        async with LocalRegistry(supervisor.url) as registry:
+        async with supervisor.requests() as registry:
             answer = await registry.post_route("fdp/login-code", token)
     except FdpError as error:
         log.warning("the local registry gave no login code: %s", error.message)

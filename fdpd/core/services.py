@@ -1,7 +1,8 @@
 """The long-lived services of one fdpd, built once with its context (`DaemonContext.services`).
 
 Features reach them as typed attributes: `ctx.services.activity`, `ctx.services.locks.gc`...
-The registry supervisor is made on first use (`fdpd.core.registry.registry_supervisor`), the
+The local registry (`LocalRegistryService`: fdpd's registry supervisor, made on first use by
+`fdpd.core.registry.registry_supervisor`; in-process tests put fdp's registry app here), the
 update scheduler by the server at start-up (`fdpd.server.services`).
 """
 
@@ -16,7 +17,7 @@ import httpx
 from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.wire import ScheduledCheck
 
 Event = dict[str, Any]
@@ -68,7 +69,8 @@ class Services:
     reservations: WriteReservations = field(default_factory=WriteReservations)
     memory: ReleaseAfterOperations = field(default_factory=ReleaseAfterOperations)
     locks: Locks = field(default_factory=Locks)
-    registry: RegistrySupervisor | None = None
+    # The local registry: every client of it is made through it (`client`, `requests`).
+    registry: LocalRegistryService | None = None
     scheduler: Scheduler | None = None
     # How remote registries are reached: None, the network. In-process tests give an
     # httpx.ASGITransport over a registry app, so features run unchanged against it.

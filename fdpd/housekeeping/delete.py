@@ -8,26 +8,32 @@ uses the same output), listing what; refused for unsynced items (local, committe
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.registry import registry_supervisor
 from fdpd.error_codes import ErrorCode
-from fdpd.errors import Conflict, FdpError
+from fdpd.errors import Conflict, FdpError, NotFound
 from fdpd.housekeeping.files import (
     StoredFile,
     data_stores,
-    delete_job_folder,
     stored_files,
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.housekeeping.journal import mark_job_deleted, remote_versions_of
+from fdpd.housekeeping.jobs import jobs_left_without_runs, remove_job_folders
+from fdpd.housekeeping.journal import remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.housekeeping.selection import blockers, removable
-from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, Job
-from fdpd.journal.queries import running_jobs, tracked_items
+from fdpd.journal.models import (
+    ITEM_COMMITTED,
+    ITEM_LOCAL,
+    JOB_DELETED,
+    JOB_PREPARED,
+    JOB_RUNNING,
+    Job,
+)
+from fdpd.journal.queries import jobs_with_prefix, running_jobs, tracked_items
 from fdpd.tracking import Target, resolve_target
 from fdpd.tracking.closure import local_registry
 from fdpd.tracking.targets import named_job
@@ -39,18 +45,26 @@ _SHOWN = 10
 async def delete_target(
     ctx: DaemonContext, *, token: str | None, path: str | None, force: bool, dry_run: bool
 ) -> Deleted:
-    """Remove what TOKEN|PATH names; the answer lists the records and files removed."""
+    """Remove what TOKEN|PATH names; the answer lists the records and files removed. The
+    folder of a job none of whose code runs stays goes too (a job named with no code run in the
+    local registry, a failed one or one whose runs were deleted, is only its folder)."""
     refuse_unless_own_registry(registry_supervisor(ctx), "delete")
     lock = ctx.services.locks.housekeeping
     if lock.locked():
         raise Conflict("a gc or delete is already running", hint="wait for it to finish")
     async with lock, local_registry(ctx, "delete") as local:
-        target = await resolve_target(ctx.journal, local, token=token, path=path)
+        target = await resolve_target(ctx.journal, local, token=token, path=path, runless_jobs=True)
+        if not target.roots:
+            return await asyncio.to_thread(_delete_runless_job, ctx, target, dry_run)
         _refuse_running_job(ctx, target)
-        job = named_job(ctx.journal, target) if token is not None else None
         inventory = await read_inventory(local)
         plan = _plan(ctx, inventory, target, force)
         plan.files = await asyncio.to_thread(_files, ctx, inventory, set(plan.records))
+        jobs = jobs_left_without_runs(ctx.journal, inventory, set(plan.records))
+        named = named_job(ctx.journal, target) if token is not None else None
+        if named is not None and named.id not in {job.id for job in jobs}:
+            jobs.append(named)  # a job named goes with its folder, whatever else stays
+        job = named if named is not None else (jobs[0] if jobs else None)
         if dry_run:
             return _answer(target, plan, job, dry_run=True, problems=[])
         problems = await carry_out(
@@ -60,16 +74,42 @@ async def delete_target(
             reason="delete",
             operation_id=None,
         )
-        if job is not None:
-            problems += await asyncio.to_thread(_delete_job, ctx, job)
+        stores = data_stores(ctx.journal, ctx.locations)
+        problems += await asyncio.to_thread(remove_job_folders, ctx.journal, jobs, stores)
     return _answer(target, plan, job, dry_run=False, problems=problems)
 
 
-def _delete_job(ctx: DaemonContext, job: Job) -> list[str]:
-    """A deleted job's folder goes too, and the journal shows the job deleted."""
-    problem = delete_job_folder(Path(job.folder), data_stores(ctx.journal, ctx.locations))
-    mark_job_deleted(ctx.journal, job.id)
-    return [problem] if problem else []
+def _delete_runless_job(ctx: DaemonContext, target: Target, dry_run: bool) -> Deleted:
+    """`delete JOB` for a job with no code run in the local registry: its folder goes, and the
+    journal marks it deleted."""
+    jobs = jobs_with_prefix(ctx.journal, target.given)
+    if len(jobs) != 1:
+        shown = ", ".join(job.id for job in jobs[:_SHOWN])
+        raise FdpError(
+            f"{target.given!r} is ambiguous: it matches jobs {shown}",
+            hint="give more characters of the job id",
+            code=ErrorCode.AMBIGUOUS_TOKEN,
+        )
+    job = jobs[0]
+    if job.state == JOB_DELETED:
+        raise NotFound(
+            f"job {job.id} was deleted already",
+            hint="`fdpctl log` lists the jobs",
+            code=ErrorCode.NO_SUCH_ITEM,
+        )
+    if job.state in (JOB_PREPARED, JOB_RUNNING):
+        raise Conflict(
+            f"job {job.id} is still running",
+            hint=f"wait for it to end (or `fdpctl cancel {job.id}`), then delete it",
+        )
+    why = "recorded no code run" if not job.code_runs else "has no code run left"
+    answer = _answer(target, RemovalPlan(), job, dry_run=dry_run, problems=[])
+    answer["items"] = [f"job {job.id} ({job.state}; it {why} in the local registry)"]
+    if not dry_run:
+        stores = data_stores(ctx.journal, ctx.locations)
+        answer["problems"] = remove_job_folders(ctx.journal, [job], stores)
+        answer["ok"] = not answer["problems"]
+    return answer
 
 
 def _refuse_running_job(ctx: DaemonContext, target: Target) -> None:

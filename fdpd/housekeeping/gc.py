@@ -28,6 +28,7 @@ from fdpd.housekeeping.files import (
     without_staying_files,
 )
 from fdpd.housekeeping.inventory import Inventory, read_inventory
+from fdpd.housekeeping.jobs import jobs_left_without_runs, remove_job_folders
 from fdpd.housekeeping.journal import forget_items, remote_versions_of
 from fdpd.housekeeping.ownership import own_records
 from fdpd.housekeeping.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
@@ -96,6 +97,8 @@ async def collect_garbage(
                 reason="gc",
                 operation_id=emitter.operation_id,
             )
+            stores = data_stores(ctx.journal, ctx.locations)
+            problems += await asyncio.to_thread(remove_job_folders, ctx.journal, plan.jobs, stores)
     for problem in problems:
         emitter.warning(problem)
     return _answer(plan, dry_run=False, problems=problems)
@@ -161,6 +164,7 @@ async def _plan(
     plan.files = [f for f in deletable if f.location in chosen]
     plan.versions = remote_versions_of(inventory, items, chosen)
     plan.untracked_kept = sorted(path for path in named if path not in items)
+    plan.jobs = jobs_left_without_runs(ctx.journal, inventory, chosen)
     return plan
 
 

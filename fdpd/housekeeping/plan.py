@@ -13,10 +13,10 @@ from fdpd.housekeeping.files import StoredFile, delete_files
 from fdpd.housekeeping.inventory import Inventory
 from fdpd.housekeeping.journal import record_removals
 from fdpd.journal import Journal
-from fdpd.journal.models import RemoteVersion
+from fdpd.journal.models import Job, RemoteVersion
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteUnreachable
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.wire import KeptItem, RemovalSummary
 
 _SHOWN = 8
@@ -27,7 +27,7 @@ NEEDS = (
 )
 
 
-def refuse_unless_own_registry(supervisor: RegistrySupervisor, verb: str) -> None:
+def refuse_unless_own_registry(supervisor: LocalRegistryService, verb: str) -> None:
     """gc and delete remove records: refuse them up front on a registry of the user's own."""
     supervisor.require_own_registry(verb, NEEDS)
 
@@ -42,6 +42,8 @@ class RemovalPlan:
     # Locations of failed jobs' leftovers that stay for their files (gc without --files): the
     # journal tracks them from now on (state failed), so that a later `gc --files` finds them.
     untracked_kept: list[str] = field(default_factory=list)
+    # Jobs none of whose code runs stays once the records go: their folders go too (gc).
+    jobs: list[Job] = field(default_factory=list)
 
     def summary(self) -> RemovalSummary:
         return {
@@ -55,6 +57,7 @@ class RemovalPlan:
             ],
             "kept": self.kept,
             "remote_requests": self.remote_requests,
+            "job_folders": [job.folder for job in self.jobs],
         }
 
 

@@ -12,20 +12,15 @@ from pathlib import Path
 
 from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
-from fdpd.inspect.provenance import (
-    RUN_FILES,
-    build_provenance,
-    components_of,
-    products_of_object,
-    runs_touching,
-)
+from fdpd.inspect.provenance import RUN_FILES, build_provenance, products_of_object
 from fdpd.journal import Journal
+from fdpd.journal.reruns import last_rerun, rerun_view
 from fdpd.journal.views import item_and_job, job_view, sync_state
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of
 from fdpd.sync.push import private_reasons
-from fdpd.tracking.closure import local_registry
+from fdpd.tracking.closure import components_of, local_registry, runs_touching
 from fdpd.tracking.targets import Root, Target, named_job, resolve_target
 from fdpd.wire import (
     AuthorView,
@@ -96,6 +91,7 @@ def _describe(
         view = product_view(graph, root.path, private)
     else:
         view = run_view(journal, graph, root.path, private)
+    rerun = last_rerun(journal, root.uuid) if root.type == "code_run" and root.uuid else None
     return {
         "item": root.label,
         "type": root.type,
@@ -103,6 +99,7 @@ def _describe(
         "local_url": local.absolute(root.path),
         **sync_state(*item_and_job(journal, root.path)),
         **view,
+        "last_rerun": rerun_view(rerun) if rerun else None,
     }
 
 

@@ -4,11 +4,11 @@ the data products and the issues raised against them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fdpd.remote.links import link_path
-from fdpd.sync.graph import Node, RecordGraph, label_of
+from fdpd.sync.graph import RecordGraph, label_of
+from fdpd.tracking.closure import components_of
 
 # What a code run's single links are, as edge labels.
 RUN_FILES = (
@@ -50,24 +50,6 @@ class Provenance:
 def products_of_object(graph: RecordGraph, object_key: str) -> list[str]:
     node = graph.nodes.get(object_key)
     return [p for p in node.links(("data_products",)) if p in graph] if node else []
-
-
-def components_of(graph: RecordGraph, object_key: str) -> Iterator[Node]:
-    for node in graph.nodes.values():
-        if node.type == "object_component" and node.record.get("object") == object_key:
-            yield node
-
-
-def runs_touching(graph: RecordGraph, product_key: str, side: str) -> list[str]:
-    """Code runs that produced (`outputs_of`) or read (`inputs_of`) the product, as paths; the
-    component records name them though the loader does not follow these reverse links."""
-    object_key = graph[product_key].record.get("object") or ""
-    runs: set[str] = set()
-    for component in components_of(graph, object_key):
-        for link in component.record.get(side) or []:
-            if isinstance(link, str):
-                runs.add(link_path(link))
-    return sorted(runs)
 
 
 def build_provenance(graph: RecordGraph, roots: Iterable[str], runs: Iterable[str]) -> Provenance:

@@ -25,8 +25,7 @@ from fdpd.errors import FdpError, Unavailable
 from fdpd.journal.jobs import pending_jobs, record_items, records_recorded
 from fdpd.journal.models import ITEM_FAILED, ITEM_LOCAL, UNFINISHED_JOBS, Job
 from fdpd.remote.errors import RemoteServerError
-from fdpd.remote.local_registry import LocalRegistry
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.users import list_users, read_user_token
 
 from .provenance import provenance_problems
@@ -80,11 +79,11 @@ async def record_job(
     return Findings(warnings=[PENDING_NOTE.format(why=why or "it did not answer")], pending=True)
 
 
-async def _look(supervisor: RegistrySupervisor, todo: JobToRecord) -> Findings:
+async def _look(supervisor: LocalRegistryService, todo: JobToRecord) -> Findings:
     """One look, with a hold on the registry: a registry that died is started again."""
     async with (
         supervisor.held(f"job {todo.job_id} (recording)"),
-        LocalRegistry(supervisor.url) as registry,
+        supervisor.requests() as registry,
     ):
         findings = await find_job_records(registry, todo.folder, todo.failed)
         if todo.failed and todo.script_location is not None:

@@ -15,7 +15,7 @@ from fdpd.journal import Journal
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
 from fdpd.paths import Locations
-from fdpd.remote.local_registry import BlockingReads, LocalRegistry
+from fdpd.remote.local_registry import BlockingReads, LocalRegistryService
 from fdpd.remotes import load_remotes
 from fdpd.store.bounded_read import CONFIG_CAP, off_loop, read_capped
 from fdpd.userconfig import (
@@ -130,7 +130,7 @@ class PreparedJob:
 async def prepare_job(
     source: ConfigSource,
     user: FdpUser,
-    registry_url: str,
+    local: LocalRegistryService,
     *,
     dirty: bool,
     create_folder: bool,
@@ -151,7 +151,7 @@ async def prepare_job(
     else:
         folder = job_dir_for(store, instant)
     try:
-        async with LocalRegistry(registry_url) as registry:
+        async with local.requests() as registry:
             reads = BlockingReads(registry, asyncio.get_running_loop(), REGISTRY_TIMEOUT)
             generated, git = await asyncio.to_thread(
                 _generate,

@@ -35,8 +35,7 @@ from fdpd.journal.models import (
     Job,
 )
 from fdpd.remote.links import link_path
-from fdpd.remote.local_registry import LocalRegistry
-from fdpd.supervisor import RegistrySupervisor
+from fdpd.remote.local_registry import LocalRegistry, LocalRegistryService
 from fdpd.users import active_user, read_user_token, usable_data_store
 from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
 
@@ -77,14 +76,14 @@ async def working_config(
         job = await prepare_job(
             source,
             user,
-            supervisor.url,
+            supervisor,
             dirty=dirty,
             create_folder=create_folder,
             sync=sync_facts(ctx.locations, ctx.journal),
             writing=ctx.services.reservations.in_progress(),
         )
         if create_folder:
-            await _register_script(supervisor.url, job, token)
+            await _register_script(supervisor, job, token)
             await _keep_fair_token(ctx, token)
     if create_folder:
         add_job(ctx.journal, _job_row(job, source, JOB_PREPARED, None, {}, []))
@@ -112,7 +111,7 @@ async def run_job(
         await finish_pending_bookkeeping(ctx)  # what earlier jobs made, before this one's
     supervisor = registry_supervisor(ctx)
     async with supervisor.held("run (preparing)"):
-        job = await _prepare(ctx, request, user, supervisor.url)
+        job = await _prepare(ctx, request, user, supervisor)
         try:
             return await _checked_run(ctx, request, job, token, emitter)
         finally:
@@ -128,13 +127,13 @@ async def _checked_run(
     for warning in job.generated.warnings:
         emitter.warning(warning.render())
     env = _environment(job, request.environment, token)
-    registry = LocalRegistry(supervisor.url)
+    registry = supervisor.requests()
     try:
         inputs = await _checks(registry, job, token, supervisor)
         if request.dry_run:
             return _dry_run_result(job, env, inputs)
         _unless_cancelled(job)
-        script = await _register_script(supervisor.url, job, token)
+        script = await _register_script(supervisor, job, token)
         await _keep_fair_token(ctx, token)
         async with supervisor.held(f"run {job.job_id}"):
             return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
@@ -143,7 +142,7 @@ async def _checked_run(
 
 
 async def _prepare(
-    ctx: DaemonContext, request: RunRequest, user: FdpUser, registry_url: str
+    ctx: DaemonContext, request: RunRequest, user: FdpUser, registry: LocalRegistryService
 ) -> PreparedJob:
     """The job, its outputs reserved (not for a dry run). Jobs are prepared one at a time, so
     each sees the versions the jobs before it reserved."""
@@ -152,7 +151,7 @@ async def _prepare(
         job = await prepare_job(
             request.source,
             user,
-            registry_url,
+            registry,
             dirty=request.dry_run or request.dirty,
             create_folder=not request.dry_run,
             sync=sync_facts(ctx.locations, ctx.journal),
@@ -192,7 +191,7 @@ def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str
 
 
 async def _checks(
-    registry: LocalRegistry, job: PreparedJob, token: str, supervisor: RegistrySupervisor
+    registry: LocalRegistry, job: PreparedJob, token: str, supervisor: LocalRegistryService
 ) -> list[ReadInput]:
     try:
         own = supervisor.manages_database
@@ -211,11 +210,11 @@ def _unless_cancelled(job: PreparedJob) -> None:
 
 
 async def _register_script(
-    registry_url: str, job: PreparedJob, token: str
+    local: LocalRegistryService, job: PreparedJob, token: str
 ) -> dict[str, Any] | None:
     """Register the job's script before it can run (see `script_location`); the storage
     location if this job created it. The job folder goes if that fails: nothing ran."""
-    registry = LocalRegistry(registry_url)
+    registry = local.requests()
     try:
         return await register_script_location(registry, job, token)
     except BaseException:

@@ -233,6 +233,29 @@ def _v11_job_records_pending(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE job ADD COLUMN records_pending INTEGER NOT NULL DEFAULT 0")
 
 
+def _v12_reruns(db: sqlite3.Connection) -> None:
+    # `fdpctl rerun`: the job of kind rerun, the code run it ran again and the verdict, so
+    # that `log` lists reruns and `info` of a code run shows its last one (docs/commands/rerun.md).
+    db.execute(
+        """
+        CREATE TABLE rerun (
+            job_id TEXT PRIMARY KEY,
+            code_run TEXT NOT NULL,
+            given TEXT NOT NULL,
+            username TEXT NOT NULL,
+            started TEXT NOT NULL,
+            ended TEXT,
+            verdict TEXT NOT NULL,
+            identical INTEGER NOT NULL DEFAULT 0,
+            outputs INTEGER NOT NULL DEFAULT 0,
+            kept INTEGER NOT NULL DEFAULT 0,
+            new_code_run TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX rerun_code_run ON rerun(code_run)")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_operations,
     _v2_operation_events,
@@ -245,6 +268,7 @@ MIGRATIONS: list[Migration] = [
     _v9_remote_versions,
     _v10_item_labels,
     _v11_job_records_pending,
+    _v12_reruns,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

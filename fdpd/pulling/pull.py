@@ -92,7 +92,7 @@ async def pull_config(ctx: DaemonContext, request: PullRequest, emitter: Emitter
     remote_requests: Counter[str] = Counter()
     async with (
         supervisor.held("pull"),
-        RegistryClient.local(supervisor.url, token) as local,
+        supervisor.client(token) as local,
     ):
         registrar = Registrar(
             LocalRecords(local),

@@ -63,7 +63,7 @@ async def update_pulled(ctx: DaemonContext, request: UpdateRequest, emitter: Emi
     records_created = files = transferred = 0
     async with (
         supervisor.held("update"),
-        RegistryClient.local(supervisor.url, token) as local,
+        supervisor.client(token) as local,
     ):
         for remote_name, paths in sorted(by_remote.items()):
             checkpoint("between remotes")

@@ -9,13 +9,69 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Unavailable
 from fdpd.remote.client import LOCAL_REGISTRY_LOG_HINT, FilterValue, Record, RegistryClient
+from fdpd.wire import RegistryState
+
+
+class LocalRegistryService(Protocol):
+    """fdp's local registry as the daemon's features reach it (`ctx.services.registry`): where
+    it is, fdpd's token for it, holding it for an operation, and its clients. fdpd gives the
+    supervisor of the registry process (`fdpd.supervisor.RegistrySupervisor`); in-process tests
+    give fdp's registry app over `httpx.ASGITransport` (tests/inprocess.py). Every client of the
+    local registry is made here, so features run unchanged against either."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def token(self) -> str:
+        """fdpd's (admin) token for its own registry."""
+        ...
+
+    @property
+    def token_path(self) -> Path: ...
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def manages_database(self) -> bool:
+        """False when the user replaced fdp's registry with a command of their own."""
+        ...
+
+    def held(self, holder: str) -> AbstractAsyncContextManager[None]:
+        """Keep the registry running (starting it if needed) for a `with` block."""
+        ...
+
+    async def acquire(self, holder: str) -> None: ...
+
+    async def release(self, holder: str) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def status(self) -> RegistryState: ...
+
+    def require_own_registry(self, verb: str, needs: str) -> None: ...
+
+    def write_file_roots(self) -> None:
+        """Tell the registry the data stores whose files it may serve (the web view's downloads)."""
+        ...
+
+    def client(self, token: str | None) -> RegistryClient:
+        """A registry client for the local registry that sends `token` (None: anonymous)."""
+        ...
+
+    def requests(self) -> LocalRegistry:
+        """The local registry's requests as features ask them (`LocalRegistry`)."""
+        ...
 
 
 class LocalRegistry:

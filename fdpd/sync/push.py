@@ -25,6 +25,7 @@ from fdpd.errors import FdpError
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.store.locations import local_path, location_url
+from fdpd.sync.code_repos import hide_machine_paths
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
 from fdpd.sync.ledger import SyncLedger
@@ -92,6 +93,8 @@ async def push(
     root_keys = [link_path(root) for root in roots]
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
+    for path in hide_machine_paths(graph):  # never published: a path of this machine
+        progress.warn(f"code repository {path} is a path on this machine: sent as `no-remote:`")
 
     private = private_reasons(graph, declared_private)
     blocked = graph.dependents(private)

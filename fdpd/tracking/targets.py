@@ -47,9 +47,16 @@ class Target:
 
 
 async def resolve_target(
-    journal: Journal, local: RegistryClient, *, token: str | None, path: str | None
+    journal: Journal,
+    local: RegistryClient,
+    *,
+    token: str | None,
+    path: str | None,
+    runless_jobs: bool = False,
 ) -> Target:
-    """The roots `token` or `path` (exactly one of them) names; errors say what matched."""
+    """The roots `token` or `path` (exactly one of them) names; errors say what matched. With
+    `runless_jobs` a job with no code run in the local registry (none recorded, or all gone)
+    names no roots instead of being an error (`delete` removes such a job's folder)."""
     if (token is None) == (path is None):
         raise FdpError("give exactly one of `token` and `path`", code=ErrorCode.EXACTLY_ONE_OF)
     if path is not None:
@@ -60,7 +67,7 @@ async def resolve_target(
         raise FdpError("the TOKEN is empty", hint=_TOKEN_HINT, code=ErrorCode.BAD_TOKEN)
     if ":" in text and "@" in text:
         return Target(text, (await _data_product(local, text),))
-    return Target(text, await _by_prefix(journal, local, text))
+    return Target(text, await _by_prefix(journal, local, text, runless_jobs))
 
 
 _TOKEN_HINT = (
@@ -105,7 +112,9 @@ def _run_root(run: Record) -> Root:
     return Root(link_path(run["url"]), "code_run", f"code run {uuid}", uuid)
 
 
-async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tuple[Root, ...]:
+async def _by_prefix(
+    journal: Journal, local: RegistryClient, prefix: str, runless_jobs: bool
+) -> tuple[Root, ...]:
     jobs = jobs_with_prefix(journal, prefix)
     runs = await _runs_with_prefix(local, prefix)
     candidates: dict[str, tuple[Root, ...]] = {}
@@ -113,7 +122,7 @@ async def _by_prefix(journal: Journal, local: RegistryClient, prefix: str) -> tu
         root = _run_root(run)
         candidates[root.label] = (root,)
     for job in jobs:
-        candidates[f"job {job.id}"] = await _job_roots(local, job)
+        candidates[f"job {job.id}"] = await _job_roots(local, job, runless_jobs)
     distinct = {roots for roots in candidates.values()}
     if not candidates:
         raise NotFound(
@@ -144,7 +153,7 @@ async def _runs_with_prefix(local: RegistryClient, prefix: str) -> list[Record]:
     return [run for run in runs if str(run.get("uuid", "")).lower().startswith(wanted)]
 
 
-async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
+async def _job_roots(local: RegistryClient, job: Job, runless: bool) -> tuple[Root, ...]:
     if job.records_pending:
         raise FdpError(
             f"what job {job.id} made is not recorded yet: fdp could not look in the local "
@@ -152,6 +161,8 @@ async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
             hint=f"`fdpctl log {job.id}` says why; `fdpctl status` tries again",
             code=ErrorCode.REGISTRY_DOWN,
         )
+    if not job.code_runs and runless:
+        return ()
     if not job.code_runs:
         raise FdpError(
             f"job {job.id} ({job.state}) recorded no code run, so there is nothing to commit",
@@ -162,7 +173,7 @@ async def _job_roots(local: RegistryClient, job: Job) -> tuple[Root, ...]:
         *(local.list_records("code_run", {"uuid": u}) for u in job.code_runs)
     )
     roots = [_run_root(rows[0]) for rows in found if rows]
-    if not roots:
+    if not roots and not runless:
         raise NotFound(
             f"the code runs of job {job.id} are no longer in the local registry",
             code=ErrorCode.NO_SUCH_ITEM,

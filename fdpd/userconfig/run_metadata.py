@@ -10,6 +10,12 @@ from typing import TypeVar
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.store.code_repos import (
+    is_local_git_url,
+    names_machine_path,
+    unfetchable_repo,
+    without_credentials,
+)
 
 from .context import GenerationContext, template_values
 from .errors import Failed, ProblemCollector
@@ -103,7 +109,9 @@ class RunMetadataResolver:
         script = self._attempt(self._script)
         self.problems.raise_if_any()
         assert self.local_repo is not None and script is not None
-        remote_repo = self._remote_repo()
+        remote_repo = self._attempt(self._remote_repo)
+        latest_commit = self._attempt(lambda: self._latest_commit(script))
+        self.problems.raise_if_any()
         resolved = ResolvedRunMetadata(
             description=_given(description),
             local_data_registry_url=self._local_registry_url(),
@@ -112,8 +120,8 @@ class RunMetadataResolver:
             default_output_namespace=_given(output_namespace),
             write_data_store=_given(data_store),
             local_repo=str(self.local_repo),
-            remote_repo=remote_repo,
-            latest_commit=self._latest_commit(script, remote_repo),
+            remote_repo=_given(remote_repo),
+            latest_commit=_given(latest_commit),
             script_path=str(script.path),
             public=md.public.value if md.public is not None else True,
             default_read_version=_given(read_version),
@@ -245,23 +253,46 @@ class RunMetadataResolver:
             raise self._fail(path, exc.message, exc.suggestion) from exc
 
     def _remote_repo(self) -> str:
+        """The URL others fetch the code from; `no-remote:<folder>` (with a warning) when there
+        is none, never a path of this machine, nor a URL's password or token."""
         given = self.md.remote_repo
         if given is not None:
-            return self.sub.text(given)
+            value = self.sub.text(given)
+            if names_machine_path(value):
+                raise self._fail(
+                    given,
+                    f"remote_repo `{value}` is a path on this machine: runs would publish it "
+                    "as the address of the code",
+                    "give the URL of a git remote others can fetch from, or remove the key",
+                )
+            return without_credentials(value)
         git = self.ctx.git
-        if git is not None and git.remote_url is not None:
-            return git.remote_url
         assert self.local_repo is not None
-        url = self.local_repo.as_uri()
-        if git is not None:
-            self.warnings.add(
-                self.md.where,
-                f"the git repository has no remote `{git.remote_name}`: remote_repo is {url}",
-                f"add one with `git remote add {git.remote_name} URL`",
+        if git is not None and git.remote_url is not None and not is_local_git_url(git.remote_url):
+            return without_credentials(git.remote_url)
+        value = unfetchable_repo(self.local_repo)
+        recorded = f"remote_repo is `{value}`"
+        if git is None:
+            where = f"{self.local_repo} is not in a git repository"
+            recorded += " and latest_commit the SHA-1 of the job script"
+            hint = "make it one (`git init`, commit) and add a remote: `git remote add origin URL`"
+        elif git.remote_url is None:
+            where = f"the git repository {git.top} has no remote `{git.remote_name}`"
+            hint = f"add one others can fetch from: `git remote add {git.remote_name} URL`"
+        else:
+            where = f"the git remote `{git.remote_name}` is a path on this machine"
+            hint = (
+                f"give a remote others can fetch from: `git remote remove {git.remote_name}`, "
+                f"then `git remote add {git.remote_name} URL`"
             )
-        return url
+        self.warnings.add(
+            self.md.where,
+            f"{where}, so nobody else can fetch this code: {recorded}",
+            hint,
+        )
+        return value
 
-    def _latest_commit(self, script: JobScript, remote_repo: str) -> str:
+    def _latest_commit(self, script: JobScript) -> str:
         given = self.md.latest_commit
         if given is not None:
             self.warnings.add(
@@ -269,15 +300,20 @@ class RunMetadataResolver:
             )
         git = self.ctx.git
         if git is None:
+            if self.md.remote_repo is None:
+                return script.sha1  # the remote_repo warning says so
             self.warnings.add(
                 self.md.where,
-                f"{self.local_repo} is not in a git repository: remote_repo is {remote_repo} and "
-                "latest_commit is the SHA-1 of the job script",
+                f"{self.local_repo} is not in a git repository: latest_commit is the SHA-1 of "
+                "the job script",
             )
             return script.sha1
         if git.head is None:
             raise self._fail(
-                None, f"the git repository {git.top} has no commits yet", "commit first"
+                None,
+                f"the git repository {git.top} has no commits yet: fdp records the commit "
+                "each run used",
+                "commit your project first: `git add -A && git commit -m 'first commit'`",
             )
         if git.dirty and not self.ctx.dirty_allowed:
             raise FdpError(

@@ -80,7 +80,7 @@ def test_ctrl_c_cancels_and_sigkill_follows_a_child_that_ignores_sigterm(
     assert f"fdpctl: cancelling run {op} (job {job}) ... (Ctrl-C again to detach)" in err
     assert "processes still running 5 s after SIGTERM got SIGKILL" in err
     assert gone(model, child)
-    assert 5 <= took < 15, took  # the grace period, then SIGKILL
+    assert took >= 5, took  # the grace period was waited, then SIGKILL (load only adds to it)
     assert operation(site, op)["operation"]["outcome"] == "cancelled"
     assert "Traceback" not in err
 

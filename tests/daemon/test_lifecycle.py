@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import stat
-import time
 
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
@@ -122,15 +121,15 @@ def test_sigterm_ends_fdpd_promptly_with_a_stream_open(running_fdp: FdpInstance)
     followed = json.loads(stream.readline())
     assert followed["type"] == "event" and followed["verb"] == "daemon check"
 
-    started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     rest = stream.read().decode()
     status = process.wait(timeout=10)
-    elapsed = time.monotonic() - started
     connection.close()
 
     assert status == 0
-    assert elapsed < 3.0  # streams end at once; uvicorn's grace period (3 s) is not needed
+    # streams end at once: uvicorn's grace period never ran out (it logs when it does)
+    said = running_fdp.locations.daemon_log_path.read_text() + running_fdp.daemon_output.read_text()
+    assert "graceful shutdown exceeded" not in said
     assert json.loads(rest.splitlines()[-1])["type"] == "end"
     assert not running_fdp.locations.socket_path.exists()
     assert not running_fdp.locations.pid_path.exists()

@@ -20,7 +20,9 @@ from fdpd.settings import DaemonSettings
 from tests.fdp_process import FdpInstance, json_lines
 
 
-def test_check_streams_numbered_events_and_replays_them(running_fdp: FdpInstance) -> None:
+def test_check_streams_numbered_events_and_replays_them_and_a_failed_one_is_recorded(
+    running_fdp: FdpInstance,
+) -> None:
     streamed = running_fdp.run_fdpctl("--json", "daemon", "check")
 
     assert streamed.returncode == 0, streamed.stderr
@@ -42,8 +44,7 @@ def test_check_streams_numbered_events_and_replays_them(running_fdp: FdpInstance
     assert replayed.headers["content-type"].startswith("application/x-ndjson")
     assert json_lines(replayed.body.decode()) == events
 
-
-def test_failed_check_exits_1_and_is_recorded(running_fdp: FdpInstance) -> None:
+    # a failed check exits 1 and is recorded (the same fdpd: one start for both)
     running_fdp.locations.config_dir.chmod(0o755)
 
     result = running_fdp.run_fdpctl("daemon", "check")

@@ -1,6 +1,8 @@
 """fdpd's `config.yaml` is checked at start-up: an unknown key at any level, a key given twice and
 a bad value each stop fdpd, and the fdpctl command that started it shows fdpd's own reason with
-the file, line and key."""
+the file, line and key. What is refused, and why, is checked in process (`load_settings`, what
+fdpd reads at start-up); that the reason reaches the user is checked with the real fdpctl and
+fdpd."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from fdpd.errors import FdpError
+from fdpd.paths import Locations, resolve_locations
+from fdpd.settings import load_settings
 from tests.fdp_process import FdpInstance
 
 # The example of docs/configuration.md, which must stay a valid config.
@@ -25,8 +30,8 @@ schedule:
 """
 
 
-def write_config(fdp: FdpInstance, text: str) -> Path:
-    path = fdp.locations.config_file
+def write_config(fdp: FdpInstance | Locations, text: str) -> Path:
+    path = (fdp.locations if isinstance(fdp, FdpInstance) else fdp).config_file
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text(text)
     return path
@@ -39,6 +44,19 @@ def refused_start(fdp: FdpInstance, env: dict[str, str] | None = None) -> str:
     assert "Traceback" not in result.stderr
     assert "exited with status" not in result.stderr
     return result.stderr
+
+
+@pytest.fixture
+def locations(tmp_path: Path) -> Locations:
+    return resolve_locations({"FDP_HOME": str(tmp_path / "fdp")})
+
+
+def refused(locations: Locations) -> str:
+    """What fdpd says when it reads its settings at start-up and refuses them."""
+    with pytest.raises(FdpError) as caught:
+        load_settings(locations, {})
+    assert caught.value.code == "bad_settings"
+    return f"{caught.value.message} {caught.value.hint}"
 
 
 @pytest.mark.parametrize(
@@ -55,20 +73,20 @@ def refused_start(fdp: FdpInstance, env: dict[str, str] | None = None) -> str:
     ],
 )
 def test_an_unknown_key_is_named_with_its_line_and_the_key_meant(
-    fdp: FdpInstance, text: str, line: int, said: str, meant: str
+    locations: Locations, text: str, line: int, said: str, meant: str
 ) -> None:
-    config = write_config(fdp, text)
+    config = write_config(locations, text)
 
-    stderr = refused_start(fdp)
+    stderr = refused(locations)
 
-    assert f"fdpd could not start: {config}:{line}: {said}" in stderr
+    assert stderr.startswith(f"{config}:{line}: {said}")
     assert f"did you mean `{meant}`?" in stderr
 
 
-def test_a_key_given_twice_is_named(fdp: FdpInstance) -> None:
-    config = write_config(fdp, "registry:\n  port: 8001\n  port: 8002\n")
+def test_a_key_given_twice_is_named(locations: Locations) -> None:
+    config = write_config(locations, "registry:\n  port: 8001\n  port: 8002\n")
 
-    stderr = refused_start(fdp)
+    stderr = refused(locations)
 
     assert f"{config}:3: `registry.port` is given twice (first on line 2)" in stderr
 
@@ -78,7 +96,8 @@ def test_a_bad_value_shows_fdpds_reason_even_from_a_journald_session(
     fdp: FdpInstance, journal_stream: str | None
 ) -> None:
     """A desktop session's shells inherit JOURNAL_STREAM from systemd; the fdpd fdpctl starts
-    from one still writes to its output file, and fdpctl still finds the reason there."""
+    from one still writes to its output file, and fdpctl still finds the reason there (with
+    an unknown key too: the reason is fdpd's, whatever it is)."""
     config = write_config(fdp, "registry:\n  idle_timeout: 600\n  port: abc\n")
     env = {"JOURNAL_STREAM": journal_stream} if journal_stream else None
 
@@ -86,6 +105,11 @@ def test_a_bad_value_shows_fdpds_reason_even_from_a_journald_session(
 
     assert f"fdpd could not start: {config}:3: registry.port must be a whole number" in stderr
     assert "fix what fdpd says" in stderr
+
+    config = write_config(fdp, "registy:\n  port: 8001\n")
+    stderr = refused_start(fdp, env)
+    assert f"fdpd could not start: {config}:1: unknown key `registy` at the top level" in stderr
+    assert "did you mean `registry`?" in stderr
 
 
 def test_the_readme_example_is_a_valid_config(fdp: FdpInstance) -> None:
@@ -97,10 +121,10 @@ def test_the_readme_example_is_a_valid_config(fdp: FdpInstance) -> None:
     assert fdp.run_fdpctl("daemon", "stop").returncode == 0
 
 
-def test_a_database_that_is_no_url_fdp_can_use_is_refused(fdp: FdpInstance) -> None:
-    config = write_config(fdp, "registry:\n  database: mysql://fdp@db/fdp\n")
+def test_a_database_that_is_no_url_fdp_can_use_is_refused(locations: Locations) -> None:
+    config = write_config(locations, "registry:\n  database: mysql://fdp@db/fdp\n")
 
-    stderr = refused_start(fdp)
+    stderr = refused(locations)
 
     assert (
         f"{config}:2: registry.database must be sqlite, a sqlite:/// URL or a PostgreSQL" in stderr

@@ -104,7 +104,7 @@ def test_remote_failing_every_request_gives_up_after_bounded_retries(
     assert "remote origin failed with HTTP 500" in error["message"], error
     assert error["hint"] == "try again later; the registry's log says why"
     assert faulty.relay.injected["500"] == ATTEMPTS  # one request, tried ATTEMPTS times
-    assert sum(RETRY_DELAYS) <= elapsed < sum(RETRY_DELAYS) + 10  # backed off, then gave up
+    assert elapsed >= sum(RETRY_DELAYS)  # backed off between attempts (load only adds to it)
     assert not products & local_view(ana).products()
 
     faulty.relay.heal()

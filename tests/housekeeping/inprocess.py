@@ -1,91 +1,21 @@
-"""fdp's own registry app served in process (no fdpd, no subprocess) for the fast unit tests of
-gc and delete's planning: records are written through the REST API as the language APIs write
-them, and read back into an `Inventory` over `httpx.ASGITransport`, as gc reads them."""
+"""Two code runs in fdp's own registry app served in process (tests/inprocess.py) for the fast
+unit tests of gc and delete's planning: records are written through the REST API as the language
+APIs write them, and read back into an `Inventory` over `httpx.ASGITransport`, as gc reads them."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
+from fdpd.housekeeping.inventory import Inventory
+from tests.inprocess import BASE, InProcessRegistry, SyncASGI, registry_in_process
+from tests.sync.seed import add_code_run, add_product, write_local_file
 
-from fdpd.housekeeping.inventory import Inventory, read_inventory
-from fdpd.registry.app import create_app
-from fdpd.registry.settings import RegistrySettings
-from fdpd.remote.client import RegistryClient
-from tests.sync.seed import ACCEPT, Seeder, add_code_run, add_product, write_local_file
+__all__ = ["BASE", "InProcessRegistry", "Runs", "add_runs", "registry_in_process"]
 
-BASE = "http://127.0.0.1:8000"  # only a name: the app is called in process
-
-
-@dataclass
-class InProcessRegistry:
-    app: FastAPI
-    token: str
-    seeder: Seeder
-    base_url: str
-
-    def client(self, name: str = "local registry") -> RegistryClient:
-        """An async client whose requests go straight to the app."""
-        transport = httpx.ASGITransport(app=self.app)
-        return RegistryClient(self.base_url, self.token, name=name, transport=transport)
-
-    def inventory(self) -> Inventory:
-        async def read() -> Inventory:
-            async with self.client() as client:
-                return await read_inventory(client)
-
-        return asyncio.run(read())
-
-    def path(self, record: dict[str, Any]) -> str:
-        """A record's local registry path, `/api/<type>/<id>/`."""
-        return "/api/" + str(record["url"]).split("/api/", 1)[1]
-
-
-@contextmanager
-def registry_in_process(folder: Path, base_url: str = BASE) -> Iterator[InProcessRegistry]:
-    """A registry over a new SQLite file and data store in `folder`; its admin writes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    settings = RegistrySettings(
-        database_url=f"sqlite:///{folder / 'registry.db'}",
-        data_store=str(folder / "store"),
-        admin_token_file=folder / "admin-token",
-    )
-    app = create_app(settings)
-    token = (folder / "admin-token").read_text().strip()
-    seeder = Seeder(base_url, token)
-    seeder.http.close()
-    headers = {"Authorization": f"token {token}", "Accept": ACCEPT}
-    seeder.http = httpx.Client(base_url=base_url, headers=headers, transport=_SyncASGI(app))
-    try:
-        yield InProcessRegistry(app, token, seeder, base_url)
-    finally:
-        seeder.http.close()
-
-
-class _SyncASGI(httpx.BaseTransport):
-    """`httpx.ASGITransport` for a synchronous client (the seeder): each request runs the app
-    in an event loop of its own."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.asgi = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        async def send() -> httpx.Response:
-            forwarded = httpx.Request(
-                request.method, request.url, headers=request.headers, content=request.read()
-            )
-            answer = await self.asgi.handle_async_request(forwarded)
-            content = await answer.aread()
-            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
-
-        return asyncio.run(send())
+_SyncASGI = SyncASGI  # its earlier name (tests/web imports it)
 
 
 @dataclass

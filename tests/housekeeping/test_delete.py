@@ -19,6 +19,7 @@ from tests.housekeeping.conftest import (
     read_config,
     registry_paths,
     seed_products,
+    unreferenced_files,
 )
 from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
 
@@ -104,7 +105,7 @@ def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Rem
         removals = journal_rows(ana, "SELECT reason, state FROM removal WHERE type='code_run'")
         assert sorted(removals) == [("delete", "local"), ("delete", "local")]
         missing = ana.fdpctl("delete", second["id"])
-        assert missing.returncode == 1 and "no longer in the local registry" in missing.stderr
+        assert missing.returncode == 1 and "was deleted already" in missing.stderr
 
 
 def test_a_file_that_cannot_be_deleted_is_reported_and_the_delete_exits_1(
@@ -131,3 +132,44 @@ def test_a_file_that_cannot_be_deleted_is_reported_and_the_delete_exits_1(
         assert "delete them yourself" in result.stdout
         assert "del/stuck@0.0.1" not in products(ana) and output.exists()
         check_journal_matches_registry(ana)
+
+
+def test_deleting_a_code_run_removes_its_job_folder_and_a_failed_job_goes_by_its_id() -> None:
+    """issue 21 item 4: after `delete --force CODE_RUN` the job folder was left for good, `log`
+    said succeeded and `delete JOB` failed; a failed job without a code run could not be
+    deleted at all ("nothing to commit")."""
+    with fdp_site("ana") as ana:
+        project = ana.project(
+            "model", {"write.yaml": write_config("jf/out"), "fail.yaml": FAILING_CONFIG}
+        )
+        job = ana.run_model(project, "write.yaml", MODEL_WRITES="jf/out")
+        assert job["exit_status"] == 0, job["output"]
+        [run] = ana.job_runs(job["id"])
+        folder = Path(job["folder"])
+        assert folder.is_dir()
+
+        shown = ana.ok("delete", "--force", run)
+
+        assert f"removed job folder {folder}" in shown
+        assert not folder.exists() and not ana.local("code_run", uuid=run)
+        assert "deleted" in ana.ok("log").split(job["id"], 1)[1].splitlines()[0]
+        again = ana.fdpctl("delete", job["id"])
+        assert again.returncode == 1 and "was deleted already" in again.stderr
+
+        failed = ana.run_model(project, "fail.yaml")
+        assert failed["exit_status"] == 4 and ana.job_runs(failed["id"]) == []
+        failed_folder = Path(failed["folder"])
+        assert failed_folder.is_dir()
+
+        planned = ana.ok("delete", "--force", "--dry-run", failed["id"])
+        assert "recorded no code run" in planned and failed_folder.is_dir()
+        shown = ana.ok("delete", "--force", failed["id"])
+
+        assert "recorded no code run" in shown and f"removed job folder {failed_folder}" in shown
+        assert "nothing to commit" not in shown
+        assert not failed_folder.exists()
+        assert "deleted" in ana.ok("log").split(failed["id"], 1)[1].splitlines()[0]
+        assert unreferenced_files(ana) == set()
+
+
+FAILING_CONFIG = "run_metadata:\n  description: fails before any run\n  script: exit 3\n"

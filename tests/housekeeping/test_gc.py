@@ -86,7 +86,15 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
 
         assert status == 0, removed
         assert {e["type"] for e in events} >= {"progress", "result"}
-        same = ("records", "records_by_kind", "files", "bytes_freed", "file_list", "kept")
+        same = (
+            "records",
+            "records_by_kind",
+            "files",
+            "bytes_freed",
+            "file_list",
+            "kept",
+            "job_folders",
+        )
         assert {k: removed[k] for k in same} == {k: planned[k] for k in same}
         # Budget: ~25 candidate records and 2 files asked about (21 GETs measured): components
         # come in one query per object, product versions in one per name.
@@ -117,6 +125,11 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         assert "no longer serves the file" in kept and "restricted accessibility" in kept
         assert not ana.local("code_run", uuid=ana.job_runs(first["id"])[0])
         assert ana.local("code_run", uuid=ana.job_runs(second["id"])[0])
+        # The failed job's code run is gone, and so is its folder; the first job's folder
+        # holds the script the second run uses too, so it stays.
+        assert removed["job_folders"] == [failed["folder"]]
+        assert not Path(failed["folder"]).exists() and Path(first["folder"]).is_dir()
+        assert "deleted" in ana.ok("log").split(failed["id"], 1)[1].splitlines()[0]
         check_journal_matches_registry(ana)
         reasons = journal_rows(ana, "SELECT DISTINCT reason, state FROM removal")
         assert set(reasons) == {("gc", "pushed"), ("gc", "pulled"), ("gc", "failed"), ("gc", None)}

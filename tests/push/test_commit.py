@@ -85,12 +85,14 @@ def test_uncommit_of_a_record_another_committed_item_needs_keeps_it(jobs: Jobs) 
     assert kept["records_changed"] == 0
     assert "committed as part of code run" in kept["note"], kept
     assert committed(site)["data_product"] == 1
-    # Named in a commit of its own, the product outlives the run's uncommit...
+    # Named in a commit of its own, the product outlives the run's uncommit, and keeps the
+    # run that made it (its provenance) committed...
     site.ok("commit", product)
     [run] = site.json("uncommit", job["id"])["items"]
-    assert (run["before"], run["after"]) == ("committed", "local")
-    assert committed(site)["data_product"] == 1 and "code_run" not in committed(site)
-    # ...and then goes with its own.
+    assert (run["before"], run["after"]) == ("committed", "committed")
+    assert f"{product} needs it" in run["note"], run
+    assert committed(site)["data_product"] == 1 and committed(site)["code_run"] == 1
+    # ...and then both go with its own.
     [gone] = site.json("uncommit", product)["items"]
     assert (gone["before"], gone["after"]) == ("committed", "local")
     assert not committed(site)
@@ -140,7 +142,10 @@ def test_commit_by_file_path_and_status_then_uncommit_by_name(jobs: Jobs) -> Non
     done = site.json("commit", str(output.relative_to(site.root)))["items"]
 
     assert [(i["item"], i["after"]) for i in done] == [("ana:commit/good@0.0.1", "committed")]
-    assert committed(site)["data_product"] == 1 and "code_run" not in committed(site)
+    # The product's provenance: the code run that made it is committed with it.
+    [run] = site.job_runs(jobs.good["id"])
+    assert done[0]["with_runs"] == [f"code run {run}"] and done[0]["held_back"] == []
+    assert committed(site)["data_product"] == 1 and committed(site)["code_run"] == 1
     detail = site.json("status", str(output))["items"][0]
     assert detail["state"] == "committed" and detail["remote_url"] is None
     assert detail["hash"] == status["hash"] and detail["local_url"].endswith(

@@ -1,8 +1,11 @@
-"""A real registry server per test module, on SQLite and on PostgreSQL.
+"""One registry per test module, on SQLite and on PostgreSQL.
 
-`registry` (module scope, parametrised `sqlite` / `postgres`): a running `fdpd registry serve`
-subprocess with an admin key, wrapped in `RegistryClient` (an httpx client authenticated as admin).
-Tests sharing the server use unique names (`unique()`) so they do not interfere.
+`registry` (module scope, parametrised `sqlite` / `postgres`): fdp's registry app with an admin
+key, served in process (tests/inprocess.py: every request goes through the app as over HTTP),
+wrapped in `RegistryClient` (httpx clients: `admin` with the token, `anonymous`, `plain`).
+Tests sharing it use unique names (`unique()`) so they do not interfere. What only a server
+process shows (workers, keep-alive, the language APIs over HTTP) is tested with
+`running_registry`.
 """
 
 from __future__ import annotations
@@ -12,26 +15,26 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.inprocess import BASE, InProcessRegistry, registry_in_process
 from tests.postgres_database import fresh_database
-from tests.registry.running_registry import RunningRegistry, running_registry
 
 ACCEPT = "application/json; version=1.0.0"
 
 
 class RegistryClient:
-    """A running registry plus clients: `admin` (token) and `anonymous`."""
+    """A registry plus clients: `admin` (token) and `anonymous`. Both take absolute URLs too
+    (the app sees their host, as a server sees the Host header)."""
 
-    def __init__(self, server: RunningRegistry, database_url: str) -> None:
-        self.server = server
-        self.database_url = database_url
-        self.base = server.base_url
-        self.admin = httpx.Client(
-            base_url=self.base, headers={**server.admin_headers(), "Accept": ACCEPT}, timeout=30
-        )
-        self.anonymous = httpx.Client(base_url=self.base, headers={"Accept": ACCEPT}, timeout=30)
+    def __init__(self, served: InProcessRegistry) -> None:
+        self.served = served
+        self.admin_token = served.token
+        self.database_url = served.database_url
+        self.base = served.base_url
+        self.admin = served.http(served.token)
+        self.anonymous = served.http()
+        self.plain = served.http(accept=None)  # as a bare `httpx.get` asks
 
     def create(self, type_name: str, body: dict[str, object]) -> dict[str, object]:
         """POST a record as admin, asserting 201; returns the record."""
@@ -44,6 +47,7 @@ class RegistryClient:
     def close(self) -> None:
         self.admin.close()
         self.anonymous.close()
+        self.plain.close()
 
 
 def unique(prefix: str = "n") -> str:
@@ -74,7 +78,7 @@ def registry(
             database_url = stack.enter_context(fresh_database(server_url))
         else:
             database_url = f"sqlite:///{workdir / 'registry.db'}"
-        server = stack.enter_context(running_registry(workdir, database_url=database_url))
-        client = RegistryClient(server, database_url)
+        served = stack.enter_context(registry_in_process(workdir, BASE, database_url=database_url))
+        client = RegistryClient(served)
         stack.callback(client.close)
         yield client

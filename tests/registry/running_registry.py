@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,6 +44,16 @@ class RunningRegistry:
     def add_user(self, name: str) -> str:
         """A new user of this (shared) registry, through `fdpd registry add-user`; its token."""
         return add_registry_user(self.database_url, name)
+
+    # `httpx.get`... as `InProcessRegistry` has them, so a test runs against either
+    def get(self, url: str, **options: Any) -> httpx.Response:
+        return httpx.get(url, **options)
+
+    def post(self, url: str, **options: Any) -> httpx.Response:
+        return httpx.post(url, **options)
+
+    def put(self, url: str, **options: Any) -> httpx.Response:
+        return httpx.put(url, **options)
 
 
 def add_registry_user(database_url: str, name: str) -> str:

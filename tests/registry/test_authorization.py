@@ -1,6 +1,7 @@
 """Shared mode: a namespace belongs to its creator (and users granted it); records to their owner.
 
-Real `fdpd registry serve --shared` processes, real HTTP, SQLite and PostgreSQL.
+fdp's registry app in shared mode (in process, tests/inprocess.py), on SQLite and PostgreSQL;
+grants through the real `fdpd registry grant`.
 """
 
 from __future__ import annotations
@@ -13,23 +14,23 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.postgres_database import fresh_database
-from tests.registry.conftest import ACCEPT, unique
-from tests.registry.running_registry import FDPD, RunningRegistry, running_registry
+from tests.registry.conftest import unique
+from tests.registry.running_registry import FDPD
 
 
 class Team:
     """A shared registry with users ana and bob (and admin), each with their own client."""
 
-    def __init__(self, server: RunningRegistry) -> None:
+    def __init__(self, server: InProcessRegistry) -> None:
         self.server = server
         self.clients = {name: self._client(server.add_user(name)) for name in ("ana", "bob", "cy")}
         assert server.admin_token is not None
         self.clients["admin"] = self._client(server.admin_token)
 
     def _client(self, key: str) -> httpx.Client:
-        headers = {"Authorization": f"token {key}", "Accept": ACCEPT}
-        return httpx.Client(base_url=self.server.base_url, headers=headers, timeout=30)
+        return self.server.http(key)
 
     def create(self, who: str, type_name: str, body: dict[str, object]) -> str:
         answer = self.clients[who].post(f"/api/{type_name}/", json=body)
@@ -66,7 +67,7 @@ def team(
         else:
             database_url = f"sqlite:///{workdir / 'registry.db'}"
         server = stack.enter_context(
-            running_registry(workdir, database_url=database_url, shared=True)
+            registry_in_process(workdir, database_url=database_url, shared=True)
         )
         group = Team(server)
         stack.callback(group.close)

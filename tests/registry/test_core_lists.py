@@ -28,11 +28,11 @@ def test_pagination_follows_next_and_previous(registry: RegistryClient) -> None:
     assert next_url.startswith(registry.base + "/api/namespace/?")
     assert "page_size=2" in next_url and "cursor=" in next_url
     while next_url:
-        page = httpx.get(next_url)
+        page = registry.plain.get(next_url)
         seen += _names(page)
         previous_url, next_url = page.json()["previous"], page.json()["next"]
     assert seen == list(reversed(names))
-    back = httpx.get(previous_url)
+    back = registry.plain.get(previous_url)
     assert _names(back) == [names[2], names[1]]
     assert registry.anonymous.get("/api/namespace/?cursor=zzz").json() == {
         "detail": "Invalid cursor"
@@ -52,7 +52,7 @@ def test_page_size_defaults_and_ordering(registry: RegistryClient) -> None:
     descending = registry.anonymous.get(f"/api/namespace/?name={prefix}*&ordering=-name,nothing")
     assert _names(descending) == [f"{prefix}c", f"{prefix}b", f"{prefix}a"]
     paged = registry.anonymous.get(f"/api/namespace/?name={prefix}*&ordering=name&page_size=2")
-    assert _names(httpx.get(paged.json()["next"])) == [f"{prefix}c"]
+    assert _names(registry.plain.get(paged.json()["next"])) == [f"{prefix}c"]
 
 
 def test_glob_filters(registry: RegistryClient) -> None:

@@ -340,12 +340,12 @@ def test_methods_not_allowed_and_slashless_urls(registry: RegistryClient) -> Non
 def test_links_follow_the_host_header(registry: RegistryClient) -> None:
     g = build_graph(registry)
     port = httpx.URL(registry.base).port
-    via_localhost = httpx.get(f"http://localhost:{port}{path_of(g.object['url'])}").json()
-    via_ip = httpx.get(f"http://127.0.0.1:{port}{path_of(g.object['url'])}").json()
+    via_localhost = registry.plain.get(f"http://localhost:{port}{path_of(g.object['url'])}").json()
+    via_ip = registry.plain.get(f"http://127.0.0.1:{port}{path_of(g.object['url'])}").json()
     assert via_ip["url"] == f"http://127.0.0.1:{port}{path_of(g.object['url'])}"
     assert via_localhost["url"] == f"http://localhost:{port}{path_of(g.object['url'])}"
     assert via_localhost["authors"][0].startswith(f"http://localhost:{port}/api/author/")
-    root = httpx.get(f"http://localhost:{port}/api/").json()
+    root = registry.plain.get(f"http://localhost:{port}/api/").json()
     assert list(root)[:3] == ["users", "groups", "file_type"]
     assert root["key_value"] == f"http://localhost:{port}/api/key_value/"
 

@@ -25,13 +25,14 @@ import pytest
 from fdpd.registry.models import KeyValue
 from fdpd.store.hashing import sha1_hex_to_base64
 from tests.conftest import free_port
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
 from tests.registry.running_registry import RunningRegistry, running_registry
 
 
 @dataclass(frozen=True)
 class Served:
-    registry: RunningRegistry
+    registry: RunningRegistry | InProcessRegistry  # S3 needs a process (its environment)
     workdir: Path
 
     @property
@@ -39,7 +40,7 @@ class Served:
         return self.workdir / "files"
 
     def upload_url(self, sha1: str) -> str:
-        answer = httpx.post(
+        answer = self.registry.post(
             f"{self.registry.api}data/{sha1}", headers=self.registry.admin_headers()
         )
         assert answer.status_code == 200, answer.text
@@ -62,8 +63,10 @@ def content(tag: str) -> tuple[bytes, str]:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A shared registry with a folder data store: fdp's registry app, in process."""
     workdir = tmp_path_factory.mktemp("folder-store")
-    with running_registry(workdir, data_store=str(workdir / "files"), shared=True) as registry:
+    store = workdir / "files"
+    with registry_in_process(workdir, shared=True, data_store=store) as registry:
         yield Served(registry, workdir)
 
 
@@ -72,14 +75,14 @@ def test_folder_upload_round_trip(folder: Served) -> None:
     data, sha1 = content("round-trip")
     url = folder.upload_url(sha1)
     assert url.startswith(f"{registry.base_url}/data/upload/{sha1}?")
-    assert httpx.put(url, content=data).status_code == 200
+    assert registry.put(url, content=data).status_code == 200
     assert (folder.files / sha1[:2] / sha1).read_bytes() == data
-    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
+    again = registry.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
     assert (again.status_code, again.content) == (409, b"")
 
-    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404  # not registered
+    assert registry.get(f"{registry.base_url}/data/{sha1}").status_code == 404  # not registered
     folder.register(sha1)
-    download = httpx.get(f"{registry.base_url}/data/{sha1}")
+    download = registry.get(f"{registry.base_url}/data/{sha1}")
     assert (download.status_code, download.content) == (200, data)
     secret = folder.files / ".upload-secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
@@ -88,34 +91,35 @@ def test_folder_upload_round_trip(folder: Served) -> None:
 def test_folder_upload_refuses_wrong_bytes(folder: Served) -> None:
     registry = folder.registry
     data, sha1 = content("wrong-bytes")
-    url = httpx.post(
+    url = registry.post(
         f"{registry.api}data", json={"checksum": sha1}, headers=registry.admin_headers()
     ).json()["url"]
-    wrong = httpx.put(url, content=data + b"tampered")
+    wrong = registry.put(url, content=data + b"tampered")
     assert wrong.status_code == 400
     assert "nothing was stored" in wrong.json()["detail"]
     assert not (folder.files / sha1[:2] / sha1).exists()
     assert list(folder.files.rglob("*.part")) == []
     assert (
-        httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers()).status_code
+        registry.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers()).status_code
         == 200
     )
 
 
 def test_folder_upload_url_cannot_be_forged(folder: Served) -> None:
     data, sha1 = content("forged")
+    registry = folder.registry
     query = parse_qs(urlsplit(folder.upload_url(sha1)).query)
     expires, signature = int(query["expires"][0]), query["signature"][0]
     upload = f"{folder.registry.base_url}/data/upload/"
     other = hashlib.sha1(b"other").hexdigest()
     forged = f"{upload}{other}?expires={expires}&signature={signature}"
-    assert httpx.put(forged, content=b"other").status_code == 403
+    assert registry.put(forged, content=b"other").status_code == 403
     later = f"{upload}{sha1}?expires={expires + 1}&signature={signature}"
-    assert httpx.put(later, content=data).status_code == 403
-    assert httpx.put(f"{upload}{sha1}", content=data).status_code == 403
+    assert registry.put(later, content=data).status_code == 403
+    assert registry.put(f"{upload}{sha1}", content=data).status_code == 403
     # A non-ASCII digit (found by the registry fuzz): refused, not a 500 from int().
     superscript = f"{upload}{sha1}?expires=%C2%B3&signature={signature}"
-    assert httpx.put(superscript, content=data).status_code == 403
+    assert registry.put(superscript, content=data).status_code == 403
     assert not (folder.files / sha1[:2] / sha1).exists()
 
 
@@ -130,24 +134,24 @@ def test_upload_urls_need_a_valid_token(
     folder: Served, headers: dict[str, str], detail: str
 ) -> None:
     _, sha1 = content("token")
-    answer = httpx.post(f"{folder.registry.api}data/{sha1}", headers=headers)
+    answer = folder.registry.post(f"{folder.registry.api}data/{sha1}", headers=headers)
     assert (answer.status_code, answer.json()) == (403, {"detail": detail})
 
 
 @pytest.mark.parametrize("body", [None, {}, {"checksum": "not-a-hash"}, ["x"]])
 def test_upload_url_without_usable_checksum_is_empty_400(folder: Served, body: object) -> None:
     registry = folder.registry
-    answer = httpx.post(f"{registry.api}data/", json=body, headers=registry.admin_headers())
+    answer = registry.post(f"{registry.api}data/", json=body, headers=registry.admin_headers())
     assert (answer.status_code, answer.content) == (400, b"")
 
 
 def test_private_objects_need_a_token(folder: Served) -> None:
     registry = folder.registry
     data, sha1 = content("private")
-    httpx.put(folder.upload_url(sha1), content=data).raise_for_status()
+    registry.put(folder.upload_url(sha1), content=data).raise_for_status()
     folder.register(sha1, private=True)
-    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 403
-    with_token = httpx.get(f"{registry.base_url}/data/{sha1}", headers=registry.admin_headers())
+    assert registry.get(f"{registry.base_url}/data/{sha1}").status_code == 403
+    with_token = registry.get(f"{registry.base_url}/data/{sha1}", headers=registry.admin_headers())
     assert (with_token.status_code, with_token.content) == (200, data)
 
 
@@ -160,18 +164,18 @@ def test_shared_registry_does_not_serve_local_roots(folder: Served) -> None:
     object_id, _ = records.object(location, "csv")
     records.data_product("team", "local", "1.0.0", object_id)
     records.close()
-    answer = httpx.get(f"{folder.registry.base_url}/data_product/team:local@1.0.0")
+    answer = folder.registry.get(f"{folder.registry.base_url}/data_product/team:local@1.0.0")
     assert answer.status_code == 503
     assert data not in answer.content
 
 
 def test_registry_without_data_store_says_so(tmp_path: Path) -> None:
     _, sha1 = content("no-store")
-    with running_registry(tmp_path) as registry:
-        answer = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
+    with registry_in_process(tmp_path, with_data_store=False) as registry:
+        answer = registry.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
         assert answer.status_code == 501
         assert "--data-store" in answer.json()["detail"]
-        assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404
+        assert registry.get(f"{registry.base_url}/data/{sha1}").status_code == 404
 
 
 # --- S3 (moto) -----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The local registry answers local programs only, serves private content only to token holders,
-and reads local files only inside its served folders. Real registry processes, real HTTP."""
+and reads local files only inside its served folders. Host and Origin against real registry
+processes over real HTTP (`served`); private content and files against the app in process
+(`local`, tests/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.postgres_database import fresh_database
 from tests.registry.conftest import ACCEPT, unique
 from tests.registry.running_registry import RunningRegistry, running_registry
@@ -20,7 +23,7 @@ SECRET = b"the private measurements\n"
 
 @dataclass
 class Local:
-    server: RunningRegistry
+    server: RunningRegistry | InProcessRegistry
     store: Path
     admin: httpx.Client
     anonymous: httpx.Client
@@ -63,24 +66,32 @@ class Local:
         return f"{namespace}:{name}@1.0.0", product.rstrip("/").rsplit("/", 1)[1]
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def local(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Local]:
-    workdir: Path = tmp_path_factory.mktemp("local")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _store_and_database(request: pytest.FixtureRequest, workdir: Path, stack: ExitStack) -> str:
+    """The served folder (a private and a public file) and a new database: its URL."""
     store = workdir / "store"
     store.mkdir()
     (store / "private.csv").write_bytes(SECRET)
     (store / "public.csv").write_bytes(b"open data\n")
+    if request.param == "postgres":
+        url: str = stack.enter_context(
+            fresh_database(request.getfixturevalue("postgres_server_url"))
+        )
+        return url
+    return f"sqlite:///{workdir / 'registry.db'}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Local]:
+    """A registry process: Host and Origin as a server gets them over a socket."""
+    workdir: Path = tmp_path_factory.mktemp("local")
     with ExitStack() as stack:
-        if request.param == "postgres":
-            database_url = stack.enter_context(
-                fresh_database(request.getfixturevalue("postgres_server_url"))
-            )
-        else:
-            database_url = f"sqlite:///{workdir / 'registry.db'}"
+        database_url = _store_and_database(request, workdir, stack)
+        store = workdir / "store"
         server = stack.enter_context(
             running_registry(workdir, database_url=database_url, file_roots=(store,))
         )
@@ -97,39 +108,58 @@ def local(
         yield Local(server, store, admin, anonymous)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def local(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Local]:
+    """The registry app in process."""
+    workdir: Path = tmp_path_factory.mktemp("local")
+    with ExitStack() as stack:
+        database_url = _store_and_database(request, workdir, stack)
+        store = workdir / "store"
+        registry = stack.enter_context(
+            registry_in_process(
+                workdir, database_url=database_url, file_roots=(store,), with_data_store=False
+            )
+        )
+        admin = stack.enter_context(registry.http(registry.token))
+        anonymous = stack.enter_context(registry.http())
+        yield Local(registry, store, admin, anonymous)
+
+
 # --- Host and Origin ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/api/", "/api/namespace/", "/fdp/identity", "/data/x"])
-def test_a_foreign_host_is_refused(local: Local, path: str) -> None:
-    answer = local.anonymous.get(path, headers={"Host": "evil.example"})
+def test_a_foreign_host_is_refused(served: Local, path: str) -> None:
+    answer = served.anonymous.get(path, headers={"Host": "evil.example"})
     assert answer.status_code == 403
     assert "localhost" in answer.json()["detail"]
-    port = local.server.base_url.rsplit(":", 1)[1]
-    rebound = local.admin.get(path, headers={"Host": f"evil.example:{port}"})
+    port = served.server.base_url.rsplit(":", 1)[1]
+    rebound = served.admin.get(path, headers={"Host": f"evil.example:{port}"})
     assert rebound.status_code == 403
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1"])
-def test_any_origin_header_is_refused_even_with_a_token(local: Local, origin: str) -> None:
-    answer = local.admin.get("/api/namespace/", headers={"Origin": origin})
+def test_any_origin_header_is_refused_even_with_a_token(served: Local, origin: str) -> None:
+    answer = served.admin.get("/api/namespace/", headers={"Origin": origin})
     assert answer.status_code == 403
     assert "Origin" in answer.json()["detail"]
-    posted = local.admin.post(
+    posted = served.admin.post(
         "/api/namespace/", json={"name": unique()}, headers={"Origin": origin}
     )
     assert posted.status_code == 403
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "LOCALHOST:8000"])
-def test_local_host_names_with_any_port_are_answered(local: Local, host: str) -> None:
-    assert local.anonymous.get("/api/", headers={"Host": host}).status_code == 200
+def test_local_host_names_with_any_port_are_answered(served: Local, host: str) -> None:
+    assert served.anonymous.get("/api/", headers={"Host": host}).status_code == 200
 
 
-def test_dns_rebinding_cannot_read_a_private_file(local: Local) -> None:
-    spec, _ = local.product(f"file://{local.store}/", "private.csv", private_key=True)
+def test_dns_rebinding_cannot_read_a_private_file(served: Local) -> None:
+    spec, _ = served.product(f"file://{served.store}/", "private.csv", private_key=True)
     headers = {"Host": "evil.example", "Origin": "http://evil.example"}
-    answer = local.anonymous.get(f"/data_product/{spec}", headers=headers)
+    answer = served.anonymous.get(f"/data_product/{spec}", headers=headers)
     assert answer.status_code == 403
     assert SECRET not in answer.content
 

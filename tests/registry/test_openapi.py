@@ -1,6 +1,7 @@
 """`GET /api/openapi.json` describes every route, and every answer's status is one it lists:
 each operation is probed (anonymous, with a token, with a bad token, with a bad Accept, with
-empty, wrong and malformed bodies) on a real registry, local and shared, SQLite and PostgreSQL."""
+empty, wrong and malformed bodies) on fdp's registry app (in process), local and shared, SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.postgres_database import fresh_database
 from tests.registry.conftest import ACCEPT, unique
-from tests.registry.running_registry import RunningRegistry, running_registry
 
 PARAMETER_VALUES = {
     "id": ["1", "abc"],
@@ -38,7 +39,7 @@ BODIES: list[Any] = [None, {}, [1], b"{not json"]
 )
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningRegistry]:
+) -> Iterator[InProcessRegistry]:
     workdir: Path = tmp_path_factory.mktemp("openapi")
     mode, backend = request.param.split("-")
     with ExitStack() as stack:
@@ -49,20 +50,21 @@ def server(
         else:
             database_url = f"sqlite:///{workdir / 'registry.db'}"
         registry = stack.enter_context(
-            running_registry(
+            registry_in_process(
                 workdir,
                 database_url=database_url,
                 shared=mode == "shared",
-                data_store=str(workdir / "store"),
+                data_store=workdir / "store",
             )
         )
         _seed(registry)
         yield registry
 
 
-def _seed(registry: RunningRegistry) -> None:
+def _seed(registry: InProcessRegistry) -> None:
     """A few records with id 1, so detail and update operations reach their real checks."""
-    with httpx.Client(base_url=registry.api, headers=registry.admin_headers()) as admin:
+    with registry.http(registry.token, accept=None) as admin:
+        admin.base_url = httpx.URL(registry.api)
         root = admin.post("storage_root/", json={"root": "https://x.example.org/"}).json()["url"]
         location = admin.post(
             "storage_location/", json={"path": "p", "hash": "h", "storage_root": root}
@@ -74,15 +76,15 @@ def _seed(registry: RunningRegistry) -> None:
         assert admin.post("issue/", json={"severity": 1, "description": "d"}).status_code == 201
 
 
-def document(registry: RunningRegistry) -> dict[str, Any]:
-    answer = httpx.get(registry.base_url + "/api/openapi.json")
+def document(registry: InProcessRegistry) -> dict[str, Any]:
+    answer = registry.get(registry.base_url + "/api/openapi.json")
     assert answer.status_code == 200, answer.text
     doc = answer.json()
     assert isinstance(doc, dict)
     return doc
 
 
-def test_the_document_describes_the_api(server: RunningRegistry) -> None:
+def test_the_document_describes_the_api(server: InProcessRegistry) -> None:
     doc = document(server)
     assert doc["openapi"].startswith("3.")
     for path in ("/api/", "/api/data_product/", "/api/data_product/{id}/", "/data/{name}"):
@@ -109,7 +111,7 @@ def _concrete_paths(template: str) -> list[str]:
     return paths
 
 
-def _variants(registry: RunningRegistry) -> list[dict[str, str]]:
+def _variants(registry: InProcessRegistry) -> list[dict[str, str]]:
     return [
         {"Accept": ACCEPT},
         {"Accept": ACCEPT, **registry.admin_headers()},
@@ -118,11 +120,11 @@ def _variants(registry: RunningRegistry) -> list[dict[str, str]]:
     ]
 
 
-def test_every_answer_has_a_documented_status(server: RunningRegistry) -> None:
+def test_every_answer_has_a_documented_status(server: InProcessRegistry) -> None:
     doc = document(server)
     undocumented: list[tuple[str, str, int, str]] = []
     seen: set[int] = set()
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+    with server.http(accept=None) as client:
         for template, operations in doc["paths"].items():
             for method, operation in operations.items():
                 allowed = {int(code) for code in operation["responses"]}
@@ -151,9 +153,9 @@ def _send(
     return client.request(method.upper(), path, headers=headers, json=body)
 
 
-def test_the_local_guard_answers_a_documented_status_everywhere(server: RunningRegistry) -> None:
+def test_the_local_guard_answers_a_documented_status_everywhere(server: InProcessRegistry) -> None:
     doc = document(server)
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+    with server.http(accept=None) as client:
         for template in doc["paths"]:
             path = _concrete_paths(template)[0]
             answer = client.get(path, headers={"Origin": "http://evil.example"})

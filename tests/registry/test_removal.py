@@ -4,15 +4,14 @@ real server on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.inprocess import registry_in_process
 from tests.registry.conftest import RegistryClient, path_of, unique
 from tests.registry.graph import Graph, build_graph
-from tests.registry.running_registry import FDPD, running_registry
 
 
 def remove(registry: RegistryClient, *links: object) -> httpx.Response:
@@ -133,15 +132,10 @@ def test_bad_requests_say_what_was_wrong(registry: RegistryClient) -> None:
 
 def test_only_the_admin_may_remove(registry: RegistryClient, tmp_path: Path) -> None:
     g = build_graph(registry)
-    key = subprocess.run(
-        [str(FDPD), "registry", "add-user", unique("u"), "--database", registry.database_url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    key = registry.served.add_user(unique("u"))
     links = {"records": [g.data_product["url"]]}
-    other = httpx.post(
-        f"{registry.base}/fdp/remove", json=links, headers={"Authorization": f"token {key}"}
+    other = registry.anonymous.post(
+        "/fdp/remove", json=links, headers={"Authorization": f"token {key}"}
     )
     anonymous = registry.anonymous.post("/fdp/remove", json=links)
 
@@ -150,10 +144,6 @@ def test_only_the_admin_may_remove(registry: RegistryClient, tmp_path: Path) -> 
 
 
 def test_a_shared_registry_has_no_removal_route(tmp_path: Path) -> None:
-    with running_registry(tmp_path, shared=True) as server:
-        answer = httpx.post(
-            f"{server.base_url}/fdp/remove",
-            json={"records": ["/api/namespace/1/"]},
-            headers=server.admin_headers(),
-        )
+    with registry_in_process(tmp_path, shared=True) as server, server.http(server.token) as admin:
+        answer = admin.post("/fdp/remove", json={"records": ["/api/namespace/1/"]})
     assert answer.status_code == 404

@@ -1,7 +1,8 @@
-"""Special routes of a real registry process: prov-report, ro-crate, data_extraction, and the
-file routes `/data_product/<ns>:<name>@<version>` and `/external_object/<alt>:<title>@<v>`.
+"""Special routes of fdp's registry (the app in process, tests/inprocess.py): prov-report,
+ro-crate, data_extraction, and the file routes `/data_product/<ns>:<name>@<version>` and
+`/external_object/<alt>:<title>@<v>`.
 
-The record graph is written straight into the registry's database before the server starts:
+The record graph is written straight into the registry's database before the app is made:
 
     gauge (hydro:flow/gauge@1.0.0) <- run 0 (upstream) ; run 1 reads gauge, writes mean
     stations (hydro:ext/stations@0.1.0): extracted from an external object (not primary)
@@ -18,12 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from fdpd.registry.models import Author, ExternalObject, KeyValue
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
-from tests.registry.running_registry import RunningRegistry, running_registry
 
 GAUGE = b"station,flow\nA,1.5\nB,2.5\n"
 MEAN = b"station,mean\nA,1.5\n"
@@ -103,12 +103,12 @@ def write_graph(database_url: str, store: Path) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningRegistry, Graph]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessRegistry, Graph]]:
     workdir = tmp_path_factory.mktemp("special")
     database_url = f"sqlite:///{workdir / 'registry.db'}"
     graph = write_graph(database_url, workdir / "store")
     roots = (workdir / "store",)
-    with running_registry(workdir, database_url=database_url, file_roots=roots) as registry:
+    with registry_in_process(workdir, database_url=database_url, file_roots=roots) as registry:
         yield registry, graph
 
 
@@ -120,9 +120,9 @@ def _qname(name: str) -> dict[str, str]:
     return {"$": name, "type": "prov:QUALIFIED_NAME"}
 
 
-def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Graph]) -> None:
+def test_prov_json_names_records_by_api_path(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    answer = httpx.get(
+    answer = registry.get(
         f"{registry.api}prov-report/{graph.mean}/", headers={"Accept": "application/json"}
     )
     assert answer.status_code == 200
@@ -143,9 +143,9 @@ def test_prov_json_names_records_by_api_path(served: tuple[RunningRegistry, Grap
     assert doc["entity"][mean_id]["dcat:hasVersion"] == "0.1.0"
 
 
-def test_prov_json_speaks_the_reference_vocabulary(served: tuple[RunningRegistry, Graph]) -> None:
+def test_prov_json_speaks_the_reference_vocabulary(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    doc = httpx.get(f"{registry.api}prov-report/{graph.mean}/?format=json").json()
+    doc = registry.get(f"{registry.api}prov-report/{graph.mean}/?format=json").json()
     mean = doc["entity"][f"lreg:api/data_product/{graph.mean}"]
     assert mean["rdf:type"] == _qname("dcat:Dataset")
     assert mean["dcterms:title"] == "flow/mean"
@@ -174,9 +174,9 @@ def test_prov_json_speaks_the_reference_vocabulary(served: tuple[RunningRegistry
     assert "wasAssociatedWith" not in doc
 
 
-def test_prov_of_an_external_objects_copy(served: tuple[RunningRegistry, Graph]) -> None:
+def test_prov_of_an_external_objects_copy(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    doc = httpx.get(f"{registry.api}prov-report/{graph.stations}/?format=json").json()
+    doc = registry.get(f"{registry.api}prov-report/{graph.stations}/?format=json").json()
     external_id = f"lreg:api/external_object/{graph.external}"
     assert doc["entity"][external_id] == {
         "rdf:type": _qname("dcat:Dataset"),
@@ -194,11 +194,11 @@ def test_prov_of_an_external_objects_copy(served: tuple[RunningRegistry, Graph])
     }
 
 
-def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, Graph]) -> None:
+def test_prov_depth_follows_the_inputs_own_runs(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
     url = f"{registry.api}prov-report/{graph.mean}/?format=json"
-    shallow = httpx.get(url).json()
-    deep = httpx.get(url + "&depth=2").json()
+    shallow = registry.get(url).json()
+    deep = registry.get(url + "&depth=2").json()
     upstream = f"lreg:api/code_run/{graph.run_upstream}"
     assert upstream not in shallow["activity"]
     assert upstream in deep["activity"]
@@ -225,11 +225,11 @@ def test_prov_depth_follows_the_inputs_own_runs(served: tuple[RunningRegistry, G
     ],
 )
 def test_prov_other_formats(
-    served: tuple[RunningRegistry, Graph], query: str, accept: str | None, marker: str
+    served: tuple[InProcessRegistry, Graph], query: str, accept: str | None, marker: str
 ) -> None:
     registry, graph = served
     headers = {"Accept": accept} if accept else {}
-    answer = httpx.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
+    answer = registry.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
     assert answer.status_code == 200
     assert marker in answer.text
     assert f"api/code_run/{graph.run_main}" in answer.text
@@ -240,50 +240,50 @@ def test_prov_other_formats(
     [("?format=jpg", None), ("?format=svg", None), ("", "image/jpeg"), ("", "image/svg+xml")],
 )
 def test_prov_unavailable_formats_are_406(
-    served: tuple[RunningRegistry, Graph], query: str, accept: str | None
+    served: tuple[InProcessRegistry, Graph], query: str, accept: str | None
 ) -> None:
     registry, graph = served
     headers = {"Accept": accept} if accept else {}
-    answer = httpx.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
+    answer = registry.get(f"{registry.api}prov-report/{graph.mean}/{query}", headers=headers)
     assert answer.status_code == 406
     assert "detail" in answer.json()
 
 
-def test_prov_errors(served: tuple[RunningRegistry, Graph]) -> None:
+def test_prov_errors(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    missing = httpx.get(f"{registry.api}prov-report/99999/?format=json")
+    missing = registry.get(f"{registry.api}prov-report/99999/?format=json")
     assert (missing.status_code, missing.json()) == (
         404,
         {"detail": "No DataProduct matches the given query."},
     )
-    assert httpx.get(f"{registry.api}prov-report/abc/").json() == {"detail": "Not found."}
-    bad_version = httpx.get(
+    assert registry.get(f"{registry.api}prov-report/abc/").json() == {"detail": "Not found."}
+    bad_version = registry.get(
         f"{registry.api}prov-report/{graph.mean}/",
         headers={"Accept": "application/json; version=2.0.0"},
     )
     assert bad_version.status_code == 406
-    assert httpx.get(f"{registry.api}prov-report/{graph.mean}?format=json").status_code == 200
+    assert registry.get(f"{registry.api}prov-report/{graph.mean}?format=json").status_code == 200
 
 
 @pytest.mark.parametrize("query", ["depth=x", "depth=0", "depth=-2", "attributes=False&dpi=x"])
 def test_prov_parameters_read_as_the_reference_does(
-    served: tuple[RunningRegistry, Graph], query: str
+    served: tuple[InProcessRegistry, Graph], query: str
 ) -> None:
     """A depth that is no integer of at least 1 means 1; `attributes`, `aspect_ratio` and `dpi`
     only shape images, so the document stays whole."""
     registry, graph = served
     url = f"{registry.api}prov-report/{graph.mean}/?format=json"
-    answer = httpx.get(f"{url}&{query}")
+    answer = registry.get(f"{url}&{query}")
     assert answer.status_code == 200
-    assert answer.json() == httpx.get(url).json()
+    assert answer.json() == registry.get(url).json()
 
 
 # --- ro-crate and data_extraction --------------------------------------------------------------
 
 
-def test_ro_crate_of_a_data_product(served: tuple[RunningRegistry, Graph]) -> None:
+def test_ro_crate_of_a_data_product(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    crate = httpx.get(f"{registry.api}ro-crate/data-product/{graph.mean}/").json()
+    crate = registry.get(f"{registry.api}ro-crate/data-product/{graph.mean}/").json()
     assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
     by_id = {entity["@id"]: entity for entity in crate["@graph"]}
     assert by_id["ro-crate-metadata.json"]["about"] == {"@id": "./"}
@@ -297,21 +297,21 @@ def test_ro_crate_of_a_data_product(served: tuple[RunningRegistry, Graph]) -> No
     assert {"@id": gauge_file} in actions[0]["object"]
 
 
-def test_ro_crate_of_a_code_run_and_as_zip(served: tuple[RunningRegistry, Graph]) -> None:
+def test_ro_crate_of_a_code_run_and_as_zip(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
     url = f"{registry.api}ro-crate/code-run/{graph.run_main}"
-    crate = httpx.get(url).json()
+    crate = registry.get(url).json()
     assert any(e.get("name") == "hydro:flow/gauge@v1.0.0" for e in crate["@graph"])
-    zipped = httpx.get(url + "/?format=zip")
+    zipped = registry.get(url + "/?format=zip")
     assert zipped.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
         assert json.loads(archive.read("ro-crate-metadata.json")) == crate
-    assert httpx.get(f"{registry.api}ro-crate/code-run/99999/").status_code == 404
+    assert registry.get(f"{registry.api}ro-crate/code-run/99999/").status_code == 404
 
 
-def test_data_extraction(served: tuple[RunningRegistry, Graph]) -> None:
+def test_data_extraction(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    answer = httpx.get(f"{registry.api}data_extraction/{graph.stations}/")
+    answer = registry.get(f"{registry.api}data_extraction/{graph.stations}/")
     assert answer.status_code == 200
     body = answer.json()
     base = registry.base_url
@@ -326,7 +326,7 @@ def test_data_extraction(served: tuple[RunningRegistry, Graph]) -> None:
     assert body["id"] == f"{base}/api/data_extraction/{graph.stations}"
     assert body["external_product"] == f"{base}/api/external_object/{graph.external}"
     assert body["startTime"].endswith("+00:00")
-    not_derived = httpx.get(f"{registry.api}data_extraction/{graph.gauge}/")
+    not_derived = registry.get(f"{registry.api}data_extraction/{graph.gauge}/")
     assert (not_derived.status_code, not_derived.json()) == (
         404,
         {"detail": "DataProduct was not derived from an external object"},
@@ -336,72 +336,74 @@ def test_data_extraction(served: tuple[RunningRegistry, Graph]) -> None:
 # --- files ---------------------------------------------------------------------------------------
 
 
-def test_data_product_file_is_streamed(served: tuple[RunningRegistry, Graph]) -> None:
+def test_data_product_file_is_streamed(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    answer = httpx.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0")
+    answer = registry.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0")
     assert (answer.status_code, answer.content) == (200, GAUGE)
-    leading_slash = httpx.get(f"{registry.base_url}/data_product/hydro:flow/mean@v0.1.0")
+    leading_slash = registry.get(f"{registry.base_url}/data_product/hydro:flow/mean@v0.1.0")
     assert leading_slash.content == MEAN
-    root = httpx.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0?root")
+    root = registry.get(f"{registry.base_url}/data_product/hydro:flow/gauge@1.0.0?root")
     assert root.text == f"file://{graph.store}/"
 
 
-def test_data_product_file_redirects_remote_roots(served: tuple[RunningRegistry, Graph]) -> None:
+def test_data_product_file_redirects_remote_roots(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, _ = served
-    answer = httpx.get(f"{registry.base_url}/data_product/hydro:ext/stations@0.1.0")
+    answer = registry.get(f"{registry.base_url}/data_product/hydro:ext/stations@0.1.0")
     assert answer.status_code == 302
     assert answer.headers["location"] == "https://files.example.org/x/stations.csv"
 
 
 @pytest.mark.parametrize("spec", ["hydro:flow/gauge@9.9.9", "nons:flow/gauge@1.0.0", "no-colon"])
 def test_data_product_file_absent_is_empty_404(
-    served: tuple[RunningRegistry, Graph], spec: str
+    served: tuple[InProcessRegistry, Graph], spec: str
 ) -> None:
     registry, _ = served
-    answer = httpx.get(f"{registry.base_url}/data_product/{spec}")
+    answer = registry.get(f"{registry.base_url}/data_product/{spec}")
     assert (answer.status_code, answer.content) == (404, b"")
 
 
 def test_a_private_missing_file_is_403_anonymously_and_404_with_a_token(
-    served: tuple[RunningRegistry, Graph],
+    served: tuple[InProcessRegistry, Graph],
 ) -> None:
     registry, _ = served
     url = f"{registry.base_url}/data_product/hydro:gone@1.0.0"
-    assert httpx.get(url).status_code == 403
-    answer = httpx.get(url, headers=registry.admin_headers())
+    assert registry.get(url).status_code == 403
+    answer = registry.get(url, headers=registry.admin_headers())
     assert (answer.status_code, answer.content) == (404, b"")
 
 
-def test_data_product_path_cannot_escape_its_root(served: tuple[RunningRegistry, Graph]) -> None:
+def test_data_product_path_cannot_escape_its_root(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, _ = served
-    answer = httpx.get(f"{registry.base_url}/data_product/hydro:bad/escape@1.0.0")
+    answer = registry.get(f"{registry.base_url}/data_product/hydro:bad/escape@1.0.0")
     assert answer.status_code == 400
     assert b"secret" not in answer.content
-    traversal = httpx.get(f"{registry.base_url}/data_product/hydro:../../outside.txt@1.0.0")
+    traversal = registry.get(f"{registry.base_url}/data_product/hydro:../../outside.txt@1.0.0")
     assert traversal.status_code == 404
 
 
-def test_external_object_file(served: tuple[RunningRegistry, Graph]) -> None:
+def test_external_object_file(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, _ = served
     base = f"{registry.base_url}/external_object/stations:Station list@0.1.0"
-    stored = httpx.get(base)
+    stored = registry.get(base)
     assert stored.status_code == 302
     assert stored.headers["location"] == "https://files.example.org/x/stations.csv"
-    original = httpx.get(base + "?original")
+    original = registry.get(base + "?original")
     assert original.headers["location"] == "https://data.example.org/downloads/stations.csv"
-    assert httpx.get(f"{registry.base_url}/external_object/x:y@1.0.0").status_code == 404
+    assert registry.get(f"{registry.base_url}/external_object/x:y@1.0.0").status_code == 404
 
 
-def test_record_links_lead_to_the_special_routes(served: tuple[RunningRegistry, Graph]) -> None:
+def test_record_links_lead_to_the_special_routes(served: tuple[InProcessRegistry, Graph]) -> None:
     registry, graph = served
-    product = httpx.get(f"{registry.api}data_product/{graph.mean}/").json()
+    product = registry.get(f"{registry.api}data_product/{graph.mean}/").json()
     assert product["prov_report"] == f"{registry.api}prov-report/{graph.mean}/"
-    prov = httpx.get(product["prov_report"], headers={"Accept": "application/json"})
+    prov = registry.get(product["prov_report"], headers={"Accept": "application/json"})
     assert f"lreg:api/data_product/{graph.mean}" in prov.json()["entity"]
-    crate = httpx.get(product["ro_crate"])
+    crate = registry.get(product["ro_crate"])
     assert crate.status_code == 200
-    run = httpx.get(f"{registry.api}code_run/{graph.run_main}/").json()
-    assert httpx.get(run["ro_crate"]).json()["@context"] == "https://w3id.org/ro/crate/1.1/context"
+    run = registry.get(f"{registry.api}code_run/{graph.run_main}/").json()
+    assert (
+        registry.get(run["ro_crate"]).json()["@context"] == "https://w3id.org/ro/crate/1.1/context"
+    )
 
 
 @pytest.mark.parametrize(
@@ -415,7 +417,9 @@ def test_record_links_lead_to_the_special_routes(served: tuple[RunningRegistry, 
         "/api/prov-report/99999999999999999999999/",
     ],
 )
-def test_malformed_special_paths_are_4xx(served: tuple[RunningRegistry, Graph], path: str) -> None:
+def test_malformed_special_paths_are_4xx(
+    served: tuple[InProcessRegistry, Graph], path: str
+) -> None:
     registry, _ = served
-    answer = httpx.get(registry.base_url + path)
+    answer = registry.get(registry.base_url + path)
     assert 400 <= answer.status_code < 500, (answer.status_code, answer.text)

@@ -1,7 +1,8 @@
-"""Big-file transfers: the background writer, and fdpd.sync.transfers against a real registry.
+"""Big-file transfers: the background writer, and fdpd.sync.transfers against fdp's registry.
 
 The writer is checked on real files (and a real, size-limited tmpfs for a full disk); uploads and
-downloads go through a real `fdpd registry serve --shared --data-store DIR` process.
+downloads go to a shared registry with a folder data store (the app in process, tests/inprocess.py,
+as `fdpd registry serve --shared --data-store DIR` serves it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fdpd.remote.client import RegistryClient
 from fdpd.store import AtomicWriter
 from fdpd.store.background import BATCH_BYTES, BackgroundConsumer
 from fdpd.sync.transfers import HashMismatch, TransferError, download, upload
-from tests.registry.running_registry import RunningRegistry, running_registry
+from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.small_disk import mounted_tmpfs
 
 
@@ -105,42 +106,46 @@ def test_background_writer_reports_a_full_disk_and_leaves_nothing(small_disk: Pa
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessRegistry]:
     work = tmp_path_factory.mktemp("transfers")
-    with running_registry(work / "remote", shared=True, data_store=str(work / "store")) as server:
+    with registry_in_process(work / "remote", shared=True, data_store=work / "store") as server:
         yield server
 
 
-def stored_path(server: RunningRegistry, sha1: str) -> Path:
-    """Where the folder store keeps `sha1` (the fixture's store is `<work>/store`)."""
-    return server.log_path.parent.parent / "store" / sha1[:2] / sha1
+def stored_path(server: InProcessRegistry, sha1: str) -> Path:
+    """Where the folder store keeps `sha1`."""
+    assert server.store is not None
+    return server.store / sha1[:2] / sha1
 
 
-def register_location(server: RunningRegistry, sha1: str) -> None:
+def register_location(server: InProcessRegistry, sha1: str) -> None:
     """What push registers after an upload; `GET /data/<sha1>` serves registered files only."""
     root_url = f"{server.base_url}/data/"
-    with httpx.Client(base_url=server.api, headers=server.admin_headers()) as client:
+    with server.http(server.token, accept=None) as client:
+        client.base_url = httpx.URL(server.api)
         found = client.get("storage_root/", params={"root": root_url}).json()["results"]
         root = found[0] if found else client.post("storage_root/", json={"root": root_url}).json()
         body = {"path": sha1, "hash": sha1, "public": True, "storage_root": root["url"]}
         client.post("storage_location/", json=body).raise_for_status()
 
 
-def client_of(server: RunningRegistry) -> RegistryClient:
-    return RegistryClient(server.api, server.admin_token, name="origin")
+def client_of(server: InProcessRegistry) -> RegistryClient:
+    return server.client("origin")
 
 
-async def upload_file(server: RunningRegistry, path: Path, sha1: str) -> bool:
+async def upload_file(server: InProcessRegistry, path: Path, sha1: str) -> bool:
     async with client_of(server) as client:
         return await upload(client, path, sha1)
 
 
-async def download_file(server: RunningRegistry, sha1: str, destination: Path, expect: str) -> None:
+async def download_file(
+    server: InProcessRegistry, sha1: str, destination: Path, expect: str
+) -> None:
     async with client_of(server) as client:
         await download(client, f"{server.base_url}/data/{sha1}", destination, expect)
 
 
-def test_upload_then_download_round_trip(registry: RunningRegistry, tmp_path: Path) -> None:
+def test_upload_then_download_round_trip(registry: InProcessRegistry, tmp_path: Path) -> None:
     data = b"".join(chunks_of_every_size(5 * BATCH_BYTES))
     sha1 = hashlib.sha1(data).hexdigest()
     source = tmp_path / "source.bin"
@@ -158,7 +163,7 @@ def test_upload_then_download_round_trip(registry: RunningRegistry, tmp_path: Pa
 
 
 def test_download_with_another_hash_keeps_nothing(
-    registry: RunningRegistry, tmp_path: Path
+    registry: InProcessRegistry, tmp_path: Path
 ) -> None:
     data = os.urandom(3 * BATCH_BYTES)
     sha1 = hashlib.sha1(data).hexdigest()
@@ -174,7 +179,7 @@ def test_download_with_another_hash_keeps_nothing(
 
 
 def test_upload_of_a_changed_file_is_refused_and_not_stored(
-    registry: RunningRegistry, tmp_path: Path
+    registry: InProcessRegistry, tmp_path: Path
 ) -> None:
     registered = os.urandom(2 * BATCH_BYTES)
     sha1 = hashlib.sha1(registered).hexdigest()

@@ -1,16 +1,21 @@
-"""`fdpctl remote add|list|remove` against a real shared registry process."""
+"""`fdpctl remote add|list|remove`: once with the real fdpctl, fdpd and a shared registry
+process; the refusals in process (`POST /v1/remotes` of the daemon app, the shared registry app
+reached through `Services.remote_transport`, tests/inprocess.py)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
+from tests.inprocess import InProcessDaemon, InProcessRegistry, daemon_in_process
 from tests.registry.running_registry import RunningRegistry, running_registry
 
 
@@ -55,47 +60,68 @@ def test_add_list_remove(
         assert json.loads(fdp.run_fdpctl("--json", "remote", "list").stdout) == []
 
 
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[InProcessDaemon]:
+    with daemon_in_process(tmp_path / "fdp") as instance:
+        yield instance
+
+
+@pytest.fixture
+def origin(daemon: InProcessDaemon, tmp_path: Path) -> InProcessRegistry:
+    """A shared registry with a folder data store the daemon reaches as a remote would be."""
+    return daemon.add_remote_registry("origin", tmp_path / "origin")
+
+
+def add_remote(daemon: InProcessDaemon, url: str, tokens: Path, check: bool = True) -> Any:
+    """`fdpctl remote add origin URL --token-file FILE` as fdpd gets it."""
+    body = {"name": "origin", "url": url, "token_file": str(tokens), "check": check}
+    return daemon.call("POST", "/v1/remotes", body)
+
+
+def listed(daemon: InProcessDaemon) -> list[dict[str, Any]]:
+    remotes: list[dict[str, Any]] = daemon.call("GET", "/v1/remotes").json()["remotes"]
+    return remotes
+
+
 def test_wrong_token_is_named_without_showing_it(
-    fdp_home: Path, tmp_path: Path, remote: tuple[RunningRegistry, str]
+    daemon: InProcessDaemon,
+    origin: InProcessRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    registry, _ = remote
+    origin.add_user("ana")
     wrong = "0123456789abcdef0123456789abcdef01234567"
-    with FdpInstance(fdp_home) as fdp:
-        tokens = token_file(tmp_path, wrong)
-        result = fdp.run_fdpctl(
-            "remote", "add", "origin", registry.api, "--token-file", str(tokens)
-        )
-        assert result.returncode == 1
-        assert "origin" in result.stderr and "token" in result.stderr
-        assert wrong not in result.stderr + result.stdout
-        assert "Traceback" not in result.stderr
-        assert json.loads(fdp.run_fdpctl("--json", "remote", "list").stdout) == []
-        daemon_log = fdp.locations.daemon_log_path.read_text()
-        assert wrong not in daemon_log
+    tokens = token_file(tmp_path, wrong)
+    with caplog.at_level(logging.DEBUG):
+        answer = add_remote(daemon, origin.api_url, tokens)
+    assert answer.status_code >= 400
+    error = answer.json()["error"]
+    said = error["message"] + error["hint"]
+    assert "origin" in said and "token" in said
+    assert wrong not in answer.text
+    assert "Traceback" not in answer.text
+    assert listed(daemon) == []
+    assert caplog.records and wrong not in caplog.text  # nor in fdpd's log
 
 
 def test_token_file_readable_by_others_is_refused(
-    fdp_home: Path, tmp_path: Path, remote: tuple[RunningRegistry, str]
+    daemon: InProcessDaemon, origin: InProcessRegistry, tmp_path: Path
 ) -> None:
-    registry, token = remote
-    with FdpInstance(fdp_home) as fdp:
-        tokens = token_file(tmp_path, token, mode=0o644)
-        result = fdp.run_fdpctl(
-            "remote", "add", "origin", registry.api, "--token-file", str(tokens)
-        )
-        assert result.returncode == 1
-        assert f"chmod 600 {tokens}" in result.stderr
+    tokens = token_file(tmp_path, origin.add_user("ana"), mode=0o644)
+    answer = add_remote(daemon, origin.api_url, tokens)
+    assert answer.status_code >= 400
+    assert f"chmod 600 {tokens}" in answer.json()["error"]["hint"]
+    assert listed(daemon) == []
 
 
-def test_unreachable_remote_is_a_clear_error(fdp_home: Path, tmp_path: Path) -> None:
+def test_unreachable_remote_is_a_clear_error(daemon: InProcessDaemon, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/"
-    with FdpInstance(fdp_home) as fdp:
-        tokens = token_file(tmp_path, "a" * 40)
-        result = fdp.run_fdpctl("remote", "add", "origin", url, "--token-file", str(tokens))
-        assert result.returncode == 1
-        assert "origin" in result.stderr and "127.0.0.1" in result.stderr
-        assert "Traceback" not in result.stderr
-        offline = fdp.run_fdpctl(
-            "remote", "add", "origin", url, "--token-file", str(tokens), "--no-check"
-        )
-        assert offline.returncode == 0, offline.stderr
+    tokens = token_file(tmp_path, "a" * 40)
+    answer = add_remote(daemon, url, tokens)
+    assert answer.status_code >= 400
+    error = answer.json()["error"]
+    assert "origin" in error["message"] and "127.0.0.1" in error["message"]
+    assert "Traceback" not in answer.text
+    offline = add_remote(daemon, url, tokens, check=False)
+    assert offline.status_code == 200, offline.text
+    assert [remote["url"] for remote in listed(daemon)] == [url]

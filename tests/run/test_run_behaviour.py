@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import yaml
@@ -104,9 +103,7 @@ def test_output_is_streamed_as_it_comes(fdp: Fdp, tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        started = time.monotonic()
         assert process.stdout.readline() == "first line\n"  # arrives while the script waits
-        assert time.monotonic() - started < 30
         gate.touch()
         assert process.stdout.readline() == "second\n"
         assert process.wait(timeout=30) == 0
@@ -166,9 +163,10 @@ def test_outside_git_says_what_it_records(fdp: Fdp, tmp_path: Path) -> None:
     result = fdp.fdpctl("run", "config.yaml", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "not in a git repository" in result.stderr and "latest_commit" in result.stderr
+    assert "nobody else can fetch this code" in result.stderr
     job = fdp.job(last_job_id(fdp))
     metadata = yaml.safe_load(job["working_config"])["run_metadata"]
-    assert metadata["remote_repo"] == project.as_uri()
+    assert metadata["remote_repo"] == "no-remote:nogit"  # never a path of this machine
     script = Path(metadata["script_path"]).read_bytes()
     import hashlib
 

@@ -55,7 +55,7 @@ class Seeder:
         if response.status_code == 409:
             return sha1
         assert response.status_code == 200, response.text
-        put = httpx.put(response.json()["url"], content=content, timeout=30.0)
+        put = self.http.put(response.json()["url"], content=content)
         assert put.status_code in (200, 201), put.text
         return sha1
 

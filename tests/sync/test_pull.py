@@ -1,4 +1,4 @@
-"""Pull from a real shared remote registry into a real local registry."""
+"""Pull from a shared remote registry into a local registry (fdp's registry app, in process)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def run_pull(
 
 def test_pull_copies_records_and_verified_file(local: Side, remote: Side) -> None:
     content = b"x,y\n1,2\n"
-    remote_root = f"{remote.registry.base_url}/data/"
+    remote_root = f"{remote.base_url}/data/"
     sha1 = remote.seeder.upload(content)
     add_product(
         remote.seeder,
@@ -84,7 +84,7 @@ def test_pull_twice_creates_nothing(local: Side, remote: Side) -> None:
         name="a",
         version="0.1.0",
         content=content,
-        root=f"{remote.registry.base_url}/data/",
+        root=f"{remote.base_url}/data/",
         path=remote.seeder.upload(content),
     )
     first, _ = run_pull(local, remote, [ProductRef("SCRC", "a", "0.1.0")])
@@ -99,7 +99,7 @@ def test_pull_twice_creates_nothing(local: Side, remote: Side) -> None:
 
 
 def test_wildcard_pull_of_twelve_products_within_budget(local: Side, remote: Side) -> None:
-    remote_root = f"{remote.registry.base_url}/data/"
+    remote_root = f"{remote.base_url}/data/"
     for index in range(12):
         for version in ("0.1.0", "0.2.0"):
             content = f"scale {index} {version}\n".encode()
@@ -137,7 +137,7 @@ def test_download_with_wrong_hash_is_rejected_and_nothing_registered(
     local: Side, remote: Side
 ) -> None:
     served = b"tampered\n"
-    root = f"{remote.registry.base_url}/data/"
+    root = f"{remote.base_url}/data/"
     # the registry serves a path by its first location's hash: "good" makes it serve `served`
     for name, recorded in (("good", served), ("bad", b"original\n")):
         add_product(
@@ -167,7 +167,7 @@ def test_download_with_wrong_hash_is_rejected_and_nothing_registered(
 def test_pull_with_provenance_brings_the_producing_run(local: Side, remote: Side) -> None:
     from tests.sync.seed import add_code_run
 
-    add_code_run(remote.seeder, remote.files, tag="prov", served_at=remote.registry.base_url)
+    add_code_run(remote.seeder, remote.files, tag="prov", served_at=remote.base_url)
 
     report, _ = run_pull(
         local, remote, [ProductRef("PSU", "prov/output", "0.1.0")], with_provenance=True

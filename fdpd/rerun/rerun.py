@@ -1,0 +1,173 @@
+"""`rerun ITEM`: run a recorded code run again and say whether it came out the same.
+
+Gather the recorded run (`recorded`), materialise its code at the recorded commit (`code`), run
+its working config as it was (`config`: reads pinned to the recorded versions) as a job of kind
+rerun through the job machinery, compare every output's SHA-1 with the original's (`compare`).
+Unless `keep`, what the rerun registered is removed again with `delete`'s removal code, job
+folder included; the scratch area (the code) always goes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fdpd.core.context import DaemonContext
+from fdpd.core.operations import Emitter
+from fdpd.error_codes import ErrorCode
+from fdpd.errors import FdpError
+from fdpd.housekeeping import delete_target
+from fdpd.housekeeping.files import data_stores, delete_job_folder
+from fdpd.housekeeping.journal import mark_job_deleted
+from fdpd.jobs import ConfigSource, RunRequest, run_job
+from fdpd.journal.queries import get_job
+from fdpd.journal.reruns import add_rerun, finish_rerun
+from fdpd.tracking.closure import local_registry
+from fdpd.users import active_user
+from fdpd.wire import RerunDifference, RerunResult, RunResult
+
+from .code import Code, materialise, remove_code, script_only_hint
+from .compare import compare_outputs
+from .config import rerun_config
+from .fetch import RunFiles
+from .recorded import RecordedRun, gather_run, outputs_of_run
+
+log = logging.getLogger(__name__)
+
+IDENTICAL, DIFFERS, FAILED = "identical", "differs", "failed"
+HOUSEKEEPING_WAIT = 120.0  # seconds a rerun waits for a gc or delete before removing its records
+
+
+@dataclass(frozen=True)
+class RerunRequest:
+    given: str  # a code run uuid (prefix), a job id, or ns:name@version
+    keep: bool = False
+    script_only: bool = False
+    environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+
+
+async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> RerunResult:
+    user = active_user(ctx.journal)
+    scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="fdp-rerun-"))
+    code: Code | None = None
+    try:
+        fetch = RunFiles(ctx, scratch / "recorded")
+        async with local_registry(ctx, "rerun (gathering)") as local:
+            recorded = await gather_run(ctx.journal, local, request.given, fetch)
+        if recorded.code is None and not request.script_only:
+            raise _no_release(recorded)
+        emitter.log(f"rerunning code run {recorded.uuid} ({recorded.description})")
+        if request.script_only or recorded.code is None:
+            folder = scratch / "code"
+            folder.mkdir()
+            emitter.log("code: none (--script-only): the recorded script runs in an empty folder")
+        else:
+            code = await materialise(recorded.code, recorded.local_repo, scratch)
+            folder = code.folder
+            emitter.log(f"code: {code.source}")
+        source = ConfigSource(
+            rerun_config(recorded, folder), f"rerun of code run {recorded.uuid}", scratch
+        )
+        run = await run_job(ctx, RunRequest(source, environment=request.environment), emitter)
+        assert "job" in run, "a rerun is never a dry run"
+        add_rerun(ctx.journal, run["job"], recorded.uuid, request.given, user.username)
+        return await _verdict(ctx, request, recorded, run, code)
+    finally:
+        await remove_code(code)
+        await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+
+async def _verdict(
+    ctx: DaemonContext,
+    request: RerunRequest,
+    recorded: RecordedRun,
+    run: RunResult,
+    code: Code | None,
+) -> RerunResult:
+    job_id = run["job"]
+    warnings = list(run["warnings"])
+    new_run = run["code_runs"][0] if run["code_runs"] else None
+    identical = 0
+    differences: list[RerunDifference] = []
+    if run["ok"] and new_run is not None:
+        async with local_registry(ctx, "rerun (comparing)") as local:
+            made = await outputs_of_run(ctx.journal, local, new_run)
+        identical, differences = compare_outputs(recorded.outputs, made)
+        verdict = IDENTICAL if not differences else DIFFERS
+    else:
+        verdict = FAILED
+    kept = request.keep and verdict != FAILED
+    if not kept:
+        warnings += await _remove_job(ctx, job_id, has_runs=bool(run["code_runs"]))
+    finish_rerun(
+        ctx.journal,
+        job_id,
+        verdict,
+        identical=identical,
+        outputs=len(recorded.outputs),
+        kept=kept,
+        new_code_run=new_run if kept else None,
+    )
+    return {
+        "job": job_id,
+        "code_run": recorded.uuid,
+        "verdict": verdict,
+        "reproduced": verdict == IDENTICAL,
+        "identical": identical,
+        "outputs": len(recorded.outputs),
+        "differences": differences,
+        "code": code.source if code is not None else "none (--script-only)",
+        "commit": recorded.code.commit if recorded.code is not None else None,
+        "exit_status": run["exit_status"],
+        "kept": kept,
+        "new_code_run": new_run if kept else None,
+        "warnings": warnings,
+    }
+
+
+async def _remove_job(ctx: DaemonContext, job_id: str, *, has_runs: bool) -> list[str]:
+    """Remove what the rerun's job registered (records only it uses, its files and its job
+    folder) as `fdpctl delete JOB --force` does; problems come back as warnings."""
+    try:
+        if has_runs:
+            await _housekeeping_idle(ctx)
+            deleted = await delete_target(ctx, token=job_id, path=None, force=True, dry_run=False)
+            return list(deleted["problems"])
+        job = get_job(ctx.journal, job_id)
+        if job is None:
+            return []
+        stores = data_stores(ctx.journal, ctx.locations)
+        problem = await asyncio.to_thread(delete_job_folder, Path(job.folder), stores)
+        mark_job_deleted(ctx.journal, job_id)
+        return [problem] if problem else []
+    except FdpError as error:
+        log.warning("rerun job %s: could not remove what it registered: %s", job_id, error)
+        return [
+            f"could not remove what rerun job {job_id} registered: {error.message} "
+            f"(`fdpctl delete {job_id} --force` removes it)"
+        ]
+
+
+async def _housekeeping_idle(ctx: DaemonContext) -> None:
+    """Wait (a while) for a gc or delete, or another rerun's removal, to end: `delete_target`
+    refuses to start while one runs."""
+    lock = ctx.services.locks.housekeeping
+    for _ in range(int(HOUSEKEEPING_WAIT / 0.1)):
+        if not lock.locked():
+            return
+        await asyncio.sleep(0.1)
+
+
+def _no_release(run: RecordedRun) -> FdpError:
+    script = run.script.strip().splitlines()
+    first = script[0] if script else ""
+    return FdpError(
+        f"code run {run.uuid} records no code repo release (no git URL and commit): the code it "
+        f"ran cannot be had again; its script is `{first}`",
+        hint=f"{script_only_hint()}: that works when the script holds the whole model (an inline "
+        "command, nothing of the repository); otherwise the run cannot be reproduced",
+        code=ErrorCode.NO_CODE_RELEASE,
+    )

@@ -1,0 +1,115 @@
+"""A real fdpd with user `ana`, and git projects whose real pyDataPipeline models `fdpctl run`
+runs and `fdpctl rerun` runs again. fdpd's TMPDIR is its own, so a test sees the scratch areas
+a rerun leaves (none)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.fdp_process import FDPCTL, FdpInstance
+from tests.run.conftest import USER, Fdp, git
+
+# Reads every alias in MODEL_READS and writes, to every alias in MODEL_WRITES, the alias, the
+# inputs' text and MODEL_VALUE: the same inputs and value give the same bytes.
+MODEL = """\
+import os
+import data_pipeline_api as pipeline
+
+token = os.environ["FDP_LOCAL_TOKEN"]
+config = os.path.join(os.environ["FDP_CONFIG_DIR"], os.environ["FDP_CONFIG_NAME"])
+handle = pipeline.initialise(token, config, os.environ["FDP_SCRIPT"])
+text = ""
+for alias in filter(None, os.environ.get("MODEL_READS", "").split(",")):
+    with open(pipeline.link_read(handle, alias)) as f:
+        text += f.read()
+for alias in filter(None, os.environ.get("MODEL_WRITES", "").split(",")):
+    with open(pipeline.link_write(handle, alias), "w") as f:
+        f.write(f"alias,{alias}\\nvalue,{os.environ.get('MODEL_VALUE', '1')}\\n{text}")
+pipeline.finalise(token, handle)
+print("finalised")
+"""
+
+# Writes a fixed header, then the time: never the same twice.
+CLOCK = """\
+import os, time
+import data_pipeline_api as pipeline
+
+token = os.environ["FDP_LOCAL_TOKEN"]
+config = os.path.join(os.environ["FDP_CONFIG_DIR"], os.environ["FDP_CONFIG_NAME"])
+handle = pipeline.initialise(token, config, os.environ["FDP_SCRIPT"])
+with open(pipeline.link_write(handle, "rr/fixed"), "w") as f:
+    f.write("constant,1\\n")
+with open(pipeline.link_write(handle, "rr/clock"), "w") as f:
+    f.write(f"made,at\\ntime,{time.time_ns()}\\n")
+pipeline.finalise(token, handle)
+print("finalised")
+"""
+
+
+@pytest.fixture(scope="package")
+def fdp() -> Iterator[Fdp]:
+    home = Path(tempfile.mkdtemp(prefix="fdp-rerun-test-", dir="/tmp"))
+    store = home / "store"
+    scratch = home / "tmp"
+    scratch.mkdir()
+    try:
+        path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path, "TMPDIR": str(scratch)}
+        with FdpInstance(home, extra) as instance:
+            instance.start_daemon()
+            shared = Fdp(instance, store)
+            setup = shared.fdpctl("config", USER, "--data-store", str(store), "--name", "Ana")
+            assert setup.returncode == 0, setup.stderr
+            yield shared
+            instance.run_fdpctl("daemon", "stop")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def scratch_areas(fdp: Fdp) -> list[Path]:
+    """The scratch areas of reruns left in fdpd's TMPDIR."""
+    return sorted((fdp.instance.home / "tmp").glob("fdp-rerun-*"))
+
+
+def project(root: Path, configs: Mapping[str, str], *, remote: str | None = None) -> Path:
+    """A committed git project holding `configs`, `model.py` and `clock.py`."""
+    root.mkdir(parents=True)
+    for name, text in configs.items():
+        (root / name).write_text(text)
+    (root / "model.py").write_text(MODEL)
+    (root / "clock.py").write_text(CLOCK)
+    git(root, "init", "-q", "-b", "main")
+    if remote:
+        git(root, "remote", "add", "origin", remote)
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "model")
+    return root
+
+
+def run(fdp: Fdp, root: Path, config: str, **env: str) -> dict[str, object]:
+    """`fdpctl run CONFIG` (it must succeed); the job's record."""
+    done = fdp.fdpctl("run", config, cwd=root, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    job_id = fdp.get("/v1/jobs?limit=1")["jobs"][0]["id"]
+    return fdp.job(job_id)
+
+
+def rerun(fdp: Fdp, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return fdp.fdpctl("rerun", *args, env=env)
+
+
+def counts(fdp: Fdp) -> dict[str, int]:
+    """How many records of each kind a rerun could add."""
+    tables = ("code_run", "data_product", "object", "storage_location")
+    return {table: len(fdp.registry(table)) for table in tables}
+
+
+__all__ = ["Fdp", "counts", "git", "project", "rerun", "run", "scratch_areas"]

@@ -1,0 +1,58 @@
+"""The `process` marker (tests/conftest.py) finds the tests that start processes by what their
+functions and fixtures use, so `pytest -m "not process"` runs only tests in process."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.conftest import _starts_processes
+from tests.fdp_process import FdpInstance
+from tests.inprocess import registry_in_process
+from tests.registry.running_registry import running_registry
+from tests.sync import test_push, test_push_killed
+from tests.users import test_config
+
+
+def starts_fdpd(home: Path) -> None:
+    with FdpInstance(home) as fdp:
+        fdp.start_daemon()
+
+
+def starts_a_registry(folder: Path) -> None:
+    with running_registry(folder):
+        pass
+
+
+def runs_git(folder: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+
+
+def calls_a_helper_that_starts_fdpd(home: Path) -> None:
+    starts_fdpd(home)
+
+
+def in_process(folder: Path) -> None:
+    with registry_in_process(folder) as registry:
+        registry.get("/api/")
+
+
+# (in tuples: a test naming these functions itself would be marked `process`)
+STARTERS = (starts_fdpd, starts_a_registry, runs_git, calls_a_helper_that_starts_fdpd)
+NOT_STARTERS = (in_process,)
+
+
+def test_what_starts_a_process_is_found_through_helpers() -> None:
+    verdicts: dict[int, bool] = {}
+    for starter in STARTERS:
+        assert _starts_processes(starter, verdicts), starter.__name__
+    for function in NOT_STARTERS:
+        assert not _starts_processes(function, verdicts), function.__name__
+
+
+def test_the_suites_own_tests_are_told_apart() -> None:
+    verdicts: dict[int, bool] = {}
+    assert _starts_processes(test_push_killed.test_push_killed_mid_way_then_resumed, verdicts)
+    assert _starts_processes(test_config.fdp, verdicts)  # the fixture of the real fdpctl test
+    assert not _starts_processes(test_push.test_private_data_is_never_uploaded, verdicts)
+    assert not _starts_processes(test_config.daemon, verdicts)
