@@ -1,8 +1,9 @@
 """One count of items and records for `run`, `commit`, `status` and `push` (issue 24).
 
 An *item* is a code run or a data product version; the *records* of some items are the registry
-records of their provenance closure (`closure.closure_of`: local storage roots left out, since a
-push never sends them) not committed, pushed or pulled yet: the ones `commit` marks and `push`
+records `commit` would take for them (`commits.plan_commit`: their provenance closure, a data
+product's producing run with it, local storage roots left out since a push never sends them) not
+committed, pushed or pulled yet: the ones `commit` marks and `push`
 then sends. `run` says this of its job, as `commit JOB` then does, so a code run that reads a
 product `fdpctl pull` registered counts that product too (the commit takes it, the push sends it);
 `status` says it of all local items; `push --dry-run` of the committed ones.
@@ -19,7 +20,9 @@ from fdpd.core.context import DaemonContext
 from fdpd.journal.database import Journal
 from fdpd.journal.models import ITEM_FAILED, ITEM_LOCAL, ROOT_TYPES, Item
 from fdpd.journal.queries import registered_products
-from fdpd.tracking.closure import closure_of, load_graph, local_registry
+from fdpd.remote.client import RegistryClient
+from fdpd.tracking.closure import local_registry
+from fdpd.tracking.commits import plan_commit
 from fdpd.tracking.targets import resolve_target
 from fdpd.wire import ItemCount
 
@@ -44,9 +47,7 @@ async def job_count(ctx: DaemonContext, job_id: str) -> ItemCount:
     """What `commit JOB` would take of job `job_id`: its items and records (module docstring)."""
     async with local_registry(ctx, "count") as local:
         target = await resolve_target(ctx.journal, local, token=job_id, path=None)
-        roots = [root.path for root in target.roots]
-        graph = await load_graph(local, roots)
-    return await asyncio.to_thread(uncommitted_count, ctx.journal, closure_of(graph, roots))
+        return await _count(ctx, local, [root.path for root in target.roots])
 
 
 async def local_count(ctx: DaemonContext) -> ItemCount:
@@ -56,8 +57,13 @@ async def local_count(ctx: DaemonContext) -> ItemCount:
     if not roots:
         return {"items": 0, "records": 0}
     async with local_registry(ctx, "count") as local:
-        graph = await load_graph(local, roots)
-    return await asyncio.to_thread(uncommitted_count, ctx.journal, closure_of(graph, roots))
+        return await _count(ctx, local, roots)
+
+
+async def _count(ctx: DaemonContext, local: RegistryClient, roots: list[str]) -> ItemCount:
+    plan = await plan_commit(local, roots)
+    closure = {path: kind for root in roots for path, kind in plan.closure(root).items()}
+    return await asyncio.to_thread(uncommitted_count, ctx.journal, closure)
 
 
 def _local_roots(journal: Journal) -> list[str]:

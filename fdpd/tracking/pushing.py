@@ -26,7 +26,8 @@ from fdpd.store.locations import local_path, location_url
 from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.sync.report import forward_to, items_text
-from fdpd.tracking.closure import closure_of, load_graph, local_registry
+from fdpd.tracking.closure import load_graph, local_registry
+from fdpd.tracking.commits import plan_commit
 from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.private_writes import declared_private
@@ -94,10 +95,12 @@ async def _plan(local: RegistryClient, ledger: JournalSyncLedger, report: SyncRe
         link_path(i.local_url) for i in report.items if i.status == "planned" and i.local_url
     ]
     graph = await load_graph(local, planned)
-    # the closure `commit` counts (no local storage root: a push never sends one), so that
-    # commit, status and this plan give one figure
-    closure = set(closure_of(graph, planned))
-    unknown = [key for key in closure if ledger.remote_url_for(key) is None]
+    closure = graph.closure(planned)
+    # counted as `commit` counts (fdpd.tracking.counting), so that run, status, commit and this
+    # plan give one figure
+    counted = await plan_commit(local, planned)
+    taken = {key for root in planned for key in counted.closure(root)}
+    unknown = [key for key in taken if ledger.remote_url_for(key) is None]
     return {
         "files": _files(graph, closure, ledger),
         "records_to_check": len(unknown),
