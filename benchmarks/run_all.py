@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--create", "300", "--total", "2000", "--samples", "50"],
     ),
     "sync_throughput": (["--n", "1000"], ["--n", "50"]),
+    "sync_latency": (["--small", "12", "--large", "1000"], ["--small", "12", "--large", "50"]),
     "status_under_push": (["--n", "1000"], ["--n", "100"]),
     "transfer_1gib": (["--mib", "1024"], ["--mib", "64", "--repeat", "1"]),
     # needs PostgreSQL (FDP_TEST_POSTGRES_URL); the hour-long benchmarks/soak.py is not run here

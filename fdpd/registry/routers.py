@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from fdpd.registry.bulk import router as bulk_router
 from fdpd.registry.datastore_api import router as datastore_router
 from fdpd.registry.management import router as management_router
 from fdpd.registry.openapi import router as openapi_router
@@ -21,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     resources_router,
     management_router,
     removal_router,
+    bulk_router,  # fdp's bulk protocol between fdp registries
     special_router,
     datastore_router,
     web_router,  # the HTML pages under /ui/

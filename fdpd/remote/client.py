@@ -45,6 +45,11 @@ DEFAULT_PAGE_SIZE = 1000
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
+TOO_MANY_REQUESTS = 429
+BULK_PUSH_PATH = "fdp/bulk/push"
+BULK_PULL_PATH = "fdp/bulk/pull"
+BULK_UPLOAD_SLOTS_PATH = "fdp/bulk/upload-slots"
+BULK_TIMEOUT = 300.0  # thousands of records in one request
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
 
@@ -103,6 +108,7 @@ class RegistryClient:
         self._internal_hosts: dict[str, str | None] = {}  # other hosts: why internal, or None
         self._retry_delays = tuple(retry_delays)
         self._writes = WriteGate(max_connections)
+        self._bulk: bool | None = None  # the bulk routes answered (True), or 404 (False)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -264,6 +270,120 @@ class RegistryClient:
         referenced = _json_object(response, self.label).get("referenced")
         return list(referenced) if isinstance(referenced, list) else []
 
+    # --- fdp's bulk protocol (docs/registry-api.md) --------------------------------------------
+
+    @property
+    def offers_bulk(self) -> bool:
+        """Whether to ask this registry's bulk routes: it is an fdp registry (it said its writes
+        are atomic, as only fdp's registry does) and did not answer them 404 yet."""
+        return self._bulk is not False and self._writes.atomic_writes
+
+    async def first_answer(self) -> None:
+        """Wait until this registry has answered a request (and so said whether it is fdp's)."""
+        await self._writes.judged.wait()
+
+    async def bulk_upload_slots(self, sha1s: Sequence[str]) -> dict[str, str | None] | None:
+        """Per SHA-1, where to PUT its bytes or None if the data store has them (`POST
+        /fdp/bulk/upload-slots`); None without the route."""
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_UPLOAD_SLOTS_PATH),
+            json={"checksums": list(sha1s)},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        slots = _json_object(response, self.label).get("slots")
+        if not isinstance(slots, dict) or not all(
+            isinstance(slots.get(sha1), str | None) and sha1 in slots for sha1 in sha1s
+        ):
+            raise RemoteError(f"{self.label} answered {BULK_UPLOAD_SLOTS_PATH} without every slot")
+        return {sha1: slots[sha1] for sha1 in sha1s}
+
+    async def bulk_find_or_create(self, items: Sequence[Mapping[str, Any]]) -> list[Record] | None:
+        """Find or create each item (`POST /fdp/bulk/push`): per item {"status", "record"} or
+        {"status", "body"} (a refusal, as `bulk_refusal` raises it); None without the route."""
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_PUSH_PATH),
+            json={"items": list(items)},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,  # a retry finds what the first attempt made
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        self._bulk = True
+        results = _json_object(response, self.label).get("results")
+        if not isinstance(results, list) or len(results) != len(items):
+            raise RemoteError(f"{self.label} answered {BULK_PUSH_PATH} with a malformed list")
+        return [_bulk_answer(result, self.label) for result in results]
+
+    def bulk_refusal(self, record_type: str, status: int, body: Any) -> RemoteError:
+        """The error a single create of `record_type` refused so would have raised."""
+        url = self.collection_url(record_type)
+        response = httpx.Response(status, json=body, request=httpx.Request("POST", url))
+        try:
+            self._raise_for_status(response, "POST", url)
+        except RemoteError as error:
+            return error
+        return RemoteError(f"{self.label} refused POST {urlsplit(url).path} ({status})")
+
+    async def bulk_closure(
+        self,
+        roots: Sequence[str],
+        follow: Mapping[str, Sequence[str]],
+        children: Mapping[str, Sequence[str]],
+    ) -> list[Record] | None:
+        """The records of the closure of `roots` (`POST /fdp/bulk/pull`), every page; None
+        without the route."""
+        request = {
+            "roots": [link_path(root) for root in roots],
+            "follow": {k: list(v) for k, v in follow.items()},
+            "children": {k: list(v) for k, v in children.items()},
+        }
+        first = await self._bulk_page(request, 0)
+        if first is None:
+            return None
+        records, count = first
+        pages = -(-count // max(len(records), 1)) if records else 1
+        rest = await asyncio.gather(*(self._bulk_page(request, n) for n in range(1, pages)))
+        for page in rest:
+            records += page[0] if page else []
+        return records
+
+    async def _bulk_page(
+        self, request: Mapping[str, Any], page: int
+    ) -> tuple[list[Record], int] | None:
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_PULL_PATH),
+            json={**request, "page": page},
+            headers={"Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,
+            timeout=BULK_TIMEOUT,
+        )
+        if response.status_code in (404, 405):
+            self._bulk = False
+            return None
+        self._bulk = True
+        body = _json_object(response, self.label)
+        records, count = body.get("records"), body.get("count")
+        if (
+            not isinstance(records, list)
+            or not isinstance(count, int)
+            or not all(isinstance(r, dict) and isinstance(r.get("url"), str) for r in records)
+        ):
+            raise RemoteError(f"{self.label} answered {BULK_PULL_PATH} with malformed records")
+        return records, count
+
     # --- data store ----------------------------------------------------------------------------
 
     async def request_upload(self, sha1: str) -> str | None:
@@ -295,19 +415,6 @@ class RegistryClient:
                     yield chunk
 
         await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
-
-    async def content_length(self, url: str) -> int | None:
-        """The size of the file at `url` as a HEAD request gives it; None if it does not (a
-        signed URL valid for GET only, say). Never raises for the remote's answer."""
-        headers = {"Accept": "*/*"}
-        if self._token is not None and self.is_own_url(url):
-            headers["Authorization"] = f"token {self._token}"
-        try:
-            response = await self._http.head(url, headers=headers, follow_redirects=True)
-        except (httpx.TransportError, InternalTargetRefused):  # the download says why
-            return None
-        length = response.headers.get("content-length", "")
-        return int(length) if response.status_code == 200 and length.isdigit() else None
 
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
@@ -365,6 +472,7 @@ class RegistryClient:
         accept_statuses: frozenset[int] | set[int] = frozenset(),
         with_token: bool = True,
         timeout: float | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
         all_headers = {"Accept": API_ACCEPT, **(headers or {})}
         if with_token and self._token is not None and self.is_own_url(url):
@@ -383,12 +491,12 @@ class RegistryClient:
                     **({} if timeout is None else {"timeout": timeout}),
                 )
             except httpx.TransportError as error:
-                if last or not _may_retry(method, error):
+                if last or not (idempotent or _may_retry(method, error)):
                     raise self._unreachable(url, error) from None
             else:
                 if response.status_code < 400 or response.status_code in accept_statuses:
                     return response
-                if last or response.status_code < 500 or method not in IDEMPOTENT_METHODS:
+                if last or not _may_repeat(method, response.status_code, idempotent):
                     self._raise_for_status(response, method, url)
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
@@ -456,6 +564,16 @@ class RegistryClient:
         )
 
 
+def _bulk_answer(result: object, name: str) -> Record:
+    if (
+        not isinstance(result, dict)
+        or not isinstance(result.get("status"), int)
+        or (result["status"] in (200, 201) and not isinstance(result.get("record"), dict))
+    ):
+        raise RemoteError(f"{name} answered {BULK_PUSH_PATH} with a malformed item")
+    return result
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -470,6 +588,13 @@ def _shown_url(url: httpx.URL) -> str:
     """`url` without credentials or query string (either may hold a secret)."""
     host = f"[{url.host}]" if ":" in url.host else url.host
     return f"{url.scheme}://{host}{f':{url.port}' if url.port else ''}{url.path}"
+
+
+def _may_repeat(method: str, status: int, idempotent: bool = False) -> bool:
+    """Whether an answer with `status` may be asked again: 429 (too many requests: not done)
+    always, a 5xx for requests safe to repeat."""
+    safe = idempotent or method in IDEMPOTENT_METHODS
+    return status == TOO_MANY_REQUESTS or (status >= 500 and safe)
 
 
 def _may_retry(method: str, error: httpx.TransportError) -> bool:

@@ -4,28 +4,40 @@ The reference registry's creates are not atomic: its SQLite answers 500 "databas
 concurrent writes, and a create that fails half way leaves the record without some of its links
 (an object without its authors, which it has no PATCH to add). So a registry is written one
 request at a time until it says its writes are atomic (fdp's registry sends `FDP-Atomic-Writes`
-on every answer); then `atomic_limit` at once. Every 5xx halves the limit, down to one, for the
-rest of the client's life.
+on every answer); then `atomic_limit` at once. The window adapts: a 5xx or a 429 (too many
+requests) halves the limit, down to one; `limit` answers in a row without either, the last at
+least GROW_AFTER seconds after the limit last changed, add one again, up to `atomic_limit` for a
+registry with atomic writes (one at a time stays the most for any other).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 
 from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
 
+TOO_MANY_REQUESTS = 429
+GROW_AFTER = 5.0  # seconds without a 5xx or 429 before the limit grows by one
+
 
 class WriteGate:
-    def __init__(self, atomic_limit: int) -> None:
+    def __init__(self, atomic_limit: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = 1
         self._atomic_limit = atomic_limit
         self._judged = False
         self._active = 0
+        self._ceiling = 1
+        self.atomic_writes = False  # the registry said so (fdp's registry: it speaks bulk too)
+        self._good = 0  # answers in a row without a 5xx or 429
+        self._clock = clock
+        self._changed_at = clock()
         self._changed = asyncio.Condition()
+        self.judged = asyncio.Event()  # set by the first answer of the registry
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -42,13 +54,33 @@ class WriteGate:
 
     async def observe(self, response: httpx.Response) -> None:
         """Learn from an answer of the registry: the first tells whether writes are atomic
-        (unless a 5xx came first), any 5xx halves the limit."""
+        (unless a 5xx came first); a 5xx or 429 halves the limit, a run of good answers grows
+        it back by one."""
+        status = response.status_code
         async with self._changed:
-            if response.status_code >= 500:
+            if not self._judged:
                 self._judged = True
+                self.judged.set()
+                if status < 500 and _says_atomic(response):
+                    self.atomic_writes = True
+                    self._ceiling = self.limit = self._atomic_limit
+            if status >= 500 or status == TOO_MANY_REQUESTS:
+                self._good = 0
                 self.limit = max(1, self.limit // 2)
-            elif not self._judged:
-                self._judged = True
-                if response.headers.get(ATOMIC_WRITES_HEADER, "").lower() == "true":
-                    self.limit = self._atomic_limit
+                self._changed_at = self._clock()
+            else:
+                self._good += 1
+                now = self._clock()
+                if (
+                    self._good >= self.limit
+                    and self.limit < self._ceiling
+                    and now - self._changed_at >= GROW_AFTER
+                ):
+                    self._good = 0
+                    self.limit += 1
+                    self._changed_at = now
             self._changed.notify_all()
+
+
+def _says_atomic(response: httpx.Response) -> bool:
+    return str(response.headers.get(ATOMIC_WRITES_HEADER, "")).lower() == "true"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.store.code_repos import no_remote_folder
 
 from .recorded import CodeRelease
 
@@ -55,6 +56,16 @@ async def materialise(release: CodeRelease, local_repo: str, scratch: Path) -> C
         added = await _git(repository, "worktree", "add", "--detach", str(folder), commit)
         if added is None:
             return Code(folder, f"worktree of {repository} at {commit[:12]}", repository)
+    where = f"{repository} or " if repository is not None else ""
+    folder_name = no_remote_folder(release.url)
+    if folder_name is not None:
+        local = f"{repository} does not have it" if repository else "no local repository is known"
+        raise FdpError(
+            f"commit {commit} cannot be had: the run recorded no remote for its code (a folder "
+            f"{folder_name!r} with no git remote), and {local}",
+            hint="rerun it where the repository with that commit is; " + script_only_hint(),
+            code=ErrorCode.COMMIT_UNAVAILABLE,
+        )
     problem = await _git(
         scratch, "clone", "--quiet", "--no-checkout", "--", release.url, str(folder)
     )
@@ -62,7 +73,6 @@ async def materialise(release: CodeRelease, local_repo: str, scratch: Path) -> C
         problem = await _git(folder, "checkout", "--quiet", "--detach", commit)
         if problem is None:
             return Code(folder, f"clone of {release.url} at {commit[:12]}")
-    where = f"{repository} or " if repository is not None else ""
     raise FdpError(
         f"commit {commit} cannot be had from {where}{release.url}: {problem}",
         hint="make the commit available (push it, or fetch it into the local repository); "

@@ -1,16 +1,17 @@
 """Code repositories nobody else can fetch, as push sends them: never a path of this machine.
 
 A run's code repository is a storage location (root + path, hash = the commit). One recorded as
-`no-remote:<folder>` (`fdpd.store.code_repos`), or naming a path of the user's machine (a run
-recorded before fdp knew better, or by a registry client of the user's own), is sent as root
-`no-remote:` and path `<folder>`: the same words wherever it is read.
+`no-remote://none/<folder>` (`fdpd.store.code_repos`, under whatever root a language API put in
+front of it), or naming a path of the user's machine (a run recorded before fdp knew better, or
+by a registry client of the user's own), is sent as root `no-remote://none/` and path
+`<folder>`: the same words wherever it is read.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from fdpd.store.code_repos import NO_REMOTE, names_machine_path
+from fdpd.store.code_repos import NO_REMOTE_ROOT, names_machine_path, no_remote_folder
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import Node, RecordGraph
 
@@ -19,7 +20,7 @@ NO_REMOTE_ROOT_KEY = "synthetic:storage_root:no-remote"
 
 def hide_machine_paths(graph: RecordGraph) -> list[str]:
     """Point every code repository location of a run in `graph` that records no remote, or a
-    path of this machine, at the root `no-remote:` with the folder's name as path. The
+    path of this machine, at the root `no-remote://none/` with the folder's name as path. The
     locations that named a path of this machine (callers say so)."""
     named_paths: list[str] = []
     for run in [node for node in graph.nodes.values() if node.type == "code_run"]:
@@ -29,14 +30,18 @@ def hide_machine_paths(graph: RecordGraph) -> list[str]:
         root = graph.nodes.get(location.record.get("storage_root") or "")
         path = str(location.record.get("path") or "")
         full = location_url(str(root.record.get("root", "")) if root else "", path)
-        if NO_REMOTE in path:
-            name = path.split(NO_REMOTE, 1)[1]
+        name = no_remote_folder(full)
+        if name is not None:
+            if root is not None and root.record.get("root") == NO_REMOTE_ROOT:
+                continue  # recorded as push sends it (rDataPipeline)
         elif names_machine_path(path) or names_machine_path(full):
             name = _folder_name(full)
             named_paths.append(full)
         else:
             continue
-        graph.add_new(Node(NO_REMOTE_ROOT_KEY, "storage_root", {"root": NO_REMOTE, "local": False}))
+        graph.add_new(
+            Node(NO_REMOTE_ROOT_KEY, "storage_root", {"root": NO_REMOTE_ROOT, "local": False})
+        )
         location.record = {
             **location.record,
             "path": name or "project",

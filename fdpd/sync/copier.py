@@ -11,6 +11,11 @@ would be created, so nothing is made twice; that object keeps its own authors) a
 the destination's product. With another SHA-1 it is a conflict that names both, raised before
 anything is created for that product.
 
+Against an fdp registry (`RegistryClient.offers_bulk`) the look-ups and creates of a batch go in
+bulk requests (`POST /fdp/bulk/push`, `BulkBatcher`): the registry finds by the same look-up and
+natural key, creates otherwise, and resolves a 409 by finding again; the checks below run on its
+answers as on REST's.
+
 A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
 are not atomic), so it is looked up again before it is sent again. A record is mapped only when the
 destination's copy carries every link that was sent: missing sets are added by PATCH where the
@@ -20,7 +25,8 @@ type has one, otherwise the record is reported incomplete and left unmapped.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +41,8 @@ from fdpd.sync.schema import TYPES, WHOLE_OBJECT, TypeInfo
 NaturalKey = tuple[Any, ...]
 # Pauses before a create that failed with a 5xx (and was not found) is sent again.
 CREATE_RETRY_DELAYS = (0.2, 0.6, 1.5, 3.0)
+BULK_CHUNK = 1000  # find-or-creates per bulk request
+Waiting = tuple[dict[str, Any], "asyncio.Future[Record | None]"]  # a bulk item and its answer
 
 
 class LinkMemory(Protocol):
@@ -88,6 +96,7 @@ class GraphCopier:
         self._products_of: dict[str, list[Node]] = {}  # object key → its data products
         # destination object path → (its record, its file's SHA-1)
         self._objects: dict[str, asyncio.Task[tuple[Record, str | None]]] = {}
+        self._batcher: BulkBatcher | None = None
 
     async def copy(self, graph: RecordGraph, keys: set[str]) -> CopyResult:
         self._graph = graph
@@ -96,9 +105,12 @@ class GraphCopier:
             if node.type == "data_product" and node.record.get("object"):
                 self._products_of.setdefault(str(node.record["object"]), []).append(node)
         for batch in graph.batches(keys):
+            if self.dest.offers_bulk:
+                self._batcher = BulkBatcher(self.dest, len(batch))
             try:
                 await asyncio.gather(*(self._copy_one(graph, key) for key in batch))
             finally:
+                self._batcher = None
                 await self.memory.flush()  # before anything that depends on this batch is sent
         return self.result
 
@@ -109,12 +121,17 @@ class GraphCopier:
             why = self.result.failed.get(blocked[0], f"needs {blocked[0]}, which was not copied")
             self.result.failed[key] = why
             return
+        batcher = self._batcher
         try:
-            async with self._limit:
+            # in bulk, every record of the batch must reach the batcher: the pool bounds requests
+            async with self._limit if batcher is None else contextlib.nullcontext():
                 url = await self._destination_of(node)
         except (RemoteRejected, SyncConflict, IncompleteCopy) as error:
             self.result.failed[key] = error.message
             return
+        finally:
+            if batcher is not None:
+                batcher.finished()
         self.result.mapped[key] = url
         if self._on_record is not None:
             self._on_record()
@@ -161,6 +178,10 @@ class GraphCopier:
         return body
 
     async def _find_or_create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
+        if self._batcher is not None:
+            found = await self._bulk_find_or_create(self._batcher, info, body)
+            if found is not None:
+                return found
         if not info.uuid_keyed:
             existing = await self._find(info, body)
             if existing is not None:
@@ -174,6 +195,36 @@ class GraphCopier:
             if landed is not None:
                 return landed, False
         return await self._create(info, body)
+
+    async def _bulk_find_or_create(
+        self, batcher: BulkBatcher, info: TypeInfo, body: dict[str, Any]
+    ) -> tuple[Record, bool] | None:
+        """Found or created in the batch's bulk request (None: the destination has no bulk
+        route after all: the REST path then). The registry finds by the same look-up and
+        natural key as `_find`, and looks again after a 409."""
+        key = natural_key(info, body)
+        if not info.uuid_keyed and key in self._index[info.name]:
+            return self._index[info.name][key], False
+        answer = await batcher.find_or_create(_bulk_item(info, body, find_only=False))
+        if answer is None:
+            return None
+        if answer["status"] == 201:
+            return answer["record"], True
+        found = self._found_in_bulk(info, answer)
+        if found is None:
+            raise self.dest.bulk_refusal(info.name, 404, answer.get("body"))
+        return found, False
+
+    def _found_in_bulk(self, info: TypeInfo, answer: Record) -> Record | None:
+        """The record a bulk find answered (indexed), None if it found none; a refusal raised."""
+        status = int(answer["status"])
+        if status == 404:
+            return None
+        if status not in (200, 201):
+            raise self.dest.bulk_refusal(info.name, status, answer.get("body"))
+        record: Record = answer["record"]
+        self._index[info.name].setdefault(natural_key(info, record), record)
+        return record
 
     async def _create(self, info: TypeInfo, body: dict[str, Any]) -> tuple[Record, bool]:
         created = await self.dest.post(info.name, body)
@@ -197,6 +248,10 @@ class GraphCopier:
             parent = body.get(info.lookup_parent) if info.lookup_parent else None
             if parent and link_path(parent) in self._fresh:
                 return None  # a parent created just now has no other children yet
+            if self._batcher is not None:
+                answer = await self._batcher.find_or_create(_bulk_item(info, body, find_only=True))
+                if answer is not None:
+                    return self._found_in_bulk(info, answer)
         await self._run_query(info, _lookup_filters(info, body), refresh)
         return self._index[info.name].get(key)
 
@@ -344,6 +399,61 @@ class GraphCopier:
             )
 
 
+class BulkBatcher:
+    """Gathers the find-or-creates of one batch of records into bulk requests: they are sent
+    when every record of the batch still being copied waits for one (the others have ended,
+    or wait for a request already sent), in chunks of BULK_CHUNK items."""
+
+    def __init__(self, destination: RegistryClient, size: int) -> None:
+        self._dest = destination
+        self._unfinished = size
+        self._waiting: list[Waiting] = []
+        self._in_flight = 0
+        self._sends: set[asyncio.Task[None]] = set()
+
+    async def find_or_create(self, item: dict[str, Any]) -> Record | None:
+        future: asyncio.Future[Record | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        self._maybe_send()
+        return await future
+
+    def finished(self) -> None:
+        """A record of the batch is done (copied, failed or found without a request)."""
+        self._unfinished -= 1
+        self._maybe_send()
+
+    def _maybe_send(self) -> None:
+        if not self._waiting or len(self._waiting) + self._in_flight < self._unfinished:
+            return
+        waiting, self._waiting = self._waiting, []
+        for start in range(0, len(waiting), BULK_CHUNK):
+            chunk = waiting[start : start + BULK_CHUNK]
+            self._in_flight += len(chunk)
+            task = asyncio.ensure_future(self._send(chunk))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+
+    async def _send(
+        self, chunk: list[tuple[dict[str, Any], asyncio.Future[Record | None]]]
+    ) -> None:
+        try:
+            answers: Sequence[Record | None] | None = await self._dest.bulk_find_or_create(
+                [item for item, _ in chunk]
+            )
+        except BaseException as error:  # the waiting records fail as their own request would
+            self._in_flight -= len(chunk)
+            for _, future in chunk:
+                if not future.done():
+                    future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        self._in_flight -= len(chunk)
+        for (_, future), answer in zip(chunk, answers or [None] * len(chunk), strict=True):
+            if not future.done():
+                future.set_result(answer)
+
+
 def _links_missing(sent: Any, held: Any) -> bool:
     """Whether links `sent` (one link or a list) are absent from the record's `held` value."""
     if not sent:
@@ -373,6 +483,19 @@ def _lookup_filters(info: TypeInfo, body: Mapping[str, Any]) -> dict[str, Filter
         if value is not None:
             filters[name] = value
     return filters
+
+
+def _bulk_item(info: TypeInfo, body: Mapping[str, Any], *, find_only: bool) -> dict[str, Any]:
+    """A find-or-create (or, `find_only`, a find) for `POST /fdp/bulk/push`: the look-up and
+    natural key the REST path would use."""
+    return {
+        "type": info.name,
+        "body": {} if find_only else dict(body),
+        "find_first": not info.uuid_keyed,
+        "find_only": find_only,
+        "lookup": _lookup_filters(info, body),
+        "key": {name: body.get(name) for name in info.key},
+    }
 
 
 def _describe_key(info: TypeInfo, body: Mapping[str, Any]) -> str:

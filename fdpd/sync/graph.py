@@ -123,6 +123,13 @@ def normalise(record: Record) -> Node:
     return Node(ref.path, ref.type, values)
 
 
+def _copyable(record: Record) -> bool:
+    try:
+        return parse_link(str(record.get("url", ""))).type in TYPES
+    except ValueError:
+        return False
+
+
 def _path_or_none(link: str) -> str | None:
     try:
         ref = parse_link(link)
@@ -145,6 +152,8 @@ class GraphLoader:
         self._limit = asyncio.Semaphore(concurrency)
         self._visited: set[str] = set()
         self._lister = TypeLister(source, self._limit)
+        # object key → its children, for objects whose children came with a bulk closure
+        self._children_known: dict[str, set[str]] = {}
 
     def seed(self, records: Iterable[Record]) -> None:
         """Records already fetched (e.g. by a list query): used instead of GETs."""
@@ -154,6 +163,8 @@ class GraphLoader:
     async def load(self, roots: Iterable[str]) -> None:
         """Fetch the roots and everything they link to that is not loaded yet."""
         frontier = {parse_link(root).path for root in roots} - self._visited
+        if frontier and self.source.offers_bulk:
+            await self._load_in_bulk(sorted(frontier))
         while frontier:
             missing = [key for key in frontier if key not in self.graph]
             await self._fetch_all(missing)
@@ -166,6 +177,28 @@ class GraphLoader:
                 node = self.graph[key]
                 links = node.links(node.info.links + node.info.related)
                 frontier.update(link for link in links if link not in self._visited)
+
+    async def _load_in_bulk(self, roots: list[str]) -> None:
+        """The whole closure in one (paged) request to an fdp registry (`POST /fdp/bulk/pull`);
+        the waves of `load` then find every record in place. Nothing if the source has no such
+        route after all: the waves fetch it all then."""
+        child_types = ("object_component", *UNLISTED_OBJECT_CHILDREN)
+        records = await self.source.bulk_closure(
+            roots,
+            follow={name: info.links + info.related for name, info in TYPES.items()},
+            children={"object": child_types},
+        )
+        if records is None:
+            return
+        nodes = [normalise(record) for record in records if _copyable(record)]
+        for node in nodes:
+            self.graph.add_new(node)
+            if node.type == "object":
+                self._children_known.setdefault(node.key, set())
+        for node in nodes:
+            parent = node.record.get("object")
+            if node.type in child_types and isinstance(parent, str):
+                self._children_known.setdefault(parent, set()).add(node.key)
 
     async def _fetch_all(self, keys: list[str]) -> None:
         by_type: dict[str, list[str]] = {}
@@ -187,8 +220,11 @@ class GraphLoader:
 
     async def _children_of_all(self, objects: list[str]) -> list[set[str]]:
         child_types = ("object_component", *UNLISTED_OBJECT_CHILDREN)
-        await asyncio.gather(*(self._lister.prefetch(kind, len(objects)) for kind in child_types))
-        return await asyncio.gather(*(self._children_of(key, child_types) for key in objects))
+        known = [self._children_known[key] for key in objects if key in self._children_known]
+        asked = [key for key in objects if key not in self._children_known]
+        if asked:
+            await asyncio.gather(*(self._lister.prefetch(kind, len(asked)) for kind in child_types))
+        return known + await asyncio.gather(*(self._children_of(key, child_types) for key in asked))
 
     async def _children_of(self, object_key: str, child_types: tuple[str, ...]) -> set[str]:
         keys: set[str] = set()

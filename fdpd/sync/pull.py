@@ -45,7 +45,6 @@ from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
 from fdpd.sync.transfers import LocalSourceRefused, fetch_once, file_matches, require_remote_source
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
-SIZE_REQUESTS = 8  # HEAD requests at once for the sizes of the files to download
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ async def pull(
     with_provenance: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 4,
+    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
 ) -> SyncReport:
     """Copy `products` (and with_provenance, the runs that made them) into the local registry."""
     progress = Progress(on_progress, on_warning)
@@ -106,7 +105,7 @@ async def pull(
     files, refused = _plan_files(graph, roots, data_store)
     for reason in refused.values():
         progress.warn(f"not pulled: {reason}")
-    progress.plan_files("download", await _planned_transfers(remote, files), items=len(roots))
+    progress.plan_files("download", await _planned_transfers(files), items=len(roots))
     failed, downloaded = await _download_all(
         remote, LocalCopies(local, data_store, graph), files, progress, concurrency
     )
@@ -304,24 +303,25 @@ async def _download_all(
     return failed, len(downloaded)
 
 
-async def _planned_transfers(
-    remote: RegistryClient, files: dict[str, PlannedFile]
-) -> list[PlannedTransfer]:
-    """The download plan: each file with its size, from the file in place (most likely the
-    same, found so without downloading) or else from the remote (a HEAD request each)."""
-    limit = asyncio.Semaphore(SIZE_REQUESTS)
+async def _planned_transfers(files: dict[str, PlannedFile]) -> list[PlannedTransfer]:
+    """The download plan: each file with its size where the file in place gives it (most likely
+    the same: found so without downloading); the others' sizes come with their GET's
+    `Content-Length`, never from a request of their own."""
 
-    async def size_of(planned: PlannedFile) -> int | None:
-        if planned.destination.is_file():
-            return planned.destination.stat().st_size
-        async with limit:
-            return await remote.content_length(planned.source)
+    def sizes() -> list[PlannedTransfer]:
+        return [
+            PlannedTransfer(planned.relative_path, _size_in_place(planned.destination))
+            for planned in files.values()
+        ]
 
-    sizes = await asyncio.gather(*(size_of(planned) for planned in files.values()))
-    return [
-        PlannedTransfer(planned.relative_path, size)
-        for planned, size in zip(files.values(), sizes, strict=True)
-    ]
+    return await asyncio.to_thread(sizes)
+
+
+def _size_in_place(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
 
 
 def _rewrite_to_local_store(

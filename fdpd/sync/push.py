@@ -15,8 +15,9 @@ every record created, so the next push creates only the rest.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +38,12 @@ from fdpd.sync.report import (
     SyncReport,
     WarningCallback,
 )
-from fdpd.sync.transfers import upload
+from fdpd.sync.transfers import NOT_ASKED, upload
 from fdpd.units import counted
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
+log = logging.getLogger(__name__)
+BULK_SLOTS = 5000  # upload slots per bulk request
 
 # Why a data product (namespace, name, version) is private by what its owner declared outside
 # the registry (a job's working config), or None: push withholds it whatever the registry says.
@@ -83,7 +86,7 @@ async def push(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 4,
+    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
     declared_private: DeclaredPrivate | None = None,
 ) -> SyncReport:
     """Push the closure of `roots` (local record links); see the module docstring.
@@ -94,7 +97,9 @@ async def push(
     graph = RecordGraph()
     await GraphLoader(local, graph).load(root_keys)
     for path in hide_machine_paths(graph):  # never published: a path of this machine
-        progress.warn(f"code repository {path} is a path on this machine: sent as `no-remote:`")
+        progress.warn(
+            f"code repository {path} is a path on this machine: sent as `no-remote://none/`"
+        )
 
     private = private_reasons(graph, declared_private)
     blocked = graph.dependents(private)
@@ -132,7 +137,9 @@ async def push(
     report.records_created = result.created
     report.records_on_remote = sum(key.startswith("/api/") for key in result.mapped)
     report.records_patched = result.patched
-    report.files_transferred = len(uploads) - len(failed_uploads)
+    report.files_transferred = len(_by_content(uploads)) - len(
+        {uploads[key].sha1 for key in failed_uploads}
+    )
     report.bytes_transferred = progress.bytes
     failures = {**result.failed, **failed_uploads}
     for root in root_keys:
@@ -216,11 +223,16 @@ async def _upload_all(
     progress: Progress,
     concurrency: int,
 ) -> dict[str, str]:
-    """Upload every planned file; the storage locations whose upload failed, with the reason."""
+    """Upload every planned file, each content once (locations sharing a SHA-1, as a registered
+    file's original and its data store copy do, share its upload); the storage locations whose
+    upload failed, with the reason. Against an fdp registry the upload slots of all but the
+    first file are asked for in bulk, once its first answer has said it is one."""
     limit = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
+    slots: dict[str, str | None] = {}
 
-    async def send(planned: PlannedUpload) -> None:
+    async def send(sharing: list[str]) -> None:
+        planned = _present(uploads[key] for key in sharing)
         async with limit:
             checkpoint("between files")
             try:
@@ -229,24 +241,74 @@ async def _upload_all(
                     planned.path,
                     planned.sha1,
                     lambda n: progress.add_bytes(planned.name, n),
+                    slot=slots.get(planned.sha1, NOT_ASKED),
                 )
                 sent = await abortable(transfer, "while uploading a file")
             except FdpError as error:
-                failed[planned.location_key] = f"upload of {planned.path} failed: {error.message}"
+                reason = f"upload of {planned.path} failed: {error.message}"
+                failed.update(dict.fromkeys(sharing, reason))
                 progress.file_done(planned.name, "failed")
-                progress.warn(failed[planned.location_key])
+                progress.warn(reason)
                 return
         progress.file_done(planned.name, "uploaded" if sent else "present")
 
-    await gather_to_the_end(*(send(planned) for planned in uploads.values()))
+    groups = list(_by_content(uploads).values())
+    if not groups:
+        return failed
+    first = asyncio.ensure_future(send(groups[0]))
+    rest = groups[1:]
+    try:
+        if rest:
+            answered = asyncio.ensure_future(remote.first_answer())
+            await asyncio.wait([first, answered], return_when=asyncio.FIRST_COMPLETED)
+            answered.cancel()
+            if remote.offers_bulk:
+                slots.update(await _bulk_slots(remote, [uploads[keys[0]].sha1 for keys in rest]))
+    except BaseException:
+        first.cancel()
+        raise
+    await gather_to_the_end(first, *(send(keys) for keys in rest))
     return failed
 
 
+async def _bulk_slots(remote: RegistryClient, sha1s: list[str]) -> dict[str, str | None]:
+    """Upload slots asked for in bulk (nothing if the remote turns out to have no such route,
+    or fails to answer: each upload then asks for its own)."""
+    slots: dict[str, str | None] = {}
+    try:
+        for start in range(0, len(sha1s), BULK_SLOTS):
+            asked = await remote.bulk_upload_slots(sha1s[start : start + BULK_SLOTS])
+            if asked is None:
+                return {}
+            slots.update(asked)
+        return slots
+    except FdpError as error:
+        log.info("upload slots in bulk failed (%s); asking file by file", error.message)
+        return {}
+
+
+def _present(candidates: Iterable[PlannedUpload]) -> PlannedUpload:
+    """The first of files of one content that is in place (else the first: its upload says
+    it is missing)."""
+    files = list(candidates)
+    return next((planned for planned in files if planned.path.is_file()), files[0])
+
+
+def _by_content(uploads: dict[str, PlannedUpload]) -> dict[str, list[str]]:
+    """The storage locations to upload, grouped by SHA-1 (the first one's file is sent)."""
+    groups: dict[str, list[str]] = {}
+    for key, planned in uploads.items():
+        groups.setdefault(planned.sha1, []).append(key)
+    return groups
+
+
 async def _planned_files(uploads: dict[str, PlannedUpload]) -> list[PlannedTransfer]:
-    """The upload plan: each file with its size (None if it is missing: its upload says so)."""
+    """The upload plan: each content once with its size (None if its file is missing: its
+    upload says so)."""
 
     def sizes() -> list[PlannedTransfer]:
-        return [PlannedTransfer(up.name, _size_of(up.path)) for up in uploads.values()]
+        firsts = [_present(uploads[k] for k in keys) for keys in _by_content(uploads).values()]
+        return [PlannedTransfer(up.name, _size_of(up.path)) for up in firsts]
 
     return await asyncio.to_thread(sizes)
 

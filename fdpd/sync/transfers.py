@@ -31,6 +31,13 @@ from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]  # bytes moved since the last call; or a file's size
 
+
+class NotAsked:
+    """No upload slot was asked for beforehand: `upload` asks for its own."""
+
+
+NOT_ASKED = NotAsked()
+
 # destination → settled when the fetch into it in progress ends (however it ends)
 _in_flight: dict[Path, asyncio.Future[None]] = {}
 
@@ -134,14 +141,20 @@ async def file_matches(path: Path, sha1: str) -> bool:
 
 
 async def upload(
-    remote: RegistryClient, path: Path, sha1: str, on_bytes: BytesCallback | None = None
+    remote: RegistryClient,
+    path: Path,
+    sha1: str,
+    on_bytes: BytesCallback | None = None,
+    *,
+    slot: str | NotAsked | None = NOT_ASKED,
 ) -> bool:
-    """Put the file into the remote data store; False if the store already had it."""
+    """Put the file into the remote data store; False if the store already had it. `slot`: the
+    upload URL (None: the store has it) when asked for beforehand, in bulk."""
     if not path.is_file():
         raise TransferError(
             f"{path} is registered but missing", hint="restore the file, or remove the item"
         )
-    url = await remote.request_upload(sha1)
+    url = await remote.request_upload(sha1) if isinstance(slot, NotAsked) else slot
     if url is None:
         return False
     try:

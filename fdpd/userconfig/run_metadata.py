@@ -253,8 +253,8 @@ class RunMetadataResolver:
             raise self._fail(path, exc.message, exc.suggestion) from exc
 
     def _remote_repo(self) -> str:
-        """The URL others fetch the code from; `no-remote:<folder>` (with a warning) when there
-        is none, never a path of this machine, nor a URL's password or token."""
+        """The URL others fetch the code from; `no-remote://none/<folder>` (with a warning) when
+        there is none, never a path of this machine, nor a URL's password or token."""
         given = self.md.remote_repo
         if given is not None:
             value = self.sub.text(given)

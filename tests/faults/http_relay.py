@@ -11,7 +11,9 @@ stall in the middle of one.
         relay.slow_downloads(1 << 20, stall=8)        # file answers (GET /data/...): the first
                                                       # 64 KiB, 8 s of silence, the rest at 1 MiB/s
 
-The relay forwards `Host` unchanged, so the registry's links name the relay. `writes_in_flight`
+The relay forwards `Host` unchanged, so the registry's links name the relay. It answers fdp's
+bulk routes (`/fdp/bulk/...`) 404, as a registry without them does, so clients write and read
+record by record over the REST API, where the faults above apply. `writes_in_flight`
 records, per write it forwards, how many writes were in flight at once.
 """
 
@@ -136,6 +138,8 @@ class HttpRelay:
                 return
 
     async def _answer(self, request: Request) -> Response:
+        if request.url.path.startswith("/fdp/bulk/"):
+            return Response(status_code=404)  # the per-record REST requests the faults model
         body = await request.body()
         record_type = _created_type(request)
         if record_type and self._take(self._fail, record_type):

@@ -1,9 +1,9 @@
 """A code repo with no git remote (issue 21 item 3): it was recorded as
 `https://github.com/file:///home/ana/model` (fdp wrote a `file://` remote_repo and pyDataPipeline
 put its GitHub root in front) and pushed so. Now the run says nobody else can fetch the code
-(naming `git remote add`), the APIs get `no-remote:<folder>`, and push never publishes a path of
-the user's machine, not even from a run recorded before. Real fdpd, fdpctl, pyDataPipeline and a
-real remote registry."""
+(naming `git remote add`), the APIs get `no-remote://none/<folder>`, and push never publishes a
+path of the user's machine, not even from a run recorded before. Real fdpd, fdpctl,
+pyDataPipeline and a real remote registry."""
 
 from __future__ import annotations
 
@@ -49,19 +49,19 @@ def test_a_run_without_a_git_remote_warns_and_publishes_no_local_path(
     [uuid] = ana.job_runs(job["id"])
     [run] = ana.local("code_run", uuid=uuid)
     root, path = code_repo_location(run)
-    assert path == "no-remote:model" and "file:" not in root + path
+    assert path == "no-remote://none/model" and "file:" not in root + path
 
     ana.ok("commit", job["id"])
     ana.ok("push")
 
     [pushed] = remote.records("code_run", uuid=uuid)
-    assert code_repo_location(pushed) == ("no-remote:", "model")
+    assert code_repo_location(pushed) == ("no-remote://none/", "model")
     assert str(project) not in everything_on(remote) and "file:" not in everything_on(remote)
 
 
 def test_a_run_recorded_with_a_local_path_is_pushed_without_it(ana: Site, remote: Remote) -> None:
     """A run pyDataPipeline recorded with `remote_repo: file:///…` (as fdp wrote before): push
-    sends its code repository as `no-remote:<folder>` and says so."""
+    sends its code repository as `no-remote://none/<folder>` and says so."""
     repo = ana.root / "old-model"
     repo.mkdir()
     (repo / "model.py").write_text(MODEL)
@@ -90,5 +90,5 @@ def test_a_run_recorded_with_a_local_path_is_pushed_without_it(ana: Site, remote
     warnings = " ".join(e["message"] for e in events if e["type"] == "warning")
     assert "is a path on this machine" in warnings, events
     [pushed] = remote.records("code_run", uuid=uuid)
-    assert code_repo_location(pushed) == ("no-remote:", "old-model")
+    assert code_repo_location(pushed) == ("no-remote://none/", "old-model")
     assert str(repo) not in everything_on(remote) and "file:" not in everything_on(remote)

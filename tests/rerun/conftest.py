@@ -4,10 +4,13 @@ a rerun leaves (none)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -113,3 +116,28 @@ def counts(fdp: Fdp) -> dict[str, int]:
 
 
 __all__ = ["Fdp", "counts", "git", "project", "rerun", "run", "scratch_areas"]
+
+
+@contextlib.contextmanager
+def git_server(base: Path) -> Iterator[str]:
+    """A real `git daemon` serving the bare repositories in `base` (push included) on loopback;
+    yields its `git://` URL prefix. A project whose origin is a local path records no code
+    address (`no-remote:`), so the code others can clone needs a served URL like this one."""
+    base.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    daemon = subprocess.Popen(
+        ["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
+         f"--base-path={base}", "--listen=127.0.0.1", f"--port={port}", str(base)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            assert daemon.poll() is None and time.monotonic() < deadline, "git daemon did not start"
+            time.sleep(0.05)
+        yield f"git://127.0.0.1:{port}"
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)

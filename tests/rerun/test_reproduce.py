@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.rerun.conftest import Fdp, counts, git, project, rerun, run, scratch_areas
+from tests.rerun.conftest import (
+    Fdp,
+    counts,
+    git,
+    git_server,
+    project,
+    rerun,
+    run,
+    scratch_areas,
+)
 
 WRITE_A = """\
 run_metadata:
@@ -110,19 +119,20 @@ def test_keep_makes_a_new_code_run_naming_the_original(fdp: Fdp, tmp_path: Path)
 def test_code_comes_from_a_clone_when_the_local_repository_is_gone(
     fdp: Fdp, tmp_path: Path
 ) -> None:
-    bare = tmp_path / "model.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
-    config = WRITE_A.replace("rr/A", "rr/cloned")
-    root = project(tmp_path / "p", {"a.yaml": config}, remote=bare.as_uri())
-    git(root, "push", "-q", "origin", "main")
-    job = run(fdp, root, "a.yaml", MODEL_WRITES="rr/cloned")
-    root.rename(tmp_path / "moved")
-    before = counts(fdp)
+    served = tmp_path / "served"
+    git(tmp_path, "init", "-q", "--bare", str(served / "model.git"))
+    with git_server(served) as url:
+        config = WRITE_A.replace("rr/A", "rr/cloned")
+        root = project(tmp_path / "p", {"a.yaml": config}, remote=f"{url}/model.git")
+        git(root, "push", "-q", "origin", "main")
+        job = run(fdp, root, "a.yaml", MODEL_WRITES="rr/cloned")
+        root.rename(tmp_path / "moved")
+        before = counts(fdp)
 
-    done = rerun(fdp, str(job["id"]), MODEL_WRITES="rr/cloned")
+        done = rerun(fdp, str(job["id"]), MODEL_WRITES="rr/cloned")
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"code: clone of {bare.as_uri()} at " in done.stdout
+    assert f"code: clone of {url}/model.git at " in done.stdout
     assert "reproduced: 1 of 1 outputs identical" in done.stderr
     assert counts(fdp) == before
     assert scratch_areas(fdp) == []

@@ -6,12 +6,14 @@ leaves nothing. Real fdpctl, fdpd, registries and pyDataPipeline."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
 from tests.languages.end_to_end import pull_config
 from tests.push.conftest import Remote, fdp_site, remote_registry, write_config
+from tests.rerun.conftest import git_server
 from tests.run.conftest import git, make_project
 
 
@@ -21,13 +23,15 @@ def test_a_second_user_reruns_the_run_that_made_a_pulled_product(
     scratch = tmp_path / "fdpd-tmp"  # bob's fdpd makes its scratch areas here
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
-    bare = tmp_path / "model.git"
-    git(tmp_path, "init", "-q", "--bare", str(bare))
+    served = tmp_path / "served"
+    git(tmp_path, "init", "-q", "--bare", str(served / "model.git"))
+    code = contextlib.ExitStack()
+    origin = code.enter_context(git_server(served)) + "/model.git"
     shared = remote_registry(tmp_path)
     remote = shared.__enter__()
     up = True
     try:
-        publish(remote, bare)
+        publish(remote, origin)
         with fdp_site("bob") as bob:
             bob.add_remote(remote)
             config = bob.root / "pull.yaml"
@@ -38,7 +42,7 @@ def test_a_second_user_reruns_the_run_that_made_a_pulled_product(
             done = bob.fdpctl("rerun", "ana:shared/out@0.0.1", env={"MODEL_WRITES": "shared/out"})
 
             assert done.returncode == 0, done.stdout + done.stderr
-            assert f"code: clone of {bare.as_uri()}" in done.stdout
+            assert f"code: clone of {origin}" in done.stdout
             assert "reproduced: 1 of 1 outputs identical" in done.stderr
             assert bob.local("code_run") == runs
             assert list(scratch.glob("fdp-rerun-*")) == []
@@ -55,14 +59,15 @@ def test_a_second_user_reruns_the_run_that_made_a_pulled_product(
     finally:
         if up:
             shared.__exit__(None, None, None)
+        code.close()
 
 
-def publish(remote: Remote, bare: Path) -> None:
-    """ana runs a model from a project whose origin is `bare`, commits and pushes the job."""
+def publish(remote: Remote, origin: str) -> None:
+    """ana runs a model from a project whose origin is `origin`, commits and pushes the job."""
     with fdp_site("ana") as ana:
         ana.add_remote(remote)
         config = write_config("shared/out")
-        project = make_project(ana.root / "p", {"config.yaml": config}, remote=bare.as_uri())
+        project = make_project(ana.root / "p", {"config.yaml": config}, remote=origin)
         git(project, "push", "-q", "origin", "main")
         job = ana.run_model(project, "config.yaml", MODEL_WRITES="shared/out")
         assert job["exit_status"] == 0, job["output"]

@@ -166,7 +166,7 @@ def test_outside_git_says_what_it_records(fdp: Fdp, tmp_path: Path) -> None:
     assert "nobody else can fetch this code" in result.stderr
     job = fdp.job(last_job_id(fdp))
     metadata = yaml.safe_load(job["working_config"])["run_metadata"]
-    assert metadata["remote_repo"] == "no-remote:nogit"  # never a path of this machine
+    assert metadata["remote_repo"] == "no-remote://none/nogit"  # never a path of this machine
     script = Path(metadata["script_path"]).read_bytes()
     import hashlib
 

@@ -46,4 +46,4 @@ def test_machine_paths_are_spotted_wherever_they_are() -> None:
     assert names_machine_path("/home/ana/model") and names_machine_path("~/model")
     assert not names_machine_path("https://github.com/ana/model")
     assert not names_machine_path(unfetchable_repo(PurePosixPath("/home/ana/model")))
-    assert unfetchable_repo(PurePosixPath("/home/ana/model")) == "no-remote:model"
+    assert unfetchable_repo(PurePosixPath("/home/ana/model")) == "no-remote://none/model"
