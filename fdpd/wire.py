@@ -594,6 +594,7 @@ class Pushed(TypedDict):
     items: list[PushedItem]
     records_created: int
     records_patched: int
+    records_on_remote: NotRequired[int]  # the pushed items' records the remote now holds
     files_transferred: int
     bytes_transferred: int
     remote_requests: dict[str, int]

@@ -58,7 +58,8 @@ def _show(result: Pushed) -> None:
         return
     requests = ", ".join(f"{m} {n}" for m, n in sorted(result["remote_requests"].items()))
     pushed = sum(1 for item in result["items"] if item["status"] == "pushed")
-    records = f"{counted(result['records_created'], 'registry record')} created"
+    held = counted(result.get("records_on_remote", 0), "registry record")
+    records = f"{held} on {result['remote']}, {result['records_created']} of them created"
     if result["records_patched"]:
         records += f", {result['records_patched']} completed"
     print(
@@ -74,9 +75,10 @@ def _show_plan(result: Pushed, remote: str) -> None:
     files = result["files"]
     print(f"dry run: nothing was sent to {remote}")
     planned = sum(1 for item in result["items"] if item["status"] == "planned")
+    records = counted(result["records_to_check"], "registry record")
     print(
-        f"{counted(planned, 'item')} to push: {result['records_to_check']} registry records not "
-        f"yet known on {result['remote']} (each is created unless the remote has it already)"
+        f"{counted(planned, 'item')} to push ({records}, as `commit` and `status` count them): "
+        f"none yet known on {result['remote']} (each is created unless the remote has it already)"
     )
     if not files:
         print("no files to upload")

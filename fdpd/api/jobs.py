@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_c
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
 from fdpd.journal.views import item_view, job_view
+from fdpd.tracking.counting import job_count
 from fdpd.wire import (
     CancelOut,
     JobDetail,
@@ -111,7 +113,12 @@ async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
         if spec is not None:
             assert isinstance(executor, SlurmExecutor)
             return await run_array(ctx, request, spec, executor, emitter)
-        return await run_job(ctx, request, emitter)
+        result = await run_job(ctx, request, emitter)
+        if "code_runs" in result and result["ok"] and result["code_runs"]:
+            # one count everywhere: what `commit JOB` takes and `push` sends
+            with suppress(FdpError):  # the registry went away: the job's own records then
+                result.update(await job_count(ctx, result["job"]))  # type: ignore[typeddict-item]
+        return result
 
     return await stream_operation(ctx, "run", arguments, work, cancellable=True)
 

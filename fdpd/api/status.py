@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from fdpd.journal.models import ITEM_LOCAL, ROOT_TYPES
 from fdpd.journal.queries import recent_arrays
 from fdpd.remotes import load_remotes
 from fdpd.tracking import describe_target, state_counts
+from fdpd.tracking.counting import local_count
 from fdpd.tracking.listing import list_items
 from fdpd.update_checks import updates_summary
 from fdpd.wire import ArraySummary, ItemCount, ItemStatus, Status, UpdatesSummary
@@ -37,6 +39,10 @@ async def get_status(
     listed = await list_items(ctx, limit or None)
     by_state = {state: _count(types) for state, types in counts.by_state.items()}
     by_state[ITEM_LOCAL]["items"] += listed["registered"]  # not records: the journal has none
+    if by_state[ITEM_LOCAL]["items"]:
+        with suppress(FdpError):  # no registry: the journal's own figure
+            # as `run` and `commit` count: the local items' closures (fdpd.tracking.counting)
+            by_state[ITEM_LOCAL] = await local_count(ctx)
     return {
         "items": counts.by_state,
         "counts": by_state,

@@ -135,6 +135,7 @@ async def push(
     progress.end_phase()
 
     report.records_created = result.created
+    report.records_on_remote = sum(key.startswith("/api/") for key in result.mapped)
     report.records_patched = result.patched
     report.files_transferred = len(_by_content(uploads)) - len(
         {uploads[key].sha1 for key in failed_uploads}

@@ -42,6 +42,7 @@ class SyncReport:
     items: list[ItemOutcome] = field(default_factory=list)
     records_created: int = 0
     records_patched: int = 0
+    records_on_remote: int = 0  # registry records of the pushed closure the remote now holds
     files_transferred: int = 0
     bytes_transferred: int = 0
     remote_requests: dict[str, int] = field(default_factory=dict)

@@ -4,12 +4,14 @@ the local registry, and change or show its state in the journal."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from fdpd.core.context import DaemonContext
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_FAILED, ITEM_LOCAL, ROOT_TYPES
 from fdpd.journal.queries import tracked_items
+from fdpd.remote.client import RegistryClient
 from fdpd.sync.code_repos import hide_machine_paths
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.tracking.closure import (
@@ -21,7 +23,7 @@ from fdpd.tracking.closure import (
     local_registry,
 )
 from fdpd.tracking.details import describe_root
-from fdpd.tracking.states import Transition, commit, committed_roots, uncommit
+from fdpd.tracking.states import Transition, commit, committed_roots, item_type, uncommit
 from fdpd.tracking.targets import Root, resolve_target
 from fdpd.wire import CommitChange, Committed, ItemStatus
 
@@ -39,15 +41,13 @@ async def commit_target(
     its own closure), unless push would keep the run back: it uses private data."""
     async with local_registry(ctx, "commit") as local:
         target = await resolve_target(ctx.journal, local, token=token, path=path)
-        graph = await load_graph(local, [root.path for root in target.roots])
-        made_by = await add_producing_runs(local, graph, _products(target.roots))
-    hide_machine_paths(graph)  # closures are then what push sends
-    held = held_back(graph, {run for runs in made_by.values() for run in runs})
+        plan = await plan_commit(local, [root.path for root in target.roots])
+    graph, made_by, held = plan.graph, plan.made_by, plan.held
     labels = item_labels(graph)
     changes = []
     for root in target.roots:
-        runs = [run for run in made_by.get(root.path, []) if run not in held]
-        closure = closure_of(graph, [root.path, *runs])
+        runs = plan.runs(root.path)
+        closure = plan.closure(root.path)
         if dry_run:
             transition = await asyncio.to_thread(planned_commit, ctx.journal, root, closure)
         else:
@@ -61,6 +61,33 @@ async def commit_target(
         ]
         changes.append(_change(transition, [label_of(graph, run) for run in runs], kept))
     return {"given": target.given, "items": changes, "dry_run": dry_run}
+
+
+@dataclass(frozen=True)
+class CommitPlan:
+    """What committing some roots takes: their graph (machine paths hidden, as push sends it),
+    each data product's producing runs, and the runs push keeps back (private data)."""
+
+    graph: RecordGraph
+    made_by: dict[str, list[str]]
+    held: dict[str, str]
+
+    def runs(self, root: str) -> list[str]:
+        """The producing runs committed with `root` (none for a code run)."""
+        return [run for run in self.made_by.get(root, []) if run not in self.held]
+
+    def closure(self, root: str) -> dict[str, str]:
+        """Path → record type of what committing `root` marks (fdpd.tracking.counting)."""
+        return closure_of(self.graph, [root, *self.runs(root)])
+
+
+async def plan_commit(local: RegistryClient, roots: Sequence[str]) -> CommitPlan:
+    graph = await load_graph(local, roots)
+    products = [root for root in roots if item_type(root) == "data_product"]
+    made_by = await add_producing_runs(local, graph, products)
+    hide_machine_paths(graph)  # closures are then what push sends
+    held = held_back(graph, {run for runs in made_by.values() for run in runs})
+    return CommitPlan(graph, made_by, held)
 
 
 async def uncommit_target(ctx: DaemonContext, *, token: str | None, path: str | None) -> Committed:
@@ -105,10 +132,6 @@ def planned_commit(journal: Journal, root: Root, closure: Mapping[str, str]) -> 
     note = "" if after == ITEM_COMMITTED and before != ITEM_COMMITTED else f"already {before}"
     counted = sum(1 for path in changing if closure[path] in ROOT_TYPES)
     return Transition(root, before, after, len(changing), note, counted)
-
-
-def _products(roots: Iterable[Root]) -> list[str]:
-    return [root.path for root in roots if root.type == "data_product"]
 
 
 def _needing(

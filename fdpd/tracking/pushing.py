@@ -27,6 +27,7 @@ from fdpd.sync import SyncReport, push
 from fdpd.sync.graph import RecordGraph, label_of
 from fdpd.sync.report import forward_to, items_text
 from fdpd.tracking.closure import load_graph, local_registry
+from fdpd.tracking.commits import plan_commit
 from fdpd.tracking.exposed_paths import exposed_paths
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.tracking.private_writes import declared_private
@@ -95,7 +96,11 @@ async def _plan(local: RegistryClient, ledger: JournalSyncLedger, report: SyncRe
     ]
     graph = await load_graph(local, planned)
     closure = graph.closure(planned)
-    unknown = [key for key in closure if ledger.remote_url_for(key) is None]
+    # counted as `commit` counts (fdpd.tracking.counting), so that run, status, commit and this
+    # plan give one figure
+    counted = await plan_commit(local, planned)
+    taken = {key for root in planned for key in counted.closure(root)}
+    unknown = [key for key in taken if ledger.remote_url_for(key) is None]
     return {
         "files": _files(graph, closure, ledger),
         "records_to_check": len(unknown),
@@ -192,6 +197,7 @@ def _result(remote: Remote, report: SyncReport, moved: int) -> Pushed:
         ],
         "records_created": report.records_created,
         "records_patched": report.records_patched,
+        "records_on_remote": report.records_on_remote,
         "files_transferred": report.files_transferred,
         "bytes_transferred": report.bytes_transferred,
         "remote_requests": report.remote_requests,

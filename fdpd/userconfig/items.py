@@ -156,8 +156,12 @@ class ItemResolver:
             self.warnings.add(
                 item.data_product.where,
                 f"write pattern `{alias}` matched nothing in namespace `{namespace}`; dropped"
-                + (f"; {note}" if note else ""),
-                "list new outputs explicitly",
+                + (f"; {note}" if note else "")
+                + ": pyDataPipeline writes only names the working config lists (FAIR-CLI 0.11.0 "
+                "kept the pattern, and pyDataPipeline then failed in finalise, its file left in "
+                "a folder named `*`)",
+                "list each new output as a write item of its own: "
+                f"`- data_product: {alias.replace('**', '*').replace('*', 'NAME')}`",
             )
         writes = []
         for name in names:

@@ -221,7 +221,10 @@ def test_push_shows_files_then_records_in_items(published: Published, ana: Site)
     assert any(re.fullmatch(r"records for 2 items \(\d+ registry records\)", x) for x in lines), (
         lines
     )
-    assert re.search(r"2 items pushed \(\d+ registry records created\), 3 files uploaded", out)
+    assert re.search(
+        r"2 items pushed \(\d+ registry records on origin, \d+ of them created\), 3 files uploaded",
+        out,
+    )
 
 
 def test_output_cut_short_ends_quietly(published: Published, ana: Site) -> None:

@@ -75,7 +75,8 @@ def test_run_says_job_outputs_inputs_and_next_step(fdp: Fdp, tmp_path: Path) -> 
     assert read["item"] == "ana:summary/a@0.0.1" and Path(read["file"]).is_file()
     [output] = final["outputs"]
     assert output["item"] == "ana:summary/c@0.0.1" and Path(output["file"]).is_file()
-    assert final["items"] == 2 and final["records"] > final["items"]
+    # counted as `commit JOB` counts: its code run, summary/c and the uncommitted input summary/a
+    assert final["items"] == 3 and final["records"] > final["items"]
     assert final["next"] == f"fdpctl commit {final['job']}"
 
 
