@@ -89,6 +89,15 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("fdpctl run config.yaml", "run the model; its outputs stay local until committed"),
         ("fdpctl run --dry-run config.yaml", "show the working config and command; run nothing"),
         ("fdpctl run --dirty config.yaml", "run with uncommitted changes in the code"),
+        (
+            "fdpctl run --scheduler slurm --array 1-10%4 config.yaml",
+            "ten SLURM tasks, four at once",
+        ),
+    ),
+    "rerun": (
+        ("fdpctl rerun ana:flow/station-mean@0.0.1", "run the run that made it again; compare"),
+        ("fdpctl rerun --keep 3f2a9c", "keep the rerun as a new code run"),
+        ("fdpctl rerun --script-only 2025-03-05_14_07", "the recorded script alone, no code"),
     ),
     "schedule": (
         ("fdpctl schedule", "when fdpd last checked for updates, and next will"),

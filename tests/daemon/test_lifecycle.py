@@ -31,7 +31,7 @@ def test_fdpctl_starts_fdpd_on_demand_and_stops_it(fdp: FdpInstance) -> None:
     listed = fdp.run_fdpctl("--json", "log")
 
     assert listed.returncode == 0, listed.stderr
-    assert json.loads(listed.stdout) == {"operations": [], "jobs": []}
+    assert json.loads(listed.stdout) == {"operations": [], "jobs": [], "reruns": []}
     status = json.loads(fdp.run_fdpctl("--json", "daemon", "status").stdout)
     pid = status["pid"]
     assert pid == fdp.daemon_pid()

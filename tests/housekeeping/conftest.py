@@ -145,3 +145,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     folder = tmp_path_factory.mktemp("runs")
     with registry_in_process(folder / "registry") as registry:
         yield add_runs(registry, folder / "store")
+
+
+def job_row(log: str, job_id: str) -> str:
+    """The row of `job_id` in `fdpctl log`'s jobs table (an operation's error may name it too)."""
+    [row] = [line for line in log.splitlines() if line.startswith(job_id)]
+    return row

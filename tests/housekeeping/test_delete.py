@@ -14,6 +14,7 @@ import pytest
 from tests.housekeeping.conftest import (
     check_journal_matches_registry,
     files_in,
+    job_row,
     journal_rows,
     products,
     read_config,
@@ -92,7 +93,7 @@ def test_delete_refuses_then_removes_a_job_a_data_product_and_a_file(remote: Rem
         assert not job_folder.exists()
         [job] = [j for j in ana.json("log")["jobs"] if j["id"] == first["id"]]
         assert job["state"] == "deleted", job
-        assert "deleted" in ana.ok("log").split(first["id"], 1)[1].splitlines()[0]
+        assert "deleted" in job_row(ana.ok("log"), first["id"])
         # A file path: the pulled input, synced, needs no --force.
         input_file = files_in(ana.store)[sha1]
         by_path = ana.json("delete", str(input_file))
@@ -152,7 +153,7 @@ def test_deleting_a_code_run_removes_its_job_folder_and_a_failed_job_goes_by_its
 
         assert f"removed job folder {folder}" in shown
         assert not folder.exists() and not ana.local("code_run", uuid=run)
-        assert "deleted" in ana.ok("log").split(job["id"], 1)[1].splitlines()[0]
+        assert "deleted" in job_row(ana.ok("log"), job["id"])
         again = ana.fdpctl("delete", job["id"])
         assert again.returncode == 1 and "was deleted already" in again.stderr
 
@@ -168,7 +169,7 @@ def test_deleting_a_code_run_removes_its_job_folder_and_a_failed_job_goes_by_its
         assert "recorded no code run" in shown and f"removed job folder {failed_folder}" in shown
         assert "nothing to commit" not in shown
         assert not failed_folder.exists()
-        assert "deleted" in ana.ok("log").split(failed["id"], 1)[1].splitlines()[0]
+        assert "deleted" in job_row(ana.ok("log"), failed["id"])
         assert unreferenced_files(ana) == set()
 
 

@@ -13,6 +13,7 @@ from tests.conftest import free_port
 from tests.housekeeping.conftest import (
     check_journal_matches_registry,
     files_in,
+    job_row,
     journal_rows,
     products,
     read_config,
@@ -129,7 +130,7 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         # holds the script the second run uses too, so it stays.
         assert removed["job_folders"] == [failed["folder"]]
         assert not Path(failed["folder"]).exists() and Path(first["folder"]).is_dir()
-        assert "deleted" in ana.ok("log").split(failed["id"], 1)[1].splitlines()[0]
+        assert "deleted" in job_row(ana.ok("log"), failed["id"])
         check_journal_matches_registry(ana)
         reasons = journal_rows(ana, "SELECT DISTINCT reason, state FROM removal")
         assert set(reasons) == {("gc", "pushed"), ("gc", "pulled"), ("gc", "failed"), ("gc", None)}
