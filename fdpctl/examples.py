@@ -88,11 +88,7 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "run": (
         ("fdpctl run config.yaml", "run the model; its outputs stay local until committed"),
         ("fdpctl run --dry-run config.yaml", "show the working config and command; run nothing"),
-        ("fdpctl run --dirty config.yaml", "run with uncommitted changes in the code"),
-        (
-            "fdpctl run --scheduler slurm --array 1-10%4 config.yaml",
-            "ten SLURM tasks, four at once",
-        ),
+        ("fdpctl run --scheduler slurm --array 1-10%4 config.yaml", "10 SLURM tasks, 4 at once"),
     ),
     "rerun": (
         ("fdpctl rerun ana:flow/station-mean@0.0.1", "run the run that made it again; compare"),
