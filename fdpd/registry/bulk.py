@@ -31,11 +31,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fdpd.registry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
+from fdpd.registry.auth import Caller
 from fdpd.registry.datastore_api import NO_STORE, data_store_of
 from fdpd.registry.filters import build_conditions
 from fdpd.registry.http import ApiError, json_response, read_json_body
 from fdpd.registry.links import base_url
+from fdpd.registry.management import require_caller
 from fdpd.registry.ownership import check_create, record_creation
 from fdpd.registry.schema import LINK, SPECS, TypeSpec
 from fdpd.registry.serialize import serialize
@@ -64,7 +65,7 @@ router = APIRouter()
 async def bulk_push(request: Request) -> Response:
     settings: RegistrySettings = request.app.state.settings
     try:
-        caller = _writer(request)
+        caller = require_caller(request)
         body = await read_json_body(request, settings.max_body_bytes)
         items = _push_items(body)
         engine: Engine = request.app.state.engine
@@ -74,16 +75,6 @@ async def bulk_push(request: Request) -> Response:
     except ApiError as error:
         return error.response()
     return json_response({"results": results})
-
-
-def _writer(request: Request) -> Caller:
-    try:
-        caller = request_caller(request)
-    except AuthError as error:
-        raise ApiError.detail(403, error.detail) from None
-    if caller is None:
-        raise ApiError.detail(403, NO_CREDENTIALS)
-    return caller
 
 
 def _push_items(body: object) -> list[dict[str, Any]]:
@@ -174,7 +165,7 @@ def _path(link: str) -> str | None:
 async def bulk_upload_slots(request: Request) -> Response:
     settings: RegistrySettings = request.app.state.settings
     try:
-        _writer(request)
+        require_caller(request)
         body = await read_json_body(request, settings.max_body_bytes)
         checksums = body.get("checksums") if isinstance(body, dict) else None
         if (

@@ -282,13 +282,13 @@ class RegistryClient:
         """Wait until this registry has answered a request (and so said whether it is fdp's)."""
         await self._writes.judged.wait()
 
-    async def bulk_upload_slots(self, sha1s: Sequence[str]) -> dict[str, str | None] | None:
-        """Per SHA-1, where to PUT its bytes or None if the data store has them (`POST
-        /fdp/bulk/upload-slots`); None without the route."""
+    async def _bulk_post(self, path: str, body: Mapping[str, Any]) -> httpx.Response | None:
+        """POST `body` to a bulk route; None (and no bulk from now on) when the registry has none.
+        Safe to send again: a retry finds what the first attempt made."""
         response = await self._send(
             "POST",
-            self.route_url(BULK_UPLOAD_SLOTS_PATH),
-            json={"checksums": list(sha1s)},
+            self.route_url(path),
+            json=body,
             headers={"Accept": "application/json"},
             accept_statuses={404, 405},
             idempotent=True,
@@ -296,6 +296,14 @@ class RegistryClient:
         )
         if response.status_code in (404, 405):
             self._bulk = False
+            return None
+        return response
+
+    async def bulk_upload_slots(self, sha1s: Sequence[str]) -> dict[str, str | None] | None:
+        """Per SHA-1, where to PUT its bytes or None if the data store has them (`POST
+        /fdp/bulk/upload-slots`); None without the route."""
+        response = await self._bulk_post(BULK_UPLOAD_SLOTS_PATH, {"checksums": list(sha1s)})
+        if response is None:
             return None
         slots = _json_object(response, self.label).get("slots")
         if not isinstance(slots, dict) or not all(
@@ -307,17 +315,8 @@ class RegistryClient:
     async def bulk_find_or_create(self, items: Sequence[Mapping[str, Any]]) -> list[Record] | None:
         """Find or create each item (`POST /fdp/bulk/push`): per item {"status", "record"} or
         {"status", "body"} (a refusal, as `bulk_refusal` raises it); None without the route."""
-        response = await self._send(
-            "POST",
-            self.route_url(BULK_PUSH_PATH),
-            json={"items": list(items)},
-            headers={"Accept": "application/json"},
-            accept_statuses={404, 405},
-            idempotent=True,  # a retry finds what the first attempt made
-            timeout=BULK_TIMEOUT,
-        )
-        if response.status_code in (404, 405):
-            self._bulk = False
+        response = await self._bulk_post(BULK_PUSH_PATH, {"items": list(items)})
+        if response is None:
             return None
         self._bulk = True
         results = _json_object(response, self.label).get("results")
@@ -361,17 +360,8 @@ class RegistryClient:
     async def _bulk_page(
         self, request: Mapping[str, Any], page: int
     ) -> tuple[list[Record], int] | None:
-        response = await self._send(
-            "POST",
-            self.route_url(BULK_PULL_PATH),
-            json={**request, "page": page},
-            headers={"Accept": "application/json"},
-            accept_statuses={404, 405},
-            idempotent=True,
-            timeout=BULK_TIMEOUT,
-        )
-        if response.status_code in (404, 405):
-            self._bulk = False
+        response = await self._bulk_post(BULK_PULL_PATH, {**request, "page": page})
+        if response is None:
             return None
         self._bulk = True
         body = _json_object(response, self.label)
