@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.delay_relay import DelayRelay
+from benchmarks.sync_throughput import seed_products
 from fdpd.remote import RegistryClient
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from tests.registry.running_registry import running_registry
@@ -100,24 +101,6 @@ def seed_registered(seeder: Seeder, store: Path, originals: Path, count: int) ->
     return urls
 
 
-def seed_plain(seeder: Seeder, files: Path, count: int) -> list[str]:
-    urls = []
-    for index in range(count):
-        content = f"bench,{index}\n".encode()
-        (files / f"p{index}.csv").write_bytes(content)
-        product = add_product(
-            seeder,
-            namespace="BENCH",
-            name=f"plain/p{index:05}",
-            version="1.0.0",
-            content=content,
-            root=f"file://{files}/",
-            path=f"p{index}.csv",
-        )
-        urls.append(product.record["url"])
-    return urls
-
-
 async def measure(
     relay: DelayRelay,
     client: RegistryClient,
@@ -156,7 +139,7 @@ def run(small: int, large: int, rtt_ms: float, workdir: Path) -> list[Row]:
         assert local.admin_token and remote.admin_token and second.admin_token
         seeder = Seeder(local.base_url, local.admin_token)
         registered = seed_registered(seeder, store, originals, small) if small else []
-        plain = seed_plain(seeder, files, large) if large else []
+        plain = seed_products(seeder, files, large, folder="plain") if large else []
         seeder.close()
 
         async def go() -> list[Row]:

@@ -25,7 +25,8 @@ from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import Seeder, add_product
 
 
-def seed_products(seeder: Seeder, files: Path, count: int) -> list[str]:
+def seed_products(seeder: Seeder, files: Path, count: int, folder: str = "bench") -> list[str]:
+    """`count` data products `BENCH:<folder>/pNNNNN@1.0.0`, each a small file:// file."""
     urls = []
     for index in range(count):
         content = f"bench,{index}\n".encode()
@@ -33,7 +34,7 @@ def seed_products(seeder: Seeder, files: Path, count: int) -> list[str]:
         product = add_product(
             seeder,
             namespace="BENCH",
-            name=f"bench/p{index:05}",
+            name=f"{folder}/p{index:05}",
             version="1.0.0",
             content=content,
             root=f"file://{files}/",
