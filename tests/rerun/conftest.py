@@ -5,11 +5,8 @@ a rerun leaves (none)."""
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance
-from tests.run.conftest import USER, Fdp, git
+from tests.run.conftest import Fdp, fdp_of_ana, git
 
 # Reads every alias in MODEL_READS and writes, to every alias in MODEL_WRITES, the alias, the
 # inputs' text and MODEL_VALUE: the same inputs and value give the same bytes.
@@ -59,22 +55,8 @@ print("finalised")
 
 @pytest.fixture(scope="package")
 def fdp() -> Iterator[Fdp]:
-    home = Path(tempfile.mkdtemp(prefix="fdp-rerun-test-", dir="/tmp"))
-    store = home / "store"
-    scratch = home / "tmp"
-    scratch.mkdir()
-    try:
-        path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path, "TMPDIR": str(scratch)}
-        with FdpInstance(home, extra) as instance:
-            instance.start_daemon()
-            shared = Fdp(instance, store)
-            setup = shared.fdpctl("config", USER, "--data-store", str(store), "--name", "Ana")
-            assert setup.returncode == 0, setup.stderr
-            yield shared
-            instance.run_fdpctl("daemon", "stop")
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with fdp_of_ana("fdp-rerun-test-", scratch=True) as shared:
+        yield shared
 
 
 def scratch_areas(fdp: Fdp) -> list[Path]:

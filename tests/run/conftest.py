@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -95,14 +96,19 @@ class Fdp:
         return (self.instance.home / "data" / "tokens" / f"{USER}.token").read_text().strip()
 
 
-@pytest.fixture(scope="package")
-def fdp() -> Iterator[Fdp]:
-    home = Path(tempfile.mkdtemp(prefix="fdp-run-", dir="/tmp"))
+@contextlib.contextmanager
+def fdp_of_ana(prefix: str, scratch: bool = False) -> Iterator[Fdp]:
+    """A real fdpd in a new FDP_HOME under /tmp with user ana (data store `<home>/store`); with
+    `scratch`, fdpd's TMPDIR is `<home>/tmp`, so a test sees the scratch areas it leaves."""
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     store = home / "store"
     try:
         # the models run with fdpctl's environment: this virtualenv's python3 first on PATH
         path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
         extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}
+        if scratch:
+            (home / "tmp").mkdir()
+            extra["TMPDIR"] = str(home / "tmp")
         with FdpInstance(home, extra) as instance:
             instance.start_daemon()
             shared = Fdp(instance, store)
@@ -112,6 +118,12 @@ def fdp() -> Iterator[Fdp]:
             instance.run_fdpctl("daemon", "stop")
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def fdp() -> Iterator[Fdp]:
+    with fdp_of_ana("fdp-run-") as shared:
+        yield shared
 
 
 def git(repo: Path, *args: str) -> str:
