@@ -97,16 +97,17 @@ def _unshare() -> list[str]:
     pytest.skip("no private network namespace (`unshare -n`) for the reference registry on 8000")
 
 
-def _faircli_verdicts(work: Path, project: Path, configs: dict[str, Path]) -> dict[str, Verdict]:
-    """FAIR-CLI 0.11.0's verdicts, from oracle.py in a network namespace of its own."""
+def ask_oracle(work: Path, project: Path, driver: Path, cases: dict[str, Path]) -> dict[str, Any]:
+    """FAIR-CLI 0.11.0's answer per case id: `driver` run by oracle.py (the reference registry on
+    127.0.0.1:8000) in a network namespace of its own."""
     source, venv, script = reference_settings()
     job = {
         "project": str(project),
         "work": str(work),
         "faircli_python": str(FAIRCLI_VENV / "bin" / "python"),
-        "driver": str(DRIVER),
+        "driver": str(driver),
         "refreg": {"src": str(source), "venv": str(venv), "script": str(script)},
-        "cases": [{"id": k, "config": str(p)} for k, p in configs.items()],
+        "cases": [{"id": k, "config": str(p)} for k, p in cases.items()],
     }
     (work / "job.json").write_text(json.dumps(job))
     done = subprocess.run(
@@ -122,7 +123,13 @@ def _faircli_verdicts(work: Path, project: Path, configs: dict[str, Path]) -> di
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    answers: dict[str, dict[str, Any]] = json.loads((work / "answer.json").read_text())
+    answers: dict[str, Any] = json.loads((work / "answer.json").read_text())
+    return answers
+
+
+def _faircli_verdicts(work: Path, project: Path, configs: dict[str, Path]) -> dict[str, Verdict]:
+    """FAIR-CLI 0.11.0's verdicts, from oracle.py in a network namespace of its own."""
+    answers: dict[str, dict[str, Any]] = ask_oracle(work, project, DRIVER, configs)
     return {
         case: Verdict(
             answer["accepted"],

@@ -14,7 +14,6 @@ succeeds, its output recorded under its name.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -25,11 +24,9 @@ from typing import Any
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.reference_registry import reference_settings
 
-from .test_differential import FAIRCLI_VENV, _git, _skip_without_oracle, _unshare
+from .test_differential import _git, _skip_without_oracle, ask_oracle
 
-REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("faircli_run_driver.py")
 NEW = "real/data/U2/new"
 MODEL = f"""\
@@ -63,30 +60,7 @@ LISTED = "  - data_product: real/data/U2/new\n    description: a U2 output\n    
 
 
 def _faircli_run(work: Path, project: Path, config_file: Path) -> dict[str, Any]:
-    source, venv, script = reference_settings()
-    job = {
-        "project": str(project),
-        "work": str(work),
-        "faircli_python": str(FAIRCLI_VENV / "bin" / "python"),
-        "driver": str(DRIVER),
-        "refreg": {"src": str(source), "venv": str(venv), "script": str(script)},
-        "cases": [{"id": "u2", "config": str(config_file)}],
-    }
-    (work / "job.json").write_text(json.dumps(job))
-    done = subprocess.run(
-        [*_unshare(), sys.executable, "-m", "tests.faircli.oracle", "job.json", "answer.json"],
-        cwd=work,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-        },
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    answer: dict[str, Any] = json.loads((work / "answer.json").read_text())["u2"]
+    answer: dict[str, Any] = ask_oracle(work, project, DRIVER, {"u2": config_file})["u2"]
     return answer
 
 
