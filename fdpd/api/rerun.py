@@ -12,7 +12,8 @@ from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
-from fdpd.journal.reruns import last_rerun, recent_reruns, rerun_view
+from fdpd.journal.reruns import last_rerun, recent_reruns
+from fdpd.journal.views import rerun_view
 from fdpd.rerun import RerunRequest, rerun
 from fdpd.wire import RerunList, RerunResult
 

@@ -14,8 +14,8 @@ from fdpd.core.context import DaemonContext
 from fdpd.inspect.dot import render_dot
 from fdpd.inspect.provenance import RUN_FILES, build_provenance, products_of_object
 from fdpd.journal import Journal
-from fdpd.journal.reruns import last_rerun, rerun_view
-from fdpd.journal.views import item_and_job, job_view, sync_state
+from fdpd.journal.reruns import last_rerun
+from fdpd.journal.views import item_and_job, job_view, rerun_view, sync_state
 from fdpd.remote.client import RegistryClient
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.graph import GraphLoader, RecordGraph, label_of

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlmodel import Field, SQLModel, col, select
 
 from fdpd.journal.database import Journal, utc_now
-from fdpd.wire import RerunRecord
 
 
 class Rerun(SQLModel, table=True):
@@ -77,19 +76,3 @@ def last_rerun(journal: Journal, code_run: str) -> Rerun | None:
             .order_by(col(Rerun.ended).desc())
         )
         return session.exec(query).first()
-
-
-def rerun_view(row: Rerun) -> RerunRecord:
-    return {
-        "job": row.job_id,
-        "code_run": row.code_run,
-        "given": row.given,
-        "username": row.username,
-        "started": row.started,
-        "ended": row.ended,
-        "verdict": row.verdict,
-        "identical": row.identical,
-        "outputs": row.outputs,
-        "kept": row.kept,
-        "new_code_run": row.new_code_run,
-    }

@@ -1,12 +1,13 @@
-"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job, a user, an
-item and an item's sync state, for every answer that carries them."""
+"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job, a rerun, a
+user, an item and an item's sync state, for every answer that carries them."""
 
 from __future__ import annotations
 
 from fdpd.journal.database import Journal
 from fdpd.journal.models import ITEM_LOCAL, FdpUser, Item, Job
 from fdpd.journal.queries import get_item, get_job
-from fdpd.wire import JobItem, JobOut, SyncState, UserOut
+from fdpd.journal.reruns import Rerun
+from fdpd.wire import JobItem, JobOut, RerunRecord, SyncState, UserOut
 
 
 def job_view(job: Job) -> JobOut:
@@ -22,6 +23,22 @@ def job_view(job: Job) -> JobOut:
         "operation": job.operation_id,
         "code_runs": job.code_runs,
         "records_pending": job.records_pending,
+    }
+
+
+def rerun_view(row: Rerun) -> RerunRecord:
+    return {
+        "job": row.job_id,
+        "code_run": row.code_run,
+        "given": row.given,
+        "username": row.username,
+        "started": row.started,
+        "ended": row.ended,
+        "verdict": row.verdict,
+        "identical": row.identical,
+        "outputs": row.outputs,
+        "kept": row.kept,
+        "new_code_run": row.new_code_run,
     }
 
 
