@@ -288,14 +288,17 @@ async def _execute(
     status = end.status
     failed = status != 0 or end.stopped
     state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
-    # The script's end is kept first: if fdpd stops during the bookkeeping, the next finishes it.
-    finish_job(ctx.journal, job.job_id, state, exit_status=status, records_pending=True)
+    # The script's end (and the scheduler's reason for it) is kept first: if fdpd stops during
+    # the bookkeeping, the next finishes it; whoever reads the job meanwhile sees why it ended.
+    why_ended = [end.reason] if end.reason else []
+    finish_job(
+        ctx.journal, job.job_id, state, exit_status=status, warnings=why_ended, records_pending=True
+    )
     token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, failed, token, script_location)
-    warnings = [end.reason] if end.reason else []
-    warnings += (hints.hints() if failed else []) + findings.warnings
+    warnings = (hints.hints() if failed else []) + findings.warnings
     warnings += await _end_writes(ctx, job, registry)
-    for warning in warnings:
+    for warning in why_ended + warnings:
         emitter.warning(warning)
     finished = finish_job(
         ctx.journal,
@@ -315,7 +318,7 @@ async def _execute(
         "ok": not failed,  # the model's failure is the run's (fdpctl exits MODEL_FAILED)
         "job_folder": str(job.folder),
         "code_runs": finished.code_runs,
-        "warnings": warnings,
+        "warnings": why_ended + warnings,
         **findings.summary(),
         "inputs": [{"item": i.label, "file": i.file} for i in inputs],
         "next": _next_step(job.job_id, failed, findings),
