@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.cluster.conftest import Fdp, Remote, Site, last_job_id, make_project
 from tests.fdp_process import FDPCTL
+from tests.run.conftest import job_folders
 
 
 def writes(product: str) -> str:
@@ -56,6 +57,25 @@ def squeue_state(slurm_job: str) -> str:
         ["squeue", "-h", "-j", slurm_job, "-o", "%T"], capture_output=True, text=True, check=False
     )
     return answer.stdout.strip()
+
+
+def new_job_folder(fdp: Fdp, before: set[Path]) -> Path:
+    """The folder of the one job started since `before` (the data store's job folders then)."""
+    deadline = time.monotonic() + CEILING
+    while time.monotonic() < deadline:
+        new = job_folders(fdp.store) - before
+        if new:
+            [folder] = new
+            return folder
+        time.sleep(0.1)
+    raise AssertionError("no job folder appeared")
+
+
+def wait_for_squeue(slurm_job: str, state: str) -> None:
+    deadline = time.monotonic() + CEILING
+    while squeue_state(slurm_job) != state and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert squeue_state(slurm_job) == state
 
 
 def test_a_slurm_job_is_recorded_like_a_local_run_then_committed_and_pushed(
@@ -194,21 +214,33 @@ def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> No
 def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
     fdp: Fdp, tmp_path: Path
 ) -> None:
-    """SLURM's smallest time limit is a minute, and it checks limits every 30 s or so: this test
-    waits about 90 s."""
+    """SLURM keeps time limits in whole minutes (`--time=0:5` is a minute) and slurmctld checks
+    them every 30 s (PERIODIC_TIMEOUT, built in): rather than wait a minute and more, the running
+    job's limit is lowered to 0 (`scontrol update`, as an administrator may), so that slurmctld's
+    next check ends it TIMEOUT, as when it reached its `--time`."""
     project = make_project(tmp_path / "timeout", {"config.yaml": writes("cluster/timeout")})
     env = {"MODEL_WRITES": "cluster/timeout", "MODEL_PAUSE": "600"}
-    result = fdp.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=1", cwd=project, env=env
+    before = job_folders(fdp.store)
+    run = subprocess.Popen(
+        [str(FDPCTL), "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=0:5"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**fdp.instance.env, **env},
     )
+    slurm_job = slurm_job_of(str(new_job_folder(fdp, before)))
+    wait_for_squeue(slurm_job, "RUNNING")
+    subprocess.run(["scontrol", "update", f"JobId={slurm_job}", "TimeLimit=0"], check=True)
+
+    _, err = run.communicate(timeout=CEILING)
     job = last_job_id(fdp)
-    assert result.returncode == 4, result.stderr  # the model failed, as when killed locally
+    assert run.returncode == 4, err  # the model failed, as when killed locally
     detail = fdp.job(job)
     assert detail["state"] == "failed"
-    slurm_job = slurm_job_of(detail["folder"])
     reason = f"SLURM job {slurm_job} ended TIMEOUT: it reached its time limit (--time)"
     assert reason in detail["warnings"]
-    assert f"warning: {reason}" in result.stderr
+    assert f"warning: {reason}" in err
     assert all(item["state"] == "failed" for item in detail["items"])
 
 
