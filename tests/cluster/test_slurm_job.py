@@ -7,7 +7,6 @@ pyDataPipeline."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -242,62 +241,3 @@ def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
     assert reason in detail["warnings"]
     assert f"warning: {reason}" in err
     assert all(item["state"] == "failed" for item in detail["items"])
-
-
-def test_fdpd_stopping_cancels_its_slurm_jobs_and_a_restart_records_them(
-    ana: Site, remote: Remote
-) -> None:
-    """Re-adopting SLURM jobs across a restart is not there yet: fdpd stops them as it stops
-    local jobs, so none runs on with no fdpd to record it."""
-    project = ana.project("stopping", {"config.yaml": writes("cluster/stopping")})
-    env = {"MODEL_WRITES": "cluster/stopping", "MODEL_PAUSE": "60"}
-    detached = ana.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
-    )
-    assert detached.returncode == 0, detached.stderr
-    job = ana.json("log")["jobs"][0]["id"]
-    slurm_job = slurm_job_of(ana.json("log", job)["folder"])
-    deadline = time.monotonic() + CEILING
-    while squeue_state(slurm_job) != "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
-
-    ana.stop_daemon()
-
-    assert squeue_state(slurm_job) in ("", "COMPLETING")  # scancel'ed, not left running
-    ana.instance.start_daemon()
-    detail = ana.json("log", job)
-    assert detail["state"] in ("interrupted", "cancelled", "failed")
-    assert detail["state"] != "running"
-
-
-def test_a_slurm_job_an_fdpd_left_when_it_died_is_cancelled_by_the_next(
-    ana: Site, remote: Remote
-) -> None:
-    """fdpd killed (SIGKILL) while it follows a SLURM job: the next fdpd records the job
-    interrupted and cancels the SLURM job, as it stops an orphaned local job's processes."""
-    project = ana.project("killed", {"config.yaml": writes("cluster/killed")})
-    env = {"MODEL_WRITES": "cluster/killed", "MODEL_PAUSE": "60"}
-    detached = ana.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
-    )
-    assert detached.returncode == 0, detached.stderr
-    job = ana.json("log")["jobs"][0]["id"]
-    folder = Path(ana.json("log", job)["folder"])
-    slurm_job = slurm_job_of(str(folder))
-    deadline = time.monotonic() + CEILING
-    while squeue_state(slurm_job) != "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    [daemon] = ana.instance.daemons
-    daemon.send_signal(signal.SIGKILL)
-    daemon.wait(timeout=30)
-    assert squeue_state(slurm_job) == "RUNNING"  # nobody follows it now
-
-    ana.instance.daemons.clear()
-    ana.instance.start_daemon()
-
-    assert ana.json("log", job)["state"] == "interrupted"
-    shown = subprocess.run(
-        ["scontrol", "show", "job", "-o", slurm_job], capture_output=True, text=True, check=True
-    )
-    assert "JobState=CANCELLED" in shown.stdout
-    assert not (folder / "slurm" / "following").exists()
