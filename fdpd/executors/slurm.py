@@ -48,6 +48,7 @@ WHY = {
     "FAILED": "its script failed",
 }
 _FIELD = re.compile(r"(\w+)=(\S*)")
+_MEMORY = re.compile(r"exceeded memory limit|oom-kill|out of memory", re.IGNORECASE)
 _NOT_FOUND = ("Invalid job id", "not found")  # forgotten; a pending array task cancelled
 
 
@@ -392,11 +393,27 @@ class _Follower:
             return ScriptEnd(-signal.SIGTERM, stopped=True, reason=reason)
         how = job_state or "without a record (slurmctld no longer knows it)"
         reason = f"SLURM job {self.slurm_job} ended {how}"
-        if job_state in WHY:
+        memory = _memory_words(self.state / "slurm.log")
+        if memory:  # killed past --mem without cgroups: SLURM says FAILED, and why in its log
+            reason += f": {WHY['OUT_OF_MEMORY']}: {memory}"
+        elif job_state in WHY:
             reason += f": {WHY[job_state]}"
         if job_state == "CANCELLED":
             return ScriptEnd(status or -signal.SIGTERM, stopped=True, reason=reason)
         return ScriptEnd(status or 1, reason=reason)
+
+
+def _memory_words(path: Path) -> str:
+    """SLURM's own words when it killed the job for its memory (slurmstepd's `exceeded memory
+    limit` in the job's SLURM output), or ""."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - 8192))
+            tail = file.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    said = [line for line in tail.splitlines() if _MEMORY.search(line)]
+    return re.sub(r"^\S+: error: ", "", said[0]).strip() if said else ""
 
 
 def _slurm_status(exit_code: str) -> int:

@@ -69,12 +69,12 @@ def fdp_listening_on(address: str, prefix: str) -> Iterator[Fdp]:
             config = instance.locations.config_file
             config.parent.mkdir(parents=True, exist_ok=True)
             config.write_text(f"registry:\n  listen: {address}\n  names: [login1.cluster]\n")
-            instance.start_daemon()
+            daemon = instance.start_daemon()
             fdp = Fdp(instance, store)
             setup = fdp.fdpctl("config", USER, "--data-store", str(store), "--name", "Ana")
             assert setup.returncode == 0, setup.stderr
             yield fdp
-            instance.run_fdpctl("daemon", "stop")
+            instance.stop_daemon(daemon)  # not `fdpctl daemon stop`: it waits for the zombie
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -187,9 +187,9 @@ def test_a_listen_address_not_on_this_machine_is_a_clear_error(tmp_path: Path) -
         config = instance.locations.config_file
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text("registry:\n  listen: 203.0.113.9\n")
-        instance.start_daemon()
+        daemon = instance.start_daemon()
         said = instance.run_fdpctl("config", USER, "--data-store", str(tmp_path / "store"))
-        instance.run_fdpctl("daemon", "stop")
+        instance.stop_daemon(daemon)
     assert said.returncode != 0
     assert "203.0.113.9" in said.stderr, said.stderr
     assert "Traceback" not in said.stderr

@@ -241,3 +241,33 @@ def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
     assert reason in detail["warnings"]
     assert f"warning: {reason}" in err
     assert all(item["state"] == "failed" for item in detail["items"])
+
+
+HOG = """\
+import time
+memory = bytearray(400 * 1024 * 1024)
+memory[:: 4096] = b"1" * len(memory[:: 4096])  # every page touched: resident
+time.sleep(30)
+"""
+
+
+def test_a_slurm_job_past_its_memory_limit_is_failed_with_slurms_reason(
+    fdp: Fdp, tmp_path: Path
+) -> None:
+    """The one-node cluster has no cgroups: slurmstepd polls the job's memory (OverMemoryKill)
+    and kills it past its --mem; SLURM then says FAILED (not OUT_OF_MEMORY, which needs cgroups)
+    and why only in the job's own SLURM output, which fdpd reads."""
+    config = "run_metadata:\n  description: too big\n  script: python3 hog.py\n"
+    project = make_project(tmp_path / "hog", {"config.yaml": config, "hog.py": HOG})
+    result = fdp.fdpctl(
+        "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--mem=60M", cwd=project
+    )
+
+    assert result.returncode == 4, result.stderr  # the model failed, as when killed locally
+    detail = fdp.job(last_job_id(fdp))
+    assert detail["state"] == "failed"
+    slurm_job = slurm_job_of(detail["folder"])
+    [reason] = [w for w in detail["warnings"] if w.startswith(f"SLURM job {slurm_job} ended ")]
+    assert "it ran out of memory (--mem): " in reason, reason
+    assert "exceeded memory limit" in reason
+    assert f"warning: {reason}" in result.stderr
