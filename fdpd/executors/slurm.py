@@ -8,8 +8,8 @@ the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environme
 listing or accounting record; removed when the job has ended), `output.log` (what the script
 printed, read as it grows; SLURM's own words go to `slurm.log`), `slurm_job` (SLURM's job id),
 and, written by the wrapper on the node, `started` (node and time) and `exit_status` (the
-script's own); `following` (SLURM's job id) while fdpd follows the job, so that the next fdpd can
-stop one an fdpd that died left running."""
+script's own); `following` (SLURM's job id) until fdpd has seen the job end, so that the next
+fdpd adopts a job an fdpd that stopped (or died) left queued or running (`adoption.py`)."""
 
 from __future__ import annotations
 
