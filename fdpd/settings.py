@@ -7,6 +7,8 @@ The file is optional; every key has a default. Example:
       idle_timeout: 600          # seconds without a holder before the registry is stopped
       database: sqlite          # or a PostgreSQL URL
       command: [...]            # optional: run another implementation of the registry API
+      listen: login1.cluster    # the address it listens on, for jobs on compute nodes
+      names: [login1]           # more names requests to it may give as their Host
     schedule:                   # background checks for newer versions of what was pulled
       interval: 6h              # every remote: seconds, or 90s / 30m / 6h / 1d; `off`: none
       auto_update: false        # true: a check also pulls what it finds
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
+from fdpd.loopback import host_is_local
 from fdpd.paths import Locations
 from fdpd.settings_file import SettingsFile, read_settings_file
 
@@ -51,7 +55,8 @@ SCHEDULERS = ("local", "slurm")  # where a job can run (fdpd.executors)
 class RegistrySettings:
     """How fdpd runs the local registry."""
 
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # `listen:`: where it listens, and the name in its URL
+    names: tuple[str, ...] = ()  # more Host names it answers (`names:`), besides loopback's
     port: int = DEFAULT_REGISTRY_PORT
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     database_url: str | None = None  # None: the SQLite file in the data dir
@@ -60,7 +65,15 @@ class RegistrySettings:
     @property
     def url(self) -> str:
         """The API base URL the language APIs use (`local_data_registry_url`)."""
-        return f"http://{self.host}:{self.port}/api/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/api/"
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The Host names the registry accepts besides loopback's: the listen address's, and
+        `names:`."""
+        names = (name.lower() for name in (self.host, *self.names))
+        return tuple(dict.fromkeys(name for name in names if not host_is_local(name)))
 
 
 @dataclass(frozen=True)
@@ -117,8 +130,14 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
     command = registry_raw.get("command", [])
     if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
         raise _bad(source, "registry.command", "a list of strings (an argv)")
+    listen = _listen(registry_raw.get("listen", "127.0.0.1"), source)
+    names = registry_raw.get("names") or []
+    if not isinstance(names, list) or not all(_host_name(name) for name in names):
+        raise _bad(source, "registry.names", "a list of host names (login1, login1.cluster)")
     return DaemonSettings(
         registry=RegistrySettings(
+            host=listen,
+            names=tuple(names),
             port=port,
             idle_timeout=idle,
             database_url=database,
@@ -128,6 +147,22 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
         scheduler=_scheduler(source.data.get("scheduler", "local"), source),
         slurm=_slurm(source.data.get("slurm", {}), source),
     )
+
+
+def _listen(value: object, source: SettingsFile) -> str:
+    """A host name or IP address to listen on (not a URL: no scheme, port or path)."""
+    if not _host_name(value):
+        raise _bad(
+            source,
+            "registry.listen",
+            "a host name or IP address of this machine that the compute nodes reach (10.1.0.5, "
+            "login1.cluster), without scheme or port",
+        )
+    return str(value).strip("[]")
+
+
+def _host_name(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"\[?[A-Za-z0-9_.:-]+\]?", value) is not None
 
 
 def _scheduler(value: object, source: SettingsFile) -> str:

@@ -26,7 +26,14 @@ Schema = dict[str, "Schema | None"]  # None: a value, not checked further here
 
 REMOTE_SCHEDULE: Schema = {"interval": None, "auto_update": None}
 SCHEMA: Schema = {
-    "registry": {"port": None, "idle_timeout": None, "database": None, "command": None},
+    "registry": {
+        "port": None,
+        "idle_timeout": None,
+        "database": None,
+        "command": None,
+        "listen": None,
+        "names": None,
+    },
     "schedule": {**REMOTE_SCHEDULE, "remotes": {NAMES: REMOTE_SCHEDULE}},
     "scheduler": None,
     "slurm": {"partition": None, "time": None, "account": None, "sbatch_args": None},

@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from collections import Counter
@@ -33,6 +34,7 @@ import httpx
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, Unavailable
 from fdpd.identity import proof_matches
+from fdpd.loopback import host_is_local
 from fdpd.paths import Locations
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.local_registry import LocalRegistry
@@ -223,6 +225,7 @@ class RegistrySupervisor:
     async def _spawn(self) -> asyncio.subprocess.Process:
         """Start the registry process and wait until it answers as ours."""
         self.token  # noqa: B018 - creates the token file before the server reads it
+        await self._check_listen_address()
         log_path = self._locations.log_dir / "registry.log"
         self._locations.log_dir.mkdir(parents=True, exist_ok=True)
         command = self._command()
@@ -251,6 +254,29 @@ class RegistrySupervisor:
         self._on_event("registry_started", {"url": self.url, "pid": process.pid})
         return process
 
+    async def _check_listen_address(self) -> None:
+        """`registry: listen:` names an address of this machine (else the registry could not
+        start, and would say so only in its log)."""
+        host = self._settings.host
+        if host_is_local(host):
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
+            family, _, _, _, address = infos[0]
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.bind((address[0], 0))
+        except (OSError, UnicodeError) as error:
+            raise FdpError(
+                f"the local registry cannot listen on {host} (`registry: listen:` in "
+                f"{self._locations.config_file}): {getattr(error, 'strerror', None) or error}",
+                hint="give a name or address of this machine that the compute nodes reach "
+                "(`ip -brief address` lists this machine's), or remove the key to listen on "
+                "127.0.0.1",
+                code=ErrorCode.BAD_SETTINGS,
+            ) from None
+
     def _command(self) -> list[str]:
         values = {
             "host": self._settings.host,
@@ -270,6 +296,7 @@ class RegistrySupervisor:
             "--admin-token-file", values["token_file"],
             "--file-roots-file", values["file_roots_file"],
             "--exit-when-orphaned", str(self._settings.idle_timeout),
+            *(f"--allow-host={name}" for name in self._settings.allowed_hosts),
         ]  # fmt: skip
 
     def _cannot_run(self, command: list[str], error: OSError) -> Unavailable:

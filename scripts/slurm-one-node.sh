@@ -59,7 +59,11 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
-JobAcctGatherType=jobacct_gather/none
+# no cgroups here (TaskPlugin=task/none): slurmstepd polls the job's memory every second and
+# kills a job past its --mem (SLURM then says FAILED, and why in the job's output)
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 NodeName=$node CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:8

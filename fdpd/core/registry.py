@@ -32,6 +32,10 @@ def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
     ctx.services.registry = supervisor
 
     async def stop_registry(_: DaemonContext) -> None:
+        why = ctx.services.registry_outlives_fdpd()
+        if why:
+            log.info("leaving the local registry running: %s", why)
+            return
         await supervisor.stop()
 
     ctx.on_shutdown(stop_registry)

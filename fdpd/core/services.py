@@ -9,6 +9,7 @@ update scheduler by the server at start-up (`fdpd.server.services`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,6 +72,10 @@ class Services:
     locks: Locks = field(default_factory=Locks)
     # The local registry: every client of it is made through it (`client`, `requests`).
     registry: LocalRegistryService | None = None
+    # Why the local registry must outlive this fdpd ("" when it need not): a cluster's jobs
+    # run on after fdpd stops and talk to it (fdpd.executors.adoption); it stops by itself
+    # once idle with no fdpd (`--exit-when-orphaned`), and the next fdpd adopts it.
+    registry_outlives_fdpd: Callable[[], str] = lambda: ""
     scheduler: Scheduler | None = None
     # How remote registries are reached: None, the network. In-process tests give an
     # httpx.ASGITransport over a registry app, so features run unchanged against it.

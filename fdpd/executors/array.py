@@ -182,6 +182,7 @@ class ArrayTask:
     """One task's executor: enlist in the array, then follow its own SLURM task."""
 
     name = "slurm"
+    outlives_fdpd = True
 
     def __init__(self, array: SlurmArray, index: int) -> None:
         self.array = array

@@ -8,8 +8,8 @@ the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environme
 listing or accounting record; removed when the job has ended), `output.log` (what the script
 printed, read as it grows; SLURM's own words go to `slurm.log`), `slurm_job` (SLURM's job id),
 and, written by the wrapper on the node, `started` (node and time) and `exit_status` (the
-script's own); `following` (SLURM's job id) while fdpd follows the job, so that the next fdpd can
-stop one an fdpd that died left running."""
+script's own); `following` (SLURM's job id) until fdpd has seen the job end, so that the next
+fdpd adopts a job an fdpd that stopped (or died) left queued or running (`adoption.py`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import shlex
 import shutil
 import signal
 import socket
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ WHY = {
     "FAILED": "its script failed",
 }
 _FIELD = re.compile(r"(\w+)=(\S*)")
+_MEMORY = re.compile(r"exceeded memory limit|oom-kill|out of memory", re.IGNORECASE)
 _NOT_FOUND = ("Invalid job id", "not found")  # forgotten; a pending array task cancelled
 
 
@@ -121,6 +121,7 @@ class SlurmExecutor:
     """Jobs placed with sbatch on the cluster whose commands are on `path` (the run's PATH)."""
 
     name = "slurm"
+    outlives_fdpd = True  # SLURM runs the job on when fdpd stops; the next fdpd adopts it
 
     def __init__(self, options: SlurmOptions, path: str | None, registry_url: str = "") -> None:
         self.options = options
@@ -199,13 +200,15 @@ async def follow_job(
     on_note: Note,
     poll: float,
 ) -> ScriptEnd:
-    """Follow a submitted job to its end; a cancel of the operation `scancel`s it."""
+    """Follow a submitted job to its end; a cancel of the operation `scancel`s it. When fdpd
+    stops meanwhile, the job runs on: `following` and the token stay for the next fdpd, which
+    adopts the job (`adoption.py`)."""
     (state / "slurm_job").write_text(slurm_job + "\n")
     (state / "following").write_text(slurm_job + "\n")  # gone once fdpd saw it end
     follower = _Follower(slurm_job, state, executor.tool("scontrol"), on_line, on_note, poll)
     scancel = [executor.tool("scancel"), slurm_job]
     try:
-        return await abortable(follower.to_the_end(), "while the SLURM job ran")
+        end = await abortable(follower.to_the_end(), "while the SLURM job ran")
     except OperationCancelled:
         await command(scancel)
         follower.scancelled = True
@@ -213,30 +216,23 @@ async def follow_job(
             end = await asyncio.wait_for(follower.to_the_end(), CANCEL_CEILING)
         except TimeoutError:
             late = f"SLURM job {slurm_job} had not ended {CANCEL_CEILING:g} s after scancel"
-            return ScriptEnd(-signal.SIGTERM, stopped=True, reason=late)
-        return ScriptEnd(end.status or -signal.SIGTERM, stopped=True, reason=end.reason)
-    except asyncio.CancelledError:  # fdpd stops: the job stops too, as a local one does
-        await asyncio.shield(command(scancel))
-        raise
-    finally:  # the job has read it, or will never run: no token stays behind
-        (state / "token").unlink(missing_ok=True)
-        (state / "following").unlink(missing_ok=True)
+            end = ScriptEnd(-signal.SIGTERM, stopped=True, reason=late)
+        else:
+            end = ScriptEnd(end.status or -signal.SIGTERM, stopped=True, reason=end.reason)
+    # the job has read the token, or will never run: no token stays behind
+    (state / "token").unlink(missing_ok=True)
+    (state / "following").unlink(missing_ok=True)
+    return end
 
 
-def stop_orphaned_job(job_folder: str) -> str | None:
-    """At start-up, for a job an earlier fdpd followed when it died (SIGKILL, crash: its
-    `slurm/following` is still there): `scancel` it, as the processes of an orphaned local job
-    are stopped, so that nothing runs on that no fdpd records. SLURM's job id, if there was one."""
-    marker = Path(job_folder) / "slurm" / "following"
+def followed_job(job_folder: str) -> str | None:
+    """SLURM's id of the job an earlier fdpd followed when it stopped (its `slurm/following`),
+    or None: a job to adopt."""
     try:
-        slurm_job = marker.read_text().strip()
+        slurm_job = (Path(job_folder) / "slurm" / "following").read_text().strip()
     except OSError:
         return None
-    scancel = shutil.which("scancel")
-    if slurm_job.replace("_", "").isdigit() and scancel is not None:
-        subprocess.run([scancel, slurm_job], capture_output=True, timeout=COMMAND_TIMEOUT)
-    marker.unlink(missing_ok=True)
-    return slurm_job
+    return slurm_job if slurm_job.replace("_", "").isdigit() else None
 
 
 def registry_unreachable(registry_url: str, test_only: str, hostname: str) -> str:
@@ -397,11 +393,27 @@ class _Follower:
             return ScriptEnd(-signal.SIGTERM, stopped=True, reason=reason)
         how = job_state or "without a record (slurmctld no longer knows it)"
         reason = f"SLURM job {self.slurm_job} ended {how}"
-        if job_state in WHY:
+        memory = _memory_words(self.state / "slurm.log")
+        if memory:  # killed past --mem without cgroups: SLURM says FAILED, and why in its log
+            reason += f": {WHY['OUT_OF_MEMORY']}: {memory}"
+        elif job_state in WHY:
             reason += f": {WHY[job_state]}"
         if job_state == "CANCELLED":
             return ScriptEnd(status or -signal.SIGTERM, stopped=True, reason=reason)
         return ScriptEnd(status or 1, reason=reason)
+
+
+def _memory_words(path: Path) -> str:
+    """SLURM's own words when it killed the job for its memory (slurmstepd's `exceeded memory
+    limit` in the job's SLURM output), or ""."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - 8192))
+            tail = file.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    said = [line for line in tail.splitlines() if _MEMORY.search(line)]
+    return re.sub(r"^\S+: error: ", "", said[0]).strip() if said else ""
 
 
 def _slurm_status(exit_code: str) -> int:

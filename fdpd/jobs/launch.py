@@ -32,6 +32,9 @@ class Launch:
 
 class Executor(Protocol):
     name: str
+    # True when the job runs on after fdpd stops (a batch system's): the journal keeps it
+    # `running` for the next fdpd to adopt, instead of recording it interrupted
+    outlives_fdpd: bool
 
     async def check(self) -> None:
         """Raise a clear FdpError if jobs cannot be placed here (before anything is prepared)."""
@@ -44,6 +47,7 @@ class LocalExecutor:
     """The script as a child process of fdpd, in a process group of its own."""
 
     name = "local"
+    outlives_fdpd = False  # fdpd stops its scripts when it stops
 
     async def check(self) -> None:
         return None

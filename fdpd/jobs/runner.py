@@ -37,7 +37,7 @@ from fdpd.journal.models import (
 from fdpd.remote.links import link_path
 from fdpd.remote.local_registry import LocalRegistry, LocalRegistryService
 from fdpd.users import active_user, read_user_token, usable_data_store
-from fdpd.wire import RunDryRun, RunResult, WorkingConfigOut
+from fdpd.wire import RunDryRun, RunInput, RunResult, WorkingConfigOut
 
 from .bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
 from .checks import ReadInput, check_reads, check_registry_user
@@ -170,14 +170,14 @@ async def _prepare(
     return job
 
 
-async def _end_writes(ctx: DaemonContext, job: PreparedJob, registry: LocalRegistry) -> list[str]:
+async def _end_writes(ctx: DaemonContext, job: StartedJob, registry: LocalRegistry) -> list[str]:
     """Release the job's outputs; where it was the last job writing a folder, remove what the
     jobs left there registered nowhere (notes for the job's warnings)."""
     reservations = ctx.services.reservations
     async with reservations.preparing:  # no job starts writing those folders meanwhile
         ended = reservations.release(job.job_id)
         admin_token = registry_supervisor(ctx).token
-        return await remove_leftovers(registry, Path(job.user.data_store), ended, admin_token)
+        return await remove_leftovers(registry, job.data_store, ended, admin_token)
 
 
 def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str, str]:
@@ -278,13 +278,57 @@ async def _execute(
             ),
         )
     except asyncio.CancelledError:
-        finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
+        if not request.executor.outlives_fdpd:
+            finish_job(ctx.journal, job.job_id, JOB_INTERRUPTED)
+        # else: the scheduler runs it on; the next fdpd adopts it (fdpd.executors.adoption)
         raise
     except FdpError:
         finish_job(ctx.journal, job.job_id, JOB_FAILED)
         if script_location is not None:
             record_items(ctx.journal, job.job_id, [_item(script_location)], ITEM_FAILED)
         raise
+    started = StartedJob(job.job_id, job.folder, job.generated.data, Path(job.user.data_store))
+    hinted = hints.hints()
+    token = env["FDP_LOCAL_TOKEN"]
+    shown = input_items([i.to_json() for i in inputs])
+    return await record_script_end(
+        ctx, started, end, token, emitter, registry, hinted, shown, script_location
+    )
+
+
+def input_items(inputs: list[Any]) -> list[RunInput]:
+    """A run result's `inputs` from the job's recorded inputs (`ReadInput.to_json`)."""
+    return [
+        {"item": f"{i['namespace']}:{i['name']}@{i['version']}", "file": i.get("file")}
+        for i in inputs
+    ]
+
+
+@dataclass(frozen=True)
+class StartedJob:
+    """What the bookkeeping after a script needs of its job: one this fdpd prepared, or one an
+    earlier fdpd started on a cluster (fdpd.executors.adoption)."""
+
+    job_id: str
+    folder: Path
+    working_config: dict[str, Any]
+    data_store: Path
+
+
+async def record_script_end(
+    ctx: DaemonContext,
+    job: StartedJob,
+    end: ScriptEnd,
+    token: str,
+    emitter: Emitter,
+    registry: LocalRegistry,
+    hints: list[str],
+    inputs: list[RunInput],
+    script_location: dict[str, Any] | None = None,
+) -> RunResult:
+    """Record how the script ended, the job's code runs and what they made; the run's result
+    (raises OperationCancelled for a stopped job). `hints` are said if it failed; `inputs` are
+    the result's (`input_items`)."""
     status = end.status
     failed = status != 0 or end.stopped
     state = JOB_CANCELLED if end.stopped else JOB_FAILED if failed else JOB_SUCCEEDED
@@ -294,9 +338,8 @@ async def _execute(
     finish_job(
         ctx.journal, job.job_id, state, exit_status=status, warnings=why_ended, records_pending=True
     )
-    token = env["FDP_LOCAL_TOKEN"]
     findings = await _after_script(ctx, job, failed, token, script_location)
-    warnings = (hints.hints() if failed else []) + findings.warnings
+    warnings = (hints if failed else []) + findings.warnings
     warnings += await _end_writes(ctx, job, registry)
     for warning in why_ended + warnings:
         emitter.warning(warning)
@@ -320,7 +363,7 @@ async def _execute(
         "code_runs": finished.code_runs,
         "warnings": why_ended + warnings,
         **findings.summary(),
-        "inputs": [{"item": i.label, "file": i.file} for i in inputs],
+        "inputs": inputs,
         "next": _next_step(job.job_id, failed, findings),
         "records_pending": findings.pending,
     }
@@ -353,7 +396,7 @@ def _stopped(job_id: str, end: ScriptEnd) -> OperationCancelled:
 
 async def _after_script(
     ctx: DaemonContext,
-    job: PreparedJob,
+    job: StartedJob,
     failed: bool,
     token: str,
     script_location: dict[str, Any] | None,
@@ -361,7 +404,7 @@ async def _after_script(
     """Record the job's code runs and what they made (local, or failed; a failed job's
     leftovers include the script location fdpd registered for it, so gc can remove it), waiting
     for a registry that died meanwhile (`bookkeeping`). Its warnings include the checks'."""
-    todo = JobToRecord(job.job_id, job.folder, job.generated.data, failed, token, script_location)
+    todo = JobToRecord(job.job_id, job.folder, job.working_config, failed, token, script_location)
     return await record_job(ctx, todo)
 
 

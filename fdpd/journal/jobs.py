@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import or_
@@ -124,15 +124,18 @@ def recent_jobs(journal: Journal, limit: int = 20) -> list[Job]:
         return list(session.exec(query).all())
 
 
-def interrupt_orphaned_jobs(journal: Journal, live_operations: Iterable[int]) -> list[Job]:
+def interrupt_orphaned_jobs(
+    journal: Journal, live_operations: Iterable[int], keep: Callable[[Job], bool] = lambda _: False
+) -> list[Job]:
     """Jobs still `running` whose operation is not running in this fdpd (an earlier fdpd
-    stopped or crashed during them) are recorded as interrupted; returns them."""
+    stopped or crashed during them) are recorded as interrupted, but for those `keep` says run
+    on (a cluster's, to adopt); returns them."""
     live = set(live_operations)
     with journal.session() as session:
         stale = [
             job
             for job in session.exec(select(Job).where(Job.state == JOB_RUNNING)).all()
-            if job.operation_id not in live
+            if job.operation_id not in live and not keep(job)
         ]
         for job in stale:
             job.state = JOB_INTERRUPTED
@@ -150,3 +153,18 @@ def job_output(journal: Journal, job: Job, output_level: str) -> list[str]:
         for event in journal.operation_events(job.operation_id)
         if event.get("type") == "log" and event.get("level") == output_level
     ]
+
+
+def running_jobs(journal: Journal) -> list[Job]:
+    with journal.session() as session:
+        query = select(Job).where(Job.state == JOB_RUNNING).order_by(col(Job.id))
+        return list(session.exec(query).all())
+
+
+def move_job(journal: Journal, job_id: str, operation_id: int) -> None:
+    """The job is followed by operation `operation_id` now (an fdpd adopted it)."""
+    with journal.session() as session:
+        job = session.get(Job, job_id)
+        if job is not None:
+            job.operation_id = operation_id
+            session.add(job)

@@ -61,7 +61,9 @@ def build_app(settings: RegistrySettings, engine: Engine, admin_key: str | None)
     app.add_exception_handler(ApiError, _api_error_response)  # type: ignore[arg-type]
     if not settings.shared:
         app.state.web_host = web_host(admin_key) if admin_key else None
-        app.add_middleware(LocalOnlyGuard, web_host=app.state.web_host)
+        app.add_middleware(
+            LocalOnlyGuard, web_host=app.state.web_host, allowed=settings.allowed_hosts
+        )
     app.add_middleware(AtomicWritesHeader)
     return app
 

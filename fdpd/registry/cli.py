@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="key of user 'admin' (created 0600 with a fresh key when missing)",
     )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name (or address) a local registry answers besides localhost (repeatable): "
+        "the address it listens on for a cluster's compute nodes",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
     serve.add_argument(
         "--workers",
@@ -144,6 +152,7 @@ def serve(args: argparse.Namespace) -> int:
         admin_token_file=args.admin_token_file,
         file_roots=tuple(path.absolute() for path in args.file_root),
         file_roots_file=args.file_roots_file.absolute() if args.file_roots_file else None,
+        allowed_hosts=tuple(name.lower() for name in args.allow_host),
     )
     check_workers(settings, args.workers, args.exit_when_orphaned)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")

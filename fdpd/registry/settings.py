@@ -40,6 +40,7 @@ class RegistrySettings:
     max_body_bytes: int = 16 * 1024 * 1024
     file_roots: tuple[Path, ...] = ()
     file_roots_file: Path | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names a local registry answers besides loopback
 
     def served_folders(self) -> tuple[Path, ...]:
         """Folders local storage roots may be read from: `file_roots`, those `file_roots_file`

@@ -3,7 +3,8 @@ right by the next fdpd at start-up, before it serves anything.
 
 - operations still `running` in the journal → interrupted (run the command again);
 - jobs still `running` → interrupted, and their scripts' process groups stopped (a script runs
-  in a session of its own, so it outlives fdpd), a SLURM job cancelled (`scancel`);
+  in a session of its own, so it outlives fdpd); but a SLURM job (its `slurm/following` in the
+  job folder) stays running, for `fdpd.executors.adoption` to follow once fdpd serves;
 - temporary download files (`.*.part`) in the users' data stores → removed (a killed download
   never got to delete its own). A store that breaks the data store rules (say `/`, set up before
   those rules existed) is not walked: that could take the whole disk.
@@ -15,7 +16,7 @@ import logging
 from pathlib import Path
 
 from fdpd.data_store_rules import unsafe_data_store_reason
-from fdpd.executors.slurm import stop_orphaned_job
+from fdpd.executors.slurm import followed_job
 from fdpd.jobs.orphans import stop_job_processes
 from fdpd.journal import Journal
 from fdpd.journal.jobs import interrupt_orphaned_jobs
@@ -30,10 +31,9 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
     interrupted = journal.interrupt_unfinished()
     if interrupted:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
-    for job in interrupt_orphaned_jobs(journal, live_operations=()):
+    on_cluster = lambda job: followed_job(job.folder) is not None  # noqa: E731
+    for job in interrupt_orphaned_jobs(journal, live_operations=(), keep=on_cluster):
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
-        if stop_orphaned_job(job.folder) is not None:  # a SLURM job: scancel (issue 25)
-            log.warning("job %s: cancelled its SLURM job", job.id)
         stop_job_processes(job.folder)
     if interrupted:
         _remove_partial_downloads(journal, locations)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fdpd.core.context import DaemonContext
+from fdpd.executors.adoption import adopt_at_start
 from fdpd.jobs.bookkeeping import finish_bookkeeping_at_start
 from fdpd.scheduler import attach_scheduler
 
 AttachService = Callable[[DaemonContext], None]
 
-SERVICES: list[AttachService] = [attach_scheduler, finish_bookkeeping_at_start]
+SERVICES: list[AttachService] = [attach_scheduler, finish_bookkeeping_at_start, adopt_at_start]
 
 
 def attach_services(ctx: DaemonContext) -> None:

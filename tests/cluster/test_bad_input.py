@@ -76,7 +76,7 @@ def test_a_job_on_another_node_than_a_loopback_registry_is_refused(tmp_path: Pat
     path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     with FdpInstance(home, {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}) as instance:
         login_node = ["unshare", "--uts", "sh", "-c", f"hostname login1 && exec {FDPD}"]
-        instance.start_daemon(command=login_node)
+        daemon = instance.start_daemon(command=login_node)
         store = tmp_path / "store"
         setup = instance.run_fdpctl("config", "ana", "--data-store", str(store), "--name", "Ana")
         assert setup.returncode == 0, setup.stderr
@@ -98,7 +98,7 @@ def test_a_job_on_another_node_than_a_loopback_registry_is_refused(tmp_path: Pat
         )
         assert "nothing was submitted" in result.stderr
         assert queued() == queue and not (store / "jobs").exists()
-        instance.run_fdpctl("daemon", "stop")
+        instance.stop_daemon(daemon)  # not `fdpctl daemon stop`: it waits 10 s for the zombie
 
 
 def test_an_array_needs_slurm_and_a_good_spec(fdp: Fdp, tmp_path: Path) -> None:

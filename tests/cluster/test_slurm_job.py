@@ -7,7 +7,6 @@ pyDataPipeline."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from tests.cluster.conftest import Fdp, Remote, Site, last_job_id, make_project
 from tests.fdp_process import FDPCTL
+from tests.run.conftest import job_folders
 
 
 def writes(product: str) -> str:
@@ -56,6 +56,25 @@ def squeue_state(slurm_job: str) -> str:
         ["squeue", "-h", "-j", slurm_job, "-o", "%T"], capture_output=True, text=True, check=False
     )
     return answer.stdout.strip()
+
+
+def new_job_folder(fdp: Fdp, before: set[Path]) -> Path:
+    """The folder of the one job started since `before` (the data store's job folders then)."""
+    deadline = time.monotonic() + CEILING
+    while time.monotonic() < deadline:
+        new = job_folders(fdp.store) - before
+        if new:
+            [folder] = new
+            return folder
+        time.sleep(0.1)
+    raise AssertionError("no job folder appeared")
+
+
+def wait_for_squeue(slurm_job: str, state: str) -> None:
+    deadline = time.monotonic() + CEILING
+    while squeue_state(slurm_job) != state and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert squeue_state(slurm_job) == state
 
 
 def test_a_slurm_job_is_recorded_like_a_local_run_then_committed_and_pushed(
@@ -194,78 +213,61 @@ def test_json_detach_ends_with_a_detached_result(fdp: Fdp, tmp_path: Path) -> No
 def test_a_slurm_job_past_its_time_limit_is_failed_with_slurms_reason(
     fdp: Fdp, tmp_path: Path
 ) -> None:
-    """SLURM's smallest time limit is a minute, and it checks limits every 30 s or so: this test
-    waits about 90 s."""
+    """SLURM keeps time limits in whole minutes (`--time=0:5` is a minute) and slurmctld checks
+    them every 30 s (PERIODIC_TIMEOUT, built in): rather than wait a minute and more, the running
+    job's limit is lowered to 0 (`scontrol update`, as an administrator may), so that slurmctld's
+    next check ends it TIMEOUT, as when it reached its `--time`."""
     project = make_project(tmp_path / "timeout", {"config.yaml": writes("cluster/timeout")})
     env = {"MODEL_WRITES": "cluster/timeout", "MODEL_PAUSE": "600"}
-    result = fdp.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=1", cwd=project, env=env
+    before = job_folders(fdp.store)
+    run = subprocess.Popen(
+        [str(FDPCTL), "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--time=0:5"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**fdp.instance.env, **env},
     )
+    slurm_job = slurm_job_of(str(new_job_folder(fdp, before)))
+    wait_for_squeue(slurm_job, "RUNNING")
+    subprocess.run(["scontrol", "update", f"JobId={slurm_job}", "TimeLimit=0"], check=True)
+
+    _, err = run.communicate(timeout=CEILING)
     job = last_job_id(fdp)
-    assert result.returncode == 4, result.stderr  # the model failed, as when killed locally
+    assert run.returncode == 4, err  # the model failed, as when killed locally
     detail = fdp.job(job)
     assert detail["state"] == "failed"
-    slurm_job = slurm_job_of(detail["folder"])
     reason = f"SLURM job {slurm_job} ended TIMEOUT: it reached its time limit (--time)"
     assert reason in detail["warnings"]
-    assert f"warning: {reason}" in result.stderr
+    assert f"warning: {reason}" in err
     assert all(item["state"] == "failed" for item in detail["items"])
 
 
-def test_fdpd_stopping_cancels_its_slurm_jobs_and_a_restart_records_them(
-    ana: Site, remote: Remote
+HOG = """\
+import time
+memory = bytearray(400 * 1024 * 1024)
+memory[:: 4096] = b"1" * len(memory[:: 4096])  # every page touched: resident
+time.sleep(30)
+"""
+
+
+def test_a_slurm_job_past_its_memory_limit_is_failed_with_slurms_reason(
+    fdp: Fdp, tmp_path: Path
 ) -> None:
-    """Re-adopting SLURM jobs across a restart is not there yet: fdpd stops them as it stops
-    local jobs, so none runs on with no fdpd to record it."""
-    project = ana.project("stopping", {"config.yaml": writes("cluster/stopping")})
-    env = {"MODEL_WRITES": "cluster/stopping", "MODEL_PAUSE": "60"}
-    detached = ana.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
+    """The one-node cluster has no cgroups: slurmstepd polls the job's memory (OverMemoryKill)
+    and kills it past its --mem; SLURM then says FAILED (not OUT_OF_MEMORY, which needs cgroups)
+    and why only in the job's own SLURM output, which fdpd reads."""
+    config = "run_metadata:\n  description: too big\n  script: python3 hog.py\n"
+    project = make_project(tmp_path / "hog", {"config.yaml": config, "hog.py": HOG})
+    result = fdp.fdpctl(
+        "run", "config.yaml", "--scheduler", "slurm", "--sbatch=--mem=60M", cwd=project
     )
-    assert detached.returncode == 0, detached.stderr
-    job = ana.json("log")["jobs"][0]["id"]
-    slurm_job = slurm_job_of(ana.json("log", job)["folder"])
-    deadline = time.monotonic() + CEILING
-    while squeue_state(slurm_job) != "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
 
-    ana.stop_daemon()
-
-    assert squeue_state(slurm_job) in ("", "COMPLETING")  # scancel'ed, not left running
-    ana.instance.start_daemon()
-    detail = ana.json("log", job)
-    assert detail["state"] in ("interrupted", "cancelled", "failed")
-    assert detail["state"] != "running"
-
-
-def test_a_slurm_job_an_fdpd_left_when_it_died_is_cancelled_by_the_next(
-    ana: Site, remote: Remote
-) -> None:
-    """fdpd killed (SIGKILL) while it follows a SLURM job: the next fdpd records the job
-    interrupted and cancels the SLURM job, as it stops an orphaned local job's processes."""
-    project = ana.project("killed", {"config.yaml": writes("cluster/killed")})
-    env = {"MODEL_WRITES": "cluster/killed", "MODEL_PAUSE": "60"}
-    detached = ana.fdpctl(
-        "run", "config.yaml", "--scheduler", "slurm", "--detach", cwd=project, env=env
-    )
-    assert detached.returncode == 0, detached.stderr
-    job = ana.json("log")["jobs"][0]["id"]
-    folder = Path(ana.json("log", job)["folder"])
-    slurm_job = slurm_job_of(str(folder))
-    deadline = time.monotonic() + CEILING
-    while squeue_state(slurm_job) != "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    [daemon] = ana.instance.daemons
-    daemon.send_signal(signal.SIGKILL)
-    daemon.wait(timeout=30)
-    assert squeue_state(slurm_job) == "RUNNING"  # nobody follows it now
-
-    ana.instance.daemons.clear()
-    ana.instance.start_daemon()
-
-    assert ana.json("log", job)["state"] == "interrupted"
-    shown = subprocess.run(
-        ["scontrol", "show", "job", "-o", slurm_job], capture_output=True, text=True, check=True
-    )
-    assert "JobState=CANCELLED" in shown.stdout
-    assert not (folder / "slurm" / "following").exists()
+    assert result.returncode == 4, result.stderr  # the model failed, as when killed locally
+    detail = fdp.job(last_job_id(fdp))
+    assert detail["state"] == "failed"
+    slurm_job = slurm_job_of(detail["folder"])
+    [reason] = [w for w in detail["warnings"] if w.startswith(f"SLURM job {slurm_job} ended ")]
+    assert "it ran out of memory (--mem): " in reason, reason
+    assert "exceeded memory limit" in reason
+    assert f"warning: {reason}" in result.stderr

@@ -129,3 +129,33 @@ def test_a_database_that_is_no_url_fdp_can_use_is_refused(locations: Locations) 
     assert (
         f"{config}:2: registry.database must be sqlite, a sqlite:/// URL or a PostgreSQL" in stderr
     )
+
+
+def test_listen_and_names_give_the_registry_its_address_and_host_names(
+    locations: Locations,
+) -> None:
+    write_config(locations, "registry:\n  listen: 10.1.0.5\n  names: [login1, Login1.Cluster]\n")
+    registry = load_settings(locations, environ={}).registry
+    assert registry.url == "http://10.1.0.5:8000/api/"
+    assert registry.allowed_hosts == ("10.1.0.5", "login1", "login1.cluster")
+    assert load_settings(resolve_locations({"FDP_HOME": "/nonexistent"}), {}).registry.host == (
+        "127.0.0.1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("registry:\n  listen: http://10.1.0.5:8000/\n", "registry.listen"),
+        ("registry:\n  listen: [10.1.0.5]\n", "registry.listen"),
+        ("registry:\n  names: login1\n", "registry.names"),
+        ("registry:\n  names: ['a b']\n", "registry.names"),
+    ],
+)
+def test_a_listen_address_or_name_that_is_no_host_is_refused_with_its_line(
+    locations: Locations, text: str, key: str
+) -> None:
+    write_config(locations, text)
+    with pytest.raises(FdpError) as refused:
+        load_settings(locations, environ={})
+    assert f"config.yaml:2: {key} must be " in refused.value.message
