@@ -23,6 +23,7 @@ from fdpd.housekeeping import delete_target
 from fdpd.housekeeping.files import data_stores, delete_job_folder
 from fdpd.housekeeping.journal import mark_job_deleted
 from fdpd.jobs import ConfigSource, RunRequest, run_job
+from fdpd.jobs.launch import Executor, LocalExecutor
 from fdpd.journal.queries import get_job
 from fdpd.journal.reruns import add_rerun, finish_rerun
 from fdpd.tracking.closure import local_registry
@@ -47,6 +48,7 @@ class RerunRequest:
     keep: bool = False
     script_only: bool = False
     environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+    executor: Executor = field(default_factory=LocalExecutor)  # where the rerun's job runs
 
 
 async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> RerunResult:
@@ -71,7 +73,8 @@ async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> 
         source = ConfigSource(
             rerun_config(recorded, folder), f"rerun of code run {recorded.uuid}", scratch
         )
-        run = await run_job(ctx, RunRequest(source, environment=request.environment), emitter)
+        job = RunRequest(source, environment=request.environment, executor=request.executor)
+        run = await run_job(ctx, job, emitter)
         assert "job" in run, "a rerun is never a dry run"
         add_rerun(ctx.journal, run["job"], recorded.uuid, request.given, user.username)
         return await _verdict(ctx, request, recorded, run, code)
