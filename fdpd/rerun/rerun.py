@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.housekeeping import delete_target
@@ -105,7 +106,7 @@ async def _verdict(
     kept = request.keep and verdict != FAILED
     if not kept:
         warnings += await _remove_job(ctx, job_id, has_runs=bool(run["code_runs"]))
-    finish_rerun(
+    ended = finish_rerun(
         ctx.journal,
         job_id,
         verdict,
@@ -114,6 +115,18 @@ async def _verdict(
         kept=kept,
         new_code_run=new_run if kept else None,
     )
+    evidence: dict[str, object] = {
+        "code_run": recorded.uuid,
+        "ended": ended,
+        "username": active_user(ctx.journal).username,
+        "verdict": verdict,
+        "identical": identical,
+        "outputs": len(recorded.outputs),
+        "job": job_id,
+        "kept": kept,
+        "new_code_run": new_run if kept else None,
+    }
+    warnings += await _record_in_registry(ctx, evidence)
     return {
         "job": job_id,
         "code_run": recorded.uuid,
@@ -152,6 +165,24 @@ async def _remove_job(ctx: DaemonContext, job_id: str, *, has_runs: bool) -> lis
             f"could not remove what rerun job {job_id} registered: {error.message} "
             f"(`fdpctl delete {job_id} --force` removes it)"
         ]
+
+
+async def _record_in_registry(ctx: DaemonContext, evidence: dict[str, object]) -> list[str]:
+    """Record the verdict in fdp's local registry too (`POST /fdp/reruns`), where the web view's
+    code-run page reads it; the journal keeps it either way. A registry of the user's own
+    (`registry: command:`) has no such route: nothing to do there."""
+    if not registry_supervisor(ctx).manages_database:
+        return []
+    try:
+        async with local_registry(ctx, "rerun (recording the verdict)") as local:
+            await local.post_route("fdp/reruns", evidence)
+    except FdpError as error:
+        log.warning("rerun %s: verdict not recorded in the registry: %s", evidence["job"], error)
+        return [
+            f"the verdict is in fdpd's journal (`fdpctl log`, `fdpctl info`) but could not be "
+            f"recorded in the local registry, so the web view does not show it: {error.message}"
+        ]
+    return []
 
 
 async def _housekeeping_idle(ctx: DaemonContext) -> None:
