@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fdpd.registry.bulk import router as bulk_router
 from fdpd.registry.datastore_api import router as datastore_router
+from fdpd.registry.local_copy import router as local_copy_router
 from fdpd.registry.management import router as management_router
 from fdpd.registry.openapi import router as openapi_router
 from fdpd.registry.removal import router as removal_router
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     resources_router,
     management_router,
     removal_router,
+    local_copy_router,  # a pulled record's file fetched later (rerun's inputs)
     reruns_router,  # fdp's record of `fdpctl rerun` verdicts, for the web view
     bulk_router,  # fdp's bulk protocol between fdp registries
     special_router,

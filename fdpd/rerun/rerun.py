@@ -35,6 +35,7 @@ from .code import Code, materialise, remove_code, script_only_hint
 from .compare import compare_outputs
 from .config import rerun_config
 from .fetch import RunFiles
+from .inputs import fetch_missing_inputs
 from .recorded import RecordedRun, gather_run, outputs_of_run
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> 
             code = await materialise(recorded.code, recorded.local_repo, scratch)
             folder = code.folder
             emitter.log(f"code: {code.source}")
+        await fetch_missing_inputs(ctx, recorded, scratch, emitter)
         source = ConfigSource(
             rerun_config(recorded, folder), f"rerun of code run {recorded.uuid}", scratch
         )
