@@ -1,16 +1,14 @@
 """The recorded run's inputs this data store lacks, fetched from the remote that holds them before
 the rerun runs, each at its recorded version and kept only if its SHA-1 is the recorded one.
 
-- An input the local registry has as a record whose file is on the remote (`pull
-  --with-provenance` copies a run's records, not its inputs' files): its file is downloaded
-  into the data store and its local storage location pointed there (fdp's `POST
-  /fdp/local-copy`: the REST API changes no storage location), as a pull would have made it.
-- An input not in the local registry at all: pulled (`pull`'s machinery).
-
-The remote is the one the journal says the input, else the run, came from. What is fetched
-stays, as a pull's would. An input here whose file changed, or whose local file is gone, is
-left to the run's own check (`input_changed`, `missing_input`): fdp does not fetch over a file
-of this data store."""
+An input the local registry has as a record whose file is on the remote (`pull
+--with-provenance` copies a run's records, not its inputs' files) has its file downloaded into the
+data store, and its local storage location pointed there (fdp's `POST /fdp/local-copy`: the REST
+API changes no storage location), as a pull would have made it. The remote is the one the
+journal says the input, else the run, came from. What is fetched stays, as a pull's would. An
+input here whose file changed, or whose local file is gone, or
+that has no record here, is left to the run's own check (`input_changed`, `missing_input`): fdp
+does not fetch over a file of this data store."""
 
 from __future__ import annotations
 
@@ -18,17 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.registry import registry_supervisor
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
-from fdpd.jobs import ConfigSource
 from fdpd.jobs.checks import check_reads
 from fdpd.journal.queries import get_item
-from fdpd.pulling.pull import PullRequest, pull_config
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.links import link_id, link_path
 from fdpd.remote.local_registry import LocalRegistry
@@ -46,13 +40,11 @@ from .recorded import RecordedRun
 class Missing:
     label: str  # namespace:name@version
     item: dict[str, Any]  # the working config's read item
-    location: Record | None  # the local storage location naming a remote file; None: no record
+    location: Record  # the local storage location naming a remote file, with its `root`
     extension: str
 
 
-async def fetch_missing_inputs(
-    ctx: DaemonContext, run: RecordedRun, scratch: Path, emitter: Emitter
-) -> list[str]:
+async def fetch_missing_inputs(ctx: DaemonContext, run: RecordedRun, emitter: Emitter) -> list[str]:
     """Fetch every read input of `run` that is not here with its file; the labels fetched."""
     by_remote: dict[str, list[Missing]] = {}
     supervisor = registry_supervisor(ctx)
@@ -65,17 +57,14 @@ async def fetch_missing_inputs(
             if missing is None:
                 continue
             remote = await _product_remote(ctx, registry, item) or _remote_of(ctx, run.path)
-            if remote is not None:
+            if remote in load_remotes(ctx.locations):  # else the run's check says what to do
                 by_remote.setdefault(remote, []).append(missing)
     fetched: list[str] = []
     for remote, inputs in by_remote.items():
         labels = [missing.label for missing in inputs]
         count = f"{len(inputs)} input" + ("" if len(inputs) == 1 else "s")
         emitter.log(f"fetching {count} this data store lacks from {remote}: {', '.join(labels)}")
-        await _download_files(ctx, remote, [m for m in inputs if m.location is not None])
-        unknown = [m for m in inputs if m.location is None]
-        if unknown:
-            await _pull(ctx, run, remote, unknown, scratch, emitter)
+        await _download_files(ctx, remote, inputs)
         fetched += labels
     return fetched
 
@@ -93,7 +82,7 @@ async def _missing(registry: LocalRegistry, item: dict[str, Any]) -> Missing | N
     label = f"{use.get('namespace')}:{use.get('data_product')}@{use.get('version')}"
     product = await _local_product(registry, item)
     if product is None:
-        return Missing(label, item, None, "")
+        return None  # no record: the run made here could not have read it; `pull` brings it
     obj = await registry.record(product["object"])
     if not obj.get("storage_location"):
         return None  # no file at all: nothing to fetch
@@ -141,7 +130,7 @@ async def _download_files(ctx: DaemonContext, remote_name: str, inputs: list[Mis
     registry_supervisor(ctx).require_own_registry(
         "fetching a rerun's inputs", "records their local copies through fdp's own route"
     )
-    remote = load_remotes(ctx.locations)[remote_name]
+    remote = load_remotes(ctx.locations)[remote_name]  # there: checked above
     data_store = Path(active_user(ctx.journal).data_store)
     async with (
         open_remote_client(remote, ctx.services.remote_transport) as client,
@@ -156,7 +145,6 @@ async def _download_one(
     client: RegistryClient, local: RegistryClient, root: str, data_store: Path, missing: Missing
 ) -> None:
     location = missing.location
-    assert location is not None
     use = missing.item["use"]
     destination, relative = store_file_path(
         data_store, use.get("namespace"), use.get("data_product"), use.get("version"),
@@ -180,35 +168,3 @@ async def _local_root(local: RegistryClient, data_store: Path) -> str:
     root = f"file://{data_store.absolute()}/"
     record, _ = await local.create("storage_root", {"root": root, "local": True}, {"root": root})
     return link_path(record["url"])
-
-
-async def _pull(
-    ctx: DaemonContext,
-    run: RecordedRun,
-    remote: str,
-    inputs: list[Missing],
-    scratch: Path,
-    emitter: Emitter,
-) -> None:
-    reads = [
-        {
-            "data_product": str(m.item["use"].get("data_product")),
-            "use": {
-                "namespace": str(m.item["use"].get("namespace")),
-                "version": str(m.item["use"].get("version")),
-            },
-        }
-        for m in inputs
-    ]
-    config = {"run_metadata": {"description": f"inputs of code run {run.uuid}"}, "read": reads}
-    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
-    source = ConfigSource(text, "the rerun's inputs", scratch)
-    pulled = await pull_config(ctx, PullRequest(source, remote=remote), emitter)
-    failed = [item for item in pulled["items"] if item["status"] == "failed"]
-    if failed:
-        reasons = "; ".join(f"{i['item']}: {i.get('reason', 'failed')}" for i in failed)
-        raise FdpError(
-            f"the rerun's inputs could not be fetched from {remote}: {reasons}",
-            hint=f"the remote does not have what code run {run.uuid} read; nothing was run",
-            code=ErrorCode.MISSING_INPUT,
-        )

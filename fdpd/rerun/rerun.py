@@ -72,7 +72,7 @@ async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> 
             code = await materialise(recorded.code, recorded.local_repo, scratch)
             folder = code.folder
             emitter.log(f"code: {code.source}")
-        await fetch_missing_inputs(ctx, recorded, scratch, emitter)
+        await fetch_missing_inputs(ctx, recorded, emitter)
         source = ConfigSource(
             rerun_config(recorded, folder), f"rerun of code run {recorded.uuid}", scratch
         )
