@@ -1,10 +1,12 @@
 """`rerun ITEM`: run a recorded code run again and say whether it came out the same.
 
-Gather the recorded run (`recorded`), materialise its code at the recorded commit (`code`), run
-its working config as it was (`config`: reads pinned to the recorded versions) as a job of kind
-rerun through the job machinery, compare every output's SHA-1 with the original's (`compare`).
-Unless `keep`, what the rerun registered is removed again with `delete`'s removal code, job
-folder included; the scratch area (the code) always goes."""
+Gather the recorded run (`recorded`), materialise its code at the recorded commit (`code`), fetch
+the inputs whose files are on a remote (`inputs`), run its working config as it was (`config`:
+reads pinned to the recorded versions) as a job of kind rerun through the job machinery (locally
+or through SLURM), compare every output's SHA-1 with the original's (`compare`). Unless `keep`,
+what the rerun registered is removed again with `delete`'s removal code, job folder included; the
+scratch area (the code) always goes. The verdict goes to the journal and to the local registry
+(`POST /fdp/reruns`, for the web view)."""
 
 from __future__ import annotations
 
