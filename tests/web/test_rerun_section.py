@@ -4,6 +4,7 @@ The registry app in process, over ASGI."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +14,25 @@ import httpx
 import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
+from tests.postgres_database import fresh_database
 from tests.web.seed import Seeded, seed
 
 
-@pytest.fixture
-def registry(tmp_path: Path) -> Iterator[InProcessRegistry]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessRegistry]:
+    """The registry over SQLite, and over PostgreSQL when FDP_TEST_POSTGRES_URL names one."""
     files = tmp_path / "files"
     files.mkdir()
-    with registry_in_process(tmp_path / "registry", file_roots=(files,)) as app:
-        yield app
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if request.param == "postgresql":
+            server = request.getfixturevalue("postgres_server_url")  # skips (locally) without
+            database_url = stack.enter_context(fresh_database(server))
+        yield stack.enter_context(
+            registry_in_process(
+                tmp_path / "registry", file_roots=(files,), database_url=database_url
+            )
+        )
 
 
 @pytest.fixture
