@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--total", "2000", "--samples", "20"],
     ),
     "shared_registry_load": (["--seconds", "120"], ["--users", "5", "--seconds", "10"]),
+    "rerun_overhead": (["--runs", "10"], ["--runs", "2"]),
 }
 JSON_CAPABLE = frozenset({"generate_wildcards", "transfer_1gib"})
 

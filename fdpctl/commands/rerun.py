@@ -1,5 +1,6 @@
-"""`fdpctl rerun ITEM [--keep] [--script-only]`: run a recorded code run again and say whether it
-came out the same.
+"""`fdpctl rerun ITEM [--keep] [--script-only] [--scheduler slurm [--sbatch ARG]]`: run a
+recorded code run again and say whether it came out the same (through SLURM with `--scheduler
+slurm`, as `fdpctl run`).
 
 The script's output is printed as it comes (stdout). At the end: `reproduced: 3 of 3 outputs
 identical` (exit 0), or a table of the outputs that differ (name, sizes, and for a text file the
@@ -15,6 +16,7 @@ import os
 import sys
 
 from fdpctl.cli import Invocation, add_command
+from fdpctl.commands.run import RunEvents
 from fdpctl.errors import NOT_REPRODUCED, SUCCESS
 from fdpctl.render import print_table
 from fdpctl.streaming import run_operation
@@ -23,6 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fdpctl.transport import EventStream
     from fdpd.wire import RerunDifference, RerunResult
 
 
@@ -50,16 +53,38 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run the recorded script alone, in an empty folder (no code repository)",
     )
+    parser.add_argument(
+        "--scheduler",
+        choices=("local", "slurm"),
+        help="where the rerun's job runs: local (a child process of fdpd) or slurm (submitted "
+        "with sbatch, as `fdpctl run --scheduler slurm`); default: `scheduler:` in fdpd's "
+        "config.yaml, else local",
+    )
+    parser.add_argument(
+        "--sbatch",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an sbatch option for the SLURM job, e.g. --sbatch=--mem=4G (repeatable)",
+    )
 
 
 def rerun(args: argparse.Namespace, inv: Invocation) -> int:
-    body = {
+    body: dict[str, Any] = {
         "item": args.item,
         "keep": args.keep,
         "script_only": args.script_only,
         "environment": dict(os.environ),
     }
-    result: RerunResult = run_operation(inv, "POST", "/v1/rerun", body)
+    if args.scheduler:
+        body["scheduler"] = args.scheduler
+    if args.sbatch:
+        body["sbatch"] = args.sbatch
+
+    def until(stream: EventStream) -> RunEvents:  # where SLURM has the job goes to stderr
+        return RunEvents(stream, detach=False, as_json=inv.as_json)
+
+    result: RerunResult = run_operation(inv, "POST", "/v1/rerun", body, until)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result["reproduced"] else NOT_REPRODUCED

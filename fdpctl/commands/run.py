@@ -98,8 +98,8 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
     if args.array:
         body["array"] = args.array
 
-    def until(stream: EventStream) -> _RunEvents:
-        return _RunEvents(stream, detach=args.detach, as_json=inv.as_json)
+    def until(stream: EventStream) -> RunEvents:
+        return RunEvents(stream, detach=args.detach, as_json=inv.as_json)
 
     result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body, until)
     if "detached" in result:
@@ -163,7 +163,7 @@ def _show_summary(result: RunResult) -> None:
         )
 
 
-class _RunEvents:
+class RunEvents:
     """A run's events as fdpctl shows them: where a batch system has the job (`submitted as
     SLURM job 812`, `queued`, `running on node17`) goes to stderr with fdpctl's other words, so
     stdout stays the model's output (with --json they are events like any other). With

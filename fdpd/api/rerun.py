@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -12,6 +12,7 @@ from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
 from fdpd.core.operations import Emitter
+from fdpd.executors import executor_for
 from fdpd.journal.reruns import last_rerun, recent_reruns
 from fdpd.journal.views import rerun_view
 from fdpd.rerun import RerunRequest, rerun
@@ -29,16 +30,32 @@ class RerunBody(BaseModel):
     environment: dict[str, str] = Field(
         default_factory=dict, description="the environment the script gets (fdpctl sends its own)"
     )
+    scheduler: str | None = Field(
+        default=None, description="where the rerun's job runs: local or slurm; default: fdpd's"
+    )
+    sbatch: list[str] = Field(
+        default_factory=list, description="more sbatch options (with the slurm scheduler)"
+    )
 
 
 @router.post("/rerun", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def post_rerun(ctx: Context, body: RerunBody) -> StreamingResponse:
     """Run a recorded code run again; NDJSON events: the script's output as `log` events (level
     `output`), then a result with the verdict and every output that differs."""
-    request = RerunRequest(body.item, body.keep, body.script_only, body.environment)
-    arguments = {"item": body.item, "keep": body.keep, "script_only": body.script_only}
+    executor = executor_for(
+        body.scheduler, ctx.settings, sbatch=body.sbatch, environment=body.environment
+    )
+    request = RerunRequest(body.item, body.keep, body.script_only, body.environment, executor)
+    arguments: dict[str, Any] = {
+        "item": body.item,
+        "keep": body.keep,
+        "script_only": body.script_only,
+    }
+    if executor.name != "local":
+        arguments["scheduler"] = executor.name
 
     async def work(emitter: Emitter) -> RerunResult:
+        await executor.check()  # before anything is gathered or submitted
         return await rerun(ctx, request, emitter)
 
     return await stream_operation(ctx, "rerun", arguments, work, cancellable=True)

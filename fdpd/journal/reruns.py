@@ -51,14 +51,17 @@ def finish_rerun(
     outputs: int,
     kept: bool,
     new_code_run: str | None,
-) -> None:
+) -> str | None:
+    """Record the verdict; when the rerun ended (None: no such rerun)."""
     with journal.session() as session:
         row = session.get(Rerun, job_id)
         if row is None:
-            return
+            return None
+        ended = utc_now()
         row.verdict, row.identical, row.outputs = verdict, identical, outputs
-        row.kept, row.new_code_run, row.ended = kept, new_code_run, utc_now()
+        row.kept, row.new_code_run, row.ended = kept, new_code_run, ended
         session.add(row)
+        return ended
 
 
 def recent_reruns(journal: Journal, limit: int) -> list[Rerun]:

@@ -388,3 +388,27 @@ def table_of(model: type[RegistryModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+# --- fdp's extension (not a record type of the REST API; docs/registry-api.md) ------------------
+
+
+class FdpRerun(RegistryModel, table=True):
+    """A verdict of `fdpctl rerun`, recorded by fdpd in its local registry through `POST
+    /fdp/reruns` so that the web view's code-run page shows it. Keyed by the code run's uuid, not
+    a link: the code run may be deleted and pulled again (same uuid, same run), and the row never
+    blocks removing it. Never pushed: it is what this machine found, not part of the run."""
+
+    __tablename__ = "fdp_rerun"
+    __table_args__ = (_AUTOINCREMENT,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_run_uuid: str = Field(max_length=36, index=True)
+    ended: datetime
+    username: str = Field(max_length=150)  # the fdp user who reran it
+    verdict: str = Field(max_length=16)  # identical, differs, failed
+    identical: int
+    outputs: int
+    job: str = Field(max_length=64)  # the rerun's job on that machine
+    kept: bool = False
+    new_code_run_uuid: str | None = Field(default=None, max_length=36)  # with --keep

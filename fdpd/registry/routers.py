@@ -6,9 +6,11 @@ from fastapi import APIRouter
 
 from fdpd.registry.bulk import router as bulk_router
 from fdpd.registry.datastore_api import router as datastore_router
+from fdpd.registry.local_copy import router as local_copy_router
 from fdpd.registry.management import router as management_router
 from fdpd.registry.openapi import router as openapi_router
 from fdpd.registry.removal import router as removal_router
+from fdpd.registry.reruns import router as reruns_router
 from fdpd.registry.resources import router as resources_router
 from fdpd.registry.root import router as root_router
 from fdpd.registry.special import router as special_router
@@ -22,6 +24,8 @@ ROUTERS: list[APIRouter] = [
     resources_router,
     management_router,
     removal_router,
+    local_copy_router,  # a pulled record's file fetched later (rerun's inputs)
+    reruns_router,  # fdp's record of `fdpctl rerun` verdicts, for the web view
     bulk_router,  # fdp's bulk protocol between fdp registries
     special_router,
     datastore_router,

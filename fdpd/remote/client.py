@@ -254,6 +254,13 @@ class RegistryClient:
         response = await self._send("PUT", url, json=dict(body))
         return _json_object(response, self.label)
 
+    async def post_route(self, path: str, body: Mapping[str, Any]) -> Record:
+        """POST a JSON body to one of fdp's routes of this registry (`fdp/...`)."""
+        response = await self._send(
+            "POST", self.route_url(path), json=dict(body), headers={"Accept": "application/json"}
+        )
+        return _json_object(response, self.label)
+
     async def remove_records(self, paths: Sequence[str]) -> list[Record] | None:
         """Remove records through fdp's `POST /fdp/remove` (admin token; all or none): None
         when removed, else the registry's `referenced` list (409: others still use them)."""

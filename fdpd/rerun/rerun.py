@@ -1,10 +1,12 @@
 """`rerun ITEM`: run a recorded code run again and say whether it came out the same.
 
-Gather the recorded run (`recorded`), materialise its code at the recorded commit (`code`), run
-its working config as it was (`config`: reads pinned to the recorded versions) as a job of kind
-rerun through the job machinery, compare every output's SHA-1 with the original's (`compare`).
-Unless `keep`, what the rerun registered is removed again with `delete`'s removal code, job
-folder included; the scratch area (the code) always goes."""
+Gather the recorded run (`recorded`), materialise its code at the recorded commit (`code`), fetch
+the inputs whose files are on a remote (`inputs`), run its working config as it was (`config`:
+reads pinned to the recorded versions) as a job of kind rerun through the job machinery (locally
+or through SLURM), compare every output's SHA-1 with the original's (`compare`). Unless `keep`,
+what the rerun registered is removed again with `delete`'s removal code, job folder included; the
+scratch area (the code) always goes. The verdict goes to the journal and to the local registry
+(`POST /fdp/reruns`, for the web view)."""
 
 from __future__ import annotations
 
@@ -17,12 +19,14 @@ from pathlib import Path
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
+from fdpd.core.registry import registry_supervisor
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.housekeeping import delete_target
 from fdpd.housekeeping.files import data_stores, delete_job_folder
 from fdpd.housekeeping.journal import mark_job_deleted
 from fdpd.jobs import ConfigSource, RunRequest, run_job
+from fdpd.jobs.launch import Executor, LocalExecutor
 from fdpd.journal.queries import get_job
 from fdpd.journal.reruns import add_rerun, finish_rerun
 from fdpd.tracking.closure import local_registry
@@ -33,6 +37,7 @@ from .code import Code, materialise, remove_code, script_only_hint
 from .compare import compare_outputs
 from .config import rerun_config
 from .fetch import RunFiles
+from .inputs import fetch_missing_inputs
 from .recorded import RecordedRun, gather_run, outputs_of_run
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,7 @@ class RerunRequest:
     keep: bool = False
     script_only: bool = False
     environment: dict[str, str] = field(default_factory=dict)  # the fdpctl invocation's
+    executor: Executor = field(default_factory=LocalExecutor)  # where the rerun's job runs
 
 
 async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> RerunResult:
@@ -68,10 +74,12 @@ async def rerun(ctx: DaemonContext, request: RerunRequest, emitter: Emitter) -> 
             code = await materialise(recorded.code, recorded.local_repo, scratch)
             folder = code.folder
             emitter.log(f"code: {code.source}")
+        await fetch_missing_inputs(ctx, recorded, emitter)
         source = ConfigSource(
             rerun_config(recorded, folder), f"rerun of code run {recorded.uuid}", scratch
         )
-        run = await run_job(ctx, RunRequest(source, environment=request.environment), emitter)
+        job = RunRequest(source, environment=request.environment, executor=request.executor)
+        run = await run_job(ctx, job, emitter)
         assert "job" in run, "a rerun is never a dry run"
         add_rerun(ctx.journal, run["job"], recorded.uuid, request.given, user.username)
         return await _verdict(ctx, request, recorded, run, code)
@@ -102,7 +110,7 @@ async def _verdict(
     kept = request.keep and verdict != FAILED
     if not kept:
         warnings += await _remove_job(ctx, job_id, has_runs=bool(run["code_runs"]))
-    finish_rerun(
+    ended = finish_rerun(
         ctx.journal,
         job_id,
         verdict,
@@ -111,6 +119,18 @@ async def _verdict(
         kept=kept,
         new_code_run=new_run if kept else None,
     )
+    evidence: dict[str, object] = {
+        "code_run": recorded.uuid,
+        "ended": ended,
+        "username": active_user(ctx.journal).username,
+        "verdict": verdict,
+        "identical": identical,
+        "outputs": len(recorded.outputs),
+        "job": job_id,
+        "kept": kept,
+        "new_code_run": new_run if kept else None,
+    }
+    warnings += await _record_in_registry(ctx, evidence)
     return {
         "job": job_id,
         "code_run": recorded.uuid,
@@ -149,6 +169,24 @@ async def _remove_job(ctx: DaemonContext, job_id: str, *, has_runs: bool) -> lis
             f"could not remove what rerun job {job_id} registered: {error.message} "
             f"(`fdpctl delete {job_id} --force` removes it)"
         ]
+
+
+async def _record_in_registry(ctx: DaemonContext, evidence: dict[str, object]) -> list[str]:
+    """Record the verdict in fdp's local registry too (`POST /fdp/reruns`), where the web view's
+    code-run page reads it; the journal keeps it either way. A registry of the user's own
+    (`registry: command:`) has no such route: nothing to do there."""
+    if not registry_supervisor(ctx).manages_database:
+        return []
+    try:
+        async with local_registry(ctx, "rerun (recording the verdict)") as local:
+            await local.post_route("fdp/reruns", evidence)
+    except FdpError as error:
+        log.warning("rerun %s: verdict not recorded in the registry: %s", evidence["job"], error)
+        return [
+            f"the verdict is in fdpd's journal (`fdpctl log`, `fdpctl info`) but could not be "
+            f"recorded in the local registry, so the web view does not show it: {error.message}"
+        ]
+    return []
 
 
 async def _housekeeping_idle(ctx: DaemonContext) -> None:

@@ -44,6 +44,7 @@ from fdpd.registry.web.render import (
     table,
     when,
 )
+from fdpd.registry.web.rerun import rerun_section
 
 _ISSUE_LINKS = table_of(m.ComponentIssue)
 _ISSUES = table_of(m.Issue)
@@ -253,6 +254,7 @@ def code_run(session: Session, run_id: int, visible: bool) -> tuple[str, Markup]
         summary,
         section("Inputs", _components(conn, run_id, _INPUTS, visible)),
         section("Outputs", _components(conn, run_id, _OUTPUTS, visible)),
+        section("Last rerun", rerun_section(conn, run["uuid"])),
     ]
     return f"Code run {run_id}", join(parts)
 
