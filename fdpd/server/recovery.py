@@ -32,7 +32,7 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
     for job in interrupt_orphaned_jobs(journal, live_operations=()):
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
-        if stop_orphaned_job(job.folder) is not None:  # a SLURM job: scancel (issue 25)
+        if stop_orphaned_job(job.folder) is not None:  # a SLURM job outlives fdpd: scancel it
             log.warning("job %s: cancelled its SLURM job", job.id)
         stop_job_processes(job.folder)
     if interrupted:
