@@ -17,13 +17,16 @@ import sys
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import NOT_REPRODUCED, SUCCESS
 from fdpctl.render import print_table
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import RerunDifference, RerunResult
+
+
+RERUN: Operation[RerunResult] = Operation("POST", "/v1/rerun")
 
 
 def register(subparsers: Any) -> None:
@@ -59,7 +62,7 @@ def rerun(args: argparse.Namespace, inv: Invocation) -> int:
         "script_only": args.script_only,
         "environment": dict(os.environ),
     }
-    result: RerunResult = run_operation(inv, "POST", "/v1/rerun", body)
+    result = run_operation(inv, RERUN, body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result["reproduced"] else NOT_REPRODUCED
