@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import Response
 
 PREFIX = "/ui"
@@ -27,22 +27,22 @@ ICON = (_STATIC / "favicon.svg").read_bytes()
 
 
 def _environment() -> Environment:
-    # Every `{{ value }}` is escaped (`select_autoescape` with html on, for string templates
-    # too): a record's text can never become markup, whatever it holds.
+    # Every `{{ value }}` is escaped: a record's text can never become markup, whatever it
+    # holds. Only the sanitised provenance SVG is passed in as `Markup`.
     env = Environment(
         loader=PackageLoader("fdpd.registry.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    from fdpd.registry.web.render import Code, Link, Note, Parts, Table
+    # render's values (`{% if v is link %}` in macros.html); render imports PREFIX from here
+    from fdpd.registry.web.render import Code, Link, Note, Parts
 
     env.globals["prefix"] = PREFIX
     for name, kind in (("link", Link), ("note", Note), ("code", Code), ("parts", Parts)):
         env.tests[name] = lambda value, kind=kind: isinstance(value, kind)
-    env.tests["table"] = lambda value: isinstance(value, Table)
     return env
 
 
