@@ -14,7 +14,7 @@ from fdpctl.render import byte_size, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from fdpd.wire import FileEnded, ProgressOut
 
 BAR_WIDTH = 20
 RATE_WINDOW = 5.0  # seconds of byte counts the rate is worked out from
@@ -28,7 +28,7 @@ ENDED = {"uploaded": "uploaded", "downloaded": "downloaded", "failed": "FAILED"}
 class PhaseView:
     """One phase (upload, download, records) as fdpctl shows it."""
 
-    def __init__(self, event: dict[str, Any], now: float) -> None:
+    def __init__(self, event: ProgressOut, now: float) -> None:
         self.name = str(event.get("phase"))
         self.started = now
         self.current = 0
@@ -48,7 +48,7 @@ class PhaseView:
     def done(self) -> bool:
         return self.current >= self.total
 
-    def update(self, event: dict[str, Any], now: float) -> None:
+    def update(self, event: ProgressOut, now: float) -> None:
         self.current = _number(event.get("current"))
         self.total = _number(event.get("total"))
         self.items = _number(event.get("items"))
@@ -120,13 +120,13 @@ class ProgressView:
         self.last_wait_line = 0.0
         self.line = ""  # what a terminal shows now
 
-    def handles(self, event: dict[str, Any]) -> bool:
+    def handles(self, event: ProgressOut) -> bool:
         """True for the events of a sync phase (fdpd.sync.report); notes the remote of any."""
         if event.get("remote"):
             self.remote = str(event["remote"])
         return event.get("phase") in ("upload", "download", "records")
 
-    def update(self, event: dict[str, Any], now: float) -> list[str]:
+    def update(self, event: ProgressOut, now: float) -> list[str]:
         """Take in a phase's event; the plain lines it brings."""
         self.last_event = now
         lines: list[str] = []
@@ -171,17 +171,17 @@ class ProgressView:
         self.last_wait_line = now
         return waiting
 
-    def _new_phase(self, event: dict[str, Any]) -> bool:
+    def _new_phase(self, event: ProgressOut) -> bool:
         return self.phase is None or self.phase.name != event.get("phase")
 
-    def _plan_line(self, event: dict[str, Any]) -> str:
+    def _plan_line(self, event: ProgressOut) -> str:
         if event.get("phase") == "records":
             items = _items(_number(event.get("items")))
             return f"records for {items} ({_number(event.get('total'))} registry records)"
         towards = " to " if event.get("phase") == "upload" else " from "
         return f"{event.get('message')}{towards}{self.remote}" if self.remote else event["message"]
 
-    def _ended_line(self, ended: dict[str, Any]) -> str:
+    def _ended_line(self, ended: FileEnded) -> str:
         outcome = str(ended.get("outcome"))
         size = byte_size(_number(ended.get("size")))
         where = self.remote or "the remote"

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any, TextIO
 
-    from fdpctl.transport import EventStream
+    from fdpctl.transport import Events
+    from fdpd.wire import Event, ProgressOut
 
 __all__ = ["byte_size", "counted", "styled"]  # fdpctl's commands print with them
 
@@ -64,13 +65,13 @@ class StreamRenderer:
         self.last_step = ""
         self.last_id = 0  # of the last event shown
 
-    def follow(self, stream: EventStream) -> dict[str, Any]:
+    def follow(self, stream: Events) -> dict[str, Any]:
         """`render` a stream from fdpd, saying so while nothing comes (not with --json)."""
         if not self.as_json:
             stream.on_idle(self.idle, IDLE_TICK)
         return self.render(stream)
 
-    def render(self, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    def render(self, events: Iterable[Event]) -> dict[str, Any]:
         """Show the events not shown yet; return the result, raise if the operation failed."""
         for event in events:
             if isinstance(event.get("id"), int) and event["id"] <= self.last_id:
@@ -85,15 +86,14 @@ class StreamRenderer:
             hint="fdpd may have stopped; `fdpctl log` shows what it recorded",
         )
 
-    def show(self, event: dict[str, Any]) -> dict[str, Any] | None:
+    def show(self, event: Event) -> dict[str, Any] | None:
         if self.as_json:
             print(json.dumps(event), file=self.out, flush=True)
-        kind = event.get("type")
-        if kind == "result":
+        if event["type"] == "result":
             self.clear_bar()
             result = event.get("result")
             return result if isinstance(result, dict) else {}
-        if kind == "error":
+        if event["type"] == "error":
             self.clear_bar()
             error = event.get("error") or {}
             failure = Interrupted if error.get("code") == "cancelled" else OperationFailed
@@ -103,7 +103,7 @@ class StreamRenderer:
                 code=str(error.get("code", "")),
             )
         if not self.as_json:
-            self._show_human(kind, event)
+            self._show_human(event)
         return None
 
     def idle(self) -> None:
@@ -118,22 +118,22 @@ class StreamRenderer:
         if waiting:
             print(waiting, file=self.out, flush=True)
 
-    def _show_human(self, kind: object, event: dict[str, Any]) -> None:
+    def _show_human(self, event: Event) -> None:
         message = str(event.get("message", ""))
-        if kind == "progress" and self.progress.handles(event):
+        if event["type"] == "progress" and self.progress.handles(event):
             self._phase_progress(event)
-        elif kind == "progress":
+        elif event["type"] == "progress":
             self.progress.last_event = time.monotonic()
             self._progress(message, event.get("current"), event.get("total"))
-        elif kind == "warning":
+        elif event["type"] == "warning":
             self.clear_bar()
             hint = event.get("hint")
             print(f"warning: {message}" + (f" ({hint})" if hint else ""), file=sys.stderr)
-        elif kind == "log":
+        elif event["type"] == "log":
             self.clear_bar()
             print(message, file=self.out, flush=True)
 
-    def _phase_progress(self, event: dict[str, Any]) -> None:
+    def _phase_progress(self, event: ProgressOut) -> None:
         lines = self.progress.update(event, time.monotonic())
         if not self.on_terminal:
             for line in lines:

@@ -16,38 +16,60 @@ from fdpctl.render import StreamRenderer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, Generic, TypeVar
 
     from fdpctl.cli import Invocation
+    from fdpctl.transport import Events, EventStream
     from fdpd.wire import CancelOut
+
+    Answer = TypeVar("Answer")
+
+    class Operation(Generic[Answer]):
+        """A route that starts an operation, and the type of the answer its `result` event
+        carries (`fdpd.wire`): `Operation[Pulled]("POST", "/v1/pull")`."""
+
+        def __init__(self, method: str, path: str) -> None:
+            self.method = method
+            self.path = path
+
+else:  # the same without typing's generics: fdpctl imports no more than it runs with
+
+    class Operation:
+        def __init__(self, method, path):
+            self.method = method
+            self.path = path
+
 
 DETACH = "(Ctrl-C again to detach)"
 
 
 def run_operation(
-    inv: Invocation, method: str, path: str, body: Any = None, until: Any = None
-) -> Any:
-    """Start an operation with one request and show it to its end; return its result (the
-    operation's own answer type, `fdpd.wire`). `until` may wrap the event stream to end the
-    showing earlier with a result of its own (`run --detach`)."""
+    inv: Invocation,
+    operation: Operation[Answer],
+    body: Any = None,
+    until: Callable[[EventStream], Events] | None = None,
+) -> Answer:
+    """Start `operation` with one request and show it to its end; return its answer. `until`
+    may wrap the event stream to end the showing earlier with a result of its own
+    (`run --detach`)."""
     renderer = StreamRenderer(sys.stdout, inv.as_json)
     try:
-        stream = inv.stream(method, path, body)
-        if until is not None:
-            stream = until(stream)
+        opened = inv.stream(operation.method, operation.path, body)
+        stream: Events = opened if until is None else until(opened)
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted before fdpd said which operation it started",
             hint="`fdpctl log` shows whether it did; `fdpctl cancel ID` stops it",
         ) from None
     try:
-        return renderer.follow(stream)
+        answer = renderer.follow(stream)
     except KeyboardInterrupt:
         stream.close()
         if stream.operation is None:
             raise
-        operation = stream.operation
-    return _cancel_and_follow(inv, renderer, operation)
+        answer = _cancel_and_follow(inv, renderer, stream.operation)
+    return answer  # type: ignore[return-value]  # the `result` of `operation`: its Answer
 
 
 def _cancel_and_follow(inv: Invocation, renderer: StreamRenderer, operation: int) -> dict[str, Any]:

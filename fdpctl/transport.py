@@ -18,7 +18,22 @@ from fdpd.paths import Locations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
-    from typing import Any
+    from typing import Any, Protocol
+
+    from fdpd.wire import Event, Followed, FollowEnd
+
+    class Events(Protocol):
+        """An operation's events as they arrive: an `EventStream`, or one wrapped."""
+
+        @property
+        def operation(self) -> int | None: ...
+
+        def __iter__(self) -> Iterator[Event]: ...
+
+        def on_idle(self, callback: Callable[[], None], every: float) -> None: ...
+
+        def close(self) -> None: ...
+
 
 DAEMON_URL_VARIABLE = "FDP_DAEMON_URL"
 REQUEST_TIMEOUT = 30.0
@@ -155,20 +170,44 @@ class EventStream:
         self._response.reader.idle_tick = every
         self._response.reader.on_idle = callback
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Event]:
+        """An operation's events."""
+        return self._events
+
+    def followed(self) -> Iterator[Followed | FollowEnd]:
+        """The lines of `GET /v1/operations/follow`: any operation's events, then its end."""
         return self._events
 
     def close(self) -> None:
         self._events.close()
 
 
-def _events(response: Response) -> Generator[dict[str, Any], None, None]:
+def _events(response: Response) -> Generator[Any, None, None]:
     try:
         while line := response.readline():
             if line.strip():
-                yield json.loads(line)
+                yield _event(line)
     finally:
         response.close()
+
+
+def _event(line: bytes) -> Any:
+    """One line of an event stream: a JSON object with its `type` (`fdpd.wire`'s `Event`,
+    `Followed`, `FollowEnd`)."""
+    try:
+        event: Any = json.loads(line)
+    except ValueError:
+        event = None
+    if not _has_type(event):
+        raise OperationFailed(
+            "fdpd sent a line that is not an operation event",
+            hint="fdpd and fdpctl may be of different versions; `fdpctl log` shows what fdpd did",
+        )
+    return event
+
+
+def _has_type(value: object) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("type"), str)
 
 
 def _tcp_address(host: str, port: int) -> tuple[int, tuple[str, int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fdpd.error_codes import ErrorCode, status_of
+from fdpd.wire import ErrorBody
 
 
 class FdpError(Exception):
@@ -29,8 +30,12 @@ class FdpError(Exception):
         """The HTTP status of this error's code (`CODE_TABLE`): one code, one status."""
         return status_of(self.code)
 
+    def body(self) -> ErrorBody:
+        """What an answer or an operation's `error` event says of this error."""
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
     def to_json(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "hint": self.hint}}
+        return {"error": self.body()}
 
 
 class UsageError(FdpError):

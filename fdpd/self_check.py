@@ -14,13 +14,13 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError
 from fdpd.journal.migrations import LATEST_VERSION, schema_version
+from fdpd.wire import SelfCheck
 
 LOW_DISK_BYTES = 100 * 1024 * 1024
 
@@ -32,7 +32,7 @@ class CheckOutcome:
     hint: str = ""
 
 
-async def run_self_check(ctx: DaemonContext, emitter: Emitter) -> dict[str, Any]:
+async def run_self_check(ctx: DaemonContext, emitter: Emitter) -> SelfCheck:
     checks = _checks(ctx)
     outcomes: list[tuple[str, CheckOutcome]] = []
     for number, (name, check) in enumerate(checks, start=1):

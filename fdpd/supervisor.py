@@ -42,7 +42,7 @@ from fdpd.settings import RegistrySettings
 from fdpd.store import atomic_write_bytes
 from fdpd.tls import default_ssl_context
 from fdpd.tokens import REGISTRY_KEY_BYTES, read_or_create_token
-from fdpd.wire import RegistryState
+from fdpd.wire import RegistryRunState, RegistryState
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +489,7 @@ def _has_exited(running: _Running) -> bool:
     return False
 
 
-def _state(running: _Running | None) -> str:
+def _state(running: _Running | None) -> RegistryRunState:
     if running is None:
         return "stopped"
     return "running" if running.ready else "starting"

@@ -28,6 +28,7 @@ from fdpd.remotes import Remote, load_remotes
 from fdpd.wire import (
     CheckedNow,
     CheckOut,
+    CheckOutcome,
     NeverChecked,
     PulledItem,
     RemoteCheck,
@@ -131,7 +132,7 @@ def check_view(check: UpdateCheck | None) -> CheckOut | None:
         "operation": check.operation_id,
         "started": check.started,
         "finished": check.finished,
-        "outcome": check.outcome,
+        "outcome": CheckOutcome(check.outcome),
         "checked": check.checked,
         "available": check.available,
         "pulled": check.pulled,

@@ -10,9 +10,61 @@ typing_extensions' TypedDict, not typing's: pydantic needs it on Python 3.11.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, final
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, final
 
 from typing_extensions import TypedDict
+
+# --- states -------------------------------------------------------------------------------------
+# The journal stores each as its text: a StrEnum member equals the text read back.
+
+
+class Outcome(StrEnum):
+    """Of an operation."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C), stopped at a safe point
+
+
+class JobState(StrEnum):
+    PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
+    DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
+
+
+class ItemState(StrEnum):
+    """Of an item (a local registry record fdp tracks)."""
+
+    LOCAL = "local"  # made by a job, not committed
+    COMMITTED = "committed"
+    PUSHED = "pushed"
+    PULLED = "pulled"
+    FAILED = "failed"  # made by a failed job: `gc` may remove it
+
+
+class CheckOutcome(StrEnum):
+    """Of an update check (`running` until it ends)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+RegistryRunState = Literal["stopped", "starting", "running"]
+# an item of a pull: registered/pulled (new), present (nothing copied), failed; update adds
+# newer (a dry run) and current
+PullStatus = Literal["registered", "pulled", "present", "failed", "newer", "current"]
+PullKind = Literal["register", "read", "update"]
+# an item of a push (pulled: a pull's record, not sent again)
+SyncStatus = Literal["pushed", "pulled", "planned", "skipped", "failed"]
 
 # --- daemon -------------------------------------------------------------------------------------
 
@@ -55,11 +107,23 @@ class Stopping(TypedDict):
     pid: int
 
 
+class SelfCheckItem(TypedDict):
+    name: str
+    ok: bool
+    detail: str
+
+
+class SelfCheck(TypedDict):
+    """The result of `fdpctl daemon check`."""
+
+    checks: list[SelfCheckItem]
+
+
 # --- the local registry -----------------------------------------------------------------------
 
 
 class RegistryState(TypedDict):
-    state: str  # stopped, starting, running, ...
+    state: RegistryRunState
     url: str
     pid: int | None
     adopted: bool  # a registry fdpd found running and took over
@@ -82,8 +146,126 @@ class OperationOut(TypedDict):
     arguments: dict[str, Any]
     started: str
     ended: str | None
-    outcome: str
+    outcome: Outcome
     error: dict[str, Any] | None
+
+
+# The events of an operation's NDJSON stream (`fdpd.core.operations.Emitter`), numbered from 1
+# by `id`; the last is a `result` or an `error`. fdpctl's own `result` of a detached run has no
+# `id` and no `operation`.
+
+
+class ErrorBody(TypedDict):
+    code: str
+    message: str
+    hint: str
+
+
+class PlannedFile(TypedDict):
+    name: str
+    size: int | None
+
+
+class Plan(TypedDict):
+    files: list[PlannedFile]
+    items: int
+
+
+FileOutcome = Literal["uploaded", "downloaded", "present", "failed"]
+FilePhase = Literal["upload", "download"]
+Phase = FilePhase | Literal["records"]  # a sync's phases: its files, then its records
+
+
+class FileEnded(TypedDict):
+    name: str
+    size: int | None
+    outcome: FileOutcome
+
+
+class ProgressDetails(TypedDict, total=False):
+    """What a progress event says beyond its message and counts."""
+
+    remote: str  # the remote registry it works with
+    # a sync phase's (fdpd.sync.report): its files (or records) and bytes
+    phase: Phase
+    items: int
+    bytes: int
+    bytes_total: int
+    moved: int
+    active: list[str]  # files moving now
+    ended: list[FileEnded]  # files ended since the last event
+    plan: Plan  # the phase's first event: every file it moves
+    # a job's, where a batch system has it
+    job: str
+    slurm_job: str
+    slurm_state: str  # SUBMITTED, then SLURM's job state
+    task: int  # of an array sweep
+    reason: str  # why it waits
+    node: str  # where it runs
+
+
+class ProgressOut(ProgressDetails):
+    id: NotRequired[int]
+    type: Literal["progress"]
+    message: str
+    current: NotRequired[float]
+    total: NotRequired[float]
+    unit: NotRequired[str]  # files, records
+
+
+class LogOut(TypedDict):
+    id: NotRequired[int]
+    type: Literal["log"]
+    message: str
+    level: str  # info, or the job's output
+
+
+class WarningOut(TypedDict):
+    id: NotRequired[int]
+    type: Literal["warning"]
+    message: str
+    hint: str
+
+
+class ResultOut(TypedDict):
+    id: NotRequired[int]
+    type: Literal["result"]
+    result: dict[str, Any]  # the operation's answer: `Pulled`, `Pushed`, `RunResult`...
+    operation: NotRequired[int]
+
+
+class ErrorOut(TypedDict):
+    id: NotRequired[int]
+    type: Literal["error"]
+    error: ErrorBody
+    operation: NotRequired[int]
+
+
+Event = ProgressOut | LogOut | WarningOut | ResultOut | ErrorOut
+EventType = Literal["progress", "log", "warning", "result", "error"]
+
+
+class ActivityOut(TypedDict):
+    """An event of any operation, as fdpd passes it to whoever follows them all."""
+
+    operation: int
+    verb: str
+    event: Event
+
+
+class Followed(ActivityOut):
+    """A line of `GET /v1/operations/follow`: the next event of any operation..."""
+
+    id: int
+    type: Literal["event"]
+
+
+class FollowEnd(TypedDict):
+    """...and its last line, when fdpd shuts down."""
+
+    id: int
+    type: Literal["end"]
+    reason: str
 
 
 class OperationList(TypedDict):
@@ -144,7 +326,7 @@ class CheckOut(TypedDict):
     operation: int | None
     started: str
     finished: str | None
-    outcome: str
+    outcome: CheckOutcome
     checked: int
     available: list[str]  # `ns:name old -> new`
     pulled: list[str]
@@ -216,7 +398,7 @@ RecordValue = Any
 
 class JobOut(TypedDict):
     id: str
-    state: str
+    state: JobState
     exit_status: int | None  # negative: killed by that signal
     started: str
     ended: str | None
@@ -231,7 +413,7 @@ class JobOut(TypedDict):
 class SyncState(TypedDict):
     """An item's place in the journal (`local` and untracked when the journal has no row)."""
 
-    state: str
+    state: ItemState
     tracked: bool
     remote: str | None
     remote_url: str | None
@@ -364,7 +546,7 @@ class JobItem(TypedDict):
     path: str
     type: str
     job_id: str | None
-    state: str
+    state: ItemState
     uuid: str | None
     remote: str | None
     remote_url: str | None
@@ -404,8 +586,8 @@ class CommitChange(TypedDict):
     item: str
     path: str
     type: str
-    before: str  # the item's state before
-    after: str
+    before: ItemState
+    after: ItemState
     records_changed: int
     items_changed: int  # of those, code runs and data products
     note: str
@@ -435,7 +617,7 @@ class NamedItem(TypedDict):
 
 class UnfinishedJob(TypedDict):
     job: str
-    state: str
+    state: JobState
     exit_status: int | None
     config_file: str
     items: int  # its items still here, as failed
@@ -481,7 +663,7 @@ class Status(Listed):
 
 class JournalView(SyncState):
     path: str
-    job_state: str | None
+    job_state: JobState | None
 
 
 class ItemFile(TypedDict):
@@ -521,8 +703,8 @@ class PulledItem(TypedDict):
     """One item of a pull or update; empty values are left out."""
 
     item: str
-    status: str  # registered, pulled, present, failed; update: newer, current
-    kind: str  # register, read, update
+    status: PullStatus
+    kind: PullKind
     local_url: NotRequired[str]
     remote_url: NotRequired[str]
     reason: NotRequired[str]
@@ -571,7 +753,7 @@ class CheckedNow(TypedDict):
 
 class PushedItem(TypedDict):
     item: str
-    status: str  # pushed, planned, failed
+    status: SyncStatus
     local_url: str | None
     remote_url: str | None
     reason: str
@@ -666,7 +848,7 @@ class RunResult(RunMade):
     """The result of a `run` operation."""
 
     job: str
-    state: str
+    state: JobState
     exit_status: int | None
     ok: bool  # false: the model failed (fdpctl exits 4)
     job_folder: str
@@ -675,6 +857,38 @@ class RunResult(RunMade):
     inputs: list[RunInput]
     next: str  # the command to run next ("" when there is nothing to commit)
     records_pending: bool  # the registry could not be read after the script: recorded later
+
+
+class ArrayTaskResult(TypedDict, total=False):
+    task: int
+    job: str
+    state: str  # the job's (JobState), or `refused` when fdpd did not run it
+    exit_status: int | None
+    code_runs: list[str]
+    error: str
+
+
+@final
+class ArrayResult(TypedDict):
+    """The result of an array's `run` operation (`run --array`)."""
+
+    array: str
+    tasks: list[ArrayTaskResult]
+    counts: dict[str, int]  # by task state
+    ok: bool
+    exit_status: int
+    next: str
+
+
+@final
+class RunDetached(TypedDict):
+    """fdpctl's own result of `run --detach` (never sent by fdpd): the job went to a batch
+    system, and fdpd follows it."""
+
+    detached: bool  # true
+    operation: int | None
+    job: str | None
+    slurm_job: str | None
 
 
 # `fdpctl rerun` (docs/commands/rerun.md)

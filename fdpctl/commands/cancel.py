@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import CancelOut
+    from fdpd.wire import CancelOut, Event
 
 
 def register(subparsers: Any) -> None:
@@ -49,8 +49,8 @@ def cancel(args: argparse.Namespace, inv: Invocation) -> int:
         return SUCCESS
     final = _final_event(inv, operation, label)
     if inv.as_json:
-        print_json({"cancel": answer, "final": final})
-    cancelled = final.get("type") == "error" and final["error"].get("code") == "cancelled"
+        print_json({"cancel": answer, "final": final or {}})
+    cancelled = _was_cancelled(final)
     if not inv.as_json:
         _show(final, label, cancelled)
     return SUCCESS if cancelled else OPERATION_FAILED
@@ -64,9 +64,9 @@ def _cancel_path(identifier: str) -> str:
     return f"/v1/jobs/{quote(identifier, safe='')}/cancel"
 
 
-def _final_event(inv: Invocation, operation: int, label: str) -> dict[str, Any]:
+def _final_event(inv: Invocation, operation: int, label: str) -> Event | None:
     """The operation's last event (`result` or `error`), once it has ended."""
-    final: dict[str, Any] = {}
+    final: Event | None = None
     try:
         for event in inv.stream("GET", f"/v1/operations/{operation}/events"):
             final = event
@@ -78,15 +78,23 @@ def _final_event(inv: Invocation, operation: int, label: str) -> dict[str, Any]:
     return final
 
 
-def _show(final: dict[str, Any], label: str, cancelled: bool) -> None:
-    if cancelled:
+def _was_cancelled(final: Event | None) -> bool:
+    return (
+        final is not None and final["type"] == "error" and final["error"].get("code") == "cancelled"
+    )
+
+
+def _show(final: Event | None, label: str, cancelled: bool) -> None:
+    if final is None:
+        print(f"fdpctl: {label}: fdpd sent no outcome; `fdpctl log` shows it", file=sys.stderr)
+    elif cancelled and final["type"] == "error":
         error = final["error"]
         print(error["message"])
         if error.get("hint"):
             print(f"  hint: {error['hint']}")
-    elif final.get("type") == "result":
+    elif final["type"] == "result":
         print(f"fdpctl: {label} finished before it could be cancelled", file=sys.stderr)
-    elif final.get("type") == "error":
+    elif final["type"] == "error":
         message = final["error"].get("message")
         print(f"fdpctl: {label} ended before it could be cancelled: {message}", file=sys.stderr)
     else:

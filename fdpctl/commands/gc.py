@@ -7,13 +7,16 @@ import argparse
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import OPERATION_FAILED, SUCCESS
 from fdpctl.render import byte_size, counted
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import Removal
+
+
+GC: Operation[Removal] = Operation("POST", "/v1/gc")
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +49,7 @@ def register(subparsers: Any) -> None:
 
 def gc(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"files": args.files, "all": args.all, "dry_run": args.dry_run, "remote": args.remote}
-    result: Removal = run_operation(inv, "POST", "/v1/gc", body)
+    result = run_operation(inv, GC, body)
     if not inv.as_json:
         show_removal(result, "would remove" if result["dry_run"] else "removed")
     return SUCCESS if result["ok"] else OPERATION_FAILED

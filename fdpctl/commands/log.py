@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import (
+        Event,
         JobDetail,
         JobList,
         JobLog,
@@ -189,7 +190,7 @@ def _show_one(inv: Invocation, operation_id: int) -> int:
 
 def _follow(inv: Invocation) -> int:
     """One line per event: the time it came, the operation, the kind of event, what it says."""
-    for item in inv.stream("GET", "/v1/operations/follow"):
+    for item in inv.stream("GET", "/v1/operations/follow").followed():
         if inv.as_json:
             print(json.dumps(item), flush=True)
         elif item["type"] == "event":
@@ -246,18 +247,17 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _event_text(event: dict[str, Any]) -> str:
-    kind = event.get("type")
-    if kind == "result":
+def _event_text(event: Event) -> str:
+    if event["type"] == "result":
         result = event.get("result")
         return result_text(result) if isinstance(result, dict) else str(result)
-    if kind == "error":
+    if event["type"] == "error":
         error = event.get("error") or {}
         return f"{error.get('message')} ({error.get('code')})"
     text = str(event.get("message", ""))
-    if kind == "progress" and "total" in event and "phase" not in event:  # phases count
+    if event["type"] == "progress" and "total" in event and "phase" not in event:  # phases count
         text = f"{event.get('current', 0):g}/{event['total']:g} {text}"
-    if kind == "warning" and event.get("hint"):
+    if event["type"] == "warning" and event.get("hint"):
         text += f" ({event['hint']})"
     return text
 

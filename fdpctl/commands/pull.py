@@ -14,13 +14,15 @@ import sys
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
 from fdpctl.render import byte_size, counted, print_table
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import Pulled, PulledItem
+
+PULL: Operation[Pulled] = Operation("POST", "/v1/pull")
 
 STATUS_WORDS = {
     "registered": "registered",
@@ -57,7 +59,7 @@ def pull(args: argparse.Namespace, inv: Invocation) -> int:
         "remote": args.remote,
         "with_provenance": args.with_provenance,
     }
-    result: Pulled = run_operation(inv, "POST", "/v1/pull", body)
+    result = run_operation(inv, PULL, body)
     if not inv.as_json:
         show_items(result.get("items", []))
         print(_totals(result))

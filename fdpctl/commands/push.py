@@ -8,13 +8,16 @@ import sys
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import OPERATION_FAILED, SUCCESS
 from fdpctl.render import byte_size, counted, print_table
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import Pushed
+
+
+PUSH: Operation[Pushed] = Operation("POST", "/v1/push")
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 def push(args: argparse.Namespace, inv: Invocation) -> int:
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result: Pushed = run_operation(inv, "POST", "/v1/push", body)
+    result = run_operation(inv, PUSH, body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result.get("ok", True) else OPERATION_FAILED

@@ -19,7 +19,7 @@ from fdpctl.cli import Invocation, add_command
 from fdpctl.commands.run import RunEvents
 from fdpctl.errors import NOT_REPRODUCED, SUCCESS
 from fdpctl.render import print_table
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
     from fdpctl.transport import EventStream
     from fdpd.wire import RerunDifference, RerunResult
+
+
+RERUN: Operation[RerunResult] = Operation("POST", "/v1/rerun")
 
 
 def register(subparsers: Any) -> None:
@@ -84,7 +87,7 @@ def rerun(args: argparse.Namespace, inv: Invocation) -> int:
     def until(stream: EventStream) -> RunEvents:  # where SLURM has the job goes to stderr
         return RunEvents(stream, detach=False, as_json=inv.as_json)
 
-    result: RerunResult = run_operation(inv, "POST", "/v1/rerun", body, until)
+    result = run_operation(inv, RERUN, body, until)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result["reproduced"] else NOT_REPRODUCED

@@ -21,7 +21,7 @@ from fdpctl.cli import Invocation, add_command
 from fdpctl.commands.status import Paint, item_count
 from fdpctl.errors import MODEL_FAILED, SUCCESS
 from fdpctl.render import print_fields
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from typing import Any
 
     from fdpctl.transport import EventStream
-    from fdpd.wire import RunDryRun, RunResult
+    from fdpd.wire import ArrayResult, Event, RunDetached, RunDryRun, RunResult
+
+
+# its answer: a run, a dry run, an array (`--array`), or fdpctl's own of `--detach`
+RUN: Operation[RunResult | RunDryRun | ArrayResult | RunDetached] = Operation("POST", "/v1/run")
 
 
 def register(subparsers: Any) -> None:
@@ -101,7 +105,7 @@ def run(args: argparse.Namespace, inv: Invocation) -> int:
     def until(stream: EventStream) -> RunEvents:
         return RunEvents(stream, detach=args.detach, as_json=inv.as_json)
 
-    result: RunResult | RunDryRun = run_operation(inv, "POST", "/v1/run", body, until)
+    result = run_operation(inv, RUN, body, until)
     if "detached" in result:
         if not inv.as_json:
             _show_detached(result)
@@ -182,7 +186,7 @@ class RunEvents:
     def close(self) -> None:
         self.stream.close()
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Event]:
         for event in self.stream:
             placed = event.get("type") == "progress" and "slurm_state" in event
             if placed and not self.as_json:
@@ -191,13 +195,13 @@ class RunEvents:
                 yield event
             if placed and self.detach and event.get("slurm_state") == "SUBMITTED":
                 self.stream.close()
-                detached = {"detached": True, "operation": self.operation}
+                detached: dict[str, Any] = {"detached": True, "operation": self.operation}
                 detached |= {key: event.get(key) for key in ("job", "slurm_job")}
                 yield {"type": "result", "result": detached}
                 return
 
 
-def _show_array(result: Any) -> None:
+def _show_array(result: ArrayResult) -> None:
     """Each task's job and how it ended, the counts, and the one command that commits them."""
     out = sys.stderr
     counts = ", ".join(f"{n} {state}" for state, n in sorted(result["counts"].items()))
@@ -209,7 +213,7 @@ def _show_array(result: Any) -> None:
         print(f"next: {result['next']}   (then fdpctl push)", file=out)
 
 
-def _show_detached(result: Any) -> None:
+def _show_detached(result: RunDetached) -> None:
     job = result["job"]
     print(
         f"job {job} submitted as SLURM job {result['slurm_job']}; fdpd follows it "

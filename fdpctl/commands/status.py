@@ -148,7 +148,7 @@ def _failed(data: Status, paint: Paint) -> list[str]:
         "never pushed unless committed with --force"
     ]
     for job in jobs:
-        ended = job["state"]
+        ended: str = job["state"]
         if job["exit_status"] is not None:
             ended += f" (exit status {job['exit_status']})"
         lines.append(

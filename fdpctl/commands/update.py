@@ -6,13 +6,17 @@ import argparse
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
-from fdpctl.streaming import run_operation
+from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from fdpd.wire import CheckedNow, Updated
+
+
+UPDATE: Operation[Updated] = Operation("POST", "/v1/update")
+CHECK: Operation[CheckedNow] = Operation("POST", "/v1/update")  # with `check_only`
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +43,7 @@ def update(args: argparse.Namespace, inv: Invocation) -> int:
     if args.check:
         return _check(args, inv)
     body = {"remote": args.remote, "dry_run": args.dry_run}
-    result: Updated = run_operation(inv, "POST", "/v1/update", body)
+    result = run_operation(inv, UPDATE, body)
     if not inv.as_json:
         _show(result)
     return SUCCESS if result.get("ok", True) else 1
@@ -60,7 +64,7 @@ def _check(args: argparse.Namespace, inv: Invocation) -> int:
     from fdpctl.commands.schedule import check_result
 
     body = {"remote": args.remote, "check": True}
-    result: CheckedNow = run_operation(inv, "POST", "/v1/update", body)
+    result = run_operation(inv, CHECK, body)
     if not inv.as_json:
         for check in result["checks"]:
             if "outcome" not in check:

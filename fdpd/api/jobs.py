@@ -17,13 +17,14 @@ from fdpd.core.operations import Emitter
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
 from fdpd.executors import SlurmExecutor, array_request, executor_for
-from fdpd.executors.array import ArrayResult, run_array
+from fdpd.executors.array import run_array
 from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
 from fdpd.journal.views import item_view, job_view
 from fdpd.tracking.counting import job_count
 from fdpd.wire import (
+    ArrayResult,
     CancelOut,
     JobDetail,
     JobList,

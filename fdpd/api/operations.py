@@ -15,7 +15,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.core.operations import next_event_or_shutdown, request_cancel
 from fdpd.journal.models import RUNNING, Operation
 from fdpd.journal.queries import job_of_operation
-from fdpd.wire import CancelOut, OperationList, OperationOut
+from fdpd.wire import CancelOut, OperationList, OperationOut, Outcome
 
 # Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
 OperationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -34,7 +34,7 @@ def operation_out(operation: Operation) -> OperationOut:
         "arguments": operation.arguments,
         "started": operation.started,
         "ended": operation.ended,
-        "outcome": operation.outcome,
+        "outcome": Outcome(operation.outcome),
         "error": operation.error,
     }
 

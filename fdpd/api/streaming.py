@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import FINAL_TYPES, Emitter, Work, start_operation
-from fdpd.core.services import Event
+from fdpd.wire import Event, Followed, FollowEnd
 
 NDJSON = "application/x-ndjson"
 
@@ -45,5 +45,5 @@ async def _ndjson_until_final(emitter: Emitter, queue: asyncio.Queue[Event]) -> 
         emitter.unlisten(queue)
 
 
-def ndjson_line(event: Event) -> str:
+def ndjson_line(event: Event | Followed | FollowEnd) -> str:
     return json.dumps(event) + "\n"

@@ -24,11 +24,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from fdpd.cancellation import Cancellation, OperationCancelled, bind
 from fdpd.core.context import DaemonContext
-from fdpd.core.services import ActivityFeed, Event
+from fdpd.core.services import ActivityFeed
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError, Unavailable
 from fdpd.journal import Journal
@@ -41,10 +41,12 @@ from fdpd.journal.models import (
     SUCCEEDED,
     Operation,
 )
+from fdpd.wire import ErrorBody, Event, EventType, ProgressDetails, ProgressOut
 
 log = logging.getLogger(__name__)
+Queued = TypeVar("Queued")  # an operation's events, or those of all (`ActivityOut`)
 
-FINAL_TYPES = frozenset({"result", "error"})
+FINAL_TYPES: frozenset[EventType] = frozenset({"result", "error"})
 PROGRESS_INTERVAL = 0.2  # seconds between recorded progress events of the same step
 SECRET_WORDS = ("token", "password", "secret", "authorization", "credential")
 
@@ -72,7 +74,7 @@ class Emitter:
         current: float | None = None,
         total: float | None = None,
         unit: str | None = None,
-        details: dict[str, Any] | None = None,
+        details: ProgressDetails | None = None,
         keep: bool = False,
     ) -> None:
         """Report progress; repeats of the same step are thinned to one per 0.2 s unless `keep`
@@ -90,20 +92,20 @@ class Emitter:
         ):
             return
         self._last_progress = (step, now)
-        fields: Event = {"message": message}
+        event: ProgressOut = {"id": self._next_id, "type": "progress", "message": message}
         if current is not None:
-            fields["current"] = current
+            event["current"] = current
         if total is not None:
-            fields["total"] = total
+            event["total"] = total
         if unit is not None:
-            fields["unit"] = unit
-        self._emit("progress", {**fields, **(details or {})})
+            event["unit"] = unit
+        self._emit({**event, **(details or {})})
 
     def log(self, message: str, *, level: str = "info") -> None:
-        self._emit("log", {"message": message, "level": level})
+        self._emit({"id": self._next_id, "type": "log", "message": message, "level": level})
 
     def warning(self, message: str, *, hint: str = "") -> None:
-        self._emit("warning", {"message": message, "hint": hint})
+        self._emit({"id": self._next_id, "type": "warning", "message": message, "hint": hint})
 
     def listen(self) -> asyncio.Queue[Event]:
         queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -114,19 +116,21 @@ class Emitter:
         self._listeners.discard(queue)
 
     def succeed(self, result: Mapping[str, Any]) -> None:
-        self._emit("result", {"result": result, "operation": self.operation_id})
+        number, operation = self._next_id, self.operation_id
+        self._emit({"id": number, "type": "result", "result": dict(result), "operation": operation})
         self._journal.finish_operation(self.operation_id, outcome_of(result))
 
-    def fail(self, error: dict[str, Any], outcome: str = FAILED) -> None:
-        self._emit("error", {"error": error, "operation": self.operation_id})
-        self._journal.finish_operation(self.operation_id, outcome, error)
+    def fail(self, error: ErrorBody, outcome: str = FAILED) -> None:
+        number, operation = self._next_id, self.operation_id
+        self._emit({"id": number, "type": "error", "error": error, "operation": operation})
+        self._journal.finish_operation(self.operation_id, outcome, dict(error))
 
-    def _emit(self, kind: str, fields: Event) -> None:
+    def _emit(self, event: Event) -> None:
+        """Send `event`, numbered `self._next_id` by its maker (so `id` comes first in it)."""
         if self.finished:
             raise RuntimeError(f"operation {self.operation_id} already ended")
-        event: Event = {"id": self._next_id, "type": kind, **fields}
         self._next_id += 1
-        self.finished = kind in FINAL_TYPES
+        self.finished = event["type"] in FINAL_TYPES
         self._journal.append_event(self.operation_id, event)
         for queue in self._listeners:
             queue.put_nowait(event)
@@ -229,7 +233,7 @@ async def _execute(
     except OperationCancelled as stopped:
         emitter.fail(_cancelled_error(emitter, stopped), CANCELLED)
     except FdpError as exc:
-        emitter.fail(exc.to_json()["error"])
+        emitter.fail(exc.body())
     except asyncio.CancelledError:
         # Only fdpd's shutdown cancels operations; the task ends here, so nothing to re-raise to.
         emitter.fail(
@@ -255,7 +259,7 @@ async def _execute(
     ctx.services.memory.operation_ended()
 
 
-def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str, Any]:
+def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> ErrorBody:
     message = f"{emitter.verb} {emitter.operation_id} cancelled {stopped.where}"
     return {
         "code": ErrorCode.CANCELLED,
@@ -264,7 +268,7 @@ def _cancelled_error(emitter: Emitter, stopped: OperationCancelled) -> dict[str,
     }
 
 
-async def next_event_or_shutdown(ctx: DaemonContext, queue: asyncio.Queue[Event]) -> Event | None:
+async def next_event_or_shutdown(ctx: DaemonContext, queue: asyncio.Queue[Queued]) -> Queued | None:
     """The next queued event, or None once fdpd starts shutting down (streams must end then)."""
     if ctx.shutting_down.is_set():
         return None

@@ -1,5 +1,6 @@
 """What running jobs are writing: `(namespace, name, version)` reservations and held data
-store folders, in fdpd's memory (issue 12, item 1; how jobs use them: fdpd.jobs.reservations).
+store folders, in fdpd's memory, so two jobs never write the same version or folder (how jobs
+use them: fdpd.jobs.reservations).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
@@ -19,23 +19,21 @@ from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
 from fdpd.remote.local_registry import LocalRegistryService
-from fdpd.wire import ScheduledCheck
-
-Event = dict[str, Any]
+from fdpd.wire import ActivityOut, Event, ScheduledCheck
 
 
 class ActivityFeed:
     """Every event of every operation, for whoever follows (`GET /v1/operations/follow`)."""
 
     def __init__(self) -> None:
-        self._followers: set[asyncio.Queue[Event]] = set()
+        self._followers: set[asyncio.Queue[ActivityOut]] = set()
 
-    def follow(self) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+    def follow(self) -> asyncio.Queue[ActivityOut]:
+        queue: asyncio.Queue[ActivityOut] = asyncio.Queue()
         self._followers.add(queue)
         return queue
 
-    def unfollow(self, queue: asyncio.Queue[Event]) -> None:
+    def unfollow(self, queue: asyncio.Queue[ActivityOut]) -> None:
         self._followers.discard(queue)
 
     def publish(self, operation_id: int, verb: str, event: Event) -> None:

@@ -30,7 +30,7 @@ from fdpd.jobs.runner import OUTPUT_LEVEL, StartedJob, input_items, record_scrip
 from fdpd.journal.jobs import finish_job, move_job, running_jobs
 from fdpd.journal.models import JOB_INTERRUPTED, Job
 from fdpd.users import list_users, read_user_token
-from fdpd.wire import RunResult
+from fdpd.wire import ProgressDetails, RunResult
 
 from .slurm import POLL, SlurmExecutor, SlurmOptions, follow_job, followed_job
 
@@ -91,7 +91,7 @@ async def _follow(ctx: DaemonContext, job: Job, slurm_job: str, emitter: Emitter
         hints.watch(line)
         emitter.log(redact(prefix + line), level=OUTPUT_LEVEL)
 
-    def on_note(note: str, fields: dict[str, Any]) -> None:
+    def on_note(note: str, fields: ProgressDetails) -> None:
         emitter.progress(note, details={"job": job.id, **fields}, keep=True)
 
     on_note(

@@ -18,7 +18,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from fdpd.cancellation import OperationCancelled, abortable
 from fdpd.core.context import DaemonContext
@@ -28,6 +28,7 @@ from fdpd.errors import FdpError
 from fdpd.jobs import ConfigSource, RunRequest, run_job
 from fdpd.jobs.launch import Launch, Note
 from fdpd.jobs.process import ScriptEnd
+from fdpd.wire import ArrayResult, ArrayTaskResult, ProgressDetails
 
 from .slurm import SlurmExecutor, command, follow_job, job_variables, write_wrapper
 
@@ -80,26 +81,6 @@ def _bad(text: str, why: str) -> FdpError:
         "most N at once (1-100%10)",
         code=ErrorCode.USAGE,
     )
-
-
-class ArrayTaskResult(TypedDict, total=False):
-    task: int
-    job: str
-    state: str
-    exit_status: int | None
-    code_runs: list[str]
-    error: str
-
-
-class ArrayResult(TypedDict):
-    """The result of an array's `run` operation."""
-
-    array: str
-    tasks: list[ArrayTaskResult]
-    counts: dict[str, int]
-    ok: bool
-    exit_status: int
-    next: str
 
 
 class SlurmArray:
@@ -207,7 +188,11 @@ class ArrayTask:
             (state / "token").unlink(missing_ok=True)
             raise
         slurm_job = f"{array_job}_{self.index}"
-        fields = {"slurm_job": slurm_job, "slurm_state": "SUBMITTED", "task": self.index}
+        fields: ProgressDetails = {
+            "slurm_job": slurm_job,
+            "slurm_state": "SUBMITTED",
+            "task": self.index,
+        }
         on_note(f"job {launch.job_id} submitted as SLURM job {slurm_job}", fields)
         poll = min(5.0, 0.25 * max(1, len(self.array.wrappers) // 4))
         tagged = f"[task {self.index}] "  # the tasks' lines interleave in the array's output

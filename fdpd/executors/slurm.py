@@ -31,6 +31,7 @@ from fdpd.errors import FdpError
 from fdpd.jobs.environment import ADDED_VARIABLES, TOKEN_VARIABLE
 from fdpd.jobs.launch import Launch, Note
 from fdpd.jobs.process import ScriptEnd
+from fdpd.wire import ProgressDetails
 
 POLL = 0.25  # seconds between two looks at the job (one `scontrol` call, one read of its output)
 COMMAND_TIMEOUT = 60.0  # seconds a SLURM command may take
@@ -355,7 +356,7 @@ class _Follower:
         if (job_state, reason, nodes) == self.last or not job_state:
             return
         self.last = (job_state, reason, nodes)
-        fields = {"slurm_job": self.slurm_job, "slurm_state": job_state}
+        fields: ProgressDetails = {"slurm_job": self.slurm_job, "slurm_state": job_state}
         if job_state in WAITING:
             why = f" ({reason})" if reason and reason != "None" else ""
             self.on_note(f"SLURM job {self.slurm_job} queued{why}", {**fields, "reason": reason})

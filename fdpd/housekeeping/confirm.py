@@ -63,7 +63,6 @@ class _Checker:
         self.remote = remote
         self.inventory = inventory
         self.remote_urls = {path: link_path(url) for path, url in remote_urls.items()}
-        self.local_of = {url: path for path, url in self.remote_urls.items()}
         self.limit = asyncio.Semaphore(_CONCURRENCY)
         self.result = Confirmation()
         self.remote_records: dict[str, Record] = {}  # remote path → record

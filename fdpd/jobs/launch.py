@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+from fdpd.wire import ProgressDetails
 
 from .process import ScriptEnd, run_script
 
-Note = Callable[[str, dict[str, Any]], None]  # a message, and fields for the event
+Note = Callable[[str, ProgressDetails], None]  # a message, and fields for the event
 
 
 @dataclass(frozen=True)

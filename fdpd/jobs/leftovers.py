@@ -1,4 +1,4 @@
-"""Files jobs left in the data store registered nowhere (issue 12, item 1).
+"""Files jobs left in the data store registered nowhere, removed so they do not fill the store.
 
 pyDataPipeline writes an output to `<namespace>/<name>/dat-<random>.<ext>` and, in `finalise`,
 renames it to `<sha1>.<ext>` and registers its storage location, then its object. A job that

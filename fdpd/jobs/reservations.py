@@ -1,5 +1,5 @@
-"""The outputs running jobs are writing, held in fdpd's memory (issue 12, item 1); the
-reservations themselves are fdpd.core.reservations.WriteReservations.
+"""The outputs running jobs are writing, held in fdpd's memory so that two jobs never write the
+same version; the reservations themselves are fdpd.core.reservations.WriteReservations.
 
 A `run` job reserves the `(namespace, name, version)` of each of its writes when its working
 config is made. Jobs make their working configs one at a time (`preparing`), each seeing the

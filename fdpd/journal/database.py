@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, create_engine, select
@@ -16,6 +16,7 @@ from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.journal.migrations import migrate
 from fdpd.journal.models import INTERRUPTED, RUNNING, Operation, OperationEvent
+from fdpd.wire import Event
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -69,14 +70,14 @@ class Journal:
             session.refresh(operation)
             return operation
 
-    def append_event(self, operation_id: int, event_body: dict[str, Any]) -> None:
+    def append_event(self, operation_id: int, event_body: Event) -> None:
         with self.session() as session:
             session.add(
                 OperationEvent(
                     operation_id=operation_id,
                     seq=int(event_body["id"]),
                     type=str(event_body["type"]),
-                    body=event_body,
+                    body=dict(event_body),
                 )
             )
 
@@ -122,7 +123,8 @@ class Journal:
             )
         return operation
 
-    def operation_events(self, operation_id: int) -> list[dict[str, Any]]:
+    def operation_events(self, operation_id: int) -> list[Event]:
+        """The events of an operation as they were sent (fdpd wrote each, `Event`)."""
         self.get_operation(operation_id)
         with self.session() as session:
             query = (
@@ -130,7 +132,7 @@ class Journal:
                 .where(OperationEvent.operation_id == operation_id)
                 .order_by(col(OperationEvent.seq))
             )
-            return [dict(row.body) for row in session.exec(query).all()]
+            return [cast(Event, dict(row.body)) for row in session.exec(query).all()]
 
 
 def _prepare(path: Path) -> None:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-# The states below are stored as their text: a StrEnum member equals the text read back.
+from fdpd.wire import CheckOutcome, ItemState, JobState, Outcome
 
-
-class Outcome(StrEnum):
-    """Of an operation."""
-
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    DRY_RUN = "dry run"  # a dry run that succeeded: it changed nothing, on purpose
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-    CANCELLED = "cancelled"  # asked to stop (`fdpctl cancel`, Ctrl-C), stopped at a safe point
+# The states (fdpd.wire) are stored as their text: a StrEnum member equals the text read back.
 
 
 RUNNING, SUCCEEDED, DRY_RUN = Outcome.RUNNING, Outcome.SUCCEEDED, Outcome.DRY_RUN
@@ -68,16 +58,6 @@ class FdpUser(SQLModel, table=True):
     configured: str  # ISO 8601, UTC
 
 
-class JobState(StrEnum):
-    PREPARED = "prepared"  # folder made for a language API (POST /v1/working-config)
-    DELETED = "deleted"  # `fdpctl delete JOB` removed its records and its folder
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-    CANCELLED = "cancelled"  # its processes stopped on request; its records count as failed
-
-
 JOB_PREPARED, JOB_DELETED, JOB_RUNNING = JobState.PREPARED, JobState.DELETED, JobState.RUNNING
 JOB_SUCCEEDED, JOB_FAILED = JobState.SUCCEEDED, JobState.FAILED
 JOB_INTERRUPTED, JOB_CANCELLED = JobState.INTERRUPTED, JobState.CANCELLED
@@ -107,16 +87,6 @@ class Job(SQLModel, table=True):
     warnings: list[str] = Field(default_factory=list, sa_type=JSON)
     # what the job made is not recorded yet: the registry could not be read after its script
     records_pending: bool = False
-
-
-class ItemState(StrEnum):
-    """Of an item (a local registry record fdp tracks)."""
-
-    LOCAL = "local"  # made by a job, not committed
-    COMMITTED = "committed"
-    PUSHED = "pushed"
-    PULLED = "pulled"
-    FAILED = "failed"  # made by a failed job: `gc` may remove it
 
 
 ITEM_LOCAL, ITEM_COMMITTED, ITEM_PUSHED = ItemState.LOCAL, ItemState.COMMITTED, ItemState.PUSHED
@@ -158,14 +128,6 @@ class PullRecord(SQLModel, table=True):
     data_product: str  # local registry path, /api/data_product/<id>/
     operation_id: int | None = Field(default=None, foreign_key="operation.id")
     pulled: str  # ISO 8601, UTC
-
-
-class CheckOutcome(StrEnum):
-    """Of an update check (`running` until it ends)."""
-
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
 
 
 CHECK_RUNNING, CHECK_SUCCEEDED, CHECK_FAILED = (

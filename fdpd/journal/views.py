@@ -7,13 +7,13 @@ from fdpd.journal.database import Journal
 from fdpd.journal.models import ITEM_LOCAL, FdpUser, Item, Job
 from fdpd.journal.queries import get_item, get_job
 from fdpd.journal.reruns import Rerun
-from fdpd.wire import JobItem, JobOut, RerunRecord, SyncState, UserOut
+from fdpd.wire import ItemState, JobItem, JobOut, JobState, RerunRecord, SyncState, UserOut
 
 
 def job_view(job: Job) -> JobOut:
     return {
         "id": job.id,
-        "state": job.state,
+        "state": JobState(job.state),
         "exit_status": job.exit_status,
         "started": job.started,
         "ended": job.ended,
@@ -63,7 +63,7 @@ def item_view(item: Item) -> JobItem:
         "path": item.path,
         "type": item.type,
         "job_id": item.job_id,
-        "state": item.state,
+        "state": ItemState(item.state),
         "uuid": item.uuid,
         "remote": item.remote,
         "remote_url": item.remote_url,
@@ -82,7 +82,7 @@ def item_and_job(journal: Journal, path: str) -> tuple[Item | None, Job | None]:
 def sync_state(item: Item | None, job: Job | None) -> SyncState:
     """An item's place in the journal: `local` and untracked when the journal has no row."""
     return {
-        "state": item.state if item else ITEM_LOCAL,
+        "state": ItemState(item.state) if item else ITEM_LOCAL,
         "tracked": item is not None,
         "remote": item.remote if item else None,
         "remote_url": item.remote_url if item else None,

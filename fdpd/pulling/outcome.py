@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from fdpd.wire import PulledItem
-
-Status = Literal["registered", "pulled", "present", "failed", "newer", "current"]
+from fdpd.wire import PulledItem, PullKind, PullStatus
 
 
 @dataclass(frozen=True)
@@ -16,8 +13,8 @@ class ItemResult:
     copied), `failed` (with `reason`); update adds `newer` (dry run) and `current`."""
 
     item: str
-    status: Status
-    kind: Literal["register", "read", "update"]
+    status: PullStatus
+    kind: PullKind
     local_url: str | None = None
     remote_url: str | None = None
     reason: str = ""

@@ -17,8 +17,9 @@ from fdpd.sync.report import ItemOutcome, ProgressCallback, WarningCallback
 from fdpd.sync.resolve import NamesSeen
 from fdpd.tracking.ledger import JournalSyncLedger
 from fdpd.userconfig.wildcards import left_out_note
+from fdpd.wire import PullStatus
 
-from .outcome import ItemResult, Status
+from .outcome import ItemResult
 from .plan import PlannedRead
 
 
@@ -96,7 +97,7 @@ class ReadPull:
 
 
 def _result(outcome: ItemOutcome) -> ItemResult:
-    status: Status = "pulled" if outcome.status == "pulled" else "failed"
+    status: PullStatus = "pulled" if outcome.status == "pulled" else "failed"
     return ItemResult(
         outcome.item, status, "read", outcome.local_url, outcome.remote_url, outcome.reason
     )

@@ -144,7 +144,7 @@ def _later(version: str, than: str) -> bool:
     mine, theirs = parse_version(version), parse_version(than)
     if mine is None or theirs is None:
         return False
-    return mine.precedence() > theirs.precedence()
+    return mine > theirs
 
 
 def _results(found: RemoteUpdate, failed: dict[str, str], dry_run: bool) -> list[ItemResult]:

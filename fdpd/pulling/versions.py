@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import Conflict, FdpError
-from fdpd.userconfig.semver import BUMP_PARTS, ZERO, highest, parse_version
+from fdpd.userconfig.semver import BUMP_PARTS, ZERO, bump, highest, parse_version
 from fdpd.userconfig.versions import VersionProblem, exact, token_of
 
 
@@ -65,7 +65,7 @@ def choose_version(
             return VersionChoice(compared, False)
         base = parse_version(compared) if compared is not None else ZERO
         assert base is not None  # highest() returns only parseable versions
-        return VersionChoice(str(base.bump(token)), True)
+        return VersionChoice(str(bump(base, token)), True)
     raise FdpError(f"{label}: version {spec} cannot be registered", hint="give an exact version")
 
 

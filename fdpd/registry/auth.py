@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
@@ -103,14 +103,6 @@ def request_caller(request: Request) -> Caller | None:
     """The caller of a request; raises AuthError for a bad key."""
     authenticator: TokenAuthenticator = request.app.state.authenticator
     return authenticator.authenticate(request.headers.get("authorization"))
-
-
-def get_caller(request: Request) -> Caller | None:
-    """FastAPI dependency: the calling user or None (anonymous); 403 for a bad key."""
-    try:
-        return request_caller(request)
-    except AuthError as error:
-        raise HTTPException(status_code=403, detail=error.detail) from None
 
 
 # --- provisioning ---------------------------------------------------------------------------

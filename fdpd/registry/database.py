@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import CursorResult, Engine, create_engine, event
-from sqlmodel import Session
 
 from fdpd.registry.models import RegistryModel
 
@@ -54,12 +52,6 @@ def get_engine(request: Request) -> Engine:
     """The engine of the app serving `request`."""
     engine: Engine = request.app.state.engine
     return engine
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a SQLModel session on the app's database, closed after the request."""
-    with Session(get_engine(request)) as session:
-        yield session
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

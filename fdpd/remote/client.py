@@ -510,11 +510,6 @@ class RegistryClient:
         await self._writes.observe(response)
         return response
 
-    @property
-    def write_limit(self) -> int:
-        """How many writes to this registry may be in flight at once now."""
-        return self._writes.limit
-
     def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:
         reason = type(error).__name__
         if self._local:

@@ -15,15 +15,22 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
 from fdpd.units import byte_size, counted
+from fdpd.wire import (
+    FileEnded,
+    FileOutcome,
+    FilePhase,
+    Phase,
+    PlannedFile,
+    ProgressDetails,
+    SyncStatus,
+)
 
 ProgressCallback = Callable[["ProgressEvent"], None]
 WarningCallback = Callable[[str], None]
 
-Status = Literal["pushed", "pulled", "planned", "skipped", "failed"]
-FileOutcome = Literal["uploaded", "downloaded", "present", "failed"]
+Status = SyncStatus
 
 EVENT_INTERVAL = 0.25  # seconds between byte or record events (fdpd records every event)
 
@@ -71,7 +78,7 @@ class ProgressEvent:
     current: int
     total: int
     unit: str
-    details: dict[str, Any]
+    details: ProgressDetails
 
 
 def forward_to(progress: Callable[..., None], remote: str) -> ProgressCallback:
@@ -79,7 +86,7 @@ def forward_to(progress: Callable[..., None], remote: str) -> ProgressCallback:
     are thinned here already, so the emitter keeps every one."""
 
     def forward(event: ProgressEvent) -> None:
-        details = {**event.details, "remote": remote}
+        details: ProgressDetails = {**event.details, "remote": remote}
         progress(
             event.message,
             current=event.current,
@@ -98,7 +105,7 @@ def items_text(count: int) -> str:
 
 @dataclass
 class _Phase:
-    name: str
+    name: Phase
     total: int
     items: int
     unit: str = "files"
@@ -108,7 +115,7 @@ class _Phase:
     moved: int = 0  # bytes actually sent or received
     sizes: dict[str, int | None] = field(default_factory=dict)
     active: dict[str, int] = field(default_factory=dict)  # file → bytes moved so far
-    ended: list[dict[str, Any]] = field(default_factory=list)  # not yet reported
+    ended: list[FileEnded] = field(default_factory=list)  # not yet reported
 
 
 class Progress:
@@ -127,7 +134,7 @@ class Progress:
 
     # --- file phases ------------------------------------------------------------------------
 
-    def plan_files(self, phase: str, files: Sequence[PlannedTransfer], items: int) -> None:
+    def plan_files(self, phase: FilePhase, files: Sequence[PlannedTransfer], items: int) -> None:
         """Start a file phase with its plan: every file, its size, the items they are for. A
         phase with no file to move says nothing."""
         if not files:
@@ -138,7 +145,7 @@ class Progress:
         self._phase.bytes_total = sum(file.size or 0 for file in files)
         known = all(file.size is not None for file in files)
         size = byte_size(self._phase.bytes_total) if known else "size not known yet"
-        plan = [{"name": file.name, "size": file.size} for file in files]
+        plan: list[PlannedFile] = [{"name": file.name, "size": file.size} for file in files]
         count = f"{len(files)} file{'' if len(files) == 1 else 's'}"
         message = f"{phase}: {count} ({size}) for {items_text(items)}"
         self._emit(message, {"plan": {"files": plan, "items": items}})
@@ -229,11 +236,11 @@ class Progress:
         if self._phase is not None and self._phase.ended:
             self._emit(self._transfer_message())
 
-    def _emit(self, message: str, extra: dict[str, Any] | None = None) -> None:
+    def _emit(self, message: str, extra: ProgressDetails | None = None) -> None:
         phase = self._phase
         assert phase is not None
         self._last_event = time.monotonic()
-        details: dict[str, Any] = {"phase": phase.name, "items": phase.items, **(extra or {})}
+        details: ProgressDetails = {"phase": phase.name, "items": phase.items, **(extra or {})}
         if phase.unit == "files":
             details["bytes"] = phase.bytes_done
             details["bytes_total"] = phase.bytes_total

@@ -25,7 +25,7 @@ from fdpd.tracking.closure import (
 from fdpd.tracking.details import describe_root
 from fdpd.tracking.states import Transition, commit, committed_roots, item_type, uncommit
 from fdpd.tracking.targets import Root, resolve_target
-from fdpd.wire import CommitChange, Committed, ItemStatus
+from fdpd.wire import CommitChange, Committed, ItemState, ItemStatus
 
 
 async def commit_target(
@@ -125,7 +125,9 @@ def planned_commit(journal: Journal, root: Root, closure: Mapping[str, str]) -> 
     """What `commit` would do to the root and its closure (`commit --dry-run`), changing
     nothing."""
     items = tracked_items(journal)
-    states = {path: items[path].state if path in items else ITEM_LOCAL for path in closure}
+    states = {
+        path: ItemState(items[path].state) if path in items else ITEM_LOCAL for path in closure
+    }
     changing = [path for path, state in states.items() if state in (ITEM_LOCAL, ITEM_FAILED)]
     before = states.get(root.path, ITEM_LOCAL)
     after = ITEM_COMMITTED if before in (ITEM_LOCAL, ITEM_FAILED) else before

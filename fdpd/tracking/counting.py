@@ -1,4 +1,4 @@
-"""One count of items and records for `run`, `commit`, `status` and `push` (issue 24).
+"""One count of items and records for `run`, `commit`, `status` and `push`, so all four agree.
 
 An *item* is a code run or a data product version; the *records* of some items are the registry
 records `commit` would take for them (`commits.plan_commit`: their provenance closure, a data

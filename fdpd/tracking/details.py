@@ -11,7 +11,7 @@ from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.store.locations import local_path, location_url
 from fdpd.tracking.targets import Root
-from fdpd.wire import ItemDetail, ItemFile, JournalView, OutputDetail
+from fdpd.wire import ItemDetail, ItemFile, JobState, JournalView, OutputDetail
 
 
 async def describe_root(journal: Journal, local: RegistryClient, root: Root) -> ItemDetail:
@@ -42,7 +42,11 @@ async def describe_root(journal: Journal, local: RegistryClient, root: Root) -> 
 
 def _journal_view(journal: Journal, path: str) -> JournalView:
     item, job = item_and_job(journal, path)
-    return {"path": path, **sync_state(item, job), "job_state": job.state if job else None}
+    return {
+        "path": path,
+        **sync_state(item, job),
+        "job_state": JobState(job.state) if job else None,
+    }
 
 
 async def _file_of(local: RegistryClient, product: Record) -> ItemFile:

@@ -19,7 +19,7 @@ from fdpd.journal.queries import items_by_state, registered_products, remember_l
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.tracking.closure import local_registry
-from fdpd.wire import Listed, NamedItem
+from fdpd.wire import JobState, Listed, NamedItem
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def list_items(ctx: DaemonContext, limit: int | None) -> Listed:
         "unfinished_jobs": [
             {
                 "job": job.id,
-                "state": job.state,
+                "state": JobState(job.state),
                 "exit_status": job.exit_status,
                 "config_file": job.config_file,
                 "items": count,

@@ -31,6 +31,7 @@ from fdpd.journal.models import (
     Job,
 )
 from fdpd.tracking.targets import Root
+from fdpd.wire import ItemState
 
 _CHUNK = 500  # paths per IN (...): under SQLite's bound-parameter limit
 
@@ -40,8 +41,8 @@ class Transition:
     """What a commit or uncommit did to one root and its closure."""
 
     root: Root
-    before: str  # the root's state before
-    after: str
+    before: ItemState  # the root's state before
+    after: ItemState
     changed: int = 0  # closure records whose state changed (root included)
     note: str = ""
     items_changed: int = 0  # of those, code runs and data products: what users count
@@ -76,7 +77,7 @@ def commit(
         ]
         if failed and not force:
             raise _failed_refusal(session, root, failed[0])
-        before = items[root.path].state if root.path in items else ITEM_LOCAL
+        before = ItemState(items[root.path].state) if root.path in items else ITEM_LOCAL
         changed = items_changed = 0
         for path, kind in closure.items():
             item = items.get(path) or Item(path=path, type=kind, state=ITEM_LOCAL)
@@ -90,7 +91,7 @@ def commit(
                 item.commit_root = True
             item.label = item.label or (labels or {}).get(path)
             session.add(item)
-        after = items[root.path].state if root.path in items else ITEM_COMMITTED
+        after = ItemState(items[root.path].state) if root.path in items else ITEM_COMMITTED
     note = "" if before in (ITEM_LOCAL, ITEM_FAILED) else f"already {before}"
     return Transition(root, before, after, changed, note, items_changed)
 
@@ -110,7 +111,7 @@ def uncommit(
     with journal.session() as session:
         items = _items(session, closure)
         root_item = items.get(root.path)
-        before = root_item.state if root_item else ITEM_LOCAL
+        before = ItemState(root_item.state) if root_item else ITEM_LOCAL
         if root_item is None or before != ITEM_COMMITTED:
             return Transition(root, before, before, 0, f"not committed ({before})")
         if needed_by is not None:
@@ -130,7 +131,7 @@ def uncommit(
             session.add(item)
             changed += 1
             items_changed += item.type in ROOT_TYPES
-        after = items[root.path].state
+        after = ItemState(items[root.path].state)
     return Transition(root, before, after, changed, items_changed=items_changed)
 
 

@@ -27,7 +27,7 @@ _FULL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _SHOWN_CANDIDATES = 8
-_ARRAY = re.compile(r"array-(\d+)")  # an array sweep's id: its run operation's (issue 25)
+_ARRAY = re.compile(r"array-(\d+)")  # an array sweep's id: array-<its run operation's id>
 
 
 @dataclass(frozen=True)

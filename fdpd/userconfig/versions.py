@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .semver import BUMP_PARTS, ZERO, highest, parse_version
+from .semver import BUMP_PARTS, ZERO, bump, highest, parse_version
 from .templates import RUN_ID
 
 PULL_SUGGESTION = "run `fdpctl pull CONFIG` to fetch it into the local registry"
@@ -82,7 +82,7 @@ def resolve_write(
         latest = highest([*existing, *writing])
         base = parse_version(latest) if latest is not None else ZERO
         assert base is not None  # highest() returns only parseable versions
-        return str(base.bump(token))
+        return str(bump(base, token))
     version = exact(spec)
     if version in existing:
         latest = highest([*existing, *writing]) or version
@@ -92,7 +92,7 @@ def resolve_write(
             f"`{namespace}:{name}@{version}` already exists: a write must make a new version "
             "(FAIR-CLI 0.11.0 ran this, and pyDataPipeline attached the new file to the existing "
             "data product, losing the first file's record and the provenance of both)",
-            f"write `version: ${{{{PATCH}}}}` (here {after.bump('PATCH')}), or an exact version "
+            f"write `version: ${{{{PATCH}}}}` (here {after.bump_patch()}), or an exact version "
             f"above {latest}",
         )
     if version in writing:

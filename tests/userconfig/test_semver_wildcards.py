@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+import semver
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fdpd.userconfig.semver import Version, highest, parse_version
+from fdpd.userconfig.semver import bump, highest, parse_version
 from fdpd.userconfig.wildcards import (
     expand,
     fnmatch_only,
@@ -33,9 +36,15 @@ ORDERED = [
 
 def test_precedence_follows_semver() -> None:
     parsed = [parse_version(v) for v in ORDERED]
-    assert all(p is not None for p in parsed)
-    keys = [p.precedence() for p in parsed if p is not None]
-    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    keys = [p for p in parsed if p is not None]
+    assert len(keys) == len(ORDERED)
+    assert all(lower < higher for lower, higher in itertools.pairwise(keys))
+
+
+def test_versions_are_the_semver_packages() -> None:
+    """fdp keeps no semver implementation of its own: versions are `semver.Version`s."""
+    assert isinstance(parse_version("1.2.3"), semver.Version)
+    assert parse_version("1.0.0+a") == parse_version("1.0.0+b")  # build metadata does not count
 
 
 @given(st.permutations(ORDERED))
@@ -52,9 +61,11 @@ def test_invalid_versions(text: str) -> None:
 
 def test_round_trip_and_bumps() -> None:
     version = parse_version("1.2.3-rc.1+build.7")
-    assert version == Version(1, 2, 3, ("rc", "1"), ("build", "7"))
+    assert version is not None
+    assert (version.major, version.minor, version.patch) == (1, 2, 3)
+    assert (version.prerelease, version.build) == ("rc.1", "build.7")
     assert str(version) == "1.2.3-rc.1+build.7"
-    assert [str(Version(1, 2, 3).bump(p)) for p in ("MAJOR", "MINOR", "PATCH")] == [
+    assert [str(bump(version, p)) for p in ("MAJOR", "MINOR", "PATCH")] == [
         "2.0.0",
         "1.3.0",
         "1.2.4",

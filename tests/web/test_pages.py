@@ -4,6 +4,8 @@ privacy, the login code and session cookie, search, namespace filter and cursor 
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import httpx
@@ -166,6 +168,30 @@ def test_search_namespace_filter_and_cursor_pages(web: WebRegistry) -> None:
     assert "0 found" in _get(web, "/ui/data_product/", params={"q": "no such text"}).text
     bad = _get(web, "/ui/data_product/", params={"cursor": "nonsense"})
     assert bad.status_code == 404 and "Invalid cursor" in bad.text
+
+
+def test_search_form_offers_each_namespace_by_name(web: WebRegistry) -> None:
+    """The namespace chooser's options are the names themselves (they were database rows
+    printed as text, `('hydro',)`, so choosing one found nothing)."""
+    assert '<option value="hydro">hydro</option>' in _get(web, "/ui/data_product/").text
+    chosen = _get(web, "/ui/data_product/", params={"namespace": "hydro"}).text
+    assert '<option value="hydro" selected>hydro</option>' in chosen
+    assert "flow/raw" in chosen
+
+
+def test_templates_and_style_sheet_are_package_data(web: WebRegistry) -> None:
+    """The pages come from files shipped in the wheel (pyproject's package-data): every
+    template and static file is matched by it, and the style sheet is served as written."""
+    package = Path(__file__).parents[2] / "fdpd" / "registry" / "web"
+    with (package.parents[2] / "pyproject.toml").open("rb") as file:
+        shipped = tomllib.load(file)["tool"]["setuptools"]["package-data"]["fdpd.registry.web"]
+    found = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    data = [p.relative_to(package).as_posix() for p in found if p.suffix != ".py"]
+    assert {"templates/base.html", "static/style.css"} <= set(data)
+    assert all(any(fnmatch(path, glob) for glob in shipped) for path in data), (data, shipped)
+    style = _get(web, "/ui/style.css")
+    assert style.content == (package / "static" / "style.css").read_bytes()
+    assert style.headers["content-type"] == "text/css; charset=utf-8"
 
 
 def test_pages_are_get_only_and_unknown_records_404(web: WebRegistry) -> None:

@@ -95,7 +95,8 @@ def namespaces(conn: Connection) -> Sequence[RowMapping]:
 
 
 def namespace_names(conn: Connection) -> list[str]:
-    return [str(n) for n in conn.execute(select(NAMESPACES.c.name).order_by(NAMESPACES.c.name))]
+    names = conn.execute(select(NAMESPACES.c.name).order_by(NAMESPACES.c.name)).scalars()
+    return [str(name) for name in names]
 
 
 def author_page(conn: Connection, cursor: str) -> Page:

@@ -1,17 +1,63 @@
-"""Small HTML building blocks of the pages: links, tables, field lists, pagers."""
+"""What the page templates show: the values of cells and fields, and the addresses they link to.
+
+A page's context holds plain values; `templates/macros.html`'s `show` turns each into HTML, so
+every text, whatever a record holds, is escaped by Jinja's autoescape. A `Link`, `Note`, `Code`
+or `Parts` says which markup of ours surrounds the text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fdpd.registry.web.layout import PREFIX
-from fdpd.registry.web.markup import Markup, html, join
 
 
-def link(url: str, text: object) -> Markup:
-    return html('<a href="{url}">{text}</a>', url=url, text=text)
+@dataclass(frozen=True)
+class Link:
+    """`<a href="url">text</a>`."""
+
+    url: str
+    text: object
+
+
+@dataclass(frozen=True)
+class Note:
+    """`<span class="note">text</span>`: a remark in place of a value."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """`<code>text</code>`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Strong:
+    """`<b>text</b>`: the word a value turns on (a rerun's verdict)."""
+
+    text: str
+
+
+class Parts(tuple[object, ...]):
+    """Values shown one after the other: `Parts(("alice (", Link(...), ")"))`."""
+
+
+# A page's table: its column headers, rows of values, and what it says when there are none.
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    empty: str = "None."
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], empty: str = "None.") -> Table:
+    return Table(tuple(headers), [tuple(r) for r in rows], empty)
 
 
 def page_url(kind: str, record_id: int) -> str:
@@ -32,38 +78,7 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], empty: str = "None.") -> Markup:
-    body = [
-        html("<tr>{cells}</tr>", cells=join(html("<td>{v}</td>", v=v) for v in r)) for r in rows
-    ]
-    if not body:
-        return html('<p class="note">{empty}</p>', empty=empty)
-    head = join(html("<th>{h}</th>", h=h) for h in headers)
-    return html("<table><tr>{head}</tr>{body}</table>", head=head, body=join(body))
-
-
-def fields(pairs: Iterable[tuple[str, object]]) -> Markup:
-    items = join(
-        html("<dt>{k}</dt><dd>{v}</dd>", k=k, v=v) for k, v in pairs if v not in (None, "")
-    )
-    return html('<dl class="fields">{items}</dl>', items=items)
-
-
-def section(title: str, content: Markup) -> Markup:
-    return html("<h2>{title}</h2>{content}", title=title, content=content)
-
-
-def pager(previous: str | None, following: str | None) -> Markup:
-    parts = []
-    if previous:
-        parts.append(html('<a rel="prev" href="{u}">← newer</a>', u=previous))
-    if following:
-        parts.append(html('<a rel="next" href="{u}">older →</a>', u=following))
-    return html('<nav class="pager">{parts}</nav>', parts=join(parts))
-
-
-def bullet_list(items: Iterable[Markup], empty: str = "None.") -> Markup:
-    lines = [html("<li>{item}</li>", item=item) for item in items]
-    if not lines:
-        return html('<p class="note">{empty}</p>', empty=empty)
-    return html("<ul>{lines}</ul>", lines=join(lines))
+def query(path: str, params: dict[str, str | int | None]) -> str:
+    """`path?k=v...` with the non-empty parameters, percent-encoded (escaped again when used)."""
+    kept = [(key, str(value)) for key, value in params.items() if value not in (None, "")]
+    return f"{path}?{urlencode(kept)}" if kept else path

@@ -7,40 +7,35 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from fdpd.registry.reruns import last_rerun
-from fdpd.registry.web.markup import Markup, html
 from fdpd.registry.web.queries import RUNS
-from fdpd.registry.web.render import fields, link, page_url, when
+from fdpd.registry.web.render import Code, Link, Parts, Strong, page_url, when
 
 
-def rerun_section(conn: Connection, code_run_uuid: str) -> Markup:
+def rerun_fields(conn: Connection, code_run_uuid: str) -> list[tuple[str, object]]:
+    """The last rerun's fields (name, value) for the page; none when no rerun is recorded."""
     found = last_rerun(conn, code_run_uuid)
     if found is None:
-        return html(
-            '<p class="note">No rerun recorded in this registry: <code>fdpctl rerun {u}</code> '
-            "runs it again and compares its outputs with these.</p>",
-            u=code_run_uuid,
-        )
+        return []
     identical, outputs = found["identical"], found["outputs"]
+    verdict: object
     if found["verdict"] == "identical":
-        verdict = html("<b>identical</b> ({n} of {m} outputs)", n=identical, m=outputs)
+        verdict = Parts((Strong("identical"), f" ({identical} of {outputs} outputs)"))
     elif found["verdict"] == "differs":
-        verdict = html(
-            "<b>not identical</b> ({n} of {m} outputs identical)", n=identical, m=outputs
-        )
+        verdict = Parts((Strong("not identical"), f" ({identical} of {outputs} outputs identical)"))
     else:
-        verdict = html("<b>not reproduced</b>: the model failed in the rerun")
+        verdict = Parts((Strong("not reproduced"), ": the model failed in the rerun"))
     pairs: list[tuple[str, object]] = [
-        ("rerun", html("{t} by {u}", t=when(found["ended"]), u=found["username"])),
+        ("rerun", f"{when(found['ended'])} by {found['username']}"),
         ("verdict", verdict),
-        ("job", html("<code>{j}</code>", j=found["job"])),
+        ("job", Code(found["job"])),
     ]
     if found["kept"] and found["new_code_run_uuid"]:
         pairs.append(("kept as", _run_link(conn, found["new_code_run_uuid"])))
-    return fields(pairs)
+    return pairs
 
 
-def _run_link(conn: Connection, uuid: str) -> Markup:
+def _run_link(conn: Connection, uuid: str) -> object:
     run_id = conn.execute(select(RUNS.c.id).where(RUNS.c.uuid == uuid)).scalar()
     if run_id is None:
-        return html("code run {u} (not in this registry)", u=uuid)
-    return link(page_url("code_run", run_id), f"code run {run_id}")
+        return f"code run {uuid} (not in this registry)"
+    return Link(page_url("code_run", run_id), f"code run {run_id}")

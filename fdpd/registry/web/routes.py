@@ -23,7 +23,6 @@ from fdpd.registry.management import require_caller
 from fdpd.registry.settings import RegistrySettings
 from fdpd.registry.web import lists, records
 from fdpd.registry.web.layout import PREFIX, error_page, icon, page, style_sheet
-from fdpd.registry.web.markup import Markup, html
 from fdpd.registry.web.queries import ProductSearch
 from fdpd.registry.web.sessions import (
     CODE_SECONDS,
@@ -41,7 +40,7 @@ _BUSY = (
     f"The registry is building other pages and this one waited {PAGE_WAIT_SECONDS:.0f} s for its "
     "turn. Reload the page in a moment."
 )
-Built = tuple[str, Markup] | None
+Built = records.Page | None
 _PRIVATE = (
     "This item is private. Open the registry with `fdpctl registry open`, which signs your "
     "browser in, to see your private items."
@@ -99,11 +98,16 @@ def _built(
         return error_page(404, "Not found", str(body.get("detail") or "Not found."), viewer)
     if built is None:
         return error_page(404, "Not found", "There is no such record in this registry.", viewer)
-    return page(built[0], built[1], viewer)
+    title, template, context = built
+    return page(template, title, viewer, **context)
+
+
+def _titled(title: str, listed: lists.Page) -> records.Page:
+    return title, *listed
 
 
 def home(request: Request) -> Response:
-    return _answer(request, lambda s, _: ("Registry", lists.home(s.connection())))
+    return _answer(request, lambda s, _: _titled("Registry", lists.home(s.connection())))
 
 
 def product_list(request: Request) -> Response:
@@ -115,9 +119,11 @@ def product_list(request: Request) -> Response:
         cursor=params.get("cursor", ""),
     )
     return _answer(
-        request, lambda s, visible: ("Data products", lists.product_list(s.connection(), search,
-                                                                         visible))
-    )  # fmt: skip
+        request,
+        lambda s, visible: _titled(
+            "Data products", lists.product_list(s.connection(), search, visible)
+        ),
+    )
 
 
 def product(request: Request) -> Response:
@@ -131,7 +137,9 @@ def product(request: Request) -> Response:
 
 def run_list(request: Request) -> Response:
     cursor = request.query_params.get("cursor", "")
-    return _answer(request, lambda s, _: ("Code runs", lists.run_list(s.connection(), cursor)))
+    return _answer(
+        request, lambda s, _: _titled("Code runs", lists.run_list(s.connection(), cursor))
+    )
 
 
 def code_run(request: Request) -> Response:
@@ -140,7 +148,9 @@ def code_run(request: Request) -> Response:
 
 
 def namespace_list(request: Request) -> Response:
-    return _answer(request, lambda s, _: ("Namespaces", lists.namespace_list(s.connection())))
+    return _answer(
+        request, lambda s, _: _titled("Namespaces", lists.namespace_list(s.connection()))
+    )
 
 
 def namespace(request: Request) -> Response:
@@ -150,7 +160,9 @@ def namespace(request: Request) -> Response:
 
 def author_list(request: Request) -> Response:
     cursor = request.query_params.get("cursor", "")
-    return _answer(request, lambda s, _: ("Authors", lists.author_list(s.connection(), cursor)))
+    return _answer(
+        request, lambda s, _: _titled("Authors", lists.author_list(s.connection(), cursor))
+    )
 
 
 def author(request: Request) -> Response:
@@ -175,14 +187,10 @@ async def login(request: Request) -> Response:
     session_id = store_of(request).redeem(request.query_params.get("code", ""))
     if session_id is None:
         return error_page(403, "Login code not valid", _BAD_CODE, viewer=None)
-    body = html(
-        '<p>Signed in. <a href="{home}">Continue to the registry</a>.</p>', home=f"{PREFIX}/"
-    )
-    refresh = html('<meta http-equiv="refresh" content="0; url={home}">', home=f"{PREFIX}/")
     cookie = {"Set-Cookie": session_cookie(session_id)}
     caller = store_of(request).caller_of(session_id)
     viewer = caller.username if caller is not None else None
-    return page("Signed in", body, viewer=viewer, head=refresh, headers=cookie)
+    return page("signed_in.html", "Signed in", viewer, headers=cookie)
 
 
 async def login_code(request: Request) -> Response:
