@@ -15,13 +15,10 @@ import logging
 from pathlib import Path
 
 from fdpd.data_store_rules import unsafe_data_store_reason
-from fdpd.executors.slurm import stop_orphaned_job
-from fdpd.jobs.orphans import stop_job_processes
 from fdpd.journal import Journal
 from fdpd.journal.jobs import interrupt_orphaned_jobs
 from fdpd.paths import Locations
 from fdpd.store.atomic import remove_partial_files
-from fdpd.users import list_users
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +28,10 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
     if interrupted:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
     for job in interrupt_orphaned_jobs(journal, live_operations=()):
+        # the job machinery only when a job needs stopping: fdpd starts sooner without it
+        from fdpd.executors.slurm import stop_orphaned_job
+        from fdpd.jobs.orphans import stop_job_processes
+
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
         if stop_orphaned_job(job.folder) is not None:  # a SLURM job: scancel (issue 25)
             log.warning("job %s: cancelled its SLURM job", job.id)
@@ -40,6 +41,8 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
 
 
 def _remove_partial_downloads(journal: Journal, locations: Locations) -> None:
+    from fdpd.users import list_users  # imports the registry client: only after a crash
+
     for user in list_users(journal):
         store = Path(user.data_store)
         unsafe = unsafe_data_store_reason(store, locations)
