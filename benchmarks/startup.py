@@ -62,9 +62,15 @@ def _measure(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[flo
         "true (bare)": lambda: _timed(env, root, "true"),
         "fdpctl run (script: true)": lambda: _timed(env, root, str(FDPCTL), "run", "true.yaml"),
     }
+    pid = instance.daemon_pid()
     for _ in range(runs):  # alternate the workloads: a change in load hits all of them alike
         for name, workload in interleaved.items():
+            before = _cpu_ms(pid)
             rows.setdefault(name, []).append(workload())
+            if name.startswith("fdpctl run"):  # load moves wall time far more than CPU time
+                rows.setdefault("fdpd CPU per fdpctl run (with git, sh)", []).append(
+                    _cpu_ms(pid) - before
+                )
     instance.run_fdpctl("daemon", "stop")
     _wait_stopped(instance)
     first: list[float] = []
@@ -74,6 +80,13 @@ def _measure(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[flo
         _wait_stopped(instance)
     rows["first command, fdpd stopped (fdpctl daemon start)"] = first
     return rows
+
+
+def _cpu_ms(pid: int) -> float:
+    """CPU time of process `pid` and the children it has waited for (git, the script), in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _project(root: Path) -> Path:
