@@ -68,7 +68,7 @@ def _measure(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[flo
             before = _cpu_ms(pid)
             rows.setdefault(name, []).append(workload())
             if name.startswith("fdpctl run"):  # load moves wall time far more than CPU time
-                rows.setdefault("fdpd CPU per fdpctl run (with git, sh)", []).append(
+                rows.setdefault("CPU per fdpctl run: fdpd, git, sh, registry", []).append(
                     _cpu_ms(pid) - before
                 )
     instance.run_fdpctl("daemon", "stop")
@@ -83,10 +83,29 @@ def _measure(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[flo
 
 
 def _cpu_ms(pid: int) -> float:
-    """CPU time of process `pid` and the children it has waited for (git, the script), in ms."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    """CPU time of process `pid`, the children it has waited for (git, the script) and the ones
+    still running (the local registry), in ms."""
+    ticks = 0
+    for index, process in enumerate(_with_descendants(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # utime stime, and for `pid` cutime cstime (its children that ended)
+        counted = fields[11:15] if index == 0 else fields[11:13]
+        ticks += sum(int(value) for value in counted)
     return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _with_descendants(pid: int) -> list[int]:
+    found = [pid]
+    for process in found:
+        for task in Path(f"/proc/{process}/task").glob("*/children"):
+            try:
+                found += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return found
 
 
 def _project(root: Path) -> Path:
