@@ -12,6 +12,7 @@ figure: compare rows of the same run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -101,10 +102,8 @@ def _with_descendants(pid: int) -> list[int]:
     found = [pid]
     for process in found:
         for task in Path(f"/proc/{process}/task").glob("*/children"):
-            try:
+            with contextlib.suppress(OSError):
                 found += [int(child) for child in task.read_text().split()]
-            except OSError:
-                pass
     return found
 
 
