@@ -24,6 +24,7 @@ PYTHON = sys.executable
 # name -> (full-size arguments, quick arguments); a module run with `python -m benchmarks.NAME`
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "fdpctl_roundtrip": (["--runs", "30"], ["--runs", "5"]),
+    "startup": (["--runs", "15"], ["--runs", "3"]),
     "generate_wildcards": (["--n", "1000", "--runs", "5"], ["--n", "100", "--runs", "2"]),
     "registry_throughput": (
         ["--create", "10000", "--total", "100000"],

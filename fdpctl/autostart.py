@@ -12,7 +12,7 @@ from fdpctl.errors import DaemonUnreachable
 from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
 
 START_TIMEOUT = 20.0  # fdpd imports its server first: seconds on a loaded machine
-POLL_INTERVAL = 0.05
+POLL_INTERVAL = 0.01  # a failed connect to a socket not there yet costs microseconds
 OUTPUT_LOG_NAME = "fdpd-output.log"
 
 

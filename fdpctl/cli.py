@@ -140,6 +140,11 @@ class UsageErrors(argparse.ArgumentParser):
 
     json_errors = False
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument, which asks `shutil` (and so its
+        # compression modules) for the terminal width: the same width here, from `os`
+        return self.formatter_class(prog=self.prog, width=_help_width())  # type: ignore[call-arg]
+
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         """An unknown command: the commands there are (not the hidden `__complete`) and the
         nearest ones to what was typed."""
@@ -197,8 +202,22 @@ def _output_closed() -> int:
     return OUTPUT_CLOSED
 
 
+def _help_width() -> int:
+    """The width argparse's help uses (what `shutil.get_terminal_size` gives, less 2)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
 def _json_flag(default: Any = argparse.SUPPRESS) -> argparse.ArgumentParser:
-    flags = argparse.ArgumentParser(add_help=False)
+    flags = UsageErrors(add_help=False)
     flags.add_argument(
         "--json", action="store_true", default=default, help="print JSON instead of text"
     )

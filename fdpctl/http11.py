@@ -11,10 +11,10 @@ timeout would leave a `makefile` reader's buffer in an undefined state.
 from __future__ import annotations
 
 import select
-import socket
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import _socket
     from collections.abc import Callable, Iterator, Mapping
 
 MAX_HEADER_LINE = 65536
@@ -28,7 +28,7 @@ class ProtocolError(OSError):
 class SocketReader:
     """Buffered reads from a socket; while waiting, `on_idle()` every `idle_tick` seconds."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: _socket.socket) -> None:
         self._sock = sock
         self._buffer = bytearray()
         self._ended = False
@@ -74,7 +74,7 @@ class SocketReader:
 class Response:
     """Status, headers (lower-case names) and a body read as it arrives."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: _socket.socket) -> None:
         self._sock = sock
         self.reader = SocketReader(sock)
         self.status, self.headers = _read_head(self.reader)
@@ -119,7 +119,7 @@ class Response:
 
 
 def send_request(
-    sock: socket.socket,
+    sock: _socket.socket,
     method: str,
     path: str,
     headers: Mapping[str, str],

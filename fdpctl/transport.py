@@ -5,9 +5,9 @@ Start-up cost matters more than features here, hence `fdpctl.http11` instead of 
 
 from __future__ import annotations
 
+import _socket  # `socket` without its Python layer: that makes enums of every constant at import
 import json
 import os
-import socket
 import sys
 
 from fdpctl.errors import DaemonUnreachable, OperationFailed
@@ -105,9 +105,9 @@ class DaemonClient:
         self._check_version(response.header("Fdp-Version"))
         return response
 
-    def _connect(self, timeout: float | None) -> socket.socket:
+    def _connect(self, timeout: float | None) -> _socket.socket:
         if self.url is None:
-            family: int = socket.AF_UNIX
+            family: int = _socket.AF_UNIX
             address: Any = str(self.locations.socket_path)
         else:
             from urllib.parse import urlsplit  # only for TCP: keeps the socket path fast
@@ -119,7 +119,7 @@ class DaemonClient:
                     hint=f"e.g. {DAEMON_URL_VARIABLE}=http://127.0.0.1:8765",
                 )
             family, address = _tcp_address(parts.hostname, parts.port or 80)
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = _socket.socket(family, _socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
             sock.connect(address)
@@ -211,7 +211,7 @@ def _has_type(value: object) -> bool:
 
 
 def _tcp_address(host: str, port: int) -> tuple[int, tuple[str, int]]:
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    family, _, _, _, address = _socket.getaddrinfo(host, port, type=_socket.SOCK_STREAM)[0]
     return int(family), (str(address[0]), int(address[1]))
 
 

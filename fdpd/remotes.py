@@ -15,19 +15,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import yaml
 
 from fdpd.error_codes import ErrorCode
 from fdpd.errors import FdpError, NotFound
 from fdpd.paths import Locations
-from fdpd.remote.client import RegistryClient
 from fdpd.store import atomic_write_bytes
 from fdpd.store.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
 from fdpd.wire import RemoteOut
 from fdpd.yaml_bounds import load_bounded_yaml
+
+if TYPE_CHECKING:  # fdpd reads remotes.yaml at start-up, imports the client when it first talks
+    import httpx
+
+    from fdpd.remote.client import RegistryClient
 
 DEFAULT_REMOTE = "origin"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -157,6 +161,8 @@ async def open_remote_client(
             hint=f"fix it: `fdpctl remote remove {remote.name}`, then `fdpctl remote add`",
             code=ErrorCode.BAD_REMOTE_URL,
         ) from None
+    from fdpd.remote.client import RegistryClient
+
     token = await load_remote_token(remote)
     async with RegistryClient(url, token, name=remote.name, transport=transport) as client:
         yield client
@@ -194,6 +200,8 @@ def _url_problem(text: str) -> str | None:
     try:
         parts = urlsplit(text)
         port = parts.port
+        import httpx  # see the imports at the top
+
         httpx.URL(text)
     except ValueError as error:  # httpx.InvalidURL is a ValueError too
         return str(error) or "it cannot be parsed"

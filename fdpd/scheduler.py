@@ -26,7 +26,6 @@ from fdpd.errors import FdpError
 from fdpd.journal.update_checks import last_check, last_started, schedule_since
 from fdpd.remotes import load_remotes
 from fdpd.settings import RemoteSchedule, load_settings
-from fdpd.update_checks import TRIGGER_SCHEDULE, check_remote, check_view
 from fdpd.wire import ScheduledCheck
 
 log = logging.getLogger(__name__)
@@ -143,6 +142,8 @@ class UpdateScheduler:
         if plan is None:
             return
         auto_update = plan.auto_update
+        # fdpd imports the update machinery (pulling, httpx) when a check first runs, not at start
+        from fdpd.update_checks import TRIGGER_SCHEDULE, check_remote, check_view
 
         async def work(emitter: Emitter) -> dict[str, Any]:
             check = await check_remote(
@@ -163,6 +164,8 @@ class UpdateScheduler:
             emitter.unlisten(events)
 
     def _row(self, remote: str, job: Job | None) -> ScheduledCheck:
+        from fdpd.update_checks import check_view  # see _run_check
+
         plan = self.wanted.get(remote)
         next_run = job.next_run_time if job is not None else None
         return {

@@ -47,3 +47,13 @@ def test_fdpctl_imports_only_the_standard_library(tmp_path: Path) -> None:
         daemon_side = sorted(n for n in modules if n.split(".")[0] == "fdpd")
         assert set(daemon_side) <= ALLOWED_FDPD, f"fdpctl imports {daemon_side}"
         assert len(modules) <= MOST_MODULES, f"fdpctl {args} imports {len(modules)} modules"
+
+
+def test_fdpctl_skips_the_costly_standard_modules_it_can_do_without(tmp_path: Path) -> None:
+    # `shutil` (argparse's terminal width) imports zlib, bz2 and lzma; `socket` makes enums of
+    # every constant at import: fdpctl uses `os` and `_socket` instead (issue 27)
+    for args in (["daemon", "status"], ["--json", "daemon", "status"]):
+        modules = set(imported_modules(tmp_path, *args))
+        assert "argparse" in modules, f"no -X importtime output for fdpctl {args}"
+        costly = sorted(modules & {"shutil", "socket", "selectors", "lzma", "bz2"})
+        assert not costly, f"fdpctl {' '.join(args)} imports {costly}"

@@ -10,9 +10,12 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fdpd.errors import Conflict
-from fdpd.userconfig import WritesInProgress
+
+if TYPE_CHECKING:  # fdpd imports this at start-up; the config generator only when a job starts
+    from fdpd.userconfig import WritesInProgress
 
 WriteKey = tuple[str, str, str]  # namespace, data product name, version
 FolderEntries = Mapping[Path, frozenset[str]]  # folder → names it held when first held

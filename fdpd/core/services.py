@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from fdpd.cancellation import Cancellation
 from fdpd.core.reservations import WriteReservations
 from fdpd.memory_release import ReleaseAfterOperations
-from fdpd.remote.local_registry import LocalRegistryService
 from fdpd.wire import ActivityOut, Event, ScheduledCheck
+
+if TYPE_CHECKING:  # annotations only: fdpd imports httpx when it first talks to a registry
+    import httpx
+
+    from fdpd.remote.local_registry import LocalRegistryService
 
 
 class ActivityFeed:

@@ -37,22 +37,19 @@ from .slurm import POLL, SlurmExecutor, SlurmOptions, follow_job, followed_job
 log = logging.getLogger(__name__)
 
 
-def adopt_at_start(ctx: DaemonContext) -> None:
-    """Follow, once fdpd serves, the SLURM jobs an earlier fdpd left running."""
+def adopt_left_running(ctx: DaemonContext) -> None:
+    """Follow the SLURM jobs an earlier fdpd left running (`fdpd.server.services` calls this
+    once fdpd serves, when the journal has running jobs)."""
+    for job in running_jobs(ctx.journal):
+        slurm_job = followed_job(job.folder)
+        if slurm_job is not None:
+            adopt(ctx, job, slurm_job)
 
-    async def start(_: DaemonContext) -> None:
-        for job in running_jobs(ctx.journal):
-            slurm_job = followed_job(job.folder)
-            if slurm_job is not None:
-                adopt(ctx, job, slurm_job)
 
-    ctx.on_startup(start)
-
-    def left_running() -> str:
-        jobs = [job.id for job in running_jobs(ctx.journal) if followed_job(job.folder)]
-        return f"SLURM runs job(s) {', '.join(jobs)} on, which record to it" if jobs else ""
-
-    ctx.services.registry_outlives_fdpd = left_running
+def left_running(ctx: DaemonContext) -> str:
+    """What SLURM runs on for this fdpd (the local registry outlives fdpd for it), or ""."""
+    jobs = [job.id for job in running_jobs(ctx.journal) if followed_job(job.folder)]
+    return f"SLURM runs job(s) {', '.join(jobs)} on, which record to it" if jobs else ""
 
 
 def adopt(ctx: DaemonContext, job: Job, slurm_job: str) -> None:

@@ -133,17 +133,3 @@ def _todo_of(ctx: DaemonContext, job: Job) -> JobToRecord:
         failed=job.state in UNFINISHED_JOBS,
         token=token,
     )
-
-
-def finish_bookkeeping_at_start(ctx: DaemonContext) -> None:
-    """At fdpd's start, finish the bookkeeping an earlier fdpd left pending (in the background:
-    fdpd serves meanwhile, and `status`, `commit`, `push` wait for it)."""
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def start(_: DaemonContext) -> None:
-        if pending_jobs(ctx.journal):
-            task = asyncio.create_task(finish_pending_bookkeeping(ctx))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-
-    ctx.on_startup(start)

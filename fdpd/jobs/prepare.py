@@ -207,7 +207,8 @@ def generation_context(
     sync: SyncFacts | None = None,
 ) -> tuple[GenerationContext, Path]:
     """What a user config in `folder` means for `user` at `instant`, and its project folder."""
-    local_repo = project_dir(config, folder, work_tree_top(folder) if folder.is_dir() else None)
+    top = work_tree_top(folder) if folder.is_dir() else None
+    local_repo = project_dir(config, folder, top)
     facts = sync or SyncFacts()
     ctx = GenerationContext(
         instant=instant,
@@ -218,7 +219,9 @@ def generation_context(
         config_dir=folder,
         default_input_namespace=user.namespace,
         default_output_namespace=user.namespace,
-        git=collect_git_facts(local_repo) if local_repo.is_dir() else None,
+        git=collect_git_facts(local_repo, top=top if local_repo == top else None)
+        if local_repo.is_dir()
+        else None,
         dirty_allowed=dirty,
         remote_urls=facts.remote_urls,
         pulled_register_versions=facts.pulled_register_versions,

@@ -1,19 +1,21 @@
-"""The app factory: the FastAPI app with every router, error handlers, lifespan and guard."""
+"""The app factory: the FastAPI app with every router (mounted on first use), error handlers,
+lifespan and guard."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from fdpd import __version__
-from fdpd.api.routers import ROUTERS
 from fdpd.core.context import DaemonContext
 from fdpd.server.error_handlers import install_error_handlers
 from fdpd.server.guard import RequestGuard
+from fdpd.server.lazy_routers import LazyRouters, MountRoutersFirst
 from fdpd.server.openapi_statuses import document_error_statuses
 from fdpd.server.request_text import refuse_unusable_text
 
@@ -47,9 +49,16 @@ def create_app(ctx: DaemonContext) -> FastAPI:
     )
     app.state.context = ctx
     install_error_handlers(app, ctx.locations.daemon_log_path)
-    for router in ROUTERS:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(refuse_unusable_text)])
+    routers = LazyRouters(app, dependencies=[Depends(refuse_unusable_text)])
+    app.add_middleware(MountRoutersFirst, routers=routers)
     document_error_statuses(app)
+    documented = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        routers.mount_all()  # the document lists every route
+        return documented()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

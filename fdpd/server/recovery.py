@@ -16,13 +16,11 @@ import logging
 from pathlib import Path
 
 from fdpd.data_store_rules import unsafe_data_store_reason
-from fdpd.executors.slurm import followed_job
-from fdpd.jobs.orphans import stop_job_processes
 from fdpd.journal import Journal
 from fdpd.journal.jobs import interrupt_orphaned_jobs
+from fdpd.journal.models import Job
 from fdpd.paths import Locations
 from fdpd.store.atomic import remove_partial_files
-from fdpd.users import list_users
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +29,10 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
     interrupted = journal.interrupt_unfinished()
     if interrupted:
         log.warning("%d operation(s) from an earlier fdpd were left unfinished", interrupted)
-    on_cluster = lambda job: followed_job(job.folder) is not None  # noqa: E731
-    for job in interrupt_orphaned_jobs(journal, live_operations=(), keep=on_cluster):
+    for job in interrupt_orphaned_jobs(journal, live_operations=(), keep=_on_cluster):
+        # the job machinery only when a job needs stopping: fdpd starts sooner without it
+        from fdpd.jobs.orphans import stop_job_processes
+
         log.warning("job %s ran under an earlier fdpd: recorded as interrupted", job.id)
         stop_job_processes(job.folder)
     if interrupted:
@@ -40,6 +40,8 @@ def recover_after_crash(journal: Journal, locations: Locations) -> None:
 
 
 def _remove_partial_downloads(journal: Journal, locations: Locations) -> None:
+    from fdpd.users import list_users  # imports the registry client: only after a crash
+
     for user in list_users(journal):
         store = Path(user.data_store)
         unsafe = unsafe_data_store_reason(store, locations)
@@ -48,3 +50,10 @@ def _remove_partial_downloads(journal: Journal, locations: Locations) -> None:
         elif store.is_dir():
             for path in remove_partial_files(store):
                 log.warning("removed %s, left by an interrupted download", path)
+
+
+def _on_cluster(job: Job) -> bool:
+    """Whether SLURM runs the job on (the next fdpd adopts it: `fdpd.executors.adoption`)."""
+    from fdpd.executors.slurm import followed_job
+
+    return followed_job(job.folder) is not None

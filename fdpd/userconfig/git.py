@@ -55,9 +55,12 @@ def work_tree_top(path: Path) -> Path | None:
     return Path(top) if top else None
 
 
-def collect_git_facts(path: Path, remote_name: str = DEFAULT_REMOTE) -> GitFacts | None:
-    """Git facts for the work tree holding folder `path`, or None if it is not in one."""
-    top = work_tree_top(path)
+def collect_git_facts(
+    path: Path, remote_name: str = DEFAULT_REMOTE, *, top: Path | None = None
+) -> GitFacts | None:
+    """Git facts for the work tree holding folder `path`, or None if it is not in one. `top`:
+    that work tree's top, when the caller has asked git already (one `git` call less)."""
+    top = top or work_tree_top(path)
     if top is None:
         return None
     head = _out(top, "rev-parse", "--verify", "-q", "HEAD^{commit}") or None

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from datetime import datetime
 from pathlib import Path
 
-from fdpd.userconfig import collect_git_facts, work_tree_top
+import pytest
+
+from fdpd.jobs.prepare import generation_context
+from fdpd.userconfig import collect_git_facts, parse_user_config, work_tree_top
+from tests.userconfig.test_faircli_accepts import USER
 
 from .conftest import git, make_repo
 
@@ -55,3 +62,28 @@ def test_repository_without_commits(tmp_path: Path) -> None:
 def test_outside_any_repository(tmp_path: Path) -> None:
     assert work_tree_top(tmp_path) is None
     assert collect_git_facts(tmp_path) is None
+
+
+def test_a_job_asks_git_for_the_work_tree_top_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `git` is a process on the path of every `fdpctl run` (issue 27: its overhead): the
+    top of the work tree found for the project folder is not asked again for the facts. A `git`
+    first on PATH notes its arguments and runs the real one."""
+    repo = make_repo(tmp_path / "p", {"config.yaml": "run_metadata:\n  description: d\n"})
+    calls = tmp_path / "git-calls.txt"
+    shim = tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    real = shutil.which("git")
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    config = parse_user_config((repo / "config.yaml").read_text(), "config.yaml")
+
+    ctx, local_repo = generation_context(
+        config, repo, USER, "http://127.0.0.1:8000/api/", datetime.now(), job_dir=tmp_path / "j"
+    )
+
+    assert local_repo == repo and ctx.git is not None and ctx.git.top == repo
+    asked = calls.read_text().splitlines()
+    assert asked.count("rev-parse --show-toplevel") == 1, asked

@@ -1,0 +1,178 @@
+"""Start-up costs a user pays per command (issue 27): fdpctl over the interpreter, the first
+command with fdpd stopped (fdpd starts), and `fdpctl run` of `script: true` over bare `true`.
+
+Starts fdpd in a fresh temporary FDP_HOME with user `ana` and a committed git project, runs each
+workload `--runs` times as a new process and prints the median and p90 of each, the ratios the
+issue's goals are stated in, and the machine it ran on (other work on the machine skews every
+figure: compare rows of the same run).
+
+    .venv/bin/python -m benchmarks.startup [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import free_port
+from tests.fdp_process import FDPCTL, FdpInstance
+
+TRUE_CONFIG = """\
+run_metadata:
+  description: does nothing
+  script: "true"
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs per workload (default 15)")
+    runs = parser.parse_args().runs
+    home = Path(tempfile.mkdtemp(prefix="fdp-bench-startup-", dir="/tmp"))
+    try:
+        path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}
+        with FdpInstance(home, extra) as instance:
+            rows = _measure(instance, home, runs)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    _print_table(rows, runs)
+    return 0
+
+
+def _measure(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[float]]:
+    env = instance.env
+    instance.start_daemon()
+    _command(env, None, str(FDPCTL), "config", "ana", "--data-store", str(home / "store"))
+    root = _project(home / "project")
+    _command(env, root, str(FDPCTL), "run", "true.yaml")  # the first run starts the registry
+    rows: dict[str, list[float]] = {}
+    interleaved: dict[str, Callable[[], float]] = {
+        "python -c pass": lambda: _timed(env, None, sys.executable, "-c", "pass"),
+        "fdpctl daemon status": lambda: _timed(env, None, str(FDPCTL), "daemon", "status"),
+        "true (bare)": lambda: _timed(env, root, "true"),
+        "fdpctl run (script: true)": lambda: _timed(env, root, str(FDPCTL), "run", "true.yaml"),
+    }
+    pid = instance.daemon_pid()
+    for _ in range(runs):  # alternate the workloads: a change in load hits all of them alike
+        for name, workload in interleaved.items():
+            before = _cpu_ms(pid)
+            rows.setdefault(name, []).append(workload())
+            if name.startswith("fdpctl run"):  # load moves wall time far more than CPU time
+                rows.setdefault("CPU per fdpctl run: fdpd, git, sh, registry", []).append(
+                    _cpu_ms(pid) - before
+                )
+    instance.run_fdpctl("daemon", "stop")
+    _wait_stopped(instance)
+    first: list[float] = []
+    for _ in range(runs):
+        first.append(_timed(env, None, str(FDPCTL), "daemon", "start"))
+        instance.run_fdpctl("daemon", "stop")
+        _wait_stopped(instance)
+    rows["first command, fdpd stopped (fdpctl daemon start)"] = first
+    return rows
+
+
+def _cpu_ms(pid: int) -> float:
+    """CPU time of process `pid`, the children it has waited for (git, the script) and the ones
+    still running (the local registry), in ms."""
+    ticks = 0
+    for index, process in enumerate(_with_descendants(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # utime stime, and for `pid` cutime cstime (its children that ended)
+        counted = fields[11:15] if index == 0 else fields[11:13]
+        ticks += sum(int(value) for value in counted)
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _with_descendants(pid: int) -> list[int]:
+    found = [pid]
+    for process in found:
+        for task in Path(f"/proc/{process}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def _project(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "true.yaml").write_text(TRUE_CONFIG)
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("remote", "add", "origin", "https://example.org/bench.git"),
+        ("add", "."),
+        ("commit", "-q", "-m", "model"),
+    ):
+        subprocess.run(
+            ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org", *args],
+            cwd=root,
+            check=True,
+        )
+    return root
+
+
+def _wait_stopped(instance: FdpInstance) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not instance.locations.socket_path.exists() and not instance.locations.pid_path.exists():
+            return
+        time.sleep(0.02)
+    raise SystemExit("fdpd did not stop within 20 s")
+
+
+def _command(env: dict[str, str], cwd: Path | None, *command: str) -> None:
+    done = subprocess.run(list(command), env=env, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {done.stdout}{done.stderr}")
+
+
+def _timed(env: dict[str, str], cwd: Path | None, *command: str) -> float:
+    started = time.perf_counter()
+    _command(env, cwd, *command)
+    return (time.perf_counter() - started) * 1000
+
+
+def _print_table(rows: dict[str, list[float]], runs: int) -> None:
+    medians = {name: statistics.median(timings) for name, timings in rows.items()}
+    width = max(len(name) for name in rows)
+    print(f"{'workload':<{width}}  {'median':>9}  {'p90':>9}")
+    for name, timings in rows.items():
+        p90 = statistics.quantiles(timings, n=10)[-1] if len(timings) > 1 else timings[0]
+        print(f"{name:<{width}}  {medians[name]:6.1f} ms  {p90:6.1f} ms")
+    status = medians["fdpctl daemon status"] / medians["python -c pass"]
+    run = medians["fdpctl run (script: true)"] - medians["true (bare)"]
+    first = medians["first command, fdpd stopped (fdpctl daemon start)"]
+    print(f"fdpctl daemon status / python -c pass: {status:.2f}x (goal <= 1.5x)")
+    print(f"fdpctl run over bare true: {run:+.1f} ms (goal <= +50 ms)")
+    print(f"first command with fdpd stopped: {first:.0f} ms (goal <= 500 ms)")
+    machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if hasattr(os, "getloadavg"):
+        machine += f", load average {os.getloadavg()[0]:.2f}"
+    print(f"machine: {machine}; {runs} runs per workload")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
