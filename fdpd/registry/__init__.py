@@ -6,7 +6,9 @@ Layout and extension points:
 * `models` — SQLModel table classes for every record type, users, tokens and the association
   tables; `models.table_of(Model)` gives the Core table (the fast paths use Core).
 * `database` — `make_engine(url)` (SQLite: WAL, foreign keys, busy timeout; or PostgreSQL),
-  `create_tables(engine)`, the FastAPI dependency `get_session(request)`, `inserted_id(result)`.
+  the FastAPI dependency `get_session(request)`, `inserted_id(result)`.
+* `migrations` — the schema's revisions (Alembic); `upgrade(engine)` brings a database to the
+  newest (every start, `fdpd registry migrate`).
 * `auth` — `Caller(id, username)`; FastAPI dependency `get_caller` (None = anonymous, 403 for a
   bad key); `request_caller(request)` for plain
   Starlette routes; provisioning `create_user(session, name) -> key`,
