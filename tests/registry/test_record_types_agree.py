@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from fdpd.registry.links import API_TYPES
 from fdpd.registry.schema import (
     COMPUTED,
     LINK,
@@ -32,6 +33,12 @@ def spec_of(info: TypeInfo) -> TypeSpec:
 
 def test_every_registry_type_but_the_per_registry_ones_is_synced() -> None:
     assert set(SPECS) - PER_REGISTRY == set(TYPES)
+
+
+def test_the_root_listing_names_every_type() -> None:
+    """`API_TYPES` is the reference's order of `GET /api/` (users and groups first)."""
+    assert API_TYPES[:2] == ("users", "groups")
+    assert sorted(API_TYPES[2:]) == sorted(SPECS)
 
 
 @pytest.mark.parametrize("name", sorted(TYPES))
