@@ -20,6 +20,7 @@ from fdpd.registry.schema import (
     SELF,
     SPECS,
     TypeSpec,
+    target_table,
 )
 from fdpd.sync.schema import TYPES, TypeInfo
 
@@ -86,3 +87,15 @@ def test_every_stored_field_is_a_column_of_its_table(name: str) -> None:
     ]
     missing = [f.column for f in stored if f.column not in columns]
     assert not missing, f"{name}: fields without a column in {spec.table.name}: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_the_tables_a_spec_names_have_the_columns_it_joins_on(name: str) -> None:
+    for field in SPECS[name].fields:
+        if field.through is not None:
+            columns = set(field.through.table.columns.keys())
+            assert {field.through.owner, field.through.other} <= columns, f"{name}.{field.name}"
+        if field.reverse_table is not None:
+            assert field.reverse_column in field.reverse_table.columns, f"{name}.{field.name}"
+        if field.kind == LINK:
+            assert target_table(str(field.target)) is not None
