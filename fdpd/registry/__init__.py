@@ -6,10 +6,12 @@ Layout and extension points:
 * `models` — SQLModel table classes for every record type, users, tokens and the association
   tables; `models.table_of(Model)` gives the Core table (the fast paths use Core).
 * `database` — `make_engine(url)` (SQLite: WAL, foreign keys, busy timeout; or PostgreSQL),
-  `create_tables(engine)`, `get_engine(request)`, `inserted_id(result)`.
+  `get_engine(request)`, `inserted_id(result)`.
 * `auth` — `Caller(id, username)`; `request_caller(request)` (None = anonymous, `AuthError` for
   a bad key); provisioning `create_user(session, name) -> key`,
   `ensure_user_with_token(session, name, key)`. Keys are stored as SHA-256 digests.
+* `migrations` — the schema's revisions (Alembic); `upgrade(engine)` brings a database to the
+  newest (every start, `fdpd registry migrate`).
 * `links` — `base_url(request)` (scheme + Host), `record_url(base, type, id)`,
   `parse_link(value, type) -> id` for request bodies, `API_TYPES` (root listing order).
 * `http` — `ApiError(status, body)` (raise it anywhere; the app renders it), `json_response`,

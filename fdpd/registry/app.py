@@ -14,10 +14,11 @@ from starlette.responses import Response
 from fdpd.errors import FdpError
 from fdpd.registry.atomic_writes import AtomicWritesHeader
 from fdpd.registry.auth import TokenAuthenticator, ensure_user, ensure_user_with_token
-from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.database import make_engine
 from fdpd.registry.guard import LocalOnlyGuard
 from fdpd.registry.http import ApiError
 from fdpd.registry.management import ADMIN_USERNAME
+from fdpd.registry.migrations import upgrade
 from fdpd.registry.routers import ROUTERS
 from fdpd.registry.settings import RegistrySettings
 from fdpd.registry.web.sessions import SessionStore, redact_login_codes_in_access_log, web_host
@@ -34,11 +35,12 @@ def create_app(settings: RegistrySettings) -> FastAPI:
 
 
 def prepare_database(engine: Engine, settings: RegistrySettings) -> str | None:
-    """Create missing tables and provision `admin` (what one process does before serving).
+    """Create or upgrade the schema (`migrations.upgrade`) and provision `admin` (what one
+    process does before serving).
 
     Returns the admin key (None without an admin token file).
     """
-    create_tables(engine)
+    upgrade(engine)
     return provision_admin(engine, settings)
 
 

@@ -1,5 +1,5 @@
-"""`fdpd registry ...`: run the registry server (`serve`) or manage its users (`add-user`,
-`grant`)."""
+"""`fdpd registry ...`: run the registry server (`serve`), upgrade its database's schema
+(`migrate`) or manage its users (`add-user`, `grant`)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="exit once the parent process (fdpd) is gone and no request came for SECONDS",
     )
+    migrate = commands.add_parser(
+        "migrate",
+        help="upgrade the registry database's schema to this release's (serve does it too)",
+        description="Bring the registry database's schema to the newest revision this fdp knows, "
+        "keeping every record: a new database is created, one made by an older fdp (or before fdp "
+        "had schema revisions) is upgraded, one already up to date is left alone. `serve` does "
+        "the same at every start; run this to upgrade a team registry's database on its own, "
+        "before starting the new release. Stop the registry and back the database up first.",
+    )
+    migrate.add_argument(
+        "--database",
+        default="",
+        metavar="URL",
+        help="SQLAlchemy URL (default: SQLite registry.db in fdp's data dir)",
+    )
     users_admin = _users_admin_module()
     if users_admin is not None:
         add_user = commands.add_parser("add-user", help="create a user and print a new key")
@@ -118,6 +133,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "migrate":
+            return migrate(args)
         result = args.handler(args)
         return int(result or 0)
     except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then raises it again
@@ -167,6 +184,30 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return serve_workers(settings, args.workers, access_log=args.access_log)
     return _serve_one(app, settings, args)
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """`fdpd registry migrate`: upgrade the database and say from which revision to which."""
+    from fdpd.registry.database import make_engine
+    from fdpd.registry.migrations import upgrade
+
+    database_url = RegistrySettings(database_url=args.database).resolved_database_url()
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with _opening_database(database_url):
+        engine = make_engine(database_url)
+        try:
+            done = upgrade(engine)
+        finally:
+            engine.dispose()
+    where = f"registry database {_redacted(database_url)}"
+    if done.created:
+        print(f"{where}: created at schema revision {done.after}")
+    elif done.before == done.after:
+        print(f"{where}: already at schema revision {done.after}")
+    else:
+        print(f"{where}: upgraded from {done.before or 'before revisions'} to {done.after}")
+    return 0
 
 
 @contextmanager

@@ -7,8 +7,6 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import CursorResult, Engine, create_engine, event
 
-from fdpd.registry.models import RegistryModel
-
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
@@ -32,20 +30,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL + NORMAL: durable against application crashes, fsync only at checkpoints
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-# Indexes added after their table was first released: `create_all` makes them only with a new
-# table, so databases made before them get them here.
-_ADDED_INDEXES = (("storage_location", "ix_storage_location_public"),)
-
-
-def create_tables(engine: Engine) -> None:
-    """Create every missing table and index (idempotent)."""
-    RegistryModel.metadata.create_all(engine)
-    tables = RegistryModel.metadata.tables
-    for table_name, index_name in _ADDED_INDEXES:
-        (index,) = [i for i in tables[table_name].indexes if i.name == index_name]
-        index.create(engine, checkfirst=True)
 
 
 def get_engine(request: Request) -> Engine:

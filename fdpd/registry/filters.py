@@ -10,7 +10,7 @@ from sqlalchemy import Column, ColumnElement, Connection, false, select
 
 from fdpd.registry.http import ApiError
 from fdpd.registry.links import MAX_ID
-from fdpd.registry.schema import TARGET_TABLES, Field, TypeSpec
+from fdpd.registry.schema import Field, TypeSpec, target_table
 from fdpd.registry.values import Invalid, parse_datetime, parse_uuid
 
 PAGING_KEYS = ("cursor", "format", "ordering", "page_size")
@@ -121,7 +121,7 @@ def _m2m(
             raise _BadFilter(_not_a_choice(raw))
         ids.append(int(raw))
     assert field.target is not None and field.through is not None
-    target = TARGET_TABLES[field.target]
+    target = target_table(field.target)
     existing = set(conn.execute(select(target.c.id).where(target.c.id.in_(ids))).scalars())
     for number in ids:
         if number not in existing:

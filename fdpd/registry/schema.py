@@ -1,18 +1,21 @@
 """Declarative description of every record type of the REST API (docs/registry-api.md).
 
 One `TypeSpec` per type lists its fields in the exact JSON key order; serialisation, validation,
-filtering and OPTIONS metadata are all driven from these descriptions.
+filtering and OPTIONS metadata are all driven from these descriptions, and so is what the sync
+engine copies (fdpd/sync/schema.py). They name their tables; the tables themselves
+(`TypeSpec.table`, `Through.table`, `Field.reverse_table`, `target_table`) come from `models` on
+first use, so reading the descriptions does not load the registry's SQLModel classes (fdpd's
+daemon reads them to sync, and never serves the registry itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table
-
-from fdpd.registry import models as m
-from fdpd.registry.models import table_of
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 STR_MAX = 1024
 TEXT_MAX = 1048576
@@ -29,13 +32,24 @@ REVERSE_ONE = "reverse_one"  # read-only link (or null) of the one record pointi
 STRING_KINDS = frozenset({STR, TEXT, NAME, SEMVER, URL})
 
 
+@cache
+def _table(name: str) -> Table:
+    from fdpd.registry.models import RegistryModel
+
+    return RegistryModel.metadata.tables[name]
+
+
 @dataclass(frozen=True)
 class Through:
     """Association table of a to-many relation: `owner` column → this record, `other` → target."""
 
-    table: Table
+    table_name: str
     owner: str
     other: str
+
+    @property
+    def table(self) -> Table:
+        return _table(self.table_name)
 
 
 @dataclass(frozen=True)
@@ -52,11 +66,15 @@ class Field:
     unique: bool = False
     filter: str | None = None  # glob | text | fk | m2m | bool | int | datetime | uuid
     through: Through | None = None  # LINKS and reverse-through
-    reverse_table: Table | None = None  # REVERSE_MANY / REVERSE_ONE
+    reverse_table_name: str | None = None  # REVERSE_MANY / REVERSE_ONE
     reverse_column: str | None = None
     required_on_put: bool = False
     label: str | None = None
     options_type: str | None = None
+
+    @property
+    def reverse_table(self) -> Table | None:
+        return None if self.reverse_table_name is None else _table(self.reverse_table_name)
 
     @property
     def column(self) -> str:
@@ -76,7 +94,7 @@ class UniqueTogether:
 class TypeSpec:
     name: str  # API type name, e.g. data_product
     model: str  # reference class name, e.g. DataProduct
-    table: Table
+    table_name: str
     fields: tuple[Field, ...]
     reverse_filters: tuple[str, ...] = ()
     filter_order: tuple[str, ...] = ()  # own filterable fields in filter_fields order
@@ -87,6 +105,10 @@ class TypeSpec:
 
     def __post_init__(self) -> None:
         self.by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def table(self) -> Table:
+        return _table(self.table_name)
 
     @property
     def db_label(self) -> str:
@@ -142,17 +164,17 @@ def _bool(name: str, default: bool) -> Field:
     return Field(name, BOOL, default=default, has_default=True, filter="bool")
 
 
-def _reverse_many(name: str, target: str, model: type[Any], column: str) -> Field:
+def _reverse_many(name: str, target: str, table: str, column: str) -> Field:
     return Field(
         name, REVERSE_MANY, target=target, read_only=True,
-        reverse_table=table_of(model), reverse_column=column,
+        reverse_table_name=table, reverse_column=column,
     )  # fmt: skip
 
 
-def _reverse_one(name: str, target: str, model: type[Any], column: str) -> Field:
+def _reverse_one(name: str, target: str, table: str, column: str) -> Field:
     return Field(
         name, REVERSE_ONE, target=target, read_only=True,
-        reverse_table=table_of(model), reverse_column=column,
+        reverse_table_name=table, reverse_column=column,
     )  # fmt: skip
 
 
@@ -163,13 +185,13 @@ def _links(name: str, target: str, through: Through, *, read_only: bool = False)
     )  # fmt: skip
 
 
-_OBJECT_AUTHORS = Through(table_of(m.ObjectAuthor), "object_id", "author_id")
-_COMPONENT_ISSUES = Through(table_of(m.ComponentIssue), "component_id", "issue_id")
-_ISSUE_COMPONENTS = Through(table_of(m.ComponentIssue), "issue_id", "component_id")
-_RUN_INPUTS = Through(table_of(m.CodeRunInput), "code_run_id", "component_id")
-_RUN_OUTPUTS = Through(table_of(m.CodeRunOutput), "code_run_id", "component_id")
-_INPUTS_OF = Through(table_of(m.CodeRunInput), "component_id", "code_run_id")
-_OUTPUTS_OF = Through(table_of(m.CodeRunOutput), "component_id", "code_run_id")
+_OBJECT_AUTHORS = Through("object_authors", "object_id", "author_id")
+_COMPONENT_ISSUES = Through("object_component_issues", "component_id", "issue_id")
+_ISSUE_COMPONENTS = Through("object_component_issues", "issue_id", "component_id")
+_RUN_INPUTS = Through("code_run_inputs", "code_run_id", "component_id")
+_RUN_OUTPUTS = Through("code_run_outputs", "code_run_id", "component_id")
+_INPUTS_OF = Through("code_run_inputs", "component_id", "code_run_id")
+_OUTPUTS_OF = Through("code_run_outputs", "component_id", "code_run_id")
 
 IDENTIFIER_MAX = TEXT_MAX
 WEBSITE_MAX = 200
@@ -192,14 +214,14 @@ def _register(spec: TypeSpec) -> None:
 
 
 _register(TypeSpec(
-    "storage_root", "StorageRoot", table_of(m.StorageRoot),
+    "storage_root", "StorageRoot", "storage_root",
     (_url(), _last_updated(), _str("root", unique=True), _bool("local", False), _updated_by(),
-     _reverse_many("locations", "storage_location", m.StorageLocation, "storage_root_id")),
+     _reverse_many("locations", "storage_location", "storage_location", "storage_root_id")),
     reverse_filters=("locations",), filter_order=("root", "local"),
     description="A root (a URI) under which files are stored.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "storage_location", "StorageLocation", table_of(m.StorageLocation),
+    "storage_location", "StorageLocation", "storage_location",
     (_url(), _last_updated(), _str("path", max_length=PATH_MAX), _str("hash"),
      _bool("public", True), _updated_by(), _link("storage_root", "storage_root")),
     reverse_filters=("location_for_object", "original_store_of"),
@@ -208,38 +230,38 @@ _register(TypeSpec(
     description="The location of a file: a path under a storage root, with its SHA-1 hash.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "file_type", "FileType", table_of(m.FileType),
+    "file_type", "FileType", "file_type",
     (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT), _updated_by()),
     reverse_filters=("object",), filter_order=("name", "extension"),
     unique_together=(UniqueTogether(("name", "extension")),),
     description="A file type: a name and its file extension.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "namespace", "Namespace", table_of(m.Namespace),
+    "namespace", "Namespace", "namespace",
     (_url(), _last_updated(), _str("name", NAME, unique=True, filter="glob"),
      _str("full_name", required=False, unique=True), _website(), _updated_by()),
     reverse_filters=("data_products",), filter_order=("name", "full_name", "website"),
     description="A namespace grouping data products.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "author", "Author", table_of(m.Author),
+    "author", "Author", "author",
     (_url(), _uuid(), _last_updated(), _str("name", NAME, required=False, filter="glob"),
      _identifier(unique=True), _updated_by()),
     reverse_filters=("object", "userauthor"), filter_order=("name", "identifier", "uuid"),
     description="An author of objects, identified by an ORCID/ROR URL or a uuid.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "object", "Object", table_of(m.Object),
+    "object", "Object", "object",
     (_url(), _uuid(), _last_updated(),
      _str("description", TEXT, required=False, max_length=TEXT_MAX), _updated_by(),
      _link("storage_location", "storage_location", nullable=True),
      _link("file_type", "file_type", nullable=True), _links("authors", "author", _OBJECT_AUTHORS),
-     _reverse_many("components", "object_component", m.ObjectComponent, "object_id"),
-     _reverse_many("data_products", "data_product", m.DataProduct, "object_id"),
-     _reverse_one("code_repo_release", "code_repo_release", m.CodeRepoRelease, "object_id"),
-     _reverse_one("quality_control", "quality_controlled", m.QualityControlled, "object_id"),
-     _reverse_many("licences", "licence", m.Licence, "object_id"),
-     _reverse_many("keywords", "keyword", m.Keyword, "object_id")),
+     _reverse_many("components", "object_component", "object_component", "object_id"),
+     _reverse_many("data_products", "data_product", "data_product", "object_id"),
+     _reverse_one("code_repo_release", "code_repo_release", "code_repo_release", "object_id"),
+     _reverse_one("quality_control", "quality_controlled", "quality_controlled", "object_id"),
+     _reverse_many("licences", "licence", "licence", "object_id"),
+     _reverse_many("keywords", "keyword", "keyword", "object_id")),
     reverse_filters=("components", "code_repo_of", "config_of", "submission_script_of",
                      "data_products", "quality_control", "quality_control_document", "keywords",
                      "licences", "code_repo_release", "metadata"),
@@ -247,7 +269,7 @@ _register(TypeSpec(
     description="An object: a file or other item, with its location, type and authors.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "object_component", "ObjectComponent", table_of(m.ObjectComponent),
+    "object_component", "ObjectComponent", "object_component",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"),
      _str("description", TEXT, required=False, max_length=TEXT_MAX),
      _bool("whole_object", False), _updated_by(), _link("object", "object"),
@@ -260,19 +282,19 @@ _register(TypeSpec(
     description="A component of an object; every object has its whole_object component.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "data_product", "DataProduct", table_of(m.DataProduct),
+    "data_product", "DataProduct", "data_product",
     (_url(), Field("internal_format", COMPUTED, read_only=True),
      Field("prov_report", COMPUTED, read_only=True), Field("ro_crate", COMPUTED, read_only=True),
      _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER), _updated_by(),
      _link("object", "object"), _link("namespace", "namespace"),
-     _reverse_one("external_object", "external_object", m.ExternalObject, "data_product_id")),
+     _reverse_one("external_object", "external_object", "external_object", "data_product_id")),
     reverse_filters=("external_object",), filter_order=("object", "namespace", "name", "version"),
     unique_together=(UniqueTogether(("namespace", "name", "version")),),
     record_methods=("GET", "PUT", "PATCH"),
     description="A versioned, named data product in a namespace, backed by an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "external_object", "ExternalObject", table_of(m.ExternalObject),
+    "external_object", "ExternalObject", "external_object",
     (_url(), _last_updated(), _identifier(unique=False),
      _str("alternate_identifier", required=False),
      _str("alternate_identifier_type", required=False),
@@ -288,7 +310,7 @@ _register(TypeSpec(
     description="A data product that came from outside the pipeline (a DOI, an alternate id).",
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_run", "CodeRun", table_of(m.CodeRun),
+    "code_run", "CodeRun", "code_run",
     (_url(), Field("ro_crate", COMPUTED, read_only=True), _uuid(), _last_updated(),
      Field("run_date", DATETIME, required=True, filter="datetime"), _str("description"),
      _updated_by(), _link("code_repo", "object", nullable=True),
@@ -301,7 +323,7 @@ _register(TypeSpec(
     description="A run of a submission script, with its inputs and outputs.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "issue", "Issue", table_of(m.Issue),
+    "issue", "Issue", "issue",
     (_url(), _uuid(), _last_updated(),
      Field("severity", INT, default=1, has_default=True, filter="int"),
      _str("description", TEXT, max_length=TEXT_MAX), _updated_by(),
@@ -312,14 +334,14 @@ _register(TypeSpec(
     description="An issue with a severity, attached to object components.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "user_author", "UserAuthor", table_of(m.UserAuthor),
+    "user_author", "UserAuthor", "user_author",
     (_url(), _last_updated(), _updated_by(), _link("user", "users", unique=True),
      _link("author", "author")),
     filter_order=("user", "author"),
     description="Links a registry user to the author they write as.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "keyword", "Keyword", table_of(m.Keyword),
+    "keyword", "Keyword", "keyword",
     (_url(), _last_updated(), _str("keyphrase", NAME, filter="glob"), _identifier(unique=True),
      _updated_by(), _link("object", "object")),
     filter_order=("object", "keyphrase", "identifier"),
@@ -327,21 +349,21 @@ _register(TypeSpec(
     description="A keyphrase describing an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "licence", "Licence", table_of(m.Licence),
+    "licence", "Licence", "licence",
     (_url(), _last_updated(), _str("licence_info", TEXT, max_length=None),
      _identifier(unique=True), _updated_by(), _link("object", "object")),
     filter_order=("object", "licence_info", "identifier"),
     description="The licence of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "key_value", "KeyValue", table_of(m.KeyValue),
+    "key_value", "KeyValue", "key_value",
     (_url(), _last_updated(), _str("key"), _str("value"), _updated_by(), _link("object", "object")),
     filter_order=("object", "key", "value"),
     unique_together=(UniqueTogether(("object", "key")),),
     description="A key/value metadata pair of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_repo_release", "CodeRepoRelease", table_of(m.CodeRepoRelease),
+    "code_repo_release", "CodeRepoRelease", "code_repo_release",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER),
      _website(), _updated_by(), _link("object", "object", unique=True)),
     filter_order=("object", "name", "version", "website"),
@@ -349,13 +371,14 @@ _register(TypeSpec(
     description="A released version of a code repository object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "quality_controlled", "QualityControlled", table_of(m.QualityControlled),
+    "quality_controlled", "QualityControlled", "quality_controlled",
     (_url(), _last_updated(), _updated_by(), _link("object", "object", unique=True),
      _link("document", "object")),
     filter_order=("object", "document"),
     description="Marks an object as quality controlled, with the document describing it.",
 ))  # fmt: skip
 
-# Tables of link targets, for existence checks ("users" is the registry's user table).
-TARGET_TABLES: dict[str, Table] = {name: spec.table for name, spec in SPECS.items()}
-TARGET_TABLES["users"] = table_of(m.User)
+
+def target_table(target: str) -> Table:
+    """The table of a link target, for existence checks ("users" is the registry's user table)."""
+    return _table("registry_user" if target == "users" else SPECS[target].table_name)

@@ -25,8 +25,9 @@ from sqlmodel import Session
 
 from fdpd.errors import FdpError, UsageError
 from fdpd.registry.auth import create_user
-from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.database import make_engine
 from fdpd.registry.lookalikes import lookalike_problem
+from fdpd.registry.migrations import upgrade
 from fdpd.registry.models import User, table_of
 from fdpd.registry.ownership import grant
 from fdpd.registry.settings import default_database_url
@@ -36,7 +37,8 @@ _USERNAME = re.compile(r"[\w.@+-]{1,150}")
 
 
 def add_user(database_url: str, name: str) -> str:
-    """Create user `name` in the registry database (tables created if needed); return a new key."""
+    """Create user `name` in the registry database (its schema created or upgraded if needed);
+    return a new key."""
     if not _USERNAME.fullmatch(name):
         raise UsageError(
             f"{name!r} is not a valid user name",
@@ -44,7 +46,7 @@ def add_user(database_url: str, name: str) -> str:
         )
     engine = make_engine(database_url)
     try:
-        create_tables(engine)
+        upgrade(engine)
         with Session(engine) as session:
             _check_lookalike(session, name)
             return create_user(session, name)
@@ -108,7 +110,7 @@ def grant_namespace(database_url: str, namespace: str, username: str) -> bool:
     """Let `username` write `namespace`; False when they already could."""
     engine = make_engine(database_url)
     try:
-        create_tables(engine)
+        upgrade(engine)
         with engine.connect() as conn:
             return grant(conn, namespace, username)
     except LookupError as error:

@@ -31,11 +31,11 @@ from fdpd.registry.schema import (
     LINKS,
     NAME,
     SEMVER,
-    TARGET_TABLES,
     URL,
     UUID,
     Field,
     TypeSpec,
+    target_table,
 )
 from fdpd.registry.statements import existing_ids, first_match, insert_into
 from fdpd.registry.values import (
@@ -246,7 +246,7 @@ def _existing_ids(conn: Connection, field_spec: Field, ids: list[int]) -> list[i
     assert field_spec.target is not None
     if not ids:
         return ids
-    table = TARGET_TABLES[field_spec.target]
+    table = target_table(field_spec.target)
     found = set(conn.execute(existing_ids(table), {"ids": list(set(ids))}).scalars())
     if any(record_id not in found for record_id in ids):
         raise Invalid(DOES_NOT_EXIST)

@@ -1,22 +1,23 @@
 """What the sync engine knows about each record type (docs/registry-api.md).
 
-Per type: which links are dependencies (must exist on the destination first), which links only
-pull related records into a closure, which fields are copied, and the natural key that finds an
-existing copy. Users, groups and user_author are per-registry and never copied.
+The registry's description of the types (`SPECS`, fdpd/registry/schema.py) says which fields a
+record has, which of them are writable and which are links: what a copy sends (`fields`) and
+which links must exist on the destination first (`to_one`, `to_many`) are derived from it. Here
+is only how to copy: which links merely pull related records into a closure, the natural key that
+finds an existing copy, how to look it up, and which sets are completed by PATCH. Users, groups
+and user_author are per-registry and never copied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fdpd.registry.schema import LINK, LINKS, SPECS
+
 
 @dataclass(frozen=True)
 class TypeInfo:
     name: str
-    # Writable fields sent on create; links among them are rewritten to destination URLs.
-    fields: tuple[str, ...]
-    to_one: tuple[str, ...] = ()
-    to_many: tuple[str, ...] = ()
     # Links followed only to widen a closure (reverse sides and attachments of a record).
     related: tuple[str, ...] = ()
     # Fields that identify an existing copy on the destination.
@@ -28,7 +29,24 @@ class TypeInfo:
     # Further filters (natural-key fields) added to that look-up query.
     lookup_filters: tuple[str, ...] = ()
     # Links set after creation by PATCH, as the union of both sides' sets.
-    patchable_sets: tuple[str, ...] = field(default=())
+    patchable_sets: tuple[str, ...] = ()
+    # Writable links not sent: the record at their other end sets them (issue.component_issues)
+    set_from_other_side: tuple[str, ...] = ()
+    # Derived from the registry's description: writable fields sent on create (links among
+    # them are rewritten to destination URLs), and the links among them, to one and to many.
+    fields: tuple[str, ...] = field(init=False)
+    to_one: tuple[str, ...] = field(init=False)
+    to_many: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        sent = [
+            f
+            for f in SPECS[self.name].fields
+            if f.writable and f.name not in self.set_from_other_side
+        ]
+        object.__setattr__(self, "fields", tuple(f.name for f in sent))
+        object.__setattr__(self, "to_one", tuple(f.name for f in sent if f.kind == LINK))
+        object.__setattr__(self, "to_many", tuple(f.name for f in sent if f.kind == LINKS))
 
     @property
     def links(self) -> tuple[str, ...]:
@@ -38,36 +56,18 @@ class TypeInfo:
 TYPES: dict[str, TypeInfo] = {
     info.name: info
     for info in (
-        TypeInfo(
-            "namespace", ("name", "full_name", "website"), key=("name",), lookup_filters=("name",)
-        ),
-        TypeInfo("storage_root", ("root", "local"), key=("root",), lookup_filters=("root",)),
-        TypeInfo(
-            "file_type",
-            ("name", "extension"),
-            key=("name", "extension"),
-            lookup_filters=("name", "extension"),
-        ),
-        TypeInfo(
-            "author",
-            ("name", "identifier", "uuid"),
-            key=("uuid",),
-            uuid_keyed=True,
-            lookup_filters=("uuid",),
-        ),
+        TypeInfo("namespace", key=("name",), lookup_filters=("name",)),
+        TypeInfo("storage_root", key=("root",), lookup_filters=("root",)),
+        TypeInfo("file_type", key=("name", "extension"), lookup_filters=("name", "extension")),
+        TypeInfo("author", key=("uuid",), uuid_keyed=True, lookup_filters=("uuid",)),
         TypeInfo(
             "storage_location",
-            ("path", "hash", "public", "storage_root"),
-            to_one=("storage_root",),
             key=("storage_root", "hash", "public"),
             lookup_parent="storage_root",
             lookup_filters=("hash", "public"),
         ),
         TypeInfo(
             "object",
-            ("uuid", "description", "storage_location", "file_type", "authors"),
-            to_one=("storage_location", "file_type"),
-            to_many=("authors",),
             related=(
                 "components",
                 "keywords",
@@ -82,16 +82,13 @@ TYPES: dict[str, TypeInfo] = {
         ),
         TypeInfo(
             "object_component",
-            ("name", "description", "whole_object", "object"),
-            to_one=("object",),
             related=("issues",),
+            set_from_other_side=("issues",),
             key=("object", "name"),
             lookup_parent="object",
         ),
         TypeInfo(
             "issue",
-            ("uuid", "severity", "description", "component_issues"),
-            to_many=("component_issues",),
             key=("uuid",),
             uuid_keyed=True,
             lookup_filters=("uuid",),
@@ -99,84 +96,24 @@ TYPES: dict[str, TypeInfo] = {
         ),
         TypeInfo(
             "data_product",
-            ("name", "version", "object", "namespace"),
-            to_one=("object", "namespace"),
             related=("external_object",),
             key=("namespace", "name", "version"),
             lookup_parent="namespace",
             lookup_filters=("name",),
         ),
-        TypeInfo(
-            "external_object",
-            (
-                "identifier",
-                "alternate_identifier",
-                "alternate_identifier_type",
-                "primary_not_supplement",
-                "release_date",
-                "title",
-                "description",
-                "data_product",
-                "original_store",
-            ),
-            to_one=("data_product", "original_store"),
-            key=("data_product",),
-            lookup_parent="data_product",
-        ),
+        TypeInfo("external_object", key=("data_product",), lookup_parent="data_product"),
         TypeInfo(
             "code_run",
-            (
-                "uuid",
-                "run_date",
-                "description",
-                "code_repo",
-                "model_config",
-                "submission_script",
-                "inputs",
-                "outputs",
-            ),
-            to_one=("code_repo", "model_config", "submission_script"),
-            to_many=("inputs", "outputs"),
             key=("uuid",),
             uuid_keyed=True,
             lookup_filters=("uuid",),
             patchable_sets=("inputs", "outputs"),
         ),
-        TypeInfo(
-            "keyword",
-            ("keyphrase", "identifier", "object"),
-            to_one=("object",),
-            key=("object", "keyphrase"),
-            lookup_parent="object",
-        ),
-        TypeInfo(
-            "licence",
-            ("licence_info", "identifier", "object"),
-            to_one=("object",),
-            key=("object", "licence_info", "identifier"),
-            lookup_parent="object",
-        ),
-        TypeInfo(
-            "key_value",
-            ("key", "value", "object"),
-            to_one=("object",),
-            key=("object", "key"),
-            lookup_parent="object",
-        ),
-        TypeInfo(
-            "code_repo_release",
-            ("name", "version", "website", "object"),
-            to_one=("object",),
-            key=("object",),
-            lookup_parent="object",
-        ),
-        TypeInfo(
-            "quality_controlled",
-            ("object", "document"),
-            to_one=("object", "document"),
-            key=("object",),
-            lookup_parent="object",
-        ),
+        TypeInfo("keyword", key=("object", "keyphrase"), lookup_parent="object"),
+        TypeInfo("licence", key=("object", "licence_info", "identifier"), lookup_parent="object"),
+        TypeInfo("key_value", key=("object", "key"), lookup_parent="object"),
+        TypeInfo("code_repo_release", key=("object",), lookup_parent="object"),
+        TypeInfo("quality_controlled", key=("object",), lookup_parent="object"),
     )
 }
 

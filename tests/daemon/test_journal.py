@@ -7,11 +7,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from fdpd.errors import FdpError
 from fdpd.journal import LATEST_VERSION, Journal, Operation, OperationEvent
+from fdpd.journal import models as journal_models
+from fdpd.journal.reruns import Rerun
 from tests.fdp_process import FdpInstance
+
+JOURNAL = {
+    str(model.__tablename__)
+    for model in (Operation, OperationEvent, Rerun, *vars(journal_models).values())
+    if isinstance(model, type) and issubclass(model, SQLModel) and hasattr(model, "__table__")
+}
 
 # The schema as fdp 0.1.0 first wrote it (version 1), frozen here on purpose.
 VERSION_1_DDL = """
@@ -100,11 +109,27 @@ def test_journal_newer_than_this_fdp_is_refused(tmp_path: Path) -> None:
 
 
 def test_model_classes_match_the_migrated_schema(tmp_path: Path) -> None:
+    """Every table the migrations make has its class, with the same columns, the same NOT NULL
+    and foreign keys (types are SQLite's affinities on both sides: not compared)."""
     journal = Journal.open(tmp_path / "journal.db")
-    db = sqlite3.connect(journal.path)
-    for model in (Operation, OperationEvent):
-        table = SQLModel.metadata.tables[str(model.__tablename__)]
-        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table.name})")}
-        assert columns == {column.name for column in table.columns}, table.name
-    db.close()
+    migrated = inspect(journal.engine)
+    classes = {name: table for name, table in SQLModel.metadata.tables.items() if name in JOURNAL}
+    assert set(migrated.get_table_names()) - {"sqlite_sequence"} == set(classes)
+    for name, table in classes.items():
+        # a primary key is never null (SQLite reports INTEGER PRIMARY KEY as nullable)
+        found = {
+            c["name"]: (bool(c["primary_key"]), bool(c["primary_key"]) or not c["nullable"])
+            for c in migrated.get_columns(name)
+        }
+        declared = {c.name: (c.primary_key, c.primary_key or not c.nullable) for c in table.columns}
+        assert found == declared, name
+        found_keys = {
+            (tuple(k["constrained_columns"]), k["referred_table"], tuple(k["referred_columns"]))
+            for k in migrated.get_foreign_keys(name)
+        }
+        declared_keys = {
+            (tuple(k.column_keys), k.referred_table.name, tuple(e.column.name for e in k.elements))
+            for k in table.foreign_key_constraints
+        }
+        assert found_keys == declared_keys, name
     journal.close()

@@ -13,7 +13,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from fdpd.registry.auth import ensure_user
-from fdpd.registry.database import create_tables, make_engine
+from fdpd.registry.database import make_engine
+from fdpd.registry.migrations import upgrade
 from fdpd.registry.models import (
     CodeRun,
     CodeRunInput,
@@ -39,7 +40,7 @@ class RecordWriter:
 
     def __init__(self, database_url: str, username: str = "admin") -> None:
         self.engine = make_engine(database_url)
-        create_tables(self.engine)
+        upgrade(self.engine)
         with Session(self.engine) as session:
             user = session.exec(select(User).where(User.username == username)).first()
             if user is None:
