@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from fdpd.userconfig import collect_git_facts, work_tree_top
 
-from .conftest import git, make_repo
+from .conftest import git, given_facts, make_repo
 
 
 def test_facts_of_a_clean_repository(tmp_path: Path) -> None:
@@ -55,3 +56,11 @@ def test_repository_without_commits(tmp_path: Path) -> None:
 def test_outside_any_repository(tmp_path: Path) -> None:
     assert work_tree_top(tmp_path) is None
     assert collect_git_facts(tmp_path) is None
+
+
+def test_the_given_facts_are_a_clean_clones(git_project: Path) -> None:
+    """The facts the generation tests are given (conftest.given_facts) are what git finds in a
+    clean clone of their project, but for its HEAD (which they only copy)."""
+    facts = collect_git_facts(git_project)
+    assert facts is not None
+    assert facts == replace(given_facts(git_project), head=facts.head)
