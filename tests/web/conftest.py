@@ -117,10 +117,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRegistry]:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium, one for the session; skipped without it locally, a failure in
-    CI."""
+    """Headless Debian Chromium; skipped without it locally, a failure in CI. One per module, not
+    per session: while Playwright's sync API is open, an asyncio loop runs in this thread, and
+    every in-process test after it (asyncio.run, SyncASGI) would fail."""
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed in CI: .ci/run must apt-get install chromium")
