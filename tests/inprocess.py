@@ -206,15 +206,15 @@ def registry_in_process(
     base_url: str = BASE,
     *,
     shared: bool = False,
-    data_store: Path | None = None,
+    data_store: Path | str | None = None,
     token_file: Path | None = None,
     database_url: str | None = None,
     file_roots: tuple[Path, ...] = (),
     with_data_store: bool = True,
 ) -> Iterator[InProcessRegistry]:
     """A registry over a new SQLite file in `folder` (or `database_url`); its admin writes.
-    Without `data_store`, one is made in `folder / "store"` (none with `with_data_store=False`);
-    `file_roots` as `--file-root`."""
+    Without `data_store` (a folder, or an `s3://bucket/prefix` text), one is made in
+    `folder / "store"` (none with `with_data_store=False`); `file_roots` as `--file-root`."""
     folder.mkdir(parents=True, exist_ok=True)
     store = (data_store or folder / "store") if with_data_store else None
     token_path = token_file or folder / "admin-token"
@@ -228,8 +228,9 @@ def registry_in_process(
     app = create_app(settings)
     token = token_path.read_text().strip()
     seeder = in_process_seeder(app, base_url, token)
+    folder_store = store if isinstance(store, Path) else None
     registry = InProcessRegistry(
-        app, token, seeder, base_url, settings.resolved_database_url(), store
+        app, token, seeder, base_url, settings.resolved_database_url(), folder_store
     )
     try:
         yield registry

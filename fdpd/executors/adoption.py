@@ -1,4 +1,4 @@
-"""SLURM jobs an earlier fdpd followed, adopted by this one when it starts (issue 25, item 4).
+"""SLURM jobs an earlier fdpd followed, adopted by this one when it starts.
 
 A SLURM job runs on when fdpd stops (a restart, an upgrade, a crash): its job folder keeps
 `slurm/following` (SLURM's job id) and the token the wrapper reads, and the journal keeps the job

@@ -38,7 +38,8 @@ def page_size_of(items: Sequence[tuple[str, str]]) -> int:
     for key, value in items:
         if key == "page_size":
             text = value.strip()
-            size = int(text) if text.isdigit() and 0 < len(text) < 10 else DEFAULT_PAGE_SIZE
+            digits = text.isascii() and text.isdigit()  # `²` is a digit int() refuses
+            size = int(text) if digits and 0 < len(text) < 10 else DEFAULT_PAGE_SIZE
             size = size or DEFAULT_PAGE_SIZE
     return size
 

@@ -1,4 +1,4 @@
-"""The daemon API's routers, mounted when a request first needs one (issue 27).
+"""The daemon API's routers, mounted when a request first needs one.
 
 fdpd answers its first command sooner when it imports only what that command's route needs:
 the router modules pull in the features behind them (sync, jobs, the config generator, httpx...).

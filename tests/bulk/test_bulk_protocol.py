@@ -22,13 +22,14 @@ from starlette.types import Receive, Scope, Send
 
 from fdpd.registry.app import create_app
 from fdpd.registry.settings import RegistrySettings
+from fdpd.registry.users_admin import add_user as add_registry_user
 from fdpd.remote.client import RegistryClient
 from fdpd.sync.graph import GraphLoader, RecordGraph
 from fdpd.sync.push import push
 from tests.housekeeping.inprocess import InProcessRegistry, registry_in_process
-from tests.registry.running_registry import add_registry_user
+from tests.registry.records import RecordWriter
 from tests.sync.ledgers import MemoryLedger
-from tests.sync.seed import add_code_run, add_product
+from tests.sync.seed import add_code_run
 
 BASE = "http://127.0.0.1:8000"
 VOLATILE = {"url", "last_updated", "updated_by", "uuid"}
@@ -293,17 +294,16 @@ def test_a_bulk_closure_loads_the_graph_the_rest_path_loads(
 def test_a_bulk_pull_comes_in_pages(tmp_path: Path) -> None:
     """More records than one answer holds: every page, each record once."""
     with registry_in_process(tmp_path / "local") as local:
-        roots = []
-        for index in range(700):  # ~3 records each beyond the shared ones: > 2,000 in all
-            product = add_product(
-                local.seeder,
-                namespace="PAGED",
-                name=f"paged/p{index:04}",
-                version="1.0.0",
-                content=f"{index}\n".encode(),
-                root="https://example.org/files/",
-            )
-            roots.append(product.record["url"])
+        writer = RecordWriter(local.database_url)  # straight into its database: 2,800 rows
+        with writer.one_transaction():
+            roots = []
+            for index in range(700):  # 3 records each beyond the shared ones: > 2,000 in all
+                content = hashlib.sha1(f"{index}\n".encode()).hexdigest()
+                location = writer.location("https://example.org/files/", content, content)
+                object_id, _ = writer.object(location, "csv")
+                product = writer.data_product("PAGED", f"paged/p{index:04}", "1.0.0", object_id)
+                roots.append(f"{local.api_url}data_product/{product}/")
+        writer.close()
 
         async def go() -> tuple[list[Any], Counter[tuple[str, str]]]:
             transport = httpx.ASGITransport(app=local.app)

@@ -75,12 +75,24 @@ def pushing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushing]:
     with remote `origin` = the relay, for the module: each test pushes its own products."""
     token = tmp_path_factory.mktemp("reference") / "reference.token"
     with reference_registry(s3=True) as ref, HttpRelay(ref.port) as relay, fdp_site("ana") as ana:
+        assert ref.count("code_run") == 0  # a fresh reference, before any push
         token.write_text(ref.token + "\n")
         token.chmod(0o600)
         # The reference serves `/data/<sha1>` only under its own storage root, not the relay's.
         store = ["--data-store", f"{ref.url}/data/"]
         ana.ok("remote", "add", "origin", f"{relay.url}/api/", "--token-file", str(token), *store)
         yield Pushing(ref, ana, relay)
+
+
+def test_the_reference_answers_its_api_with_its_token(pushing: Pushing) -> None:
+    """The shared helper (tests/reference_registry.py) starts a reference, with S3, that answers."""
+    ref = pushing.ref
+    answer = httpx.get(ref.api_url, headers=ref.headers, timeout=30)
+    assert answer.status_code == 200
+    assert "code_run" in answer.json()
+    root = httpx.get(f"{ref.api_url}storage_root/", headers=ref.headers, timeout=30)
+    assert root.status_code == 200
+    assert ref.s3_url is not None
 
 
 def test_every_push_succeeds_first_try_with_the_whole_closure(pushing: Pushing) -> None:

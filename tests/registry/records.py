@@ -7,6 +7,8 @@ special routes can be tested independently of the model routes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +54,30 @@ class RecordWriter:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """The records added inside are committed together at its end (many rows in seconds)."""
+        with Session(self.engine) as session:
+            self._batch = session
+            try:
+                yield
+                session.commit()
+            finally:
+                self._batch = None
+
+    _batch: Session | None = None
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """The open transaction's session, else a new one committed at the end."""
+        if self._batch is not None:
+            yield self._batch
+            self._batch.flush()
+            return
+        with Session(self.engine) as session:
+            yield session
+            session.commit()
+
     def add(self, model: type[SQLModel], **values: Any) -> int:
         """Insert one row (with `last_updated`/`updated_by_id` when the table has them)."""
         fields = model.model_fields
@@ -61,19 +87,18 @@ class RecordWriter:
             values.setdefault("updated_by_id", self.user_id)
         if "uuid" in fields:
             values.setdefault("uuid", str(uuid.uuid4()))
-        with Session(self.engine) as session:
+        with self._session() as session:
             row = model(**values)
             session.add(row)
-            session.commit()
+            session.flush()
             return int(getattr(row, "id", 0) or 0)
 
     def link(self, model: type[SQLModel], **values: int) -> None:
-        with Session(self.engine) as session:
+        with self._session() as session:
             session.add(model(**values))
-            session.commit()
 
     def _existing(self, model: type[SQLModel], **values: Any) -> int | None:
-        with Session(self.engine) as session:
+        with self._session() as session:
             query = select(model).filter_by(**values)
             row = session.exec(query).first()
             return int(getattr(row, "id", 0)) if row is not None else None

@@ -1,6 +1,6 @@
 """A shared registry (`--shared`) with users alice, eve and admin, served in process over ASGI
-(`shared_team`) or by a real `fdpd registry serve --shared` process (`Team(server)`): each user
-has a client with their own token, and helpers to make what a user's push makes."""
+(`shared_team`): each user has a client with their own token, and helpers to make what a user's
+push makes."""
 
 from __future__ import annotations
 
@@ -103,10 +103,8 @@ def record_id(link: str) -> int:
     return int(link.rstrip("/").rsplit("/", 1)[1])
 
 
-def client(base_url: str, key: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def client(base_url: str, key: str, transport: httpx.BaseTransport) -> httpx.Client:
     headers = {"Authorization": f"token {key}", "Accept": ACCEPT}
-    if transport is None:
-        return httpx.Client(base_url=base_url, headers=headers, timeout=30)
     return httpx.Client(base_url=base_url, headers=headers, transport=transport)
 
 

@@ -1,12 +1,11 @@
 """Shared mode: a namespace belongs to its creator (and users granted it); records to their owner.
 
 fdp's registry app in shared mode (in process, tests/inprocess.py), on SQLite and PostgreSQL;
-grants through the real `fdpd registry grant`.
+grants through `fdpd registry grant` (in process, tests/registry/command.py).
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.postgres_database import fresh_database
+from tests.registry.command import Ran, fdpd
 from tests.registry.conftest import unique
-from tests.registry.running_registry import FDPD
 
 
 class Team:
@@ -78,10 +77,8 @@ def path(url: str) -> str:
     return "/api/" + url.split("/api/", 1)[1]
 
 
-def grant(team: Team, namespace: str, user: str) -> subprocess.CompletedProcess[str]:
-    command = [str(FDPD), "registry", "grant", namespace, user]
-    command += ["--database", team.server.database_url]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+def grant(team: Team, namespace: str, user: str) -> Ran:
+    return fdpd("registry", "grant", namespace, user, "--database", team.server.database_url)
 
 
 def test_a_new_version_in_someone_elses_namespace_is_refused_naming_it(team: Team) -> None:

@@ -1,7 +1,7 @@
-"""The upload protocol of a shared registry, end to end against real registry processes.
+"""The upload protocol of a shared registry, end to end against fdp's registry app in process.
 
 Folder store: `POST /api/data/<sha1>` → signed URL on the registry → PUT → `GET /data/<sha1>`.
-S3 store: the same against moto's standalone S3 server on a free loopback port; moto stands in
+S3 store: the same against moto's S3 server (a thread) on a free loopback port; moto stands in
 because no real S3 server is installable here. moto checks neither presigned signatures nor the
 `x-amz-checksum-sha1` header, so the wrong-bytes case shows the registry's own check (it hashes
 objects whose checksum the server does not report).
@@ -27,12 +27,11 @@ from fdpd.store.hashing import sha1_hex_to_base64
 from tests.conftest import free_port
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
-from tests.registry.running_registry import RunningRegistry, running_registry
 
 
 @dataclass(frozen=True)
 class Served:
-    registry: RunningRegistry | InProcessRegistry  # S3 needs a process (its environment)
+    registry: InProcessRegistry
     workdir: Path
 
     @property
@@ -215,10 +214,12 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Served]:
     ).create_bucket(Bucket=bucket)
     workdir = tmp_path_factory.mktemp("s3-store")
     try:
-        with running_registry(
-            workdir, data_store=f"s3://{bucket}/fdp", shared=True, env=env
-        ) as registry:
-            yield S3Served(Served(registry, workdir), endpoint, bucket)
+        with pytest.MonkeyPatch.context() as environment:
+            for name, value in env.items():  # as `fdpd registry serve` would be started
+                environment.setenv(name, value)
+            store = f"s3://{bucket}/fdp"
+            with registry_in_process(workdir, shared=True, data_store=store) as registry:
+                yield S3Served(Served(registry, workdir), endpoint, bucket)
     finally:
         server.stop()
 
@@ -231,11 +232,11 @@ def test_s3_upload_round_trip(s3: S3Served) -> None:
     assert "x-amz-checksum-sha1" in parse_qs(urlsplit(url).query)["X-Amz-SignedHeaders"][0]
     put = httpx.put(url, content=data, headers={"x-amz-checksum-sha1": sha1_hex_to_base64(sha1)})
     assert put.status_code == 200
-    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
+    again = registry.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
     assert again.status_code == 409
 
     s3.served.register(sha1)
-    download = httpx.get(f"{registry.base_url}/data/{sha1}")
+    download = registry.get(f"{registry.base_url}/data/{sha1}")
     assert download.status_code == 302
     assert download.headers["location"].startswith(s3.endpoint)
     assert httpx.get(download.headers["location"]).content == data
@@ -247,7 +248,7 @@ def test_s3_wrong_bytes_are_not_kept(s3: S3Served) -> None:
     url = s3.served.upload_url(sha1)
     httpx.put(url, content=b"tampered", headers={"x-amz-checksum-sha1": sha1_hex_to_base64(sha1)})
     # Real S3 refuses the PUT (BadDigest); moto keeps it, and the registry then finds it wrong.
-    again = httpx.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
+    again = registry.post(f"{registry.api}data/{sha1}", headers=registry.admin_headers())
     assert again.status_code == 200
     s3.served.register(sha1)
-    assert httpx.get(f"{registry.base_url}/data/{sha1}").status_code == 404
+    assert registry.get(f"{registry.base_url}/data/{sha1}").status_code == 404

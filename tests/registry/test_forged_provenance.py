@@ -2,8 +2,8 @@
 
 A user_author row is made only by its own user (or admin), and only to an author no other user
 is linked to; a code run's outputs are only components of objects its maker owns (its inputs may
-be anyone's). In process over ASGI; the whole scenario once more against a real
-`fdpd registry serve --shared` process.
+be anyone's). In process over ASGI; the whole scenario once more in a row on a fresh shared
+registry.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.registry.conftest import unique
-from tests.registry.running_registry import running_registry
-from tests.registry.shared_team import Team, client, path, record_id, shared_team
+from tests.registry.shared_team import Team, path, record_id, shared_team
 
 
 @pytest.fixture(scope="module")
@@ -85,18 +84,11 @@ def test_namespace_writers_may_record_runs_of_its_products(team: Team) -> None:
     assert team.code_run("admin", outputs=[alices.component]).status_code == 201
 
 
-def test_the_forgery_against_a_real_shared_registry(tmp_path: Path) -> None:
-    """Eve tries every forgery of item 5 on a running `--shared` registry; alice's product's
-    PROV still says alice's run made it, started by alice's author."""
-    with running_registry(tmp_path / "registry", shared=True) as server:
-        assert server.admin_token is not None
-        keys = {"alice": server.add_user("alice"), "eve": server.add_user("eve")}
-        team = Team({name: client(server.base_url, key) for name, key in keys.items()})
-        team.clients["admin"] = client(server.base_url, server.admin_token)
-        try:
-            _forge(team)
-        finally:
-            team.close()
+def test_the_forgery_on_a_fresh_shared_registry(tmp_path: Path) -> None:
+    """Eve tries every forgery of item 5 in a row on a new `--shared` registry; alice's
+    product's PROV still says alice's run made it, started by alice's author."""
+    with shared_team(tmp_path / "registry") as team:
+        _forge(team)
 
 
 def _forge(team: Team) -> None:

@@ -1,7 +1,7 @@
 """The local registry answers local programs only, serves private content only to token holders,
-and reads local files only inside its served folders. Host and Origin against real registry
-processes over real HTTP (`served`); private content and files against the app in process
-(`local`, tests/inprocess.py)."""
+and reads local files only inside its served folders. Against the app in process (`local`,
+tests/inprocess.py: the Host and Origin headers reach it as sent); Host, Origin and a rebinding
+name once more against a registry process over a socket (`served`)."""
 
 from __future__ import annotations
 
@@ -83,15 +83,15 @@ def _store_and_database(request: pytest.FixtureRequest, workdir: Path, stack: Ex
     return f"sqlite:///{workdir / 'registry.db'}"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Local]:
-    """A registry process: Host and Origin as a server gets them over a socket."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
+    """A registry process (on SQLite): Host and Origin as a server gets them over a socket."""
     workdir: Path = tmp_path_factory.mktemp("local")
     with ExitStack() as stack:
-        database_url = _store_and_database(request, workdir, stack)
         store = workdir / "store"
+        store.mkdir()
+        (store / "private.csv").write_bytes(SECRET)
+        database_url = f"sqlite:///{workdir / 'registry.db'}"
         server = stack.enter_context(
             running_registry(workdir, database_url=database_url, file_roots=(store,))
         )
@@ -131,37 +131,54 @@ def local(
 
 
 @pytest.mark.parametrize("path", ["/api/", "/api/namespace/", "/fdp/identity", "/data/x"])
-def test_a_foreign_host_is_refused(served: Local, path: str) -> None:
-    answer = served.anonymous.get(path, headers={"Host": "evil.example"})
+def test_a_foreign_host_is_refused(local: Local, path: str) -> None:
+    answer = local.anonymous.get(path, headers={"Host": "evil.example"})
     assert answer.status_code == 403
     assert "localhost" in answer.json()["detail"]
-    port = served.server.base_url.rsplit(":", 1)[1]
-    rebound = served.admin.get(path, headers={"Host": f"evil.example:{port}"})
+    port = local.server.base_url.rsplit(":", 1)[1]
+    rebound = local.admin.get(path, headers={"Host": f"evil.example:{port}"})
     assert rebound.status_code == 403
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1"])
-def test_any_origin_header_is_refused_even_with_a_token(served: Local, origin: str) -> None:
-    answer = served.admin.get("/api/namespace/", headers={"Origin": origin})
+def test_any_origin_header_is_refused_even_with_a_token(local: Local, origin: str) -> None:
+    answer = local.admin.get("/api/namespace/", headers={"Origin": origin})
     assert answer.status_code == 403
     assert "Origin" in answer.json()["detail"]
-    posted = served.admin.post(
+    posted = local.admin.post(
         "/api/namespace/", json={"name": unique()}, headers={"Origin": origin}
     )
     assert posted.status_code == 403
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "LOCALHOST:8000"])
-def test_local_host_names_with_any_port_are_answered(served: Local, host: str) -> None:
-    assert served.anonymous.get("/api/", headers={"Host": host}).status_code == 200
+def test_local_host_names_with_any_port_are_answered(local: Local, host: str) -> None:
+    assert local.anonymous.get("/api/", headers={"Host": host}).status_code == 200
 
 
-def test_dns_rebinding_cannot_read_a_private_file(served: Local) -> None:
-    spec, _ = served.product(f"file://{served.store}/", "private.csv", private_key=True)
+def test_dns_rebinding_cannot_read_a_private_file(local: Local) -> None:
+    spec, _ = local.product(f"file://{local.store}/", "private.csv", private_key=True)
     headers = {"Host": "evil.example", "Origin": "http://evil.example"}
-    answer = served.anonymous.get(f"/data_product/{spec}", headers=headers)
+    answer = local.anonymous.get(f"/data_product/{spec}", headers=headers)
     assert answer.status_code == 403
     assert SECRET not in answer.content
+
+
+def test_host_and_origin_over_a_socket(served: Local) -> None:
+    """The same refusals from a registry process, as a browser's requests reach it."""
+    port = served.server.base_url.rsplit(":", 1)[1]
+    for host in ("evil.example", f"evil.example:{port}"):
+        refused = served.anonymous.get("/api/", headers={"Host": host})
+        assert refused.status_code == 403 and "localhost" in refused.json()["detail"], host
+    for host in ("localhost", "[::1]", f"LOCALHOST:{port}"):
+        assert served.anonymous.get("/api/", headers={"Host": host}).status_code == 200, host
+    origin = served.admin.get("/api/namespace/", headers={"Origin": "null"})
+    assert origin.status_code == 403 and "Origin" in origin.json()["detail"]
+    spec, _ = served.product(f"file://{served.store}/", "private.csv", private_key=True)
+    headers = {"Host": "evil.example", "Origin": "http://evil.example"}
+    rebound = served.anonymous.get(f"/data_product/{spec}", headers=headers)
+    assert rebound.status_code == 403 and SECRET not in rebound.content
+    assert served.admin.get(f"/data_product/{spec}").content == SECRET  # a local name reads it
 
 
 # --- private content ---------------------------------------------------------------------------

@@ -2,21 +2,20 @@
 
 `\u0430lice` (Cyrillic a), `alice` + U+200B, fullwidth `alice`, `ALICE` and `a1ice` are refused
 beside `alice`, with a message naming the existing namespace and showing the lookalike with
-`\\u` escapes. In process over ASGI; user names through the real `fdpd registry add-user`.
+`\\u` escapes. In process over ASGI; user names through `fdpd registry add-user` (in process too).
 """
 
 from __future__ import annotations
 
 import secrets
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fdpd.registry.lookalikes import shown, skeletons
+from tests.registry.command import add_user, fdpd
 from tests.registry.conftest import unique
-from tests.registry.running_registry import FDPD, add_registry_user
 from tests.registry.shared_team import Team, shared_team
 
 
@@ -93,12 +92,11 @@ def test_add_user_refuses_a_lookalike_of_an_existing_user(tmp_path: Path) -> Non
     """User names show beside runs ("run by alice"): `fdpd registry add-user` refuses one that
     passes for an existing user's, exit 2 with the reason, creating nothing."""
     database = f"sqlite:///{tmp_path / 'registry.db'}"
-    assert len(add_registry_user(database, "alice")) == 40
+    assert len(add_user(database, "alice")) == 40
     for name in ("\u0430lice", "ALICE", "a1ice"):
-        command = [str(FDPD), "registry", "add-user", name, "--database", database]
-        refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        refused = fdpd("registry", "add-user", name, "--database", database)
         assert refused.returncode == 2, (ascii(name), refused.stderr)
         assert "looks like the existing user 'alice'" in refused.stderr
         assert ascii(name) in refused.stderr and "Traceback" not in refused.stderr
         assert refused.stdout == ""
-    assert len(add_registry_user(database, "alice")) == 40  # another key for alice herself
+    assert len(add_user(database, "alice")) == 40  # another key for alice herself

@@ -1,8 +1,8 @@
 """fdp's prov-report says what the reference registry's says, in every format both answer.
 
 The same small graph is written through the REST API of a real reference registry
-(FAIRDataPipeline/data-registry, skipped when it is not set up) and of fdp's registry (on SQLite
-and on PostgreSQL):
+(FAIRDataPipeline/data-registry, skipped when it is not set up; one per module, its reports asked
+once) and of fdp's registry (the app in process, on SQLite and on PostgreSQL):
 
     gauge (hydro:flow/gauge@1.0.0, by Ana, an external object's copy) <- run "upstream"
     run "mean-flow" (repo release by Bo, config, script) reads gauge, writes mean
@@ -18,11 +18,8 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,9 +27,8 @@ import pytest
 from prov.model import ProvDocument
 
 from fdpd.registry.prov_formats import prov_json
-from tests.postgres_database import fresh_database
 from tests.reference_registry import reference_registry, reference_settings
-from tests.registry.running_registry import running_registry
+from tests.registry.conftest import RegistryClient
 
 ACCEPT = "application/json; version=1.0.0"
 ROOT = "https://store.example.org/data/"
@@ -146,45 +142,74 @@ def link_admin_to_bo(side: Side) -> None:
     side.create("user_author", "admin-is-bo", body)
 
 
+# What the tests ask the reference for: (query, Accept) of each report of the mean product.
+REFERENCE_REPORTS = [
+    ("?format=json", "application/json"),
+    ("?format=json&depth=2", "application/json"),
+    ("?depth=0", "application/json"),
+    ("?format=json", "*/*"),
+    ("?format=provn", "*/*"),
+    ("?format=xml", "*/*"),
+    ("?format=json-ld", "*/*"),
+]
+
+
+@dataclass
+class Reference:
+    """The reference registry's reports of the graph, asked once for the module before and after
+    `link_admin_to_bo` (its process is stopped then); `linked` says which a test compares with."""
+
+    names: dict[str, str]
+    reports: dict[tuple[bool, str, str], httpx.Response]
+    linked: bool = False
+
+    def report(self, product: str, query: str, accept: str = "*/*") -> httpx.Response:
+        assert product == "mean-product", product  # the one product the reports were asked of
+        return self.reports[(self.linked, query, accept)]
+
+
+Named = Side | Reference  # what names each record id
+
+
 @dataclass(frozen=True)
 class Pair:
-    reference: Side
+    reference: Reference
     fdp: Side
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def pair(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Pair]:
-    """A fresh reference registry and fdp's (on SQLite or PostgreSQL), the graph in both."""
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    """A fresh reference registry with the graph: its reports, before and after the link."""
     reference_settings()  # skips without a reference registry
-    workdir: Path = tmp_path_factory.mktemp("prov-vocabulary")
-    with ExitStack() as stack:
-        database_url = None
-        if request.param == "postgres":
-            server_url: str = request.getfixturevalue("postgres_server_url")
-            database_url = stack.enter_context(fresh_database(server_url))
-        ref = stack.enter_context(reference_registry())
-        ours = stack.enter_context(running_registry(workdir, database_url=database_url))
-        auth_ref = {"Authorization": f"token {ref.token}"}
-        ref_client = httpx.Client(headers=auth_ref | {"Accept": ACCEPT}, timeout=60)
-        client = httpx.Client(headers=ours.admin_headers() | {"Accept": ACCEPT}, timeout=60)
-        stack.callback(ref_client.close)
-        stack.callback(client.close)
-        sides = Pair(
-            Side(ref.api_url, ref_client, auth_ref), Side(ours.api, client, ours.admin_headers())
-        )
-        build_graph(sides.reference)
-        build_graph(sides.fdp)
-        yield sides
+    with (
+        reference_registry() as ref,
+        httpx.Client(headers=ref.headers, timeout=60) as client,
+    ):
+        side = Side(ref.api_url, client, {"Authorization": f"token {ref.token}"})
+        build_graph(side)
+        reports = {}
+        for linked in (False, True):
+            if linked:
+                link_admin_to_bo(side)
+            for query, accept in REFERENCE_REPORTS:
+                reports[(linked, query, accept)] = side.report("mean-product", query, accept)
+        return Reference(side.names, reports)
+
+
+@pytest.fixture(scope="module")
+def pair(reference: Reference, registry: RegistryClient) -> Pair:
+    """The reference's reports and fdp's registry (in process, on SQLite or PostgreSQL) with the
+    same graph."""
+    auth = {"Authorization": f"token {registry.admin_token}"}
+    fdp = Side(registry.base + "/api/", registry.admin, auth)
+    build_graph(fdp)
+    return Pair(replace(reference, linked=False), fdp)
 
 
 # --- normalisation -----------------------------------------------------------------------------
 
 
-def named(text: str, side: Side) -> str:
+def named(text: str, side: Named) -> str:
     """Record ids and URLs replaced by the records' names in the graph."""
 
     def name(match: re.Match[str]) -> str:
@@ -194,7 +219,7 @@ def named(text: str, side: Side) -> str:
     return _ISSUE.sub(lambda m: f"ID: {side.names[f'issue/{m[1]}']}", text)
 
 
-def normalised(value: Any, side: Side) -> Any:
+def normalised(value: Any, side: Named) -> Any:
     """JSON with names for ids, placeholders for modification times, lists sorted."""
     if isinstance(value, str):
         return named(value, side)
@@ -213,7 +238,7 @@ def _modified(value: Any) -> str:
     return MODIFIED
 
 
-def prov_json_form(document: dict[str, Any], side: Side) -> dict[str, Any]:
+def prov_json_form(document: dict[str, Any], side: Named) -> dict[str, Any]:
     """PROV-JSON: relation ids dropped (each kind a sorted list), prefixes compared apart."""
     result: dict[str, Any] = {}
     for kind, records in document.items():
@@ -235,7 +260,7 @@ def _single(record: Any) -> Any:
     return record
 
 
-def jsonld_form(document: dict[str, Any], side: Side, *, drop_agent: bool) -> dict[str, Any]:
+def jsonld_form(document: dict[str, Any], side: Named, *, drop_agent: bool) -> dict[str, Any]:
     """JSON-LD with each blank (qualified-relation) node written out where it is referenced.
 
     `drop_agent`: the reference's (prov 2's) Attribution nodes lack their `prov:agent`."""
@@ -257,14 +282,14 @@ def jsonld_form(document: dict[str, Any], side: Side, *, drop_agent: bool) -> di
     return {"@context": document["@context"], "@graph": graph}
 
 
-def xml_form(text: bytes, side: Side) -> list[Any]:
+def xml_form(text: bytes, side: Named) -> list[Any]:
     """PROV-XML records, each as (tag, attributes, sorted children), sorted."""
     root = ET.fromstring(text)
     records = [_xml_element(element, side) for element in root]
     return sorted(records, key=lambda record: json.dumps(record))
 
 
-def _xml_element(element: ET.Element, side: Side) -> list[Any]:
+def _xml_element(element: ET.Element, side: Named) -> list[Any]:
     attributes = {key: named(value, side) for key, value in element.attrib.items()}
     text = named((element.text or "").strip(), side)
     if element.tag == "{http://purl.org/dc/terms/}modified":
@@ -310,9 +335,9 @@ def test_prov_json_vocabulary(pair: Pair) -> None:
 
 
 def test_run_started_by_the_users_author(pair: Pair) -> None:
-    for side in (pair.reference, pair.fdp):
-        if not any(name == "admin-is-bo" for name in side.names.values()):
-            link_admin_to_bo(side)
+    if not any(name == "admin-is-bo" for name in pair.fdp.names.values()):
+        link_admin_to_bo(pair.fdp)
+    pair.reference.linked = True  # the later tests of this registry compare linked graphs
     ref = pair.reference.report("mean-product", "?format=json").json()
     ours = pair.fdp.report("mean-product", "?format=json").json()
     assert prov_json_form(ours, pair.fdp) == prov_json_form(ref, pair.reference)

@@ -1,10 +1,11 @@
-"""Helpers for the userconfig tests: real git projects, a fixed generation context."""
+"""Helpers for the userconfig tests: projects (plain folders whose git facts are given, or real
+git repositories), a fixed generation context."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -70,17 +71,37 @@ def make_repo(
     return path
 
 
+PROJECT_FILES = {"scripts/summarise.sh": "echo summarise\n", "models/daily_mean.py": "print(1)\n"}
+# the HEAD of a clean clone, as `given_facts` states it (no repository computes it)
+GIVEN_HEAD = "5a1e0c3b9d7f2e4a6c8b0d1f3e5a7c9b1d3f5e7a"
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """The river-model project of docs/config.md's example, as a real git repository."""
-    return make_repo(
-        tmp_path / "river-model",
-        {"scripts/summarise.sh": "echo summarise\n", "models/daily_mean.py": "print(1)\n"},
-    )
+    """The river-model project of docs/config.md's example, a plain folder: its git facts are
+    `given_facts` (tests/userconfig/test_git.py reads facts from real repositories)."""
+    root = tmp_path / "river-model"
+    for name, text in PROJECT_FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture
+def git_project(tmp_path: Path) -> Path:
+    """The river-model project as a real git repository (clean, remote origin, branch main)."""
+    return make_repo(tmp_path / "river-model", PROJECT_FILES)
+
+
+def given_facts(project: Path) -> GitFacts:
+    """What `collect_git_facts` finds in a clean clone of the project: branch main, remote
+    origin at REMOTE_REPO, no tag."""
+    return GitFacts(project, GIVEN_HEAD, False, "main", "origin", REMOTE_REPO, None)
 
 
 def context(project: Path, **changes: Any) -> GenerationContext:
-    facts = collect_git_facts(project)
+    """The fixed context of `project`; its git facts read from the repository unless `git` is
+    among `changes`."""
     values: dict[str, Any] = {
         "instant": INSTANT,
         "user": ANA,
@@ -91,29 +112,44 @@ def context(project: Path, **changes: Any) -> GenerationContext:
         "default_input_namespace": "hydromet",
         "default_output_namespace": "ana",
         "remote_urls": {"origin": REMOTE_REGISTRY},
-        "git": facts,
         "platform": "posix",
     }
     values.update(changes)
+    if "git" not in values:
+        values["git"] = collect_git_facts(project)
     return GenerationContext(**values)
 
 
 Generate = Callable[..., WorkingConfigResult]
 
 
-@pytest.fixture
-def generate(project: Path) -> Iterator[Generate]:
-    """generate(config_text, registry_dict, **context_changes) → WorkingConfigResult."""
+def generator(project: Path, facts: GitFacts | None = None) -> Generate:
+    """generate(config_text, registry_dict, **context_changes) → WorkingConfigResult; git facts
+    `facts` (read from the repository when None) unless given among the changes."""
 
     def run(
         text: str, registry: Mapping[str, Mapping[str, list[str]]] | None = None, **changes: Any
     ) -> WorkingConfigResult:
+        if facts is not None:
+            changes.setdefault("git", facts)
         config = parse_user_config(text, "config.yaml")
         return generate_working_config(
             config, context(project, **changes), StaticRegistryView(registry or {})
         )
 
-    yield run
+    return run
+
+
+@pytest.fixture
+def generate(project: Path) -> Generate:
+    """Generation in `project`, with its given git facts (no git process)."""
+    return generator(project, given_facts(project))
+
+
+@pytest.fixture
+def git_generate(git_project: Path) -> Generate:
+    """Generation in the real repository `git_project`, its facts read by git."""
+    return generator(git_project)
 
 
 def detached(facts: GitFacts | None) -> GitFacts:

@@ -1,5 +1,7 @@
 """`fdpctl config` refuses data stores fdp must never write into or delete from: `/`, the home
-folder and its ancestors, system folders, fdp's own folders, and links leading to any of them."""
+folder and its ancestors, system folders, fdp's own folders, and links leading to any of them.
+Each folder against fdpd's `POST /v1/users` (what `fdpctl config` asks) in process; a link and
+an accepted folder through the real fdpctl and fdpd."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from fdpd.data_store_rules import unsafe_data_store_reason
 from fdpd.paths import resolve_locations
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
+from tests.inprocess import InProcessDaemon, daemon_in_process
 
 HOME = os.path.realpath(Path.home())
 HOME_PARENT = os.path.dirname(HOME)
@@ -33,10 +36,11 @@ def fdp() -> Iterator[FdpInstance]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def users(fdp: FdpInstance) -> list[str]:
-    listing = fdp.run_fdpctl("--json", "config")
-    assert listing.returncode == 0, listing.stderr
-    return [user["username"] for user in json.loads(listing.stdout)]
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessDaemon]:
+    """fdpd in process; the refusals leave it as it was, so the module shares it."""
+    with daemon_in_process(tmp_path_factory.mktemp("fdp-ds")) as instance:
+        yield instance
 
 
 @pytest.mark.parametrize(
@@ -57,15 +61,18 @@ def users(fdp: FdpInstance) -> list[str]:
         ("{home}/state/store", "inside fdp's own state folder"),
     ],
 )
-def test_unsafe_data_store_is_refused(fdp: FdpInstance, folder: str, reason: str) -> None:
-    folder = folder.format(home=fdp.home)
+def test_unsafe_data_store_is_refused(daemon: InProcessDaemon, folder: str, reason: str) -> None:
+    folder = folder.format(home=daemon.home)
     before = set(Path(folder).iterdir()) if Path(folder).is_dir() else None
-    result = fdp.run_fdpctl("config", "zed", "--data-store", folder)
-    assert result.returncode == 1
-    assert f"cannot use {folder} as a data store: " in result.stderr
-    assert reason in result.stderr and "a folder of its own" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert "zed" not in users(fdp)
+    answer = daemon.call("POST", "/v1/users", {"username": "zed", "data_store": folder})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "bad_data_store"
+    assert error["message"].startswith(f"cannot use {folder} as a data store: ")
+    assert reason in error["message"] and "a folder of its own" in error["hint"]
+    listed = daemon.call("GET", "/v1/users")
+    assert listed.status_code == 200, listed.text
+    assert "zed" not in [user["username"] for user in listed.json()["users"]]
     if before is not None:
         assert set(Path(folder).iterdir()) == before  # no .scrc, no jobs: nothing written
     else:
@@ -82,6 +89,8 @@ def test_a_link_to_an_unsafe_folder_is_refused_and_a_folder_of_its_own_accepted(
     assert f"cannot use {link} as a data store: it is the root folder (it leads to /)" in (
         result.stderr
     )
+    assert "a folder of its own" in result.stderr  # fdpctl shows the hint
+    assert "Traceback" not in result.stderr
 
     store = tmp_path / "fdp-data"
     result = fdp.run_fdpctl("--json", "config", "zed", "--data-store", str(store))

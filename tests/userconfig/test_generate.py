@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from fdpd.errors import FdpError
-from fdpd.userconfig import ConfigError, ConfigProblem, collect_git_facts
+from fdpd.userconfig import ConfigError, ConfigProblem
 
-from .conftest import INSTANT, Generate, detached, git
+from .conftest import INSTANT, Generate, detached, git, given_facts
 
 RUN = "run_metadata:\n  description: d\n  script: echo\n"
 RAIN = {
@@ -396,18 +396,19 @@ def test_inline_script_substituted_in_value_not_text(generate: Generate, project
     assert result.script.path.name == "script.sh"
 
 
-def test_dirty_tree_refused_unless_allowed(generate: Generate, project: Path) -> None:
-    (project / "models" / "daily_mean.py").write_text("print(2)\n")
+def test_dirty_tree_refused_unless_allowed(git_generate: Generate, git_project: Path) -> None:
+    """A real repository: what git calls a changed tracked file."""
+    (git_project / "models" / "daily_mean.py").write_text("print(2)\n")
     with pytest.raises(FdpError) as caught:
-        generate(RUN)
+        git_generate(RUN)
     assert caught.value.code == "dirty_work_tree" and "--dirty" in caught.value.hint
-    head = git(project, "rev-parse", "HEAD")
-    result = generate(RUN, dirty_allowed=True)
+    head = git(git_project, "rev-parse", "HEAD")
+    result = git_generate(RUN, dirty_allowed=True)
     assert result.data["run_metadata"]["latest_commit"] == f"{head}-dirty"
 
 
 def test_git_templates_unavailable(generate: Generate, project: Path) -> None:
-    facts = detached(collect_git_facts(project))
+    facts = detached(given_facts(project))
     text = "run_metadata:\n  description: on ${{GIT_BRANCH}}\n  script: echo ${{GIT_TAG}}\n"
     found = failure(generate, text, git=facts)
     assert [p.line for p in found] == [2, 3]

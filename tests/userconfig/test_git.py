@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from fdpd.jobs.prepare import generation_context
 from fdpd.userconfig import collect_git_facts, parse_user_config, work_tree_top
 from tests.userconfig.test_faircli_accepts import USER
 
-from .conftest import git, make_repo
+from .conftest import git, given_facts, make_repo
 
 
 def test_facts_of_a_clean_repository(tmp_path: Path) -> None:
@@ -67,7 +68,7 @@ def test_outside_any_repository(tmp_path: Path) -> None:
 def test_a_job_asks_git_for_the_work_tree_top_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each `git` is a process on the path of every `fdpctl run` (issue 27: its overhead): the
+    """Each `git` is a process on the path of every `fdpctl run` (its overhead counts): the
     top of the work tree found for the project folder is not asked again for the facts. A `git`
     first on PATH notes its arguments and runs the real one."""
     repo = make_repo(tmp_path / "p", {"config.yaml": "run_metadata:\n  description: d\n"})
@@ -87,3 +88,11 @@ def test_a_job_asks_git_for_the_work_tree_top_once(
     assert local_repo == repo and ctx.git is not None and ctx.git.top == repo
     asked = calls.read_text().splitlines()
     assert asked.count("rev-parse --show-toplevel") == 1, asked
+
+
+def test_the_given_facts_are_a_clean_clones(git_project: Path) -> None:
+    """The facts the generation tests are given (conftest.given_facts) are what git finds in a
+    clean clone of their project, but for its HEAD (which they only copy)."""
+    facts = collect_git_facts(git_project)
+    assert facts is not None
+    assert facts == replace(given_facts(git_project), head=facts.head)

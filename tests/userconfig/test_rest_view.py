@@ -1,5 +1,6 @@
-"""RestRegistryView against a real `fdpd registry serve` process, read the way fdpd reads it:
-through the local registry client's blocking bridge from a thread other than the client's loop.
+"""RestRegistryView against fdp's registry app (in process, tests/inprocess.py), read the way fdpd
+reads it: through the local registry client's blocking bridge from a thread other than the
+client's loop.
 
 Records are written straight into the registry's database with the registry tests' writer and
 read back over REST.
@@ -13,14 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fdpd.errors import Unavailable
 from fdpd.remote.local_registry import BlockingReads, LocalRegistry
 from fdpd.userconfig import RestRegistryView
 from tests.conftest import free_port
+from tests.inprocess import registry_in_process
 from tests.registry.records import RecordWriter
-from tests.registry.running_registry import running_registry
 
 
 def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
@@ -35,8 +37,8 @@ def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
     finally:
         writer.close()
     with (
-        running_registry(tmp_path / "run", database_url=database) as registry,
-        blocking_reads(registry.api) as (reads, local),
+        registry_in_process(tmp_path / "run", database_url=database) as registry,
+        blocking_reads(registry.api_url, registry.transport()) as (reads, local),
     ):
         view = RestRegistryView(reads)
         assert view.namespace_exists("hydromet") and view.namespace_exists("empty")
@@ -73,12 +75,14 @@ def test_rest_view_unreachable_registry() -> None:
 
 
 @contextmanager
-def blocking_reads(api_url: str) -> Iterator[tuple[BlockingReads, LocalRegistry]]:
+def blocking_reads(
+    api_url: str, transport: httpx.AsyncBaseTransport | None = None
+) -> Iterator[tuple[BlockingReads, LocalRegistry]]:
     """The bridge as fdpd uses it: the client lives on a loop in another thread."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    registry = LocalRegistry(api_url)
+    registry = LocalRegistry(api_url, transport=transport)
     try:
         yield BlockingReads(registry, loop, 10.0), registry
     finally:

@@ -1,5 +1,7 @@
-"""A real registry process with a small provenance chain (`seed`), shared by a test module,
-and a headless Chromium (Debian's, through Playwright) for the browser tests."""
+"""The registry with a small provenance chain (`seed`), shared by a test module: `web`, fdp's
+registry app in process (tests/inprocess.py: each request goes through the app as over HTTP),
+for the pages and the REST answers; `served`, a real registry process (its access log on), for
+the browser tests, which need a socket; and a headless Chromium (Debian's, through Playwright)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from tests.inprocess import BASE, SyncASGI, registry_in_process
 from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.web.seed import Seeded, seed
 
@@ -21,19 +25,28 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @dataclass(frozen=True)
 class WebRegistry:
-    server: RunningRegistry
+    """A seeded registry: the app in process (`app`), or a process answering at `base`
+    (`server`)."""
+
+    base: str  # http://host:port, no trailing slash
+    admin_token: str
+    database_url: str
     seeded: Seeded
     files_root: Path
+    app: FastAPI | None = None
+    server: RunningRegistry | None = None
 
-    @property
-    def base(self) -> str:
-        return self.server.base_url
+    def client(self, base_url: str, headers: dict[str, str]) -> httpx.Client:
+        """A client of this registry: through the app in process, or over HTTP."""
+        if self.app is None:
+            return httpx.Client(base_url=base_url, headers=headers, timeout=30)
+        return httpx.Client(base_url=base_url, headers=headers, transport=SyncASGI(self.app))
 
     def admin(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers=self.server.admin_headers(), timeout=30)
+        return self.client(self.base, {"Authorization": f"token {self.admin_token}"})
 
     def anonymous(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=30)
+        return self.client(self.base, {})
 
     def login_path(self) -> str:
         """A fresh one-time login path, minted with the admin token as fdpd does."""
@@ -55,7 +68,9 @@ class WebRegistry:
     def browser_client(self) -> httpx.Client:
         """A client that asks for the web host's pages as a browser does (its name resolves to
         loopback in browsers; the client connects to 127.0.0.1 and names the host)."""
-        return web_host_client(self.web_base)
+        host = self.web_base.split("://", 1)[1]
+        port = host.rsplit(":", 1)[1]
+        return self.client(f"http://127.0.0.1:{port}", {"Host": host})
 
 
 def web_host_client(web_base: str) -> httpx.Client:
@@ -68,18 +83,45 @@ def web_host_client(web_base: str) -> httpx.Client:
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRegistry]:
+    """The seeded registry app, in process."""
+    workdir = tmp_path_factory.mktemp("web")
+    files_root = workdir / "files"
+    files_root.mkdir()
+    with registry_in_process(
+        workdir, BASE, file_roots=(files_root,), with_data_store=False
+    ) as registry:
+        with registry.http(registry.token, accept=None) as client:
+            seeded = seed(client, files_root)
+        yield WebRegistry(
+            BASE, registry.token, registry.database_url, seeded, files_root, app=registry.app
+        )
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRegistry]:
+    """The seeded registry, a real process with its access log on."""
     workdir = tmp_path_factory.mktemp("web")
     files_root = workdir / "files"
     files_root.mkdir()
     with running_registry(workdir, file_roots=(files_root,), access_log=True) as server:
+        assert server.admin_token is not None
         with httpx.Client(base_url=server.base_url, headers=server.admin_headers()) as client:
             seeded = seed(client, files_root)
-        yield WebRegistry(server, seeded, files_root)
+        yield WebRegistry(
+            server.base_url,
+            server.admin_token,
+            server.database_url,
+            seeded,
+            files_root,
+            server=server,
+        )
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium; skipped without it locally, a failure in CI."""
+    """Headless Debian Chromium; skipped without it locally, a failure in CI. One per module, not
+    per session: while Playwright's sync API is open, an asyncio loop runs in this thread, and
+    every in-process test after it (asyncio.run, SyncASGI) would fail."""
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed in CI: .ci/run must apt-get install chromium")

@@ -1,7 +1,8 @@
-"""The web view in a real browser (headless Chromium): links followed from the product list to a
-product to its code run, the search form, the graph drawn, the login code under the web view's own
-host name (and nothing of it at another loopback port), no console error. The README's picture
-comes from test_demo_picture.py."""
+"""The web view in a real browser (headless Chromium) against a registry process: links followed
+from the product list to a product to its code run, the search form, the graph drawn, the login
+code under the web view's own host name (and nothing of it at another loopback port), no console
+error; and the login code kept out of the server's access log. The README's picture comes from
+test_demo_picture.py."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def test_list_to_product_to_code_run(web: WebRegistry, page: Any) -> None:
-    seeded = web.seeded
-    page.goto(f"{web.base}/ui/")
+def test_list_to_product_to_code_run(served: WebRegistry, page: Any) -> None:
+    seeded = served.seeded
+    page.goto(f"{served.base}/ui/")
     assert page.title() == "Registry · fdp registry"
     page.click("text=Data products")
     page.fill("input[name=name]", "flow/r*")
@@ -55,16 +56,16 @@ def test_list_to_product_to_code_run(web: WebRegistry, page: Any) -> None:
     assert "gauge 3 <drifts>" in page.inner_text("main")
     for path in ("/ui/code_run/", "/ui/namespace/", "/ui/author/",
                  f"/ui/author/{seeded.author}", f"/ui/namespace/{seeded.namespace}"):  # fmt: skip
-        assert page.goto(web.base + path).status == 200, path
+        assert page.goto(served.base + path).status == 200, path
     assert page.problems == []
 
 
-def test_login_code_shows_private_items(web: WebRegistry, page: Any) -> None:
-    secret = f"/ui/data_product/{web.seeded.secret}"
-    assert page.goto(web.base + secret).status == 403
+def test_login_code_shows_private_items(served: WebRegistry, page: Any) -> None:
+    secret = f"/ui/data_product/{served.seeded.secret}"
+    assert page.goto(served.base + secret).status == 403
     page.problems.clear()  # Chromium reports the (expected) 403 on the console
-    base = web.web_base  # the web view's own host name: Chromium resolves *.localhost itself
-    page.goto(base + web.login_path())
+    base = served.web_base  # the web view's own host name: Chromium resolves *.localhost itself
+    page.goto(base + served.login_path())
     page.wait_for_url(f"{base}/ui/")  # the login page moves on by itself
     assert "signed in as admin" in page.inner_text("header")
     assert page.goto(base + secret).status == 200
@@ -107,16 +108,16 @@ def other_server() -> Iterator[tuple[int, list[str]]]:
 
 
 def test_the_session_never_reaches_another_program_on_loopback(
-    web: WebRegistry, page: Any, other_server: tuple[int, list[str]]
+    served: WebRegistry, page: Any, other_server: tuple[int, list[str]]
 ) -> None:
     """Browsers scope cookies by host name, not port: the session lives under the web view's own
     name, so a server on another loopback port receives nothing that opens the registry."""
     port, received = other_server
-    login = web.login_path()
-    opened = page.goto(web.web_base + login)
+    login = served.login_path()
+    opened = page.goto(served.web_base + login)
     assert opened is not None and opened.status == 200
-    page.wait_for_url(f"{web.web_base}/ui/")
-    assert page.goto(f"{web.web_base}/ui/data_product/{web.seeded.secret}").status == 200
+    page.wait_for_url(f"{served.web_base}/ui/")
+    assert page.goto(f"{served.web_base}/ui/data_product/{served.seeded.secret}").status == 200
     (session,) = [c["value"] for c in page.context.cookies() if c["name"] == "fdp_session"]
     for address in (f"http://127.0.0.1:{port}/", f"http://localhost:{port}/a?b",
                     f"http://127.0.0.1:{port}/ui/"):  # fmt: skip
@@ -126,3 +127,14 @@ def test_the_session_never_reaches_another_program_on_loopback(
     assert session not in everything and "fdp_session" not in everything
     assert login.split("code=", 1)[1] not in everything
     assert page.problems == []
+
+
+def test_a_login_code_never_reaches_the_access_log(served: WebRegistry) -> None:
+    login = served.login_path()
+    with served.browser_client() as browser:
+        assert browser.get(login).status_code == 200
+        assert browser.get(login).status_code == 403  # spent
+    assert served.server is not None
+    log = served.server.log()
+    assert login.split("code=", 1)[1] not in log
+    assert '"GET /ui/login?code=(redacted) HTTP/1.1" 403' in log  # the spent code's line

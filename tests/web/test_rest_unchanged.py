@@ -15,8 +15,7 @@ from starlette.routing import Route
 from fdpd.registry.app import build_app
 from fdpd.registry.database import make_engine
 from fdpd.registry.settings import RegistrySettings
-from tests.housekeeping.inprocess import _SyncASGI
-from tests.registry.running_registry import running_registry
+from tests.inprocess import SyncASGI, registry_in_process
 from tests.web.conftest import WebRegistry
 from tests.web.seed import seed
 
@@ -43,8 +42,8 @@ def _without_web_view(app: FastAPI) -> FastAPI:
 def plain(web: WebRegistry) -> Iterator[httpx.Client]:
     """The same database served in-process by the registry app without the web view's routes."""
     settings = RegistrySettings(file_roots=(web.files_root,))
-    app = _without_web_view(build_app(settings, make_engine(web.server.database_url), None))
-    with httpx.Client(transport=_SyncASGI(app), base_url=web.base) as client:
+    app = _without_web_view(build_app(settings, make_engine(web.database_url), None))
+    with httpx.Client(transport=SyncASGI(app), base_url=web.base) as client:
         yield client
 
 
@@ -72,13 +71,15 @@ def test_a_browser_asking_for_the_root_goes_to_the_web_view(web: WebRegistry) ->
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/"
 
 
-def test_without_graphviz_the_page_shows_the_dot_text(tmp_path: Path) -> None:
+def test_without_graphviz_the_page_shows_the_dot_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = tmp_path / "files"
     files.mkdir()
-    no_dot = {"PATH": str(tmp_path / "no-programs-here")}
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # the registry's PATH
     with (
-        running_registry(tmp_path, file_roots=(files,), env=no_dot) as server,
-        httpx.Client(base_url=server.base_url, headers=server.admin_headers()) as client,
+        registry_in_process(tmp_path, file_roots=(files,), with_data_store=False) as registry,
+        registry.http(registry.token, accept=None) as client,
     ):
         seeded = seed(client, files)
         text = client.get(f"/ui/data_product/{seeded.result}").text
