@@ -2,7 +2,7 @@
 ends with examples that parse as written; an item is called ITEM, never TOKEN (which reads as an
 API token); an unknown command gets a "did you mean" and never the hidden `__complete`.
 
-fdpctl's `main` runs in process for each command (tests/cli/in_process.py); the real fdpctl once,
+fdpctl's `main` runs in process for each command (tests/fdpctl_in_process.py); the real fdpctl once,
 for a mistyped command line and to show its help is what `main` prints in process."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from fdpctl.cli import build_parser
 from fdpctl.examples import EXAMPLES
-from tests.cli.in_process import fdpctl_main
+from tests.fdpctl_in_process import fdpctl_main
 from tests.fdp_process import FDPCTL
 
 ITEM_COMMANDS = ("commit", "uncommit", "delete", "status", "info")

@@ -1,0 +1,149 @@
+"""The pull area's fdp in process (tests/inprocess.py, tests/fdpctl_in_process.py): user `ana`
+with remote `origin`, a shared registry app with a folder data store, one of each per module as
+tests/pull/conftest.py has the real ones; fdpctl's own code drives the daemon app.
+
+Tests share them, so each test uses its own namespace and names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fdp_process import json_lines
+from tests.fdpctl_in_process import Ran, fdpctl_in
+from tests.inprocess import InProcessDaemon, InProcessRegistry, daemon_in_process
+from tests.sync.seed import Seeder
+
+ACCEPT = "application/json; version=1.0.0"
+
+
+@dataclass
+class Remote:
+    """The shared registry in process, its user tokens and seeders (other fdp users)."""
+
+    registry: InProcessRegistry
+    workdir: Path
+    tokens: dict[str, Path] = field(default_factory=dict)
+    seeders: dict[str, Seeder] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return self.registry.api
+
+    def token_file(self, user: str) -> Path:
+        """A 0600 file holding a fresh token of registry user `user` (made on first use)."""
+        if user not in self.tokens:
+            path = self.workdir / f"{user}.token"
+            path.write_text(self.registry.add_user(user) + "\n")
+            path.chmod(0o600)
+            self.tokens[user] = path
+        return self.tokens[user]
+
+    def seeder(self, user: str) -> Seeder:
+        """Writes records into the remote as `user` (another fdp user, as far as ana knows)."""
+        if user not in self.seeders:
+            token = self.token_file(user).read_text().strip()
+            self.seeders[user] = self.registry.seeder_for(token)
+        return self.seeders[user]
+
+
+@dataclass
+class Fdp:
+    """ana's fdp in process; `fdpctl` runs fdpctl's code against it."""
+
+    daemon: InProcessDaemon
+    root: Path
+
+    @property
+    def store(self) -> Path:
+        return self.root / "store"
+
+    @property
+    def registry_url(self) -> str:
+        return self.daemon.registry.api_url
+
+    def fdpctl(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Ran:
+        return fdpctl_in(self.daemon, *args, cwd=cwd or self.root, env=env)
+
+    def ok(self, *args: str, cwd: Path | None = None) -> str:
+        result = self.fdpctl(*args, cwd=cwd)
+        assert result.returncode == 0, f"fdpctl {' '.join(args)}:\n{result.stdout}{result.stderr}"
+        return result.stdout
+
+    def stream(self, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
+        """A streaming command with --json: exit status and every event."""
+        result = self.fdpctl("--json", *args, cwd=cwd)
+        assert "Traceback" not in result.stderr, result.stderr
+        return result.returncode, json_lines(result.stdout)
+
+    def pull(self, config: Path, *args: str) -> dict[str, Any]:
+        """`fdpctl pull` that must succeed; its result."""
+        status, events = self.stream("pull", str(config), *args)
+        assert status == 0, events[-3:]
+        assert events[-1]["type"] == "result", events[-1]
+        result: dict[str, Any] = events[-1]["result"]
+        return result
+
+    def local(self, table: str, **params: str) -> list[dict[str, Any]]:
+        with self.daemon.registry.http(accept=ACCEPT) as http:
+            answer = http.get(f"/api/{table}/", params=params)
+        assert answer.status_code == 200, answer.text
+        rows: list[dict[str, Any]] = answer.json()["results"]
+        return rows
+
+    def local_get(self, url: str) -> dict[str, Any]:
+        with self.daemon.registry.http(accept=ACCEPT) as http:
+            answer = http.get(url)
+        assert answer.status_code == 200, answer.text
+        record: dict[str, Any] = answer.json()
+        return record
+
+    def versions(self, namespace: str, name: str) -> list[str]:
+        found = self.local("namespace", name=namespace)
+        if not found:
+            return []
+        ns_id = found[0]["url"].rstrip("/").rsplit("/", 1)[1]
+        return sorted(p["version"] for p in self.local("data_product", namespace=ns_id, name=name))
+
+    def job_config(self, job_id: str) -> str:
+        answer = self.daemon.call("GET", f"/v1/jobs/{job_id}")
+        assert answer.status_code == 200, answer.text
+        text: str = json.loads(answer.text)["working_config"]
+        return text
+
+
+@pytest.fixture(scope="module")
+def pulling() -> Iterator[tuple[Fdp, Remote]]:
+    """User `ana` with remote `origin`, the shared registry in process (ana's own token)."""
+    root = Path(tempfile.mkdtemp(prefix="fdp-pull-", dir="/tmp"))
+    try:
+        with daemon_in_process(root / "home") as daemon:
+            site = Fdp(daemon, root)
+            shared = Remote(daemon.add_remote_registry("origin", root / "remote"), root / "remote")
+            site.ok("config", "ana", "--data-store", str(site.store), "--name", "Ana")
+            token = shared.token_file("ana")
+            site.ok("remote", "add", "origin", shared.api, "--token-file", str(token))
+            try:
+                yield site, shared
+            finally:
+                for seeder in shared.seeders.values():
+                    seeder.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fdp(pulling: tuple[Fdp, Remote]) -> Fdp:
+    return pulling[0]
+
+
+@pytest.fixture(scope="module")
+def remote(pulling: tuple[Fdp, Remote]) -> Remote:
+    return pulling[1]
