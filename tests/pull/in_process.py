@@ -24,6 +24,19 @@ from tests.sync.seed import Seeder
 ACCEPT = "application/json; version=1.0.0"
 
 
+MODEL = "print('a model')\n"
+
+
+def plain_project(root: Path, configs: dict[str, str]) -> Path:
+    """A project folder holding `configs` (name → text) and a `model.py`, not in git (a pull
+    asks no git; tests/run/conftest.py's `make_project` makes a committed one)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in configs.items():
+        (root / name).write_text(text)
+    (root / "model.py").write_text(MODEL)
+    return root
+
+
 @dataclass
 class Remote:
     """The shared registry in process, its user tokens and seeders (other fdp users)."""

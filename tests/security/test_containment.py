@@ -20,7 +20,7 @@ from fdpd.store.containment import (
     store_file_path,
 )
 from fdpd.userconfig import ConfigError
-from tests.pull.conftest import Fdp, fdp, remote
+from tests.pull.processes import Fdp, fdp, remote
 from tests.userconfig.conftest import Generate, generate, project
 
 __all__ = ["fdp", "generate", "project", "remote"]

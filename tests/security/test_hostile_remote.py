@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.fdp_process import json_lines
-from tests.pull.conftest import Fdp, Remote, fdp, remote
+from tests.pull.processes import Fdp, Remote, fdp, remote
 from tests.sync.seed import add_product
 
 __all__ = ["fdp", "remote"]  # the real fdpd and shared registry of tests/pull, per module

@@ -30,7 +30,9 @@ def test_relative_paths_are_refused(
 ) -> None:
     before = state_of(secured_daemon)
 
-    answer = send_in_process(secured_daemon, "POST", route, headers=JSON, body=json.dumps(body).encode())
+    answer = send_in_process(
+        secured_daemon, "POST", route, headers=JSON, body=json.dumps(body).encode()
+    )
 
     assert answer.status == 400, answer.body
     error = answer.json()["error"]

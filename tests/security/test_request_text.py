@@ -42,11 +42,15 @@ def test_unusable_text_is_a_bad_request(
     assert state_of(secured_daemon) == before
 
 
-def test_surrogate_escaped_environment_bytes_pass_to_the_run(secured_daemon: InProcessDaemon) -> None:
+def test_surrogate_escaped_environment_bytes_pass_to_the_run(
+    secured_daemon: InProcessDaemon,
+) -> None:
     # Non-UTF-8 environment bytes reach fdpctl as lone surrogates; they are the script's to keep.
     body = {"config_text": "not: [a config", "environment": {"LEGACY": "caf\udce9"}}
 
-    answer = send_in_process(secured_daemon, "POST", "/v1/run", headers=JSON, body=json.dumps(body).encode())
+    answer = send_in_process(
+        secured_daemon, "POST", "/v1/run", headers=JSON, body=json.dumps(body).encode()
+    )
 
     assert answer.status != 500
     assert answer.json()["error"]["code"] != "bad_request"  # the config is what is wrong

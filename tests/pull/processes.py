@@ -1,5 +1,6 @@
-"""A real fdp instance (fdpd + fdpctl, user `ana`, own local registry and data store) and a real
-shared remote registry process with its own data store and user tokens, for the whole module.
+"""The pull area's real fdp instance (fdpd + fdpctl, user `ana`, own local registry and data
+store) and a real shared remote registry process with its own data store and user tokens, for
+the whole module that imports them (tests/pull/in_process.py has the same in process).
 
 Tests share them, so each test uses its own namespace and names.
 """
