@@ -1,5 +1,5 @@
 """The push area's real fdp site (`ana`, fdpd with a user) and shared remote registry."""
 
-from tests.push.conftest import ana, remote
+from tests.push.processes import ana, remote
 
 __all__ = ["ana", "remote"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.push.conftest import Site, write_config
+from tests.push.processes import Site, write_config
 
 
 def bash_complete(env: Mapping[str, str], line: str, cwd: Path) -> list[str]:

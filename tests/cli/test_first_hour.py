@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.push.conftest import Site
+from tests.push.processes import Site
 
 REGISTERED = "hydromet:flow/gauge-readings@1.0.0"
 

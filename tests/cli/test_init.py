@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from tests.push.conftest import Remote, Site
+from tests.push.processes import Remote, Site
 from tests.run.conftest import git
 
 

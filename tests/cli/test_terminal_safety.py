@@ -15,7 +15,7 @@ import pytest
 
 from tests.cli.terminal import run_on_terminal
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Site, fdp_site, remote_registry
+from tests.push.processes import Site, fdp_site, remote_registry
 from tests.sync.seed import Seeder
 
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x9b1;1H\u202eevil"

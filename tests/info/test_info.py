@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry
+from tests.push.processes import Remote, Site, fdp_site, remote_registry
 
 # Quotes, a backslash and a brace in registry text: the DOT must show them literally.
 AWKWARD = 'mean "flow" per station \\ {hourly}'

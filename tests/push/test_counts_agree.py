@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.push.conftest import Remote, Site, fdp_site
+from tests.push.processes import Remote, Site, fdp_site
 from tests.reference_registry import reference_registry
 
 COUNT = re.compile(r"(\d+) items(?: to push)? \((\d+) registry records")

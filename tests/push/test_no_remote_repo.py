@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.pdp_job import RunMetadata, make_job, python_command
-from tests.push.conftest import Remote, Site, write_config
+from tests.push.processes import Remote, Site, write_config
 from tests.run.conftest import MODEL
 
 

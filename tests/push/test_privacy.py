@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.push.conftest import ACCEPT, Remote, Site, write_config
+from tests.push.processes import ACCEPT, Remote, Site, write_config
 from tests.run.conftest import make_project
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.push.conftest import ACCEPT, Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import ACCEPT, Remote, Site, fdp_site, remote_registry, write_config
 
 
 @dataclass

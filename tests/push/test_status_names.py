@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.cli.terminal import run_on_terminal
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Remote, Site, fdp_site, write_config
+from tests.push.processes import Remote, Site, fdp_site, write_config
 
 MANY = [f"many/p{number:02}" for number in range(12)]
 READ_SHARED = """\
