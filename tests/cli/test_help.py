@@ -19,8 +19,8 @@ import pytest
 
 from fdpctl.cli import build_parser
 from fdpctl.examples import EXAMPLES
-from tests.fdpctl_in_process import fdpctl_main
 from tests.fdp_process import FDPCTL
+from tests.fdpctl_in_process import fdpctl_main
 
 ITEM_COMMANDS = ("commit", "uncommit", "delete", "status", "info")
 
