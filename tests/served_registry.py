@@ -49,6 +49,9 @@ def daemon_with_served_registry(
 ) -> Iterator[InProcessDaemon]:
     """`daemon_in_process` whose local registry is also served on a free loopback port."""
     port = free_port()
-    with daemon_in_process(home, settings, registry_base=f"http://127.0.0.1:{port}") as daemon:
-        with serving(daemon.registry.app, port):
-            yield daemon
+    base = f"http://127.0.0.1:{port}"
+    with (
+        daemon_in_process(home, settings, registry_base=base) as daemon,
+        serving(daemon.registry.app, port),
+    ):
+        yield daemon
