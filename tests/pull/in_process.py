@@ -1,6 +1,6 @@
 """The pull area's fdp in process (tests/inprocess.py, tests/fdpctl_in_process.py): user `ana`
 with remote `origin`, a shared registry app with a folder data store, one of each per module as
-tests/pull/conftest.py has the real ones; fdpctl's own code drives the daemon app.
+tests/pull/processes.py has the real ones; fdpctl's own code drives the daemon app.
 
 Tests share them, so each test uses its own namespace and names."""
 
