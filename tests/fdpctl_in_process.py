@@ -23,7 +23,7 @@ from unittest import mock
 
 import httpx
 
-from fdpctl.cli import main
+from fdpctl.cli import Invocation, main
 from fdpctl.transport import DaemonClient
 from tests.inprocess import DAEMON_BASE, InProcessDaemon
 
@@ -68,13 +68,19 @@ def _main(args: tuple[str, ...], environment: Mapping[str, str], cwd: Path | Non
 
 
 def fdpctl_main(*args: str, home: Path, columns: int = 100) -> Ran:
-    """`fdpctl ARGS` with FDP_HOME `home` and no fdpd (for what needs none: help, usage)."""
+    """`fdpctl ARGS` with FDP_HOME `home` and no fdpd (for what needs none: help, usage); a
+    command that would start fdpd fails the test instead (`fdpctl_in` gives it one)."""
     environment = {
         "FDP_HOME": str(home),
         "FDP_SOCKET": str(home / "none.sock"),
         "COLUMNS": str(columns),
     }
-    return _main(args, environment, None)
+
+    def no_daemon(_invocation: Invocation) -> None:
+        raise AssertionError(f"fdpctl {' '.join(args)} asks fdpd: use fdpctl_in")
+
+    with mock.patch.object(Invocation, "_start_daemon", no_daemon):
+        return _main(args, environment, None)
 
 
 def fdpctl_in(
