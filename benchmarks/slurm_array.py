@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.push.conftest import remote_registry
+from tests.push.processes import remote_registry
 from tests.run.conftest import make_project
 
 CONFIG = """\

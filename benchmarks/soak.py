@@ -31,7 +31,7 @@ import httpx
 
 from benchmarks.registry_throughput import cpu_model
 from fdpd import memory_trace
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 CONFIG = "config.yaml"
 PROCESSES = ("fdpd", "local registry", "remote registry")

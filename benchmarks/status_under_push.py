@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.faults.conftest import fault_site
 from tests.load.push_workload import PushUnderStatus, percentile, push_with_status_sampling
-from tests.push.conftest import remote_registry
+from tests.push.processes import remote_registry
 
 
 def run_one(count: int, workdir: Path) -> PushUnderStatus:

@@ -390,10 +390,11 @@ class InProcessDaemon:
 
 @contextmanager
 def daemon_in_process(
-    home: Path, settings: DaemonSettings | None = None
+    home: Path, settings: DaemonSettings | None = None, registry_base: str = BASE
 ) -> Iterator[InProcessDaemon]:
     """fdpd's features in process in FDP_HOME `home`: the local registry is fdp's registry app
-    over the instance's registry database and token file, as the supervisor would serve it."""
+    over the instance's registry database and token file, as the supervisor would serve it, named
+    `registry_base` (tests/served_registry.py serves it there for a model's process)."""
     locations = resolve_locations({"FDP_HOME": str(home)})
     for folder in (locations.config_dir, locations.data_dir, locations.state_dir):
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -407,7 +408,7 @@ def daemon_in_process(
         registry = stack.enter_context(
             registry_in_process(
                 locations.registry_database_path.parent / "registry-in-process",
-                BASE,
+                registry_base,
                 token_file=locations.registry_token_path,
                 database_url=f"sqlite:///{locations.registry_database_path}",
             )

@@ -15,7 +15,7 @@ import pytest
 
 from tests.faults.conftest import Faulty, fault_site, faulty_remote, process_alive, wait_for
 from tests.fdp_process import FDPCTL, like_a_terminal_command
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 from tests.push.slow_proxy import SlowProxy
 from tests.run.conftest import git
 

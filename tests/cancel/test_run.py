@@ -9,7 +9,7 @@ import time
 
 from tests.cancel.conftest import Sleeper, gone, interrupt, operation, running_operation
 from tests.faults.conftest import wait_for
-from tests.push.conftest import Site
+from tests.push.processes import Site
 
 RUN_TIMEOUT = 30
 

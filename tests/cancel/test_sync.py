@@ -27,7 +27,7 @@ from tests.faults.test_pull_interrupted import (
     read_events_until,
 )
 from tests.fdp_process import json_lines
-from tests.push.conftest import Remote, Site, write_config
+from tests.push.processes import Remote, Site, write_config
 from tests.run.conftest import make_project
 
 BIG = 6 << 20  # bytes: ~4 s through the throttled relay

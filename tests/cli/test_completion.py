@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.push.conftest import Site, write_config
+from tests.push.processes import Site, ana, remote, write_config
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 
 def bash_complete(env: Mapping[str, str], line: str, cwd: Path) -> list[str]:

@@ -1,13 +1,16 @@
-"""A new user's first hour in the terminal, with the real fdpctl, fdpd, local registry and
-pyDataPipeline (issue 21, item 6): what `pull` registered is in `status`; a missing input's
-hint is said once; `log` says who ran a job and how a failed run ended; an item is ITEM."""
+"""A new user's first hour in the terminal, with fdpctl's code, fdp in process and a real
+pyDataPipeline model (issue 21, item 6; tests/push/in_process.py): what `pull` registered is in
+`status`; a missing input's hint is said once; `log` says who ran a job and how a failed run
+ended; an item is ITEM."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from tests.push.conftest import Site
+from tests.push.in_process import Site, ana, remote
+
+__all__ = ["ana", "remote"]  # in process: tests/push/in_process.py
 
 REGISTERED = "hydromet:flow/gauge-readings@1.0.0"
 

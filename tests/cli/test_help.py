@@ -1,7 +1,9 @@
-"""What `fdpctl --help` and a mistyped command line show, with the real fdpctl (issue 21, item
-6): every command's help ends with examples that parse as written; an item is called ITEM,
-never TOKEN (which reads as an API token); an unknown command gets a "did you mean" and never
-the hidden `__complete`."""
+"""What `fdpctl --help` and a mistyped command line show (issue 21, item 6): every command's help
+ends with examples that parse as written; an item is called ITEM, never TOKEN (which reads as an
+API token); an unknown command gets a "did you mean" and never the hidden `__complete`.
+
+fdpctl's `main` runs in process for each command (tests/fdpctl_in_process.py); the real fdpctl once,
+for a mistyped command line and to show its help is what `main` prints in process."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import pytest
 from fdpctl.cli import build_parser
 from fdpctl.examples import EXAMPLES
 from tests.fdp_process import FDPCTL
+from tests.fdpctl_in_process import fdpctl_main
 
 ITEM_COMMANDS = ("commit", "uncommit", "delete", "status", "info")
 
@@ -44,6 +47,13 @@ def fdpctl(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(FDPCTL), *args], env=env, capture_output=True, text=True, timeout=60)
 
 
+def test_the_real_fdpctl_prints_the_help_main_prints_in_process(tmp_path: Path) -> None:
+    for command in ("push", "remote add"):
+        real = fdpctl(*command.split(), "--help", home=tmp_path)
+        assert real.returncode == 0, real.stderr
+        assert real.stdout == fdpctl_main(*command.split(), "--help", home=tmp_path).stdout
+
+
 def test_the_examples_table_names_every_command_and_no_other() -> None:
     assert sorted(EXAMPLES) == sorted(COMMANDS)
     assert all(1 <= len(shown) <= 3 for shown in EXAMPLES.values())
@@ -51,7 +61,7 @@ def test_the_examples_table_names_every_command_and_no_other() -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_help_ends_with_examples_that_parse_as_written(command: str, tmp_path: Path) -> None:
-    shown = fdpctl(*command.split(), "--help", home=tmp_path)
+    shown = fdpctl_main(*command.split(), "--help", home=tmp_path)
 
     assert shown.returncode == 0, shown.stderr
     section = shown.stdout.split("\nexamples:\n", 1)
@@ -69,12 +79,12 @@ def test_help_ends_with_examples_that_parse_as_written(command: str, tmp_path: P
 
 @pytest.mark.parametrize("command", ITEM_COMMANDS)
 def test_an_item_is_called_item_never_token(command: str, tmp_path: Path) -> None:
-    helped = fdpctl(command, "--help", home=tmp_path)
+    helped = fdpctl_main(command, "--help", home=tmp_path)
     assert "ITEM|PATH" in helped.stdout
     assert "TOKEN" not in helped.stdout
 
     if command != "status":  # status without an item lists them all
-        missing = fdpctl(command, home=tmp_path)
+        missing = fdpctl_main(command, home=tmp_path)
         assert missing.returncode == 2
         assert "the following arguments are required: ITEM|PATH" in missing.stderr
 

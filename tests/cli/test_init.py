@@ -7,8 +7,10 @@ import re
 
 import yaml
 
-from tests.push.conftest import Remote, Site
+from tests.push.processes import Remote, Site, ana, remote
 from tests.run.conftest import git
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 
 def test_init_then_run_commit_push_works_as_written(ana: Site, remote: Remote) -> None:

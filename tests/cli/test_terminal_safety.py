@@ -15,8 +15,10 @@ import pytest
 
 from tests.cli.terminal import run_on_terminal
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Site, fdp_site, remote_registry
+from tests.push.processes import Site, ana, fdp_site, remote, remote_registry
 from tests.sync.seed import Seeder
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x9b1;1H\u202eevil"
 SHOWN = "\\x1b]0;PWNED\\x07\\x1b[2J\\x9b1;1H\\u202eevil"  # as fdpctl prints it

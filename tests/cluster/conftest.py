@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.push.conftest import Remote, Site, ana, remote
+from tests.push.processes import Remote, Site, ana, remote
 from tests.run.conftest import Fdp, fdp, last_job_id, make_project
 
 SCRIPT = "scripts/slurm-one-node.sh"

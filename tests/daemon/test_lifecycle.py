@@ -7,9 +7,11 @@ import os
 import signal
 import socket
 import stat
+from pathlib import Path
 
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
+from tests.fdpctl_in_process import fdpctl_main
 
 
 def _running(pid: int) -> bool:
@@ -96,11 +98,12 @@ def test_failed_auto_start_names_the_command_and_the_log(fdp: FdpInstance) -> No
     assert "exists and is not a socket" in output_log.read_text()
 
 
-def test_usage_errors_exit_2_and_help_lists_exit_codes(fdp: FdpInstance) -> None:
-    assert fdp.run_fdpctl("daemon", "frobnicate").returncode == 2
-    assert fdp.run_fdpctl("log", "--limit", "0").returncode == 2
-    assert fdp.run_fdpctl().returncode == 2
-    helped = fdp.run_fdpctl("--help")
+def test_usage_errors_exit_2_and_help_lists_exit_codes(tmp_path: Path) -> None:
+    """fdpctl's `main` in process (tests/fdpctl_in_process.py): no fdpd is asked."""
+    assert fdpctl_main("daemon", "frobnicate", home=tmp_path).returncode == 2
+    assert fdpctl_main("log", "--limit", "0", home=tmp_path).returncode == 2
+    assert fdpctl_main(home=tmp_path).returncode == 2
+    helped = fdpctl_main("--help", home=tmp_path)
     assert helped.returncode == 0
     for line in (
         "0    success",

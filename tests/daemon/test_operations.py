@@ -17,13 +17,23 @@ from fdpd.paths import resolve_locations
 from fdpd.server.app import create_app
 from fdpd.server.guard import RequestGuard
 from fdpd.settings import DaemonSettings
-from tests.fdp_process import FdpInstance, json_lines
+from tests.fdp_process import json_lines
+from tests.fdpctl_in_process import fdpctl_in
+from tests.inprocess import InProcessDaemon, daemon_in_process
 
 
 def test_check_streams_numbered_events_and_replays_them_and_a_failed_one_is_recorded(
-    running_fdp: FdpInstance,
+    tmp_path: Path,
 ) -> None:
-    streamed = running_fdp.run_fdpctl("--json", "daemon", "check")
+    """fdpctl's code and the daemon app in process (tests/fdpctl_in_process.py); the real
+    fdpctl and fdpd run `daemon check` in tests/daemon/test_lifecycle.py."""
+    with daemon_in_process(tmp_path / "fdp") as daemon:
+        daemon.locations.ensure()  # as fdpd does when it starts
+        check_and_replay(daemon)
+
+
+def check_and_replay(daemon: InProcessDaemon) -> None:
+    streamed = fdpctl_in(daemon, "--json", "daemon", "check")
 
     assert streamed.returncode == 0, streamed.stderr
     events = json_lines(streamed.stdout)
@@ -33,29 +43,29 @@ def test_check_streams_numbered_events_and_replays_them_and_a_failed_one_is_reco
     assert all(check["ok"] for check in events[-1]["result"]["checks"])
     operation_id = events[-1]["operation"]
 
-    recent = json.loads(running_fdp.run_fdpctl("--json", "log").stdout)["operations"]
-    shown = json.loads(running_fdp.run_fdpctl("--json", "log", str(operation_id)).stdout)
+    recent = json.loads(fdpctl_in(daemon, "--json", "log").stdout)["operations"]
+    shown = json.loads(fdpctl_in(daemon, "--json", "log", str(operation_id)).stdout)
 
     assert recent[0]["id"] == operation_id
     assert recent[0]["verb"] == "daemon check" and recent[0]["outcome"] == "succeeded"
     assert shown["operation"]["ended"] is not None
     assert shown["events"] == events
-    replayed = running_fdp.request("GET", f"/v1/operations/{operation_id}/events")
+    replayed = daemon.call("GET", f"/v1/operations/{operation_id}/events")
     assert replayed.headers["content-type"].startswith("application/x-ndjson")
-    assert json_lines(replayed.body.decode()) == events
+    assert json_lines(replayed.text) == events
 
     # a failed check exits 1 and is recorded (the same fdpd: one start for both)
-    running_fdp.locations.config_dir.chmod(0o755)
+    daemon.locations.config_dir.chmod(0o755)
 
-    result = running_fdp.run_fdpctl("daemon", "check")
+    result = fdpctl_in(daemon, "daemon", "check")
 
     assert result.returncode == 1
     assert "lets other users in" in result.stderr
-    assert f"chmod 700 {running_fdp.locations.config_dir}" in result.stderr
-    recent = json.loads(running_fdp.run_fdpctl("--json", "log").stdout)["operations"]
+    assert f"chmod 700 {daemon.locations.config_dir}" in result.stderr
+    recent = json.loads(fdpctl_in(daemon, "--json", "log").stdout)["operations"]
     assert recent[0]["outcome"] == "failed"
     assert recent[0]["error"]["code"] == "check_failed"
-    human = running_fdp.run_fdpctl("log", str(recent[0]["id"]))
+    human = fdpctl_in(daemon, "log", str(recent[0]["id"]))
     assert "failed" in human.stdout and "check_failed" in human.stdout
 
 

@@ -30,8 +30,10 @@ schedule:
 """
 
 
-def write_config(fdp: FdpInstance | Locations, text: str) -> Path:
-    path = (fdp.locations if isinstance(fdp, FdpInstance) else fdp).config_file
+def write_config(locations: Locations, text: str) -> Path:
+    """fdpd's config file of `locations` (an FdpInstance's: `fdp.locations`; a function that
+    names FdpInstance is taken for one that starts processes, tests/conftest.py)."""
+    path = locations.config_file
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text(text)
     return path
@@ -98,7 +100,7 @@ def test_a_bad_value_shows_fdpds_reason_even_from_a_journald_session(
     """A desktop session's shells inherit JOURNAL_STREAM from systemd; the fdpd fdpctl starts
     from one still writes to its output file, and fdpctl still finds the reason there (with
     an unknown key too: the reason is fdpd's, whatever it is)."""
-    config = write_config(fdp, "registry:\n  idle_timeout: 600\n  port: abc\n")
+    config = write_config(fdp.locations, "registry:\n  idle_timeout: 600\n  port: abc\n")
     env = {"JOURNAL_STREAM": journal_stream} if journal_stream else None
 
     stderr = refused_start(fdp, env)
@@ -106,14 +108,14 @@ def test_a_bad_value_shows_fdpds_reason_even_from_a_journald_session(
     assert f"fdpd could not start: {config}:3: registry.port must be a whole number" in stderr
     assert "fix what fdpd says" in stderr
 
-    config = write_config(fdp, "registy:\n  port: 8001\n")
+    config = write_config(fdp.locations, "registy:\n  port: 8001\n")
     stderr = refused_start(fdp, env)
     assert f"fdpd could not start: {config}:1: unknown key `registy` at the top level" in stderr
     assert "did you mean `registry`?" in stderr
 
 
 def test_the_readme_example_is_a_valid_config(fdp: FdpInstance) -> None:
-    write_config(fdp, README_EXAMPLE)
+    write_config(fdp.locations, README_EXAMPLE)
 
     started = fdp.run_fdpctl("daemon", "start")
 

@@ -25,7 +25,7 @@ from tests.conftest import free_port
 from tests.faults.consistency import JournalView, RegistryView
 from tests.faults.faulty_relay import FaultyRelay
 from tests.fdp_process import FDPCTL, FdpInstance, like_a_terminal_command
-from tests.push.conftest import Remote, Site, remote_registry
+from tests.push.processes import Remote, Site, remote_registry
 from tests.run.conftest import make_project
 from tests.sync.seed import Seeder, add_product
 

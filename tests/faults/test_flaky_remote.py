@@ -27,7 +27,7 @@ from tests.faults.consistency import (
     assert_registry_consistent,
     assert_store_clean,
 )
-from tests.push.conftest import Site, write_config
+from tests.push.processes import Site, write_config
 
 ATTEMPTS = 1 + len(RETRY_DELAYS)
 

@@ -16,7 +16,7 @@ from tests.faults.consistency import (
     assert_registry_consistent,
     assert_store_clean,
 )
-from tests.push.conftest import Site
+from tests.push.processes import Site
 from tests.run.conftest import make_project
 from tests.small_disk import mounted_tmpfs, resize_tmpfs
 

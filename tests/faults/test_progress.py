@@ -24,7 +24,7 @@ import pytest
 from tests.faults.conftest import fault_site, pull_project, registry_port
 from tests.faults.http_relay import HttpRelay
 from tests.fdp_process import FDPCTL, json_lines, like_a_terminal_command
-from tests.push.conftest import Remote, Site, remote_registry, write_config
+from tests.push.processes import Remote, Site, remote_registry, write_config
 from tests.sync.seed import Seeder, add_product
 
 BIG = 3 << 20  # bytes

@@ -30,7 +30,7 @@ from tests.faults.consistency import (
     leftover_parts,
 )
 from tests.fdp_process import json_lines
-from tests.push.conftest import Site, remote_registry
+from tests.push.processes import Site, remote_registry
 
 BIG = 6 << 20  # bytes: ~4 s through the throttled relay
 

@@ -22,7 +22,7 @@ import pytest
 
 from tests.faults.conftest import Faulty, fault_site, kill_fdpd, start_fdpctl, wait_for
 from tests.pdp_job import PdpJob
-from tests.push.conftest import Site, write_config
+from tests.push.processes import Site, write_config
 from tests.run.conftest import make_project
 
 PRODUCT = "secret/out"

@@ -21,7 +21,7 @@ from tests.faults.conftest import (
     wait_for,
 )
 from tests.faults.consistency import assert_journal_settled, assert_registry_consistent
-from tests.push.conftest import Site
+from tests.push.processes import Site
 from tests.run.conftest import make_project
 
 # The job's script starts a child (same process group) and both sleep until told otherwise.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.faults.conftest import registry_port
 from tests.faults.http_relay import HttpRelay
-from tests.push.conftest import fdp_site, remote_registry
+from tests.push.processes import fdp_site, remote_registry
 
 PRODUCTS = [f"many/p{n}" for n in range(6)]
 CONFIG = "run_metadata:\n  description: writes six\n  script: python3 model.py\nwrite:\n" + "".join(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.housekeeping.inprocess import Runs, add_runs, registry_in_process
-from tests.push.conftest import ACCEPT, Remote, Site
+from tests.push.processes import ACCEPT, Remote, Site
 from tests.sync.seed import Seeder, add_product
 
 TRACKED_TYPES = (

@@ -22,7 +22,7 @@ from tests.housekeeping.conftest import (
     seed_products,
     unreferenced_files,
 )
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 
 @pytest.fixture(scope="module")

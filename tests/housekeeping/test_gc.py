@@ -21,7 +21,7 @@ from tests.housekeeping.conftest import (
     remote_file,
     seed_products,
 )
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 PUBLIC, PRIVATE, LOST = b"station,flow\na,1\n", b"secret,1\n", b"lost,2\n"
 

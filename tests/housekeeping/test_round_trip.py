@@ -24,7 +24,7 @@ from tests.housekeeping.conftest import (
     seed_products,
     unreferenced_files,
 )
-from tests.push.conftest import ACCEPT, Remote, Site, fdp_site, remote_registry
+from tests.push.processes import ACCEPT, Remote, Site, fdp_site, remote_registry
 
 INPUT = b"station,flow\na,1\n"
 CONFIG = """\

@@ -1,6 +1,7 @@
 """`fdpctl info` on each kind of item (code run, job, data product, file path) and its
-provenance graph, with real processes: ana registers a source, runs a pyDataPipeline model that
-reads it and writes an output, commits and pushes to a shared remote registry."""
+provenance graph: ana registers a source, runs a real pyDataPipeline model that reads it and
+writes an output, commits and pushes to a shared remote registry; fdp in process
+(tests/push/in_process.py), Graphviz's own `dot` where it checks fdp's DOT."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry
+from tests.push.in_process import Remote, Site, fdp_site, remote_registry
 
 # Quotes, a backslash and a brace in registry text: the DOT must show them literally.
 AWKWARD = 'mean "flow" per station \\ {hourly}'

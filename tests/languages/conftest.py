@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.push.conftest import Remote, remote_registry
+from tests.push.processes import Remote, remote_registry
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.push.conftest import ACCEPT, Remote, Site, fdp_site
+from tests.push.processes import ACCEPT, Remote, Site, fdp_site
 
 API_PORT = 8000
 

@@ -14,7 +14,7 @@ import pytest
 
 from fdpd.remote.links import link_path
 from tests.languages.end_to_end import API_PORT, port_taken, run_commit_push_pull
-from tests.push.conftest import ACCEPT, Remote, fdp_site
+from tests.push.processes import ACCEPT, Remote, fdp_site
 from tests.run.conftest import make_project
 
 MODEL = """\

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.languages.end_to_end import API_PORT, port_taken, run_commit_push_pull
-from tests.push.conftest import Remote, fdp_site
+from tests.push.processes import Remote, fdp_site
 from tests.run.conftest import make_project
 
 MODEL = """\

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Site
+from tests.push.processes import Site
 from tests.sync.seed import Seeder, add_product
 
 INTERVAL = 0.1  # seconds between status calls

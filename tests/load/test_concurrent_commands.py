@@ -15,7 +15,7 @@ from tests.faults.consistency import (
     assert_store_clean,
 )
 from tests.fdp_process import FDPCTL
-from tests.push.conftest import Site, write_config
+from tests.push.processes import Site, write_config
 from tests.run.conftest import make_project
 
 EACH = 5  # commands of each kind

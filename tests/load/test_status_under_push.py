@@ -20,7 +20,7 @@ import pytest
 from tests.faults.conftest import fault_site, journal
 from tests.faults.consistency import RegistryView, assert_journal_settled
 from tests.load.push_workload import describe, percentile, push_with_status_sampling
-from tests.push.conftest import Site, remote_registry
+from tests.push.processes import Site, remote_registry
 
 PRODUCTS = 1000
 DAEMON_P99_BOUND = 0.25  # seconds; measured ~0.064

@@ -26,7 +26,7 @@ from tests.faults.conftest import (
 )
 from tests.faults.consistency import assert_registry_consistent, assert_store_clean
 from tests.fdp_process import json_lines
-from tests.push.conftest import Site
+from tests.push.processes import Site
 
 BIG = 4 << 20  # bytes: about 2.5 s through the throttled relay
 

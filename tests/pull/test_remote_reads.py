@@ -1,13 +1,14 @@
-"""`read:` items pulled from a real shared remote registry through a real fdpd, and `update`."""
+"""`read:` items pulled from a shared remote registry and `update`, through fdpctl's code and the
+daemon app in process (tests/pull/in_process.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
-from tests.fdp_process import FDPD, json_lines
-from tests.pull.conftest import Fdp, Remote
+from fdpd.registry.users_admin import grant_namespace
+from tests.fdp_process import json_lines
+from tests.pull.in_process import Fdp, Remote, fdp, pulling, remote
 from tests.sync.seed import add_code_run, add_product
 
 
@@ -61,12 +62,14 @@ def seed_newer_as(
     file_type = bob.once("file_type", {"name": "csv", "extension": "csv"})
     obj = other.post("object", {"storage_location": location["url"], "file_type": file_type["url"]})
     ns = bob.once("namespace", {"name": namespace})
-    grant = [str(FDPD), "registry", "grant", namespace, user]
-    subprocess.run([*grant, "--database", remote.registry.database_url], check=True, timeout=60)
+    grant_namespace(remote.registry.database_url, namespace, user)  # `fdpd registry grant`
     other.post(
         "data_product",
         {"namespace": ns["url"], "name": name, "version": version, "object": obj["url"]},
     )
+
+
+__all__ = ["fdp", "pulling", "remote"]
 
 
 def write_config(tmp_path: Path, text: str) -> Path:

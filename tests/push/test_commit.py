@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.in_process import Remote, Site, fdp_site, remote_registry, write_config
 
 
 class Jobs:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.push.conftest import Remote, Site, fdp_site
+from tests.push.processes import Remote, Site, ana, fdp_site, remote
 from tests.reference_registry import reference_registry
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 COUNT = re.compile(r"(\d+) items(?: to push)? \((\d+) registry records")
 

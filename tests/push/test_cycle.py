@@ -6,7 +6,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tests.push.conftest import Remote, Site, fdp_site, write_config
+from tests.push.in_process import Remote, Site, ana, fdp_site, remote, write_config
+
+__all__ = [
+    "ana",
+    "remote",
+]  # in process: tests/push/in_process.py
 
 
 def test_run_commit_push_then_another_user_pulls(ana: Site, remote: Remote) -> None:
@@ -57,7 +62,7 @@ def test_run_commit_push_then_another_user_pulls(ana: Site, remote: Remote) -> N
     output = ana.local("storage_location", hash=job_output_hash(ana, "cycle/out"))[0]
     assert remote.file_sha1(output["hash"]) == output["hash"]
     for link in (remote_run["model_config"], remote_run["submission_script"]):
-        location = httpx_get(httpx_get(link)["storage_location"])
+        location = ana.record(ana.record(link)["storage_location"])
         assert remote.file_sha1(location["hash"]) == location["hash"]
     pushed = ana.status_counts()
     assert pushed["pushed"]["code_run"] == 1 and pushed["pushed"]["data_product"] == 1
@@ -109,14 +114,5 @@ def dry_run(site: Site) -> dict[str, Any]:
 
 def job_output_hash(site: Site, name: str) -> str:
     [product] = site.local("data_product", name=name)
-    obj = httpx_get(product["object"])
-    return str(httpx_get(obj["storage_location"])["hash"])
-
-
-def httpx_get(url: str) -> dict[str, Any]:
-    import httpx
-
-    answer = httpx.get(url, headers={"Accept": "application/json; version=1.0.0"})
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+    obj = site.record(product["object"])
+    return str(site.record(obj["storage_location"])["hash"])

@@ -4,9 +4,14 @@ run being pushed would publish (data store, home folder, interpreter...), per it
 from __future__ import annotations
 
 from fdpd.tracking.exposed_paths import absolute_paths
-from tests.push.conftest import Remote, Site, write_config
+from tests.push.in_process import Remote, Site, ana, remote, write_config
 
 SCRIPT_LINE = "/usr/bin/env python3 model.py --log /home/ana/private/run.log"
+
+__all__ = [
+    "ana",
+    "remote",
+]  # in process: tests/push/in_process.py
 
 
 def test_dry_run_lists_absolute_paths_of_working_config_and_script(

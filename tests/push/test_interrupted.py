@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.fdp_process import FDPCTL, json_lines
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote, remote_registry, write_config
 from tests.push.slow_proxy import SlowProxy
+
+__all__ = ["remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 DELAY = 0.05  # seconds per request on the way to the remote: a push takes a few seconds
 RUNS = 2

@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 
 from tests.pdp_job import RunMetadata, make_job, python_command
-from tests.push.conftest import Remote, Site, write_config
+from tests.push.processes import Remote, Site, ana, remote, write_config
 from tests.run.conftest import MODEL
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 
 def follow(link: str) -> dict[str, Any]:

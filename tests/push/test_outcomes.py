@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.push.conftest import Remote, Site, fdp_site, write_config
+from tests.push.in_process import Remote, Site, ana, fdp_site, remote, write_config
+
+__all__ = [
+    "ana",
+    "remote",
+]  # in process: tests/push/in_process.py
 
 
 def last_push(site: Site) -> dict[str, Any]:
@@ -48,6 +53,9 @@ def test_a_dry_run_push_is_journaled_as_a_dry_run(ana: Site, remote: Remote) -> 
     assert dry.returncode == 0, dry.stderr
     operation = last_push(ana)
     assert operation["outcome"] == "dry run"
-    [row] = [line for line in ana.ok("log").splitlines() if line.startswith(str(operation["id"]))]
+    log = ana.ok("log")
+    rows = [line for line in log.splitlines() if line.startswith(f"{operation['id']} ")]
+    assert len(rows) == 1, log
+    [row] = rows
     assert "dry run" in row and "push --dry-run" in row
     assert remote.counts()["data_product"] == 0

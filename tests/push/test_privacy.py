@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
-from tests.push.conftest import ACCEPT, Remote, Site, write_config
+from tests.push.processes import ACCEPT, Remote, Site, ana, remote, write_config
 from tests.run.conftest import make_project
+
+__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -5,7 +5,7 @@ fdpctl, pyDataPipeline runs and a real remote registry."""
 
 from __future__ import annotations
 
-from tests.push.conftest import Remote, Site, write_config
+from tests.push.in_process import Remote, Site, ana, remote, write_config
 
 PRIVATE_READ = """\
 run_metadata:
@@ -21,6 +21,11 @@ write:
     description: derived
     file_type: csv
 """
+
+__all__ = [
+    "ana",
+    "remote",
+]  # in process: tests/push/in_process.py
 
 
 def test_a_committed_product_is_pushed_with_the_run_that_made_it(ana: Site, remote: Remote) -> None:

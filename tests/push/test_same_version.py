@@ -14,7 +14,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.push.conftest import ACCEPT, Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import (
+    ACCEPT,
+    Remote,
+    Site,
+    fdp_site,
+    remote,
+    remote_registry,
+    write_config,
+)
+
+__all__ = ["remote"]  # the real fdpd and shared registry (tests/push/processes.py)
 
 
 @dataclass

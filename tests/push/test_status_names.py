@@ -1,14 +1,15 @@
 """`fdpctl status` names the items in each state (local, committed, from failed jobs, updates
 available) with the command that moves them on, cuts long lists, and counts items, as `run`,
-`commit` and `push` do. Real fdpd, registries and pyDataPipeline models."""
+`commit` and `push` do. fdp in process (tests/push/in_process.py) running real pyDataPipeline
+models; tests/push/test_status_terminal.py shows the colours on a real terminal."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.terminal import run_on_terminal
-from tests.fdp_process import FDPCTL
-from tests.push.conftest import Remote, Site, fdp_site, write_config
+from tests.push.in_process import Remote, Site, ana, fdp_site, remote, write_config
+
+__all__ = ["ana", "remote"]  # in process: tests/push/in_process.py
 
 MANY = [f"many/p{number:02}" for number in range(12)]
 READ_SHARED = """\
@@ -145,14 +146,3 @@ def publish(site: Site, project: Path) -> None:
     site.ok("commit", job["id"])
     status, final, _ = site.stream_result("push")
     assert status == 0, final
-
-
-def test_status_colours_names_on_a_terminal_only(ana: Site) -> None:
-    project = ana.project("colour", {"config.yaml": write_config("colour/x")})
-    ana.run_model(project, "config.yaml", MODEL_WRITES="colour/x")
-    status, shown = run_on_terminal([str(FDPCTL), "status"], ana.instance.env)
-    assert status == 0, shown
-    assert "\x1b[1mLocal only, not committed\x1b[0m: 2 items" in shown
-    assert "\x1b[33mana:colour/x@0.0.1\x1b[0m" in shown
-    piped = ana.ok("status")
-    assert "\x1b[" not in piped and "    ana:colour/x@0.0.1\n" in piped

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.faults.http_relay import HttpRelay
-from tests.push.conftest import Site, fdp_site
+from tests.push.processes import Site, fdp_site
 from tests.reference_registry import ReferenceRegistry, reference_registry
 
 CYCLES = 3

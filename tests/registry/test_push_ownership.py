@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.push.conftest import Remote, Site, fdp_site, remote, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote, write_config
 
 __all__ = ["remote"]  # the shared-registry fixture of tests/push
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.languages.end_to_end import port_taken
 from tests.languages.test_cpp_model import CMAKE, CONFIG, MODEL, build, cpp_prefix
-from tests.push.conftest import fdp_site
+from tests.push.processes import fdp_site
 from tests.run.conftest import make_project
 
 

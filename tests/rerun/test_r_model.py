@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.languages.test_r_model import CONFIG, MODEL, r_api_missing
-from tests.push.conftest import fdp_site
+from tests.push.processes import fdp_site
 from tests.run.conftest import make_project
 
 

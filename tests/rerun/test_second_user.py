@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.languages.end_to_end import pull_config
-from tests.push.conftest import Remote, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, fdp_site, remote_registry, write_config
 from tests.rerun.conftest import git_server
 from tests.run.conftest import git, make_project
 

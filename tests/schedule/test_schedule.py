@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 READ_BOB = """\
 run_metadata:

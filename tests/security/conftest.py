@@ -1,4 +1,6 @@
-"""One real fdpd per security test package: its own FDP_HOME, a free registry port, user `ana`.
+"""One real fdpd per security test package: its own FDP_HOME, a free registry port, user `ana`;
+and one fdp in process (tests/inprocess.py) set up alike, for the refusals that are the daemon
+app's own (a listener, a socket or a process proves nothing there).
 
 `state_of(fdp)` is what "no state change" means in these tests: every row of every journal table
 and of the local registry's tables, and the names of the files under FDP_HOME (logs, which record
@@ -19,6 +21,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
+from tests.inprocess import InProcessDaemon, daemon_in_process
 
 USER = "ana"
 # Tables that record every attempt, rejected or not: an operation that fails is still logged
@@ -42,6 +45,20 @@ def secured_fdp() -> Iterator[FdpInstance]:
                 yield fdp
             finally:  # a graceful stop also stops the local registry fdpd started
                 fdp.run_fdpctl("daemon", "stop", timeout=60)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def secured_daemon() -> Iterator[InProcessDaemon]:
+    """fdp in process with user `ana` (as `fdpctl config ana --data-store ...` makes her)."""
+    home = Path(tempfile.mkdtemp(prefix="fdp-sec-", dir="/tmp"))
+    try:
+        with daemon_in_process(home) as daemon:
+            body = {"username": USER, "data_store": str(home / "store")}
+            answer = daemon.call("POST", "/v1/users", body)
+            assert answer.status_code == 200, answer.text
+            yield daemon
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -73,7 +90,7 @@ def file_names(home: Path) -> list[str]:
     )
 
 
-def state_of(fdp: FdpInstance, *, with_attempt_log: bool = True) -> State:
+def state_of(fdp: FdpInstance | InProcessDaemon, *, with_attempt_log: bool = True) -> State:
     skip = frozenset() if with_attempt_log else ATTEMPT_LOG_TABLES
     return {
         "journal": sqlite_rows(fdp.locations.journal_path, skip),

@@ -1,6 +1,8 @@
 """Files a request or a config names are read only if they are regular files of bounded size:
 a FIFO with no writer, a device that never ends or a huge file is a clear error naming the file,
-and fdpd goes on answering. Driven through the real fdpctl against the real fdpd."""
+and fdpd goes on answering. Driven through the real fdpctl against the real fdpd where the file
+could stall a process (a FIFO, a device); a malformed URL and a remotes file nested too deep
+through fdpctl's code and the daemon app in process (tests/fdpctl_in_process.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
+from tests.fdpctl_in_process import fdpctl_in
+from tests.inprocess import InProcessDaemon, daemon_in_process
 
 QUICK = 20  # seconds: far above what a refusal takes, far below a stall
 
@@ -31,6 +35,14 @@ def refused(fdp: FdpInstance, *args: str) -> str:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert fdp.run_fdpctl("status", timeout=QUICK).returncode == 0  # fdpd still answers
+    return result.stderr
+
+
+def refused_in_process(daemon: InProcessDaemon, *args: str) -> str:
+    result = fdpctl_in(daemon, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert fdpctl_in(daemon, "status").returncode == 0  # fdpd still answers
     return result.stderr
 
 
@@ -74,12 +86,14 @@ def test_a_token_file_that_is_a_fifo_is_refused(secured_fdp: FdpInstance, fifo: 
     ],
 )
 def test_a_malformed_remote_url_is_refused(
-    secured_fdp: FdpInstance, tmp_path: Path, url: str, says: str
+    secured_daemon: InProcessDaemon, tmp_path: Path, url: str, says: str
 ) -> None:
     token = tmp_path / "token"
     token.write_text("0" * 40)
     token.chmod(0o600)
-    error = refused(secured_fdp, "remote", "add", "odd", url, "--token-file", str(token))
+    error = refused_in_process(
+        secured_daemon, "remote", "add", "odd", url, "--token-file", str(token)
+    )
     assert says in error
     assert "secret" not in error
 
@@ -151,12 +165,12 @@ def test_a_register_source_that_is_no_regular_file_fails_its_item(
     assert not list(store.rglob("*.part")) and not (store / "src").exists()
 
 
-def test_a_remotes_file_nested_too_deep_is_a_located_error(fresh_home: FdpInstance) -> None:
-    fresh_home.start_daemon()
-    remotes = fresh_home.locations.config_dir / "remotes.yaml"
-    remotes.write_text("remotes: " + "[" * 100 + "]" * 100 + "\n")
+def test_a_remotes_file_nested_too_deep_is_a_located_error(tmp_path: Path) -> None:
+    with daemon_in_process(tmp_path / "fdp") as daemon:
+        remotes = daemon.locations.config_dir / "remotes.yaml"
+        remotes.write_text("remotes: " + "[" * 100 + "]" * 100 + "\n")
 
-    result = fresh_home.run_fdpctl("remote", "list", timeout=QUICK)
+        result = fdpctl_in(daemon, "remote", "list")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{remotes}:1:" in result.stderr and "nests more than 64 levels" in result.stderr

@@ -1,6 +1,7 @@
 """The one containment rule (fdpd.store.containment) for any name, and the config items that
 build data store paths from it: `write:` names (a config error naming line, column and item) and
-`register:` items through a real fdpd (a failed item; nothing written outside the store)."""
+`register:` items through fdpctl's code and the daemon app in process (a failed item; nothing
+written outside the store; tests/pull/in_process.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from fdpd.store.containment import (
     store_file_path,
 )
 from fdpd.userconfig import ConfigError
-from tests.pull.conftest import Fdp, fdp, remote
-from tests.userconfig.conftest import Generate, generate, project
+from tests.pull.in_process import Fdp, fdp, pulling, remote
+from tests.userconfig.conftest import Generate, generate
 
-__all__ = ["fdp", "generate", "project", "remote"]
+__all__ = ["fdp", "generate", "pulling", "remote"]
 
 # Path-ish text: separators, dots, drive letters, control and bidi characters, any unicode.
 PIECES = st.sampled_from(
@@ -42,6 +43,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "store" / "ns" / "link").symlink_to(base / "outside")
     (base / "store" / "loop").symlink_to(base / "store" / "loop")
     return base / "store"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The project `generate` works in: a plain folder (write names ask nothing of git)."""
+    folder = tmp_path / "river-model"
+    folder.mkdir()
+    return folder
 
 
 def inside(path: Path, store: Path) -> bool:

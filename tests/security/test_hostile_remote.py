@@ -1,5 +1,6 @@
 """A hostile remote: fdp's own shared registry, where another user ("mallory") writes crafted
-records, pulled by ana's real fdpd with `fdpctl pull` and `fdpctl update` (issue #10).
+records, pulled by ana's fdp with `fdpctl pull` and `fdpctl update` (issue #10): fdpctl's code and
+the daemon app in process (tests/pull/in_process.py), the files written by fdpd's own code.
 
 Each hostile product sits beside a good one in the same pull: the good one is pulled, the hostile
 one is refused with its reason, the exit status is 1, no traceback, and nothing outside ana's
@@ -19,10 +20,10 @@ from typing import Any
 import pytest
 
 from tests.fdp_process import json_lines
-from tests.pull.conftest import Fdp, Remote, fdp, remote
+from tests.pull.in_process import Fdp, Remote, fdp, pulling, remote
 from tests.sync.seed import add_product
 
-__all__ = ["fdp", "remote"]  # the real fdpd and shared registry of tests/pull, per module
+__all__ = ["fdp", "pulling", "remote"]  # ana's fdp and the shared registry, per module
 
 VICTIM_BYTES = b"the victim's own file\n"
 ATTACK = b"echo owned\n"

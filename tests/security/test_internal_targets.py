@@ -19,7 +19,7 @@ from fdpd.loopback import internal_address, internal_host
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import InternalTargetRefused
 from tests.fdp_process import json_lines
-from tests.push.conftest import Remote, fdp_site
+from tests.push.processes import Remote, fdp_site
 from tests.registry.running_registry import running_registry
 from tests.sync.seed import Seeder
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fdp_process import json_lines
-from tests.push.conftest import Site, fdp_site
+from tests.push.processes import Site, fdp_site
 
 DEPTH = 200_000
 READ_CONFIG = """\

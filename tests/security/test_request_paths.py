@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from tests.fdp_process import FdpInstance
+from tests.inprocess import InProcessDaemon
 from tests.security.conftest import state_of
-from tests.security.raw_http import send
+from tests.security.in_process import send_in_process
 
 JSON = {"Content-Type": "application/json"}
 
@@ -26,30 +26,32 @@ JSON = {"Content-Type": "application/json"}
     ],
 )
 def test_relative_paths_are_refused(
-    secured_fdp: FdpInstance, route: str, body: dict[str, object]
+    secured_daemon: InProcessDaemon, route: str, body: dict[str, object]
 ) -> None:
-    before = state_of(secured_fdp)
+    before = state_of(secured_daemon)
 
-    answer = send(secured_fdp, "POST", route, headers=JSON, body=json.dumps(body).encode())
+    answer = send_in_process(
+        secured_daemon, "POST", route, headers=JSON, body=json.dumps(body).encode()
+    )
 
     assert answer.status == 400, answer.body
     error = answer.json()["error"]
     assert error["code"] == "bad_request"
     assert "not absolute" in error["message"] and error["hint"]
-    assert state_of(secured_fdp) == before
+    assert state_of(secured_daemon) == before
 
 
 @pytest.mark.parametrize("data_store", ["/dev/null", "/proc/self/environ", "/proc/no-such/x"])
 def test_a_data_store_that_cannot_be_a_folder_is_refused(
-    secured_fdp: FdpInstance, data_store: str
+    secured_daemon: InProcessDaemon, data_store: str
 ) -> None:
-    before = state_of(secured_fdp)
+    before = state_of(secured_daemon)
     body = json.dumps({"username": "zed", "data_store": data_store}).encode()
 
-    answer = send(secured_fdp, "POST", "/v1/users", headers=JSON, body=body)
+    answer = send_in_process(secured_daemon, "POST", "/v1/users", headers=JSON, body=body)
 
     assert answer.status == 400, answer.body
     error = answer.json()["error"]
     assert error["code"] == "bad_data_store"
     assert data_store in error["message"] and error["hint"]
-    assert state_of(secured_fdp) == before
+    assert state_of(secured_daemon) == before

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from tests.fdp_process import FdpInstance
+from tests.inprocess import InProcessDaemon
 from tests.security.conftest import state_of
-from tests.security.raw_http import send
+from tests.security.in_process import send_in_process
 
 JSON = {"Content-Type": "application/json"}
 
@@ -29,24 +29,28 @@ JSON = {"Content-Type": "application/json"}
     ],
 )
 def test_unusable_text_is_a_bad_request(
-    secured_fdp: FdpInstance, method: str, url: str, body: dict[str, object] | None
+    secured_daemon: InProcessDaemon, method: str, url: str, body: dict[str, object] | None
 ) -> None:
-    before = state_of(secured_fdp)
+    before = state_of(secured_daemon)
     raw = None if body is None else json.dumps(body).encode()
 
-    answer = send(secured_fdp, method, url, headers=JSON, body=raw)
+    answer = send_in_process(secured_daemon, method, url, headers=JSON, body=raw)
 
     assert answer.status == 400, answer.body
     error = answer.json()["error"]
     assert error["code"] == "bad_request" and "NUL" in error["message"] and error["hint"]
-    assert state_of(secured_fdp) == before
+    assert state_of(secured_daemon) == before
 
 
-def test_surrogate_escaped_environment_bytes_pass_to_the_run(secured_fdp: FdpInstance) -> None:
+def test_surrogate_escaped_environment_bytes_pass_to_the_run(
+    secured_daemon: InProcessDaemon,
+) -> None:
     # Non-UTF-8 environment bytes reach fdpctl as lone surrogates; they are the script's to keep.
     body = {"config_text": "not: [a config", "environment": {"LEGACY": "caf\udce9"}}
 
-    answer = send(secured_fdp, "POST", "/v1/run", headers=JSON, body=json.dumps(body).encode())
+    answer = send_in_process(
+        secured_daemon, "POST", "/v1/run", headers=JSON, body=json.dumps(body).encode()
+    )
 
     assert answer.status != 500
     assert answer.json()["error"]["code"] != "bad_request"  # the config is what is wrong

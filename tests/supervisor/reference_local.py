@@ -25,7 +25,7 @@ import yaml
 
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.push.conftest import Site
+from tests.push.processes import Site
 from tests.reference_registry import START_TIMEOUT, reference_settings
 
 ACCEPT = {"Accept": "application/json; version=1.0.0"}

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.push.conftest import Remote, Site, remote_registry
-from tests.push.conftest import write_config as write_only
+from tests.push.processes import Remote, Site, remote_registry
+from tests.push.processes import write_config as write_only
 from tests.reference_registry import reference_settings
 from tests.supervisor.reference_local import ReferenceLocal, reference_site
 from tests.sync.seed import Seeder, add_product

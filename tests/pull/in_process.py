@@ -1,35 +1,47 @@
-"""A real fdp instance (fdpd + fdpctl, user `ana`, own local registry and data store) and a real
-shared remote registry process with its own data store and user tokens, for the whole module.
+"""The pull area's fdp in process (tests/inprocess.py, tests/fdpctl_in_process.py): user `ana`
+with remote `origin`, a shared registry app with a folder data store, one of each per module as
+tests/pull/processes.py has the real ones; fdpctl's own code drives the daemon app.
 
-Tests share them, so each test uses its own namespace and names.
-"""
+Tests share them, so each test uses its own namespace and names."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance, json_lines
-from tests.registry.running_registry import RunningRegistry, running_registry
+from tests.fdp_process import json_lines
+from tests.fdpctl_in_process import Ran, fdpctl_in
+from tests.inprocess import InProcessDaemon, InProcessRegistry, daemon_in_process
 from tests.sync.seed import Seeder
 
-ACCEPT = {"Accept": "application/json; version=1.0.0"}
+ACCEPT = "application/json; version=1.0.0"
+
+
+MODEL = "print('a model')\n"
+
+
+def plain_project(root: Path, configs: dict[str, str]) -> Path:
+    """A project folder holding `configs` (name → text) and a `model.py`, not in git (a pull
+    asks no git; tests/run/conftest.py's `make_project` makes a committed one)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in configs.items():
+        (root / name).write_text(text)
+    (root / "model.py").write_text(MODEL)
+    return root
 
 
 @dataclass
 class Remote:
-    registry: RunningRegistry
+    """The shared registry in process, its user tokens and seeders (other fdp users)."""
+
+    registry: InProcessRegistry
     workdir: Path
     tokens: dict[str, Path] = field(default_factory=dict)
     seeders: dict[str, Seeder] = field(default_factory=dict)
@@ -41,9 +53,8 @@ class Remote:
     def token_file(self, user: str) -> Path:
         """A 0600 file holding a fresh token of registry user `user` (made on first use)."""
         if user not in self.tokens:
-            token = self.registry.add_user(user)
             path = self.workdir / f"{user}.token"
-            path.write_text(token + "\n")
+            path.write_text(self.registry.add_user(user) + "\n")
             path.chmod(0o600)
             self.tokens[user] = path
         return self.tokens[user]
@@ -52,13 +63,15 @@ class Remote:
         """Writes records into the remote as `user` (another fdp user, as far as ana knows)."""
         if user not in self.seeders:
             token = self.token_file(user).read_text().strip()
-            self.seeders[user] = Seeder(self.registry.base_url, token)
+            self.seeders[user] = self.registry.seeder_for(token)
         return self.seeders[user]
 
 
 @dataclass
 class Fdp:
-    instance: FdpInstance
+    """ana's fdp in process; `fdpctl` runs fdpctl's code against it."""
+
+    daemon: InProcessDaemon
     root: Path
 
     @property
@@ -67,19 +80,10 @@ class Fdp:
 
     @property
     def registry_url(self) -> str:
-        return f"http://127.0.0.1:{self.instance.env['FDP_REGISTRY_PORT']}/api/"
+        return self.daemon.registry.api_url
 
-    def fdpctl(
-        self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(FDPCTL), *args],
-            cwd=cwd or self.root,
-            env={**self.instance.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def fdpctl(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Ran:
+        return fdpctl_in(self.daemon, *args, cwd=cwd or self.root, env=env)
 
     def ok(self, *args: str, cwd: Path | None = None) -> str:
         result = self.fdpctl(*args, cwd=cwd)
@@ -101,13 +105,15 @@ class Fdp:
         return result
 
     def local(self, table: str, **params: str) -> list[dict[str, Any]]:
-        answer = httpx.get(f"{self.registry_url}{table}/", params=params, headers=ACCEPT)
+        with self.daemon.registry.http(accept=ACCEPT) as http:
+            answer = http.get(f"/api/{table}/", params=params)
         assert answer.status_code == 200, answer.text
         rows: list[dict[str, Any]] = answer.json()["results"]
         return rows
 
     def local_get(self, url: str) -> dict[str, Any]:
-        answer = httpx.get(url, headers=ACCEPT)
+        with self.daemon.registry.http(accept=ACCEPT) as http:
+            answer = http.get(url)
         assert answer.status_code == 200, answer.text
         record: dict[str, Any] = answer.json()
         return record
@@ -120,41 +126,37 @@ class Fdp:
         return sorted(p["version"] for p in self.local("data_product", namespace=ns_id, name=name))
 
     def job_config(self, job_id: str) -> str:
-        answer = self.instance.request("GET", f"/v1/jobs/{job_id}")
-        assert answer.status == 200, answer.body
-        text: str = json.loads(answer.body)["working_config"]
+        answer = self.daemon.call("GET", f"/v1/jobs/{job_id}")
+        assert answer.status_code == 200, answer.text
+        text: str = json.loads(answer.text)["working_config"]
         return text
 
 
 @pytest.fixture(scope="module")
-def remote() -> Iterator[Remote]:
-    workdir = Path(tempfile.mkdtemp(prefix="fdp-remote-", dir="/tmp"))
+def pulling() -> Iterator[tuple[Fdp, Remote]]:
+    """User `ana` with remote `origin`, the shared registry in process (ana's own token)."""
+    root = Path(tempfile.mkdtemp(prefix="fdp-pull-", dir="/tmp"))
     try:
-        store = workdir / "store"
-        with running_registry(workdir / "registry", shared=True, data_store=str(store)) as registry:
-            found = Remote(registry, workdir / "registry")
-            yield found
-            for seeder in found.seeders.values():
-                seeder.close()
+        with daemon_in_process(root / "home") as daemon:
+            site = Fdp(daemon, root)
+            shared = Remote(daemon.add_remote_registry("origin", root / "remote"), root / "remote")
+            site.ok("config", "ana", "--data-store", str(site.store), "--name", "Ana")
+            token = shared.token_file("ana")
+            site.ok("remote", "add", "origin", shared.api, "--token-file", str(token))
+            try:
+                yield site, shared
+            finally:
+                for seeder in shared.seeders.values():
+                    seeder.close()
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def fdp(remote: Remote) -> Iterator[Fdp]:
-    """User `ana` with remote `origin` = the shared registry (ana's own token)."""
-    root = Path(tempfile.mkdtemp(prefix="fdp-pull-", dir="/tmp"))
-    path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}
-    try:
-        with FdpInstance(root / "home", extra) as instance:
-            instance.start_daemon()
-            site = Fdp(instance, root)
-            site.ok("config", "ana", "--data-store", str(site.store), "--name", "Ana")
-            site.ok(
-                "remote", "add", "origin", remote.api, "--token-file", str(remote.token_file("ana"))
-            )
-            yield site
-            instance.run_fdpctl("daemon", "stop")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def fdp(pulling: tuple[Fdp, Remote]) -> Fdp:
+    return pulling[0]
+
+
+@pytest.fixture(scope="module")
+def remote(pulling: tuple[Fdp, Remote]) -> Remote:
+    return pulling[1]
