@@ -4,7 +4,7 @@ files are sampled.
     .venv/bin/python -m benchmarks.soak                      # 60 minutes, a sample every 30 s
     .venv/bin/python -m benchmarks.soak --minutes 10 --every 15 --warmup 3
 
-A fresh fdp instance (user ana, tests/push/conftest.py `fdp_site`) with a shared remote registry
+A fresh fdp instance (user ana, tests/push/processes.py `fdp_site`) with a shared remote registry
 on loopback (`remote_registry`). Each cycle is what a user does: `fdpctl run` of a real
 pyDataPipeline model (tests/run/conftest.py `MODEL`) that writes one product, `fdpctl commit`
 of the job, `fdpctl push`. Every `--every` seconds a sampler thread reads VmRSS from

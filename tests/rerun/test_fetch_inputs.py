@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.push.conftest import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 from tests.rerun.conftest import git_server
 from tests.run.conftest import git, make_project
 
