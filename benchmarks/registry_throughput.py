@@ -35,8 +35,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, insert, select
 
-from fdpd.registry import models as m
-from fdpd.registry.models import table_of
+from fdpregistry import models as m
+from fdpregistry.models import table_of
 
 NAMESPACES = 10
 

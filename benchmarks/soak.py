@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.registry_throughput import cpu_model
-from fdpd import memory_trace
+from fdpd.base import memory_trace
 from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 CONFIG = "config.yaml"

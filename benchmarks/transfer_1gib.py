@@ -39,8 +39,8 @@ from typing import Any
 
 import httpx
 
+from fdpd.base.hashing import sha1_file
 from fdpd.remote.client import RegistryClient
-from fdpd.store.hashing import sha1_file
 from fdpd.sync.transfers import download, upload
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance

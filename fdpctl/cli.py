@@ -40,7 +40,7 @@ class Invocation:
     def client(self) -> DaemonClient:
         if self._client is None:
             from fdpctl.transport import DAEMON_URL_VARIABLE, DaemonClient
-            from fdpd.paths import LocationError, check_socket_path, resolve_locations
+            from fdpd.base.paths import LocationError, check_socket_path, resolve_locations
 
             try:
                 locations = resolve_locations()

@@ -14,7 +14,7 @@ from fdpctl.render import byte_size, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from fdpd.wire import FileEnded, ProgressOut
+    from fdpd.base.wire import FileEnded, ProgressOut
 
 BAR_WIDTH = 20
 RATE_WINDOW = 5.0  # seconds of byte counts the rate is worked out from

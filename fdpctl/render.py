@@ -9,7 +9,7 @@ import time
 
 from fdpctl.errors import Interrupted, OperationFailed
 from fdpctl.safe_output import own, styled
-from fdpd.units import byte_size, counted
+from fdpd.base.units import byte_size, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
     from fdpctl.transport import Events
-    from fdpd.wire import Event, ProgressOut
+    from fdpd.base.wire import Event, ProgressOut
 
 __all__ = ["byte_size", "counted", "styled"]  # fdpctl's commands print with them
 

@@ -4,7 +4,7 @@ What fdpctl prints comes largely from others: descriptions, titles and names of 
 write to a shared registry, error messages quoting them, a model's output. An escape sequence in
 them, written raw, would retitle the terminal, clear it, move the cursor to fake or hide lines, or
 set the clipboard. `SafeOutput()` wraps stdout and stderr for the whole command: every control or
-formatting character written shows escaped (`\\x1b]0;…`, fdpd/escaping.py), newlines and tabs
+formatting character written shows escaped (`\\x1b]0;…`, fdpd/base/escaping.py), newlines and tabs
 excepted. fdpctl's own colours and progress-line redraws pass as they are because they are written
 through `own` (or `styled`), which marks them with a key made afresh by each fdpctl process, so no
 record can carry it. `--json` output is unchanged: json.dumps escapes control characters itself.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from fdpd.escaping import escaped
+from fdpd.base.escaping import escaped
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
     from fdpctl.cli import Invocation
     from fdpctl.transport import Events, EventStream
-    from fdpd.wire import CancelOut
+    from fdpd.base.wire import CancelOut
 
     Answer = TypeVar("Answer")
 
     class Operation(Generic[Answer]):
         """A route that starts an operation, and the type of the answer its `result` event
-        carries (`fdpd.wire`): `Operation[Pulled]("POST", "/v1/pull")`."""
+        carries (`fdpd.base.wire`): `Operation[Pulled]("POST", "/v1/pull")`."""
 
         def __init__(self, method: str, path: str) -> None:
             self.method = method

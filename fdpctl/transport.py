@@ -13,14 +13,14 @@ import sys
 from fdpctl.errors import DaemonUnreachable, OperationFailed
 from fdpctl.http11 import Response, send_request
 from fdpd import __version__
-from fdpd.paths import Locations
+from fdpd.base.paths import Locations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
     from typing import Any, Protocol
 
-    from fdpd.wire import Event, Followed, FollowEnd
+    from fdpd.base.wire import Event, Followed, FollowEnd
 
     class Events(Protocol):
         """An operation's events as they arrive: an `EventStream`, or one wrapped."""
@@ -192,7 +192,7 @@ def _events(response: Response) -> Generator[Any, None, None]:
 
 
 def _event(line: bytes) -> Any:
-    """One line of an event stream: a JSON object with its `type` (`fdpd.wire`'s `Event`,
+    """One line of an event stream: a JSON object with its `type` (`fdpd.base.wire`'s `Event`,
     `Followed`, `FollowEnd`)."""
     try:
         event: Any = json.loads(line)

@@ -8,10 +8,10 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "registry":
-        from fdpd.registry.cli import main as registry_main
+        from fdpregistry.cli import main as registry_main
 
         return registry_main(args[1:])
-    from fdpd.server.cli import main as daemon_main
+    from fdpd.server.command import main as daemon_main
 
     return daemon_main(args)
 

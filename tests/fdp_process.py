@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from fdpd.paths import Locations, resolve_locations
+from fdpd.base.paths import Locations, resolve_locations
 
 BIN = Path(sys.executable).parent
 FDPD = BIN / "fdpd"

@@ -1,10 +1,10 @@
 """fdp in process: no fdpd, no registry subprocess, no socket.
 
-- `registry_in_process`: fdp's registry app (`fdpd.registry.app.create_app`) over a new SQLite
+- `registry_in_process`: fdp's registry app (`fdpregistry.app.create_app`) over a new SQLite
   file, called through `httpx.ASGITransport`; `shared=True` with a folder `data_store` is a
   shared remote registry with its data store, as `fdpd registry serve --shared` serves it.
 - `daemon_in_process`: a `DaemonContext` in a private FDP_HOME whose local registry
-  (`Services.registry`, the seam `fdpd.remote.local_registry.LocalRegistryService`) is that app
+  (`Services.registry`, the seam `fdpd.local_registry.access.LocalRegistryService`) is that app
   in process and whose remotes (`Services.remote_transport`) are in-process shared registries,
   routed by host; the daemon app itself is called over ASGI too (`InProcessDaemon.call`,
   `InProcessDaemon.verb` for a streamed operation), and `InProcessDaemon.journal` is its journal.
@@ -29,18 +29,18 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from fdpd.base.paths import Locations, resolve_locations
+from fdpd.base.settings import DaemonSettings
+from fdpd.base.wire import RegistryState
 from fdpd.core.context import DaemonContext
-from fdpd.housekeeping.inventory import Inventory, read_inventory
+from fdpd.features.gc.inventory import Inventory, read_inventory
 from fdpd.journal import Journal
-from fdpd.paths import Locations, resolve_locations
-from fdpd.registry.app import create_app
-from fdpd.registry.settings import RegistrySettings
-from fdpd.registry.users_admin import add_user
+from fdpd.local_registry.access import LocalRegistry
 from fdpd.remote.client import RegistryClient
-from fdpd.remote.local_registry import LocalRegistry
 from fdpd.server.app import create_app as create_daemon_app
-from fdpd.settings import DaemonSettings
-from fdpd.wire import RegistryState
+from fdpregistry.app import create_app
+from fdpregistry.settings import RegistrySettings
+from fdpregistry.users_admin import add_user
 from tests.sync.seed import ACCEPT, Seeder
 
 BASE = "http://127.0.0.1:8000"  # only a name: the app is called in process

@@ -18,7 +18,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from fdpd.settings import DaemonSettings
+from fdpd.base.settings import DaemonSettings
 from tests.conftest import free_port
 from tests.inprocess import InProcessDaemon, daemon_in_process
 

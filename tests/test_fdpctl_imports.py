@@ -1,7 +1,7 @@
-"""fdpctl stays small at run time: the standard library, itself, `fdpd.paths`, `fdpd.units`
-and `fdpd.escaping`.
+"""fdpctl stays small at run time: the standard library, itself, `fdpd.base.paths`,
+`fdpd.base.units` and `fdpd.base.escaping`.
 
-It reads the daemon's answers through `fdpd.wire`'s types, but only when type checking; if a
+It reads the daemon's answers through `fdpd.base.wire`'s types, but only when type checking; if a
 change made it import the wire module (and so typing_extensions), pydantic, httpx or any other
 package at run time, its start-up would grow from tens of milliseconds, which this catches.
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ALLOWED_FDPD = {"fdpd", "fdpd.escaping", "fdpd.paths", "fdpd.units"}
+ALLOWED_FDPD = {"fdpd", "fdpd.base", "fdpd.base.escaping", "fdpd.base.paths", "fdpd.base.units"}
 # what Python's start-up loads before fdpctl's first line (site, and setuptools' .pth hook)
 STARTUP = ("fdpctl", "fdpd", "sitecustomize", "usercustomize", "_distutils_hack")
 MOST_MODULES = 110  # 80 today, for `daemon status` with every command registered

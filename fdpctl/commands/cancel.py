@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import CancelOut, Event
+    from fdpd.base.wire import CancelOut, Event
 
 
 def register(subparsers: Any) -> None:

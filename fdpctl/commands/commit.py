@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import Committed
+    from fdpd.base.wire import Committed
 
 TARGET_HELP = (
     "a code run uuid or unique prefix, a job id or unique prefix, namespace:name@version, or "

@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import UserConfigured, UserList
+    from fdpd.base.wire import UserConfigured, UserList
 
 
 def register(subparsers: Any) -> None:

@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import DaemonStatus, Ping, SelfCheck, Stopping
+    from fdpd.base.wire import DaemonStatus, Ping, SelfCheck, Stopping
 
 CHECK: Operation[SelfCheck] = Operation("POST", "/v1/daemon/check")
 

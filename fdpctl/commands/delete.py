@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import Deleted
+    from fdpd.base.wire import Deleted
 
 
 def register(subparsers: Any) -> None:

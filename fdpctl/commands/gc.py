@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import Removal
+    from fdpd.base.wire import Removal
 
 
 GC: Operation[Removal] = Operation("POST", "/v1/gc")

@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import WorkingConfigOut
+    from fdpd.base.wire import WorkingConfigOut
 
 
 def register(subparsers: Any) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from fdpd.wire import (
+    from fdpd.base.wire import (
         AuthorView,
         FileView,
         Info,

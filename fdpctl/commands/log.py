@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import (
+    from fdpd.base.wire import (
         Event,
         JobDetail,
         JobList,

@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import Pulled, PulledItem
+    from fdpd.base.wire import Pulled, PulledItem
 
 PULL: Operation[Pulled] = Operation("POST", "/v1/pull")
 

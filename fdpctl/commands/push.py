@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import Pushed
+    from fdpd.base.wire import Pushed
 
 
 PUSH: Operation[Pushed] = Operation("POST", "/v1/push")

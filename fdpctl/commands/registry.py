@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import RegistryOpened, RegistryState
+    from fdpd.base.wire import RegistryOpened, RegistryState
 
 
 def register(subparsers: Any) -> None:

@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import RemoteList, RemoteOut
+    from fdpd.base.wire import RemoteList, RemoteOut
 
 
 def register(subparsers: Any) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from fdpctl.transport import EventStream
-    from fdpd.wire import RerunDifference, RerunResult
+    from fdpd.base.wire import RerunDifference, RerunResult
 
 
 RERUN: Operation[RerunResult] = Operation("POST", "/v1/rerun")

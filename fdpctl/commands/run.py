@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from fdpctl.transport import EventStream
-    from fdpd.wire import ArrayResult, Event, RunDetached, RunDryRun, RunResult
+    from fdpd.base.wire import ArrayResult, Event, RunDetached, RunDryRun, RunResult
 
 
 # its answer: a run, a dry run, an array (`--array`), or fdpctl's own of `--detach`

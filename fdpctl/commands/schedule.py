@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import CheckOut, Schedule
+    from fdpd.base.wire import CheckOut, Schedule
 
 _UNITS = ((86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 

@@ -21,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import (
+    from fdpd.base.wire import (
         ItemCount,
         ItemDetail,
         ItemStatus,

@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fdpd.wire import CheckedNow, Updated
+    from fdpd.base.wire import CheckedNow, Updated
 
 
 UPDATE: Operation[Updated] = Operation("POST", "/v1/update")

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from fdpd.api.deps import Context
-from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
-from fdpd.tracking import commit_target, uncommit_target
-from fdpd.wire import Committed
+from fdpd.base.wire import Committed
+from fdpd.features.push import commit_target, uncommit_target
+from fdpd.features.run.bookkeeping import finish_pending_bookkeeping
 
 router = APIRouter(tags=["sync"])
 

@@ -9,8 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, stream_operation
-from fdpd.self_check import run_self_check
-from fdpd.wire import DaemonStatus, Stopping
+from fdpd.base.wire import DaemonStatus, Stopping
+from fdpd.features.daemon_check import run_self_check
 
 router = APIRouter(prefix="/daemon", tags=["daemon"])
 

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
-from fdpd.housekeeping import delete_target
-from fdpd.wire import Deleted
+from fdpd.base.wire import Deleted
+from fdpd.features.gc import delete_target
 
 router = APIRouter(tags=["housekeeping"])
 

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
+from fdpd.base.wire import Removal
 from fdpd.core.operations import Emitter
-from fdpd.core.registry import registry_supervisor
-from fdpd.housekeeping import collect_garbage
-from fdpd.housekeeping.plan import refuse_unless_own_registry
-from fdpd.wire import Removal
+from fdpd.features.gc import collect_garbage
+from fdpd.features.gc.plan import refuse_unless_own_registry
+from fdpd.local_registry.lifecycle import registry_supervisor
 
 router = APIRouter(tags=["housekeeping"])
 

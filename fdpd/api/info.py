@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
-from fdpd.inspect import inspect_target
-from fdpd.wire import Info
+from fdpd.base.wire import Info
+from fdpd.features.info import inspect_target
 
 router = APIRouter(tags=["sync"])
 

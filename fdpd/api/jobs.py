@@ -13,17 +13,9 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES, cancel_answer
 from fdpd.api.streaming import stream_operation
-from fdpd.core.operations import Emitter
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import Conflict, FdpError
-from fdpd.executors import SlurmExecutor, array_request, executor_for
-from fdpd.executors.array import run_array
-from fdpd.jobs import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.journal.jobs import job_items, job_output, recent_jobs
-from fdpd.journal.queries import find_job
-from fdpd.journal.views import item_view, job_view
-from fdpd.tracking.counting import job_count
-from fdpd.wire import (
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import Conflict, FdpError
+from fdpd.base.wire import (
     ArrayResult,
     CancelOut,
     JobDetail,
@@ -33,6 +25,14 @@ from fdpd.wire import (
     RunResult,
     WorkingConfigOut,
 )
+from fdpd.core.operations import Emitter
+from fdpd.features.push.counting import job_count
+from fdpd.features.run import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
+from fdpd.features.run.executors import SlurmExecutor, array_request, executor_for
+from fdpd.features.run.executors.array import run_array
+from fdpd.journal.jobs import job_items, job_output, recent_jobs
+from fdpd.journal.queries import find_job
+from fdpd.journal.views import item_view, job_view
 
 router = APIRouter(tags=["jobs"])
 
@@ -170,6 +170,6 @@ async def job_log(ctx: Context, job: str) -> JobLog:
 
 
 def _data_store(ctx: Context) -> Path:
-    from fdpd.users import active_user
+    from fdpd.shared.fdp_users import active_user
 
     return Path(active_user(ctx.journal).data_store)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
-from fdpd.errors import FdpError
+from fdpd.base.errors import FdpError
+from fdpd.base.wire import Names
 from fdpd.journal.queries import newest_job_ids, product_labels
-from fdpd.remotes import load_remotes
-from fdpd.users import list_users
-from fdpd.wire import Names
+from fdpd.remote.user_remotes import load_remotes
+from fdpd.shared.fdp_users import list_users
 
 router = APIRouter(tags=["completion"])
 

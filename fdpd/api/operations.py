@@ -11,11 +11,11 @@ from fastapi.responses import StreamingResponse
 
 from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, ndjson_line
+from fdpd.base.wire import CancelOut, OperationList, OperationOut, Outcome
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import next_event_or_shutdown, request_cancel
 from fdpd.journal.models import RUNNING, Operation
 from fdpd.journal.queries import job_of_operation
-from fdpd.wire import CancelOut, OperationList, OperationOut, Outcome
 
 # Ids are SQLite integers; a larger number would overflow the query, not just find nothing.
 OperationId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
-from fdpd.wire import Ping
+from fdpd.base.wire import Ping
 
 router = APIRouter(tags=["daemon"])
 

@@ -10,18 +10,18 @@ from fdpd.api.deps import Context
 from fdpd.api.jobs import ConfigBody, _data_store
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
+from fdpd.base.wire import CheckedNow, Pulled, Updated
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
-from fdpd.pulling import PullRequest, UpdateRequest, pull_config, update_pulled
-from fdpd.remotes import get_remote, load_remotes
-from fdpd.update_checks import (
+from fdpd.features.pull import PullRequest, UpdateRequest, pull_config, update_pulled
+from fdpd.features.updates.checks import (
     TRIGGER_COMMAND,
     check_now,
     record_update,
     remotes_checked_by_update,
     update_lock,
 )
-from fdpd.wire import CheckedNow, Pulled, Updated
+from fdpd.remote.user_remotes import get_remote, load_remotes
 
 router = APIRouter(tags=["pull"])
 

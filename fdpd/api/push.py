@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
+from fdpd.base.wire import Pushed
 from fdpd.core.operations import Emitter
-from fdpd.tracking import push_committed
-from fdpd.wire import Pushed
+from fdpd.features.push import push_committed
 
 router = APIRouter(tags=["sync"])
 

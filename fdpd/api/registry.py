@@ -10,13 +10,13 @@ import logging
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
-from fdpd.core.registry import browser_url, registry_supervisor
-from fdpd.errors import FdpError
-from fdpd.fair_token import keep_fair_token
+from fdpd.base.errors import FdpError
+from fdpd.base.fair_token import keep_fair_token
+from fdpd.base.wire import RegistryOpened, RegistryState
 from fdpd.journal.users import find_active_user
-from fdpd.remote.local_registry import LocalRegistryService
-from fdpd.users import read_user_token
-from fdpd.wire import RegistryOpened, RegistryState
+from fdpd.local_registry.access import LocalRegistryService
+from fdpd.local_registry.lifecycle import browser_url, registry_supervisor
+from fdpd.shared.fdp_users import read_user_token
 
 log = logging.getLogger(__name__)
 

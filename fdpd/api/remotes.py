@@ -8,7 +8,8 @@ from pydantic import BaseModel
 
 from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
-from fdpd.remotes import (
+from fdpd.base.wire import RemoteList, RemoteOut
+from fdpd.remote.user_remotes import (
     Remote,
     add_remote,
     load_remotes,
@@ -16,7 +17,6 @@ from fdpd.remotes import (
     open_remote_client,
     remove_remote,
 )
-from fdpd.wire import RemoteList, RemoteOut
 
 router = APIRouter(prefix="/remotes", tags=["remotes"])
 

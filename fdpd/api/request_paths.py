@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
 
 
 def absolute_path(text: str, what: str) -> Path:

@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
+from fdpd.base.wire import RerunList, RerunResult
 from fdpd.core.operations import Emitter
-from fdpd.executors import executor_for
+from fdpd.features.rerun import RerunRequest, rerun
+from fdpd.features.run.executors import executor_for
 from fdpd.journal.reruns import last_rerun, recent_reruns
 from fdpd.journal.views import rerun_view
-from fdpd.rerun import RerunRequest, rerun
-from fdpd.wire import RerunList, RerunResult
 
 router = APIRouter(tags=["jobs"])
 

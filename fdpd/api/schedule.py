@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fdpd.api.deps import Context
-from fdpd.scheduler import update_scheduler
-from fdpd.wire import Schedule
+from fdpd.base.wire import Schedule
+from fdpd.features.updates.scheduler import update_scheduler
 
 router = APIRouter(tags=["schedule"])
 

@@ -10,17 +10,17 @@ from fastapi import APIRouter, Query
 
 from fdpd.api.commit import TargetBody
 from fdpd.api.deps import Context
+from fdpd.base.errors import FdpError
+from fdpd.base.wire import ArraySummary, ItemCount, ItemStatus, Status, UpdatesSummary
 from fdpd.core.context import DaemonContext
-from fdpd.errors import FdpError
-from fdpd.jobs.bookkeeping import finish_pending_bookkeeping
+from fdpd.features.push import describe_target, state_counts
+from fdpd.features.push.counting import local_count
+from fdpd.features.push.listing import list_items
+from fdpd.features.run.bookkeeping import finish_pending_bookkeeping
+from fdpd.features.updates.checks import updates_summary
 from fdpd.journal.models import ITEM_LOCAL, ROOT_TYPES
 from fdpd.journal.queries import recent_arrays
-from fdpd.remotes import load_remotes
-from fdpd.tracking import describe_target, state_counts
-from fdpd.tracking.counting import local_count
-from fdpd.tracking.listing import list_items
-from fdpd.update_checks import updates_summary
-from fdpd.wire import ArraySummary, ItemCount, ItemStatus, Status, UpdatesSummary
+from fdpd.remote.user_remotes import load_remotes
 
 router = APIRouter(tags=["sync"])
 
@@ -41,7 +41,7 @@ async def get_status(
     by_state[ITEM_LOCAL]["items"] += listed["registered"]  # not records: the journal has none
     if by_state[ITEM_LOCAL]["items"]:
         with suppress(FdpError):  # no registry: the journal's own figure
-            # as `run` and `commit` count: the local items' closures (fdpd.tracking.counting)
+            # as `run` and `commit` count: the local items' closures (fdpd.features.push.counting)
             by_state[ITEM_LOCAL] = await local_count(ctx)
     return {
         "items": counts.by_state,

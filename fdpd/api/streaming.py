@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from fdpd.base.wire import Event, Followed, FollowEnd
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import FINAL_TYPES, Emitter, Work, start_operation
-from fdpd.wire import Event, Followed, FollowEnd
 
 NDJSON = "application/x-ndjson"
 

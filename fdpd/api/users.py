@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field
 
 from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
-from fdpd.core.registry import registry_supervisor
+from fdpd.base.wire import UserConfigured, UserList
 from fdpd.journal.views import user_view
-from fdpd.users import UserSetup, configure_user, list_users
-from fdpd.wire import UserConfigured, UserList
+from fdpd.local_registry.lifecycle import registry_supervisor
+from fdpd.shared.fdp_users import UserSetup, configure_user, list_users
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fdpd import __version__
+from fdpd.base.paths import Locations
+from fdpd.base.settings import DaemonSettings
 from fdpd.core.services import Services
 from fdpd.journal import Journal
-from fdpd.paths import Locations
-from fdpd.settings import DaemonSettings
 
 LifespanHook = Callable[["DaemonContext"], Awaitable[None]]
 

@@ -15,7 +15,7 @@ The client gets `{"id": 1, "type": "progress", ...}` lines, ids increasing by on
 The operation belongs to fdpd, not to the connection: if the client goes away it runs to the end;
 if fdpd shuts down it is cancelled and recorded as interrupted. An operation started with
 `cancellable=True` can be asked to stop (`request_cancel`, `POST /v1/operations/ID/cancel`): its
-work stops at its next safe point (`fdpd.cancellation`) and it is recorded as cancelled.
+work stops at its next safe point (`fdpd.base.cancellation`) and it is recorded as cancelled.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from fdpd.cancellation import Cancellation, OperationCancelled, bind
+from fdpd.base.cancellation import Cancellation, OperationCancelled, bind
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import Conflict, FdpError, Unavailable
+from fdpd.base.wire import ErrorBody, Event, EventType, ProgressDetails, ProgressOut
 from fdpd.core.context import DaemonContext
 from fdpd.core.services import ActivityFeed
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import Conflict, FdpError, Unavailable
 from fdpd.journal import Journal
 from fdpd.journal.models import (
     CANCELLED,
@@ -41,7 +42,6 @@ from fdpd.journal.models import (
     SUCCEEDED,
     Operation,
 )
-from fdpd.wire import ErrorBody, Event, EventType, ProgressDetails, ProgressOut
 
 log = logging.getLogger(__name__)
 Queued = TypeVar("Queued")  # an operation's events, or those of all (`ActivityOut`)
@@ -50,7 +50,7 @@ FINAL_TYPES: frozenset[EventType] = frozenset({"result", "error"})
 PROGRESS_INTERVAL = 0.2  # seconds between recorded progress events of the same step
 SECRET_WORDS = ("token", "password", "secret", "authorization", "credential")
 
-# A result is a JSON object: a plain dict or one of `fdpd.wire`'s answer types.
+# A result is a JSON object: a plain dict or one of `fdpd.base.wire`'s answer types.
 Work = Callable[["Emitter"], Awaitable[Mapping[str, Any]]]
 
 

@@ -1,6 +1,6 @@
 """What running jobs are writing: `(namespace, name, version)` reservations and held data
 store folders, in fdpd's memory, so two jobs never write the same version or folder (how jobs
-use them: fdpd.jobs.reservations).
+use them: fdpd.features.run.output_reservations).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fdpd.errors import Conflict
+from fdpd.base.errors import Conflict
 
 if TYPE_CHECKING:  # fdpd imports this at start-up; the config generator only when a job starts
     from fdpd.userconfig import WritesInProgress

@@ -2,8 +2,8 @@
 
 Features reach them as typed attributes: `ctx.services.activity`, `ctx.services.locks.gc`...
 The local registry (`LocalRegistryService`: fdpd's registry supervisor, made on first use by
-`fdpd.core.registry.registry_supervisor`; in-process tests put fdp's registry app here), the
-update scheduler by the server at start-up (`fdpd.server.services`).
+`fdpd.local_registry.lifecycle.registry_supervisor`; in-process tests put fdp's registry app here),
+the update scheduler by the server at start-up (`fdpd.server.startup`).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from fdpd.cancellation import Cancellation
+from fdpd.base.cancellation import Cancellation
+from fdpd.base.memory_release import ReleaseAfterOperations
+from fdpd.base.wire import ActivityOut, Event, ScheduledCheck
 from fdpd.core.reservations import WriteReservations
-from fdpd.memory_release import ReleaseAfterOperations
-from fdpd.wire import ActivityOut, Event, ScheduledCheck
 
 if TYPE_CHECKING:  # annotations only: fdpd imports httpx when it first talks to a registry
     import httpx
 
-    from fdpd.remote.local_registry import LocalRegistryService
+    from fdpd.local_registry.access import LocalRegistryService
 
 
 class ActivityFeed:
@@ -54,7 +54,8 @@ class Locks:
 
 
 class Scheduler(Protocol):
-    """What the daemon API shows of the update scheduler (fdpd.scheduler.UpdateScheduler)."""
+    """What the daemon API shows of the update scheduler
+    (fdpd.features.updates.scheduler.UpdateScheduler)."""
 
     @property
     def config_error(self) -> str | None: ...
@@ -73,8 +74,8 @@ class Services:
     # The local registry: every client of it is made through it (`client`, `requests`).
     registry: LocalRegistryService | None = None
     # Why the local registry must outlive this fdpd ("" when it need not): a cluster's jobs
-    # run on after fdpd stops and talk to it (fdpd.executors.adoption); it stops by itself
-    # once idle with no fdpd (`--exit-when-orphaned`), and the next fdpd adopts it.
+    # run on after fdpd stops and talk to it (fdpd.features.run.executors.adoption); it stops by
+    # itself once idle with no fdpd (`--exit-when-orphaned`), and the next fdpd adopts it.
     registry_outlives_fdpd: Callable[[], str] = lambda: ""
     scheduler: Scheduler | None = None
     # How remote registries are reached: None, the network. In-process tests give an

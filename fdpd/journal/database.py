@@ -12,11 +12,11 @@ from typing import Any, cast
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, create_engine, select
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError, NotFound
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError, NotFound
+from fdpd.base.wire import Event
 from fdpd.journal.migrations import migrate
 from fdpd.journal.models import INTERRUPTED, RUNNING, Operation, OperationEvent
-from fdpd.wire import Event
 
 BUSY_TIMEOUT_MS = 5000
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from fdpd.errors import NotFound
+from fdpd.base.errors import NotFound
 from fdpd.journal.database import Journal, utc_now
 from fdpd.journal.models import (
     JOB_DELETED,

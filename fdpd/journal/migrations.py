@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
 
 Migration = Callable[[sqlite3.Connection], None]
 

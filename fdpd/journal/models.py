@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from fdpd.wire import CheckOutcome, ItemState, JobState, Outcome
+from fdpd.base.wire import CheckOutcome, ItemState, JobState, Outcome
 
-# The states (fdpd.wire) are stored as their text: a StrEnum member equals the text read back.
+# The states (fdpd.base.wire) are stored as their text: a StrEnum member equals the text read back.
 
 
 RUNNING, SUCCEEDED, DRY_RUN = Outcome.RUNNING, Outcome.SUCCEEDED, Outcome.DRY_RUN

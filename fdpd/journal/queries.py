@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError, NotFound
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError, NotFound
 from fdpd.journal.database import Journal
 from fdpd.journal.models import (
     ITEM_FAILED,

@@ -1,13 +1,13 @@
-"""The journal's rows as the daemon API shows them (`fdpd.wire`): one view of a job, a rerun, a
+"""The journal's rows as the daemon API shows them (`fdpd.base.wire`): one view of a job, a rerun, a
 user, an item and an item's sync state, for every answer that carries them."""
 
 from __future__ import annotations
 
+from fdpd.base.wire import ItemState, JobItem, JobOut, JobState, RerunRecord, SyncState, UserOut
 from fdpd.journal.database import Journal
 from fdpd.journal.models import ITEM_LOCAL, FdpUser, Item, Job
 from fdpd.journal.queries import get_item, get_job
 from fdpd.journal.reruns import Rerun
-from fdpd.wire import ItemState, JobItem, JobOut, JobState, RerunRecord, SyncState, UserOut
 
 
 def job_view(job: Job) -> JobOut:

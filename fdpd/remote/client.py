@@ -5,7 +5,7 @@ request budgets with `requests`); bounded retries with backoff for requests that
 The token is sent only to the registry's own origin and never appears in errors or logs.
 A URL a remote names elsewhere (a storage root's file, an upload URL, a redirect) is refused when
 it leads to this machine or its link (loopback, link-local, unspecified), unless the remote itself
-is there (fdpd/loopback.py): a remote must not make fdp reach services only this machine can.
+is there (fdpd/base/loopback.py): a remote must not make fdp reach services only this machine can.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from fdpd.error_codes import ErrorCode
-from fdpd.loopback import internal_host
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.hashing import CHUNK_SIZE, sha1_hex_to_base64
+from fdpd.base.loopback import internal_host
+from fdpd.base.tls import default_ssl_context
 from fdpd.remote.errors import (
     InternalTargetRefused,
     RemoteError,
@@ -35,8 +37,6 @@ from fdpd.remote.errors import (
 )
 from fdpd.remote.links import link_path
 from fdpd.remote.write_gate import WriteGate
-from fdpd.store.hashing import CHUNK_SIZE, sha1_hex_to_base64
-from fdpd.tls import default_ssl_context
 
 API_ACCEPT = "application/json; version=1.0.0"
 REMOVAL_TIMEOUT = 300.0  # one transaction over every record a gc removes

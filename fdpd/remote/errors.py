@@ -5,8 +5,8 @@ Messages name the remote and the request path, never the token or a signed URL's
 
 from __future__ import annotations
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError, NotFound, Unavailable
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError, NotFound, Unavailable
 
 
 class RemoteError(FdpError):

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
+from fdpregistry.atomic_writes import ATOMIC_WRITES_HEADER
 
 TOO_MANY_REQUESTS = 429
 GROW_AFTER = 5.0  # seconds without a 5xx or 429 before the limit grows by one

@@ -15,11 +15,12 @@ from types import FrameType
 
 import uvicorn
 
-from fdpd import memory_trace
+from fdpd.base import memory_trace
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import LocationError, Locations, resolve_locations
+from fdpd.base.settings import load_settings
 from fdpd.core.context import DaemonContext, Listeners
-from fdpd.errors import FdpError
 from fdpd.journal import Journal
-from fdpd.paths import LocationError, Locations, resolve_locations
 from fdpd.server import sd_notify
 from fdpd.server.app import create_asgi_app
 from fdpd.server.instance import InstanceLock
@@ -31,9 +32,8 @@ from fdpd.server.listeners import (
 )
 from fdpd.server.logging_setup import configure_logging
 from fdpd.server.recovery import recover_after_crash
-from fdpd.server.services import attach_services
-from fdpd.server.tokens import ensure_daemon_token
-from fdpd.settings import load_settings
+from fdpd.server.startup import attach_services
+from fdpd.server.tcp_token import ensure_daemon_token
 
 log = logging.getLogger("fdpd")
 

@@ -10,10 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fdpd.error_codes import ErrorCode, status_of
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode, status_of
+from fdpd.base.errors import FdpError
 
-log = logging.getLogger("fdpd.errors")
+log = logging.getLogger("fdpd.base.errors")
 
 HTTP_CODES = {
     404: ErrorCode.NOT_FOUND,

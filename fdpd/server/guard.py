@@ -16,9 +16,9 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fdpd import __version__
-from fdpd.error_codes import ErrorCode, status_of
-from fdpd.loopback import host_is_local
-from fdpd.server.tokens import bearer_token_matches
+from fdpd.base.error_codes import ErrorCode, status_of
+from fdpd.base.loopback import host_is_local
+from fdpd.server.tcp_token import bearer_token_matches
 
 log = logging.getLogger("fdpd.requests")
 

@@ -15,9 +15,9 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
-from fdpd.paths import check_socket_path
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import check_socket_path
 
 SD_LISTEN_FDS_START = 3
 LOCAL_HOSTS = frozenset({"localhost"})

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from fdpd.errors import COMMON_STATUSES, error_responses
+from fdpd.base.errors import COMMON_STATUSES, error_responses
 
 ALWAYS = (*COMMON_STATUSES, 500)
 _CONFIG = (404, 409, 422, 503)  # a config's reads, the data store, the local registry

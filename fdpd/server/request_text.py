@@ -16,8 +16,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
 
 SURROGATE_ESCAPED_FIELDS = frozenset({"environment"})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fdpd.store.atomic import AtomicWriter, atomic_write_bytes
+from fdpd.base.atomic import AtomicWriter, atomic_write_bytes
+from fdpd.base.hashing import is_sha1_hex, sha1_bytes, sha1_file
 from fdpd.store.base import DataStore, Download, LocalFile, Redirect, StoreError
-from fdpd.store.hashing import is_sha1_hex, sha1_bytes, sha1_file
 
 __all__ = [
     "AtomicWriter",

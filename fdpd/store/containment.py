@@ -14,9 +14,9 @@ import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
-from fdpd.escaping import escaped
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
+from fdpd.base.escaping import escaped
 
 # A file extension is one plain token, as registries and language APIs use them: csv, h5, tar.gz.
 _EXTENSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]*(\.[A-Za-z0-9][A-Za-z0-9_+-]*)*")

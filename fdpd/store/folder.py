@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fdpd.store.atomic import PART_SUFFIX, AtomicWriter
+from fdpd.base.atomic import PART_SUFFIX, AtomicWriter
+from fdpd.base.hashing import is_sha1_hex
 from fdpd.store.base import LocalFile, StoreError
-from fdpd.store.hashing import is_sha1_hex
 from fdpd.store.signing import UploadSigner, load_or_create_secret
 
 SECRET_FILE_NAME = ".upload-secret"

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from fdpd.base.hashing import CHUNK_SIZE, is_sha1_hex, sha1_hex_to_base64
 from fdpd.store.base import Redirect, StoreError
-from fdpd.store.hashing import CHUNK_SIZE, is_sha1_hex, sha1_hex_to_base64
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

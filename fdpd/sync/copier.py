@@ -30,8 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import Conflict
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import Conflict
 from fdpd.remote.client import FilterValue, Record, RegistryClient
 from fdpd.remote.errors import RemoteRejected, RemoteServerError
 from fdpd.remote.links import link_path, parse_link

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fdpd.reachability import reachable
+from fdpd.base.reachability import reachable
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.errors import RemoteError, RemoteNotFound
 from fdpd.remote.links import link_path, parse_link

@@ -1,6 +1,6 @@
 """What the sync engine needs remembered between operations: which local record is which remote one.
 
-`SyncLedger` is the protocol; fdpd implements it on the journal (`fdpd.tracking.ledger`), and
+`SyncLedger` is the protocol; fdpd implements it on the journal (`fdpd.shared.journal_ledger`), and
 tests/sync/ledgers.py has two small ones for tests and benchmarks. Records are keyed by path
 (`/api/<type>/<id>/`), never by host.
 """

@@ -9,7 +9,7 @@ remote's names are untrusted: a product whose path would leave the data store
 the others go on. Then the records of the products that succeeded are copied, their storage
 rewritten to the local data store.
 
-A cancelled pull (`fdpd.cancellation`) stops between files (a download under way is
+A cancelled pull (`fdpd.base.cancellation`) stops between files (a download under way is
 abandoned and its temporary file removed) or between record batches; files already verified stay
 in place and the ledger holds every record copied, so the next pull fetches and creates only the
 rest.
@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
-from fdpd.errors import FdpError
-from fdpd.escaping import escaped
+from fdpd.base.cancellation import abortable, checkpoint, gather_to_the_end
+from fdpd.base.errors import FdpError
+from fdpd.base.escaping import escaped
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path, parse_link
 from fdpd.store.containment import UnsafePath, contained_path, shown, store_file_path

@@ -7,7 +7,7 @@ local file push would upload whose storage location says `public: false`, or an 
 key_value `accessibility=private`) and everything that depends on it are never sent, and the
 caller is told why; a `public: false` code repository location (no file) is metadata and sent.
 
-A cancelled push (`fdpd.cancellation`) stops between files (an upload under way is
+A cancelled push (`fdpd.base.cancellation`) stops between files (an upload under way is
 abandoned: the remote store keeps no partial file) or between record batches; the ledger holds
 every record created, so the next push creates only the rest.
 """
@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.cancellation import abortable, checkpoint, gather_to_the_end
-from fdpd.errors import FdpError
+from fdpd.base.cancellation import abortable, checkpoint, gather_to_the_end
+from fdpd.base.errors import FdpError
+from fdpd.base.units import counted
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
 from fdpd.store.locations import local_path, location_url
@@ -39,7 +40,6 @@ from fdpd.sync.report import (
     WarningCallback,
 )
 from fdpd.sync.transfers import NOT_ASKED, upload
-from fdpd.units import counted
 
 REMOTE_ROOT_KEY = "synthetic:storage_root:remote-data-store"
 log = logging.getLogger(__name__)

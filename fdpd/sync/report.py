@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from fdpd.units import byte_size, counted
-from fdpd.wire import (
+from fdpd.base.units import byte_size, counted
+from fdpd.base.wire import (
     FileEnded,
     FileOutcome,
     FilePhase,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fdpd.errors import FdpError
+from fdpd.base.errors import FdpError
 from fdpd.remote.client import Record, RegistryClient
 from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.links import parse_link

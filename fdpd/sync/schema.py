@@ -1,6 +1,6 @@
 """What the sync engine knows about each record type (docs/registry-api.md).
 
-The registry's description of the types (`SPECS`, fdpd/registry/schema.py) says which fields a
+The registry's description of the types (`SPECS`, fdpregistry/schema.py) says which fields a
 record has, which of them are writable and which are links: what a copy sends (`fields`) and
 which links must exist on the destination first (`to_one`, `to_many`) are derived from it. Here
 is only how to copy: which links merely pull related records into a closure, the natural key that
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fdpd.registry.schema import LINK, LINKS, SPECS
+from fdpregistry.schema import LINK, LINKS, SPECS
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.atomic import AtomicWriter, store_write_error
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
+from fdpd.base.hashing import sha1_file
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import RemoteRejected
-from fdpd.store.atomic import AtomicWriter, store_write_error
 from fdpd.store.containment import shown
-from fdpd.store.hashing import sha1_file
 from fdpd.store.locations import local_path
 
 BytesCallback = Callable[[int], None]  # bytes moved since the last call; or a file's size

@@ -4,21 +4,21 @@ Entry points: `parse_user_config`, `generate_working_config`, `GenerationContext
 `StaticRegistryView` / `RestRegistryView`, `collect_git_facts`, `project_dir`.
 """
 
-from .context import (
+from fdpd.userconfig.context import (
     GenerationContext,
     PulledVersions,
     RemoteVersions,
     UserIdentity,
     WritesInProgress,
 )
-from .errors import ConfigError, ConfigProblem
-from .generate import JobRecord, WorkingConfigResult, generate_working_config
-from .git import GitFacts, collect_git_facts, work_tree_top
-from .model import UserConfig
-from .parse import parse_user_config
-from .registry_view import RegistryView, RestRegistryView, StaticRegistryView
-from .run_metadata import project_dir
-from .script import JobScript, ShellChoice, command
+from fdpd.userconfig.errors import ConfigError, ConfigProblem
+from fdpd.userconfig.generate import JobRecord, WorkingConfigResult, generate_working_config
+from fdpd.userconfig.git import GitFacts, collect_git_facts, work_tree_top
+from fdpd.userconfig.model import UserConfig
+from fdpd.userconfig.parse import parse_user_config
+from fdpd.userconfig.registry_view import RegistryView, RestRegistryView, StaticRegistryView
+from fdpd.userconfig.run_metadata import project_dir
+from fdpd.userconfig.script import JobScript, ShellChoice, command
 
 __all__ = [
     "ConfigError",

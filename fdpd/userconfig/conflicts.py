@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from .errors import ProblemCollector
-from .items import ResolvedRead, ResolvedWrite
+from fdpd.userconfig.errors import ProblemCollector
+from fdpd.userconfig.items import ResolvedRead, ResolvedWrite
 
 E = TypeVar("E", ResolvedRead, ResolvedWrite)
 

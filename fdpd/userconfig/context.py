@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from .git import GitFacts
-from .templates import TemplateProblem
+from fdpd.userconfig.git import GitFacts
+from fdpd.userconfig.templates import TemplateProblem
 
 # (namespace, data product name, source URL) → version the last pull of that register item made
 PulledVersions = Mapping[tuple[str, str, str], str]

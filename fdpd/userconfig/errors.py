@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
-
-from .model import Where
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
+from fdpd.userconfig.model import Where
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fdpd import __version__
-
-from .conflicts import check_reads, check_writes
-from .context import GenerationContext
-from .errors import ConfigProblem, ProblemCollector
-from .items import Defaults, ItemResolver
-from .model import UserConfig
-from .register_reads import RegisterVersionUsed, register_reads
-from .registry_view import RegistryView
-from .run_metadata import RunMetadataResolver
-from .script import JobScript, may_run_python
-from .serialise import dump_working_config, working_config_data
+from fdpd.userconfig.conflicts import check_reads, check_writes
+from fdpd.userconfig.context import GenerationContext
+from fdpd.userconfig.errors import ConfigProblem, ProblemCollector
+from fdpd.userconfig.items import Defaults, ItemResolver
+from fdpd.userconfig.model import UserConfig
+from fdpd.userconfig.register_reads import RegisterVersionUsed, register_reads
+from fdpd.userconfig.registry_view import RegistryView
+from fdpd.userconfig.run_metadata import RunMetadataResolver
+from fdpd.userconfig.script import JobScript, may_run_python
+from fdpd.userconfig.serialise import dump_working_config, working_config_data
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
 
 DEFAULT_REMOTE = "origin"
 

@@ -11,15 +11,20 @@ from typing import NoReturn
 
 from fdpd.store.containment import UnsafePath, safe_extension, unsafe_reason
 from fdpd.store.containment import shown as show
-
-from .context import RemoteVersions, WritesInProgress
-from .errors import Failed, ProblemCollector
-from .model import Located, ReadItem, Where, WriteItem
-from .registry_view import RegistryView
-from .substitution import Substituter
-from .templates import RUN_ID
-from .versions import PULL_SUGGESTION, VersionProblem, resolve_read, resolve_write, token_of
-from .wildcards import any_depth_note, expand, is_pattern, left_out_note
+from fdpd.userconfig.context import RemoteVersions, WritesInProgress
+from fdpd.userconfig.errors import Failed, ProblemCollector
+from fdpd.userconfig.model import Located, ReadItem, Where, WriteItem
+from fdpd.userconfig.registry_view import RegistryView
+from fdpd.userconfig.substitution import Substituter
+from fdpd.userconfig.templates import RUN_ID
+from fdpd.userconfig.versions import (
+    PULL_SUGGESTION,
+    VersionProblem,
+    resolve_read,
+    resolve_write,
+    token_of,
+)
+from fdpd.userconfig.wildcards import any_depth_note, expand, is_pattern, left_out_note
 
 
 @dataclass(frozen=True)

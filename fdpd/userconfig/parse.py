@@ -13,10 +13,9 @@ from typing import Any
 
 import yaml
 
-from fdpd.yaml_bounds import yaml_bound_problem
-
-from .errors import ConfigError, ConfigProblem
-from .model import (
+from fdpd.base.yaml_bounds import yaml_bound_problem
+from fdpd.userconfig.errors import ConfigError, ConfigProblem
+from fdpd.userconfig.model import (
     REGISTER_KINDS,
     Located,
     ReadItem,
@@ -26,9 +25,9 @@ from .model import (
     Where,
     WriteItem,
 )
-from .semver import parse_version
-from .templates import Role, TemplateProblem, check_templates, has_templates
-from .wildcards import pattern_problem
+from fdpd.userconfig.semver import parse_version
+from fdpd.userconfig.templates import Role, TemplateProblem, check_templates, has_templates
+from fdpd.userconfig.wildcards import pattern_problem
 
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "timestamp")}

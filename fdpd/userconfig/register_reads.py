@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import PulledVersions
-from .errors import Failed, ProblemCollector
-from .items import ResolvedRead
-from .model import RegisterItem
-from .registry_view import RegistryView
-from .substitution import Substituter
-from .versions import PULL_SUGGESTION
+from fdpd.userconfig.context import PulledVersions
+from fdpd.userconfig.errors import Failed, ProblemCollector
+from fdpd.userconfig.items import ResolvedRead
+from fdpd.userconfig.model import RegisterItem
+from fdpd.userconfig.registry_view import RegistryView
+from fdpd.userconfig.substitution import Substituter
+from fdpd.userconfig.versions import PULL_SUGGESTION
 
 
 @dataclass(frozen=True)

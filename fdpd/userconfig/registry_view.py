@@ -42,7 +42,7 @@ class StaticRegistryView:
 
 class RecordLister(Protocol):
     """Reads a registry's records for synchronous code (fdp's local registry client provides
-    one, `fdpd.remote.local_registry.BlockingReads`)."""
+    one, `fdpd.local_registry.access.BlockingReads`)."""
 
     def records(
         self, table: str, filters: Mapping[str, str], page_size: int

@@ -8,20 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from fdpd.error_codes import ErrorCode
-from fdpd.errors import FdpError
+from fdpd.base.error_codes import ErrorCode
+from fdpd.base.errors import FdpError
 from fdpd.store.code_repos import (
     is_local_git_url,
     names_machine_path,
     unfetchable_repo,
     without_credentials,
 )
-
-from .context import GenerationContext, template_values
-from .errors import Failed, ProblemCollector
-from .model import Located, RunMetadata, UserConfig
-from .remote_url import unknown_remote_note
-from .script import (
+from fdpd.userconfig.context import GenerationContext, template_values
+from fdpd.userconfig.errors import Failed, ProblemCollector
+from fdpd.userconfig.model import Located, RunMetadata, UserConfig
+from fdpd.userconfig.remote_url import unknown_remote_note
+from fdpd.userconfig.script import (
     JobScript,
     ShellChoice,
     ShellProblem,
@@ -30,8 +29,8 @@ from .script import (
     inline_script,
     parse_shell,
 )
-from .substitution import Substituter
-from .versions import LATEST
+from fdpd.userconfig.substitution import Substituter
+from fdpd.userconfig.versions import LATEST
 
 DEFAULT_WRITE_VERSION = "${{PATCH}}"
 T = TypeVar("T")

@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from .items import ResolvedRead, ResolvedWrite
-from .run_metadata import ResolvedRunMetadata
+from fdpd.userconfig.items import ResolvedRead, ResolvedWrite
+from fdpd.userconfig.run_metadata import ResolvedRunMetadata
 
 
 class QuotedStr(str):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import Failed, ProblemCollector
-from .model import Located
-from .templates import TemplateProblem, substitute
+from fdpd.userconfig.errors import Failed, ProblemCollector
+from fdpd.userconfig.model import Located
+from fdpd.userconfig.templates import TemplateProblem, substitute
 
 
 class Substituter:

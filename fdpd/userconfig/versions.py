@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .semver import BUMP_PARTS, ZERO, bump, highest, parse_version
-from .templates import RUN_ID
+from fdpd.userconfig.semver import BUMP_PARTS, ZERO, bump, highest, parse_version
+from fdpd.userconfig.templates import RUN_ID
 
 PULL_SUGGESTION = "run `fdpctl pull CONFIG` to fetch it into the local registry"
 LATEST = "${{LATEST}}"

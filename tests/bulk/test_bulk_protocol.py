@@ -20,12 +20,12 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from fdpd.registry.app import create_app
-from fdpd.registry.settings import RegistrySettings
-from fdpd.registry.users_admin import add_user as add_registry_user
 from fdpd.remote.client import RegistryClient
 from fdpd.sync.graph import GraphLoader, RecordGraph
 from fdpd.sync.push import push
+from fdpregistry.app import create_app
+from fdpregistry.settings import RegistrySettings
+from fdpregistry.users_admin import add_user as add_registry_user
 from tests.housekeeping.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
 from tests.sync.ledgers import MemoryLedger

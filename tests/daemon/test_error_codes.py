@@ -1,4 +1,5 @@
-"""Every error code is a member of the one table (`fdpd.error_codes`): one status, one meaning."""
+"""Every error code is a member of the one table (`fdpd.base.error_codes`): one status, one
+meaning."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import ast
 from pathlib import Path
 
 import fdpd
-from fdpd.error_codes import CODE_TABLE, ErrorCode
-from fdpd.errors import ERROR_STATUSES, FdpError
+from fdpd.base.error_codes import CODE_TABLE, ErrorCode
+from fdpd.base.errors import ERROR_STATUSES, FdpError
 
 FDPD = Path(fdpd.__file__).parent
 
@@ -36,11 +37,11 @@ def _literal_codes(tree: ast.AST) -> list[int]:
 def test_no_error_code_is_a_bare_string() -> None:
     found = [
         f"{path.relative_to(FDPD.parent)}:{line}"
-        for path in sorted(FDPD.rglob("*.py"))
+        for path in sorted([*FDPD.rglob("*.py"), *(FDPD.parent / "fdpregistry").rglob("*.py")])
         for line in _literal_codes(ast.parse(path.read_text(), str(path)))
     ]
-    assert found == [], "use an ErrorCode member (fdpd/error_codes.py), not a string: " + ", ".join(
-        found
+    assert found == [], (
+        "use an ErrorCode member (fdpd/base/error_codes.py), not a string: " + ", ".join(found)
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from fdpd.fair_token import MARKER_NAME, FairToken, keep_fair_token
-from fdpd.paths import resolve_locations
+from fdpd.base.fair_token import MARKER_NAME, FairToken, keep_fair_token
+from fdpd.base.paths import resolve_locations
 
 
 def token_path(home: Path) -> Path:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from fdpd.errors import FdpError
+from fdpd.base.errors import FdpError
 from fdpd.journal import LATEST_VERSION, Journal, Operation, OperationEvent
 from fdpd.journal import models as journal_models
 from fdpd.journal.reruns import Rerun

@@ -1,4 +1,5 @@
-"""fdpd gives freed memory back to the system once its operations are over (fdpd.memory_release).
+"""fdpd gives freed memory back to the system once its operations are over
+   (fdpd.base.memory_release).
 
 The soak (benchmarks/soak.py) showed RSS following the largest transient peak while Python's live
 allocations stayed flat: glibc kept the freed heap. These tests check that the trim works, and
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.memory_release import MIN_INTERVAL, release_free_memory
+from fdpd.base.memory_release import MIN_INTERVAL, release_free_memory
 from tests.fdp_process import FdpInstance
 
 pytestmark = pytest.mark.skipif(

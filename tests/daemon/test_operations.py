@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import DaemonSettings
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import redact
 from fdpd.journal import Journal
-from fdpd.paths import resolve_locations
 from fdpd.server.app import create_app
 from fdpd.server.guard import RequestGuard
-from fdpd.settings import DaemonSettings
 from tests.fdp_process import json_lines
 from tests.fdpctl_in_process import fdpctl_in
 from tests.inprocess import InProcessDaemon, daemon_in_process

@@ -1,4 +1,4 @@
-"""The daemon protocol is typed once, in `fdpd.wire`: the states its answers carry are the
+"""The daemon protocol is typed once, in `fdpd.base.wire`: the states its answers carry are the
 journal's enums (so the OpenAPI document lists their values), its NDJSON events are TypedDicts,
 and fdpctl's `run_operation` answers the type of the operation it starts, checked by mypy."""
 
@@ -15,12 +15,12 @@ import pytest
 
 from fdpctl.errors import OperationFailed
 from fdpctl.transport import _events
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import DaemonSettings
+from fdpd.base.wire import CheckOutcome, ItemState, JobState, Outcome
 from fdpd.core.context import DaemonContext
 from fdpd.journal import Journal
-from fdpd.paths import resolve_locations
 from fdpd.server.app import create_app
-from fdpd.settings import DaemonSettings
-from fdpd.wire import CheckOutcome, ItemState, JobState, Outcome
 
 ROOT = Path(__file__).parents[2]
 
@@ -101,7 +101,7 @@ MISUSES = textwrap.dedent(
     from fdpctl.commands.pull import PULL
     from fdpctl.commands.push import PUSH
     from fdpctl.streaming import run_operation
-    from fdpd.wire import Event, JobOut
+    from fdpd.base.wire import Event, JobOut
 
 
     def pulled(inv: Invocation) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.server.cli import build_parser
+from fdpd.server.command import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ROOT / "systemd" / "fdpd.service"

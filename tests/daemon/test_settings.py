@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.errors import FdpError
-from fdpd.paths import Locations, resolve_locations
-from fdpd.settings import load_settings
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import Locations, resolve_locations
+from fdpd.base.settings import load_settings
 from tests.fdp_process import FdpInstance
 
 # The example of docs/configuration.md, which must stay a valid config.

@@ -15,14 +15,14 @@ from tests.fdp_process import FdpInstance
 
 # Imported only when a request (or a job, a push, a crash recovery...) needs them.
 NOT_AT_START = (
-    "fdpd.registry",  # the registry app runs in its own process, never in fdpd's
+    "fdpregistry",  # the registry app runs in its own process, never in fdpd's
     "fdpd.api.push",
     "fdpd.api.pull",
     "fdpd.api.jobs",
-    "fdpd.jobs",
-    "fdpd.executors",
-    "fdpd.pulling",
-    "fdpd.tracking",
+    "fdpd.features.run",
+    "fdpd.features.run.executors",
+    "fdpd.features.pull",
+    "fdpd.features.push",
     "fdpd.userconfig",
     "fdpd.sync",
     "httpx",

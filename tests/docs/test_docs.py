@@ -14,19 +14,19 @@ from typing import Any
 
 import pytest
 
+from fdpd.base.error_codes import CODE_TABLE, ErrorCode
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import DaemonSettings
 from fdpd.core.context import DaemonContext
-from fdpd.error_codes import CODE_TABLE, ErrorCode
 from fdpd.journal import Journal
-from fdpd.paths import resolve_locations
 from fdpd.server.app import create_app
-from fdpd.settings import DaemonSettings
 from fdpd.userconfig import parse, script, templates
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
 CONFIG_DOC = ROOT / "docs/config.md"
 DAEMON_DOC = ROOT / "docs/daemon-api.md"
-SCANNED = ("fdpd", "fdpctl", "tests", "benchmarks", "docs")
+SCANNED = ("fdpd", "fdpregistry", "fdpctl", "tests", "benchmarks", "docs")
 # a file name ending in .md, optionally with an #anchor, not part of a longer word (self.md5)
 CITED = re.compile(r"(?<![\w/.-])([\w./-]*\w\.md)(?:#([\w-]+))?(?![\w])")
 

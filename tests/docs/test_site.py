@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fdpctl.cli import build_parser as fdpctl_parser
-from fdpd.paths import resolve_locations
-from fdpd.registry.cli import build_parser as registry_parser
-from fdpd.server.cli import build_parser as fdpd_parser
-from fdpd.settings import load_settings
-from fdpd.settings_file import NAMES, SCHEMA, Schema
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import load_settings
+from fdpd.base.settings_file import NAMES, SCHEMA, Schema
+from fdpd.server.command import build_parser as fdpd_parser
+from fdpregistry.cli import build_parser as registry_parser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
@@ -156,7 +156,7 @@ def test_the_settings_example_is_what_fdpd_reads(tmp_path: Path) -> None:
 def fdp_variables() -> set[str]:
     """Every `FDP_...` environment variable the code names in a string literal."""
     found: set[str] = set()
-    for folder in ("fdpd", "fdpctl"):
+    for folder in ("fdpd", "fdpregistry", "fdpctl"):
         for path in (ROOT / folder).rglob("*.py"):
             found |= set(re.findall(r"[\"'](FDP_[A-Z_]+)[\"']", path.read_text(encoding="utf-8")))
     return found

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
+from fdpregistry.atomic_writes import ATOMIC_WRITES_HEADER
 from tests.conftest import free_port
 
 HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fdpd.housekeeping.inventory import Inventory
+from fdpd.features.gc.inventory import Inventory
 from tests.inprocess import BASE, InProcessRegistry, SyncASGI, registry_in_process
 from tests.sync.seed import add_code_run, add_product, write_local_file
 

@@ -3,7 +3,7 @@ their links, who refers to whom, object units, closures."""
 
 from __future__ import annotations
 
-from fdpd.housekeeping.inventory import VOCABULARY
+from fdpd.features.gc.inventory import VOCABULARY
 from tests.housekeeping.inprocess import Runs
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.housekeeping.jobs import jobs_left_without_runs, remove_job_folders
-from fdpd.housekeeping.ownership import own_records
+from fdpd.features.gc.jobs_without_runs import jobs_left_without_runs, remove_job_folders
+from fdpd.features.gc.ownership import own_records
 from fdpd.journal import Journal
 from fdpd.journal.models import Job
 from tests.housekeeping.inprocess import Runs

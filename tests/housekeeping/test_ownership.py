@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import DaemonSettings
 from fdpd.core.context import DaemonContext
-from fdpd.errors import FdpError
-from fdpd.housekeeping.delete import _plan as delete_plan
-from fdpd.housekeeping.ownership import own_records
+from fdpd.features.gc.delete import _plan as delete_plan
+from fdpd.features.gc.ownership import own_records
 from fdpd.journal import Journal
 from fdpd.journal.models import ITEM_COMMITTED, ITEM_LOCAL, ITEM_PUSHED, Item
-from fdpd.paths import resolve_locations
-from fdpd.settings import DaemonSettings
-from fdpd.tracking.targets import Root, Target
+from fdpd.shared.targets import Root, Target
 from tests.housekeeping.inprocess import Runs
 
 

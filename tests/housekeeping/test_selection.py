@@ -15,14 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import DaemonSettings
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.core.services import ActivityFeed
-from fdpd.errors import FdpError
-from fdpd.housekeeping import gc
-from fdpd.housekeeping.ownership import own_records
-from fdpd.housekeeping.plan import RemovalPlan
-from fdpd.housekeeping.selection import blockers, removable
+from fdpd.features.gc import gc
+from fdpd.features.gc.ownership import own_records
+from fdpd.features.gc.plan import RemovalPlan
+from fdpd.features.gc.selection import blockers, removable
 from fdpd.journal import Journal
 from fdpd.journal.database import utc_now
 from fdpd.journal.models import (
@@ -34,9 +36,7 @@ from fdpd.journal.models import (
     Item,
     Job,
 )
-from fdpd.paths import resolve_locations
-from fdpd.remotes import Remote
-from fdpd.settings import DaemonSettings
+from fdpd.remote.user_remotes import Remote
 from tests.housekeeping.inprocess import InProcessRegistry, Runs, add_runs, registry_in_process
 from tests.sync.seed import add_product, write_local_file
 

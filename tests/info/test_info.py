@@ -227,7 +227,7 @@ def _attribute(attributes: str, name: str) -> str:
 
 
 def test_dot_reader_undoes_escapes() -> None:
-    from fdpd.inspect.dot import quote
+    from fdpd.features.info.dot import quote
 
     text = 'a "b" \\ c\nd \\n'
     found = re.fullmatch(_STRING, quote(text))

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.errors import FdpError
-from fdpd.paths import resolve_locations
-from fdpd.pulling.remote_choice import choose_remote
-from fdpd.pulling.versions import choose_version
-from fdpd.remotes import Remote, add_remote
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import resolve_locations
+from fdpd.features.pull.remote_choice import choose_remote
+from fdpd.features.pull.versions import choose_version
+from fdpd.remote.user_remotes import Remote, add_remote
 
 A, B = "a" * 40, "b" * 40
 LOCAL = "http://127.0.0.1:8000/api/"

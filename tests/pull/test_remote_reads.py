@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from fdpd.registry.users_admin import grant_namespace
+from fdpregistry.users_admin import grant_namespace
 from tests.fdp_process import json_lines
 from tests.pull.in_process import Fdp, Remote, fdp, pulling, remote
 from tests.sync.seed import add_code_run, add_product

@@ -1,4 +1,4 @@
-"""Push's planning in process (fdpd/tracking/closure.py): the provenance closure of a committed
+"""Push's planning in process (fdpd/shared/closure.py): the provenance closure of a committed
 code run, the runs that made a product, and the runs a push keeps back, over two code runs in
 fdp's registry app in process (tests/housekeeping/inprocess.py): run a writes an output that
 run b reads."""
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from fdpd.shared.closure import add_producing_runs, closure_of, held_back, load_graph
 from fdpd.sync.graph import RecordGraph
-from fdpd.tracking.closure import add_producing_runs, closure_of, held_back, load_graph
 from tests.housekeeping.inprocess import Runs, add_runs, registry_in_process
 
 

@@ -3,7 +3,7 @@ run being pushed would publish (data store, home folder, interpreter...), per it
 
 from __future__ import annotations
 
-from fdpd.tracking.exposed_paths import absolute_paths
+from fdpd.features.push.exposed_paths import absolute_paths
 from tests.push.in_process import Remote, Site, ana, remote, write_config
 
 SCRIPT_LINE = "/usr/bin/env python3 model.py --log /home/ana/private/run.log"

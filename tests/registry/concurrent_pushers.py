@@ -30,12 +30,12 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from fdpd.registry.users_admin import grant_namespace
-from fdpd.registry.writes import author_uuid
 from fdpd.remote.client import RegistryClient
 from fdpd.sync.copier import CopyResult, GraphCopier
 from fdpd.sync.graph import Node, RecordGraph
 from fdpd.sync.transfers import upload
+from fdpregistry.users_admin import grant_namespace
+from fdpregistry.writes import author_uuid
 from tests.registry.running_registry import add_registry_user
 
 TEAM_NAMESPACES = ("team-0", "team-1", "team-2")

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from fdpd.registry.auth import ensure_user
-from fdpd.registry.database import make_engine
-from fdpd.registry.migrations import upgrade
-from fdpd.registry.models import (
+from fdpregistry.auth import ensure_user
+from fdpregistry.database import make_engine
+from fdpregistry.migrations import upgrade
+from fdpregistry.models import (
     CodeRun,
     CodeRunInput,
     CodeRunOutput,

@@ -14,10 +14,10 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from fdpd.registry.app import create_app
-from fdpd.registry.auth import create_user
-from fdpd.registry.ownership import grant
-from fdpd.registry.settings import RegistrySettings
+from fdpregistry.app import create_app
+from fdpregistry.auth import create_user
+from fdpregistry.ownership import grant
+from fdpregistry.settings import RegistrySettings
 from tests.housekeeping.inprocess import _SyncASGI
 from tests.registry.conftest import ACCEPT, unique
 

@@ -7,7 +7,7 @@ import os
 import secrets
 
 import fdpd
-from fdpd.identity import proof_matches
+from fdpd.base.identity import proof_matches
 from tests.registry.conftest import RegistryClient, id_of, path_of, unique
 
 

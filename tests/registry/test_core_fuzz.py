@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 
-import fdpd.registry.models  # noqa: F401  (registers the tables)
-from fdpd.registry.models import RegistryModel
-from fdpd.registry.schema import LINK, LINKS, NAME, SEMVER, SPECS
+import fdpregistry.models  # noqa: F401  (registers the tables)
+from fdpregistry.models import RegistryModel
+from fdpregistry.schema import LINK, LINKS, NAME, SEMVER, SPECS
 from tests.registry.conftest import RegistryClient
 from tests.registry.graph import build_graph
 

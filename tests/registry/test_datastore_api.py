@@ -22,8 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from fdpd.registry.models import KeyValue
-from fdpd.store.hashing import sha1_hex_to_base64
+from fdpd.base.hashing import sha1_hex_to_base64
+from fdpregistry.models import KeyValue
 from tests.conftest import free_port
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter

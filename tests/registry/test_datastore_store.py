@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fdpd.base.hashing import sha1_hex_to_base64
 from fdpd.store import AtomicWriter, LocalFile, Redirect, StoreError, open_data_store, sha1_file
 from fdpd.store.folder import SECRET_FILE_NAME, FolderStore
-from fdpd.store.hashing import sha1_hex_to_base64
 from fdpd.store.s3 import S3Store
 from fdpd.store.signing import UploadSigner, load_or_create_secret
 from tests.conftest import free_port

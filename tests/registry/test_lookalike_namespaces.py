@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.registry.lookalikes import shown, skeletons
+from fdpregistry.lookalikes import shown, skeletons
 from tests.registry.command import add_user, fdpd
 from tests.registry.conftest import unique
 from tests.registry.shared_team import Team, shared_team

@@ -1,4 +1,4 @@
-"""The registry database's schema revisions (fdpd/registry/migrations): a database made before
+"""The registry database's schema revisions (fdpregistry/migrations): a database made before
 fdp had migrations, with records in it, is upgraded on start and by `fdpd registry migrate`
 without losing a row; the revisions end at `HEAD` and give what the models describe; a database
 at an older revision gets the newer ones; one from a newer fdp is refused with a clear error.
@@ -18,13 +18,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from fdpd.errors import FdpError
-from fdpd.registry.app import build_app, create_app, provision_admin
-from fdpd.registry.cli import main as registry_main
-from fdpd.registry.database import make_engine
-from fdpd.registry.migrations import HEAD, SCRIPTS, current_revision, upgrade
-from fdpd.registry.models import RegistryModel
-from fdpd.registry.settings import RegistrySettings
+from fdpd.base.errors import FdpError
+from fdpregistry.app import build_app, create_app, provision_admin
+from fdpregistry.cli import main as registry_main
+from fdpregistry.database import make_engine
+from fdpregistry.migrations import HEAD, SCRIPTS, current_revision, upgrade
+from fdpregistry.models import RegistryModel
+from fdpregistry.settings import RegistrySettings
 from tests.inprocess import BASE, in_process_seeder
 from tests.registry.running_registry import running_registry
 from tests.sync.seed import Seeder, add_code_run, add_product

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from prov.model import ProvDocument
 
-from fdpd.registry.prov_formats import prov_json
+from fdpregistry.prov_formats import prov_json
 from tests.reference_registry import reference_registry, reference_settings
 from tests.registry.conftest import RegistryClient
 

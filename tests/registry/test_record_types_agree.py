@@ -1,4 +1,4 @@
-"""The registry's `SPECS` (fdpd/registry/schema.py) is the one description of the record types'
+"""The registry's `SPECS` (fdpregistry/schema.py) is the one description of the record types'
 fields; the sync engine's `TYPES` (fdpd/sync/schema.py, which the housekeeping inventory also
 reads) derives what it copies from it and adds only how to copy each type. These tests check the
 derivation and what the sync policy names, and that `SPECS` agrees with the SQLModel tables."""
@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from fdpd.registry.links import API_TYPES
-from fdpd.registry.schema import (
+from fdpd.sync.schema import TYPES, TypeInfo
+from fdpregistry.links import API_TYPES
+from fdpregistry.schema import (
     COMPUTED,
     LINK,
     LINKS,
@@ -22,7 +23,6 @@ from fdpd.registry.schema import (
     TypeSpec,
     target_table,
 )
-from fdpd.sync.schema import TYPES, TypeInfo
 
 PER_REGISTRY = {"user_author"}  # users' own links to authors: never copied between registries
 
@@ -61,7 +61,7 @@ def test_reading_the_descriptions_does_not_load_the_registry_tables() -> None:
         check=True,
     ).stdout
     assert "'fdpd.sync.schema'" in loaded
-    assert "'fdpd.registry.models'" not in loaded
+    assert "'fdpregistry.models'" not in loaded
 
 
 @pytest.mark.parametrize("name", sorted(TYPES))

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from fdpd.registry.database import make_engine
-from fdpd.registry.models import ApiToken, User, table_of
+from fdpregistry.database import make_engine
+from fdpregistry.models import ApiToken, User, table_of
 from tests.inprocess import registry_in_process
 from tests.registry.command import fdpd
 from tests.registry.running_registry import FDPD

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.registry.models import Author, ExternalObject, KeyValue
+from fdpregistry.models import Author, ExternalObject, KeyValue
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
 

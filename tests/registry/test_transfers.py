@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fdpd.base.background import BATCH_BYTES, BackgroundConsumer
 from fdpd.remote.client import RegistryClient
 from fdpd.store import AtomicWriter
-from fdpd.store.background import BATCH_BYTES, BackgroundConsumer
 from fdpd.sync.transfers import HashMismatch, TransferError, download, upload
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.small_disk import mounted_tmpfs

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fdpd.rerun.compare import compare_outputs
-from fdpd.rerun.recorded import RecordedOutput
+from fdpd.features.rerun.compare import compare_outputs
+from fdpd.features.rerun.recorded import RecordedOutput
 from fdpd.store import sha1_file
 
 

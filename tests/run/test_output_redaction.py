@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.jobs.redaction import REDACTED, Redactor
+from fdpd.features.run.redaction import REDACTED, Redactor
 from tests.run.conftest import Fdp, last_job_id, make_project
 
 # What the language APIs print at their most verbose, the token taken from the job's environment.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.errors import FdpError
-from fdpd.executors.array import parse_array, with_task
-from fdpd.jobs import ConfigSource
+from fdpd.base.errors import FdpError
+from fdpd.features.run import ConfigSource
+from fdpd.features.run.executors.array import parse_array, with_task
 
 
 def test_ranges_lists_steps_and_a_limit() -> None:

@@ -187,9 +187,9 @@ def _hours_from_now(iso: str) -> float:
 
 
 def test_interval_settings_are_checked(tmp_path: Path) -> None:
-    from fdpd.errors import FdpError
-    from fdpd.paths import resolve_locations
-    from fdpd.settings import load_settings
+    from fdpd.base.errors import FdpError
+    from fdpd.base.paths import resolve_locations
+    from fdpd.base.settings import load_settings
 
     locations = resolve_locations({"FDP_HOME": str(tmp_path)})
     locations.config_file.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ names: a registry on a loopback address serves only jobs SLURM starts on this ma
 
 from __future__ import annotations
 
-from fdpd.executors.slurm import registry_unreachable
+from fdpd.features.run.executors.slurm import registry_unreachable
 
 LOCAL = "http://127.0.0.1:8000/api/"
 ON_VM = (

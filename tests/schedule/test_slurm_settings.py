@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.errors import FdpError
-from fdpd.paths import resolve_locations
-from fdpd.settings import load_settings
+from fdpd.base.errors import FdpError
+from fdpd.base.paths import resolve_locations
+from fdpd.base.settings import load_settings
 
 
 @pytest.mark.parametrize(

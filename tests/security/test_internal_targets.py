@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fdpd.loopback import internal_address, internal_host
+from fdpd.base.loopback import internal_address, internal_host
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.errors import InternalTargetRefused
 from tests.fdp_process import json_lines

@@ -1,12 +1,13 @@
 """The documents say what fdp writes in place of a token in a job's output (issue 20 item 11):
-the very marker fdpd/jobs/redaction.py writes, in any case spelling a reader may search for."""
+the very marker fdpd/features/run/redaction.py writes, in any case spelling a reader may search
+for."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from fdpd.jobs.redaction import REDACTED
+from fdpd.features.run.redaction import REDACTED
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

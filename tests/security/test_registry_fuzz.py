@@ -2,7 +2,7 @@
 not reach: the data store protocol (`POST /api/data`, `PUT /data/upload/...`, `GET /data/...`),
 fdp's management routes, the special read routes (prov report, RO-Crate, data extraction, file
 redirects) and users/groups/username. The registry serves no OpenAPI document, so the routes and
-their parameters come from docs/registry-api.md and `fdpd.registry.schema`.
+their parameters come from docs/registry-api.md and `fdpregistry.schema`.
 
 Every case against a shared registry (the app in process) with a data store: never a 5xx; every
 row of every table and the data store's files are unchanged after each case (none of these

@@ -22,7 +22,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from fdpd.paths import resolve_locations
+from fdpd.base.paths import resolve_locations
 from tests.conftest import free_port
 from tests.fdp_process import FDPD
 

@@ -1,6 +1,6 @@
 """Two small `SyncLedger`s for the sync engine's tests and benchmarks (fdpd's own is on the
-journal, `fdpd.tracking.ledger`): `MemoryLedger` (one process) and `JsonlLedger` (an append-only
-file, fsynced per entry, so a killed push resumes from it). Both key records by path."""
+journal, `fdpd.shared.journal_ledger`): `MemoryLedger` (one process) and `JsonlLedger` (an
+append-only file, fsynced per entry, so a killed push resumes from it). Both key records by path."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from fdpd.journal import Journal
 from fdpd.journal.jobs import NewItem, record_items
 from fdpd.journal.models import Item, Job
-from fdpd.tracking.ledger import JournalSyncLedger
+from fdpd.shared.journal_ledger import JournalSyncLedger
 
 
 def _job(journal: Journal) -> None:

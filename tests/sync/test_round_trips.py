@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from fdpd.registry.atomic_writes import ATOMIC_WRITES_HEADER
 from fdpd.remote import RegistryClient
 from fdpd.remote.write_gate import GROW_AFTER, WriteGate
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
+from fdpregistry.atomic_writes import ATOMIC_WRITES_HEADER
 from tests.sync.conftest import Side
 from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import add_product

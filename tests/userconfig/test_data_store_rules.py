@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.data_store_rules import unsafe_data_store_reason
-from fdpd.paths import resolve_locations
+from fdpd.base.data_store_rules import unsafe_data_store_reason
+from fdpd.base.paths import resolve_locations
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
 from tests.inprocess import InProcessDaemon, daemon_in_process

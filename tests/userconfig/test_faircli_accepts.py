@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fdpd.features.pull.plan import plan_pull
 from fdpd.journal.models import FdpUser
-from fdpd.pulling.plan import plan_pull
 
 REGISTRY = "http://127.0.0.1:8000/api/"
 USER = FdpUser(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.errors import FdpError
+from fdpd.base.errors import FdpError
 from fdpd.userconfig import ConfigError, ConfigProblem
 
 from .conftest import INSTANT, Generate, detached, git, given_facts

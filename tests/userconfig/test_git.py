@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fdpd.jobs.prepare import generation_context
+from fdpd.shared.job_preparation import generation_context
 from fdpd.userconfig import collect_git_facts, parse_user_config, work_tree_top
 from tests.userconfig.test_faircli_accepts import USER
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fdpd.errors import Unavailable
-from fdpd.remote.local_registry import BlockingReads, LocalRegistry
+from fdpd.base.errors import Unavailable
+from fdpd.local_registry.access import BlockingReads, LocalRegistry
 from fdpd.userconfig import RestRegistryView
 from tests.conftest import free_port
 from tests.inprocess import registry_in_process

@@ -182,7 +182,7 @@ def test_templates_and_style_sheet_are_package_data(web: WebRegistry) -> None:
     template and static file is matched by it, and the style sheet is served as written."""
     package = Path(__file__).parents[2] / "fdpd" / "registry" / "web"
     with (package.parents[2] / "pyproject.toml").open("rb") as file:
-        shipped = tomllib.load(file)["tool"]["setuptools"]["package-data"]["fdpd.registry.web"]
+        shipped = tomllib.load(file)["tool"]["setuptools"]["package-data"]["fdpregistry.web"]
     found = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     data = [p.relative_to(package).as_posix() for p in found if p.suffix != ".py"]
     assert {"templates/base.html", "static/style.css"} <= set(data)

@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from fdpd.registry.app import build_app
-from fdpd.registry.database import make_engine
-from fdpd.registry.settings import RegistrySettings
+from fdpregistry.app import build_app
+from fdpregistry.database import make_engine
+from fdpregistry.settings import RegistrySettings
 from tests.inprocess import SyncASGI, registry_in_process
 from tests.web.conftest import WebRegistry
 from tests.web.seed import seed
@@ -32,7 +32,7 @@ def _without_web_view(app: FastAPI) -> FastAPI:
         route
         for route in app.router.routes
         if not (
-            isinstance(route, Route) and route.endpoint.__module__.startswith("fdpd.registry.web")
+            isinstance(route, Route) and route.endpoint.__module__.startswith("fdpregistry.web")
         )
     ]
     return app

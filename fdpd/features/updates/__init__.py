@@ -1,0 +1,2 @@
+"""Update checks of pulled configs: run on demand and on the
+schedule (APScheduler)."""

@@ -1,0 +1,76 @@
+"""The daemon's one local-registry supervisor, and its lifecycle events in the journal."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fdpd.base.errors import FdpError
+from fdpd.core.context import DaemonContext
+from fdpd.journal.models import FAILED, SUCCEEDED
+from fdpd.journal.users import all_users
+from fdpd.local_registry.access import LocalRegistryService
+from fdpd.local_registry.supervisor import RegistrySupervisor
+
+log = logging.getLogger(__name__)
+
+
+def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
+    """The daemon's local registry: its one supervisor, created on first use and stopped at
+    daemon shutdown (unless the context was given one, as in-process tests give the app)."""
+    supervisor = ctx.services.registry
+    if supervisor is not None:
+        return supervisor
+    supervisor = RegistrySupervisor(
+        ctx.locations,
+        ctx.settings.registry,
+        on_event=lambda kind, details: _record(ctx, kind, details),
+        file_roots=lambda: _data_stores(ctx),
+    )
+    ctx.services.registry = supervisor
+
+    async def stop_registry(_: DaemonContext) -> None:
+        why = ctx.services.registry_outlives_fdpd()
+        if why:
+            log.info("leaving the local registry running: %s", why)
+            return
+        await supervisor.stop()
+
+    ctx.on_shutdown(stop_registry)
+    return supervisor
+
+
+def _data_stores(ctx: DaemonContext) -> list[Path]:
+    """Every fdp user's data store: the folders whose files the registry may serve."""
+    return [Path(user.data_store) for user in all_users(ctx.journal)]
+
+
+def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:
+    """Keep registry lifecycle events (start, stop, restart, adoption) in the journal."""
+    operation = ctx.journal.start_operation(kind.replace("_", " "), details)
+    assert operation.id is not None
+    outcome = FAILED if kind == "registry_restart" else SUCCEEDED
+    ctx.journal.finish_operation(operation.id, outcome)
+
+
+async def browser_url(supervisor: LocalRegistryService, token: str) -> str | None:
+    """The registry's web view with a fresh one-time login code for the registry user whose
+    `token` it is (the fdp user who opens it), under the registry's own host name; None unless
+    fdp's own registry is running (a code is never logged)."""
+    if supervisor.status()["state"] != "running" or not supervisor.manages_database:
+        return None
+    supervisor.write_file_roots()  # a data store set up since the registry's hold
+    try:
+        async with supervisor.requests() as registry:
+            answer = await registry.post_route("fdp/login-code", token)
+    except FdpError as error:
+        log.warning("the local registry gave no login code: %s", error.message)
+        return None
+    path, host = answer.get("path"), answer.get("host")
+    if not isinstance(path, str) or not isinstance(host, str):
+        log.warning("the local registry's login code answer has no path or host")
+        return None
+    port = urlsplit(supervisor.url).port
+    return f"http://{host}:{port}{path}"

@@ -1,5 +1,0 @@
-"""`rerun`: run a recorded code run again and say whether it came out the same."""
-
-from fdpd.rerun.rerun import RerunRequest, rerun
-
-__all__ = ["RerunRequest", "rerun"]

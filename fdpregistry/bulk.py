@@ -1,0 +1,327 @@
+"""fdp's bulk routes between fdp registries (docs/registry-api.md, "Bulk protocol").
+
+`POST /fdp/bulk/push` finds or creates many records in one request: each item is what a client
+would otherwise send as a look-up (`GET /api/<type>/?<lookup>`) and a create (`POST
+/api/<type>/`). Items run in order, each with the rules of a single create (validation,
+uniqueness, and in shared mode ownership: `check_create`, `record_creation`); a create refused
+as a duplicate (409) is answered with the record that holds its natural key, so a retried
+request creates nothing twice. Each item's answer is its own: one refused item does not stop the
+others.
+
+`POST /fdp/bulk/pull` answers the records of a closure: the roots, every record linked from a
+record by the fields the client names per type (`follow`), and per object its children of the
+types it names (`children`), as GETs would give them, in pages.
+
+`POST /fdp/bulk/upload-slots` answers, per SHA-1, where to PUT a file's bytes (as `POST
+/api/data/<sha1>` does) or null where the data store has them already.
+
+Records are readable without a token here as in the REST API; writing needs one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from sqlalchemy import Connection, Engine, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fdpd.store import StoreError, is_sha1_hex
+from fdpregistry.auth import Caller
+from fdpregistry.datastore_api import NO_STORE, data_store_of
+from fdpregistry.filters import build_conditions
+from fdpregistry.http import ApiError, json_response, read_json_body
+from fdpregistry.links import base_url
+from fdpregistry.management import require_caller
+from fdpregistry.ownership import check_create, record_creation
+from fdpregistry.schema import LINK, SPECS, TypeSpec
+from fdpregistry.serialize import serialize
+from fdpregistry.settings import RegistrySettings
+from fdpregistry.statements import row_by_id
+from fdpregistry.writes import create_record
+
+BULK_PUSH = "/fdp/bulk/push"
+BULK_PULL = "/fdp/bulk/pull"
+BULK_UPLOAD_SLOTS = "/fdp/bulk/upload-slots"
+MAX_ITEMS = 5_000  # items of one push request
+MAX_ROOTS = 10_000
+PAGE_SIZE = 2_000  # records of one pull answer
+MAX_CANDIDATES = 10_000  # rows a look-up may compare
+_CHUNK = 500  # ids per IN (...): below SQLite's bound-parameter limit
+_PATH = re.compile(r"/api/([a-z_]+)/([0-9]{1,18})/?")
+_NOT_COPIED = frozenset({"users", "groups", "user_author"})
+
+router = APIRouter()
+
+
+# --- push -------------------------------------------------------------------------------------
+
+
+async def bulk_push(request: Request) -> Response:
+    settings: RegistrySettings = request.app.state.settings
+    try:
+        caller = require_caller(request)
+        body = await read_json_body(request, settings.max_body_bytes)
+        items = _push_items(body)
+        engine: Engine = request.app.state.engine
+        base = base_url(request)
+        with engine.connect() as conn:
+            results = [_find_or_create(conn, item, caller, settings.shared, base) for item in items]
+    except ApiError as error:
+        return error.response()
+    return json_response({"results": results})
+
+
+def _push_items(body: object) -> list[dict[str, Any]]:
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        raise ApiError(400, {"items": [f"A list of at most {MAX_ITEMS} items is required."]})
+    errors: list[str] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type") not in _COPYABLE:
+            errors.append(f"item {index}: needs a record type of this registry")
+        elif not isinstance(item.get("body"), dict):
+            errors.append(f"item {index}: needs a body (a JSON object)")
+        elif not all(isinstance(item.get(k, {}), dict) for k in ("lookup", "key")):
+            errors.append(f"item {index}: lookup and key must be JSON objects")
+    if errors:
+        raise ApiError(400, {"items": errors})
+    return items
+
+
+def _find_or_create(
+    conn: Connection, item: dict[str, Any], caller: Caller, shared: bool, base: str
+) -> dict[str, Any]:
+    """One item's answer: {"status": 200, "record"} found, 201 created, else the refusal."""
+    spec = SPECS[item["type"]]
+    body: dict[str, Any] = item["body"]
+    key: dict[str, Any] = item.get("key") or {}
+    lookup: dict[str, Any] = item.get("lookup") or {}
+    try:
+        if (item.get("find_first") or item.get("find_only")) and key:
+            found = _find(conn, spec, lookup, key, base)
+            if found is not None:
+                return {"status": 200, "record": found}
+        if item.get("find_only"):
+            return {"status": 404, "body": {"detail": "Not found."}}
+        if shared:
+            check_create(conn, spec, body, caller)
+        record_id = create_record(conn, spec, body, caller)
+        if shared:
+            record_creation(conn, spec, record_id, caller)
+    except ApiError as error:
+        if error.status == 409 and key:
+            found = _find(conn, spec, lookup, key, base)
+            if found is not None:
+                return {"status": 200, "record": found}
+        return {"status": error.status, "body": error.body}
+    row = conn.execute(row_by_id(spec.table), {"id": record_id}).mappings().one()
+    return {"status": 201, "record": serialize(conn, spec, [row], base, just_created=True)[0]}
+
+
+def _find(
+    conn: Connection, spec: TypeSpec, lookup: dict[str, Any], key: dict[str, Any], base: str
+) -> dict[str, Any] | None:
+    """The record the look-up filters find whose natural `key` fields equal the item's."""
+    try:
+        conditions = build_conditions(conn, spec, list(_filter_items(lookup)))
+    except ApiError:
+        return None
+    statement = select(spec.table).where(*conditions).order_by(spec.table.c.id)
+    rows = conn.execute(statement.limit(MAX_CANDIDATES)).mappings().all()
+    for record in serialize(conn, spec, rows, base):
+        if all(_same(record.get(name), value) for name, value in key.items()):
+            return record
+    return None
+
+
+def _filter_items(lookup: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for name, value in lookup.items():
+        for one in value if isinstance(value, list) else [value]:
+            yield name, ("true" if one else "false") if isinstance(one, bool) else str(one)
+
+
+def _same(held: Any, sent: Any) -> bool:
+    """A key field's values equal: links by their record path, "" as null."""
+    held, sent = (None if v == "" else v for v in (held, sent))
+    if isinstance(held, str) and isinstance(sent, str):
+        return _path(held) == _path(sent) if _path(sent) else held == sent
+    return bool(held == sent)
+
+
+def _path(link: str) -> str | None:
+    match = _PATH.fullmatch(urlsplit(link).path if "://" in link else link)
+    return f"/api/{match.group(1)}/{int(match.group(2))}/" if match else None
+
+
+# --- upload slots -----------------------------------------------------------------------------
+
+
+async def bulk_upload_slots(request: Request) -> Response:
+    settings: RegistrySettings = request.app.state.settings
+    try:
+        require_caller(request)
+        body = await read_json_body(request, settings.max_body_bytes)
+        checksums = body.get("checksums") if isinstance(body, dict) else None
+        if (
+            not isinstance(checksums, list)
+            or len(checksums) > MAX_ITEMS
+            or not all(isinstance(c, str) and is_sha1_hex(c.lower()) for c in checksums)
+        ):
+            raise ApiError(400, {"checksums": [f"At most {MAX_ITEMS} SHA-1s (hex)."]})
+        slots = await run_in_threadpool(_slots, request, [c.lower() for c in checksums])
+    except StoreError as error:
+        return json_response({"detail": error.message}, error.status)
+    except ApiError as error:
+        return error.response()
+    return json_response({"slots": slots})
+
+
+def _slots(request: Request, checksums: list[str]) -> dict[str, str | None]:
+    """Per SHA-1, where to PUT its bytes, or None: the data store has them."""
+    store = data_store_of(request)
+    if store is None:
+        raise ApiError.detail(501, NO_STORE)
+    base = base_url(request) + "/"
+    return {c: None if store.contains(c) else store.upload_url(c, base) for c in checksums}
+
+
+# --- pull -------------------------------------------------------------------------------------
+
+
+async def bulk_pull(request: Request) -> Response:
+    settings: RegistrySettings = request.app.state.settings
+    try:
+        body = await read_json_body(request, settings.max_body_bytes)
+        roots, follow, children, page = _pull_request(body)
+        engine: Engine = request.app.state.engine
+        with engine.connect() as conn:
+            records = _closure(conn, roots, follow, children, base_url(request))
+    except ApiError as error:
+        return error.response()
+    start = page * PAGE_SIZE
+    more = start + PAGE_SIZE < len(records)
+    return json_response(
+        {
+            "count": len(records),
+            "next": page + 1 if more else None,
+            "records": records[start : start + PAGE_SIZE],
+        }
+    )
+
+
+def _pull_request(
+    body: object,
+) -> tuple[list[str], dict[str, list[str]], dict[str, list[str]], int]:
+    if not isinstance(body, dict):
+        raise ApiError(400, {"non_field_errors": ["Expected a JSON object."]})
+    roots = body.get("roots")
+    if not isinstance(roots, list) or len(roots) > MAX_ROOTS:
+        raise ApiError(400, {"roots": [f"A list of at most {MAX_ROOTS} record links."]})
+    paths = [_path(root) if isinstance(root, str) else None for root in roots]
+    if None in paths:
+        raise ApiError(400, {"roots": ["Every root must be a record link /api/<type>/<id>/."]})
+    follow = _names(body.get("follow"), "follow")
+    children = _names(body.get("children"), "children")
+    page = body.get("page", 0)
+    if not isinstance(page, int) or page < 0:
+        raise ApiError(400, {"page": ["A page number, 0 or more."]})
+    return [p for p in paths if p is not None], follow, children, page
+
+
+def _names(value: object, what: str) -> dict[str, list[str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+        for names in value.values()
+    ):
+        raise ApiError(400, {what: ["An object of record type → list of field or type names."]})
+    return value
+
+
+def _closure(
+    conn: Connection,
+    roots: list[str],
+    follow: dict[str, list[str]],
+    children: dict[str, list[str]],
+    base: str,
+) -> list[dict[str, Any]]:
+    """Every record reachable from `roots`, in the order met; links to types this registry
+    does not copy (users) and to records that do not exist are left out."""
+    found: dict[str, dict[str, Any]] = {}
+    frontier = list(dict.fromkeys(roots))
+    seen = set(frontier)
+    while frontier:
+        met: list[dict[str, Any]] = []
+        for type_name, ids in _by_type(frontier).items():
+            met += _records(conn, SPECS[type_name], ids, base)
+            for child_type in children.get(type_name, []):
+                met += _children(conn, child_type, type_name, ids, base)
+        frontier = []
+        for record in met:
+            path = _path(str(record.get("url", "")))
+            if path is None:
+                continue
+            seen.add(path)
+            found.setdefault(path, record)
+            for link in _links(record, follow.get(path.split("/")[2], [])):
+                if link not in seen:
+                    seen.add(link)
+                    frontier.append(link)
+    return list(found.values())
+
+
+def _by_type(paths: Iterable[str]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for path in paths:
+        _, _, type_name, raw_id, _ = path.split("/")
+        if type_name in _COPYABLE:
+            grouped.setdefault(type_name, []).append(int(raw_id))
+    return grouped
+
+
+def _records(conn: Connection, spec: TypeSpec, ids: list[int], base: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        statement = select(spec.table).where(spec.table.c.id.in_(chunk)).order_by(spec.table.c.id)
+        records += serialize(conn, spec, conn.execute(statement).mappings().all(), base)
+    return records
+
+
+def _children(
+    conn: Connection, child_type: str, parent_type: str, ids: list[int], base: str
+) -> list[dict[str, Any]]:
+    spec = SPECS.get(child_type)
+    parent = spec.by_name.get(parent_type) if spec is not None else None
+    if spec is None or parent is None or parent.kind != LINK or parent.target != parent_type:
+        return []
+    column = spec.table.c[parent.column]
+    records: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _CHUNK):
+        statement = select(spec.table).where(column.in_(ids[start : start + _CHUNK]))
+        rows = conn.execute(statement.order_by(spec.table.c.id)).mappings().all()
+        records += serialize(conn, spec, rows, base)
+    return records
+
+
+def _links(record: dict[str, Any], fields: list[str]) -> Iterator[str]:
+    for name in fields:
+        value = record.get(name)
+        for link in value if isinstance(value, list) else [value]:
+            path = _path(link) if isinstance(link, str) else None
+            if path is not None and path.split("/")[2] in _COPYABLE:
+                yield path
+
+
+_COPYABLE = frozenset(name for name in SPECS if name not in _NOT_COPIED)
+
+router.add_route(BULK_PUSH, bulk_push, methods=["POST"])
+router.add_route(BULK_PULL, bulk_pull, methods=["POST"])
+router.add_route(BULK_UPLOAD_SLOTS, bulk_upload_slots, methods=["POST"])

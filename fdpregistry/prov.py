@@ -1,0 +1,394 @@
+"""W3C PROV documents of a data product, in the reference registry's vocabulary.
+
+The document is the one the reference registry (FAIRDataPipeline/data-registry) answers at
+`/api/prov-report/<id>/`, so tools written for it read ours. Records are named by their API path
+under the registry prefix, `lreg` (this registry's base URL; `reg` when serving the central
+registry itself), e.g. `lreg:api/data_product/1`. What each record says:
+
+* data products (`rdf:type dcat:Dataset`): their object's `dcterms:modified` (xsd:dateTime),
+  `prov:atLocation` (the storage location's full address), `dcterms:description`,
+  `dcterms:format` (file type name), `fair:issue` (one per component issue) and, for every data
+  product sharing the object, `fair:namespace`, `dcterms:title` and `dcat:hasVersion`;
+* object authors: agents `lreg:api/author/<id>` (`rdf:type prov:Person`, `foaf:name`,
+  `dcterms:identifier`), `wasAttributedTo` with `prov:role dcterms:creator`;
+* an external object of a data product: entity `lreg:api/external_object/<id>` (`dcat:Dataset`,
+  `dcterms:title`, `dcterms:issued`, ...), `specializationOf` the data product;
+* the code runs that wrote it: activities (`rdf:type fair:Run`, start time, description), the
+  product `wasGeneratedBy` each, `wasStartedBy` the user's author (or the user, `api/users/<id>`)
+  with `prov:role fair:code_runner`, and `used` with roles `fair:software` (code repo release,
+  `dcmitype:Software`, or the plain repo object), `fair:model_configuration`,
+  `fair:submission_script` (`dcmitype:Software`) and `fair:input_data` (input data products,
+  which the product `wasDerivedFrom`).
+
+`depth` counts code-run levels: depth 1 (also for smaller values) is the runs that wrote the
+product and what they used; depth 2 adds the runs that wrote those inputs, and so on. Every format
+is written from the one ProvDocument (`fdpregistry.prov_formats`). Images need Graphviz and
+pydot, which are not dependencies: they are answered with 406.
+
+Where the reference is odd, fdp is not: every record appears once (the reference repeats a run's
+user agent per level, and objects shared by runs), a user's author is always described with
+`dcterms:identifier` (the reference says `fair:identifier` when it meets that author first as a
+runner), an input object with no data product is still shown as used, and JSON-LD Attribution
+nodes name their `prov:agent` (the reference's prov 2 leaves it out).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from prov.identifier import QualifiedName
+from prov.model import ProvDocument
+from sqlmodel import Session, col, select
+
+from fdpregistry.lineage import generating_runs, object_authors, run_components
+from fdpregistry.models import (
+    Author,
+    CodeRepoRelease,
+    CodeRun,
+    CodeRunInput,
+    ComponentIssue,
+    DataProduct,
+    ExternalObject,
+    FileType,
+    Issue,
+    Namespace,
+    Object,
+    ObjectComponent,
+    StorageLocation,
+    StorageRoot,
+    User,
+    UserAuthor,
+)
+
+CENTRAL_REGISTRY = "https://data.fairdatapipeline.org/"
+FAIR_VOCAB = f"{CENTRAL_REGISTRY}vocab/#"
+# Declared in this order after the registry prefix, as the reference does.
+NAMESPACES = {
+    "fair": FAIR_VOCAB,
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcmitype": "http://purl.org/dc/dcmitype/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/spec/#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
+UNKNOWN_USER = "User Not Found"  # a user's foaf:name without a full name, as /api/users/ says
+
+Attributes = list[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProvFormat:
+    name: str
+    media_type: str
+    serializer: str
+
+
+# Query/format name -> what we answer; images need Graphviz and pydot, so they are 406.
+PROV_FORMATS = {
+    "json": ProvFormat("json", "application/json", "json"),
+    "json-ld": ProvFormat("json-ld", "application/ld+json", "json-ld"),
+    "provn": ProvFormat("provn", "text/provenance-notation", "provn"),
+    "xml": ProvFormat("xml", "text/xml", "xml"),
+}
+UNAVAILABLE_FORMATS = {
+    "jpg": "image/jpeg",
+    "svg": "image/svg+xml",
+}
+
+
+def registry_prefix(base_url: str) -> str:
+    return "reg" if base_url.rstrip("/") + "/" == CENTRAL_REGISTRY else "lreg"
+
+
+def full_address(root: str, path: str) -> str:
+    """A storage location's address as the reference writes it: root and path joined by `/`."""
+    return posixpath.join(root, path.lstrip("/").lstrip("\\"))
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored datetimes are UTC, aware or (SQLite) naive."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _kept(attributes: Attributes) -> Attributes:
+    return [(name, value) for name, value in attributes if value is not None]
+
+
+# --- building the document ---------------------------------------------------------------------
+
+
+class _ProvBuilder:
+    """Walks the record graph from one data product and records it in a ProvDocument."""
+
+    def __init__(self, session: Session, base_url: str) -> None:
+        self.session = session
+        self.doc = ProvDocument()
+        self.prefix = registry_prefix(base_url)
+        self.doc.add_namespace(self.prefix, base_url.rstrip("/") + "/")
+        for prefix, uri in NAMESPACES.items():
+            self.doc.add_namespace(prefix, uri)
+        self._seen: set[str] = set()
+
+    def _first(self, key: str) -> bool:
+        """True the first time `key` is recorded; guards against duplicate records and cycles."""
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+    def _id(self, kind: str, record_id: int | None) -> str:
+        return f"{self.prefix}:api/{kind}/{record_id}"
+
+    def _qname(self, name: str) -> QualifiedName:
+        qualified = self.doc.valid_qualified_name(name)
+        if qualified is None:
+            raise ValueError(f"no namespace declared for {name}")
+        return qualified
+
+    def _role(self, name: str) -> dict[str, QualifiedName]:
+        return {"prov:role": self._qname(name)}
+
+    def build(self, product: DataProduct, depth: int) -> None:
+        """Level by level, as the reference: each level adds the runs of the previous inputs."""
+        level = [product]
+        for _ in range(max(depth, 1)):
+            inputs: list[DataProduct] = []
+            for current in level:
+                if self._first(f"expanded {current.id}"):
+                    inputs += self._product_and_runs(current)
+            level = inputs
+
+    def _product_and_runs(self, product: DataProduct) -> list[DataProduct]:
+        """Adds `product` and the runs that wrote it; returns the data products they read."""
+        entity = self.data_product(product)
+        obj = self.session.get(Object, product.object_id)
+        if obj is None:
+            return []
+        inputs: list[DataProduct] = []
+        for run in generating_runs(self.session, obj):
+            activity = self._code_run(run, entity)
+            inputs += self._run_inputs(run, activity, entity)
+        return inputs
+
+    def _relate(self, key: str, relation: Any, *args: Any, **kwargs: Any) -> None:
+        if self._first(key):
+            relation(*args, **kwargs)
+
+    # entities ----------------------------------------------------------------------------------
+
+    def data_product(self, product: DataProduct) -> str:
+        ident = self._id("data_product", product.id)
+        if not self._first(ident):
+            return ident
+        obj = self.session.get(Object, product.object_id)
+        dataset = [("rdf:type", self._qname("dcat:Dataset"))]
+        self.doc.entity(ident, dataset + (self._object_meta(obj) if obj else []))
+        if obj is not None:
+            self._authors(ident, obj)
+        self._external_object(ident, product)
+        return ident
+
+    def _object_meta(self, obj: Object) -> Attributes:
+        """What the reference says of every object-backed entity."""
+        attributes: Attributes = [
+            ("dcterms:modified", _utc(obj.last_updated)),
+            ("prov:atLocation", self._address(obj.storage_location_id)),
+            ("dcterms:description", obj.description),
+        ]
+        for product, namespace in self._products_of(obj):
+            attributes += [
+                ("fair:namespace", namespace),
+                ("dcterms:title", product.name),
+                ("dcat:hasVersion", product.version),
+            ]
+        attributes += [("fair:issue", issue) for issue in self._issues_of(obj)]
+        if obj.file_type_id is not None:
+            file_type = self.session.get(FileType, obj.file_type_id)
+            attributes.append(("dcterms:format", file_type.name if file_type else None))
+        return _kept(attributes)
+
+    def _address(self, location_id: int | None) -> str | None:
+        location = self.session.get(StorageLocation, location_id) if location_id else None
+        if location is None:
+            return None
+        root = self.session.get(StorageRoot, location.storage_root_id)
+        return full_address(root.root if root else "", location.path)
+
+    def _products_of(self, obj: Object) -> list[tuple[DataProduct, str]]:
+        rows = self.session.exec(
+            select(DataProduct, Namespace.name)
+            .join(Namespace, col(Namespace.id) == col(DataProduct.namespace_id))
+            .where(DataProduct.object_id == obj.id)
+            .order_by(col(DataProduct.id))
+        ).all()
+        return [(product, name) for product, name in rows]
+
+    def _issues_of(self, obj: Object) -> list[str]:
+        issues = self.session.exec(
+            select(Issue)
+            .join(ComponentIssue, col(ComponentIssue.issue_id) == col(Issue.id))
+            .join(ObjectComponent, col(ObjectComponent.id) == col(ComponentIssue.component_id))
+            .where(ObjectComponent.object_id == obj.id)
+            .order_by(col(Issue.id))
+        ).all()
+        return [f"{row.description} severity: {row.severity} ID: {row.id}" for row in issues]
+
+    def _external_object(self, entity: str, product: DataProduct) -> None:
+        external = self.session.exec(
+            select(ExternalObject).where(ExternalObject.data_product_id == product.id)
+        ).first()
+        if external is None:
+            return
+        ident = self._id("external_object", external.id)
+        attributes: Attributes = [
+            ("rdf:type", self._qname("dcat:Dataset")),
+            ("dcterms:title", external.title),
+            ("dcterms:issued", _utc(external.release_date)),
+            ("dcat:hasVersion", external.version),
+            ("dcterms:identifier", external.identifier),
+            ("fair:alternate_identifier", external.alternate_identifier),
+            ("fair:alternate_identifier_type", external.alternate_identifier_type),
+            ("dcterms:description", external.description),
+            ("prov:atLocation", self._address(external.original_store_id)),
+        ]
+        if self._first(ident):
+            self.doc.entity(ident, _kept(attributes))
+        self._relate(f"specialises {ident}", self.doc.specializationOf, ident, entity)
+
+    def _authors(self, entity: str, obj: Object) -> None:
+        for author in object_authors(self.session, obj):
+            agent = self._author_agent(author)
+            self.doc.wasAttributedTo(entity, agent, other_attributes=self._role("dcterms:creator"))
+
+    def _author_agent(self, author: Author) -> str:
+        ident = self._id("author", author.id)
+        if self._first(ident):
+            attributes: Attributes = [
+                ("rdf:type", self._qname("prov:Person")),
+                ("foaf:name", author.name),
+                ("dcterms:identifier", author.identifier),
+            ]
+            self.doc.agent(ident, _kept(attributes))
+        return ident
+
+    # code runs ---------------------------------------------------------------------------------
+
+    def _code_run(self, run: CodeRun, product: str) -> str:
+        """The run's activity, which generated `product`; on first sight also who started it
+        and the code, configuration and script it used (its inputs come apart)."""
+        ident = self._id("code_run", run.id)
+        first = self._first(ident)
+        if first:
+            attributes: Attributes = [
+                ("rdf:type", self._qname("fair:Run")),
+                ("dcterms:description", run.description),
+            ]
+            self.doc.activity(ident, _utc(run.run_date), None, _kept(attributes))
+        self._relate(f"generated {product} {ident}", self.doc.wasGeneratedBy, product, ident)
+        if first:
+            self._run_parts(ident, run)
+        return ident
+
+    def _run_parts(self, activity: str, run: CodeRun) -> None:
+        runner = self._run_agent(run)
+        if runner is not None:
+            role = self._role("fair:code_runner")
+            self.doc.wasStartedBy(activity, runner, None, _utc(run.run_date), None, role)
+        self._code_repo(activity, run.code_repo_id)
+        if run.model_config_id is not None:
+            self._used_object(activity, run.model_config_id, "fair:model_configuration", None)
+        self._used_object(activity, run.submission_script_id, "fair:submission_script", "Software")
+
+    def _run_agent(self, run: CodeRun) -> str | None:
+        """The author of the user who wrote the run, else the user."""
+        author = self.session.exec(
+            select(Author)
+            .join(UserAuthor, col(UserAuthor.author_id) == col(Author.id))
+            .where(UserAuthor.user_id == run.updated_by_id)
+        ).first()
+        if author is not None:
+            return self._author_agent(author)
+        user = self.session.get(User, run.updated_by_id)
+        if user is None:
+            return None
+        ident = self._id("users", user.id)
+        if self._first(ident):
+            name = user.full_name or UNKNOWN_USER
+            self.doc.agent(ident, [("rdf:type", self._qname("prov:Person")), ("foaf:name", name)])
+        return ident
+
+    def _code_repo(self, activity: str, object_id: int | None) -> None:
+        if object_id is None:
+            return
+        release = self.session.exec(
+            select(CodeRepoRelease).where(CodeRepoRelease.object_id == object_id)
+        ).first()
+        if release is None:
+            self._used_object(activity, object_id, "fair:software", None)
+            return
+        ident = self._id("code_repo_release", release.id)
+        extra: Attributes = [
+            ("dcterms:title", release.name),
+            ("dcat:hasVersion", release.version),
+            ("fair:website", release.website),
+        ]
+        self._object_entity(ident, object_id, "Software", extra)
+        self.doc.used(activity, ident, other_attributes=self._role("fair:software"))
+
+    def _used_object(self, activity: str, object_id: int, role: str, kind: str | None) -> None:
+        ident = self._id("object", object_id)
+        self._object_entity(ident, object_id, kind, [])
+        self.doc.used(activity, ident, other_attributes=self._role(role))
+
+    def _object_entity(
+        self, ident: str, object_id: int, kind: str | None, extra: Attributes
+    ) -> None:
+        """An object used by a run (`kind` a dcmitype class); its authors on first sight."""
+        if not self._first(ident):
+            return
+        obj = self.session.get(Object, object_id)
+        typed = [("rdf:type", self._qname(f"dcmitype:{kind}"))] if kind else []
+        meta = self._object_meta(obj) if obj else []
+        self.doc.entity(ident, typed + meta + _kept(extra))
+        if obj is not None:
+            self._authors(ident, obj)
+
+    def _run_inputs(self, run: CodeRun, activity: str, entity: str) -> list[DataProduct]:
+        """The run `used` its input data products (once) and `entity` was derived from them."""
+        found: list[DataProduct] = []
+        components = run_components(self.session, run, CodeRunInput)
+        for object_id in dict.fromkeys(component.object_id for component in components):
+            products = self.session.exec(
+                select(DataProduct)
+                .where(DataProduct.object_id == object_id)
+                .order_by(col(DataProduct.id))
+            ).all()
+            if not products:  # beyond the reference: inputs that are no data product
+                self._input(activity, entity, self._input_object(object_id))
+            for product in products:
+                self._input(activity, entity, self.data_product(product))
+            found += products
+        return found
+
+    def _input_object(self, object_id: int) -> str:
+        ident = self._id("object", object_id)
+        self._object_entity(ident, object_id, None, [])
+        return ident
+
+    def _input(self, activity: str, entity: str, source: str) -> None:
+        role = self._role("fair:input_data")
+        used = f"used {activity} {source}"
+        self._relate(used, self.doc.used, activity, source, None, None, role)
+        self._relate(f"derived {entity} {source}", self.doc.wasDerivedFrom, entity, source)
+
+
+def build_prov_document(
+    session: Session, product: DataProduct, base_url: str, depth: int = 1
+) -> ProvDocument:
+    """The provenance of `product` down to `depth` code-run levels (at least 1)."""
+    builder = _ProvBuilder(session, base_url)
+    builder.build(product, depth)
+    return builder.doc

@@ -1,0 +1,66 @@
+"""Prebuilt SQL statements of the hot paths, with bound parameters.
+
+Building a SQLAlchemy statement costs more than running it on SQLite; these are built once per
+table (or relation) and reused with different parameter values.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, Select, Table, and_, bindparam, insert, select
+
+
+@cache
+def row_by_id(table: Table) -> Select[Any]:
+    """The full row with id `:id`."""
+    return select(table).where(table.c.id == bindparam("id"))
+
+
+@cache
+def existing_ids(table: Table) -> Select[Any]:
+    """Which of the ids `:ids` exist."""
+    return select(table.c.id).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def first_match(table: Table, columns: tuple[str, ...], excluding_id: bool) -> Select[Any]:
+    """Some id whose `columns` equal `:c0`, `:c1`… (and that is not `:exclude` if asked)."""
+    conditions = [table.c[column] == bindparam(f"c{i}") for i, column in enumerate(columns)]
+    if excluding_id:
+        conditions.append(table.c.id != bindparam("exclude"))
+    return select(table.c.id).where(and_(*conditions)).limit(1)
+
+
+@cache
+def pairs_for(table: Table, key: str, value: str) -> Select[Any]:
+    """(`key`, `value`) pairs of `table` for the keys `:ids`, ordered by `value`."""
+    key_column = table.c[key]
+    return (
+        select(key_column, table.c[value])
+        .where(key_column.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c[value])
+    )
+
+
+@cache
+def insert_into(table: Table) -> Insert:
+    """INSERT of one row, values given as execution parameters."""
+    return insert(table)
+
+
+@cache
+def objects_with_parts() -> Select[Any]:
+    """Which of the objects `:ids` have a component other than whole_object."""
+    from fdpregistry.models import ObjectComponent, table_of
+
+    components = table_of(ObjectComponent)
+    return (
+        select(components.c.object_id)
+        .where(
+            components.c.object_id.in_(bindparam("ids", expanding=True)),
+            components.c.whole_object.is_(False),
+        )
+        .distinct()
+    )
