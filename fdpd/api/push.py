@@ -12,6 +12,7 @@ from fdpd.api.streaming import stream_operation
 from fdpd.base.wire import Pushed
 from fdpd.core.operations import Emitter
 from fdpd.features.push import push_committed
+from fdpd.features.run.bookkeeping import finish_pending_bookkeeping
 
 router = APIRouter(tags=["sync"])
 
@@ -27,7 +28,9 @@ async def post_push(ctx: Context, body: PushBody) -> StreamingResponse:
     was withheld and why), then a result listing each committed item's outcome."""
 
     async def work(emitter: Emitter) -> Pushed:
-        return await push_committed(ctx, body.remote, body.dry_run, emitter)
+        return await push_committed(
+            ctx, body.remote, body.dry_run, emitter, settle=finish_pending_bookkeeping
+        )
 
     arguments = {"remote": body.remote, "dry_run": body.dry_run}
     return await stream_operation(ctx, "push", arguments, work, cancellable=True)

@@ -25,6 +25,7 @@ from fdpd.shared.job_folder import (
     remove_job_folder,
     write_job_files,
 )
+from fdpd.shared.pull_records import pulled_register_versions
 from fdpd.userconfig import (
     GenerationContext,
     GitFacts,
@@ -87,10 +88,6 @@ class SyncFacts:
 
 
 def sync_facts(locations: Locations, journal: Journal) -> SyncFacts:
-    # imported here: fdpd.features.pull builds on fdpd.features.run, so a module-level import would
-    # be a cycle
-    from fdpd.shared.pull_records import pulled_register_versions
-
     remotes = {name: remote.url for name, remote in load_remotes(locations).items()}
     seen = {
         key: {version: row.remote for version, row in versions.items()}

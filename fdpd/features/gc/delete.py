@@ -25,7 +25,6 @@ from fdpd.features.gc.journal_removals import remote_versions_of
 from fdpd.features.gc.ownership import own_records
 from fdpd.features.gc.plan import RemovalPlan, carry_out, label, refuse_unless_own_registry
 from fdpd.features.gc.selection import blockers, removable
-from fdpd.features.push import Target, resolve_target
 from fdpd.journal.models import (
     ITEM_COMMITTED,
     ITEM_LOCAL,
@@ -37,7 +36,7 @@ from fdpd.journal.models import (
 from fdpd.journal.queries import jobs_with_prefix, running_jobs, tracked_items
 from fdpd.local_registry.lifecycle import registry_supervisor
 from fdpd.shared.closure import local_registry
-from fdpd.shared.targets import named_job
+from fdpd.shared.targets import Target, named_job, resolve_target
 
 _SHOWN = 10
 

@@ -23,7 +23,6 @@ from fdpd.features.pull.plan import PullPlan, plan_pull
 from fdpd.features.pull.reads import ReadPull
 from fdpd.features.pull.register import Registrar, check_local_sources
 from fdpd.features.pull.remote_choice import ADD_REMOTE_HINT, choose_remote
-from fdpd.features.run import ConfigSource
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
 from fdpd.local_registry.lifecycle import registry_supervisor
@@ -31,6 +30,7 @@ from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.user_remotes import Remote, open_remote_client
 from fdpd.shared.fdp_users import active_user, read_user_token
+from fdpd.shared.job_preparation import ConfigSource
 from fdpd.shared.journal_ledger import JournalSyncLedger
 from fdpd.sync import SyncReport
 from fdpd.sync.report import ProgressCallback, forward_to

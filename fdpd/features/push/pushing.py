@@ -12,6 +12,7 @@ the absolute local paths those configs and scripts show.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fdpd.base.errors import Conflict
@@ -21,7 +22,6 @@ from fdpd.core.operations import Emitter
 from fdpd.features.push.commits import plan_commit
 from fdpd.features.push.exposed_paths import exposed_paths
 from fdpd.features.push.private_writes import declared_private
-from fdpd.features.run.bookkeeping import finish_pending_bookkeeping
 from fdpd.journal.models import Item
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
@@ -36,15 +36,22 @@ from fdpd.sync.report import forward_to, items_text
 
 
 async def push_committed(
-    ctx: DaemonContext, remote_name: str | None, dry_run: bool, emitter: Emitter
+    ctx: DaemonContext,
+    remote_name: str | None,
+    dry_run: bool,
+    emitter: Emitter,
+    *,
+    settle: Callable[[DaemonContext], Awaitable[None]],
 ) -> Pushed:
-    """The work of a `push` operation; its result lists each root's outcome."""
+    """The work of a `push` operation; its result lists each root's outcome. `settle` runs first,
+    under the push lock: the api passes run's pending bookkeeping, so finished jobs' items are
+    there to push (as it does before commit and status)."""
     remote = get_remote(ctx.locations, remote_name)
     lock = ctx.services.locks.push
     if lock.locked():
         raise Conflict("a push is already running", hint="wait for it (`fdpctl log` shows it)")
     async with lock:
-        await finish_pending_bookkeeping(ctx)
+        await settle(ctx)
         roots = committed_roots(ctx.journal)
         if not roots:
             return _nothing_to_push(remote, dry_run)
