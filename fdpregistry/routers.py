@@ -15,6 +15,7 @@ from fdpregistry.resources import router as resources_router
 from fdpregistry.root import router as root_router
 from fdpregistry.special import router as special_router
 from fdpregistry.users import router as users_router
+from fdpregistry.users_admin import router as users_admin_router
 from fdpregistry.web.routes import router as web_router
 
 ROUTERS: list[APIRouter] = [
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     users_router,
     resources_router,
     management_router,
+    users_admin_router,  # POST /fdp/users (local mode)
     removal_router,
     local_copy_router,  # a pulled record's file fetched later (rerun's inputs)
     reruns_router,  # fdp's record of `fdpctl rerun` verdicts, for the web view

@@ -7,6 +7,10 @@ redirect, `> ana.token`, makes a 0644 file under the usual umask, which it refus
 database keeps only the key's SHA-256 digest. Running it again for an existing user adds another
 key; earlier keys stay valid.
 
+`POST /fdp/users` `{"username": NAME}` (admin key, local mode only) does the same over HTTP and
+answers 201 `{"username": NAME, "token": KEY}`: fdpd gives each fdp user of `fdpctl config` a
+registry user of its own so, through the registry rather than into its database.
+
 `fdpd registry grant NAMESPACE USER [--database URL]` lets USER write NAMESPACE too (see
 `fdpregistry.ownership`).
 """
@@ -19,37 +23,37 @@ import re
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from fastapi import APIRouter
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
 
 from fdpd.base.errors import FdpError, UsageError
 from fdpregistry.auth import create_user
 from fdpregistry.database import make_engine
+from fdpregistry.http import ApiError, json_response, read_json_body
 from fdpregistry.lookalikes import lookalike_problem
+from fdpregistry.management import require_admin
 from fdpregistry.migrations import upgrade
 from fdpregistry.models import User, table_of
 from fdpregistry.ownership import grant
-from fdpregistry.settings import default_database_url
+from fdpregistry.settings import RegistrySettings, default_database_url
 
 # Django's username rule, which the reference registry (and its clients' look-ups) follow.
 _USERNAME = re.compile(r"[\w.@+-]{1,150}")
 
+router = APIRouter()
+
 
 def add_user(database_url: str, name: str) -> str:
-    """Create user `name` in the registry database (its schema created or upgraded if needed);
-    return a new key."""
-    if not _USERNAME.fullmatch(name):
-        raise UsageError(
-            f"{name!r} is not a valid user name",
-            hint="use up to 150 letters, digits and the characters . @ + - _",
-        )
+    """Create user `name` in the registry database (its schema created or upgraded if needed); return a new key."""
+    check_username(name)
     engine = make_engine(database_url)
     try:
         upgrade(engine)
-        with Session(engine) as session:
-            _check_lookalike(session, name)
-            return create_user(session, name)
+        return add_user_to(engine, name)
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise FdpError(
@@ -58,6 +62,23 @@ def add_user(database_url: str, name: str) -> str:
         ) from None
     finally:
         engine.dispose()
+
+
+def check_username(name: str) -> None:
+    """Django's username rule; a UsageError for any other name."""
+    if not _USERNAME.fullmatch(name):
+        raise UsageError(
+            f"{name!r} is not a valid user name",
+            hint="use up to 150 letters, digits and the characters . @ + - _",
+        )
+
+
+def add_user_to(engine: Engine, name: str) -> str:
+    """Create user `name` (a valid name) unless it exists, refusing a lookalike of another
+    user's name; return a new key of it (earlier keys stay valid)."""
+    with Session(engine) as session:
+        _check_lookalike(session, name)
+        return create_user(session, name)
 
 
 def _check_lookalike(session: Session, name: str) -> None:
@@ -133,3 +154,27 @@ def main_grant(args: argparse.Namespace) -> int:
     verb = "may now write" if added else "could already write"
     sys.stdout.write(f"{args.user} {verb} namespace {args.namespace}\n")
     return 0
+
+
+async def post_user(request: Request) -> Response:
+    """`POST /fdp/users`: `add_user` for the admin of a local registry."""
+    settings: RegistrySettings = request.app.state.settings
+    try:
+        if settings.shared:  # a shared registry's admins use `fdpd registry add-user`
+            raise ApiError.detail(404, "Not found.")
+        require_admin(request, "add users")
+        body = await read_json_body(request, settings.max_body_bytes)
+        name = body.get("username") if isinstance(body, dict) else None
+        if not isinstance(name, str):
+            raise ApiError(400, {"username": ["This field is required."]})
+        try:
+            check_username(name)
+            key = add_user_to(request.app.state.engine, name)
+        except UsageError as error:
+            raise ApiError(400, {"username": [f"{error.message}: {error.hint}"]}) from None
+    except ApiError as error:
+        return error.response()
+    return json_response({"username": name, "token": key}, status=201)
+
+
+router.add_route("/fdp/users", post_user, methods=["POST"])

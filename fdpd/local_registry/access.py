@@ -136,10 +136,12 @@ class LocalRegistry:
         client = self.client(token)
         return await client.put(client.route_url(route), body)
 
-    async def post_route(self, route: str, token: str) -> Record:
-        """POST to one of fdp's own routes (`/fdp/...`) with no body."""
+    async def post_route(
+        self, route: str, token: str, body: Mapping[str, Any] | None = None
+    ) -> Record:
+        """POST to one of fdp's own routes (`/fdp/...`), with a JSON body if given."""
         client = self.client(token)
-        return await client.post_to(client.route_url(route))
+        return await client.post_to(client.route_url(route), body)
 
     async def remove(self, paths: Sequence[str], admin_token: str) -> bool:
         """Remove records through fdp's `POST /fdp/remove` (admin only, all or none); False if

@@ -245,9 +245,9 @@ class RegistryClient:
         response = await self._send("PATCH", self.absolute(link), json=dict(body))
         return _json_object(response, self.label)
 
-    async def post_to(self, url: str) -> Record:
-        """POST with no body to a URL of this registry (an action, not a record)."""
-        response = await self._send("POST", url, headers={"Accept": "application/json"})
+    async def post_to(self, url: str, body: Mapping[str, Any] | None = None) -> Record:
+        """POST to a URL of this registry (an action, not a record), with a JSON body if given."""
+        response = await self._send("POST", url, json=body, headers={"Accept": "application/json"})
         return _json_object(response, self.label)
 
     async def put(self, url: str, body: Mapping[str, Any]) -> Record:

@@ -136,7 +136,7 @@ async def configure_user(
     async with held, supervisor.requests() as registry:
         # only now: the running registry has made `admin` first, the registry user the APIs
         # read, as in the reference registry (pyDataPipeline's suite counts on user 1 being it)
-        token = _ensure_registry_user(token_file, supervisor, setup.username)
+        token = await _ensure_registry_user(token_file, supervisor, registry, setup.username)
         if shared:  # the registry user's user_author says nothing about this fdp user
             author = await _find_or_create_author(registry, token, known, setup)
         else:
@@ -296,15 +296,17 @@ def _registry_user_token_file(
     return locations.registry_token_path
 
 
-def _ensure_registry_user(path: Path, supervisor: LocalRegistryService, username: str) -> str:
-    """The user's registry token, creating the registry user and its 0600 token file if needed."""
+async def _ensure_registry_user(
+    path: Path, supervisor: LocalRegistryService, registry: LocalRegistry, username: str
+) -> str:
+    """The user's registry token, creating the registry user (fdp's registry's admin route,
+    `POST /fdp/users`) and its 0600 token file if needed."""
     if path == supervisor.token_path:
         return supervisor.token
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    from fdpregistry.users_admin import add_user  # the registry package is heavy: import late
-
-    key = add_user(supervisor.database_url, username)
+    added = await registry.post_route("/fdp/users", supervisor.token, {"username": username})
+    key = str(added["token"])
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     atomic_write_bytes(path, (key + "\n").encode("ascii"), mode=0o600)
     return key
