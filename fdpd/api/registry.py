@@ -14,15 +14,17 @@ from fdpd.base.errors import FdpError
 from fdpd.base.fair_token import keep_fair_token
 from fdpd.base.wire import RegistryOpened, RegistryState
 from fdpd.journal.users import find_active_user
-from fdpd.local_registry.access import LocalRegistryService
-from fdpd.local_registry.lifecycle import browser_url, registry_supervisor
+from fdpd.local_registry.lifecycle import (
+    browser_url,
+    hold_for_user,
+    registry_supervisor,
+    release_for_user,
+)
 from fdpd.shared.fdp_users import read_user_token
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/registry", tags=["registry"])
-
-USER_HOLD = "fdpctl registry start"
 
 
 @router.get("/status")
@@ -37,7 +39,7 @@ async def start(ctx: Context) -> RegistryState:
     `fair registry start` (and `fair init --ci`) did, leave the active user's token in
     `~/.fair/registry/token` for model code run by hand (unless FAIR-CLI owns that file)."""
     supervisor = registry_supervisor(ctx)
-    await _hold(supervisor)
+    await hold_for_user(supervisor)
     await _keep_fair_token(ctx)
     return supervisor.status()
 
@@ -47,7 +49,7 @@ async def open_web_view(ctx: Context) -> RegistryOpened:
     """`start`, then `browser_url`: the web view with a fresh one-time login code for the active
     fdp user (null when the registry is not fdp's own)."""
     supervisor = registry_supervisor(ctx)
-    await _hold(supervisor)
+    await hold_for_user(supervisor)
     user = find_active_user(ctx.journal)
     token = supervisor.token
     if user is not None:
@@ -55,11 +57,6 @@ async def open_web_view(ctx: Context) -> RegistryOpened:
         with contextlib.suppress(FdpError):
             token = read_user_token(user)
     return {**supervisor.status(), "browser_url": await browser_url(supervisor, token)}
-
-
-async def _hold(supervisor: LocalRegistryService) -> None:
-    if USER_HOLD not in supervisor.status()["holders"]:
-        await supervisor.acquire(USER_HOLD)
 
 
 async def _keep_fair_token(ctx: Context) -> None:
@@ -78,8 +75,5 @@ async def _keep_fair_token(ctx: Context) -> None:
 async def stop(ctx: Context) -> RegistryState:
     """Drop the user's hold; stop now unless a run or another operation still needs it."""
     supervisor = registry_supervisor(ctx)
-    while USER_HOLD in supervisor.status()["holders"]:
-        await supervisor.release(USER_HOLD)
-    if not supervisor.status()["holders"]:
-        await supervisor.stop()
+    await release_for_user(supervisor)
     return supervisor.status()

@@ -74,3 +74,22 @@ async def browser_url(supervisor: LocalRegistryService, token: str) -> str | Non
         return None
     port = urlsplit(supervisor.url).port
     return f"http://{host}:{port}{path}"
+
+
+# the hold of `fdpctl registry start` (and `open`), until `fdpctl registry stop`
+USER_HOLD = "fdpctl registry start"
+
+
+async def hold_for_user(supervisor: LocalRegistryService) -> None:
+    """Start the registry if needed and hold it until `release_for_user` (once: a second start
+    adds no second hold)."""
+    if USER_HOLD not in supervisor.status()["holders"]:
+        await supervisor.acquire(USER_HOLD)
+
+
+async def release_for_user(supervisor: LocalRegistryService) -> None:
+    """Drop the user's hold; stop now unless a run or another operation still needs it."""
+    while USER_HOLD in supervisor.status()["holders"]:
+        await supervisor.release(USER_HOLD)
+    if not supervisor.status()["holders"]:
+        await supervisor.stop()
