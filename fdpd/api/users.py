@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from fdpd.api.deps import Context
 from fdpd.api.request_paths import absolute_path
 from fdpd.base.wire import UserConfigured, UserList
+from fdpd.features.users import UserSetup, configure_user
 from fdpd.journal.views import user_view
 from fdpd.local_registry.lifecycle import registry_supervisor
-from fdpd.shared.fdp_users import UserSetup, configure_user, list_users
+from fdpd.shared.fdp_users import list_users
 
 router = APIRouter(prefix="/users", tags=["users"])
 
