@@ -38,7 +38,7 @@ from pathlib import Path
 
 from benchmarks.delay_relay import DelayRelay
 from benchmarks.sync_throughput import seed_products
-from fdpd.remote import RegistryClient
+from fdpd.remote.client import RegistryClient
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from tests.registry.running_registry import running_registry
 from tests.sync.ledgers import MemoryLedger

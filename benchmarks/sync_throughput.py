@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fdpd.remote import RegistryClient
+from fdpd.remote.client import RegistryClient
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from tests.registry.running_registry import running_registry
 from tests.sync.ledgers import MemoryLedger

@@ -1,25 +1,4 @@
-"""An async client for any FAIR registry REST API: records, lists, uploads and downloads."""
-
-from __future__ import annotations
-
-from fdpd.remote.client import RegistryClient
-from fdpd.remote.errors import (
-    RemoteError,
-    RemoteNotFound,
-    RemoteRejected,
-    RemoteUnreachable,
-    TokenRejected,
-)
-from fdpd.remote.links import RecordRef, link_path, parse_link
-
-__all__ = [
-    "RecordRef",
-    "RegistryClient",
-    "RemoteError",
-    "RemoteNotFound",
-    "RemoteRejected",
-    "RemoteUnreachable",
-    "TokenRejected",
-    "link_path",
-    "parse_link",
-]
+"""An async client for any FAIR registry REST API: records, lists, uploads and downloads
+(`client.py`), its errors (`errors.py`) and links (`links.py`); the remotes a user configured,
+with their token files (`user_remotes.py`). Import the module you need: this package imports
+nothing, so fdpd reads the remotes at start without loading the HTTP client."""

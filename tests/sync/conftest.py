@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fdpd.remote import RegistryClient
+from fdpd.remote.client import RegistryClient
 from tests.inprocess import registry_in_process
 from tests.registry.running_registry import running_registry
 from tests.sync.seed import Seeder

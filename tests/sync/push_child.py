@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from fdpd.remote import RegistryClient
+from fdpd.remote.client import RegistryClient
 from fdpd.sync import push
 from fdpd.sync import report as sync_report
 from tests.sync.ledgers import JsonlLedger

@@ -183,7 +183,7 @@ def test_pull_with_provenance_brings_the_producing_run(local: Side, remote: Side
 
 @pytest.mark.parametrize("missing", ["namespace", "product"])
 def test_resolving_an_unknown_read_names_it(local: Side, remote: Side, missing: str) -> None:
-    from fdpd.remote import RemoteNotFound
+    from fdpd.remote.errors import RemoteNotFound
 
     add_product(
         remote.seeder,

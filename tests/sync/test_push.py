@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from fdpd.remote import RegistryClient, TokenRejected
+from fdpd.remote.client import RegistryClient
+from fdpd.remote.errors import TokenRejected
 from fdpd.sync import SyncLedger, push
 from fdpd.sync.report import SyncReport
 from tests.sync.conftest import Side
@@ -165,7 +166,7 @@ def test_wrong_token_error_names_the_remote_not_the_token(local: Side, remote: S
 
 
 def test_unreachable_remote_names_the_url(local: Side) -> None:
-    from fdpd.remote import RemoteUnreachable
+    from fdpd.remote.errors import RemoteUnreachable
     from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"

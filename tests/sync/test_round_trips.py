@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from fdpd.remote import RegistryClient
+from fdpd.remote.client import RegistryClient
 from fdpd.remote.write_gate import GROW_AFTER, WriteGate
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from fdpregistry.atomic_writes import ATOMIC_WRITES_HEADER

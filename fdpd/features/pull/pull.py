@@ -26,8 +26,8 @@ from fdpd.features.pull.remote_choice import ADD_REMOTE_HINT, choose_remote
 from fdpd.journal.models import FdpUser
 from fdpd.journal.remote_versions import seen_versions
 from fdpd.local_registry.lifecycle import registry_supervisor
-from fdpd.remote import RemoteNotFound
 from fdpd.remote.client import RegistryClient
+from fdpd.remote.errors import RemoteNotFound
 from fdpd.remote.user_remotes import Remote, open_remote_client
 from fdpd.shared.fdp_users import active_user, read_user_token
 from fdpd.shared.job_preparation import ConfigSource
