@@ -192,13 +192,16 @@ class GraphCopier:
                 given = parse_link(given).id
             if given is not None:
                 lookup[name] = given  # a reference stands for its record's id
+        must_create = not _may_be_found(info)
         return {
             "type": info.name,
             "ref": node.key,
             "body": body,
-            "find_first": True,
+            # a record that must be new is not looked for: its natural key is unique on fdp's
+            # registry, so a copy there already is refused (409) and the request keeps nothing
+            "find_first": not must_create,
             "find_only": whole,
-            "must_create": not _may_be_found(info),
+            "must_create": must_create,
             "lookup": lookup,
             "key": {name: body.get(name) for name in info.key},
         }
