@@ -6,7 +6,9 @@ would otherwise send as a look-up (`GET /api/<type>/?<lookup>`) and a create (`P
 uniqueness, and in shared mode ownership: `check_create`, `record_creation`); a create refused
 as a duplicate (409) is answered with the record that holds its natural key, so a retried
 request creates nothing twice. Each item's answer is its own: one refused item does not stop the
-others.
+others. An item may name itself (`ref`) and later items link to it by `{"ref": name}`. With
+`atomic`, every item runs in one transaction (`hold_commits`), kept only if each one was found
+or created as asked (`must_create`: created, not found); otherwise nothing is kept.
 
 `POST /fdp/bulk/pull` answers the records of a closure: the roots, every record linked from a
 record by the fields the client names per type (`follow`), and per object its children of the

@@ -11,9 +11,12 @@ would be created, so nothing is made twice; that object keeps its own authors) a
 the destination's product. With another SHA-1 it is a conflict that names both, raised before
 anything is created for that product.
 
-Against an fdp registry (`RegistryClient.offers_bulk`) the look-ups and creates of a batch go in
-bulk requests (`POST /fdp/bulk/push`, `BulkBatcher`): the registry finds by the same look-up and
-natural key, creates otherwise, and resolves a 409 by finding again; the checks below run on its
+Against an fdp registry (`RegistryClient.offers_bulk`) the whole set goes first in one atomic
+bulk request, links to records of the same request by reference (`_copy_at_once`), where no
+record the checks below would judge is there already; the registry keeps all or nothing. When it
+keeps nothing, the look-ups and creates of each batch go in bulk requests (`POST
+/fdp/bulk/push`, `BulkBatcher`): the registry finds by the same look-up and natural key, creates
+otherwise, and resolves a 409 by finding again; the checks below run on its
 answers as on REST's.
 
 A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
