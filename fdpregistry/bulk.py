@@ -6,7 +6,9 @@ would otherwise send as a look-up (`GET /api/<type>/?<lookup>`) and a create (`P
 uniqueness, and in shared mode ownership: `check_create`, `record_creation`); a create refused
 as a duplicate (409) is answered with the record that holds its natural key, so a retried
 request creates nothing twice. Each item's answer is its own: one refused item does not stop the
-others.
+others. An item may name itself (`ref`) and later items link to it by `{"ref": name}`. With
+`atomic`, every item runs in one transaction (`hold_commits`), kept only if each one was found
+or created as asked (`must_create`: created, not found); otherwise nothing is kept.
 
 `POST /fdp/bulk/pull` answers the records of a closure: the roots, every record linked from a
 record by the fields the client names per type (`follow`), and per object its children of the
@@ -43,7 +45,7 @@ from fdpregistry.schema import LINK, SPECS, TypeSpec
 from fdpregistry.serialize import serialize
 from fdpregistry.settings import RegistrySettings
 from fdpregistry.statements import row_by_id
-from fdpregistry.writes import create_record
+from fdpregistry.writes import create_record, hold_commits
 
 BULK_PUSH = "/fdp/bulk/push"
 BULK_PULL = "/fdp/bulk/pull"
@@ -68,13 +70,45 @@ async def bulk_push(request: Request) -> Response:
         caller = require_caller(request)
         body = await read_json_body(request, settings.max_body_bytes)
         items = _push_items(body)
+        atomic = isinstance(body, dict) and body.get("atomic") is True
         engine: Engine = request.app.state.engine
         base = base_url(request)
         with engine.connect() as conn:
-            results = [_find_or_create(conn, item, caller, settings.shared, base) for item in items]
+            if atomic:
+                return json_response(_push_atomic(conn, items, caller, settings.shared, base))
+            resolved: dict[str, dict[str, Any] | None] = {}
+            results = [
+                _push_one(conn, item, caller, settings.shared, base, resolved, atomic=False)
+                for item in items
+            ]
     except ApiError as error:
         return error.response()
     return json_response({"results": results})
+
+
+def _push_atomic(
+    conn: Connection, items: list[dict[str, Any]], caller: Caller, shared: bool, base: str
+) -> dict[str, Any]:
+    """Every item in one transaction, committed only if each one was found or created as
+    asked (an item with `must_create` found already fails it); otherwise nothing is kept and
+    the answer names the first item that failed."""
+    resolved: dict[str, dict[str, Any] | None] = {}
+    results: list[dict[str, Any]] = []
+    hold_commits(conn)
+    try:
+        for index, item in enumerate(items):
+            result = _push_one(conn, item, caller, shared, base, resolved, atomic=True)
+            if result["status"] == 201 or (result["status"] == 200 and not item.get("must_create")):
+                results.append(result)
+                continue
+            conn.rollback()
+            if result["status"] == 200:
+                result = {"status": 409, "body": {"detail": "Exists already (must_create)."}}
+            return {"committed": False, "failed": {"index": index, **result}}
+        conn.commit()
+    finally:
+        hold_commits(conn, False)
+    return {"committed": True, "results": results}
 
 
 def _push_items(body: object) -> list[dict[str, Any]]:
@@ -82,6 +116,7 @@ def _push_items(body: object) -> list[dict[str, Any]]:
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise ApiError(400, {"items": [f"A list of at most {MAX_ITEMS} items is required."]})
     errors: list[str] = []
+    refs: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict) or item.get("type") not in _COPYABLE:
             errors.append(f"item {index}: needs a record type of this registry")
@@ -89,15 +124,89 @@ def _push_items(body: object) -> list[dict[str, Any]]:
             errors.append(f"item {index}: needs a body (a JSON object)")
         elif not all(isinstance(item.get(k, {}), dict) for k in ("lookup", "key")):
             errors.append(f"item {index}: lookup and key must be JSON objects")
+        elif not all(r in refs for r in _refs_in(item)):
+            errors.append(f"item {index}: refers to a ref no earlier item names")
+        elif "ref" in item and (not isinstance(item["ref"], str) or item["ref"] in refs):
+            errors.append(f"item {index}: ref must be a string no earlier item names")
+        elif "ref" in item:
+            refs.add(item["ref"])
     if errors:
         raise ApiError(400, {"items": errors})
     return items
 
 
-def _find_or_create(
-    conn: Connection, item: dict[str, Any], caller: Caller, shared: bool, base: str
+def _refs_in(item: dict[str, Any]) -> Iterator[str]:
+    for part in ("body", "key", "lookup"):
+        for value in (item.get(part) or {}).values():
+            for one in value if isinstance(value, list) else [value]:
+                if _is_ref(one):
+                    yield one["ref"]
+
+
+def _is_ref(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == {"ref"} and isinstance(value["ref"], str)
+
+
+def _push_one(
+    conn: Connection,
+    item: dict[str, Any],
+    caller: Caller,
+    shared: bool,
+    base: str,
+    resolved: dict[str, dict[str, Any] | None],
+    *,
+    atomic: bool,
 ) -> dict[str, Any]:
-    """One item's answer: {"status": 200, "record"} found, 201 created, else the refusal."""
+    """One item, its references to earlier items replaced by their records' links (or ids, in
+    the look-up); an item whose referenced item was refused is refused too (424)."""
+    try:
+        item = {
+            **item,
+            **{
+                part: _resolve(item.get(part) or {}, resolved, part == "lookup")
+                for part in ("body", "key", "lookup")
+            },
+        }
+    except LookupError as error:
+        result: dict[str, Any] = {
+            "status": 424,
+            "body": {"detail": f"Depends on item ref {error.args[0]}, which was refused."},
+        }
+    else:
+        result = _find_or_create(conn, item, caller, shared, base, atomic)
+    if isinstance(item.get("ref"), str):
+        resolved[item["ref"]] = result.get("record") if result["status"] in (200, 201) else None
+    return result
+
+
+def _resolve(
+    values: dict[str, Any], resolved: dict[str, dict[str, Any] | None], as_id: bool
+) -> dict[str, Any]:
+    def one(value: Any) -> Any:
+        if not _is_ref(value):
+            return value
+        record = resolved.get(value["ref"])
+        if record is None:
+            raise LookupError(value["ref"])
+        url = str(record["url"])
+        return int(url.rstrip("/").rsplit("/", 1)[1]) if as_id else url
+
+    return {
+        name: [one(v) for v in value] if isinstance(value, list) else one(value)
+        for name, value in values.items()
+    }
+
+
+def _find_or_create(
+    conn: Connection,
+    item: dict[str, Any],
+    caller: Caller,
+    shared: bool,
+    base: str,
+    atomic: bool = False,
+) -> dict[str, Any]:
+    """One item's answer: {"status": 200, "record"} found, 201 created, else the refusal.
+    In an atomic request a refused create has rolled everything back: no finding again."""
     spec = SPECS[item["type"]]
     body: dict[str, Any] = item["body"]
     key: dict[str, Any] = item.get("key") or {}
@@ -115,7 +224,7 @@ def _find_or_create(
         if shared:
             record_creation(conn, spec, record_id, caller)
     except ApiError as error:
-        if error.status == 409 and key:
+        if error.status == 409 and key and not atomic:
             found = _find(conn, spec, lookup, key, base)
             if found is not None:
                 return {"status": 200, "record": found}

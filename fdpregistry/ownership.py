@@ -45,6 +45,7 @@ from fdpregistry.models import (
     table_of,
 )
 from fdpregistry.schema import TypeSpec
+from fdpregistry.writes import commits_held
 
 _COMPONENT_ISSUES = table_of(ComponentIssue)
 _COMPONENTS = table_of(ObjectComponent)
@@ -127,7 +128,8 @@ def record_creation(conn: Connection, spec: TypeSpec, record_id: int, caller: Ca
     """Make the creator of a namespace its owner (committed with the caller's next commit)."""
     if spec.name == "namespace":
         conn.execute(insert(_GRANTS).values(namespace_id=record_id, user_id=caller.id))
-        conn.commit()
+        if not commits_held(conn):
+            conn.commit()
 
 
 def grant(conn: Connection, namespace: str, username: str) -> bool:

@@ -48,7 +48,8 @@ router = APIRouter()
 
 
 def add_user(database_url: str, name: str) -> str:
-    """Create user `name` in the registry database (its schema created or upgraded if needed); return a new key."""
+    """Create user `name` in the registry database (its schema created or upgraded if needed);
+    return a new key."""
     check_username(name)
     engine = make_engine(database_url)
     try:

@@ -337,6 +337,22 @@ def _check_failed(name: str) -> ApiError:
 # --- writing ----------------------------------------------------------------------------------
 
 
+_HOLD_COMMITS = "fdp.hold_commits"
+
+
+def hold_commits(conn: Connection, hold: bool = True) -> None:
+    """Make the writes on `conn` wait for its caller's own commit (one transaction for many
+    creates: `POST /fdp/bulk/push` with `atomic`); a refused write still rolls back, all of it."""
+    if hold:
+        conn.info[_HOLD_COMMITS] = True
+    else:
+        conn.info.pop(_HOLD_COMMITS, None)
+
+
+def commits_held(conn: Connection) -> bool:
+    return bool(conn.info.get(_HOLD_COMMITS))
+
+
 class _transaction:
     """Commit on success, roll back on failure; database refusals become 409/400, never 500."""
 
@@ -350,7 +366,8 @@ class _transaction:
 
     def __exit__(self, kind: Any, error: Any, _tb: Any) -> None:
         if error is None:
-            self._conn.commit()
+            if not commits_held(self._conn):
+                self._conn.commit()
             return
         self._conn.rollback()
         if isinstance(error, IntegrityError):

@@ -331,6 +331,25 @@ class RegistryClient:
             raise RemoteError(f"{self.label} answered {BULK_PUSH_PATH} with a malformed list")
         return [_bulk_answer(result, self.label) for result in results]
 
+    async def bulk_push_atomic(self, items: Sequence[Mapping[str, Any]]) -> list[Record] | None:
+        """Find or create every item in one transaction (`POST /fdp/bulk/push` with `atomic`;
+        later items may name earlier ones by `{"ref": ...}`): per item {"status", "record"}, or
+        None when the registry kept nothing (an item failed, or it has no such route)."""
+        response = await self._bulk_post(BULK_PUSH_PATH, {"items": list(items), "atomic": True})
+        if response is None:
+            return None
+        self._bulk = True
+        body = _json_object(response, self.label)
+        if body.get("committed") is not True:
+            return None
+        results = body.get("results")
+        if not isinstance(results, list) or len(results) != len(items):
+            raise RemoteError(f"{self.label} answered {BULK_PUSH_PATH} with a malformed list")
+        answers = [_bulk_answer(result, self.label) for result in results]
+        if any(answer["status"] not in (200, 201) for answer in answers):
+            raise RemoteError(f"{self.label} answered {BULK_PUSH_PATH} with a malformed item")
+        return answers
+
     def bulk_refusal(self, record_type: str, status: int, body: Any) -> RemoteError:
         """The error a single create of `record_type` refused so would have raised."""
         url = self.collection_url(record_type)

@@ -11,9 +11,12 @@ would be created, so nothing is made twice; that object keeps its own authors) a
 the destination's product. With another SHA-1 it is a conflict that names both, raised before
 anything is created for that product.
 
-Against an fdp registry (`RegistryClient.offers_bulk`) the look-ups and creates of a batch go in
-bulk requests (`POST /fdp/bulk/push`, `BulkBatcher`): the registry finds by the same look-up and
-natural key, creates otherwise, and resolves a 409 by finding again; the checks below run on its
+Against an fdp registry (`RegistryClient.offers_bulk`) the whole set goes first in one atomic
+bulk request, links to records of the same request by reference (`_copy_at_once`), where no
+record the checks below would judge is there already; the registry keeps all or nothing. When it
+keeps nothing, the look-ups and creates of each batch go in bulk requests (`POST
+/fdp/bulk/push`, `BulkBatcher`): the registry finds by the same look-up and natural key, creates
+otherwise, and resolves a 409 by finding again; the checks below run on its
 answers as on REST's.
 
 A create answered with a 5xx may have landed, perhaps half made (the reference registry's creates
@@ -42,6 +45,7 @@ NaturalKey = tuple[Any, ...]
 # Pauses before a create that failed with a 5xx (and was not found) is sent again.
 CREATE_RETRY_DELAYS = (0.2, 0.6, 1.5, 3.0)
 BULK_CHUNK = 1000  # find-or-creates per bulk request
+AT_ONCE_MAX = 5000  # records copied in one atomic bulk request (the registry's bound)
 Waiting = tuple[dict[str, Any], "asyncio.Future[Record | None]"]  # a bulk item and its answer
 
 
@@ -104,6 +108,8 @@ class GraphCopier:
         for node in graph.nodes.values():
             if node.type == "data_product" and node.record.get("object"):
                 self._products_of.setdefault(str(node.record["object"]), []).append(node)
+        if self.dest.offers_bulk and await self._copy_at_once(graph, keys):
+            return self.result
         for batch in graph.batches(keys):
             if self.dest.offers_bulk:
                 self._batcher = BulkBatcher(self.dest, len(batch))
@@ -113,6 +119,95 @@ class GraphCopier:
                 self._batcher = None
                 await self.memory.flush()  # before anything that depends on this batch is sent
         return self.result
+
+    async def _copy_at_once(self, graph: RecordGraph, keys: set[str]) -> bool:
+        """Every record of `keys` in one atomic bulk request, links to records of the same
+        request by reference; True if the registry kept them all. It keeps nothing (False: the
+        level-by-level copy then, with its checks) when a record the checks here would have to
+        judge is there already: a data product, an object, a run or an issue found, or any
+        record found whose links are not all in its natural key."""
+        order = [key for batch in graph.batches(keys) for key in batch]
+        known = {key: url for key in order if (url := self.memory.known(key)) is not None}
+        sent = [key for key in order if key not in known]
+        if not sent or len(sent) > AT_ONCE_MAX or not self._whole_plan(graph, keys, sent):
+            return False
+        items = [self._at_once_item(graph[key], known) for key in sent]
+        try:
+            answers = await self.dest.bulk_push_atomic(items)
+        except RemoteServerError:
+            answers = None  # nothing kept: the copy level by level retries what failed
+        if answers is None:
+            return False
+        for key, answer in zip(sent, answers, strict=True):
+            record: Record = answer["record"]
+            info = graph[key].info
+            if answer["status"] == 201:
+                self._fresh.add(link_path(str(record["url"])))
+                self.result.created += 1
+                self._index_created(info.name, record)
+            else:  # found: its links are its natural key's, which the registry compared
+                self._index[info.name].setdefault(natural_key(info, record), record)
+            known[key] = str(record["url"])
+        for key in order:
+            self.memory.remember(key, known[key])
+            self.result.mapped[key] = known[key]
+            if self._on_record is not None:
+                self._on_record()
+        await self.memory.flush()
+        return True
+
+    def _whole_plan(self, graph: RecordGraph, keys: set[str], sent: list[str]) -> bool:
+        """Whether the copy at once can stand for the copy level by level: every dependency is
+        copied with it, and every data product of an object sent is sent too (its checks ride
+        on the product's create)."""
+        for key in sent:
+            if any(dep not in keys for dep in graph.dependencies(key)):
+                return False
+            if any(product.key not in keys for product in self._products_of.get(key, [])):
+                return False
+        return True
+
+    def _at_once_item(self, node: Node, known: Mapping[str, str]) -> dict[str, Any]:
+        info = node.info
+
+        def link(value: str) -> str | dict[str, str]:
+            return known.get(value, {"ref": value})
+
+        body: dict[str, Any] = {}
+        for name in info.fields:
+            if name not in node.record:
+                continue
+            value = node.record[name]
+            if name in info.to_one:
+                body[name] = link(value) if value else None
+            elif name in info.to_many:
+                body[name] = [link(one) for one in value]
+            else:
+                body[name] = value
+        whole = node.type == "object_component" and bool(node.record.get("whole_object"))
+        if whole:  # made with its object: found, never sent
+            body = {"object": body["object"], "name": WHOLE_OBJECT}
+        lookup: dict[str, Any] = {}
+        parents = (info.lookup_parent,) if info.lookup_parent else ()
+        for name in (*parents, *info.lookup_filters):
+            given: Any = body.get(name)
+            if isinstance(given, str) and name in parents:
+                given = parse_link(given).id
+            if given is not None:
+                lookup[name] = given  # a reference stands for its record's id
+        must_create = not _may_be_found(info)
+        return {
+            "type": info.name,
+            "ref": node.key,
+            "body": body,
+            # a record that must be new is not looked for: its natural key is unique on fdp's
+            # registry, so a copy there already is refused (409) and the request keeps nothing
+            "find_first": not must_create,
+            "find_only": whole,
+            "must_create": must_create,
+            "lookup": lookup,
+            "key": {name: body.get(name) for name in info.key},
+        }
 
     async def _copy_one(self, graph: RecordGraph, key: str) -> None:
         node = graph[key]
@@ -452,6 +547,15 @@ class BulkBatcher:
         for (_, future), answer in zip(chunk, answers or [None] * len(chunk), strict=True):
             if not future.done():
                 future.set_result(answer)
+
+
+def _may_be_found(info: TypeInfo) -> bool:
+    """Whether a record of this type found on the destination (not created) needs no check
+    beyond its natural key's: no data product (its same-content check), nothing with sets
+    completed by PATCH, and every link it sends is part of its key."""
+    return (
+        info.name != "data_product" and not info.patchable_sets and set(info.links) <= set(info.key)
+    )
 
 
 def _links_missing(sent: Any, held: Any) -> bool:

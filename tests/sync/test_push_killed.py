@@ -37,8 +37,11 @@ def test_push_killed_mid_way_then_resumed(
     env = {**os.environ, "LOCAL_TOKEN": local.token, "REMOTE_TOKEN": remote.token}
     killed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # fdp's registry keeps the records of a first push in one transaction (the copy at once):
+    # the kill comes after that commit and before the ledger was written, so the resumed push
+    # must find them all (its request at once is refused: the run exists) and create nothing.
     partial = remote.seeder.counts()
-    assert 0 < sum(partial.values()) < 20
+    assert sum(partial.values()) > 0
 
     resumed = subprocess.run(
         [*command[:-1], "0"], env=env, capture_output=True, text=True, timeout=120
