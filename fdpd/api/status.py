@@ -27,7 +27,8 @@ router = APIRouter(tags=["sync"])
 
 @router.get("/status")
 async def get_status(
-    ctx: Context, limit: Annotated[int, Query(ge=0, description="names per state; 0: all")] = 10
+    ctx: Context,
+    limit: Annotated[int, Query(ge=0, le=1_000_000, description="names per state; 0: all")] = 10,
 ) -> Status:
     """Records by state and type (`items`), item counts per state (`counts`: code runs and data
     products, with the registry records they hold), the first `limit` items of each state by

@@ -111,3 +111,14 @@ def test_unexpected_exception_is_a_500_with_the_log_path(
     assert str(locations.daemon_log_path) in error["hint"]
     assert "boom" not in answer.text
     assert "boom in a fake route" in caplog.text
+
+
+def test_a_limit_beyond_any_count_is_refused_not_an_internal_error(tmp_path: Path) -> None:
+    """The daemon fuzz found `GET /v1/status?limit=1180591620717411303423`: a number SQLite cannot
+    hold reached the journal's query (a 500). Every `limit` has a ceiling: 400, naming it."""
+    with daemon_in_process(tmp_path / "fdp") as daemon:
+        for path in ("/v1/status", "/v1/jobs", "/v1/operations", "/v1/reruns"):
+            answer = daemon.call("GET", f"{path}?limit=1180591620717411303423")
+            assert answer.status_code == 400, (path, answer.text)
+            assert "limit" in answer.text
+        assert daemon.call("GET", "/v1/status?limit=0").status_code == 200

@@ -180,8 +180,8 @@ def test_search_form_offers_each_namespace_by_name(web: WebRegistry) -> None:
 def test_templates_and_style_sheet_are_package_data(web: WebRegistry) -> None:
     """The pages come from files shipped in the wheel (pyproject's package-data): every
     template and static file is matched by it, and the style sheet is served as written."""
-    package = Path(__file__).parents[2] / "fdpd" / "registry" / "web"
-    with (package.parents[2] / "pyproject.toml").open("rb") as file:
+    package = Path(__file__).parents[2] / "fdpregistry" / "web"
+    with (package.parents[1] / "pyproject.toml").open("rb") as file:
         shipped = tomllib.load(file)["tool"]["setuptools"]["package-data"]["fdpregistry.web"]
     found = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     data = [p.relative_to(package).as_posix() for p in found if p.suffix != ".py"]

@@ -385,19 +385,23 @@ class _Follower:
         the script's own end."""
         recorded = _read_status(self.state / "exit_status")
         status = recorded if recorded is not None else _slurm_status(exit_code)
-        if job_state in ("", "COMPLETED", "FAILED") and recorded is not None:
-            return ScriptEnd(status)
         if job_state == "COMPLETED":
+            return ScriptEnd(status)
+        # killed past --mem without cgroups: SLURM says FAILED, and why only in its log; the
+        # wrapper may have recorded the killed script's status before it was killed too
+        memory = _memory_words(self.state / "slurm.log")
+        if memory:
+            how = job_state or "without a record (slurmctld no longer knows it)"
+            reason = f"SLURM job {self.slurm_job} ended {how}: {WHY['OUT_OF_MEMORY']}: {memory}"
+            return ScriptEnd(status or 1, reason=reason)
+        if job_state in ("", "FAILED") and recorded is not None:
             return ScriptEnd(status)
         if not job_state and self.scancelled and recorded is None:
             reason = f"SLURM job {self.slurm_job} was cancelled (scancel) before it started"
             return ScriptEnd(-signal.SIGTERM, stopped=True, reason=reason)
         how = job_state or "without a record (slurmctld no longer knows it)"
         reason = f"SLURM job {self.slurm_job} ended {how}"
-        memory = _memory_words(self.state / "slurm.log")
-        if memory:  # killed past --mem without cgroups: SLURM says FAILED, and why in its log
-            reason += f": {WHY['OUT_OF_MEMORY']}: {memory}"
-        elif job_state in WHY:
+        if job_state in WHY:
             reason += f": {WHY[job_state]}"
         if job_state == "CANCELLED":
             return ScriptEnd(status or -signal.SIGTERM, stopped=True, reason=reason)
