@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.registry_throughput import cpu_model
+
 BIN = Path(sys.executable).parent
 WORKLOADS = {
     "python -c pass (baseline)": [sys.executable, "-c", "pass"],
@@ -71,7 +73,7 @@ def _time_runs(command: list[str], env: dict[str, str], runs: int) -> list[float
 
 
 def _print_table(rows: list[tuple[str, list[float]]], runs: int) -> None:
-    machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     if hasattr(os, "getloadavg"):  # other work on the machine skews every figure
         machine += f", load average {os.getloadavg()[0]:.2f}"
     width = max(len(name) for name, _ in rows)
@@ -81,16 +83,6 @@ def _print_table(rows: list[tuple[str, list[float]]], runs: int) -> None:
         median = statistics.median(timings)
         print(f"{name:<{width}}  {median:>6.1f}ms  {p90:>6.1f}ms  {runs}")
     print(f"machine: {machine}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

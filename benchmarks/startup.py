@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.registry_throughput import cpu_model
 from tests.conftest import free_port
 from tests.fdp_process import FDPCTL, FdpInstance
 
@@ -158,20 +159,10 @@ def _print_table(rows: dict[str, list[float]], runs: int) -> None:
     print(f"fdpctl daemon status / python -c pass: {status:.2f}x (goal <= 1.5x)")
     print(f"fdpctl run over bare true: {run:+.1f} ms (goal <= +50 ms)")
     print(f"first command with fdpd stopped: {first:.0f} ms (goal <= 500 ms)")
-    machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     if hasattr(os, "getloadavg"):
         machine += f", load average {os.getloadavg()[0]:.2f}"
     print(f"machine: {machine}; {runs} runs per workload")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

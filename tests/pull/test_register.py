@@ -9,35 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from tests.pull.configs import cache_config, register_config
 from tests.pull.in_process import Fdp, fdp, plain_project, pulling, remote
 from tests.run.conftest import job_folders
 
 __all__ = ["fdp", "pulling", "remote"]
-
-
-def register_config(
-    source: Path, *, namespace: str, name: str, version: str, extra: str = ""
-) -> str:
-    return f"""\
-run_metadata:
-  description: read the registered source
-  script: python3 model.py
-register:
-  - namespace: {namespace}
-    full_name: {namespace} agency
-    website: https://{namespace}.example.org
-  - external_object: {name}
-    namespace_name: {namespace}
-    root: file://{source.parent}/
-    path: {source.name}
-    title: Station metadata
-    description: stations of {namespace}
-    unique_name: {namespace} station metadata
-    alternate_identifier_type: {namespace}_download
-    file_type: csv
-    version: "{version}"
-    primary: true
-{extra}"""
 
 
 def test_bump_token_makes_a_new_version_only_for_a_new_file(fdp: Fdp, tmp_path: Path) -> None:
@@ -103,20 +79,6 @@ def test_failed_download_leaves_nothing_behind(fdp: Fdp, tmp_path: Path) -> None
     assert job_folders(fdp.store) == jobs
     generate = fdp.fdpctl("generate", "config.yaml", cwd=config.parent)
     assert generate.returncode == 1 and "fdpctl pull" in generate.stderr
-
-
-def cache_config(cache: str, version: str | None, namespace: str = "mine") -> str:
-    version_line = f'    version: "{version}"\n' if version else ""
-    return f"""\
-run_metadata:
-  description: read a local file through use.cache
-  script: python3 model.py
-read:
-  - data_product: cached/table
-    namespace: {namespace}
-{version_line}    use:
-      cache: {cache}
-"""
 
 
 def test_a_use_cache_read_without_an_exact_version_is_refused(fdp: Fdp, tmp_path: Path) -> None:
