@@ -15,27 +15,12 @@ import pytest
 
 from fdpctl.errors import OperationFailed
 from fdpctl.transport import _events
-from fdpd.base.paths import resolve_locations
-from fdpd.base.settings import DaemonSettings
 from fdpd.base.wire import CheckOutcome, ItemState, JobState, Outcome
-from fdpd.core.context import DaemonContext
-from fdpd.journal import Journal
-from fdpd.server.app import create_app
+from tests.openapi_document import openapi
+
+__all__ = ["openapi"]  # the fixture
 
 ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture(scope="module")
-def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    locations = resolve_locations({"FDP_HOME": str(tmp_path_factory.mktemp("fdp"))})
-    locations.ensure()
-    journal = Journal.open(locations.journal_path)
-    try:
-        context = DaemonContext(locations=locations, journal=journal, settings=DaemonSettings())
-        document: dict[str, Any] = create_app(context).openapi()
-    finally:
-        journal.close()
-    return document
 
 
 def _values(document: dict[str, Any], schema: str, field: str) -> set[str]:

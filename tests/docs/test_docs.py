@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 
 from fdpd.base.error_codes import CODE_TABLE, ErrorCode
-from fdpd.base.paths import resolve_locations
-from fdpd.base.settings import DaemonSettings
-from fdpd.core.context import DaemonContext
-from fdpd.journal import Journal
-from fdpd.server.app import create_app
 from fdpd.userconfig import parse, script, templates
+from tests.openapi_document import openapi
+
+__all__ = ["openapi"]  # the fixture
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
@@ -173,19 +171,6 @@ def test_every_template_and_shell_is_documented() -> None:
 
 
 # --- docs/daemon-api.md: the daemon API ----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    locations = resolve_locations({"FDP_HOME": str(tmp_path_factory.mktemp("fdp"))})
-    locations.ensure()
-    journal = Journal.open(locations.journal_path)
-    try:
-        context = DaemonContext(locations=locations, journal=journal, settings=DaemonSettings())
-        document: dict[str, Any] = create_app(context).openapi()
-    finally:
-        journal.close()
-    return document
 
 
 def test_every_route_is_documented(openapi: dict[str, Any]) -> None:

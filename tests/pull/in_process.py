@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.fdp_process import json_lines
 from tests.fdpctl_in_process import Ran, fdpctl_in
 from tests.inprocess import InProcessDaemon, InProcessRegistry, daemon_in_process
+from tests.pull.commands import FdpCommands
 from tests.sync.seed import Seeder
 
 ACCEPT = "application/json; version=1.0.0"
@@ -68,15 +68,11 @@ class Remote:
 
 
 @dataclass
-class Fdp:
+class Fdp(FdpCommands):
     """ana's fdp in process; `fdpctl` runs fdpctl's code against it."""
 
     daemon: InProcessDaemon
     root: Path
-
-    @property
-    def store(self) -> Path:
-        return self.root / "store"
 
     @property
     def registry_url(self) -> str:
@@ -84,25 +80,6 @@ class Fdp:
 
     def fdpctl(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Ran:
         return fdpctl_in(self.daemon, *args, cwd=cwd or self.root, env=env)
-
-    def ok(self, *args: str, cwd: Path | None = None) -> str:
-        result = self.fdpctl(*args, cwd=cwd)
-        assert result.returncode == 0, f"fdpctl {' '.join(args)}:\n{result.stdout}{result.stderr}"
-        return result.stdout
-
-    def stream(self, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
-        """A streaming command with --json: exit status and every event."""
-        result = self.fdpctl("--json", *args, cwd=cwd)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result.returncode, json_lines(result.stdout)
-
-    def pull(self, config: Path, *args: str) -> dict[str, Any]:
-        """`fdpctl pull` that must succeed; its result."""
-        status, events = self.stream("pull", str(config), *args)
-        assert status == 0, events[-3:]
-        assert events[-1]["type"] == "result", events[-1]
-        result: dict[str, Any] = events[-1]["result"]
-        return result
 
     def local(self, table: str, **params: str) -> list[dict[str, Any]]:
         with self.daemon.registry.http(accept=ACCEPT) as http:
@@ -117,13 +94,6 @@ class Fdp:
         assert answer.status_code == 200, answer.text
         record: dict[str, Any] = answer.json()
         return record
-
-    def versions(self, namespace: str, name: str) -> list[str]:
-        found = self.local("namespace", name=namespace)
-        if not found:
-            return []
-        ns_id = found[0]["url"].rstrip("/").rsplit("/", 1)[1]
-        return sorted(p["version"] for p in self.local("data_product", namespace=ns_id, name=name))
 
     def job_config(self, job_id: str) -> str:
         answer = self.daemon.call("GET", f"/v1/jobs/{job_id}")

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance, json_lines
+from tests.fdp_process import FDPCTL, FdpInstance
+from tests.pull.commands import FdpCommands
 from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.sync.seed import Seeder
 
@@ -58,13 +59,9 @@ class Remote:
 
 
 @dataclass
-class Fdp:
+class Fdp(FdpCommands):
     instance: FdpInstance
     root: Path
-
-    @property
-    def store(self) -> Path:
-        return self.root / "store"
 
     @property
     def registry_url(self) -> str:
@@ -82,25 +79,6 @@ class Fdp:
             timeout=120,
         )
 
-    def ok(self, *args: str, cwd: Path | None = None) -> str:
-        result = self.fdpctl(*args, cwd=cwd)
-        assert result.returncode == 0, f"fdpctl {' '.join(args)}:\n{result.stdout}{result.stderr}"
-        return result.stdout
-
-    def stream(self, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
-        """A streaming command with --json: exit status and every event."""
-        result = self.fdpctl("--json", *args, cwd=cwd)
-        assert "Traceback" not in result.stderr, result.stderr
-        return result.returncode, json_lines(result.stdout)
-
-    def pull(self, config: Path, *args: str) -> dict[str, Any]:
-        """`fdpctl pull` that must succeed; its result."""
-        status, events = self.stream("pull", str(config), *args)
-        assert status == 0, events[-3:]
-        assert events[-1]["type"] == "result", events[-1]
-        result: dict[str, Any] = events[-1]["result"]
-        return result
-
     def local(self, table: str, **params: str) -> list[dict[str, Any]]:
         answer = httpx.get(f"{self.registry_url}{table}/", params=params, headers=ACCEPT)
         assert answer.status_code == 200, answer.text
@@ -112,13 +90,6 @@ class Fdp:
         assert answer.status_code == 200, answer.text
         record: dict[str, Any] = answer.json()
         return record
-
-    def versions(self, namespace: str, name: str) -> list[str]:
-        found = self.local("namespace", name=namespace)
-        if not found:
-            return []
-        ns_id = found[0]["url"].rstrip("/").rsplit("/", 1)[1]
-        return sorted(p["version"] for p in self.local("data_product", namespace=ns_id, name=name))
 
     def job_config(self, job_id: str) -> str:
         answer = self.instance.request("GET", f"/v1/jobs/{job_id}")
