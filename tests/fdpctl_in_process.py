@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from unittest import mock
 
 import httpx
@@ -26,6 +27,17 @@ import httpx
 from fdpctl.cli import Invocation, main
 from fdpctl.transport import DaemonClient
 from tests.inprocess import DAEMON_BASE, InProcessDaemon
+
+
+class Finished(Protocol):
+    """An fdpctl run's end: `subprocess.CompletedProcess` or the in-process `Ran`."""
+
+    @property
+    def returncode(self) -> int: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
 
 
 @dataclass(frozen=True)

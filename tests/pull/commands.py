@@ -5,20 +5,10 @@ give the ways in (`fdpctl`, `local`, `job_config`). Nothing here starts a proces
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tests.fdp_process import json_lines
-
-
-class Finished(Protocol):
-    """An fdpctl run's end: `subprocess.CompletedProcess` or the in-process `Ran`."""
-
-    @property
-    def returncode(self) -> int: ...
-    @property
-    def stdout(self) -> str: ...
-    @property
-    def stderr(self) -> str: ...
+from tests.fdpctl_in_process import Finished
 
 
 class FdpCommands:

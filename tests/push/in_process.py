@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -21,9 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fdp_process import FDPCTL, json_lines
+from tests.fdp_process import FDPCTL
 from tests.fdpctl_in_process import Ran, fdpctl_in
 from tests.inprocess import HostRouter, InProcessDaemon, InProcessRegistry, registry_in_process
+from tests.push.commands import SiteCommands
 from tests.push.processes import SYNCED_TYPES, write_config
 from tests.run.conftest import MODEL
 from tests.served_registry import daemon_with_served_registry
@@ -94,7 +94,7 @@ def remote_registry(root: Path) -> Iterator[Remote]:
         yield Remote(registry, store, workdir)
 
 
-class Site:
+class Site(SiteCommands):
     """One fdp user's machine in process: its daemon, local registry and data store."""
 
     def __init__(self, daemon: InProcessDaemon, user: str, root: Path) -> None:
@@ -109,20 +109,6 @@ class Site:
     ) -> Ran:
         environment = {"PATH": PATH, **(env or {})}
         return fdpctl_in(self.daemon, *args, cwd=cwd or self.root, env=environment)
-
-    def ok(self, *args: str, **kwargs: Any) -> str:
-        result = self.fdpctl(*args, **kwargs)
-        assert result.returncode == 0, f"fdpctl {' '.join(args)}: {result.stdout}{result.stderr}"
-        return result.stdout
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok("--json", *args))
-
-    def stream_result(self, *args: str) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
-        """Run a streaming command with --json: exit status, final event, all events."""
-        result = self.fdpctl("--json", *args)
-        events = json_lines(result.stdout)
-        return result.returncode, events[-1] if events else {}, events
 
     def add_remote(self, remote: Remote, name: str = "origin", url: str | None = None) -> None:
         self.daemon.router.add(remote.registry.base_url, remote.registry.app)
@@ -139,15 +125,6 @@ class Site:
             (root / file_name).write_text(text)
         (root / "model.py").write_text(MODEL)
         return root
-
-    def run_model(self, project: Path, config: str, **env: str) -> dict[str, Any]:
-        """`fdpctl run`; the job as fdpd recorded it."""
-        result = self.fdpctl("run", config, cwd=project, env=env)
-        job_id = self.json("log")["jobs"][0]["id"]
-        job: dict[str, Any] = self.json("log", job_id)
-        job["exit_status"] = result.returncode
-        job["output"] = result.stdout + result.stderr
-        return job
 
     def job_runs(self, job_id: str) -> list[str]:
         answer = self.daemon.call("GET", f"/v1/jobs/{job_id}")
@@ -177,10 +154,6 @@ class Site:
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
-
-    def status_counts(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = self.json("status")["items"]
-        return counts
 
 
 @contextlib.contextmanager

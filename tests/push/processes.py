@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance, json_lines
+from tests.fdp_process import FDPCTL, FdpInstance
+from tests.push.commands import SiteCommands
 from tests.registry.running_registry import RunningRegistry, running_registry
 from tests.run.conftest import make_project
 
@@ -117,7 +118,7 @@ def remote_registry(
         yield Remote(registry, store, workdir)
 
 
-class Site:
+class Site(SiteCommands):
     """One fdp user's machine: an fdpd with its own home, local registry and data store."""
 
     def __init__(self, instance: FdpInstance, user: str, root: Path) -> None:
@@ -139,37 +140,12 @@ class Site:
             timeout=120,
         )
 
-    def ok(self, *args: str, **kwargs: Any) -> str:
-        result = self.fdpctl(*args, **kwargs)
-        assert result.returncode == 0, f"fdpctl {' '.join(args)}: {result.stdout}{result.stderr}"
-        return result.stdout
-
-    def json(self, *args: str) -> Any:
-        import json
-
-        return json.loads(self.ok("--json", *args))
-
-    def stream_result(self, *args: str) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
-        """Run a streaming command with --json: exit status, final event, all events."""
-        result = self.fdpctl("--json", *args)
-        events = json_lines(result.stdout)
-        return result.returncode, events[-1] if events else {}, events
-
     def add_remote(self, remote: Remote, name: str = "origin", url: str | None = None) -> None:
         token = remote.tokens.get(self.user) or remote.add_user(self.user)
         self.ok("remote", "add", name, url or remote.api, "--token-file", str(token))
 
     def project(self, name: str, configs: Mapping[str, str]) -> Path:
         return make_project(self.root / name, configs)
-
-    def run_model(self, project: Path, config: str, **env: str) -> dict[str, Any]:
-        """`fdpctl run`; the job as fdpd recorded it."""
-        result = self.fdpctl("run", config, cwd=project, env=env)
-        job_id = self.json("log")["jobs"][0]["id"]
-        job: dict[str, Any] = self.json("log", job_id)
-        job["exit_status"] = result.returncode
-        job["output"] = result.stdout + result.stderr
-        return job
 
     def job_runs(self, job_id: str) -> list[str]:
         answer = self.instance.request("GET", f"/v1/jobs/{job_id}")
@@ -190,10 +166,6 @@ class Site:
         reaped, which fdpctl would wait 10 s for."""
         for process in self.instance.daemons:
             self.instance.stop_daemon(process)
-
-    def status_counts(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = self.json("status")["items"]
-        return counts
 
 
 @contextmanager
