@@ -145,11 +145,11 @@ def puller(relayed: Faulty) -> Iterator[Site]:
 
 
 @pytest.fixture
-def pusher(tmp_path: Path) -> Iterator[tuple[Site, Remote]]:
+def pusher(tmp_path: Path) -> Iterator[tuple[Site, Remote, SlowProxy]]:
     """ana, whose remote origin is behind a SlowProxy (every request and upload chunk is
-    delayed), so a push takes seconds."""
+    delayed), so a push takes seconds; and the proxy."""
     with remote_registry(tmp_path) as remote:
         port = int(remote.registry.base_url.rsplit(":", 1)[1])
         with SlowProxy(port, PUSH_DELAY) as proxy, fdp_site("ana") as found:
             found.add_remote(remote, url=f"{proxy.url}/api/")
-            yield found, remote
+            yield found, remote, proxy

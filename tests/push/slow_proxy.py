@@ -1,5 +1,6 @@
 """FAULT INJECTION (a fake network, not a fake of our components): a loopback TCP relay that
-delays everything a client sends by a fixed time, like a slow link to a remote registry.
+delays everything a client sends by a fixed time, like a slow link to a remote registry, and can
+hold the answers to one kind of request until the test releases them (`hold_answers`).
 
 Real registries on loopback answer in milliseconds, so a push is over before a test can kill
 fdpd or stop the remote in the middle of it. Behind this relay the same push takes seconds.
@@ -14,6 +15,7 @@ from types import TracebackType
 from tests.conftest import free_port
 
 CHUNK = 65536
+METHODS = {b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS"}
 
 
 class SlowProxy:
@@ -26,6 +28,15 @@ class SlowProxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        self._held: tuple[bytes, threading.Event] | None = None
+
+    def hold_answers(self, request_line: bytes) -> threading.Event:
+        """Hold back every answer to a request whose request line starts with `request_line`
+        (e.g. `b"POST /fdp/bulk/push "`) until the returned event is set: the server has
+        done the work, the client has not heard so."""
+        released = threading.Event()
+        self._held = (request_line, released)
+        return released
 
     @property
     def url(self) -> str:
@@ -67,10 +78,11 @@ class SlowProxy:
         except OSError:
             client_out.close()
             return
+        asked: list[bytes] = [b""]  # the last request line this connection sent (no pipelining)
         try:
             await asyncio.gather(
-                self._pipe(client_in, server_out, self.delay),
-                self._pipe(server_in, client_out, 0.0),
+                self._pipe(client_in, server_out, self.delay, asked),
+                self._answer_pipe(server_in, client_out, asked),
                 return_exceptions=True,
             )
         finally:
@@ -80,11 +92,31 @@ class SlowProxy:
             client_out.close()
 
     @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, delay: float) -> None:
+    async def _pipe(
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        delay: float,
+        asked: list[bytes] | None = None,
+    ) -> None:
         try:
             while chunk := await source.read(CHUNK):
+                if asked is not None and chunk.split(b" ", 1)[0] in METHODS:
+                    asked[0] = chunk.split(b"\r\n", 1)[0]
                 if delay:
                     await asyncio.sleep(delay)
+                sink.write(chunk)
+                await sink.drain()
+        finally:
+            sink.close()
+
+    async def _answer_pipe(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, asked: list[bytes]
+    ) -> None:
+        try:
+            while chunk := await source.read(CHUNK):
+                held = self._held
+                while held is not None and asked[0].startswith(held[0]) and not held[1].is_set():
+                    await asyncio.sleep(0.01)  # cancellable, unlike a thread blocked in wait()
                 sink.write(chunk)
                 await sink.drain()
         finally:
