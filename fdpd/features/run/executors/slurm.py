@@ -1,7 +1,10 @@
 """Jobs on a SLURM cluster: `sbatch` submits a small job wrapper fdpd writes in the job folder,
 `scontrol show job` says where the job is (queued and why, running on which node, how it ended),
-`scancel` stops it. The compute node needs the job folder, the data store and the local registry's
-URL, as a local job does (docs/cluster.md).
+`scancel` stops it; `sacct`, where the cluster keeps accounting, says how a job slurmctld has
+forgotten ended when its wrapper could not say (its node died). Jobs go in with `--no-requeue`:
+a node failure ends one NODE_FAIL instead of running its script again. The compute node needs
+the job folder, the data store and the local registry's URL, as a local job does
+(docs/cluster.md).
 
 The job folder gets a `slurm/` folder (0700): `job.sh` (the wrapper), `token` (0600: the token
 the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environment, `scontrol`
