@@ -31,6 +31,23 @@ def node_of(slurm_job: str) -> str:
     return shown.stdout.strip()
 
 
+def wait_until_alone_on(node: str, slurm_job: str) -> None:
+    """Until `slurm_job` is the only job running on `node`: setting the node DOWN ends every job
+    on it, and other tests (`pytest -n`) may be running theirs there."""
+    deadline = time.monotonic() + CEILING
+    while time.monotonic() < deadline:
+        running = subprocess.run(
+            ["squeue", "-h", "-t", "RUNNING", "-w", node, "-o", "%i"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        if running == [slurm_job]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"other jobs kept running on {node}: {running}")
+
+
 @pytest.fixture
 def failing_node() -> Iterator[list[str]]:
     """The nodes a test sets DOWN: back in service at the end (the other tests need them)."""
@@ -66,6 +83,7 @@ def test_a_node_failure_is_recorded_failed_with_slurms_reason(
     while not (folder / "slurm" / "started").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     node = node_of(slurm_job)
+    wait_until_alone_on(node, slurm_job)
 
     failing_node.append(node)
     subprocess.run(
