@@ -140,3 +140,35 @@ def test_a_slurm_job_failing_while_fdpd_is_down_is_recorded_failed(own: Fdp) -> 
     )
     assert all(item["state"] == "failed" for item in detail["items"])
     assert not (folder / "slurm" / "token").exists()
+
+
+FORGOTTEN = "67000000"  # below SLURM's MaxJobId; this cluster's ids stay far below it
+
+
+def test_a_job_slurm_forgot_with_no_state_left_is_recorded_failed_saying_so(own: Fdp) -> None:
+    """The job's node died before its wrapper wrote a state, and slurmctld has forgotten the job
+    (MinJobAge: 600 s on this cluster) by the time fdpd looks again; the cluster keeps no
+    accounting (the real `sacct` says so), so nothing says how the job ended.
+
+    FAULT INJECTION: waiting out MinJobAge is stood in for by a job id slurmctld never had,
+    written into the job folder's `slurm/following` while fdpd is down (the real job, held in
+    the queue, is cancelled); the real `scontrol` and `sacct` answer for it."""
+    job, folder, slurm_job = detached_job(own, "forgotten", "--sbatch=--hold", pause="0")
+    wait_for_squeue(slurm_job, "PENDING")
+    stop_daemon(own)
+    subprocess.run(["scancel", slurm_job], check=True)
+    (folder / "slurm" / "following").write_text(FORGOTTEN + "\n")
+    accounting = subprocess.run(
+        ["sacct", "-n", "-j", FORGOTTEN], capture_output=True, text=True, check=False
+    )
+    assert FORGOTTEN not in accounting.stdout
+
+    own.instance.start_daemon()
+
+    detail = wait_for_job(own, job)
+    assert detail["state"] == "failed", detail
+    assert f"SLURM no longer knows job {FORGOTTEN} and it left no state" in detail["warnings"]
+    assert all(item["state"] == "failed" for item in detail["items"])
+    assert not (folder / "slurm" / "token").exists()
+    assert not (folder / "slurm" / "following").exists()
+    assert own.fdpctl("commit", job).returncode != 0

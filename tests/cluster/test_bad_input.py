@@ -106,3 +106,11 @@ def test_an_array_needs_slurm_and_a_good_spec(fdp: Fdp, tmp_path: Path) -> None:
     assert "--array needs --scheduler slurm (this run is local)" in said
     said = refused(fdp, tmp_path / "spec", "--scheduler", "slurm", "--array", "3-1")
     assert "--array 3-1: 3-1 is an empty range" in said
+
+
+def test_requeue_is_refused_since_a_requeued_job_would_run_twice(fdp: Fdp, tmp_path: Path) -> None:
+    said = refused(fdp, tmp_path / "requeue", "--scheduler", "slurm", "--sbatch=--requeue")
+    assert (
+        "sbatch option --requeue is not for fdp's SLURM jobs: fdp records a job's script " in said
+    )
+    assert "--no-requeue" in said

@@ -28,6 +28,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.features.run import ConfigSource, RunRequest, run_job
 from fdpd.features.run.executors.slurm import (
+    NO_REQUEUE,
     SlurmExecutor,
     command,
     follow_job,
@@ -151,6 +152,7 @@ class SlurmArray:
             f"--output={folder / 'array-%a.log'}",
             f"--array={indexes}{limit}",
             "--export=ALL",
+            NO_REQUEUE,
             *self.executor.options.arguments(),
             str(dispatcher),
         ]

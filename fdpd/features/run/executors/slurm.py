@@ -1,7 +1,10 @@
 """Jobs on a SLURM cluster: `sbatch` submits a small job wrapper fdpd writes in the job folder,
 `scontrol show job` says where the job is (queued and why, running on which node, how it ended),
-`scancel` stops it. The compute node needs the job folder, the data store and the local registry's
-URL, as a local job does (docs/cluster.md).
+`scancel` stops it; `sacct`, where the cluster keeps accounting, says how a job slurmctld has
+forgotten ended when its wrapper could not say (its node died). Jobs go in with `--no-requeue`:
+a node failure ends one NODE_FAIL instead of running its script again. The compute node needs
+the job folder, the data store and the local registry's URL, as a local job does
+(docs/cluster.md).
 
 The job folder gets a `slurm/` folder (0700): `job.sh` (the wrapper), `token` (0600: the token
 the wrapper exports as FDP_LOCAL_TOKEN, so the token is in no `sbatch` environment, `scontrol`
@@ -91,7 +94,12 @@ RESERVED = {
     "--chdir": "the job runs in the project folder, as a local one does",
     "-D": "the job runs in the project folder, as a local one does",
     "--wrap": "the job runs its config's script",
+    "--requeue": "fdp records a job's script once: SLURM would run a requeued job again in the "
+    "same job folder (fdp submits with --no-requeue, so a node failure ends the job NODE_FAIL)",
 }
+NO_REQUEUE = "--no-requeue"  # a node failure ends the job (NODE_FAIL), it does not run it again
+NODE_STATES = {"NODE_FAIL", "BOOT_FAIL"}  # SLURM's reason (NodeDown...) goes with their warning
+NO_RECORD = "SLURM no longer knows job {job} and it left no state"
 
 
 def reserved_option(arguments: Sequence[str]) -> tuple[str, str] | None:
@@ -175,6 +183,7 @@ class SlurmExecutor:
             f"--output={state / 'slurm.log'}",
             f"--chdir={launch.cwd}",
             "--export=ALL",
+            NO_REQUEUE,
             *self.options.arguments(),
             str(wrapper),
         ]
@@ -207,6 +216,7 @@ async def follow_job(
     (state / "slurm_job").write_text(slurm_job + "\n")
     (state / "following").write_text(slurm_job + "\n")  # gone once fdpd saw it end
     follower = _Follower(slurm_job, state, executor.tool("scontrol"), on_line, on_note, poll)
+    follower.sacct = shutil.which("sacct", path=executor.path)
     scancel = [executor.tool("scancel"), slurm_job]
     try:
         end = await abortable(follower.to_the_end(), "while the SLURM job ran")
@@ -329,19 +339,35 @@ class _Follower:
         self.offset = 0
         self.pending = b""
         self.last: tuple[str, str, str] | None = None
+        self.sacct: str | None = None  # SLURM's accounting, asked when slurmctld forgot the job
 
     async def to_the_end(self) -> ScriptEnd:
         while True:
             fields = await self._look()
             self._read_output()
-            if fields is None:  # slurmctld forgot it (MinJobAge): the wrapper's record says
-                return self._end("", "0:0")
+            if fields is None:  # slurmctld forgot it (MinJobAge): the wrapper's record says,
+                fields = await self._accounted()  # else SLURM's accounting where there is one
+                self._read_output(final=True)
+                if fields is None:
+                    return self._end("", "0:0")
             job_state = fields.get("JobState", "")
-            self._say(job_state, fields.get("Reason", ""), fields.get("NodeList", ""))
+            reason = fields.get("Reason", "")
+            self._say(job_state, reason, fields.get("NodeList", ""))
             if job_state and job_state not in WAITING | RUNNING:
                 self._read_output(final=True)
-                return self._end(job_state, fields.get("ExitCode", "0:0"))
+                return self._end(job_state, fields.get("ExitCode", "0:0"), reason)
             await asyncio.sleep(self.poll)
+
+    async def _accounted(self) -> dict[str, str] | None:
+        """How `sacct` saw the job end, when the wrapper left no exit status (its node died
+        before it could) and SLURM keeps accounting (else sacct says it is disabled): None
+        when neither knows."""
+        if self.sacct is None or _read_status(self.state / "exit_status") is not None:
+            return None
+        fields = "JobID,State,ExitCode,Reason"
+        argv = [self.sacct, "-n", "-P", "-X", "-j", self.slurm_job, "-o", fields]
+        answer = await command(argv)
+        return accounted_end(answer.out, self.slurm_job) if answer.status == 0 else None
 
     async def _look(self) -> dict[str, str] | None:
         answer = await command([self.scontrol, "show", "job", "-o", self.slurm_job])
@@ -379,7 +405,7 @@ class _Follower:
         for line in lines:
             self.on_line(line.removesuffix(b"\r").decode("utf-8", errors="replace"))
 
-    def _end(self, job_state: str, exit_code: str) -> ScriptEnd:
+    def _end(self, job_state: str, exit_code: str, slurm_reason: str = "") -> ScriptEnd:
         """How the job ended: the script's own exit status when the wrapper recorded it, else
         SLURM's (`ExitCode=status:signal`), with SLURM's state as the reason when it was not
         the script's own end."""
@@ -399,13 +425,32 @@ class _Follower:
         if not job_state and self.scancelled and recorded is None:
             reason = f"SLURM job {self.slurm_job} was cancelled (scancel) before it started"
             return ScriptEnd(-signal.SIGTERM, stopped=True, reason=reason)
-        how = job_state or "without a record (slurmctld no longer knows it)"
-        reason = f"SLURM job {self.slurm_job} ended {how}"
+        if not job_state:
+            return ScriptEnd(status or 1, reason=NO_RECORD.format(job=self.slurm_job))
+        reason = f"SLURM job {self.slurm_job} ended {job_state}"
         if job_state in WHY:
             reason += f": {WHY[job_state]}"
+        if job_state in NODE_STATES and slurm_reason not in ("", "None"):
+            reason += f" ({slurm_reason})"
         if job_state == "CANCELLED":
             return ScriptEnd(status or -signal.SIGTERM, stopped=True, reason=reason)
         return ScriptEnd(status or 1, reason=reason)
+
+
+def accounted_end(sacct: str, slurm_job: str) -> dict[str, str] | None:
+    """`sacct -n -P -X -o JobID,State,ExitCode,Reason`'s line for `slurm_job` as `scontrol show
+    job` names its fields (`CANCELLED by 1000` is CANCELLED), or None when it has none or the
+    job had not ended."""
+    for line in sacct.splitlines():
+        parts = line.split("|")
+        if len(parts) < 3 or parts[0] != slurm_job:
+            continue
+        job_state = parts[1].split(" ")[0]
+        if not job_state or job_state in WAITING | RUNNING:
+            return None
+        reason = parts[3] if len(parts) > 3 else ""
+        return {"JobState": job_state, "ExitCode": parts[2], "Reason": reason}
+    return None
 
 
 def _memory_words(path: Path) -> str:
