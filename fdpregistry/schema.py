@@ -1,11 +1,12 @@
 """Declarative description of every record type of the REST API (docs/registry-api.md).
 
 One `TypeSpec` per type lists its fields in the exact JSON key order; serialisation, validation,
-filtering and OPTIONS metadata are all driven from these descriptions, and so is what the sync
-engine copies (fdpd/sync/schema.py). They name their tables; the tables themselves
+filtering and OPTIONS metadata are all driven from these descriptions, and so are the database
+tables (fdpregistry/models.py builds each record type's table and the association tables from
+them) and what the sync engine copies (fdpd/sync/schema.py). The tables themselves
 (`TypeSpec.table`, `Through.table`, `Field.reverse_table`, `target_table`) come from `models` on
-first use, so reading the descriptions does not load the registry's SQLModel classes (fdpd's
-daemon reads them to sync, and never serves the registry itself).
+first use, so reading the descriptions does not load the registry's tables (fdpd's daemon reads
+them to sync, and never serves the registry itself).
 """
 
 from __future__ import annotations
@@ -34,18 +35,22 @@ STRING_KINDS = frozenset({STR, TEXT, NAME, SEMVER, URL})
 
 @cache
 def _table(name: str) -> Table:
-    from fdpregistry.models import RegistryModel
+    from fdpregistry.models import table_named
 
-    return RegistryModel.metadata.tables[name]
+    return table_named(name)
 
 
 @dataclass(frozen=True)
 class Through:
-    """Association table of a to-many relation: `owner` column → this record, `other` → target."""
+    """Association table of a to-many relation: `owner` column → this record, `other` → target.
+
+    The table is built from the side that is not a `mirror` (the other side reads it reversed):
+    primary key (`owner`, `other`), `other` indexed."""
 
     table_name: str
     owner: str
     other: str
+    mirror: bool = False
 
     @property
     def table(self) -> Table:
@@ -71,6 +76,7 @@ class Field:
     required_on_put: bool = False
     label: str | None = None
     options_type: str | None = None
+    indexed: bool = False  # the database indexes its column (look-ups by it)
 
     @property
     def reverse_table(self) -> Table | None:
@@ -101,6 +107,7 @@ class TypeSpec:
     unique_together: tuple[UniqueTogether, ...] = ()
     record_methods: tuple[str, ...] = ("GET",)
     description: str = ""
+    checks: tuple[tuple[str, str], ...] = ()  # the table's check constraints: (name, SQL)
     by_name: dict[str, Field] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -153,15 +160,15 @@ def _link(name: str, target: str, *, nullable: bool = False, unique: bool = Fals
 
 
 def _str(name: str, kind: str = STR, *, required: bool = True, max_length: int | None = STR_MAX,
-         unique: bool = False, filter: str = "text") -> Field:  # fmt: skip
+         unique: bool = False, filter: str = "text", indexed: bool = False) -> Field:  # fmt: skip
     return Field(
         name, kind, required=required, nullable=not required, max_length=max_length,
-        unique=unique, filter=filter, has_default=not required,
+        unique=unique, filter=filter, has_default=not required, indexed=indexed,
     )  # fmt: skip
 
 
-def _bool(name: str, default: bool) -> Field:
-    return Field(name, BOOL, default=default, has_default=True, filter="bool")
+def _bool(name: str, default: bool, *, indexed: bool = False) -> Field:
+    return Field(name, BOOL, default=default, has_default=True, filter="bool", indexed=indexed)
 
 
 def _reverse_many(name: str, target: str, table: str, column: str) -> Field:
@@ -187,11 +194,11 @@ def _links(name: str, target: str, through: Through, *, read_only: bool = False)
 
 _OBJECT_AUTHORS = Through("object_authors", "object_id", "author_id")
 _COMPONENT_ISSUES = Through("object_component_issues", "component_id", "issue_id")
-_ISSUE_COMPONENTS = Through("object_component_issues", "issue_id", "component_id")
+_ISSUE_COMPONENTS = Through("object_component_issues", "issue_id", "component_id", mirror=True)
 _RUN_INPUTS = Through("code_run_inputs", "code_run_id", "component_id")
 _RUN_OUTPUTS = Through("code_run_outputs", "code_run_id", "component_id")
-_INPUTS_OF = Through("code_run_inputs", "component_id", "code_run_id")
-_OUTPUTS_OF = Through("code_run_outputs", "component_id", "code_run_id")
+_INPUTS_OF = Through("code_run_inputs", "component_id", "code_run_id", mirror=True)
+_OUTPUTS_OF = Through("code_run_outputs", "component_id", "code_run_id", mirror=True)
 
 IDENTIFIER_MAX = TEXT_MAX
 WEBSITE_MAX = 200
@@ -199,7 +206,9 @@ PATH_MAX = 8192
 
 
 def _identifier(*, unique: bool) -> Field:
-    return _str("identifier", URL, required=False, max_length=IDENTIFIER_MAX, unique=unique)
+    return _str(
+        "identifier", URL, required=False, max_length=IDENTIFIER_MAX, unique=unique, indexed=True
+    )
 
 
 def _website() -> Field:
@@ -222,8 +231,9 @@ _register(TypeSpec(
 ))  # fmt: skip
 _register(TypeSpec(
     "storage_location", "StorageLocation", "storage_location",
-    (_url(), _last_updated(), _str("path", max_length=PATH_MAX), _str("hash"),
-     _bool("public", True), _updated_by(), _link("storage_root", "storage_root")),
+    (_url(), _last_updated(), _str("path", max_length=PATH_MAX, indexed=True),
+     _str("hash", indexed=True), _bool("public", True, indexed=True), _updated_by(),
+     _link("storage_root", "storage_root")),
     reverse_filters=("location_for_object", "original_store_of"),
     filter_order=("path", "hash", "public", "storage_root"),
     unique_together=(UniqueTogether(("storage_root", "hash", "public")),),
@@ -231,7 +241,8 @@ _register(TypeSpec(
 ))  # fmt: skip
 _register(TypeSpec(
     "file_type", "FileType", "file_type",
-    (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT), _updated_by()),
+    (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT, indexed=True),
+     _updated_by()),
     reverse_filters=("object",), filter_order=("name", "extension"),
     unique_together=(UniqueTogether(("name", "extension")),),
     description="A file type: a name and its file extension.",
@@ -249,6 +260,8 @@ _register(TypeSpec(
      _identifier(unique=True), _updated_by()),
     reverse_filters=("object", "userauthor"), filter_order=("name", "identifier", "uuid"),
     description="An author of objects, identified by an ORCID/ROR URL or a uuid.",
+    checks=(("data_management_author_identifier_and_or_name",
+             "identifier IS NOT NULL OR name IS NOT NULL"),),
 ))  # fmt: skip
 _register(TypeSpec(
     "object", "Object", "object",
@@ -296,10 +309,11 @@ _register(TypeSpec(
 _register(TypeSpec(
     "external_object", "ExternalObject", "external_object",
     (_url(), _last_updated(), _identifier(unique=False),
-     _str("alternate_identifier", required=False),
+     _str("alternate_identifier", required=False, indexed=True),
      _str("alternate_identifier_type", required=False),
      _bool("primary_not_supplement", True),
-     Field("release_date", DATETIME, required=True, filter="datetime"), _str("title"),
+     Field("release_date", DATETIME, required=True, filter="datetime"),
+     _str("title", indexed=True),
      _str("description", TEXT, required=False, max_length=TEXT_MAX),
      Field("version", SEMVER, read_only=True, max_length=STR_MAX, filter="text"), _updated_by(),
      _link("data_product", "data_product", unique=True),
@@ -308,11 +322,15 @@ _register(TypeSpec(
                   "primary_not_supplement", "release_date", "title", "description", "version",
                   "data_product", "original_store"),
     description="A data product that came from outside the pipeline (a DOI, an alternate id).",
+    checks=(("externalobject_identifier_or_alternate_identifier",
+             "identifier IS NOT NULL OR "
+             "(alternate_identifier IS NOT NULL AND alternate_identifier_type IS NOT NULL)"),),
 ))  # fmt: skip
 _register(TypeSpec(
     "code_run", "CodeRun", "code_run",
     (_url(), Field("ro_crate", COMPUTED, read_only=True), _uuid(), _last_updated(),
-     Field("run_date", DATETIME, required=True, filter="datetime"), _str("description"),
+     Field("run_date", DATETIME, required=True, filter="datetime", indexed=True),
+     _str("description"),
      _updated_by(), _link("code_repo", "object", nullable=True),
      _link("model_config", "object", nullable=True), _link("submission_script", "object"),
      _links("inputs", "object_component", _RUN_INPUTS),
@@ -332,6 +350,7 @@ _register(TypeSpec(
     reverse_filters=("component_issues",), filter_order=("severity", "description", "uuid"),
     record_methods=("GET", "PUT", "PATCH"),
     description="An issue with a severity, attached to object components.",
+    checks=(("severity", "severity >= 0"),),
 ))  # fmt: skip
 _register(TypeSpec(
     "user_author", "UserAuthor", "user_author",
