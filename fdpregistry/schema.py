@@ -71,8 +71,7 @@ class Field:
     unique: bool = False
     filter: str | None = None  # glob | text | fk | m2m | bool | int | datetime | uuid
     through: Through | None = None  # LINKS and reverse-through
-    reverse_table_name: str | None = None  # REVERSE_MANY / REVERSE_ONE
-    reverse_column: str | None = None
+    reverse_link: str | None = None  # REVERSE_MANY / REVERSE_ONE: the target's link to here
     required_on_put: bool = False
     label: str | None = None
     options_type: str | None = None
@@ -80,7 +79,11 @@ class Field:
 
     @property
     def reverse_table(self) -> Table | None:
-        return None if self.reverse_table_name is None else _table(self.reverse_table_name)
+        return None if self.reverse_link is None else _table(str(self.target))
+
+    @property
+    def reverse_column(self) -> str | None:
+        return None if self.reverse_link is None else f"{self.reverse_link}_id"
 
     @property
     def column(self) -> str:
@@ -98,9 +101,7 @@ class UniqueTogether:
 
 @dataclass(frozen=True)
 class TypeSpec:
-    name: str  # API type name, e.g. data_product
-    model: str  # reference class name, e.g. DataProduct
-    table_name: str
+    name: str  # API type name, e.g. data_product; also its table's name
     fields: tuple[Field, ...]
     reverse_filters: tuple[str, ...] = ()
     filter_order: tuple[str, ...] = ()  # own filterable fields in filter_fields order
@@ -112,6 +113,15 @@ class TypeSpec:
 
     def __post_init__(self) -> None:
         self.by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def model(self) -> str:
+        """The reference's class name, e.g. DataProduct (in its messages)."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def table_name(self) -> str:
+        return self.name
 
     @property
     def table(self) -> Table:
@@ -171,18 +181,12 @@ def _bool(name: str, default: bool, *, indexed: bool = False) -> Field:
     return Field(name, BOOL, default=default, has_default=True, filter="bool", indexed=indexed)
 
 
-def _reverse_many(name: str, target: str, table: str, column: str) -> Field:
-    return Field(
-        name, REVERSE_MANY, target=target, read_only=True,
-        reverse_table_name=table, reverse_column=column,
-    )  # fmt: skip
+def _reverse_many(name: str, target: str, link: str) -> Field:
+    return Field(name, REVERSE_MANY, target=target, read_only=True, reverse_link=link)
 
 
-def _reverse_one(name: str, target: str, table: str, column: str) -> Field:
-    return Field(
-        name, REVERSE_ONE, target=target, read_only=True,
-        reverse_table_name=table, reverse_column=column,
-    )  # fmt: skip
+def _reverse_one(name: str, target: str, link: str) -> Field:
+    return Field(name, REVERSE_ONE, target=target, read_only=True, reverse_link=link)
 
 
 def _links(name: str, target: str, through: Through, *, read_only: bool = False) -> Field:
@@ -223,14 +227,14 @@ def _register(spec: TypeSpec) -> None:
 
 
 _register(TypeSpec(
-    "storage_root", "StorageRoot", "storage_root",
+    "storage_root",
     (_url(), _last_updated(), _str("root", unique=True), _bool("local", False), _updated_by(),
-     _reverse_many("locations", "storage_location", "storage_location", "storage_root_id")),
+     _reverse_many("locations", "storage_location", "storage_root")),
     reverse_filters=("locations",), filter_order=("root", "local"),
     description="A root (a URI) under which files are stored.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "storage_location", "StorageLocation", "storage_location",
+    "storage_location",
     (_url(), _last_updated(), _str("path", max_length=PATH_MAX, indexed=True),
      _str("hash", indexed=True), _bool("public", True, indexed=True), _updated_by(),
      _link("storage_root", "storage_root")),
@@ -240,7 +244,7 @@ _register(TypeSpec(
     description="The location of a file: a path under a storage root, with its SHA-1 hash.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "file_type", "FileType", "file_type",
+    "file_type",
     (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT, indexed=True),
      _updated_by()),
     reverse_filters=("object",), filter_order=("name", "extension"),
@@ -248,14 +252,14 @@ _register(TypeSpec(
     description="A file type: a name and its file extension.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "namespace", "Namespace", "namespace",
+    "namespace",
     (_url(), _last_updated(), _str("name", NAME, unique=True, filter="glob"),
      _str("full_name", required=False, unique=True), _website(), _updated_by()),
     reverse_filters=("data_products",), filter_order=("name", "full_name", "website"),
     description="A namespace grouping data products.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "author", "Author", "author",
+    "author",
     (_url(), _uuid(), _last_updated(), _str("name", NAME, required=False, filter="glob"),
      _identifier(unique=True), _updated_by()),
     reverse_filters=("object", "userauthor"), filter_order=("name", "identifier", "uuid"),
@@ -264,17 +268,17 @@ _register(TypeSpec(
              "identifier IS NOT NULL OR name IS NOT NULL"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "object", "Object", "object",
+    "object",
     (_url(), _uuid(), _last_updated(),
      _str("description", TEXT, required=False, max_length=TEXT_MAX), _updated_by(),
      _link("storage_location", "storage_location", nullable=True),
      _link("file_type", "file_type", nullable=True), _links("authors", "author", _OBJECT_AUTHORS),
-     _reverse_many("components", "object_component", "object_component", "object_id"),
-     _reverse_many("data_products", "data_product", "data_product", "object_id"),
-     _reverse_one("code_repo_release", "code_repo_release", "code_repo_release", "object_id"),
-     _reverse_one("quality_control", "quality_controlled", "quality_controlled", "object_id"),
-     _reverse_many("licences", "licence", "licence", "object_id"),
-     _reverse_many("keywords", "keyword", "keyword", "object_id")),
+     _reverse_many("components", "object_component", "object"),
+     _reverse_many("data_products", "data_product", "object"),
+     _reverse_one("code_repo_release", "code_repo_release", "object"),
+     _reverse_one("quality_control", "quality_controlled", "object"),
+     _reverse_many("licences", "licence", "object"),
+     _reverse_many("keywords", "keyword", "object")),
     reverse_filters=("components", "code_repo_of", "config_of", "submission_script_of",
                      "data_products", "quality_control", "quality_control_document", "keywords",
                      "licences", "code_repo_release", "metadata"),
@@ -282,7 +286,7 @@ _register(TypeSpec(
     description="An object: a file or other item, with its location, type and authors.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "object_component", "ObjectComponent", "object_component",
+    "object_component",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"),
      _str("description", TEXT, required=False, max_length=TEXT_MAX),
      _bool("whole_object", False), _updated_by(), _link("object", "object"),
@@ -295,19 +299,19 @@ _register(TypeSpec(
     description="A component of an object; every object has its whole_object component.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "data_product", "DataProduct", "data_product",
+    "data_product",
     (_url(), Field("internal_format", COMPUTED, read_only=True),
      Field("prov_report", COMPUTED, read_only=True), Field("ro_crate", COMPUTED, read_only=True),
      _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER), _updated_by(),
      _link("object", "object"), _link("namespace", "namespace"),
-     _reverse_one("external_object", "external_object", "external_object", "data_product_id")),
+     _reverse_one("external_object", "external_object", "data_product")),
     reverse_filters=("external_object",), filter_order=("object", "namespace", "name", "version"),
     unique_together=(UniqueTogether(("namespace", "name", "version")),),
     record_methods=("GET", "PUT", "PATCH"),
     description="A versioned, named data product in a namespace, backed by an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "external_object", "ExternalObject", "external_object",
+    "external_object",
     (_url(), _last_updated(), _identifier(unique=False),
      _str("alternate_identifier", required=False, indexed=True),
      _str("alternate_identifier_type", required=False),
@@ -327,7 +331,7 @@ _register(TypeSpec(
              "(alternate_identifier IS NOT NULL AND alternate_identifier_type IS NOT NULL)"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_run", "CodeRun", "code_run",
+    "code_run",
     (_url(), Field("ro_crate", COMPUTED, read_only=True), _uuid(), _last_updated(),
      Field("run_date", DATETIME, required=True, filter="datetime", indexed=True),
      _str("description"),
@@ -341,7 +345,7 @@ _register(TypeSpec(
     description="A run of a submission script, with its inputs and outputs.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "issue", "Issue", "issue",
+    "issue",
     (_url(), _uuid(), _last_updated(),
      Field("severity", INT, default=1, has_default=True, filter="int"),
      _str("description", TEXT, max_length=TEXT_MAX), _updated_by(),
@@ -353,14 +357,14 @@ _register(TypeSpec(
     checks=(("severity", "severity >= 0"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "user_author", "UserAuthor", "user_author",
+    "user_author",
     (_url(), _last_updated(), _updated_by(), _link("user", "users", unique=True),
      _link("author", "author")),
     filter_order=("user", "author"),
     description="Links a registry user to the author they write as.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "keyword", "Keyword", "keyword",
+    "keyword",
     (_url(), _last_updated(), _str("keyphrase", NAME, filter="glob"), _identifier(unique=True),
      _updated_by(), _link("object", "object")),
     filter_order=("object", "keyphrase", "identifier"),
@@ -368,21 +372,21 @@ _register(TypeSpec(
     description="A keyphrase describing an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "licence", "Licence", "licence",
+    "licence",
     (_url(), _last_updated(), _str("licence_info", TEXT, max_length=None),
      _identifier(unique=True), _updated_by(), _link("object", "object")),
     filter_order=("object", "licence_info", "identifier"),
     description="The licence of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "key_value", "KeyValue", "key_value",
+    "key_value",
     (_url(), _last_updated(), _str("key"), _str("value"), _updated_by(), _link("object", "object")),
     filter_order=("object", "key", "value"),
     unique_together=(UniqueTogether(("object", "key")),),
     description="A key/value metadata pair of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_repo_release", "CodeRepoRelease", "code_repo_release",
+    "code_repo_release",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER),
      _website(), _updated_by(), _link("object", "object", unique=True)),
     filter_order=("object", "name", "version", "website"),
@@ -390,7 +394,7 @@ _register(TypeSpec(
     description="A released version of a code repository object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "quality_controlled", "QualityControlled", "quality_controlled",
+    "quality_controlled",
     (_url(), _last_updated(), _updated_by(), _link("object", "object", unique=True),
      _link("document", "object")),
     filter_order=("object", "document"),
