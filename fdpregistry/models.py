@@ -131,8 +131,8 @@ def _column_type(field: schema.Field) -> TypeEngine[Any]:
 
 
 def _column(field: schema.Field) -> Column[Any]:
-    """A stored field's column. Links are indexed (unique ones by their constraint); TEXT
-    columns are indexed and kept unique by `_long_text_index` instead."""
+    """A stored field's column. Links are indexed (unique ones by their constraint); an indexed
+    TEXT column gets `_long_text_index` instead (`_record_table`), unique on SQLite only."""
     unique = field.unique or field.kind == schema.UUID
     options: dict[str, Any] = {"nullable": field.nullable}
     if field.has_default and field.default is not None:
@@ -166,6 +166,7 @@ def _record_table(spec: TypeSpec) -> Table:
         if field.indexed and _is_text(field):
             elements.extend(_long_text_index(name, field.column, unique=field.unique))
     columns: list[SchemaItem] = [Column("id", Integer(), primary_key=True), *map(_column, stored)]
+    # ids never reused, as _AUTOINCREMENT
     return Table(name, RegistryModel.metadata, *columns, *elements, sqlite_autoincrement=True)
 
 
