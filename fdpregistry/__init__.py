@@ -28,7 +28,8 @@ Layout and extension points:
 * `management` — fdp's own `/fdp/identity` and `/fdp/active-author` routes.
 
 The model API itself: `schema` (one declarative `TypeSpec` per type: JSON key order, validation
-kinds, filters, the columns and indexes of its table), `resources` (routes), `serialize` (rows → JSON, relations loaded in bulk),
-`filters`, `pagination`, `writes` (validation order, 409 rules, side effects), `values`,
-`metadata` (OPTIONS), `users` (users, groups, username), `statements` (prebuilt hot-path SQL).
+kinds, filters, the columns and indexes of its table), `resources` (routes), `serialize` (rows →
+JSON, relations loaded in bulk), `filters`, `pagination`, `writes` (validation order, 409 rules,
+side effects), `values`, `metadata` (OPTIONS), `users` (users, groups, username), `statements`
+(prebuilt hot-path SQL).
 """

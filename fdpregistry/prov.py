@@ -53,7 +53,7 @@ from fdpregistry.lineage import (
     records,
     run_components,
 )
-from fdpregistry.models import User, table_named
+from fdpregistry.models import table_named
 
 CENTRAL_REGISTRY = "https://data.fairdatapipeline.org/"
 FAIR_VOCAB = f"{CENTRAL_REGISTRY}vocab/#"
@@ -316,7 +316,7 @@ class _ProvBuilder:
         )
         if author is not None:
             return self._author_agent(author)
-        user = self.session.get(User, run.updated_by_id)
+        user = record(self.session, "registry_user", run.updated_by_id)
         if user is None:
             return None
         ident = self._id("users", user.id)
