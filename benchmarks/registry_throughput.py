@@ -35,8 +35,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, insert, select
 
-from fdpregistry import models as m
-from fdpregistry.models import table_of
+from fdpregistry.models import User, table_named, table_of
 
 NAMESPACES = 10
 
@@ -94,14 +93,14 @@ def create_through_rest(client: httpx.Client, count: int) -> tuple[float, list[s
 def bulk_fill(database_url: str, start: int, total: int) -> None:
     """Direct inserts (fill only): location, object, whole_object component, data product."""
     engine = create_engine(database_url)
-    locations, objects = table_of(m.StorageLocation), table_of(m.Object)
-    components, products = table_of(m.ObjectComponent), table_of(m.DataProduct)
-    roots, namespace_table = table_of(m.StorageRoot), table_of(m.Namespace)
+    locations, objects = table_named("storage_location"), table_named("object")
+    components, products = table_named("object_component"), table_named("data_product")
+    roots, namespace_table = table_named("storage_root"), table_named("namespace")
     now = datetime.now(UTC)
     with engine.begin() as conn:
         root_id = conn.execute(select(func.min(roots.c.id))).scalar_one()
         ns_ids = list(conn.execute(select(namespace_table.c.id).order_by("id")).scalars())
-        user_id = conn.execute(select(func.min(table_of(m.User).c.id))).scalar_one()
+        user_id = conn.execute(select(func.min(table_of(User).c.id))).scalar_one()
         base = {"last_updated": now, "updated_by_id": user_id}
         next_loc = (conn.execute(select(func.max(locations.c.id))).scalar_one() or 0) + 1
         next_obj = (conn.execute(select(func.max(objects.c.id))).scalar_one() or 0) + 1

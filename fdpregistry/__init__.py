@@ -3,8 +3,10 @@ reference registry (see docs/registry-api.md).
 
 Layout and extension points:
 
-* `models` — SQLModel table classes for every record type, users, tokens and the association
-  tables; `models.table_of(Model)` gives the Core table (the fast paths use Core).
+* `models` — the record types' tables and their association tables, built from `schema.SPECS`
+  (`models.table_named(name)`), and SQLModel classes for users, tokens, groups, namespace
+  grants and reruns (`models.table_of(Model)` gives their Core table). Records are read and
+  written through Core; `lineage.record(session, table, id)` reads one as a row.
 * `database` — `make_engine(url)` (SQLite: WAL, foreign keys, busy timeout; or PostgreSQL),
   `get_engine(request)`, `inserted_id(result)`.
 * `auth` — `Caller(id, username)`; `request_caller(request)` (None = anonymous, `AuthError` for
@@ -26,7 +28,8 @@ Layout and extension points:
 * `management` — fdp's own `/fdp/identity` and `/fdp/active-author` routes.
 
 The model API itself: `schema` (one declarative `TypeSpec` per type: JSON key order, validation
-kinds, filters), `resources` (routes), `serialize` (rows → JSON, relations loaded in bulk),
-`filters`, `pagination`, `writes` (validation order, 409 rules, side effects), `values`,
-`metadata` (OPTIONS), `users` (users, groups, username), `statements` (prebuilt hot-path SQL).
+kinds, filters, the columns and indexes of its table), `resources` (routes), `serialize` (rows →
+JSON, relations loaded in bulk), `filters`, `pagination`, `writes` (validation order, 409 rules,
+side effects), `values`, `metadata` (OPTIONS), `users` (users, groups, username), `statements`
+(prebuilt hot-path SQL).
 """

@@ -30,7 +30,7 @@ from fdpd.store.folder import FolderStore
 from fdpregistry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
 from fdpregistry.http import ApiError, json_response, read_json_body
 from fdpregistry.links import base_url
-from fdpregistry.models import StorageLocation, StorageRoot, table_of
+from fdpregistry.models import table_named
 from fdpregistry.privacy import location_is_private
 from fdpregistry.settings import RegistrySettings
 
@@ -178,7 +178,7 @@ def download(request: Request) -> Response:
 
 def _registered_location(engine: Engine, request: Request, name: str) -> tuple[int, str] | None:
     """(id, hash) of the location with path `name` under one of this registry's `/data/` roots."""
-    locations, roots = table_of(StorageLocation), table_of(StorageRoot)
+    locations, roots = table_named("storage_location"), table_named("storage_root")
     query = (
         select(locations.c.id, locations.c.hash, roots.c.root)
         .join(roots, roots.c.id == locations.c.storage_root_id)

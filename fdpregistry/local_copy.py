@@ -22,11 +22,11 @@ from starlette.responses import Response
 from fdpregistry.http import ApiError, json_response, read_json_body
 from fdpregistry.links import LinkError, parse_link
 from fdpregistry.management import require_admin
-from fdpregistry.models import StorageLocation, StorageRoot, table_of
+from fdpregistry.models import table_named
 from fdpregistry.settings import RegistrySettings
 
-LOCATIONS = table_of(StorageLocation)
-ROOTS = table_of(StorageRoot)
+LOCATIONS = table_named("storage_location")
+ROOTS = table_named("storage_root")
 PATH_MAX = 4096
 
 router = APIRouter()

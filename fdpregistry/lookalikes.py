@@ -25,9 +25,9 @@ from confusable_homoglyphs import confusables
 from sqlalchemy import Connection, select
 
 from fdpregistry.http import ApiError
-from fdpregistry.models import Namespace, table_of
+from fdpregistry.models import table_named
 
-_NAMESPACES = table_of(Namespace)
+_NAMESPACES = table_named("namespace")
 # Characters that draw nothing but are not format or control characters.
 _BLANKS = frozenset(
     "\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0"

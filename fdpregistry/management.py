@@ -25,7 +25,7 @@ from fdpd.base.identity import identity_proof
 from fdpregistry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
 from fdpregistry.http import ApiError, json_response, read_json_body
 from fdpregistry.links import LinkError, parse_link
-from fdpregistry.models import Author, UserAuthor, table_of
+from fdpregistry.models import table_named
 from fdpregistry.settings import RegistrySettings
 
 ADMIN_USERNAME = "admin"
@@ -94,7 +94,7 @@ def _existing_author(engine: Engine, link: object) -> int:
         author_id = parse_link(link, "author")
     except LinkError as error:
         raise ApiError(400, {"author": [error.message]}) from None
-    authors = table_of(Author)
+    authors = table_named("author")
     with engine.connect() as conn:
         found = conn.execute(select(authors.c.id).where(authors.c.id == author_id)).first()
     if found is None:
@@ -103,7 +103,7 @@ def _existing_author(engine: Engine, link: object) -> int:
 
 
 def _point_admin_at(engine: Engine, admin_id: int, author_id: int) -> None:
-    links = table_of(UserAuthor)
+    links = table_named("user_author")
     now = datetime.now(UTC)
     with engine.begin() as conn:
         existing = conn.execute(select(links.c.id).where(links.c.user_id == admin_id)).first()

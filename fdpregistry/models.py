@@ -1,8 +1,11 @@
-"""The registry's tables, one SQLModel class per record type of the REST API (docs/registry-api.md).
+"""The registry's tables: those of the record types of the REST API (docs/registry-api.md), built
+from their one description (`SPECS`, fdpregistry/schema.py), and SQLModel classes for what is
+not a record type (users, tokens, groups, namespace grants, fdp's reruns).
 
-Column naming: a to-one relation `x` is the column `x_id`; to-many relations live in the
-association tables at the end. Every type carries `last_updated` and `updated_by_id`.
-Datetimes are timezone-aware UTC; uuids as canonical lowercase strings.
+Column naming: a to-one relation `x` is the column `x_id`; to-many relations live in association
+tables (`Through`). Every record type carries `id`, then `uuid` when it has one, `last_updated`
+and `updated_by_id`, then its stored fields in the description's order. Datetimes are
+timezone-aware UTC; uuids as canonical lowercase strings.
 
 Uniqueness that the API reports itself (409/400) is checked by the write path before inserting;
 the constraints here are the safety net. Very long text columns (`identifier`, up to 1 MiB) get a
@@ -13,9 +16,27 @@ hash index for look-ups and uniqueness is enforced by the write path alone.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+from fdpregistry import schema
+from fdpregistry.schema import SPECS, TypeSpec
 
 
 class RegistryModel(SQLModel):
@@ -70,63 +91,6 @@ class Group(RegistryModel, table=True):
     name: str = Field(unique=True, max_length=150)
 
 
-class StorageRoot(RegistryModel, table=True):
-    __tablename__ = "storage_root"
-    __table_args__ = (_AUTOINCREMENT,)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    root: str = Field(unique=True)
-    local: bool = False
-
-
-class StorageLocation(RegistryModel, table=True):
-    __tablename__ = "storage_location"
-    __table_args__ = (
-        UniqueConstraint("storage_root_id", "hash", "public", name="uq_storage_location"),
-        Index("ix_storage_location_hash", "hash"),
-        Index("ix_storage_location_public", "public"),  # the web view's privacy filter
-        *_long_text_index("storage_location", "path", unique=False),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    path: str = Field(sa_type=Text)
-    hash: str
-    public: bool = True
-    storage_root_id: int = Field(foreign_key="storage_root.id", index=True)
-
-
-class FileType(RegistryModel, table=True):
-    __tablename__ = "file_type"
-    __table_args__ = (
-        UniqueConstraint("name", "extension", name="uq_file_type"),
-        Index("ix_file_type_extension", "extension"),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str
-    extension: str
-
-
-class Namespace(RegistryModel, table=True):
-    __tablename__ = "namespace"
-    __table_args__ = (_pattern_index("namespace", "name"), _AUTOINCREMENT)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str = Field(unique=True)
-    full_name: str | None = Field(default=None, unique=True)
-    website: str | None = Field(default=None)
-
-
 class NamespaceGrant(RegistryModel, table=True):
     """A user who may write a namespace in a shared registry (its creator, and users granted)."""
 
@@ -138,249 +102,92 @@ class NamespaceGrant(RegistryModel, table=True):
     user_id: int = Field(foreign_key="registry_user.id", index=True)
 
 
-class Author(RegistryModel, table=True):
-    __tablename__ = "author"
-    __table_args__ = (
-        CheckConstraint(
-            "identifier IS NOT NULL OR name IS NOT NULL",
-            name="data_management_author_identifier_and_or_name",
-        ),
-        _pattern_index("author", "name"),
-        *_long_text_index("author", "identifier", unique=True),
-        _AUTOINCREMENT,
-    )
+# --- the record types' tables, from their description --------------------------------------
 
-    id: int | None = Field(default=None, primary_key=True)
-    uuid: str = Field(unique=True, max_length=36)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str | None = Field(default=None)
-    identifier: str | None = Field(default=None, sa_type=Text)
+_NOT_STORED = frozenset(
+    {schema.SELF, schema.COMPUTED, schema.LINKS, schema.REVERSE_MANY, schema.REVERSE_ONE}
+)
+_FIRST = {"uuid": 0, "last_updated": 1, "updated_by": 2}  # leading columns, then the spec's order
+_UUID_LENGTH = 36
 
 
-class Object(RegistryModel, table=True):
-    __tablename__ = "object"
-    __table_args__ = (_AUTOINCREMENT,)
-
-    id: int | None = Field(default=None, primary_key=True)
-    uuid: str = Field(unique=True, max_length=36)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    description: str | None = Field(default=None, sa_type=Text)
-    storage_location_id: int | None = Field(
-        default=None, foreign_key="storage_location.id", index=True
-    )
-    file_type_id: int | None = Field(default=None, foreign_key="file_type.id", index=True)
-
-
-class ObjectComponent(RegistryModel, table=True):
-    __tablename__ = "object_component"
-    __table_args__ = (
-        UniqueConstraint("object_id", "name", name="uq_object_component"),
-        _pattern_index("object_component", "name"),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str
-    description: str | None = Field(default=None, sa_type=Text)
-    whole_object: bool = False
-    object_id: int = Field(foreign_key="object.id", index=True)
-
-
-class DataProduct(RegistryModel, table=True):
-    __tablename__ = "data_product"
-    __table_args__ = (
-        UniqueConstraint("namespace_id", "name", "version", name="uq_data_product"),
-        _pattern_index("data_product", "name"),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str
-    version: str
-    object_id: int = Field(foreign_key="object.id", index=True)
-    namespace_id: int = Field(foreign_key="namespace.id", index=True)
-
-
-class ExternalObject(RegistryModel, table=True):
-    __tablename__ = "external_object"
-    __table_args__ = (
-        CheckConstraint(
-            "identifier IS NOT NULL OR "
-            "(alternate_identifier IS NOT NULL AND alternate_identifier_type IS NOT NULL)",
-            name="externalobject_identifier_or_alternate_identifier",
-        ),
-        *_long_text_index("external_object", "identifier", unique=False),
-        Index("ix_external_object_title", "title"),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    identifier: str | None = Field(default=None, sa_type=Text)
-    alternate_identifier: str | None = Field(default=None, index=True)
-    alternate_identifier_type: str | None = Field(default=None)
-    primary_not_supplement: bool = True
-    release_date: datetime
-    title: str
-    description: str | None = Field(default=None, sa_type=Text)
-    version: str
-    data_product_id: int = Field(foreign_key="data_product.id", unique=True)
-    original_store_id: int | None = Field(
-        default=None, foreign_key="storage_location.id", index=True
+def _is_text(field: schema.Field) -> bool:
+    """Long strings are TEXT; the others VARCHAR (without a length: the write path checks it)."""
+    return field.kind in schema.STRING_KINDS and (
+        field.max_length is None or field.max_length > schema.STR_MAX
     )
 
 
-class CodeRun(RegistryModel, table=True):
-    __tablename__ = "code_run"
-    __table_args__ = (_AUTOINCREMENT,)
-
-    id: int | None = Field(default=None, primary_key=True)
-    uuid: str = Field(unique=True, max_length=36)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    run_date: datetime = Field(index=True)
-    description: str
-    code_repo_id: int | None = Field(default=None, foreign_key="object.id", index=True)
-    model_config_id: int | None = Field(default=None, foreign_key="object.id", index=True)
-    submission_script_id: int = Field(foreign_key="object.id", index=True)
+def _column_type(field: schema.Field) -> TypeEngine[Any]:
+    if field.kind in (schema.LINK, schema.INT):
+        return Integer()
+    if field.kind == schema.BOOL:
+        return Boolean()
+    if field.kind == schema.DATETIME:
+        return UTCDateTime()
+    if field.kind == schema.UUID:
+        return AutoString(length=_UUID_LENGTH)
+    return Text() if _is_text(field) else AutoString()
 
 
-class Issue(RegistryModel, table=True):
-    __tablename__ = "issue"
-    __table_args__ = (CheckConstraint("severity >= 0", name="severity"), _AUTOINCREMENT)
-
-    id: int | None = Field(default=None, primary_key=True)
-    uuid: str = Field(unique=True, max_length=36)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    severity: int = 1
-    description: str = Field(sa_type=Text)
-
-
-class UserAuthor(RegistryModel, table=True):
-    __tablename__ = "user_author"
-    __table_args__ = (_AUTOINCREMENT,)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    user_id: int = Field(foreign_key="registry_user.id", unique=True)
-    author_id: int = Field(foreign_key="author.id", index=True)
+def _column(field: schema.Field) -> Column[Any]:
+    """A stored field's column. Links are indexed (unique ones by their constraint); an indexed
+    TEXT column gets `_long_text_index` instead (`_record_table`), unique on SQLite only."""
+    unique = field.unique or field.kind == schema.UUID
+    options: dict[str, Any] = {"nullable": field.nullable}
+    if field.has_default and field.default is not None:
+        options["default"] = field.default
+    if field.kind == schema.LINK:
+        target = "registry_user" if field.target == "users" else SPECS[str(field.target)].table_name
+        return Column(
+            field.column, Integer(), ForeignKey(f"{target}.id"), unique=unique or None,
+            index=not unique or None, **options,
+        )  # fmt: skip
+    text = _is_text(field)
+    return Column(
+        field.column, _column_type(field), unique=(unique and not text) or None,
+        index=(field.indexed and not text) or None, **options,
+    )  # fmt: skip
 
 
-class Keyword(RegistryModel, table=True):
-    __tablename__ = "keyword"
-    __table_args__ = (
-        UniqueConstraint("object_id", "keyphrase", name="uq_keyword"),
-        _pattern_index("keyword", "keyphrase"),
-        *_long_text_index("keyword", "identifier", unique=True),
-        _AUTOINCREMENT,
+def _record_table(spec: TypeSpec) -> Table:
+    name = spec.table_name
+    stored = sorted(
+        (f for f in spec.fields if f.kind not in _NOT_STORED), key=lambda f: _FIRST.get(f.name, 3)
+    )
+    elements: list[SchemaItem] = [CheckConstraint(sql, name=check) for check, sql in spec.checks]
+    elements += [
+        UniqueConstraint(*(spec.by_name[f].column for f in unique.fields), name=f"uq_{name}")
+        for unique in spec.unique_together
+    ]
+    for field in stored:
+        if field.filter == "glob":
+            elements.append(_pattern_index(name, field.column))
+        if field.indexed and _is_text(field):
+            elements.extend(_long_text_index(name, field.column, unique=field.unique))
+    columns: list[SchemaItem] = [Column("id", Integer(), primary_key=True), *map(_column, stored)]
+    # ids never reused, as _AUTOINCREMENT
+    return Table(name, RegistryModel.metadata, *columns, *elements, sqlite_autoincrement=True)
+
+
+def _association_table(owner: TypeSpec, field: schema.Field) -> Table:
+    through = field.through
+    assert through is not None
+    target = SPECS[str(field.target)].table_name
+    return Table(
+        through.table_name,
+        RegistryModel.metadata,
+        Column(through.owner, Integer(), ForeignKey(f"{owner.table_name}.id"), primary_key=True),
+        Column(through.other, Integer(), ForeignKey(f"{target}.id"), primary_key=True, index=True),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    keyphrase: str
-    identifier: str | None = Field(default=None, sa_type=Text)
-    object_id: int = Field(foreign_key="object.id", index=True)
 
-
-class Licence(RegistryModel, table=True):
-    __tablename__ = "licence"
-    __table_args__ = (*_long_text_index("licence", "identifier", unique=True), _AUTOINCREMENT)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    licence_info: str = Field(sa_type=Text)
-    identifier: str | None = Field(default=None, sa_type=Text)
-    object_id: int = Field(foreign_key="object.id", index=True)
-
-
-class KeyValue(RegistryModel, table=True):
-    __tablename__ = "key_value"
-    __table_args__ = (UniqueConstraint("object_id", "key", name="uq_key_value"), _AUTOINCREMENT)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    key: str
-    value: str
-    object_id: int = Field(foreign_key="object.id", index=True)
-
-
-class CodeRepoRelease(RegistryModel, table=True):
-    __tablename__ = "code_repo_release"
-    __table_args__ = (
-        UniqueConstraint("name", "version", name="uq_code_repo_release"),
-        _pattern_index("code_repo_release", "name"),
-        _AUTOINCREMENT,
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    name: str
-    version: str
-    website: str | None = Field(default=None)
-    object_id: int = Field(foreign_key="object.id", unique=True)
-
-
-class QualityControlled(RegistryModel, table=True):
-    __tablename__ = "quality_controlled"
-    __table_args__ = (_AUTOINCREMENT,)
-
-    id: int | None = Field(default=None, primary_key=True)
-    last_updated: datetime
-    updated_by_id: int = Field(foreign_key="registry_user.id", index=True)
-    object_id: int = Field(foreign_key="object.id", unique=True)
-    document_id: int = Field(foreign_key="object.id", index=True)
-
-
-# --- association tables of the to-many relations ---------------------------------------------
-
-
-class ObjectAuthor(RegistryModel, table=True):
-    """object.authors"""
-
-    __tablename__ = "object_authors"
-
-    object_id: int = Field(foreign_key="object.id", primary_key=True)
-    author_id: int = Field(foreign_key="author.id", primary_key=True, index=True)
-
-
-class ComponentIssue(RegistryModel, table=True):
-    """object_component.issues, seen from the issue as issue.component_issues"""
-
-    __tablename__ = "object_component_issues"
-
-    component_id: int = Field(foreign_key="object_component.id", primary_key=True)
-    issue_id: int = Field(foreign_key="issue.id", primary_key=True, index=True)
-
-
-class CodeRunInput(RegistryModel, table=True):
-    """code_run.inputs, seen from the component as object_component.inputs_of"""
-
-    __tablename__ = "code_run_inputs"
-
-    code_run_id: int = Field(foreign_key="code_run.id", primary_key=True)
-    component_id: int = Field(foreign_key="object_component.id", primary_key=True, index=True)
-
-
-class CodeRunOutput(RegistryModel, table=True):
-    """code_run.outputs, seen from the component as object_component.outputs_of"""
-
-    __tablename__ = "code_run_outputs"
-
-    code_run_id: int = Field(foreign_key="code_run.id", primary_key=True)
-    component_id: int = Field(foreign_key="object_component.id", primary_key=True, index=True)
+for _spec in SPECS.values():
+    _record_table(_spec)
+for _spec in SPECS.values():
+    for _field in _spec.fields:
+        if _field.through is not None and not _field.through.mirror:
+            _association_table(_spec, _field)
 
 
 def table_of(model: type[RegistryModel]) -> Table:
@@ -388,6 +195,11 @@ def table_of(model: type[RegistryModel]) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+def table_named(name: str) -> Table:
+    """A table by name: a record type's (`TypeSpec.table_name`) or an association table."""
+    return RegistryModel.metadata.tables[name]
 
 
 # --- fdp's extension (not a record type of the REST API; docs/registry-api.md) ------------------

@@ -33,27 +33,17 @@ from fdpregistry.http import ApiError
 from fdpregistry.links import LinkError, parse_link
 from fdpregistry.lookalikes import check_new_namespace_name
 from fdpregistry.management import ADMIN_USERNAME
-from fdpregistry.models import (
-    ComponentIssue,
-    DataProduct,
-    Namespace,
-    NamespaceGrant,
-    Object,
-    ObjectComponent,
-    User,
-    UserAuthor,
-    table_of,
-)
+from fdpregistry.models import NamespaceGrant, User, table_named, table_of
 from fdpregistry.schema import TypeSpec
 from fdpregistry.writes import commits_held
 
-_COMPONENT_ISSUES = table_of(ComponentIssue)
-_COMPONENTS = table_of(ObjectComponent)
+_COMPONENT_ISSUES = table_named("object_component_issues")
+_COMPONENTS = table_named("object_component")
 _GRANTS = table_of(NamespaceGrant)
-_NAMESPACES = table_of(Namespace)
-_OBJECTS = table_of(Object)
-_PRODUCTS = table_of(DataProduct)
-_USER_AUTHORS = table_of(UserAuthor)
+_NAMESPACES = table_named("namespace")
+_OBJECTS = table_named("object")
+_PRODUCTS = table_named("data_product")
+_USER_AUTHORS = table_named("user_author")
 _USERS = table_of(User)
 
 # Records that say something about the object their `object` field names: what the caller would do.

@@ -16,13 +16,13 @@ from starlette.requests import Request
 
 from fdpregistry.auth import AuthError, request_caller
 from fdpregistry.http import ApiError
-from fdpregistry.models import DataProduct, KeyValue, Object, StorageLocation, table_of
+from fdpregistry.models import table_named
 from fdpregistry.web.sessions import session_caller
 
-_KEY_VALUES = table_of(KeyValue)
-_LOCATIONS = table_of(StorageLocation)
-_OBJECTS = table_of(Object)
-_PRODUCTS = table_of(DataProduct)
+_KEY_VALUES = table_named("key_value")
+_LOCATIONS = table_named("storage_location")
+_OBJECTS = table_named("object")
+_PRODUCTS = table_named("data_product")
 PRIVATE_CONTENT = "Authentication credentials were not provided (this content is private)."
 
 

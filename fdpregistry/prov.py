@@ -41,27 +41,19 @@ from typing import Any
 
 from prov.identifier import QualifiedName
 from prov.model import ProvDocument
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session
 
-from fdpregistry.lineage import generating_runs, object_authors, run_components
-from fdpregistry.models import (
-    Author,
-    CodeRepoRelease,
-    CodeRun,
-    CodeRunInput,
-    ComponentIssue,
-    DataProduct,
-    ExternalObject,
-    FileType,
-    Issue,
-    Namespace,
-    Object,
-    ObjectComponent,
-    StorageLocation,
-    StorageRoot,
-    User,
-    UserAuthor,
+from fdpregistry.lineage import (
+    Record,
+    first,
+    generating_runs,
+    object_authors,
+    record,
+    records,
+    run_components,
 )
+from fdpregistry.models import table_named
 
 CENTRAL_REGISTRY = "https://data.fairdatapipeline.org/"
 FAIR_VOCAB = f"{CENTRAL_REGISTRY}vocab/#"
@@ -77,6 +69,16 @@ NAMESPACES = {
 UNKNOWN_USER = "User Not Found"  # a user's foaf:name without a full name, as /api/users/ says
 
 Attributes = list[tuple[str, Any]]
+
+_AUTHORS = table_named("author")
+_COMPONENTS = table_named("object_component")
+_EXTERNALS = table_named("external_object")
+_ISSUE_LINKS = table_named("object_component_issues")
+_ISSUES = table_named("issue")
+_NAMESPACES = table_named("namespace")
+_PRODUCTS = table_named("data_product")
+_RELEASES = table_named("code_repo_release")
+_USER_AUTHORS = table_named("user_author")
 
 
 @dataclass(frozen=True)
@@ -151,23 +153,23 @@ class _ProvBuilder:
     def _role(self, name: str) -> dict[str, QualifiedName]:
         return {"prov:role": self._qname(name)}
 
-    def build(self, product: DataProduct, depth: int) -> None:
+    def build(self, product: Record, depth: int) -> None:
         """Level by level, as the reference: each level adds the runs of the previous inputs."""
         level = [product]
         for _ in range(max(depth, 1)):
-            inputs: list[DataProduct] = []
+            inputs: list[Record] = []
             for current in level:
                 if self._first(f"expanded {current.id}"):
                     inputs += self._product_and_runs(current)
             level = inputs
 
-    def _product_and_runs(self, product: DataProduct) -> list[DataProduct]:
+    def _product_and_runs(self, product: Record) -> list[Record]:
         """Adds `product` and the runs that wrote it; returns the data products they read."""
         entity = self.data_product(product)
-        obj = self.session.get(Object, product.object_id)
+        obj = record(self.session, "object", product.object_id)
         if obj is None:
             return []
-        inputs: list[DataProduct] = []
+        inputs: list[Record] = []
         for run in generating_runs(self.session, obj):
             activity = self._code_run(run, entity)
             inputs += self._run_inputs(run, activity, entity)
@@ -179,11 +181,11 @@ class _ProvBuilder:
 
     # entities ----------------------------------------------------------------------------------
 
-    def data_product(self, product: DataProduct) -> str:
+    def data_product(self, product: Record) -> str:
         ident = self._id("data_product", product.id)
         if not self._first(ident):
             return ident
-        obj = self.session.get(Object, product.object_id)
+        obj = record(self.session, "object", product.object_id)
         dataset = [("rdf:type", self._qname("dcat:Dataset"))]
         self.doc.entity(ident, dataset + (self._object_meta(obj) if obj else []))
         if obj is not None:
@@ -191,7 +193,7 @@ class _ProvBuilder:
         self._external_object(ident, product)
         return ident
 
-    def _object_meta(self, obj: Object) -> Attributes:
+    def _object_meta(self, obj: Record) -> Attributes:
         """What the reference says of every object-backed entity."""
         attributes: Attributes = [
             ("dcterms:modified", _utc(obj.last_updated)),
@@ -206,40 +208,42 @@ class _ProvBuilder:
             ]
         attributes += [("fair:issue", issue) for issue in self._issues_of(obj)]
         if obj.file_type_id is not None:
-            file_type = self.session.get(FileType, obj.file_type_id)
+            file_type = record(self.session, "file_type", obj.file_type_id)
             attributes.append(("dcterms:format", file_type.name if file_type else None))
         return _kept(attributes)
 
     def _address(self, location_id: int | None) -> str | None:
-        location = self.session.get(StorageLocation, location_id) if location_id else None
+        location = record(self.session, "storage_location", location_id)
         if location is None:
             return None
-        root = self.session.get(StorageRoot, location.storage_root_id)
+        root = record(self.session, "storage_root", location.storage_root_id)
         return full_address(root.root if root else "", location.path)
 
-    def _products_of(self, obj: Object) -> list[tuple[DataProduct, str]]:
-        rows = self.session.exec(
-            select(DataProduct, Namespace.name)
-            .join(Namespace, col(Namespace.id) == col(DataProduct.namespace_id))
-            .where(DataProduct.object_id == obj.id)
-            .order_by(col(DataProduct.id))
-        ).all()
-        return [(product, name) for product, name in rows]
+    def _products_of(self, obj: Record) -> list[tuple[Record, str]]:
+        rows = records(
+            self.session,
+            select(_PRODUCTS, _NAMESPACES.c.name.label("namespace_name"))
+            .join(_NAMESPACES, _NAMESPACES.c.id == _PRODUCTS.c.namespace_id)
+            .where(_PRODUCTS.c.object_id == obj.id)
+            .order_by(_PRODUCTS.c.id),
+        )
+        return [(product, product.namespace_name) for product in rows]
 
-    def _issues_of(self, obj: Object) -> list[str]:
-        issues = self.session.exec(
-            select(Issue)
-            .join(ComponentIssue, col(ComponentIssue.issue_id) == col(Issue.id))
-            .join(ObjectComponent, col(ObjectComponent.id) == col(ComponentIssue.component_id))
-            .where(ObjectComponent.object_id == obj.id)
-            .order_by(col(Issue.id))
-        ).all()
+    def _issues_of(self, obj: Record) -> list[str]:
+        issues = records(
+            self.session,
+            select(_ISSUES)
+            .join(_ISSUE_LINKS, _ISSUE_LINKS.c.issue_id == _ISSUES.c.id)
+            .join(_COMPONENTS, _COMPONENTS.c.id == _ISSUE_LINKS.c.component_id)
+            .where(_COMPONENTS.c.object_id == obj.id)
+            .order_by(_ISSUES.c.id),
+        )
         return [f"{row.description} severity: {row.severity} ID: {row.id}" for row in issues]
 
-    def _external_object(self, entity: str, product: DataProduct) -> None:
-        external = self.session.exec(
-            select(ExternalObject).where(ExternalObject.data_product_id == product.id)
-        ).first()
+    def _external_object(self, entity: str, product: Record) -> None:
+        external = first(
+            self.session, select(_EXTERNALS).where(_EXTERNALS.c.data_product_id == product.id)
+        )
         if external is None:
             return
         ident = self._id("external_object", external.id)
@@ -258,12 +262,12 @@ class _ProvBuilder:
             self.doc.entity(ident, _kept(attributes))
         self._relate(f"specialises {ident}", self.doc.specializationOf, ident, entity)
 
-    def _authors(self, entity: str, obj: Object) -> None:
+    def _authors(self, entity: str, obj: Record) -> None:
         for author in object_authors(self.session, obj):
             agent = self._author_agent(author)
             self.doc.wasAttributedTo(entity, agent, other_attributes=self._role("dcterms:creator"))
 
-    def _author_agent(self, author: Author) -> str:
+    def _author_agent(self, author: Record) -> str:
         ident = self._id("author", author.id)
         if self._first(ident):
             attributes: Attributes = [
@@ -276,7 +280,7 @@ class _ProvBuilder:
 
     # code runs ---------------------------------------------------------------------------------
 
-    def _code_run(self, run: CodeRun, product: str) -> str:
+    def _code_run(self, run: Record, product: str) -> str:
         """The run's activity, which generated `product`; on first sight also who started it
         and the code, configuration and script it used (its inputs come apart)."""
         ident = self._id("code_run", run.id)
@@ -292,7 +296,7 @@ class _ProvBuilder:
             self._run_parts(ident, run)
         return ident
 
-    def _run_parts(self, activity: str, run: CodeRun) -> None:
+    def _run_parts(self, activity: str, run: Record) -> None:
         runner = self._run_agent(run)
         if runner is not None:
             role = self._role("fair:code_runner")
@@ -302,16 +306,17 @@ class _ProvBuilder:
             self._used_object(activity, run.model_config_id, "fair:model_configuration", None)
         self._used_object(activity, run.submission_script_id, "fair:submission_script", "Software")
 
-    def _run_agent(self, run: CodeRun) -> str | None:
+    def _run_agent(self, run: Record) -> str | None:
         """The author of the user who wrote the run, else the user."""
-        author = self.session.exec(
-            select(Author)
-            .join(UserAuthor, col(UserAuthor.author_id) == col(Author.id))
-            .where(UserAuthor.user_id == run.updated_by_id)
-        ).first()
+        author = first(
+            self.session,
+            select(_AUTHORS)
+            .join(_USER_AUTHORS, _USER_AUTHORS.c.author_id == _AUTHORS.c.id)
+            .where(_USER_AUTHORS.c.user_id == run.updated_by_id),
+        )
         if author is not None:
             return self._author_agent(author)
-        user = self.session.get(User, run.updated_by_id)
+        user = record(self.session, "registry_user", run.updated_by_id)
         if user is None:
             return None
         ident = self._id("users", user.id)
@@ -323,9 +328,7 @@ class _ProvBuilder:
     def _code_repo(self, activity: str, object_id: int | None) -> None:
         if object_id is None:
             return
-        release = self.session.exec(
-            select(CodeRepoRelease).where(CodeRepoRelease.object_id == object_id)
-        ).first()
+        release = first(self.session, select(_RELEASES).where(_RELEASES.c.object_id == object_id))
         if release is None:
             self._used_object(activity, object_id, "fair:software", None)
             return
@@ -349,23 +352,24 @@ class _ProvBuilder:
         """An object used by a run (`kind` a dcmitype class); its authors on first sight."""
         if not self._first(ident):
             return
-        obj = self.session.get(Object, object_id)
+        obj = record(self.session, "object", object_id)
         typed = [("rdf:type", self._qname(f"dcmitype:{kind}"))] if kind else []
         meta = self._object_meta(obj) if obj else []
         self.doc.entity(ident, typed + meta + _kept(extra))
         if obj is not None:
             self._authors(ident, obj)
 
-    def _run_inputs(self, run: CodeRun, activity: str, entity: str) -> list[DataProduct]:
+    def _run_inputs(self, run: Record, activity: str, entity: str) -> list[Record]:
         """The run `used` its input data products (once) and `entity` was derived from them."""
-        found: list[DataProduct] = []
-        components = run_components(self.session, run, CodeRunInput)
+        found: list[Record] = []
+        components = run_components(self.session, run, "inputs")
         for object_id in dict.fromkeys(component.object_id for component in components):
-            products = self.session.exec(
-                select(DataProduct)
-                .where(DataProduct.object_id == object_id)
-                .order_by(col(DataProduct.id))
-            ).all()
+            products = records(
+                self.session,
+                select(_PRODUCTS)
+                .where(_PRODUCTS.c.object_id == object_id)
+                .order_by(_PRODUCTS.c.id),
+            )
             if not products:  # beyond the reference: inputs that are no data product
                 self._input(activity, entity, self._input_object(object_id))
             for product in products:
@@ -386,7 +390,7 @@ class _ProvBuilder:
 
 
 def build_prov_document(
-    session: Session, product: DataProduct, base_url: str, depth: int = 1
+    session: Session, product: Record, base_url: str, depth: int = 1
 ) -> ProvDocument:
     """The provenance of `product` down to `depth` code-run levels (at least 1)."""
     builder = _ProvBuilder(session, base_url)

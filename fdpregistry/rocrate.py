@@ -11,30 +11,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from fdpregistry.lineage import (
+    Record,
     generating_runs,
     object_authors,
     object_location,
+    record,
+    records,
     run_components,
 )
-from fdpregistry.models import (
-    Author,
-    CodeRun,
-    CodeRunInput,
-    CodeRunOutput,
-    DataProduct,
-    FileType,
-    Namespace,
-    Object,
-    ObjectComponent,
-)
+from fdpregistry.models import table_named
 
 CONTEXT = "https://w3id.org/ro/crate/1.1/context"
 METADATA_ID = "ro-crate-metadata.json"
 
 Entity = dict[str, Any]
+
+_PRODUCTS = table_named("data_product")
 
 
 class _CrateBuilder:
@@ -69,7 +65,7 @@ class _CrateBuilder:
                 self.parts.append(ident)
         return ident
 
-    def object_file(self, obj: Object, extra: Entity | None = None) -> str:
+    def object_file(self, obj: Record, extra: Entity | None = None) -> str:
         """The data entity of an object's file."""
         location = object_location(self.session, obj)
         ident = location[0] if location else f"{self.base}api/object/{obj.id}/"
@@ -79,7 +75,7 @@ class _CrateBuilder:
         if obj.description:
             entity["description"] = obj.description
         if obj.file_type_id is not None:
-            file_type = self.session.get(FileType, obj.file_type_id)
+            file_type = record(self.session, "file_type", obj.file_type_id)
             if file_type is not None:
                 entity["encodingFormat"] = file_type.extension
         if location:
@@ -90,9 +86,9 @@ class _CrateBuilder:
         entity |= extra or {}
         return self._add(entity, part=True)
 
-    def data_product(self, product: DataProduct, depth: int) -> str:
-        namespace = self.session.get(Namespace, product.namespace_id)
-        obj = self.session.get(Object, product.object_id)
+    def data_product(self, product: Record, depth: int) -> str:
+        namespace = record(self.session, "namespace", product.namespace_id)
+        obj = record(self.session, "object", product.object_id)
         label = f"{namespace.name if namespace else '?'}:{product.name}@v{product.version}"
         extra = {
             "name": label,
@@ -107,14 +103,14 @@ class _CrateBuilder:
                 self.code_run(run, depth)
         return ident
 
-    def person(self, author: Author) -> str:
+    def person(self, author: Record) -> str:
         ident = author.identifier or f"#author-{author.uuid}"
         entity: Entity = {"@id": ident, "@type": "Person"}
         if author.name:
             entity["name"] = author.name
         return self._add(entity)
 
-    def code_run(self, run: CodeRun, depth: int) -> str:
+    def code_run(self, run: Record, depth: int) -> str:
         ident = f"#code-run-{run.uuid}"
         if ident in self.entities:
             return ident
@@ -133,34 +129,34 @@ class _CrateBuilder:
         ]
         action["instrument"] = [{"@id": i} for i in instruments]
         inputs = [
-            self._component_file(c, depth - 1)
-            for c in run_components(self.session, run, CodeRunInput)
+            self._component_file(c, depth - 1) for c in run_components(self.session, run, "inputs")
         ]
         if run.model_config_id is not None:
-            config = self.session.get(Object, run.model_config_id)
+            config = record(self.session, "object", run.model_config_id)
             if config is not None:
                 inputs.append(self.object_file(config))
         action["object"] = [{"@id": i} for i in inputs]
-        outputs = [
-            self._component_file(c, 0) for c in run_components(self.session, run, CodeRunOutput)
-        ]
+        outputs = [self._component_file(c, 0) for c in run_components(self.session, run, "outputs")]
         action["result"] = [{"@id": o} for o in outputs]
         return ident
 
     def _software(self, object_id: int) -> str:
-        obj = self.session.get(Object, object_id)
+        obj = record(self.session, "object", object_id)
         if obj is None:
             return f"{self.base}api/object/{object_id}/"
         return self.object_file(obj, {"@type": ["File", "SoftwareSourceCode"]})
 
-    def _component_file(self, component: ObjectComponent, depth: int) -> str:
-        products = self.session.exec(
-            select(DataProduct).where(DataProduct.object_id == component.object_id)
-        ).all()
+    def _component_file(self, component: Record, depth: int) -> str:
+        products = records(
+            self.session,
+            select(_PRODUCTS)
+            .where(_PRODUCTS.c.object_id == component.object_id)
+            .order_by(_PRODUCTS.c.id),
+        )
         if products:
             idents = [self.data_product(product, depth) for product in products]
             return idents[0]  # all are one file: one object, one location
-        obj = self.session.get(Object, component.object_id)
+        obj = record(self.session, "object", component.object_id)
         return self.object_file(obj) if obj else f"{self.base}api/object/{component.object_id}/"
 
 
@@ -171,7 +167,7 @@ def iso_utc(moment: datetime) -> str:
 
 
 def ro_crate_for_data_product(
-    session: Session, product: DataProduct, base_url: str, depth: int = 1
+    session: Session, product: Record, base_url: str, depth: int = 1
 ) -> dict[str, Any]:
     builder = _CrateBuilder(session, base_url)
     main = builder.data_product(product, depth)
@@ -180,7 +176,7 @@ def ro_crate_for_data_product(
 
 
 def ro_crate_for_code_run(
-    session: Session, run: CodeRun, base_url: str, depth: int = 1
+    session: Session, run: Record, base_url: str, depth: int = 1
 ) -> dict[str, Any]:
     builder = _CrateBuilder(session, base_url)
     main = builder.code_run(run, max(depth, 1))

@@ -1,11 +1,12 @@
 """Declarative description of every record type of the REST API (docs/registry-api.md).
 
 One `TypeSpec` per type lists its fields in the exact JSON key order; serialisation, validation,
-filtering and OPTIONS metadata are all driven from these descriptions, and so is what the sync
-engine copies (fdpd/sync/schema.py). They name their tables; the tables themselves
+filtering and OPTIONS metadata are all driven from these descriptions, and so are the database
+tables (fdpregistry/models.py builds each record type's table and the association tables from
+them) and what the sync engine copies (fdpd/sync/schema.py). The tables themselves
 (`TypeSpec.table`, `Through.table`, `Field.reverse_table`, `target_table`) come from `models` on
-first use, so reading the descriptions does not load the registry's SQLModel classes (fdpd's
-daemon reads them to sync, and never serves the registry itself).
+first use, so reading the descriptions does not load the registry's tables (fdpd's daemon reads
+them to sync, and never serves the registry itself).
 """
 
 from __future__ import annotations
@@ -34,18 +35,22 @@ STRING_KINDS = frozenset({STR, TEXT, NAME, SEMVER, URL})
 
 @cache
 def _table(name: str) -> Table:
-    from fdpregistry.models import RegistryModel
+    from fdpregistry.models import table_named
 
-    return RegistryModel.metadata.tables[name]
+    return table_named(name)
 
 
 @dataclass(frozen=True)
 class Through:
-    """Association table of a to-many relation: `owner` column → this record, `other` → target."""
+    """Association table of a to-many relation: `owner` column → this record, `other` → target.
+
+    The table is built from the side that is not a `mirror` (the other side reads it reversed):
+    primary key (`owner`, `other`), `other` indexed."""
 
     table_name: str
     owner: str
     other: str
+    mirror: bool = False
 
     @property
     def table(self) -> Table:
@@ -66,15 +71,19 @@ class Field:
     unique: bool = False
     filter: str | None = None  # glob | text | fk | m2m | bool | int | datetime | uuid
     through: Through | None = None  # LINKS and reverse-through
-    reverse_table_name: str | None = None  # REVERSE_MANY / REVERSE_ONE
-    reverse_column: str | None = None
+    reverse_link: str | None = None  # REVERSE_MANY / REVERSE_ONE: the target's link to here
     required_on_put: bool = False
     label: str | None = None
     options_type: str | None = None
+    indexed: bool = False  # the database indexes its column (look-ups by it)
 
     @property
     def reverse_table(self) -> Table | None:
-        return None if self.reverse_table_name is None else _table(self.reverse_table_name)
+        return None if self.reverse_link is None else _table(str(self.target))
+
+    @property
+    def reverse_column(self) -> str | None:
+        return None if self.reverse_link is None else f"{self.reverse_link}_id"
 
     @property
     def column(self) -> str:
@@ -92,19 +101,27 @@ class UniqueTogether:
 
 @dataclass(frozen=True)
 class TypeSpec:
-    name: str  # API type name, e.g. data_product
-    model: str  # reference class name, e.g. DataProduct
-    table_name: str
+    name: str  # API type name, e.g. data_product; also its table's name
     fields: tuple[Field, ...]
     reverse_filters: tuple[str, ...] = ()
     filter_order: tuple[str, ...] = ()  # own filterable fields in filter_fields order
     unique_together: tuple[UniqueTogether, ...] = ()
     record_methods: tuple[str, ...] = ("GET",)
     description: str = ""
+    checks: tuple[tuple[str, str], ...] = ()  # the table's check constraints: (name, SQL)
     by_name: dict[str, Field] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self.by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def model(self) -> str:
+        """The reference's class name, e.g. DataProduct (in its messages)."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+    @property
+    def table_name(self) -> str:
+        return self.name
 
     @property
     def table(self) -> Table:
@@ -153,29 +170,23 @@ def _link(name: str, target: str, *, nullable: bool = False, unique: bool = Fals
 
 
 def _str(name: str, kind: str = STR, *, required: bool = True, max_length: int | None = STR_MAX,
-         unique: bool = False, filter: str = "text") -> Field:  # fmt: skip
+         unique: bool = False, filter: str = "text", indexed: bool = False) -> Field:  # fmt: skip
     return Field(
         name, kind, required=required, nullable=not required, max_length=max_length,
-        unique=unique, filter=filter, has_default=not required,
+        unique=unique, filter=filter, has_default=not required, indexed=indexed,
     )  # fmt: skip
 
 
-def _bool(name: str, default: bool) -> Field:
-    return Field(name, BOOL, default=default, has_default=True, filter="bool")
+def _bool(name: str, default: bool, *, indexed: bool = False) -> Field:
+    return Field(name, BOOL, default=default, has_default=True, filter="bool", indexed=indexed)
 
 
-def _reverse_many(name: str, target: str, table: str, column: str) -> Field:
-    return Field(
-        name, REVERSE_MANY, target=target, read_only=True,
-        reverse_table_name=table, reverse_column=column,
-    )  # fmt: skip
+def _reverse_many(name: str, target: str, link: str) -> Field:
+    return Field(name, REVERSE_MANY, target=target, read_only=True, reverse_link=link)
 
 
-def _reverse_one(name: str, target: str, table: str, column: str) -> Field:
-    return Field(
-        name, REVERSE_ONE, target=target, read_only=True,
-        reverse_table_name=table, reverse_column=column,
-    )  # fmt: skip
+def _reverse_one(name: str, target: str, link: str) -> Field:
+    return Field(name, REVERSE_ONE, target=target, read_only=True, reverse_link=link)
 
 
 def _links(name: str, target: str, through: Through, *, read_only: bool = False) -> Field:
@@ -187,11 +198,11 @@ def _links(name: str, target: str, through: Through, *, read_only: bool = False)
 
 _OBJECT_AUTHORS = Through("object_authors", "object_id", "author_id")
 _COMPONENT_ISSUES = Through("object_component_issues", "component_id", "issue_id")
-_ISSUE_COMPONENTS = Through("object_component_issues", "issue_id", "component_id")
+_ISSUE_COMPONENTS = Through("object_component_issues", "issue_id", "component_id", mirror=True)
 _RUN_INPUTS = Through("code_run_inputs", "code_run_id", "component_id")
 _RUN_OUTPUTS = Through("code_run_outputs", "code_run_id", "component_id")
-_INPUTS_OF = Through("code_run_inputs", "component_id", "code_run_id")
-_OUTPUTS_OF = Through("code_run_outputs", "component_id", "code_run_id")
+_INPUTS_OF = Through("code_run_inputs", "component_id", "code_run_id", mirror=True)
+_OUTPUTS_OF = Through("code_run_outputs", "component_id", "code_run_id", mirror=True)
 
 IDENTIFIER_MAX = TEXT_MAX
 WEBSITE_MAX = 200
@@ -199,7 +210,9 @@ PATH_MAX = 8192
 
 
 def _identifier(*, unique: bool) -> Field:
-    return _str("identifier", URL, required=False, max_length=IDENTIFIER_MAX, unique=unique)
+    return _str(
+        "identifier", URL, required=False, max_length=IDENTIFIER_MAX, unique=unique, indexed=True
+    )
 
 
 def _website() -> Field:
@@ -214,54 +227,58 @@ def _register(spec: TypeSpec) -> None:
 
 
 _register(TypeSpec(
-    "storage_root", "StorageRoot", "storage_root",
+    "storage_root",
     (_url(), _last_updated(), _str("root", unique=True), _bool("local", False), _updated_by(),
-     _reverse_many("locations", "storage_location", "storage_location", "storage_root_id")),
+     _reverse_many("locations", "storage_location", "storage_root")),
     reverse_filters=("locations",), filter_order=("root", "local"),
     description="A root (a URI) under which files are stored.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "storage_location", "StorageLocation", "storage_location",
-    (_url(), _last_updated(), _str("path", max_length=PATH_MAX), _str("hash"),
-     _bool("public", True), _updated_by(), _link("storage_root", "storage_root")),
+    "storage_location",
+    (_url(), _last_updated(), _str("path", max_length=PATH_MAX, indexed=True),
+     _str("hash", indexed=True), _bool("public", True, indexed=True), _updated_by(),
+     _link("storage_root", "storage_root")),
     reverse_filters=("location_for_object", "original_store_of"),
     filter_order=("path", "hash", "public", "storage_root"),
     unique_together=(UniqueTogether(("storage_root", "hash", "public")),),
     description="The location of a file: a path under a storage root, with its SHA-1 hash.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "file_type", "FileType", "file_type",
-    (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT), _updated_by()),
+    "file_type",
+    (_url(), _last_updated(), _str("name", TEXT), _str("extension", TEXT, indexed=True),
+     _updated_by()),
     reverse_filters=("object",), filter_order=("name", "extension"),
     unique_together=(UniqueTogether(("name", "extension")),),
     description="A file type: a name and its file extension.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "namespace", "Namespace", "namespace",
+    "namespace",
     (_url(), _last_updated(), _str("name", NAME, unique=True, filter="glob"),
      _str("full_name", required=False, unique=True), _website(), _updated_by()),
     reverse_filters=("data_products",), filter_order=("name", "full_name", "website"),
     description="A namespace grouping data products.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "author", "Author", "author",
+    "author",
     (_url(), _uuid(), _last_updated(), _str("name", NAME, required=False, filter="glob"),
      _identifier(unique=True), _updated_by()),
     reverse_filters=("object", "userauthor"), filter_order=("name", "identifier", "uuid"),
     description="An author of objects, identified by an ORCID/ROR URL or a uuid.",
+    checks=(("data_management_author_identifier_and_or_name",
+             "identifier IS NOT NULL OR name IS NOT NULL"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "object", "Object", "object",
+    "object",
     (_url(), _uuid(), _last_updated(),
      _str("description", TEXT, required=False, max_length=TEXT_MAX), _updated_by(),
      _link("storage_location", "storage_location", nullable=True),
      _link("file_type", "file_type", nullable=True), _links("authors", "author", _OBJECT_AUTHORS),
-     _reverse_many("components", "object_component", "object_component", "object_id"),
-     _reverse_many("data_products", "data_product", "data_product", "object_id"),
-     _reverse_one("code_repo_release", "code_repo_release", "code_repo_release", "object_id"),
-     _reverse_one("quality_control", "quality_controlled", "quality_controlled", "object_id"),
-     _reverse_many("licences", "licence", "licence", "object_id"),
-     _reverse_many("keywords", "keyword", "keyword", "object_id")),
+     _reverse_many("components", "object_component", "object"),
+     _reverse_many("data_products", "data_product", "object"),
+     _reverse_one("code_repo_release", "code_repo_release", "object"),
+     _reverse_one("quality_control", "quality_controlled", "object"),
+     _reverse_many("licences", "licence", "object"),
+     _reverse_many("keywords", "keyword", "object")),
     reverse_filters=("components", "code_repo_of", "config_of", "submission_script_of",
                      "data_products", "quality_control", "quality_control_document", "keywords",
                      "licences", "code_repo_release", "metadata"),
@@ -269,7 +286,7 @@ _register(TypeSpec(
     description="An object: a file or other item, with its location, type and authors.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "object_component", "ObjectComponent", "object_component",
+    "object_component",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"),
      _str("description", TEXT, required=False, max_length=TEXT_MAX),
      _bool("whole_object", False), _updated_by(), _link("object", "object"),
@@ -282,24 +299,25 @@ _register(TypeSpec(
     description="A component of an object; every object has its whole_object component.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "data_product", "DataProduct", "data_product",
+    "data_product",
     (_url(), Field("internal_format", COMPUTED, read_only=True),
      Field("prov_report", COMPUTED, read_only=True), Field("ro_crate", COMPUTED, read_only=True),
      _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER), _updated_by(),
      _link("object", "object"), _link("namespace", "namespace"),
-     _reverse_one("external_object", "external_object", "external_object", "data_product_id")),
+     _reverse_one("external_object", "external_object", "data_product")),
     reverse_filters=("external_object",), filter_order=("object", "namespace", "name", "version"),
     unique_together=(UniqueTogether(("namespace", "name", "version")),),
     record_methods=("GET", "PUT", "PATCH"),
     description="A versioned, named data product in a namespace, backed by an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "external_object", "ExternalObject", "external_object",
+    "external_object",
     (_url(), _last_updated(), _identifier(unique=False),
-     _str("alternate_identifier", required=False),
+     _str("alternate_identifier", required=False, indexed=True),
      _str("alternate_identifier_type", required=False),
      _bool("primary_not_supplement", True),
-     Field("release_date", DATETIME, required=True, filter="datetime"), _str("title"),
+     Field("release_date", DATETIME, required=True, filter="datetime"),
+     _str("title", indexed=True),
      _str("description", TEXT, required=False, max_length=TEXT_MAX),
      Field("version", SEMVER, read_only=True, max_length=STR_MAX, filter="text"), _updated_by(),
      _link("data_product", "data_product", unique=True),
@@ -308,11 +326,15 @@ _register(TypeSpec(
                   "primary_not_supplement", "release_date", "title", "description", "version",
                   "data_product", "original_store"),
     description="A data product that came from outside the pipeline (a DOI, an alternate id).",
+    checks=(("externalobject_identifier_or_alternate_identifier",
+             "identifier IS NOT NULL OR "
+             "(alternate_identifier IS NOT NULL AND alternate_identifier_type IS NOT NULL)"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_run", "CodeRun", "code_run",
+    "code_run",
     (_url(), Field("ro_crate", COMPUTED, read_only=True), _uuid(), _last_updated(),
-     Field("run_date", DATETIME, required=True, filter="datetime"), _str("description"),
+     Field("run_date", DATETIME, required=True, filter="datetime", indexed=True),
+     _str("description"),
      _updated_by(), _link("code_repo", "object", nullable=True),
      _link("model_config", "object", nullable=True), _link("submission_script", "object"),
      _links("inputs", "object_component", _RUN_INPUTS),
@@ -323,7 +345,7 @@ _register(TypeSpec(
     description="A run of a submission script, with its inputs and outputs.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "issue", "Issue", "issue",
+    "issue",
     (_url(), _uuid(), _last_updated(),
      Field("severity", INT, default=1, has_default=True, filter="int"),
      _str("description", TEXT, max_length=TEXT_MAX), _updated_by(),
@@ -332,16 +354,17 @@ _register(TypeSpec(
     reverse_filters=("component_issues",), filter_order=("severity", "description", "uuid"),
     record_methods=("GET", "PUT", "PATCH"),
     description="An issue with a severity, attached to object components.",
+    checks=(("severity", "severity >= 0"),),
 ))  # fmt: skip
 _register(TypeSpec(
-    "user_author", "UserAuthor", "user_author",
+    "user_author",
     (_url(), _last_updated(), _updated_by(), _link("user", "users", unique=True),
      _link("author", "author")),
     filter_order=("user", "author"),
     description="Links a registry user to the author they write as.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "keyword", "Keyword", "keyword",
+    "keyword",
     (_url(), _last_updated(), _str("keyphrase", NAME, filter="glob"), _identifier(unique=True),
      _updated_by(), _link("object", "object")),
     filter_order=("object", "keyphrase", "identifier"),
@@ -349,21 +372,21 @@ _register(TypeSpec(
     description="A keyphrase describing an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "licence", "Licence", "licence",
+    "licence",
     (_url(), _last_updated(), _str("licence_info", TEXT, max_length=None),
      _identifier(unique=True), _updated_by(), _link("object", "object")),
     filter_order=("object", "licence_info", "identifier"),
     description="The licence of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "key_value", "KeyValue", "key_value",
+    "key_value",
     (_url(), _last_updated(), _str("key"), _str("value"), _updated_by(), _link("object", "object")),
     filter_order=("object", "key", "value"),
     unique_together=(UniqueTogether(("object", "key")),),
     description="A key/value metadata pair of an object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "code_repo_release", "CodeRepoRelease", "code_repo_release",
+    "code_repo_release",
     (_url(), _last_updated(), _str("name", NAME, filter="glob"), _str("version", SEMVER),
      _website(), _updated_by(), _link("object", "object", unique=True)),
     filter_order=("object", "name", "version", "website"),
@@ -371,7 +394,7 @@ _register(TypeSpec(
     description="A released version of a code repository object.",
 ))  # fmt: skip
 _register(TypeSpec(
-    "quality_controlled", "QualityControlled", "quality_controlled",
+    "quality_controlled",
     (_url(), _last_updated(), _updated_by(), _link("object", "object", unique=True),
      _link("document", "object")),
     filter_order=("object", "document"),

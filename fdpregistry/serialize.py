@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from fdpregistry import models as m
-from fdpregistry.models import table_of
+from fdpregistry.models import table_named
 from fdpregistry.schema import (
     COMPUTED,
     DATETIME,
@@ -25,7 +24,7 @@ from fdpregistry.schema import (
 )
 from fdpregistry.statements import objects_with_parts, pairs_for
 
-_COMPONENTS = table_of(m.ObjectComponent)
+_COMPONENTS = table_named("object_component")
 
 
 def format_datetime(value: datetime) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from fastapi import APIRouter
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -33,16 +34,9 @@ from fdpregistry.http import (
     json_response,
     query_items,
 )
+from fdpregistry.lineage import Record, first, record
 from fdpregistry.links import base_url
-from fdpregistry.models import (
-    CodeRun,
-    DataProduct,
-    ExternalObject,
-    Namespace,
-    Object,
-    StorageLocation,
-    StorageRoot,
-)
+from fdpregistry.models import table_named
 from fdpregistry.privacy import object_is_private, product_is_private, require_token_if
 from fdpregistry.prov import (
     PROV_FORMATS,
@@ -66,6 +60,9 @@ _MEDIA_TO_FORMAT = {fmt.media_type: name for name, fmt in PROV_FORMATS.items()} 
 }
 _ANY = frozenset({"*/*", "application/*"})
 MAX_PROV_DEPTH = 100_000  # levels stop where runs do; this only bounds the number parsed
+_EXTERNALS = table_named("external_object")
+_NAMESPACES = table_named("namespace")
+_PRODUCTS = table_named("data_product")
 
 
 def _engine_session(request: Request) -> Session:
@@ -93,8 +90,8 @@ def _positive_int(params: dict[str, str], key: str, default: int) -> int:
     return max(int(value), 0)
 
 
-def _data_product(session: Session, product_id: int) -> DataProduct:
-    product = session.get(DataProduct, product_id)
+def _data_product(session: Session, product_id: int) -> Record:
+    product = record(session, "data_product", product_id)
     if product is None:
         raise ApiError.detail(404, "No DataProduct matches the given query.")
     return product
@@ -200,7 +197,7 @@ def _ro_crate(request: Request, kind: str) -> Response:
                 require_token_if(request, product_is_private(session.connection(), record_id))
                 crate = ro_crate_for_data_product(session, product, base, depth)
             else:
-                run = session.get(CodeRun, record_id)
+                run = record(session, "code_run", record_id)
                 if run is None:
                     raise ApiError.detail(404, "No CodeRun matches the given query.")
                 crate = ro_crate_for_code_run(session, run, base, depth)
@@ -232,9 +229,9 @@ def data_extraction(request: Request) -> Response:
         product_id = _record_id(request.path_params["dp_id"])
         with _engine_session(request) as session:
             product = _data_product(session, product_id)
-            external = session.exec(
-                select(ExternalObject).where(ExternalObject.data_product_id == product.id)
-            ).first()
+            external = first(
+                session, select(_EXTERNALS).where(_EXTERNALS.c.data_product_id == product.id)
+            )
             if external is None or external.primary_not_supplement:
                 raise ApiError.detail(404, "DataProduct was not derived from an external object")
             base = base_url(request)
@@ -283,15 +280,16 @@ def data_product_file(request: Request) -> Response:
         return _empty(404)
     namespace_name, name, version = spec
     with _engine_session(request) as session:
-        product = session.exec(
-            select(DataProduct)
-            .join(Namespace)
+        product = first(
+            session,
+            select(_PRODUCTS)
+            .join(_NAMESPACES, _NAMESPACES.c.id == _PRODUCTS.c.namespace_id)
             .where(
-                Namespace.name == namespace_name,
-                DataProduct.name == name,
-                DataProduct.version == version,
-            )
-        ).first()
+                _NAMESPACES.c.name == namespace_name,
+                _PRODUCTS.c.name == name,
+                _PRODUCTS.c.version == version,
+            ),
+        )
         location = _object_location(session, product.object_id) if product else None
         private = product is not None and object_is_private(session.connection(), product.object_id)
     if location is None:
@@ -306,17 +304,18 @@ def external_object_file(request: Request) -> Response:
     alternate_identifier, title, version = spec
     params = _query(request)
     with _engine_session(request) as session:
-        external = session.exec(
-            select(ExternalObject).where(
-                ExternalObject.alternate_identifier == alternate_identifier,
-                ExternalObject.title == title,
-                ExternalObject.version == version,
-            )
-        ).first()
+        external = first(
+            session,
+            select(_EXTERNALS).where(
+                _EXTERNALS.c.alternate_identifier == alternate_identifier,
+                _EXTERNALS.c.title == title,
+                _EXTERNALS.c.version == version,
+            ),
+        )
         if external is None:
             return _empty(404)
         original = _location(session, external.original_store_id)
-        product = session.get(DataProduct, external.data_product_id)
+        product = record(session, "data_product", external.data_product_id)
         stored = _object_location(session, product.object_id) if product else None
         private = product is not None and object_is_private(session.connection(), product.object_id)
     if "original" in params:
@@ -327,7 +326,7 @@ def external_object_file(request: Request) -> Response:
 
 
 def _object_location(session: Session, object_id: int) -> tuple[str, str] | None:
-    obj = session.get(Object, object_id)
+    obj = record(session, "object", object_id)
     return _location(session, obj.storage_location_id) if obj else None
 
 
@@ -335,10 +334,10 @@ def _location(session: Session, location_id: int | None) -> tuple[str, str] | No
     """(root, path) of a storage location."""
     if location_id is None:
         return None
-    location = session.get(StorageLocation, location_id)
+    location = record(session, "storage_location", location_id)
     if location is None:
         return None
-    root = session.get(StorageRoot, location.storage_root_id)
+    root = record(session, "storage_root", location.storage_root_id)
     return (root.root, location.path) if root else None
 
 

@@ -53,9 +53,9 @@ def insert_into(table: Table) -> Insert:
 @cache
 def objects_with_parts() -> Select[Any]:
     """Which of the objects `:ids` have a component other than whole_object."""
-    from fdpregistry.models import ObjectComponent, table_of
+    from fdpregistry.models import table_named
 
-    components = table_of(ObjectComponent)
+    components = table_named("object_component")
     return (
         select(components.c.object_id)
         .where(

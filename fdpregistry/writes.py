@@ -17,12 +17,11 @@ from typing import Any, Literal
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from fdpregistry import models as m
 from fdpregistry.auth import Caller
 from fdpregistry.database import inserted_id
 from fdpregistry.http import ApiError
 from fdpregistry.links import DOES_NOT_EXIST, LinkError, parse_link
-from fdpregistry.models import table_of
+from fdpregistry.models import table_named
 from fdpregistry.schema import (
     BOOL,
     DATETIME,
@@ -51,8 +50,8 @@ from fdpregistry.values import (
 )
 
 Mode = Literal["create", "put", "patch"]
-_COMPONENTS = table_of(m.ObjectComponent)
-_DATA_PRODUCTS = table_of(m.DataProduct)
+_COMPONENTS = table_named("object_component")
+_DATA_PRODUCTS = table_named("data_product")
 _EXTERNAL_IDENTITY = (
     "identifier",
     "alternate_identifier",

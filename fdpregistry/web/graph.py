@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from fdpregistry.lineage import generating_runs, run_components
-from fdpregistry.models import CodeRun, CodeRunInput, CodeRunOutput, Object
+from fdpregistry.lineage import Record, generating_runs, record, run_components
 from fdpregistry.web.layout import PREFIX
 from fdpregistry.web.queries import private_objects, products_of_objects
 
@@ -49,14 +48,13 @@ def provenance(session: Session, product_object_id: int, depth: int, visible: bo
     for _ in range(max(1, min(depth, MAX_DEPTH))):
         next_frontier: list[int] = []
         for object_id in frontier:
-            obj = session.get(Object, object_id)
+            obj = record(session, "object", object_id)
             for run in generating_runs(session, obj) if obj else []:
                 if run.id in seen_runs:
                     continue
                 if len(graph.nodes) >= MAX_NODES:
                     graph.truncated = True
                     break
-                assert run.id is not None
                 seen_runs.add(run.id)
                 next_frontier += _add_run(session, graph, run)
         frontier = next_frontier
@@ -64,14 +62,14 @@ def provenance(session: Session, product_object_id: int, depth: int, visible: bo
     return graph
 
 
-def _add_run(session: Session, graph: Graph, run: CodeRun) -> list[int]:
+def _add_run(session: Session, graph: Graph, run: Record) -> list[int]:
     """Adds a run and its edges; returns the ids of the objects it read."""
     run_node = f"run{run.id}"
     when = run.run_date.strftime("%Y-%m-%d %H:%M")
     label = f"code run {run.id}\n{when}\n{_short(run.description)}"
     graph.nodes[run_node] = (label, f"{PREFIX}/code_run/{run.id}", "run")
-    inputs = [c.object_id for c in run_components(session, run, CodeRunInput)]
-    outputs = [c.object_id for c in run_components(session, run, CodeRunOutput)]
+    inputs = [c.object_id for c in run_components(session, run, "inputs")]
+    outputs = [c.object_id for c in run_components(session, run, "outputs")]
     for object_id in inputs:
         graph.edges.add((f"obj{object_id}", run_node))
     for object_id in outputs:
@@ -98,7 +96,7 @@ def _label_objects(session: Session, graph: Graph, focus: int, visible: bool) ->
             label = f"{product['namespace']}:{product['name']}\n@{product['version']}"
             graph.nodes[node] = (label, f"{PREFIX}/data_product/{product['id']}", kind)
         else:
-            obj = session.get(Object, object_id)
+            obj = record(session, "object", object_id)
             label = f"object {object_id}\n{_short(obj.description if obj else None)}"
             graph.nodes[node] = (label, f"/api/object/{object_id}/", kind)
 

@@ -14,24 +14,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, RowMapping, func, or_, select
 
 from fdpd.store.locations import location_url
-from fdpregistry import models as m
 from fdpregistry.filters import glob_condition
-from fdpregistry.models import table_of
+from fdpregistry.models import User, table_named, table_of
 from fdpregistry.pagination import Page, fetch_page
 from fdpregistry.privacy import object_is_private, private_object_clause
 from fdpregistry.schema import SPECS
 from fdpregistry.settings import RegistrySettings
 from fdpregistry.special import contained_path, is_inside, local_root_folder
 
-PRODUCTS = table_of(m.DataProduct)
-NAMESPACES = table_of(m.Namespace)
-OBJECTS = table_of(m.Object)
-RUNS = table_of(m.CodeRun)
-USERS = table_of(m.User)
-AUTHORS = table_of(m.Author)
-COMPONENTS = table_of(m.ObjectComponent)
-LOCATIONS = table_of(m.StorageLocation)
-ROOTS = table_of(m.StorageRoot)
+PRODUCTS = table_named("data_product")
+NAMESPACES = table_named("namespace")
+OBJECTS = table_named("object")
+RUNS = table_named("code_run")
+USERS = table_of(User)
+AUTHORS = table_named("author")
+COMPONENTS = table_named("object_component")
+LOCATIONS = table_named("storage_location")
+ROOTS = table_named("storage_root")
 PAGE_SIZE = 100
 MATCHES_READ_ONCE = 5000  # ids of a text search's matches kept for its count and page
 
@@ -41,8 +40,8 @@ COUNTED = (
     ("objects", OBJECTS),
     ("namespaces", NAMESPACES),
     ("authors", AUTHORS),
-    ("external objects", table_of(m.ExternalObject)),
-    ("issues", table_of(m.Issue)),
+    ("external objects", table_named("external_object")),
+    ("issues", table_named("issue")),
     ("storage roots", ROOTS),
 )
 

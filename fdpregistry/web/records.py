@@ -13,9 +13,8 @@ from sqlalchemy import Connection, RowMapping, Select, select
 from sqlalchemy import Table as SqlTable
 from sqlmodel import Session
 
-from fdpregistry import models as m
-from fdpregistry.lineage import object_authors
-from fdpregistry.models import table_of
+from fdpregistry.lineage import object_authors, record
+from fdpregistry.models import table_named
 from fdpregistry.privacy import object_is_private, private_object_clause
 from fdpregistry.settings import RegistrySettings
 from fdpregistry.web import graph as provenance_graph
@@ -50,14 +49,14 @@ from fdpregistry.web.render import (
 )
 from fdpregistry.web.rerun import rerun_fields
 
-_ISSUE_LINKS = table_of(m.ComponentIssue)
-_ISSUES = table_of(m.Issue)
-_KEY_VALUES = table_of(m.KeyValue)
-_INPUTS = table_of(m.CodeRunInput)
-_OUTPUTS = table_of(m.CodeRunOutput)
-_REPOS = table_of(m.CodeRepoRelease)
-_AUTHOR_LINKS = table_of(m.ObjectAuthor)
-_USER_AUTHORS = table_of(m.UserAuthor)
+_ISSUE_LINKS = table_named("object_component_issues")
+_ISSUES = table_named("issue")
+_KEY_VALUES = table_named("key_value")
+_INPUTS = table_named("code_run_inputs")
+_OUTPUTS = table_named("code_run_outputs")
+_REPOS = table_named("code_repo_release")
+_AUTHOR_LINKS = table_named("object_authors")
+_USER_AUTHORS = table_named("user_author")
 
 
 class Private(Exception):
@@ -82,7 +81,7 @@ def data_product(
     assert namespace is not None and obj is not None
     ns, name, version = namespace["name"], product["name"], product["version"]
     stored = stored_file(conn, obj["storage_location_id"], settings)
-    file_type = row(conn, table_of(m.FileType), obj["file_type_id"] or 0)
+    file_type = row(conn, table_named("file_type"), obj["file_type_id"] or 0)
     summary: Fields = [
             ("namespace", Link(page_url("namespace", namespace["id"]), ns)),
             ("name", name),
@@ -189,7 +188,7 @@ def _versions(conn: Connection, product: RowMapping, visible: bool) -> Table:
 
 
 def _authors(session: Session, object_id: int) -> list[Link]:
-    obj = session.get(m.Object, object_id)
+    obj = record(session, "object", object_id)
     authors = object_authors(session, obj) if obj else []
     return [
         Link(page_url("author", a.id or 0), a.name or a.identifier or f"author {a.id}")

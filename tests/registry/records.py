@@ -1,7 +1,7 @@
 """Write registry records straight into a registry database, for tests of the read-only routes.
 
-The rows are written with the registry's own models and engine (no REST round trips), so the
-special routes can be tested independently of the model routes.
+The rows are written into the registry's own tables with its engine (no REST round trips), so
+the special routes can be tested independently of the model routes.
 """
 
 from __future__ import annotations
@@ -12,25 +12,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import insert
+from sqlmodel import Session, select
 
 from fdpregistry.auth import ensure_user
-from fdpregistry.database import make_engine
+from fdpregistry.database import inserted_id, make_engine
 from fdpregistry.migrations import upgrade
-from fdpregistry.models import (
-    CodeRun,
-    CodeRunInput,
-    CodeRunOutput,
-    DataProduct,
-    FileType,
-    Namespace,
-    Object,
-    ObjectAuthor,
-    ObjectComponent,
-    StorageLocation,
-    StorageRoot,
-    User,
-)
+from fdpregistry.models import User, table_named
 
 
 def now() -> datetime:
@@ -78,47 +66,46 @@ class RecordWriter:
             yield session
             session.commit()
 
-    def add(self, model: type[SQLModel], **values: Any) -> int:
-        """Insert one row (with `last_updated`/`updated_by_id` when the table has them)."""
-        fields = model.model_fields
-        if "last_updated" in fields:
+    def add(self, table_name: str, **values: Any) -> int:
+        """Insert one row of a record type's table (with `last_updated`, `updated_by_id` and a
+        `uuid` when the table has them); its id."""
+        table = table_named(table_name)
+        if "last_updated" in table.c:
             values.setdefault("last_updated", now())
-        if "updated_by_id" in fields:
+        if "updated_by_id" in table.c:
             values.setdefault("updated_by_id", self.user_id)
-        if "uuid" in fields:
+        if "uuid" in table.c:
             values.setdefault("uuid", str(uuid.uuid4()))
         with self._session() as session:
-            row = model(**values)
-            session.add(row)
-            session.flush()
-            return int(getattr(row, "id", 0) or 0)
+            return inserted_id(session.connection().execute(insert(table).values(**values)))
 
-    def link(self, model: type[SQLModel], **values: int) -> None:
+    def link(self, table_name: str, **values: int) -> None:
         with self._session() as session:
-            session.add(model(**values))
+            session.connection().execute(insert(table_named(table_name)).values(**values))
 
-    def _existing(self, model: type[SQLModel], **values: Any) -> int | None:
+    def _existing(self, table_name: str, **values: Any) -> int | None:
+        table = table_named(table_name)
         with self._session() as session:
-            query = select(model).filter_by(**values)
-            row = session.exec(query).first()
-            return int(getattr(row, "id", 0)) if row is not None else None
+            query = select(table.c.id).filter_by(**values)
+            found = session.connection().execute(query).scalar()
+            return int(found) if found is not None else None
 
-    def _get_or_add(self, model: type[SQLModel], key: dict[str, Any], **values: Any) -> int:
-        found = self._existing(model, **key)
-        return found if found is not None else self.add(model, **key, **values)
+    def _get_or_add(self, table_name: str, key: dict[str, Any], **values: Any) -> int:
+        found = self._existing(table_name, **key)
+        return found if found is not None else self.add(table_name, **key, **values)
 
     def root(self, root: str, local: bool = False) -> int:
-        return self._get_or_add(StorageRoot, {"root": root}, local=local)
+        return self._get_or_add("storage_root", {"root": root}, local=local)
 
     def namespace(self, name: str) -> int:
-        return self._get_or_add(Namespace, {"name": name})
+        return self._get_or_add("namespace", {"name": name})
 
     def file_type(self, extension: str) -> int:
-        return self._get_or_add(FileType, {"name": extension, "extension": extension})
+        return self._get_or_add("file_type", {"name": extension, "extension": extension})
 
     def location(self, root: str, path: str, content_hash: str, public: bool = True) -> int:
         return self.add(
-            StorageLocation,
+            "storage_location",
             path=path,
             hash=content_hash,
             public=public,
@@ -134,21 +121,21 @@ class RecordWriter:
     ) -> tuple[int, int]:
         """An object and its `whole_object` component: (object id, component id)."""
         object_id = self.add(
-            Object,
+            "object",
             description=description,
             storage_location_id=location_id,
             file_type_id=self.file_type(extension) if extension else None,
         )
         component_id = self.add(
-            ObjectComponent, name="whole_object", whole_object=True, object_id=object_id
+            "object_component", name="whole_object", whole_object=True, object_id=object_id
         )
         for author_id in authors:
-            self.link(ObjectAuthor, object_id=object_id, author_id=author_id)
+            self.link("object_authors", object_id=object_id, author_id=author_id)
         return object_id, component_id
 
     def data_product(self, namespace: str, name: str, version: str, object_id: int) -> int:
         return self.add(
-            DataProduct,
+            "data_product",
             name=name,
             version=version,
             object_id=object_id,
@@ -165,7 +152,7 @@ class RecordWriter:
         code_repo: int | None = None,
     ) -> int:
         run_id = self.add(
-            CodeRun,
+            "code_run",
             run_date=now(),
             description=description,
             submission_script_id=script_object,
@@ -173,7 +160,7 @@ class RecordWriter:
             code_repo_id=code_repo,
         )
         for component in inputs:
-            self.link(CodeRunInput, code_run_id=run_id, component_id=component)
+            self.link("code_run_inputs", code_run_id=run_id, component_id=component)
         for component in outputs:
-            self.link(CodeRunOutput, code_run_id=run_id, component_id=component)
+            self.link("code_run_outputs", code_run_id=run_id, component_id=component)
         return run_id

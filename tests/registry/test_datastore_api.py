@@ -23,7 +23,6 @@ import httpx
 import pytest
 
 from fdpd.base.hashing import sha1_hex_to_base64
-from fdpregistry.models import KeyValue
 from tests.conftest import free_port
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
@@ -51,7 +50,7 @@ class Served:
         location = records.location(self.registry.base_url + "/data/", sha1, sha1)
         object_id, _ = records.object(location, "csv")
         if private:
-            records.add(KeyValue, key="accessibility", value="private", object_id=object_id)
+            records.add("key_value", key="accessibility", value="private", object_id=object_id)
         records.close()
 
 

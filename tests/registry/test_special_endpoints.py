@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from fdpregistry.models import Author, ExternalObject, KeyValue
 from tests.inprocess import InProcessRegistry, registry_in_process
 from tests.registry.records import RecordWriter
 
@@ -52,7 +51,7 @@ def write_graph(database_url: str, store: Path) -> Graph:
     (store.parent / "outside.txt").write_text("secret")
 
     author = records.add(
-        Author, name="Ana Example", identifier="https://orcid.org/0000-0002-1825-0097"
+        "author", name="Ana Example", identifier="https://orcid.org/0000-0002-1825-0097"
     )
     gauge_obj, gauge_comp = records.object(
         records.location(root, "hydro/flow/gauge/1.0.0.csv", hashlib.sha1(GAUGE).hexdigest()),
@@ -83,7 +82,7 @@ def write_graph(database_url: str, store: Path) -> Graph:
     stations = records.data_product("hydro", "ext/stations", "0.1.0", stations_obj)
     original = records.location("https://data.example.org/", "downloads/stations.csv", "34" * 20)
     external = records.add(
-        ExternalObject,
+        "external_object",
         alternate_identifier="stations",
         alternate_identifier_type="download",
         primary_not_supplement=False,
@@ -97,7 +96,7 @@ def write_graph(database_url: str, store: Path) -> Graph:
     escape = records.data_product("hydro", "bad/escape", "1.0.0", escape_obj)
     missing_obj, _ = records.object(records.location(root, "hydro/missing.csv", "78" * 20), "csv")
     records.data_product("hydro", "gone", "1.0.0", missing_obj)
-    records.add(KeyValue, key="accessibility", value="private", object_id=missing_obj)
+    records.add("key_value", key="accessibility", value="private", object_id=missing_obj)
     records.close()
     return Graph(store, gauge, mean, stations, escape, run_upstream, run_main, external)
 
