@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from fdpctl.transport import DaemonClient, EventStream, Reply
 
     Handler = Callable[[argparse.Namespace, "Invocation"], int]
-else:  # what a command handler is given for a command line parsed without argparse
-    from types import SimpleNamespace as Namespace
+else:
+
+    class Namespace:
+        """What a command handler is given for a command line parsed without argparse: the
+        attributes argparse's `Namespace` would have (`types` would cost an import)."""
+
+        def __init__(self, **values: Any) -> None:
+            self.__dict__.update(values)
 
 
 class Invocation:
