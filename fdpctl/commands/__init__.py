@@ -8,7 +8,7 @@ imported to build `--help`.
 
 `PLAIN_COMMANDS` are the commands that take no argument but `--json`: fdpctl runs them without
 building its argparse parser (fdpctl/cli.py). Each names the `module:handler` its `register`
-sets; tests/cli/test_plain_commands.py holds each to what the parser makes of it. A module that
+sets; tests/cli/test_startup_path.py holds each to what the parser makes of it. A module that
 has one keeps `argparse` (and `json`, `re`, `pathlib`) out of its module-level imports.
 """
 
