@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 SUCCESS = 0
 OPERATION_FAILED = 1
 USAGE_ERROR = 2
@@ -54,3 +56,21 @@ class Interrupted(CommandError):
     """The operation was cancelled, or fdpctl stopped following it (Ctrl-C)."""
 
     exit_code = INTERRUPTED
+
+
+def report(exc: CommandError, as_json: bool) -> None:
+    """How every failure reaches the user: the JSON error object on stdout with `--json`,
+    else `fdpctl: message` and its hint on stderr."""
+    if as_json:
+        import json
+
+        error = {"code": exc.code or _default_code(exc), "message": exc.message, "hint": exc.hint}
+        print(json.dumps({"error": error}))
+        return
+    print(f"fdpctl: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+
+
+def _default_code(exc: CommandError) -> str:
+    return "unreachable" if exc.exit_code == DAEMON_UNREACHABLE else "failed"

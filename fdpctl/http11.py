@@ -10,8 +10,6 @@ timeout would leave a `makefile` reader's buffer in an undefined state.
 
 from __future__ import annotations
 
-import select
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import _socket
@@ -63,6 +61,8 @@ class SocketReader:
         if self._ended:
             return False
         if self.on_idle is not None:
+            import select  # a shared library to load: only for streams shown as they come
+
             while not select.select([self._sock], [], [], self.idle_tick)[0]:
                 self.on_idle()
         data = self._sock.recv(RECEIVE_SIZE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -27,6 +26,8 @@ CLEAR_LINE = "\r\x1b[K"  # back to the line's start, and clear it
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
+    import json  # imports `re` (and `enum`): only `--json` pays for it
+
     print(json.dumps(data, indent=2), file=out or sys.stdout)
 
 
@@ -88,6 +89,8 @@ class StreamRenderer:
 
     def show(self, event: Event) -> dict[str, Any] | None:
         if self.as_json:
+            import json
+
             print(json.dumps(event), file=self.out, flush=True)
         if event["type"] == "result":
             self.clear_bar()

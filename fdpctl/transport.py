@@ -6,20 +6,20 @@ Start-up cost matters more than features here, hence `fdpctl.http11` instead of 
 from __future__ import annotations
 
 import _socket  # `socket` without its Python layer: that makes enums of every constant at import
-import json
 import os
 import sys
 
 from fdpctl.errors import DaemonUnreachable, OperationFailed
 from fdpctl.http11 import Response, send_request
+from fdpctl.json_answer import parse_json
 from fdpd import __version__
-from fdpd.base.paths import Locations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
     from typing import Any, Protocol
 
+    from fdpd.base.paths import Locations
     from fdpd.base.wire import Event, Followed, FollowEnd
 
     class Events(Protocol):
@@ -49,13 +49,25 @@ class Reply:
 
 
 class DaemonClient:
-    """One fdpd endpoint: the Unix socket of `locations`, or `FDP_DAEMON_URL` with the token."""
+    """One fdpd endpoint: the Unix socket at `socket_path`, or `FDP_DAEMON_URL` with the token."""
 
-    def __init__(self, locations: Locations, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, socket_path: str, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
-        self.locations = locations
+        self.socket_path = socket_path
         self.url = env.get(DAEMON_URL_VARIABLE) or None
+        self._environ = env
+        self._locations: Locations | None = None
         self._version_checked = False
+
+    @property
+    def locations(self) -> Locations:
+        """fdp's folders (to start fdpd, to read the daemon token): resolved when first asked
+        for, since every command needs the socket but few need more (`pathlib` costs start-up)."""
+        if self._locations is None:
+            from fdpd.base.paths import resolve_locations
+
+            self._locations = resolve_locations(self._environ)
+        return self._locations
 
     @property
     def over_tcp(self) -> bool:
@@ -63,7 +75,7 @@ class DaemonClient:
 
     @property
     def where(self) -> str:
-        return self.url or str(self.locations.socket_path)
+        return self.url or self.socket_path
 
     def request(self, method: str, path: str, body: Any = None) -> Reply:
         """Send one request; return the reply, or raise OperationFailed with fdpd's error."""
@@ -72,7 +84,7 @@ class DaemonClient:
             raw = response.read()
         finally:
             response.close()
-        data = json.loads(raw) if raw else None
+        data = parse_json(raw) if raw else None
         if response.status >= 400:
             raise _error_from(response.status, data)
         return Reply(response.status, response.headers, data)
@@ -85,13 +97,15 @@ class DaemonClient:
                 raw = response.read()
             finally:
                 response.close()
-            raise _error_from(response.status, json.loads(raw) if raw else None)
+            raise _error_from(response.status, parse_json(raw) if raw else None)
         return EventStream(response)
 
     def _send(self, method: str, path: str, body: Any, timeout: float | None) -> Response:
         headers = {"Accept": "application/json"}
         payload = None
         if body is not None:
+            import json  # `json` imports `re`: only commands that send a body pay for it
+
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         if self.over_tcp:
@@ -108,7 +122,7 @@ class DaemonClient:
     def _connect(self, timeout: float | None) -> _socket.socket:
         if self.url is None:
             family: int = _socket.AF_UNIX
-            address: Any = str(self.locations.socket_path)
+            address: Any = self.socket_path
         else:
             from urllib.parse import urlsplit  # only for TCP: keeps the socket path fast
 
@@ -195,7 +209,7 @@ def _event(line: bytes) -> Any:
     """One line of an event stream: a JSON object with its `type` (`fdpd.base.wire`'s `Event`,
     `Followed`, `FollowEnd`)."""
     try:
-        event: Any = json.loads(line)
+        event: Any = parse_json(line)
     except ValueError:
         event = None
     if not _has_type(event):

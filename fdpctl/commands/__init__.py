@@ -5,6 +5,11 @@ the command's name). A module's `register`
 adds its argparse subparsers and sets `handler=` on each; a handler is
 `(args, invocation) -> exit code`. Keep module-level imports light: every command module is
 imported to build `--help`.
+
+`PLAIN_COMMANDS` are the commands that take no argument but `--json`: fdpctl runs them without
+building its argparse parser (fdpctl/cli.py). Each names the `module:handler` its `register`
+sets; tests/cli/test_startup_path.py holds each to what the parser makes of it. A module that
+has one keeps `argparse` (and `json`, `re`, `pathlib`) out of its module-level imports.
 """
 
 from __future__ import annotations
@@ -32,3 +37,15 @@ COMMAND_MODULES = (
     "uncommit",
     "update",
 )
+
+PLAIN_COMMANDS = {
+    "daemon start": "daemon:start",
+    "daemon stop": "daemon:stop",
+    "daemon status": "daemon:status",
+    "daemon check": "daemon:check",
+    "registry start": "registry:start",
+    "registry stop": "registry:stop",
+    "registry status": "registry:status",
+    "remote list": "remote:list_remotes",
+    "schedule": "schedule:schedule",
+}

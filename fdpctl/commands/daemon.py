@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, DaemonUnreachable, OperationFailed
 from fdpctl.render import print_fields, print_json
-from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import DaemonStatus, Ping, SelfCheck, Stopping
-
-CHECK: Operation[SelfCheck] = Operation("POST", "/v1/daemon/check")
 
 STOP_TIMEOUT = 10.0
 
@@ -89,7 +86,10 @@ def status(_: argparse.Namespace, inv: Invocation) -> int:
 
 
 def check(_: argparse.Namespace, inv: Invocation) -> int:
-    result = run_operation(inv, CHECK)
+    from fdpctl.streaming import Operation, run_operation  # `status` and the rest need neither
+
+    operation: Operation[SelfCheck] = Operation("POST", "/v1/daemon/check")
+    result = run_operation(inv, operation)
     if not inv.as_json:
         print(f"all {len(result.get('checks', []))} checks passed")
     return SUCCESS

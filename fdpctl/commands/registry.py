@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, CommandError
@@ -13,6 +11,7 @@ from fdpctl.render import print_fields, print_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import RegistryOpened, RegistryState
@@ -86,6 +85,7 @@ def _open(url: str) -> None:
     """Opens `url` through a 0600 redirect file, as Jupyter does: the login code then never
     appears on the browser's command line, which other users of the machine can read."""
     import html
+    import tempfile
     import webbrowser
 
     handle, path = tempfile.mkstemp(prefix="fdp-registry-open-", suffix=".html")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from fdpctl.cli import Invocation, add_command
@@ -11,6 +10,7 @@ from fdpctl.render import print_json, print_table
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import RemoteList, RemoteOut

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS
 from fdpctl.render import print_json, print_table
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import CheckOut, Schedule

@@ -8,8 +8,6 @@ for every line it writes (fdpctl/safe_output.py), and must start fast.
 
 from __future__ import annotations
 
-import unicodedata
-
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _LINE_BREAKS = {ord("\n"): None, ord("\t"): None}  # dropped to check the rest is printable
 
@@ -21,6 +19,8 @@ def escaped(value: object, *, lines: bool = False) -> str:
     kept = "\n\t" if lines else ""
     if (text.translate(_LINE_BREAKS) if lines else text).isprintable():  # the common case, in C
         return text
+    import unicodedata  # a shared library to load: only for text that is not plainly printable
+
     out = []
     for ch in text:
         if ch not in kept and unicodedata.category(ch) in _ESCAPED_CATEGORIES:

@@ -2,18 +2,20 @@
 
 `FDP_HOME=DIR` puts everything under DIR (tests, several instances side by side); otherwise
 the platform's conventions apply (XDG on Linux, ~/Library on macOS). Standard library only at
-import time: fdpctl imports this module and must start fast.
+import time: fdpctl imports this module and must start fast, so `pathlib` (which imports `re`,
+`fnmatch` and `urllib`) is imported only by `resolve_locations`, and `resolve_socket_path` gives
+fdpctl the socket's path without it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 APP_NAME = "fdp"
 
@@ -111,6 +113,8 @@ class Locations:
 
 def resolve_locations(environ: Mapping[str, str] | None = None) -> Locations:
     """Work out every location from the environment (`FDP_HOME`, `FDP_SOCKET`, XDG variables)."""
+    from pathlib import Path
+
     env = os.environ if environ is None else environ
     home = env.get("FDP_HOME")
     if home:
@@ -128,7 +132,28 @@ def resolve_locations(environ: Mapping[str, str] | None = None) -> Locations:
     return Locations(config_dir, state_dir, data_dir, runtime_dir, socket_path, fair_home)
 
 
-def check_socket_path(path: Path) -> None:
+def resolve_socket_path(environ: Mapping[str, str] | None = None) -> str:
+    """`resolve_locations(environ).socket_path` as text; without importing `pathlib` when the
+    variable that decides it (`FDP_SOCKET`, `FDP_HOME` or `XDG_RUNTIME_DIR`) is an absolute path
+    that `pathlib` would leave as it is (fdpctl's every command needs the socket and nothing else
+    from here)."""
+    env = os.environ if environ is None else environ
+    override, home, runtime = env.get("FDP_SOCKET"), env.get("FDP_HOME"), env.get("XDG_RUNTIME_DIR")
+    under: tuple[str, ...] = ()
+    if override:
+        folder = override
+    elif home:
+        folder, under = home, ("run", "fdpd.sock")
+    elif runtime:
+        folder, under = runtime, (APP_NAME, "fdpd.sock")
+    else:
+        folder = ""
+    if os.path.isabs(folder) and os.path.normpath(folder) == folder:
+        return os.path.join(folder, *under)
+    return str(resolve_locations(env).socket_path)  # `~`, `..`, `//`, relative, platform dirs
+
+
+def check_socket_path(path: str | Path) -> None:
     """Fail clearly when a Unix socket path is longer than the operating system allows."""
     length = len(os.fsencode(str(path)))
     if length > MAX_SOCKET_PATH_BYTES:
