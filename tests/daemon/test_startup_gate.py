@@ -76,6 +76,19 @@ def test_a_request_reaches_the_daemon_only_after_its_journal_is_recovered(
     assert fdp.stop_daemon(daemon) == 0
 
 
+def test_a_damaged_journal_still_stops_fdpd_before_it_answers(fdp: FdpInstance) -> None:
+    """The journal file is readied before fdpd serves (`fdpd.journal.prepare`): a client starting
+    fdpd hears why it cannot start, not a ping from an fdpd about to exit."""
+    fdp.locations.ensure()
+    fdp.locations.journal_path.write_bytes(b"not a database, " * 512)
+
+    started = fdp.run_fdpctl("daemon", "start", timeout=60)
+
+    assert started.returncode != 0, started.stdout
+    assert "cannot open the journal" in started.stderr, started.stderr
+    assert "Traceback" not in started.stderr
+
+
 def _answers_ping(fdp: FdpInstance) -> bool:
     try:
         return fdp.request("GET", "/v1/ping", timeout=1).status == 200
