@@ -156,6 +156,10 @@ class FdpInstance:
                 raise AssertionError(f"fdpd exited with {process.returncode}: {said}")
             try:
                 if self.request("GET", "/v1/ping", timeout=1).status == 200:
+                    # fdpd answers its ping while it builds the rest (fdpd.server.gate); any other
+                    # request waits for that: its crash recovery and services are done then
+                    left = max(deadline - time.monotonic(), 1)
+                    self.request("GET", "/v1/daemon/status", timeout=left)
                     return
             except OSError:
                 pass

@@ -12,12 +12,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from fdpd import __version__
 from fdpd.base.paths import Locations
 from fdpd.base.settings import DaemonSettings
 from fdpd.core.services import Services
-from fdpd.journal import Journal
+
+if TYPE_CHECKING:  # annotations only: the server binds its socket before importing SQLAlchemy
+    from fdpd.journal import Journal
 
 LifespanHook = Callable[["DaemonContext"], Awaitable[None]]
 
@@ -49,11 +52,11 @@ class DaemonContext:
     running_operations: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     # Installed by the server: asks uvicorn to stop (used by `POST /v1/daemon/stop`).
     request_stop: Callable[[], None] = field(default=lambda: None)
-    _monotonic_start: float = field(default_factory=time.monotonic)
+    monotonic_start: float = field(default_factory=time.monotonic)
 
     @property
     def uptime_seconds(self) -> float:
-        return time.monotonic() - self._monotonic_start
+        return time.monotonic() - self.monotonic_start
 
     def on_startup(self, hook: LifespanHook) -> None:
         self.startup_hooks.append(hook)

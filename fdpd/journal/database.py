@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +12,10 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, col, create_engine, select
 
 from fdpd.base.error_codes import ErrorCode
-from fdpd.base.errors import FdpError, NotFound
+from fdpd.base.errors import NotFound
 from fdpd.base.wire import Event
-from fdpd.journal.migrations import migrate
 from fdpd.journal.models import INTERRUPTED, RUNNING, Operation, OperationEvent
-
-BUSY_TIMEOUT_MS = 5000
+from fdpd.journal.prepare import BUSY_TIMEOUT_MS, prepare_journal
 
 
 def utc_now() -> str:
@@ -35,15 +32,7 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> Journal:
         """Open (creating if needed) and migrate the journal at `path`."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            _prepare(path)
-        except sqlite3.DatabaseError as exc:
-            raise FdpError(
-                f"cannot open the journal {path}: {exc}",
-                hint="check the file; if it is damaged, move it aside and restart fdpd",
-                code=ErrorCode.JOURNAL_UNUSABLE,
-            ) from None
+        prepare_journal(path)
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_connection)
         return cls(path, engine)
@@ -133,16 +122,6 @@ class Journal:
                 .order_by(col(OperationEvent.seq))
             )
             return [cast(Event, dict(row.body)) for row in session.exec(query).all()]
-
-
-def _prepare(path: Path) -> None:
-    db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        migrate(db, str(path))
-    finally:
-        db.close()
-    path.chmod(0o600)
 
 
 def _configure_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -9,12 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from starlette.types import ASGIApp
 
 from fdpd import __version__
 from fdpd.core.context import DaemonContext
 from fdpd.server.error_handlers import install_error_handlers
-from fdpd.server.guard import RequestGuard
 from fdpd.server.lazy_routers import LazyRouters, MountRoutersFirst
 from fdpd.server.openapi_statuses import document_error_statuses
 from fdpd.server.request_text import refuse_unusable_text
@@ -60,8 +58,3 @@ def create_app(ctx: DaemonContext) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def create_asgi_app(ctx: DaemonContext, tcp_token: str | None) -> ASGIApp:
-    """What uvicorn serves: the FastAPI app behind the request guard."""
-    return RequestGuard(create_app(ctx), tcp_token)

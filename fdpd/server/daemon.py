@@ -12,17 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
+from fdpd import __version__
 from fdpd.base import memory_trace
 from fdpd.base.errors import FdpError
 from fdpd.base.paths import LocationError, Locations, resolve_locations
-from fdpd.base.settings import load_settings
-from fdpd.core.context import DaemonContext, Listeners
-from fdpd.journal import Journal
+from fdpd.base.settings import DaemonSettings, load_settings
+from fdpd.core.context import Listeners
+from fdpd.journal.prepare import prepare_journal
 from fdpd.server import sd_notify
-from fdpd.server.app import create_asgi_app
+from fdpd.server.gate import StartupGate
+from fdpd.server.guard import RequestGuard
 from fdpd.server.instance import InstanceLock
 from fdpd.server.listeners import (
     TcpAddress,
@@ -31,9 +34,10 @@ from fdpd.server.listeners import (
     systemd_sockets,
 )
 from fdpd.server.logging_setup import configure_logging
-from fdpd.server.recovery import recover_after_crash
-from fdpd.server.startup import attach_services
 from fdpd.server.tcp_token import ensure_daemon_token
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger("fdpd")
 
@@ -51,26 +55,25 @@ class DaemonOptions:
 class DaemonServer(uvicorn.Server):
     """uvicorn's server, plus systemd notifications and shutdown that reaches open streams."""
 
-    def __init__(self, config: uvicorn.Config, ctx: DaemonContext) -> None:
+    def __init__(self, config: uvicorn.Config, gate: StartupGate) -> None:
         super().__init__(config)
-        self.ctx = ctx
+        self.gate = gate
         self._loop: asyncio.AbstractEventLoop | None = None
-        ctx.request_stop = self.stop
 
     def stop(self) -> None:
         self.should_exit = True
-        self.ctx.begin_shutdown()
+        self.gate.begin_shutdown()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().startup(sockets)
         if self.started:
-            log.info("fdpd %s ready (pid %d)", self.ctx.version, self.ctx.pid)
+            log.info("fdpd %s ready (pid %d)", __version__, os.getpid())
             sd_notify.notify("READY=1")
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         sd_notify.notify("STOPPING=1")
-        self.ctx.begin_shutdown()
+        self.gate.begin_shutdown()
         await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -81,7 +84,7 @@ class DaemonServer(uvicorn.Server):
 
     def _begin_shutdown_on_signal(self, sig: int) -> None:
         log.info("received %s, shutting down", signal.Signals(sig).name)
-        self.ctx.begin_shutdown()
+        self.gate.begin_shutdown()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -150,18 +153,24 @@ def _serve(
     sockets: list[socket.socket],
     listeners: Listeners,
 ) -> int:
+    """Serve `sockets`: the ping at once, everything else once `_build_daemon` is done (in the
+    background: `fdpd.server.gate`). What can stop fdpd from starting is checked before it
+    answers anything: the journal opens and migrates, the settings parse, the token file."""
     memory_trace.start_if_asked()
-    journal = Journal.open(locations.journal_path)
-    recover_after_crash(journal, locations)
-    ctx = DaemonContext(
-        locations=locations, journal=journal, settings=load_settings(locations), listeners=listeners
-    )
-    attach_services(ctx)
+    prepare_journal(locations.journal_path)
+    settings = load_settings(locations)
     # Any TCP listener (ours or systemd's) is guarded by the daemon token.
     serves_tcp = any(sock.family != socket.AF_UNIX for sock in sockets)
     token = ensure_daemon_token(locations.daemon_token_path) if serves_tcp else None
+    built: list[FastAPI] = []
+
+    def build() -> FastAPI:
+        built.append(_build_daemon(locations, settings, listeners, gate))
+        return built[0]
+
+    gate = StartupGate(build, listeners.socket_path, request_stop=lambda: server.stop())
     config = uvicorn.Config(
-        create_asgi_app(ctx, token),
+        RequestGuard(gate, token),
         log_config=None,
         access_log=False,
         server_header=False,
@@ -170,17 +179,49 @@ def _serve(
         http="h11",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    server = DaemonServer(config, ctx)
-    log.info("fdpd %s starting on %s", ctx.version, _describe(listeners))
+    server = DaemonServer(config, gate)
+    log.info("fdpd %s starting on %s", __version__, _describe(listeners))
     try:
         asyncio.run(server.serve(sockets=sockets))
     except SystemExit as exc:  # uvicorn exits like this when the app's startup fails
         log.error("fdpd could not start (status %s)", exc.code)
         return 1
     finally:
-        journal.close()
+        for app in built:
+            app.state.context.journal.close()
+    if gate.failure is not None:
+        return 1
     log.info("fdpd stopped")
     return 0
+
+
+def _build_daemon(
+    locations: Locations, settings: DaemonSettings, listeners: Listeners, gate: StartupGate
+) -> FastAPI:
+    """The daemon behind the gate: journal (recovered after a crash), context, services, app.
+    Runs in a worker thread while fdpd already answers its ping."""
+    from fdpd.core.context import DaemonContext
+    from fdpd.journal import Journal
+    from fdpd.server.app import create_app
+    from fdpd.server.recovery import recover_after_crash
+    from fdpd.server.startup import attach_services
+
+    journal = Journal.open(locations.journal_path)
+    try:
+        recover_after_crash(journal, locations)
+        ctx = DaemonContext(
+            locations=locations,
+            journal=journal,
+            settings=settings,
+            listeners=listeners,
+            started=gate.started,
+            monotonic_start=gate.monotonic_start,
+        )
+        attach_services(ctx)
+        return create_app(ctx)
+    except BaseException:
+        journal.close()
+        raise
 
 
 def _describe(listeners: Listeners) -> str:

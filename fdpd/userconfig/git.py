@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,25 +60,49 @@ def collect_git_facts(
     path: Path, remote_name: str = DEFAULT_REMOTE, *, top: Path | None = None
 ) -> GitFacts | None:
     """Git facts for the work tree holding folder `path`, or None if it is not in one. `top`:
-    that work tree's top, when the caller has asked git already (one `git` call less)."""
+    that work tree's top, when the caller has asked git already (one `git` call less).
+
+    Each `git` is a process on the path of every `fdpctl run`: HEAD, branch and dirtiness come
+    from one `git status --porcelain=v2 --branch`, and the three questions run side by side."""
     top = top or work_tree_top(path)
     if top is None:
         return None
-    head = _out(top, "rev-parse", "--verify", "-q", "HEAD^{commit}") or None
-    status = _git(top, "status", "--porcelain", "--untracked-files=no")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        asked_status = pool.submit(
+            _git, top, "status", "--porcelain=v2", "--branch", "--untracked-files=no"
+        )
+        asked_remote = pool.submit(_out, top, "remote", "get-url", remote_name)
+        asked_tag = pool.submit(_out, top, "describe", "--tags", "--abbrev=0")
+        status, remote_url, tag = asked_status.result(), asked_remote.result(), asked_tag.result()
     if status.returncode != 0:
         raise FdpError(
             f"`git status` failed in {top}: {status.stderr.strip()}", code=ErrorCode.GIT_FAILED
         )
-    branch = _out(top, "symbolic-ref", "--quiet", "--short", "HEAD") or None
-    remote_url = _out(top, "remote", "get-url", remote_name) or None
-    tag = _out(top, "describe", "--tags", "--abbrev=0") if head else None
+    head, branch, dirty = _parse_status(status.stdout)
     return GitFacts(
         top=top,
         head=head,
-        dirty=bool(status.stdout.strip()),
+        dirty=dirty,
         branch=branch,
         remote_name=remote_name,
-        remote_url=remote_url,
-        tag=tag or None,
+        remote_url=remote_url or None,
+        tag=(tag or None) if head else None,
     )
+
+
+def _parse_status(porcelain_v2: str) -> tuple[str | None, str | None, bool]:
+    """HEAD's commit (None before the first), the branch (None when detached) and whether
+    tracked files changed, from `git status --porcelain=v2 --branch`."""
+    head: str | None = None
+    branch: str | None = None
+    dirty = False
+    for line in porcelain_v2.splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.removeprefix("# branch.oid ")
+            head = None if oid == "(initial)" else oid
+        elif line.startswith("# branch.head "):
+            name = line.removeprefix("# branch.head ")
+            branch = None if name == "(detached)" else name
+        elif line and not line.startswith("#"):
+            dirty = True
+    return head, branch, dirty

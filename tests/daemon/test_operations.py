@@ -95,7 +95,7 @@ def test_unexpected_exception_is_a_500_with_the_log_path(
         raise RuntimeError("boom in a fake route")
 
     async def call() -> httpx.Response:
-        guarded = RequestGuard(app, token="t")  # as create_asgi_app wraps it
+        guarded = RequestGuard(app, token="t")  # as fdpd.server.daemon wraps it
         transport = httpx.ASGITransport(app=guarded, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return await client.get("/v1/fake-fault", headers={"Authorization": "Bearer t"})

@@ -96,3 +96,28 @@ def test_the_given_facts_are_a_clean_clones(git_project: Path) -> None:
     facts = collect_git_facts(git_project)
     assert facts is not None
     assert facts == replace(given_facts(git_project), head=facts.head)
+
+
+def test_the_facts_of_a_job_take_four_git_processes_asked_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `git` is a process on the path of every `fdpctl run` (issue 27): HEAD, branch and
+    dirtiness come from one `git status --porcelain=v2 --branch` (was three processes), so a
+    job asks git 4 times (was 6). A `git` first on PATH notes its arguments and runs the real
+    one."""
+    repo = make_repo(tmp_path / "p", {"config.yaml": "run_metadata:\n  description: d\n"})
+    calls = tmp_path / "git-calls.txt"
+    shim = tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {shutil.which("git")} "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    config = parse_user_config((repo / "config.yaml").read_text(), "config.yaml")
+
+    ctx, _ = generation_context(
+        config, repo, USER, "http://127.0.0.1:8000/api/", datetime.now(), job_dir=tmp_path / "j"
+    )
+
+    assert ctx.git is not None and ctx.git.head is not None and ctx.git.branch is not None
+    asked = calls.read_text().splitlines()
+    assert len(asked) == 4, asked
