@@ -68,9 +68,10 @@ def definition(func: Any, *argnames: str) -> Any:
 def test_only_the_fixture_definitions_a_test_runs_are_judged() -> None:
     """A module that overrides a conftest's process fixture with one in process is in process;
     an override that asks for the fixture it overrides (by its own name) runs both."""
-    conftest_s = definition(starts_fdpd, "home")
-    overridden = effective("fdp", [conftest_s, definition(in_process, "folder")])
-    assert [d.func for d in overridden] == [in_process]
-    extended = effective("fdp", [conftest_s, definition(in_process, "fdp")])
-    assert [d.func for d in extended] == [in_process, starts_fdpd]
-    assert [d.func for d in effective("fdp", [conftest_s])] == [starts_fdpd]
+    starter, in_process_ = STARTERS[0], NOT_STARTERS[0]
+    conftest_s = definition(starter, "home")
+    overridden = effective("fdp", [conftest_s, definition(in_process_, "folder")])
+    assert [d.func for d in overridden] == [in_process_]
+    extended = effective("fdp", [conftest_s, definition(in_process_, "fdp")])
+    assert [d.func for d in extended] == [in_process_, starter]
+    assert [d.func for d in effective("fdp", [conftest_s])] == [starter]
