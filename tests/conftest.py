@@ -10,9 +10,10 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
+from typing import Any
 
 import pytest
 
@@ -34,10 +35,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         functions = [getattr(item, "function", None)]
         fixture_info = getattr(item, "_fixtureinfo", None)
-        for definitions in fixture_info.name2fixturedefs.values() if fixture_info else ():
-            functions += [definition.func for definition in definitions]
+        for name, definitions in fixture_info.name2fixturedefs.items() if fixture_info else ():
+            functions += [definition.func for definition in effective(name, definitions)]
         if any(_starts_processes(f, verdicts) for f in functions if inspect.isfunction(f)):
             item.add_marker(pytest.mark.process)
+
+
+def effective(
+    name: str, definitions: Sequence[pytest.FixtureDef[Any]]
+) -> list[pytest.FixtureDef[Any]]:
+    """The definitions of fixture `name` a test really runs: the nearest one (a module's override
+    of a conftest's fixture), and the one it overrides only if it asks for it by its own name."""
+    used: list[pytest.FixtureDef[Any]] = []
+    for definition in reversed(definitions):
+        used.append(definition)
+        if name not in definition.argnames:
+            break
+    return used
 
 
 def _starts_processes(function: FunctionType, verdicts: dict[int, bool]) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from tests.conftest import _starts_processes
+from tests.conftest import _starts_processes, effective
 from tests.fdp_process import FdpInstance
 from tests.inprocess import registry_in_process
 from tests.registry.running_registry import running_registry
@@ -56,3 +58,20 @@ def test_the_suites_own_tests_are_told_apart() -> None:
     assert _starts_processes(test_config.fdp, verdicts)  # the fixture of the real fdpctl test
     assert not _starts_processes(test_push.test_private_data_is_never_uploaded, verdicts)
     assert not _starts_processes(test_config.daemon, verdicts)
+
+
+def definition(func: Any, *argnames: str) -> Any:
+    """A stand-in for pytest's FixtureDef: the two attributes the marker reads."""
+    return SimpleNamespace(func=func, argnames=argnames)
+
+
+def test_only_the_fixture_definitions_a_test_runs_are_judged() -> None:
+    """A module that overrides a conftest's process fixture with one in process is in process;
+    an override that asks for the fixture it overrides (by its own name) runs both."""
+    starter, in_process_ = STARTERS[0], NOT_STARTERS[0]
+    conftest_s = definition(starter, "home")
+    overridden = effective("fdp", [conftest_s, definition(in_process_, "folder")])
+    assert [d.func for d in overridden] == [in_process_]
+    extended = effective("fdp", [conftest_s, definition(in_process_, "fdp")])
+    assert [d.func for d in extended] == [in_process_, starter]
+    assert [d.func for d in effective("fdp", [conftest_s])] == [starter]

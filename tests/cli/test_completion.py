@@ -7,15 +7,13 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.fdp_process import FDPCTL, FdpInstance
-from tests.push.processes import Site, ana, remote, write_config
-
-__all__ = ["ana", "remote"]  # the real fdpd and shared registry (tests/push/processes.py)
+from tests.push.processes import Site, fdp_site, remote_registry, write_config
 
 
 def bash_complete(env: Mapping[str, str], line: str, cwd: Path) -> list[str]:
@@ -43,13 +41,16 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
     return [line for line in done.stdout.splitlines() if line]
 
 
-@pytest.fixture
-def ran(ana: Site) -> tuple[Site, str, Path]:
-    """ana after one run of a model writing ana:comp/out@0.0.1: the job id and the project."""
-    project = ana.project("comp", {"config.yaml": write_config("comp/out")})
-    job = ana.run_model(project, "config.yaml", MODEL_WRITES="comp/out")
-    assert job["exit_status"] == 0, job["output"]
-    return ana, str(job["id"]), project
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str, Path]]:
+    """ana after one run of a model writing ana:comp/out@0.0.1: the job id and the project.
+    One for the module: its tests only ask (completion reads, never writes)."""
+    with remote_registry(tmp_path_factory.mktemp("completion")) as remote, fdp_site("ana") as ana:
+        ana.add_remote(remote)
+        project = ana.project("comp", {"config.yaml": write_config("comp/out")})
+        job = ana.run_model(project, "config.yaml", MODEL_WRITES="comp/out")
+        assert job["exit_status"] == 0, job["output"]
+        yield ana, str(job["id"]), project
 
 
 def test_bash_completes_commands_options_and_fdpds_names(ran: tuple[Site, str, Path]) -> None:

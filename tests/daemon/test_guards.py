@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,11 +16,23 @@ from tests.conftest import free_port
 from tests.fdp_process import FdpInstance, HttpAnswer
 
 
+@pytest.fixture(scope="module")
+def tcp_fdp() -> Iterator[tuple[FdpInstance, tuple[str, int]]]:
+    """One fdpd for the module's tests, which only read: on its Unix socket and on loopback TCP."""
+    home = Path(tempfile.mkdtemp(prefix="fdp-", dir="/tmp"))  # short: a Unix socket's path
+    try:
+        with FdpInstance(home) as fdp:
+            address = ("127.0.0.1", free_port())
+            fdp.start_daemon("--tcp", f"{address[0]}:{address[1]}")
+            yield fdp, address
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture
-def tcp_fdp(fdp: FdpInstance) -> tuple[FdpInstance, tuple[str, int]]:
-    address = ("127.0.0.1", free_port())
-    fdp.start_daemon("--tcp", f"{address[0]}:{address[1]}")
-    return fdp, address
+def running_fdp(tcp_fdp: tuple[FdpInstance, tuple[str, int]]) -> FdpInstance:
+    """The module's fdpd (it also listens on its Unix socket, which these tests use)."""
+    return tcp_fdp[0]
 
 
 def _assert_error(answer: HttpAnswer, status: int, code: str) -> None:
