@@ -112,7 +112,7 @@ class RegistryClient:
         self._internal_hosts: dict[str, str | None] = {}  # other hosts: why internal, or None
         self._retry_delays = tuple(retry_delays)
         wide = max(max_connections, fdp_connections)
-        self._writes = WriteGate(wide)
+        self._writes = WriteGate(max_connections)  # record writes (a file's bytes: the window)
         # requests in flight: `max_connections`, or `fdp_connections` for fdp's own registries
         self._window = WriteGate(wide, start=max_connections, other_limit=max_connections)
         self._bulk: bool | None = None  # the bulk routes answered (True), or 404 (False)
@@ -443,7 +443,9 @@ class RegistryClient:
                         on_bytes(len(chunk))
                     yield chunk
 
-        await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
+        await self._send(
+            "PUT", url, content_factory=body, headers=headers, with_token=False, record=False
+        )
 
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
@@ -505,7 +507,10 @@ class RegistryClient:
         with_token: bool = True,
         timeout: float | None = None,
         idempotent: bool = False,
+        record: bool = True,
     ) -> httpx.Response:
+        """One request, retried as `_may_repeat` and `_may_retry` allow; `record`: False for a
+        file's bytes (no record written: only the window bounds them, not the write gate)."""
         all_headers = {"Accept": API_ACCEPT, **(headers or {})}
         if with_token and self._token is not None and self.is_own_url(url):
             all_headers["Authorization"] = f"token {self._token}"
@@ -520,6 +525,7 @@ class RegistryClient:
                     json=json,
                     content=content_factory() if content_factory else None,
                     headers=all_headers,
+                    record=record,
                     **({} if timeout is None else {"timeout": timeout}),
                 )
             except httpx.TransportError as error:
@@ -533,13 +539,16 @@ class RegistryClient:
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _request_once(self, method: str, url: str, **options: Any) -> httpx.Response:
-        """One HTTP exchange in a slot of the window; writes to this registry wait for a slot of
-        its write gate first (so that they never hold the window while they wait)."""
+    async def _request_once(
+        self, method: str, url: str, *, record: bool = True, **options: Any
+    ) -> httpx.Response:
+        """One HTTP exchange in a slot of the window; record writes to this registry wait for a
+        slot of its write gate first (so that they never hold the window while they wait)."""
         if not self.is_own_url(url):
             async with self._window.slot():
                 return await self._http.request(method, url, **options)
-        writes = self._writes.slot() if method in WRITE_METHODS else contextlib.nullcontext()
+        gated = record and method in WRITE_METHODS
+        writes = self._writes.slot() if gated else contextlib.nullcontext()
         async with writes, self._window.slot():
             response = await self._http.request(method, url, **options)
         await self._writes.observe(response)

@@ -10,9 +10,10 @@ least GROW_AFTER seconds after the limit last changed, add one again, up to `ato
 registry with atomic writes (one at a time stays the most for any other).
 
 The same gate, started at `start` and bounded by `other_limit` until the registry says it is
-fdp's, is the client's window of requests in flight (`RegistryClient`): a handful for any
-registry (the reference's one-process server), `atomic_limit` for fdp's own, which answers many
-small transfers at once; backing off alike on a 5xx or a 429.
+fdp's, is the client's window of requests in flight (`RegistryClient`), record writes and
+file transfers alike: a handful for any registry (the reference's one-process server),
+`atomic_limit` for fdp's own, which answers many small files at once; backing off alike on a
+5xx or a 429.
 """
 
 from __future__ import annotations
