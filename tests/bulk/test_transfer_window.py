@@ -2,7 +2,8 @@
 trip): to fdp's own registry a wide window (`FDP_WINDOW`), to any other registry (the reference's
 one-process server) the narrow one (`NARROW_WINDOW`), and each file one request. The remote is
 fdp's registry app in process; a middleware counts the file transfers in flight and holds each
-one until the window is full (or no other comes), so the count is the window, not luck."""
+one until the window is full (or no other comes), so the count is the window, not luck. The
+window halves on a 429 or a 5xx, as the write gate does."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from fdpd.remote.client import FDP_WINDOW, NARROW_WINDOW, RegistryClient
+from fdpd.remote.write_gate import WriteGate
 from fdpd.sync import ReadRequest, pull, push, resolve_reads
 from fdpregistry.atomic_writes import ATOMIC_WRITES_HEADER
 from fdpregistry.users_admin import add_user as add_registry_user
@@ -182,3 +184,28 @@ def test_a_pull_downloads_in_the_wide_window_only_from_an_fdp_registry(
     assert counted.most == window
     assert counted.requests["GET /data/*"] == FILES  # one request per file, no HEAD
     assert not any(key.startswith("HEAD") for key in counted.requests)
+
+
+def test_the_window_opens_for_an_fdp_registry_and_halves_on_a_429_or_a_5xx() -> None:
+    """The client's window (a WriteGate started narrow): wide once fdp's registry says so,
+    halved by a 429 and by a 5xx; another registry's stays narrow."""
+
+    def answer(status: int, fdp: bool) -> httpx.Response:
+        headers = {ATOMIC_WRITES_HEADER: "true"} if fdp else {}
+        return httpx.Response(status, headers=headers)
+
+    async def go() -> tuple[list[int], list[int]]:
+        fdp = WriteGate(FDP_WINDOW, start=NARROW_WINDOW, other_limit=NARROW_WINDOW)
+        other = WriteGate(FDP_WINDOW, start=NARROW_WINDOW, other_limit=NARROW_WINDOW)
+        seen_fdp, seen_other = [fdp.limit], [other.limit]
+        for status in (200, 429, 503):
+            await fdp.observe(answer(status, fdp=True))
+            await other.observe(answer(status, fdp=False))
+            seen_fdp.append(fdp.limit)
+            seen_other.append(other.limit)
+        return seen_fdp, seen_other
+
+    seen_fdp, seen_other = asyncio.run(go())
+
+    assert seen_fdp == [NARROW_WINDOW, FDP_WINDOW, FDP_WINDOW // 2, FDP_WINDOW // 4]
+    assert seen_other == [NARROW_WINDOW, NARROW_WINDOW, NARROW_WINDOW // 2, NARROW_WINDOW // 4]
