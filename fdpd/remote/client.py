@@ -11,6 +11,7 @@ is there (fdpd/base/loopback.py): a remote must not make fdp reach services only
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -42,6 +43,8 @@ API_ACCEPT = "application/json; version=1.0.0"
 REMOVAL_TIMEOUT = 300.0  # one transaction over every record a gc removes
 LOCAL_REGISTRY_LOG_HINT = "see the registry log (logs/registry.log in fdpd's state folder)"
 DEFAULT_PAGE_SIZE = 1000
+NARROW_WINDOW = 8  # requests in flight to a registry (the reference's is one process)
+FDP_WINDOW = 16  # to fdp's own registries: many small files' round trips overlap
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_DELAYS = (0.2, 0.6, 1.5)
@@ -88,7 +91,8 @@ class RegistryClient:
         label: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 60.0,
-        max_connections: int = 8,
+        max_connections: int = NARROW_WINDOW,
+        fdp_connections: int = FDP_WINDOW,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         local: bool = False,
     ) -> None:
@@ -107,12 +111,15 @@ class RegistryClient:
         self._remote_internal: bool | None = None  # the remote is on this machine or its link
         self._internal_hosts: dict[str, str | None] = {}  # other hosts: why internal, or None
         self._retry_delays = tuple(retry_delays)
-        self._writes = WriteGate(max_connections)
+        wide = max(max_connections, fdp_connections)
+        self._writes = WriteGate(max_connections)  # record writes (a file's bytes: the window)
+        # requests in flight: `max_connections`, or `fdp_connections` for fdp's own registries
+        self._window = WriteGate(wide, start=max_connections, other_limit=max_connections)
         self._bulk: bool | None = None  # the bulk routes answered (True), or 404 (False)
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=max_connections),
+            limits=httpx.Limits(max_connections=wide, max_keepalive_connections=wide),
             event_hooks={"request": [self._count, self._refuse_internal]},
             verify=default_ssl_context(),
         )
@@ -289,6 +296,12 @@ class RegistryClient:
         """Wait until this registry has answered a request (and so said whether it is fdp's)."""
         await self._writes.judged.wait()
 
+    @property
+    def transfer_window(self) -> int:
+        """How many files to move at once: the most requests this client keeps in flight (wide
+        for fdp's own registries once one answered; the window narrows on a 5xx or 429)."""
+        return self._window.ceiling
+
     async def _bulk_post(self, path: str, body: Mapping[str, Any]) -> httpx.Response | None:
         """POST `body` to a bulk route; None (and no bulk from now on) when the registry has none.
         Safe to send again: a retry finds what the first attempt made."""
@@ -430,7 +443,9 @@ class RegistryClient:
                         on_bytes(len(chunk))
                     yield chunk
 
-        await self._send("PUT", url, content_factory=body, headers=headers, with_token=False)
+        await self._send(
+            "PUT", url, content_factory=body, headers=headers, with_token=False, record=False
+        )
 
     @asynccontextmanager
     async def stream(self, url: str) -> AsyncIterator[httpx.Response]:
@@ -439,9 +454,12 @@ class RegistryClient:
         if self._token is not None and self.is_own_url(url):
             headers["Authorization"] = f"token {self._token}"
         try:
-            async with self._http.stream(
-                "GET", url, headers=headers, follow_redirects=True
-            ) as response:
+            async with (
+                self._window.slot(),
+                self._http.stream("GET", url, headers=headers, follow_redirects=True) as response,
+            ):
+                if self.is_own_url(url):
+                    await self._window.observe(response)
                 if response.status_code >= 400:
                     await response.aread()
                     self._raise_for_status(response, "GET", url)
@@ -489,7 +507,10 @@ class RegistryClient:
         with_token: bool = True,
         timeout: float | None = None,
         idempotent: bool = False,
+        record: bool = True,
     ) -> httpx.Response:
+        """One request, retried as `_may_repeat` and `_may_retry` allow; `record`: False for a
+        file's bytes (no record written: only the window bounds them, not the write gate)."""
         all_headers = {"Accept": API_ACCEPT, **(headers or {})}
         if with_token and self._token is not None and self.is_own_url(url):
             all_headers["Authorization"] = f"token {self._token}"
@@ -504,6 +525,7 @@ class RegistryClient:
                     json=json,
                     content=content_factory() if content_factory else None,
                     headers=all_headers,
+                    record=record,
                     **({} if timeout is None else {"timeout": timeout}),
                 )
             except httpx.TransportError as error:
@@ -517,16 +539,20 @@ class RegistryClient:
             await asyncio.sleep(self._retry_delays[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _request_once(self, method: str, url: str, **options: Any) -> httpx.Response:
-        """One HTTP exchange; writes to this registry wait for a slot of its write gate."""
+    async def _request_once(
+        self, method: str, url: str, *, record: bool = True, **options: Any
+    ) -> httpx.Response:
+        """One HTTP exchange in a slot of the window; record writes to this registry wait for a
+        slot of its write gate first (so that they never hold the window while they wait)."""
         if not self.is_own_url(url):
-            return await self._http.request(method, url, **options)
-        if method in WRITE_METHODS:
-            async with self._writes.slot():
-                response = await self._http.request(method, url, **options)
-        else:
+            async with self._window.slot():
+                return await self._http.request(method, url, **options)
+        gated = record and method in WRITE_METHODS
+        writes = self._writes.slot() if gated else contextlib.nullcontext()
+        async with writes, self._window.slot():
             response = await self._http.request(method, url, **options)
         await self._writes.observe(response)
+        await self._window.observe(response)
         return response
 
     def _unreachable(self, url: str, error: httpx.TransportError) -> RemoteUnreachable:

@@ -1,4 +1,4 @@
-"""How many writes fdp has in flight to one registry at once.
+"""How many writes (and how many requests) fdp has in flight to one registry at once.
 
 The reference registry's creates are not atomic: its SQLite answers 500 "database is locked" to
 concurrent writes, and a create that fails half way leaves the record without some of its links
@@ -8,6 +8,12 @@ on every answer); then `atomic_limit` at once. The window adapts: a 5xx or a 429
 requests) halves the limit, down to one; `limit` answers in a row without either, the last at
 least GROW_AFTER seconds after the limit last changed, add one again, up to `atomic_limit` for a
 registry with atomic writes (one at a time stays the most for any other).
+
+The same gate, started at `start` and bounded by `other_limit` until the registry says it is
+fdp's, is the client's window of requests in flight (`RegistryClient`), record writes and
+file transfers alike: a handful for any registry (the reference's one-process server),
+`atomic_limit` for fdp's own, which answers many small files at once; backing off alike on a
+5xx or a 429.
 """
 
 from __future__ import annotations
@@ -26,12 +32,19 @@ GROW_AFTER = 5.0  # seconds without a 5xx or 429 before the limit grows by one
 
 
 class WriteGate:
-    def __init__(self, atomic_limit: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = 1
+    def __init__(
+        self,
+        atomic_limit: int,
+        *,
+        start: int = 1,
+        other_limit: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = start
         self._atomic_limit = atomic_limit
         self._judged = False
         self._active = 0
-        self._ceiling = 1
+        self.ceiling = other_limit  # the most `limit` grows to: `atomic_limit` once atomic
         self.atomic_writes = False  # the registry said so (fdp's registry: it speaks bulk too)
         self._good = 0  # answers in a row without a 5xx or 429
         self._clock = clock
@@ -63,7 +76,7 @@ class WriteGate:
                 self.judged.set()
                 if status < 500 and _says_atomic(response):
                     self.atomic_writes = True
-                    self._ceiling = self.limit = self._atomic_limit
+                    self.ceiling = self.limit = self._atomic_limit
             if status >= 500 or status == TOO_MANY_REQUESTS:
                 self._good = 0
                 self.limit = max(1, self.limit // 2)
@@ -73,7 +86,7 @@ class WriteGate:
                 now = self._clock()
                 if (
                     self._good >= self.limit
-                    and self.limit < self._ceiling
+                    and self.limit < self.ceiling
                     and now - self._changed_at >= GROW_AFTER
                 ):
                     self._good = 0

@@ -87,7 +87,7 @@ async def pull(
     with_provenance: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
+    concurrency: int | None = None,  # files at once (None: the remote's `transfer_window`)
 ) -> SyncReport:
     """Copy `products` (and with_provenance, the runs that made them) into the local registry."""
     progress = Progress(on_progress, on_warning)
@@ -267,10 +267,12 @@ async def _download_all(
     copies: LocalCopies,
     files: dict[str, PlannedFile],
     progress: Progress,
-    concurrency: int,
+    concurrency: int | None,
 ) -> tuple[dict[str, str], int]:
-    """Download the planned files not yet present: (failed products with reasons, downloads)."""
-    limit = asyncio.Semaphore(concurrency)
+    """Download the planned files not yet present: (failed products with reasons, downloads),
+    `concurrency` at once (by default the remote's window: wide for fdp's registries, which
+    have answered the closure's records by now)."""
+    limit = asyncio.Semaphore(concurrency or remote.transfer_window)
     failed: dict[str, str] = {}
     downloaded: list[str] = []
 

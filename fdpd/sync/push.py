@@ -86,7 +86,7 @@ async def push(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
-    concurrency: int = 8,  # files at once: the client's connection pool (writes gated further)
+    concurrency: int | None = None,  # files at once (None: the remote's `transfer_window`)
     declared_private: DeclaredPrivate | None = None,
 ) -> SyncReport:
     """Push the closure of `roots` (local record links); see the module docstring.
@@ -221,17 +221,19 @@ async def _upload_all(
     remote: RegistryClient,
     uploads: dict[str, PlannedUpload],
     progress: Progress,
-    concurrency: int,
+    concurrency: int | None,
 ) -> dict[str, str]:
     """Upload every planned file, each content once (locations sharing a SHA-1, as a registered
     file's original and its data store copy do, share its upload); the storage locations whose
-    upload failed, with the reason. Against an fdp registry the upload slots of all but the
-    first file are asked for in bulk, once its first answer has said it is one."""
-    limit = asyncio.Semaphore(concurrency)
+    upload failed, with the reason. The first file goes alone; once the registry has answered
+    (and so said whether it is fdp's), the others go `concurrency` at once (by default the
+    remote's window: wide for fdp's registries), and against an fdp registry their upload slots
+    are asked for in bulk."""
+    limit = asyncio.Semaphore(1)
     failed: dict[str, str] = {}
     slots: dict[str, str | None] = {}
 
-    async def send(sharing: list[str]) -> None:
+    async def send(sharing: list[str], limit: asyncio.Semaphore) -> None:
         planned = _present(uploads[key] for key in sharing)
         async with limit:
             checkpoint("between files")
@@ -255,7 +257,7 @@ async def _upload_all(
     groups = list(_by_content(uploads).values())
     if not groups:
         return failed
-    first = asyncio.ensure_future(send(groups[0]))
+    first = asyncio.ensure_future(send(groups[0], limit))
     rest = groups[1:]
     try:
         if rest:
@@ -267,7 +269,8 @@ async def _upload_all(
     except BaseException:
         first.cancel()
         raise
-    await gather_to_the_end(first, *(send(keys) for keys in rest))
+    limit = asyncio.Semaphore(concurrency or remote.transfer_window)
+    await gather_to_the_end(first, *(send(keys, limit) for keys in rest))
     return failed
 
 
