@@ -97,9 +97,19 @@ def _open(url: str) -> None:
         print("no browser could be started: open the URL above yourself", file=sys.stderr)
 
 
+def registry_line(state: str, url: str) -> str:
+    """How status commands name the local registry's state."""
+    if state == "external":
+        return f"external at {url} (`registry: url:`; fdpd neither starts nor stops it)"
+    return f"{state} at {url}"
+
+
 def _show(inv: Invocation, data: RegistryState) -> int:
     if inv.as_json:
         print_json(data)
+        return SUCCESS
+    if data["state"] == "external":
+        print_fields([("registry", registry_line(data["state"], data["url"]))])
         return SUCCESS
     running = data["state"] == "running"
     fields: list[tuple[str, object]] = [

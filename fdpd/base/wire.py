@@ -58,7 +58,8 @@ class CheckOutcome(StrEnum):
     FAILED = "failed"
 
 
-RegistryRunState = Literal["stopped", "starting", "running"]
+# external: a registry fdpd does not run (`registry: url:`), neither started nor stopped by it
+RegistryRunState = Literal["stopped", "starting", "running", "external"]
 # an item of a pull: registered/pulled (new), present (nothing copied), failed; update adds
 # newer (a dry run) and current
 PullStatus = Literal["registered", "pulled", "present", "failed", "newer", "current"]
