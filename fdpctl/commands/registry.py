@@ -9,7 +9,7 @@ import tempfile
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, CommandError
-from fdpctl.render import print_fields, print_json
+from fdpctl.render import print_fields, print_json, registry_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -95,13 +95,6 @@ def _open(url: str) -> None:
         file.write(page)
     if not webbrowser.open(f"file://{path}"):
         print("no browser could be started: open the URL above yourself", file=sys.stderr)
-
-
-def registry_line(state: str, url: str) -> str:
-    """How status commands name the local registry's state."""
-    if state == "external":
-        return f"external at {url} (`registry: url:`; fdpd neither starts nor stops it)"
-    return f"{state} at {url}"
 
 
 def _show(inv: Invocation, data: RegistryState) -> int:

@@ -92,6 +92,13 @@ class DaemonLocations(TypedDict):
     log: str
 
 
+class DaemonRegistry(TypedDict):
+    """The local registry as `daemon status` names it (`registry status` says more)."""
+
+    state: RegistryRunState
+    url: str
+
+
 class DaemonStatus(TypedDict):
     version: str
     pid: int
@@ -101,6 +108,7 @@ class DaemonStatus(TypedDict):
     listeners: Listeners
     locations: DaemonLocations
     running_operations: list[int]
+    registry: DaemonRegistry
 
 
 class Stopping(TypedDict):

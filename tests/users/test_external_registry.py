@@ -66,6 +66,8 @@ def test_two_users_share_a_registry_fdpd_does_not_run(tmp_path: Path) -> None:
             status = site.json("registry", "status")
             assert status["state"] == "external" and status["url"] == remote.api
             assert f"external at {remote.api}" in site.ok("registry", "status")
+            assert site.json("daemon", "status")["registry"]["state"] == "external"
+            assert f"external at {remote.api}" in site.ok("daemon", "status")
 
             project = site.project("model", {"config.yaml": write_config(f"{user}/result")})
             job = site.run_model(project, "config.yaml", MODEL_WRITES=f"{user}/result")
