@@ -4,7 +4,8 @@
 A real `fdpd registry serve --shared` process and two fdp instances (two FDP_HOMEs, two tokens,
 as two Unix users would have): each runs the real pyDataPipeline model with the real fdpctl and
 fdpd, its code run credited to its own author in its own namespace; one cannot write the other's
-namespace; stopping an fdpd leaves the registry running; status says it is external; an
+namespace; a second fdp user on one fdpd, with a token of their own, is credited to their own
+author; stopping an fdpd leaves the registry running; status says it is external; an
 unreachable URL and a refused token are clear errors through fdpctl.
 """
 
@@ -74,15 +75,17 @@ def test_two_users_share_a_registry_fdpd_does_not_run(tmp_path: Path) -> None:
             assert job["exit_status"] == 0, job["output"]
 
         for user in sites:
-            namespace = _one(remote, "namespace", name=user)
-            product = _one(remote, "data_product", name=f"{user}/result")
-            assert product["namespace"] == namespace["url"]
-            obj = httpx.get(product["object"], headers=ACCEPT).json()
-            (author,) = obj["authors"]
-            assert httpx.get(author, headers=ACCEPT).json()["name"] == user
-            (run,) = [r for r in remote.records("code_run") if obj["components"][0] in r["outputs"]]
-            registry_user = httpx.get(run["updated_by"], headers=_auth(remote, user)).json()
-            assert registry_user["username"] == user
+            _check_credited(remote, user)
+
+        # another fdp user on bob's fdpd, with a token of their own (`<data dir>/tokens/`)
+        tokens = sites["bob"].instance.locations.tokens_dir
+        tokens.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copy(remote.add_user("cleo"), tokens / "cleo.token")
+        cleo = sites["bob"].ok("config", "cleo", "--data-store", str(tmp_path / "cleo"))
+        project = sites["bob"].project("cleo", {"config.yaml": write_config("cleo/result")})
+        job = sites["bob"].run_model(project, "config.yaml", MODEL_WRITES="cleo/result")
+        assert job["exit_status"] == 0, cleo + job["output"]
+        _check_credited(remote, "cleo")
 
         # bob may not write into ana's namespace: the shared registry refuses, nothing is made
         intruder = write_config("bob/in-ana").replace(
@@ -97,6 +100,20 @@ def test_two_users_share_a_registry_fdpd_does_not_run(tmp_path: Path) -> None:
         sites["ana"].stop_daemon()
         assert remote.registry.process.poll() is None
         assert httpx.get(f"{remote.api}namespace/", headers=ACCEPT).status_code == 200
+
+
+def _check_credited(remote: Remote, user: str) -> None:
+    """`user`'s product is in namespace `user`, its object by `user`'s author (named `user`),
+    made by a code run recorded as registry user `user`."""
+    namespace = _one(remote, "namespace", name=user)
+    product = _one(remote, "data_product", name=f"{user}/result")
+    assert product["namespace"] == namespace["url"]
+    obj = httpx.get(product["object"], headers=ACCEPT).json()
+    (author,) = obj["authors"]
+    assert httpx.get(author, headers=ACCEPT).json()["name"] == user
+    (run,) = [r for r in remote.records("code_run") if obj["components"][0] in r["outputs"]]
+    registry_user = httpx.get(run["updated_by"], headers=_auth(remote, user)).json()
+    assert registry_user["username"] == user
 
 
 def _auth(remote: Remote, user: str) -> dict[str, str]:
