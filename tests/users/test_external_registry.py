@@ -5,7 +5,8 @@ A real `fdpd registry serve --shared` process and two fdp instances (two FDP_HOM
 as two Unix users would have): each runs the real pyDataPipeline model with the real fdpctl and
 fdpd, its code run credited to its own author in its own namespace; one cannot write the other's
 namespace; a second fdp user on one fdpd, with a token of their own, is credited to their own
-author; stopping an fdpd leaves the registry running; status says it is external; an
+author; gc, which needs fdp's own registry, is refused saying so; stopping an fdpd leaves the
+registry running; status says it is external; an
 unreachable URL and a refused token are clear errors through fdpctl.
 """
 
@@ -95,6 +96,11 @@ def test_two_users_share_a_registry_fdpd_does_not_run(tmp_path: Path) -> None:
         job = sites["bob"].run_model(project, "config.yaml", MODEL_WRITES="bob/in-ana")
         assert job["exit_status"] != 0 and "403" in job["output"]
         assert remote.records("data_product", name="bob/in-ana") == []
+
+        # gc removes records through fdp's own route: refused up front, saying why
+        gc = sites["bob"].fdpctl("gc")
+        assert gc.returncode != 0 and "Traceback" not in gc.stderr
+        assert "gc needs fdp's own registry" in gc.stderr and "`registry: url:`" in gc.stderr
 
         # stopping an fdpd leaves the registry it does not run alone
         sites["ana"].stop_daemon()
