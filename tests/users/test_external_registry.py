@@ -6,8 +6,8 @@ as two Unix users would have): each runs the real pyDataPipeline model with the 
 fdpd, its code run credited to its own author in its own namespace; one cannot write the other's
 namespace; a second fdp user on one fdpd, with a token of their own, is credited to their own
 author; gc, which needs fdp's own registry, is refused saying so; stopping an fdpd leaves the
-registry running; status says it is external; an
-unreachable URL and a refused token are clear errors through fdpctl.
+registry running; status says it is external; an unreachable URL and a refused token are clear
+errors through fdpctl.
 """
 
 from __future__ import annotations
