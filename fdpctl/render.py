@@ -183,3 +183,10 @@ def _fraction(current: object, total: object) -> tuple[float, float] | None:
     if isinstance(current, int | float) and isinstance(total, int | float) and total > 0:
         return float(current), float(total)
     return None
+
+
+def registry_line(state: str, url: str) -> str:
+    """How status commands name the local registry's state."""
+    if state == "external":
+        return f"external at {url} (`registry: url:`; fdpd neither starts nor stops it)"
+    return f"{state} at {url}"

@@ -1,5 +1,10 @@
 """`/api/users/`, `/api/groups/` (read-only, token required) and `/api/username/`
-(docs/registry-api.md)."""
+(docs/registry-api.md).
+
+In shared mode `users/?username=admin` asked with another user's token answers that user: the
+language APIs take the author of what they record from `admin`'s user_author, so each user's runs
+are credited to the author that user linked to (their fdpd does so), not to one author for all.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlalchemy import Engine, RowMapping, Table, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fdpregistry.auth import Caller
 from fdpregistry.filters import check_keys
 from fdpregistry.http import (
     ApiError,
@@ -20,6 +26,7 @@ from fdpregistry.http import (
     query_items,
 )
 from fdpregistry.links import MAX_ID, base_url
+from fdpregistry.management import ADMIN_USERNAME
 from fdpregistry.metadata import simple_options_body
 from fdpregistry.models import Group, User, table_of
 from fdpregistry.pagination import decode_cursor, encode_cursor, page_link
@@ -54,11 +61,12 @@ _KINDS = {
 }
 
 
-def _guard(request: Request) -> None:
+def _guard(request: Request) -> Caller:
     check_accept(request)
-    writer(caller_of(request))
+    caller = writer(caller_of(request))
     if request.method not in READ_METHODS:
         raise method_not_allowed(request.method, READ_METHODS)
+    return caller
 
 
 def _engine(request: Request) -> Engine:
@@ -76,18 +84,31 @@ def _list_endpoint(kind: str) -> Any:
 
     async def listing(request: Request) -> Response:
         try:
-            _guard(request)
+            caller = _guard(request)
             if request.method == "OPTIONS":
                 return _answer(
                     request, simple_options_body(words, collection=True, description=description)
                 )
             items = query_items(request)
             _check_query(items, allowed)
+            if kind == "users":
+                items = _admin_as_caller(request, items, caller)
             return _answer(request, _list_body(request, kind, table, to_json, items))
         except ApiError as error:
             return error.response()
 
     return listing
+
+
+def _admin_as_caller(
+    request: Request, items: list[tuple[str, str]], caller: Caller
+) -> list[tuple[str, str]]:
+    """In shared mode, `username=admin` from any other user asks for that user (module doc)."""
+    settings = request.app.state.settings
+    asks_admin = any(key == "username" and value == ADMIN_USERNAME for key, value in items)
+    if not settings.shared or not asks_admin or caller.username == ADMIN_USERNAME:
+        return items
+    return [(k, caller.username if k == "username" else v) for k, v in items]
 
 
 def _check_query(items: list[tuple[str, str]], allowed: list[str]) -> None:

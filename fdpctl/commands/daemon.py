@@ -7,7 +7,7 @@ import time
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, DaemonUnreachable, OperationFailed
-from fdpctl.render import print_fields, print_json
+from fdpctl.render import print_fields, print_json, registry_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ def status(_: argparse.Namespace, inv: Invocation) -> int:
     if listeners["tcp"]:
         fields.append(("tcp", f"{listeners['tcp']} (bearer token)"))
     fields += [("journal", where["journal"]), ("log", where["log"])]
+    registry = data.get("registry")
+    if registry:
+        fields.append(("registry", registry_line(registry["state"], registry["url"])))
     if data["running_operations"]:
         fields.append(("running", ", ".join(map(str, data["running_operations"]))))
     print_fields(fields)

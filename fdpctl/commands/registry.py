@@ -7,7 +7,7 @@ import sys
 
 from fdpctl.cli import Invocation, add_command
 from fdpctl.errors import SUCCESS, CommandError
-from fdpctl.render import print_fields, print_json
+from fdpctl.render import print_fields, print_json, registry_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -100,6 +100,9 @@ def _open(url: str) -> None:
 def _show(inv: Invocation, data: RegistryState) -> int:
     if inv.as_json:
         print_json(data)
+        return SUCCESS
+    if data["state"] == "external":
+        print_fields([("registry", registry_line(data["state"], data["url"]))])
         return SUCCESS
     running = data["state"] == "running"
     fields: list[tuple[str, object]] = [

@@ -11,6 +11,7 @@ from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, stream_operation
 from fdpd.base.wire import DaemonStatus, Stopping
 from fdpd.features.daemon_check import run_self_check
+from fdpd.local_registry.lifecycle import registry_supervisor
 
 router = APIRouter(prefix="/daemon", tags=["daemon"])
 
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/daemon", tags=["daemon"])
 @router.get("/status")
 async def status(ctx: Context) -> DaemonStatus:
     where = ctx.locations
+    registry = registry_supervisor(ctx).status()
     return {
         "version": ctx.version,
         "pid": ctx.pid,
@@ -37,6 +39,7 @@ async def status(ctx: Context) -> DaemonStatus:
             "log": str(where.daemon_log_path),
         },
         "running_operations": sorted(ctx.running_operations),
+        "registry": {"state": registry["state"], "url": registry["url"]},
     }
 
 

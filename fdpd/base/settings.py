@@ -9,6 +9,8 @@ The file is optional; every key has a default. Example:
       command: [...]            # optional: run another implementation of the registry API
       listen: login1.cluster    # the address it listens on, for jobs on compute nodes
       names: [login1]           # more names requests to it may give as their Host
+    # or, instead of all of the above, a registry fdpd does not run (a group's shared one):
+    #   registry: {url: http://service1:8000/api/, token_file: ~/.fdp-registry-token}
     schedule:                   # background checks for newer versions of what was pulled
       interval: 6h              # every remote: seconds, or 90s / 30m / 6h / 1d; `off`: none
       auto_update: false        # true: a check also pulls what it finds
@@ -34,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError
@@ -61,10 +64,14 @@ class RegistrySettings:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     database_url: str | None = None  # None: the SQLite file in the data dir
     command: tuple[str, ...] = ()  # empty: fdp's own registry
+    external_url: str | None = None  # `url:`: a registry fdpd does not run (`/api/` form)
+    token_file: Path | None = None  # `token_file:`: the user's token for `external_url`
 
     @property
     def url(self) -> str:
         """The API base URL the language APIs use (`local_data_registry_url`)."""
+        if self.external_url is not None:
+            return self.external_url
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/api/"
 
@@ -126,6 +133,21 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
         idle = _idle_timeout(
             env["FDP_REGISTRY_IDLE_TIMEOUT"], SettingsFile(Path("FDP_REGISTRY_IDLE_TIMEOUT"))
         )
+    if "url" in registry_raw:
+        return DaemonSettings(
+            registry=_external(registry_raw, source),
+            schedule=_schedule(source.data.get("schedule", {}), source),
+            scheduler=_scheduler(source.data.get("scheduler", "local"), source),
+            slurm=_slurm(source.data.get("slurm", {}), source),
+        )
+    if "token_file" in registry_raw:
+        raise FdpError(
+            f"{source.where('registry.token_file')}: registry.token_file is the token for a "
+            "registry fdpd does not run, and registry.url is not given",
+            hint=f"edit {source.path}: add `url:` (that registry's address) or remove "
+            "`token_file:`",
+            code=ErrorCode.BAD_SETTINGS,
+        )
     database = _database(registry_raw.get("database"), source)
     command = registry_raw.get("command", [])
     if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
@@ -147,6 +169,65 @@ def load_settings(locations: Locations, environ: Mapping[str, str] | None = None
         scheduler=_scheduler(source.data.get("scheduler", "local"), source),
         slurm=_slurm(source.data.get("slurm", {}), source),
     )
+
+
+# what fdpd sets when it runs the registry: meaningless for one it does not run (`url:`)
+_RUNNING_KEYS = ("listen", "names", "port", "database", "command", "idle_timeout")
+
+
+def _external(raw: dict[str, Any], source: SettingsFile) -> RegistrySettings:
+    """`registry: url:` with its `token_file:`, and none of the keys of a registry fdpd runs."""
+    clashing = [key for key in _RUNNING_KEYS if key in raw]
+    if clashing:
+        keys = ", ".join(f"registry.{key}" for key in clashing)
+        raise FdpError(
+            f"{source.where('registry.' + clashing[0])}: {keys} cannot go with registry.url "
+            f"({source.where('registry.url')}): they set up a registry fdpd runs, and registry.url "
+            "names one it does not run",
+            hint=f"edit {source.path}: keep either `url:` (with `token_file:`) or the other keys",
+            code=ErrorCode.BAD_SETTINGS,
+        )
+    url = _external_url(raw["url"], source)
+    token_file = raw.get("token_file")
+    if not isinstance(token_file, str) or not token_file.strip():
+        raise FdpError(
+            f"{source.where('registry.url')}: registry.url needs registry.token_file, the file "
+            "(mode 0600) that holds your token for that registry",
+            hint=f"edit {source.path}: add `token_file: PATH` under `registry:` (the registry's "
+            "administrator gives you the token: `fdpd registry add-user YOU`)",
+            code=ErrorCode.BAD_SETTINGS,
+        )
+    path = Path(token_file.strip()).expanduser()
+    if not path.is_absolute():
+        path = source.path.parent / path
+    return RegistrySettings(external_url=url, token_file=path)
+
+
+def _external_url(value: object, source: SettingsFile) -> str:
+    """An http(s) registry URL, in its `/api/` form (appended when missing)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    try:
+        port_ok = parts is not None and (parts.port is None or parts.port > 0)
+    except ValueError:
+        port_ok = False
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() for ch in str(value))
+    ):
+        raise _bad(
+            source,
+            "registry.url",
+            "the http(s) URL of a registry (http://service1:8000/api/), without user name, "
+            "password, query or fragment",
+        )
+    text = str(value).rstrip("/")
+    return text + "/" if text.endswith("/api") else text + "/api/"
 
 
 def _listen(value: object, source: SettingsFile) -> str:

@@ -33,6 +33,8 @@ SCHEMA: Schema = {
         "command": None,
         "listen": None,
         "names": None,
+        "url": None,
+        "token_file": None,
     },
     "schedule": {**REMOTE_SCHEDULE, "remotes": {NAMES: REMOTE_SCHEDULE}},
     "scheduler": None,

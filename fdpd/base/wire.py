@@ -58,7 +58,8 @@ class CheckOutcome(StrEnum):
     FAILED = "failed"
 
 
-RegistryRunState = Literal["stopped", "starting", "running"]
+# external: a registry fdpd does not run (`registry: url:`), neither started nor stopped by it
+RegistryRunState = Literal["stopped", "starting", "running", "external"]
 # an item of a pull: registered/pulled (new), present (nothing copied), failed; update adds
 # newer (a dry run) and current
 PullStatus = Literal["registered", "pulled", "present", "failed", "newer", "current"]
@@ -91,6 +92,13 @@ class DaemonLocations(TypedDict):
     log: str
 
 
+class DaemonRegistry(TypedDict):
+    """The local registry as `daemon status` names it (`registry status` says more)."""
+
+    state: RegistryRunState
+    url: str
+
+
 class DaemonStatus(TypedDict):
     version: str
     pid: int
@@ -100,6 +108,7 @@ class DaemonStatus(TypedDict):
     listeners: Listeners
     locations: DaemonLocations
     running_operations: list[int]
+    registry: DaemonRegistry
 
 
 class Stopping(TypedDict):

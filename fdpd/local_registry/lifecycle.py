@@ -1,4 +1,5 @@
-"""The daemon's one local-registry supervisor, and its lifecycle events in the journal."""
+"""The daemon's one local-registry supervisor (or, with `registry: url:`, the registry it does
+not run), and its lifecycle events in the journal."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fdpd.core.context import DaemonContext
 from fdpd.journal.models import FAILED, SUCCEEDED
 from fdpd.journal.users import all_users
 from fdpd.local_registry.access import LocalRegistryService
+from fdpd.local_registry.external import ExternalRegistry
 from fdpd.local_registry.supervisor import RegistrySupervisor
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,9 @@ def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
     supervisor = ctx.services.registry
     if supervisor is not None:
         return supervisor
+    if ctx.settings.registry.external_url is not None:  # `registry: url:`: never started here
+        ctx.services.registry = ExternalRegistry(ctx.locations, ctx.settings.registry)
+        return ctx.services.registry
     supervisor = RegistrySupervisor(
         ctx.locations,
         ctx.settings.registry,

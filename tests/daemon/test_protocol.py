@@ -52,7 +52,9 @@ def test_answers_name_the_states_they_may_carry(
     openapi: dict[str, Any], schema: str, field: str, states: Any
 ) -> None:
     """A client reading the OpenAPI document learns every state a field may hold, not `string`."""
-    expected = {s.value for s in states} if states else {"stopped", "starting", "running"}
+    expected = (
+        {s.value for s in states} if states else {"stopped", "starting", "running", "external"}
+    )
     assert _values(openapi, schema, field) == expected
 
 

@@ -75,13 +75,15 @@ async def configure_user(
     existing = find_user(journal, setup.username)
     store = _make_data_store(check_data_store(_chosen_data_store(setup, existing), locations))
     token_file = _registry_user_token_file(locations, supervisor, setup.username)
-    shared = token_file == supervisor.token_path
+    external = supervisor.status()["state"] == "external"
+    shared = token_file == supervisor.token_path and not external
     known = existing.author_url if existing is not None else None
     held = supervisor.held(f"config {setup.username}")
     async with held, supervisor.requests() as registry:
         # only now: the running registry has made `admin` first, the registry user the APIs
         # read, as in the reference registry (pyDataPipeline's suite counts on user 1 being it)
         token = await _ensure_registry_user(token_file, supervisor, registry, setup.username)
+        user_url = ""
         if shared:  # the registry user's user_author says nothing about this fdp user
             author = await _find_or_create_author(registry, token, known, setup)
         else:
@@ -89,7 +91,11 @@ async def configure_user(
             author = await _ensure_author(registry, token, user_url, known, setup)
         namespace = setup.namespace or setup.username
         await _ensure_namespace(registry, token, namespace)
-        warnings = await _activate_for_config(registry, supervisor, author["url"])
+        if external:
+            await _link_own_user(registry, token, user_url, author["url"])
+            warnings: list[str] = []
+        else:
+            warnings = await _activate_for_config(registry, supervisor, author["url"])
     user = FdpUser(
         username=setup.username,
         full_name=author.get("name") or setup.full_name or setup.username,
@@ -157,6 +163,19 @@ async def _activate_for_config(
     return []
 
 
+async def _link_own_user(
+    registry: LocalRegistry, token: str, user_url: str, author_url: str
+) -> None:
+    """Link the token's own registry user to the author (a registry fdpd does not run: the
+    language APIs' `admin` is the caller there); re-point a link to another author."""
+    linked = await registry.first("user_author", {"user": link_id(user_url)})
+    if linked is None:
+        body = {"user": user_url, "author": author_url}
+        await create_record(registry, "user_author", body, token, "the link to your author")
+    elif link_path(linked["author"]) != link_path(author_url):
+        await registry.client(token).put(linked["url"], {"user": user_url, "author": author_url})
+
+
 def _check_setup(setup: UserSetup) -> None:
     if not _USERNAME.fullmatch(setup.username):
         raise FdpError(
@@ -177,11 +196,12 @@ def _registry_user_token_file(
 ) -> Path:
     """Where USERNAME's registry token is kept. A registry command of the user's own cannot
     create registry users: unless one was provisioned by hand, USERNAME acts as the registry
-    user whose token fdpd holds (for the reference registry, `admin`, as FAIR-CLI does)."""
+    user whose token fdpd holds (for the reference registry, `admin`, as FAIR-CLI does; for a
+    registry fdpd does not run, the user of `registry: token_file:`)."""
     own_file = locations.tokens_dir / f"{username}.token"
     if supervisor.manages_database or own_file.exists():
         return own_file
-    return locations.registry_token_path
+    return supervisor.token_path
 
 
 async def _ensure_registry_user(
