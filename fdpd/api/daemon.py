@@ -9,9 +9,9 @@ from fastapi.responses import StreamingResponse
 
 from fdpd.api.deps import Context
 from fdpd.api.streaming import NDJSON, stream_operation
-from fdpd.base.wire import DaemonStatus, Stopping
+from fdpd.base.wire import DaemonRegistry, DaemonStatus, Stopping
+from fdpd.core.context import DaemonContext
 from fdpd.features.daemon_check import run_self_check
-from fdpd.local_registry.lifecycle import registry_supervisor
 
 router = APIRouter(prefix="/daemon", tags=["daemon"])
 
@@ -19,7 +19,6 @@ router = APIRouter(prefix="/daemon", tags=["daemon"])
 @router.get("/status")
 async def status(ctx: Context) -> DaemonStatus:
     where = ctx.locations
-    registry = registry_supervisor(ctx).status()
     return {
         "version": ctx.version,
         "pid": ctx.pid,
@@ -39,7 +38,7 @@ async def status(ctx: Context) -> DaemonStatus:
             "log": str(where.daemon_log_path),
         },
         "running_operations": sorted(ctx.running_operations),
-        "registry": {"state": registry["state"], "url": registry["url"]},
+        "registry": _registry(ctx),
     }
 
 
@@ -61,3 +60,15 @@ async def check(ctx: Context) -> StreamingResponse:
     return await stream_operation(
         ctx, "daemon check", {}, lambda emitter: run_self_check(ctx, emitter)
     )
+
+
+def _registry(ctx: DaemonContext) -> DaemonRegistry:
+    """The local registry's state, without making its supervisor (status stays light: no httpx)."""
+    settings = ctx.settings.registry
+    if settings.external_url is not None:
+        return {"state": "external", "url": settings.url}
+    running = ctx.services.registry
+    if running is None:
+        return {"state": "stopped", "url": settings.url}  # not used since fdpd started
+    state = running.status()
+    return {"state": state["state"], "url": state["url"]}

@@ -13,7 +13,6 @@ from fdpd.core.context import DaemonContext
 from fdpd.journal.models import FAILED, SUCCEEDED
 from fdpd.journal.users import all_users
 from fdpd.local_registry.access import LocalRegistryService
-from fdpd.local_registry.external import ExternalRegistry
 from fdpd.local_registry.supervisor import RegistrySupervisor
 
 log = logging.getLogger(__name__)
@@ -26,6 +25,8 @@ def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
     if supervisor is not None:
         return supervisor
     if ctx.settings.registry.external_url is not None:  # `registry: url:`: never started here
+        from fdpd.local_registry.external import ExternalRegistry  # httpx: only when asked for
+
         ctx.services.registry = ExternalRegistry(ctx.locations, ctx.settings.registry)
         return ctx.services.registry
     supervisor = RegistrySupervisor(
