@@ -20,8 +20,8 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from fdpd.base.wire import RegistryState
 from fdpd.core.context import DaemonContext
 from fdpd.features.gc.inventory import Inventory, read_inventory
 from fdpd.journal import Journal
-from fdpd.local_registry.access import LocalRegistry
+from fdpd.local_registry.access import LocalRegistry, holding
 from fdpd.remote.client import RegistryClient
 from fdpd.server.app import create_app as create_daemon_app
 from fdpregistry.app import create_app
@@ -270,13 +270,8 @@ class InProcessLocalRegistry:
     def manages_database(self) -> bool:
         return True
 
-    @contextlib.asynccontextmanager
-    async def held(self, holder: str) -> AsyncIterator[None]:
-        await self.acquire(holder)
-        try:
-            yield
-        finally:
-            await self.release(holder)
+    def held(self, holder: str) -> AbstractAsyncContextManager[None]:
+        return holding(self, holder)
 
     async def acquire(self, holder: str) -> None:
         self.holders[holder] += 1

@@ -8,8 +8,8 @@ so timeouts, retries, request counts and error messages are the same as for any 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,6 +72,16 @@ class LocalRegistryService(Protocol):
     def requests(self) -> LocalRegistry:
         """The local registry's requests as features ask them (`LocalRegistry`)."""
         ...
+
+
+@asynccontextmanager
+async def holding(registry: LocalRegistryService, holder: str) -> AsyncIterator[None]:
+    """`registry.held(holder)` for a service whose holds are its `acquire` and `release`."""
+    await registry.acquire(holder)
+    try:
+        yield
+    finally:
+        await registry.release(holder)
 
 
 class LocalRegistry:

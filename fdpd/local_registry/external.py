@@ -10,10 +10,9 @@ namespace ownership is the shared registry's (docs/registry-api.md).
 
 from __future__ import annotations
 
-import contextlib
 import stat
 from collections import Counter
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ from fdpd.base.paths import Locations
 from fdpd.base.settings import RegistrySettings
 from fdpd.base.tls import default_ssl_context
 from fdpd.base.wire import RegistryState
-from fdpd.local_registry.access import LocalRegistry
+from fdpd.local_registry.access import LocalRegistry, holding
 from fdpd.remote.client import RegistryClient
 
 CHECK_TIMEOUT = 10.0
@@ -68,13 +67,8 @@ class ExternalRegistry:
     def requests(self) -> LocalRegistry:
         return LocalRegistry(self.url)
 
-    @contextlib.asynccontextmanager
-    async def held(self, holder: str) -> AsyncIterator[None]:
-        await self.acquire(holder)
-        try:
-            yield
-        finally:
-            await self.release(holder)
+    def held(self, holder: str) -> AbstractAsyncContextManager[None]:
+        return holding(self, holder)
 
     async def acquire(self, holder: str) -> None:
         """Check that the registry answers and accepts the token; nothing is started."""

@@ -24,7 +24,8 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -40,7 +41,7 @@ from fdpd.base.settings import RegistrySettings
 from fdpd.base.tls import default_ssl_context
 from fdpd.base.tokens import REGISTRY_KEY_BYTES, read_or_create_token
 from fdpd.base.wire import RegistryRunState, RegistryState
-from fdpd.local_registry.access import LocalRegistry
+from fdpd.local_registry.access import LocalRegistry, holding
 from fdpd.remote.client import RegistryClient
 from fdpd.store import atomic_write_bytes
 
@@ -151,14 +152,9 @@ class RegistrySupervisor:
             return self._settings.database_url
         return f"sqlite:///{self._locations.registry_database_path}"
 
-    @contextlib.asynccontextmanager
-    async def held(self, holder: str) -> AsyncIterator[None]:
+    def held(self, holder: str) -> AbstractAsyncContextManager[None]:
         """Keep the registry running for the duration of a `with` block."""
-        await self.acquire(holder)
-        try:
-            yield
-        finally:
-            await self.release(holder)
+        return holding(self, holder)
 
     async def acquire(self, holder: str) -> None:
         """Take a hold, starting the registry and waiting until it answers if needed."""
