@@ -10,19 +10,18 @@ namespace ownership is the shared registry's (docs/registry-api.md).
 
 from __future__ import annotations
 
-import stat
 from collections import Counter
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
 
-from fdpd.base.bounded_read import TOKEN_CAP, read_capped
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError, Unavailable
 from fdpd.base.paths import Locations
 from fdpd.base.settings import RegistrySettings
 from fdpd.base.tls import default_ssl_context
+from fdpd.base.tokens import read_private_token
 from fdpd.base.wire import RegistryState
 from fdpd.local_registry.access import LocalRegistry, holding
 from fdpd.remote.client import RegistryClient
@@ -151,16 +150,6 @@ class ExternalRegistry:
 def read_token_file(path: Path, config_file: Path) -> str:
     """The one token in `path`, a regular file only its owner may read (mode checked first)."""
 
-    def private(status: object) -> None:
-        mode = getattr(status, "st_mode", 0)
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise FdpError(
-                f"the registry token file {path} (`registry: token_file:` in {config_file}) can "
-                "be read by other users",
-                hint=f"make it private: chmod 600 {path}",
-                code=ErrorCode.TOKEN_FILE_NOT_PRIVATE,
-            )
-
     if not path.exists():
         raise FdpError(
             f"the registry token file {path} (`registry: token_file:` in {config_file}) does "
@@ -169,19 +158,11 @@ def read_token_file(path: Path, config_file: Path) -> str:
             f"and put it alone in {path} (chmod 600)",
             code=ErrorCode.TOKEN_MISSING,
         )
-    data = read_capped(path, "registry token file", TOKEN_CAP, private)
-    try:
-        token = data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        token = ""
-    if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise FdpError(
-            f"the registry token file {path} (`registry: token_file:` in {config_file}) does "
-            "not hold one token",
-            hint="put the registry's API token alone in the file",
-            code=ErrorCode.TOKEN_FILE_INVALID,
-        )
-    return token
+    return read_private_token(
+        path,
+        f"the registry token file {path} (`registry: token_file:` in {config_file})",
+        "registry token file",
+    )
 
 
 def _json(answer: httpx.Response) -> object:

@@ -8,9 +8,7 @@ when it talks to the remote and refuses one that other users can read. `origin` 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,10 +18,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from fdpd.base.bounded_read import CONFIG_CAP, TOKEN_CAP, off_loop, read_capped
+from fdpd.base.bounded_read import CONFIG_CAP, off_loop, read_capped
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError, NotFound
 from fdpd.base.paths import Locations
+from fdpd.base.tokens import read_private_token
 from fdpd.base.wire import RemoteOut
 from fdpd.base.yaml_bounds import load_bounded_yaml
 from fdpd.store import atomic_write_bytes
@@ -116,28 +115,11 @@ def remove_remote(locations: Locations, name: str) -> Remote:
 def read_remote_token(remote: Remote) -> str:
     """The remote's token, from a regular file of at most TOKEN_CAP bytes that only its owner
     may read (the mode is checked before anything is read). Errors never contain the token."""
-    path = remote.token_file
-
-    def private(status: os.stat_result) -> None:
-        if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise FdpError(
-                f"the token file of remote {remote.name} ({path}) can be read by other users",
-                hint=f"make it private: chmod 600 {path}",
-                code=ErrorCode.TOKEN_FILE_NOT_PRIVATE,
-            )
-
-    data = read_capped(path, f"token file of remote {remote.name}", TOKEN_CAP, private)
-    try:
-        token = data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        token = ""
-    if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise FdpError(
-            f"the token file of remote {remote.name} ({path}) does not hold one token",
-            hint="put the registry's API token alone in the file",
-            code=ErrorCode.TOKEN_FILE_INVALID,
-        )
-    return token
+    return read_private_token(
+        remote.token_file,
+        f"the token file of remote {remote.name} ({remote.token_file})",
+        f"token file of remote {remote.name}",
+    )
 
 
 async def load_remote_token(remote: Remote) -> str:
