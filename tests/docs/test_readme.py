@@ -38,6 +38,7 @@ def test_readme_is_a_front_door_not_the_manual() -> None:
         "## Quick start",
         "## Install",
         "## A ten-minute tour",
+        "## On a cluster",
         "## Tests",
         "## Where to read on",
     ]
