@@ -22,6 +22,7 @@ from tests.cluster.test_slurm_job import (
     wait_for_state,
     writes,
 )
+from tests.run.conftest import fdp_of_ana
 
 
 def node_of(slurm_job: str) -> str:
@@ -46,6 +47,15 @@ def wait_until_alone_on(node: str, slurm_job: str) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"other jobs kept running on {node}: {running}")
+
+
+@pytest.fixture(scope="module")
+def fdp() -> Iterator[Fdp]:
+    """An fdpd of this module's own: the failed job's records (its script's storage location,
+    which later jobs of the same script share by content) stay out of the other cluster tests'
+    fdpd."""
+    with fdp_of_ana("fdp-nodefail-") as own:
+        yield own
 
 
 @pytest.fixture
