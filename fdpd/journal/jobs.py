@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from fdpd.base.errors import NotFound
 from fdpd.journal.database import Journal, utc_now
 from fdpd.journal.models import (
+    ITEM_FAILED,
     JOB_DELETED,
     JOB_INTERRUPTED,
     JOB_RUNNING,
@@ -101,10 +102,17 @@ def records_recorded(
 
 
 def record_items(journal: Journal, job_id: str, items: Iterable[NewItem], state: str) -> None:
-    """Record what a job made, in `state`; a record already known keeps its sync fields."""
+    """Record what a job made, in `state`; a record already known keeps its sync fields. A
+    failed job does not take a record another job made whole: the language APIs share records
+    by content (every run of `python3 model.py` uses one storage location for its script), and
+    a record that a succeeded job made, or that was committed, pushed or pulled, is not made
+    incomplete by a failed job that used it too."""
     with journal.session() as session:
         for new in items:
-            item = session.get(Item, new.path) or Item(path=new.path, type=new.type, state=state)
+            known = session.get(Item, new.path)
+            if state == ITEM_FAILED and known is not None and known.state != ITEM_FAILED:
+                continue
+            item = known or Item(path=new.path, type=new.type, state=state)
             item.job_id = job_id
             item.state = state
             item.uuid = new.uuid or item.uuid
