@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.cluster.conftest import Fdp, Remote, Site, last_job_id, make_project
 from tests.fdp_process import FDPCTL
-from tests.run.conftest import job_folders
+from tests.run.conftest import fdp_of_ana, job_folders
 
 
 def writes(product: str) -> str:
@@ -271,3 +271,23 @@ def test_a_slurm_job_past_its_memory_limit_is_failed_with_slurms_reason(
     assert "it ran out of memory (--mem): " in reason, reason
     assert "exceeded memory limit" in reason
     assert f"warning: {reason}" in result.stderr
+
+
+def test_a_job_after_a_failed_first_job_of_the_same_script_commits(tmp_path: Path) -> None:
+    """The first job of an fdpd fails, the fixed one runs: its code run's script is found by
+    content, the failed job's storage location, and the commit must not take it for failed."""
+    with fdp_of_ana("fdp-first-fails-") as own:
+        project = make_project(tmp_path / "first", {"config.yaml": writes("cluster/first")})
+        env = {"MODEL_WRITES": "cluster/first"}
+        failed = own.fdpctl(
+            "run", "config.yaml", "--scheduler=slurm", cwd=project, env={**env, "MODEL_FAIL": "3"}
+        )
+        assert failed.returncode == 4, failed.stderr
+        ran = own.fdpctl("run", "config.yaml", "--scheduler=slurm", cwd=project, env=env)
+        assert ran.returncode == 0, ran.stderr
+        job = last_job_id(own)
+
+        committed = own.fdpctl("commit", job)
+
+        assert committed.returncode == 0, committed.stderr
+        assert {item["state"] for item in own.job(job)["items"]} == {"committed"}

@@ -153,6 +153,15 @@ async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Fin
         found.add(config)
         if config.get("storage_location"):
             found.add(await registry.record(config["storage_location"]))
+    # the run's script and code repository: found by content, they may be another job's records
+    # (every run of `python3 model.py` shares one storage location), and a failed job's among
+    # them would stand in the way of this run's commit unless this run records them as its own
+    for link in ("submission_script", "code_repo"):
+        if run.get(link):
+            obj = await registry.record(run[link])
+            found.add(obj)
+            if obj.get("storage_location"):
+                found.add(await registry.record(obj["storage_location"]))
     for component_url in run.get("outputs") or []:
         component = await registry.record(component_url)
         obj = await registry.record(component["object"])
