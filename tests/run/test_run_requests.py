@@ -62,11 +62,9 @@ class Counted:
     def __init__(self, daemon: InProcessDaemon) -> None:
         self.seen: list[str] = []
         self.peak = [0]
-        registry = daemon.registry
-        make = registry.transport
-        shared = CountingTransport(make(), self.seen, self.peak)  # one: in-flight is counted
-        registry.transport = lambda: shared  # type: ignore[method-assign]
-        self._make = make
+        shared = CountingTransport(daemon.registry.transport(), self.seen, self.peak)
+        # every client of the local registry gets this one transport: in-flight counts them all
+        setattr(daemon.registry, "transport", lambda: shared)
 
     def start(self) -> None:
         self.seen.clear()
