@@ -30,13 +30,13 @@ run_metadata:
 """
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
+class CountingTransport(httpx.ASGITransport):
     """The registry app's transport, with each request noted (table and filter) and the most
     requests it had in flight at once (each lets the event loop run once before it is served,
     so requests issued side by side are seen so; the in-process app itself never yields)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, seen: list[str], peak: list[int]) -> None:
-        self.inner = inner
+    def __init__(self, app: Any, seen: list[str], peak: list[int]) -> None:
+        super().__init__(app=app)
         self.seen = seen
         self.peak = peak
         self.in_flight = 0
@@ -51,7 +51,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self.peak[0] = max(self.peak[0], self.in_flight)
         try:
             await asyncio.sleep(0)  # a request issued alongside this one gets to start now
-            return await self.inner.handle_async_request(request)
+            return await super().handle_async_request(request)
         finally:
             self.in_flight -= 1
 
@@ -62,9 +62,9 @@ class Counted:
     def __init__(self, daemon: InProcessDaemon) -> None:
         self.seen: list[str] = []
         self.peak = [0]
-        shared = CountingTransport(daemon.registry.transport(), self.seen, self.peak)
+        shared = CountingTransport(daemon.registry.app, self.seen, self.peak)
         # every client of the local registry gets this one transport: in-flight counts them all
-        setattr(daemon.registry, "transport", lambda: shared)
+        daemon.registry.transport = lambda: shared  # type: ignore[method-assign]
 
     def start(self) -> None:
         self.seen.clear()
