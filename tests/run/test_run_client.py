@@ -64,7 +64,7 @@ def test_any_other_run_command_line_goes_to_argparse(argv: list[str]) -> None:
     [
         {"config_path": "/p/c.yaml", "dirty": False, "environment": {"A": "é\n\"\\\x00"}},
         {"n": [1, -2.5, 1e300, None, True], "nested": {"": []}, "nan": float("nan")},
-        {1: "int key", 2.5: "float key", None: "none key", True: "bool key"},
+        {3: "int key", 2.5: "float key", None: "none key", False: "bool key"},
         ["a", {"b": "c"}],
         "text",
         0,
