@@ -62,7 +62,7 @@ def test_any_other_run_command_line_goes_to_argparse(argv: list[str]) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"config_path": "/p/c.yaml", "dirty": False, "environment": {"A": "é\n\"\\\x00"}},
+        {"config_path": "/p/c.yaml", "dirty": False, "environment": {"A": 'é\n"\\\x00'}},
         {"n": [1, -2.5, 1e300, None, True], "nested": {"": []}, "nan": float("nan")},
         {3: "int key", 2.5: "float key", None: "none key", False: "bool key"},
         ["a", {"b": "c"}],

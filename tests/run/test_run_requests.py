@@ -172,3 +172,22 @@ def test_a_job_folder_takes_three_fsyncs_two_files_and_one_folder(
     files = sorted(Path(path).name.split(".")[1] for path in in_job if path != folder)
     assert files == ["config", "script"], synced  # their temporary names: .config.yaml.XXXX.part
     assert sorted(p.name for p in Path(folder).iterdir()) == ["config.yaml", "script.sh"]
+
+
+def test_each_users_run_is_attributed_to_that_user_with_admins_id_kept(
+    ana: tuple[InProcessDaemon, Path], tmp_path: Path
+) -> None:
+    """Users who take turns (`fdpctl config bob`, then `fdpctl config ana`) on one registry: each
+    run is attributed to the active user, whose token asks for admin's id once."""
+    daemon, project = ana
+    run_true(daemon, project)
+    ana_author = admin_author(daemon)
+    store = str(tmp_path / "store")
+    for name in ("bob", "ana"):
+        body = {"username": name, "data_store": store, "new_data_store": str(tmp_path)}
+        assert daemon.call("POST", "/v1/users", body).status_code == 200
+        counted = Counted(daemon)
+        counted.start()
+        run_true(daemon, project)
+        assert Counter(counted.seen)["GET users?username"] == (name == "bob"), counted.seen
+    assert admin_author(daemon) == ana_author

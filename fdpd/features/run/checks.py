@@ -4,6 +4,7 @@ registry and the data store is there, else an fdp error naming the missing piece
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +51,13 @@ class ReadInput:
         return f"{self.namespace}:{self.name}@{self.version}"
 
 
-# `admin`'s registry user id, per registry: its URL, its database and the process serving it
-# (a restarted registry is asked again). Only the id is kept, never the author it links to:
-# that link is looked up before every run, so a stale id costs one more look-up, not a run
+# `admin`'s registry user id, per registry (its URL, its database and the process serving it:
+# a restarted registry is asked again) and token (a shared registry answers `admin` asked with
+# a user's key with that user's own record). Only the id is kept, never the author it links to:
+# that link is asked before every run, so a stale id costs one more look-up, not a run
 # attributed to the wrong author.
 RegistryKey = tuple[str, str, object, object]
-_admin_ids: dict[RegistryKey, str] = {}
+_admin_ids: dict[tuple[RegistryKey, str], str] = {}
 
 
 def registry_key(supervisor: LocalRegistryService) -> RegistryKey:
@@ -79,14 +81,15 @@ async def check_registry_user(
 
     With the `key` of a registry whose `admin` id is known, that is one request (the link,
     sent with `token`); any other answer than the user's author makes it the full check."""
-    admin_id = _admin_ids.get(key) if key is not None else None
-    if key is not None and admin_id is not None:
+    known = None if key is None else (key, hashlib.sha256(token.encode()).hexdigest())
+    admin_id = _admin_ids.get(known) if known is not None else None
+    if known is not None and admin_id is not None:
         if await _admin_author(registry, admin_id, user, token) == user.author_url:
             return
-        del _admin_ids[key]
+        del _admin_ids[known]
     admin_id = await _admin_id(registry, user, token)
-    if key is not None:
-        _admin_ids[key] = admin_id
+    if known is not None:
+        _admin_ids[known] = admin_id
     if await _admin_author(registry, admin_id, user, token) != user.author_url:
         await activate_author(registry, admin_token, user.author_url, own_registry=own_registry)
         if await _admin_author(registry, admin_id, user, token) != user.author_url:
