@@ -191,3 +191,22 @@ def test_each_users_run_is_attributed_to_that_user_with_admins_id_kept(
         run_true(daemon, project)
         assert Counter(counted.seen)["GET users?username"] == (name == "bob"), counted.seen
     assert admin_author(daemon) == ana_author
+
+
+def test_a_restarted_registry_is_asked_for_admins_id_again(
+    ana: tuple[InProcessDaemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAULT INJECTION: the in-process registry never restarts, so its status is made to say it
+    did (`restarts` counts the supervisor's restarts of a registry that died)."""
+    daemon, project = ana
+    run_true(daemon, project)
+    restarted = {**daemon.local.status(), "restarts": 1}
+    monkeypatch.setattr(daemon.local, "status", lambda: restarted)
+
+    counted = Counted(daemon)
+    counted.start()
+    run_true(daemon, project)
+    assert Counter(counted.seen)["GET users?username"] == 1, counted.seen
+    counted.start()
+    run_true(daemon, project)
+    assert Counter(counted.seen)["GET users?username"] == 0, counted.seen
