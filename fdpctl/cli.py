@@ -134,10 +134,19 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def plain_command(argv: list[str]) -> Namespace | None:
     """What argparse would make of `argv` if it names a command of `PLAIN_COMMANDS` with no
-    more than `--json` before or after it (`fdpctl --json daemon status`); else None."""
-    from fdpctl.commands import PLAIN_COMMANDS
+    more than `--json` before or after it (`fdpctl --json daemon status`), or a command of
+    `PLAIN_PARSED` whose module parses its words itself (`fdpctl run CONFIG --dirty`); else
+    None."""
+    from fdpctl.commands import PLAIN_COMMANDS, PLAIN_PARSED
 
     words = [arg for arg in argv if arg != "--json"]
+    if words and words[0] in PLAIN_PARSED:
+        module = _command_module(words[0])
+        parsed = module.plain_arguments(words[1:])
+        if parsed is None:
+            return None
+        handler = getattr(module, PLAIN_PARSED[words[0]])
+        return Namespace(json="--json" in argv, handler=handler, **parsed)
     handler = PLAIN_COMMANDS.get(" ".join(words))
     if handler is None or argv[argv.index(words[0]) : argv.index(words[-1]) + 1] != words:
         return None

@@ -12,6 +12,7 @@ import sys
 from fdpctl.errors import DaemonUnreachable, OperationFailed
 from fdpctl.http11 import Response, send_request
 from fdpctl.json_answer import parse_json
+from fdpctl.json_body import encode_body
 from fdpd import __version__
 
 TYPE_CHECKING = False
@@ -104,9 +105,7 @@ class DaemonClient:
         headers = {"Accept": "application/json"}
         payload = None
         if body is not None:
-            import json  # `json` imports `re`: only commands that send a body pay for it
-
-            payload = json.dumps(body).encode()
+            payload = encode_body(body)
             headers["Content-Type"] = "application/json"
         if self.over_tcp:
             headers["Authorization"] = f"Bearer {self._token()}"

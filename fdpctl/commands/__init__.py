@@ -9,7 +9,8 @@ imported to build `--help`.
 `PLAIN_COMMANDS` are the commands that take no argument but `--json`: fdpctl runs them without
 building its argparse parser (fdpctl/cli.py). Each names the `module:handler` its `register`
 sets; tests/cli/test_startup_path.py holds each to what the parser makes of it. A module that
-has one keeps `argparse` (and `json`, `re`, `pathlib`) out of its module-level imports.
+has one keeps `argparse` (and `json`, `re`, `pathlib`) out of its module-level imports; so does
+a module of `PLAIN_PARSED` (`fdpctl run CONFIG`), which parses its own plain command lines.
 """
 
 from __future__ import annotations
@@ -49,3 +50,7 @@ PLAIN_COMMANDS = {
     "remote list": "remote:list_remotes",
     "schedule": "schedule:schedule",
 }
+
+# Commands whose module parses a plain command line itself (`plain_arguments(words)`: what
+# argparse would make of it, or None to leave it to argparse), and the handler it runs.
+PLAIN_PARSED = {"run": "run"}

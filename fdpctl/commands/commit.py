@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from fdpctl.cli import Invocation, add_command
@@ -11,6 +10,7 @@ from fdpctl.render import counted, print_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import Committed

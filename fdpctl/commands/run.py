@@ -13,7 +13,6 @@ A run cancelled by Ctrl-C or `fdpctl cancel` ends with an `error` event whose co
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -25,6 +24,7 @@ from fdpctl.streaming import Operation, run_operation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable, Iterator
     from typing import Any
 
@@ -86,6 +86,28 @@ def register(subparsers: Any) -> None:
         help="return once a SLURM job is submitted (fdpd follows it on; `fdpctl log -f JOB` "
         "shows it, `fdpctl cancel JOB` stops it); a local run is followed to its end",
     )
+
+
+# `fdpctl run CONFIG` with no options but these (and `--json`) is parsed without argparse
+PLAIN_FLAGS = {"--dirty": "dirty", "--dry-run": "dry_run", "--detach": "detach"}
+
+
+def plain_arguments(words: list[str]) -> dict[str, Any] | None:
+    """What argparse makes of `fdpctl run WORDS` (`--json` taken out) when they are one config
+    and options of `PLAIN_FLAGS`; None for anything else (argparse parses it: help, usage
+    errors, abbreviations, the options with values)."""
+    flags = dict.fromkeys(PLAIN_FLAGS.values(), False)
+    configs = []
+    for word in words:
+        if word in PLAIN_FLAGS:
+            flags[PLAIN_FLAGS[word]] = True
+        elif word.startswith("-"):
+            return None
+        else:
+            configs.append(word)
+    if len(configs) != 1:
+        return None
+    return {"config": configs[0], **flags, "scheduler": None, "sbatch": [], "array": None}
 
 
 def run(args: argparse.Namespace, inv: Invocation) -> int:

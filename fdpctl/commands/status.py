@@ -8,7 +8,6 @@ section titles are bold and names coloured by state (never with NO_COLOR or TERM
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -19,6 +18,7 @@ from fdpctl.render import counted, print_fields, print_json, styled
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
     from fdpd.base.wire import (

@@ -111,7 +111,7 @@ class AtomicWriter:
         os.chmod(self._temp_path, self._mode)
         os.replace(self._temp_path, self.final_path)
         self._done = True
-        _fsync_folder(self.final_path.parent)
+        fsync_folder(self.final_path.parent)
         return self.final_path
 
     def discard(self) -> None:
@@ -177,7 +177,7 @@ _SYNC_FILE_RANGE_WRITE = 2  # start writing dirty pages out; do not wait for the
 _sync_file_range = _libc_sync_file_range()
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX); folders cannot be opened this way on Windows."""
     if os.name != "posix":
         return

@@ -4,14 +4,16 @@ files fdpd puts in them (docs/language-api-contract.md)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from fdpd.base.atomic import PART_SUFFIX, fsync_folder
 from fdpd.base.bounded_read import MIB, read_text_if_present
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError
-from fdpd.store import atomic_write_bytes
 from fdpd.userconfig import JobScript
 
 JOB_FOLDER_FORMAT = "%Y-%m-%d_%H_%M_%S_%f"
@@ -63,13 +65,46 @@ def _make_jobs_folder(parent: Path) -> None:
 
 
 def write_job_files(folder: Path, working_config: str, script: JobScript) -> None:
-    """Put the working config and the job's script into `folder` (before the job starts)."""
-    atomic_write_bytes(folder / CONFIG_NAME, working_config.encode("utf-8"))
+    """Put the working config and the job's script into `folder` (before the job starts).
+
+    Each is written to a temporary name, fsynced and renamed (a crash never leaves half a file
+    under its name, as `atomic_write_bytes`); the renames are made durable by one fsync of the
+    folder for both, not one each: three fsyncs where two atomic writes take four. A
+    `script_path:` script is copied (not fsynced, as before)."""
+    files = [(folder / CONFIG_NAME, working_config.encode("utf-8"), 0o644)]
     if script.content is not None:
-        atomic_write_bytes(script.path, script.content, mode=0o755)
-    elif script.source is not None:
+        files.append((script.path, script.content, 0o755))
+    written: list[tuple[Path, Path]] = []
+    try:
+        for final, data, mode in files:
+            written.append((_durable_temporary(final, data, mode), final))
+        for temporary, final in written:
+            os.replace(temporary, final)
+    finally:
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
+    for parent in dict.fromkeys(final.parent for final, _, _ in files):
+        fsync_folder(parent)
+    if script.content is None and script.source is not None:
         shutil.copyfile(script.source, script.path)
         shutil.copymode(script.source, script.path)
+
+
+def _durable_temporary(final: Path, data: bytes, mode: int) -> Path:
+    """`data` in a fsynced temporary file beside `final` (named as `AtomicWriter` names them, so
+    fdpd's start-up removes one a crash left)."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=PART_SUFFIX, dir=final.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
 
 
 def remove_job_folder(folder: Path, *, keep_jobs_folder: bool = False) -> None:

@@ -116,12 +116,13 @@ async def _runs_of_config(
 async def _config_locations(registry: LocalRegistry, folder: Path) -> list[dict[str, Any]]:
     """The storage locations of the job's config, compared normalised: a language API may
     register `jobs/<id>//config.yaml` (rDataPipeline joins `${{CONFIG_DIR}}`, which ends in a
-    separator, with file.path). Looked up by the path and by the config's SHA-1."""
+    separator, with file.path). Looked up by the path and by the config's SHA-1, side by side."""
     path = f"jobs/{folder.name}/{CONFIG_NAME}"
-    candidates = await registry.list("storage_location", {"path": path})
     sha1 = await asyncio.to_thread(_config_sha1, folder / CONFIG_NAME)
+    lookups = [registry.list("storage_location", {"path": path})]
     if sha1 is not None:
-        candidates += await registry.list("storage_location", {"hash": sha1})
+        lookups.append(registry.list("storage_location", {"hash": sha1}))
+    candidates = [location for found in await asyncio.gather(*lookups) for location in found]
     unique = {str(location["url"]): location for location in candidates}
     return [
         location

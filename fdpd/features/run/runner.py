@@ -21,7 +21,7 @@ from fdpd.base.wire import RunDryRun, RunInput, RunResult, WorkingConfigOut
 from fdpd.core.context import DaemonContext
 from fdpd.core.operations import Emitter
 from fdpd.features.run.bookkeeping import JobToRecord, finish_pending_bookkeeping, record_job
-from fdpd.features.run.checks import ReadInput, check_reads, check_registry_user
+from fdpd.features.run.checks import ReadInput, check_reads, check_registry_user, registry_key
 from fdpd.features.run.environment import fdp_variables, job_environment
 from fdpd.features.run.hints import OutputHints
 from fdpd.features.run.launch import Executor, Launch, LocalExecutor
@@ -30,7 +30,7 @@ from fdpd.features.run.output_reservations import output_folders, output_writes
 from fdpd.features.run.process import STOP_GRACE, ScriptEnd
 from fdpd.features.run.reconcile import Findings
 from fdpd.features.run.redaction import Redactor
-from fdpd.features.run.script_location import register_script_location
+from fdpd.features.run.script_location import register_script_location, script_location_known
 from fdpd.journal.database import utc_now
 from fdpd.journal.jobs import NewItem, add_job, finish_job, record_items
 from fdpd.journal.models import (
@@ -130,11 +130,11 @@ async def _checked_run(
     env = _environment(job, request.environment, token)
     registry = supervisor.requests()
     try:
-        inputs = await _checks(registry, job, token, supervisor)
+        inputs, known = await _checks(registry, job, token, supervisor, request.dry_run)
         if request.dry_run:
             return _dry_run_result(job, env, inputs)
         _unless_cancelled(job)
-        script = await _register_script(supervisor, job, token)
+        script = await _register_script(supervisor, job, token, known)
         await _keep_fair_token(ctx, token)
         async with supervisor.held(f"run {job.job_id}"):
             return await _execute(ctx, request, job, env, inputs, registry, emitter, script)
@@ -192,15 +192,35 @@ def _environment(job: PreparedJob, base: dict[str, str], token: str) -> dict[str
 
 
 async def _checks(
-    registry: LocalRegistry, job: PreparedJob, token: str, supervisor: LocalRegistryService
-) -> list[ReadInput]:
+    registry: LocalRegistry,
+    job: PreparedJob,
+    token: str,
+    supervisor: LocalRegistryService,
+    dry_run: bool,
+) -> tuple[list[ReadInput], bool | None]:
+    """The registry user and the inputs checked; and (not for a dry run, which registers
+    nothing) whether the job's script is registered already, asked alongside them."""
+    script = None if dry_run else asyncio.ensure_future(script_location_known(registry, job))
     try:
         own = supervisor.manages_database
-        await check_registry_user(registry, job.user, token, supervisor.token, own_registry=own)
-        return await check_reads(registry, job.generated.data)
+        key = registry_key(supervisor)
+        await check_registry_user(
+            registry, job.user, token, supervisor.token, own_registry=own, key=key
+        )
+        inputs = await check_reads(registry, job.generated.data)
+        return inputs, (await script if script is not None else None)
     except BaseException:
+        if script is not None:
+            script.cancel()
+            script.add_done_callback(_retrieved)
         job.discard_folder()
         raise
+
+
+def _retrieved(task: asyncio.Future[bool]) -> None:
+    """Mark a look-up left behind by a failed check as seen (no "never retrieved" warning)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _unless_cancelled(job: PreparedJob) -> None:
@@ -211,13 +231,15 @@ def _unless_cancelled(job: PreparedJob) -> None:
 
 
 async def _register_script(
-    local: LocalRegistryService, job: PreparedJob, token: str
+    local: LocalRegistryService, job: PreparedJob, token: str, known: bool | None = None
 ) -> dict[str, Any] | None:
     """Register the job's script before it can run (see `script_location`); the storage
     location if this job created it. The job folder goes if that fails: nothing ran."""
+    if known:
+        return None
     registry = local.requests()
     try:
-        return await register_script_location(registry, job, token)
+        return await register_script_location(registry, job, token, known=known)
     except BaseException:
         job.discard_folder()
         raise

@@ -30,20 +30,33 @@ from fdpd.store import sha1_file
 LOCAL_ROOT_PREFIX = "file://"
 
 
+async def script_digest(job: PreparedJob) -> str:
+    """The SHA-1 of the job's script (as `initialise` hashes it)."""
+    return await asyncio.to_thread(sha1_file, job.generated.script.path)
+
+
+async def script_location_known(registry: LocalRegistry, job: PreparedJob) -> bool:
+    """Whether a storage location with the job script's hash exists (a read: it may be asked
+    alongside the run's other checks)."""
+    return await registry.first("storage_location", {"hash": await script_digest(job)}) is not None
+
+
 async def register_script_location(
-    registry: LocalRegistry, job: PreparedJob, token: str
+    registry: LocalRegistry, job: PreparedJob, token: str, *, known: bool | None = None
 ) -> dict[str, Any] | None:
     """Make sure a storage location with the job script's hash exists; the location if this
-    call created it (None if one was there already)."""
+    call created it (None if one was there already). `known`: what `script_location_known`
+    said (None: look now)."""
+    if known is None:
+        known = await script_location_known(registry, job)
+    if known:
+        return None
     script = str(job.generated.script.path)
     store = str(job.run_metadata["write_data_store"])
-    digest = await asyncio.to_thread(sha1_file, job.generated.script.path)
-    if await registry.first("storage_location", {"hash": digest}) is not None:
-        return None
     root_url = await _storage_root(registry, store, token)
     body = {
         "path": script.replace(store, ""),  # as pyDataPipeline words it
-        "hash": digest,
+        "hash": await script_digest(job),
         "public": True,
         "storage_root": root_url,
     }
