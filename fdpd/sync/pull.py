@@ -18,17 +18,22 @@ rest.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from fdpd.base.atomic import store_write_error
 from fdpd.base.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.base.errors import FdpError
 from fdpd.base.escaping import escaped
+from fdpd.base.hashing import sha1_bytes
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path, parse_link
+from fdpd.store.batch import write_batch
 from fdpd.store.containment import UnsafePath, contained_path, shown, store_file_path
+from fdpd.store.framing import MAX_FILES
 from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
@@ -42,9 +47,17 @@ from fdpd.sync.report import (
     WarningCallback,
 )
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import LocalSourceRefused, fetch_once, file_matches, require_remote_source
+from fdpd.sync.transfers import (
+    HashMismatch,
+    LocalSourceRefused,
+    fetch_once,
+    file_matches,
+    require_remote_source,
+)
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
+BULK_FILES_PER_REQUEST = MAX_FILES
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -301,8 +314,110 @@ async def _download_all(
                 return
         progress.file_done(name, "downloaded" if root in downloaded else "present")
 
-    await gather_to_the_end(*(fetch(root, planned) for root, planned in files.items()))
+    batches: list[dict[str, PlannedFile]] = []
+    singles = files
+    if remote.offers_bulk_files:
+        batches, singles = _bulk_batches(remote, files)
+
+    async def fetch_batch(batch: dict[str, PlannedFile]) -> None:
+        """Small files of the remote's own data store in one request, written in one batch;
+        those it did not answer go one by one (which says why)."""
+        async with limit:
+            checkpoint("between files")
+            again, done = await _fetch_batch(remote, copies, batch, progress, failed)
+        downloaded.extend(done)
+        await gather_to_the_end(*(fetch(root, batch[root]) for root in again))
+
+    await gather_to_the_end(
+        *(fetch(root, planned) for root, planned in singles.items()),
+        *(fetch_batch(batch) for batch in batches),
+    )
     return failed, len(downloaded)
+
+
+def _bulk_batches(
+    remote: RegistryClient, files: dict[str, PlannedFile]
+) -> tuple[list[dict[str, PlannedFile]], dict[str, PlannedFile]]:
+    """The files of the remote's own data store in batches for `POST /fdp/bulk/download`; the
+    others."""
+    batches: list[dict[str, PlannedFile]] = [{}]
+    others: dict[str, PlannedFile] = {}
+    for root, planned in files.items():
+        if remote.bulk_file_name(planned.source) is None:
+            others[root] = planned
+            continue
+        if len(batches[-1]) == BULK_FILES_PER_REQUEST:
+            batches.append({})
+        batches[-1][root] = planned
+    return [batch for batch in batches if batch], others
+
+
+async def _fetch_batch(
+    remote: RegistryClient,
+    copies: LocalCopies,
+    batch: dict[str, PlannedFile],
+    progress: Progress,
+    failed: dict[str, str],
+) -> tuple[list[str], list[str]]:
+    """Fetch `batch` in one request: (products to fetch one by one, products downloaded). Each
+    file is kept only if its SHA-1 is its record's; the files kept are written at once
+    (`write_batch`: each complete or not at all, all on disk before any record names them)."""
+    wanted: dict[str, tuple[PlannedFile, Path]] = {}
+    for root, planned in batch.items():
+        try:
+            contained_path(copies.data_store, planned.relative_path)  # a link made since
+            if await file_matches(planned.destination, planned.sha1):
+                progress.file_done(planned.relative_path, "present")
+                continue
+            wanted[root] = (planned, await copies.path_for(planned))
+        except FdpError as error:
+            _fail(root, planned, error.message, progress, failed)
+    if not wanted:
+        return [], []
+    names = [str(remote.bulk_file_name(planned.source)) for planned, _ in wanted.values()]
+    try:
+        answers = await abortable(remote.bulk_download(names), "while downloading files")
+    except FdpError as error:
+        log.info("files in bulk failed (%s); fetching them one by one", error.message)
+        answers = None
+    if answers is None:
+        return list(wanted), []
+    again: list[str] = []
+    keep: dict[Path, bytes] = {}
+    kept: list[str] = []
+    for (root, (planned, target)), (_status, content) in zip(wanted.items(), answers, strict=True):
+        if content is None:
+            again.append(root)  # its own GET says why, or fetches it (too big, kept elsewhere)
+            continue
+        received = sha1_bytes(content)
+        if received != planned.sha1:
+            message = HashMismatch.for_download(planned.source, received, planned.sha1).message
+            _fail(root, planned, message, progress, failed)
+            continue
+        keep[target] = content
+        kept.append(root)
+    try:
+        await asyncio.to_thread(write_batch, list(keep.items()))
+    except OSError as error:
+        target = next(iter(keep))
+        message = store_write_error(target, error).message
+        for root in kept:
+            _fail(root, batch[root], message, progress, failed)
+        return again, []
+    for root in kept:
+        name = batch[root].relative_path
+        progress.file_size(name, len(keep[wanted[root][1]]))
+        progress.add_bytes(name, len(keep[wanted[root][1]]))
+        progress.file_done(name, "downloaded")
+    return again, kept
+
+
+def _fail(
+    root: str, planned: PlannedFile, message: str, progress: Progress, failed: dict[str, str]
+) -> None:
+    failed[root] = message
+    progress.file_done(planned.relative_path, "failed")
+    progress.warn(f"not pulled: {message}")
 
 
 async def _planned_transfers(files: dict[str, PlannedFile]) -> list[PlannedTransfer]:
