@@ -29,7 +29,7 @@ from fdpd.base.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.base.errors import FdpError
 from fdpd.base.escaping import escaped
 from fdpd.base.hashing import sha1_bytes
-from fdpd.remote.client import RegistryClient
+from fdpd.remote.client import DEFAULT_PAGE_SIZE, RegistryClient
 from fdpd.remote.links import link_path, parse_link
 from fdpd.store.batch import write_batch
 from fdpd.store.containment import UnsafePath, contained_path, shown, store_file_path
@@ -244,24 +244,54 @@ def _blocked_locations(graph: RecordGraph, roots: Iterable[str]) -> set[str]:
 
 class LocalCopies:
     """Where the local data store already holds a planned file: the file of the local storage
-    location the copy will map to (same root, hash and public flag), if there is one."""
+    location the copy will map to (same root, hash and public flag), if there is one.
+
+    Asked for many files (`expect`), it reads the local root's locations once, in pages, when
+    that takes fewer requests than a look-up per file (`count` says how many there are)."""
 
     def __init__(self, local: RegistryClient, data_store: Path, graph: RecordGraph) -> None:
         self.local, self.data_store, self.graph = local, data_store, graph
         self._root_id: asyncio.Task[int | None] | None = None
+        self._expected = 0
+        self._index: asyncio.Task[dict[tuple[str, bool], str] | None] | None = None
+
+    def expect(self, files: int) -> None:
+        """`files` will be asked for."""
+        self._expected = files
 
     async def path_for(self, planned: PlannedFile) -> Path:
         """Where the planned file goes: the existing location's file, else its own place."""
         root_id = await self._root()
         if root_id is None:
             return planned.destination
-        public = self.graph[planned.location_key].record.get("public", True)
+        public = bool(self.graph[planned.location_key].record.get("public", True))
+        if self._index is None:
+            self._index = asyncio.ensure_future(self._read_index(root_id))
+        index = await self._index
+        if index is not None:
+            found = index.get((planned.sha1, public))
+            return planned.destination if found is None else contained_path(self.data_store, found)
         rows = await self.local.list_records(
             "storage_location", {"storage_root": root_id, "hash": planned.sha1, "public": public}
         )
         if not rows:
             return planned.destination
         return contained_path(self.data_store, str(rows[0]["path"]))
+
+    async def _read_index(self, root_id: int) -> dict[tuple[str, bool], str] | None:
+        """(hash, public) → path of the root's first such location, when reading them all costs
+        fewer requests than the files expected; else None (a look-up per file)."""
+        if self._expected < 2:
+            return None
+        total = await self.local.count("storage_location", {"storage_root": root_id})
+        if total is None or -(-total // DEFAULT_PAGE_SIZE) >= self._expected:
+            return None
+        index: dict[tuple[str, bool], str] = {}
+        rows = await self.local.list_records("storage_location", {"storage_root": root_id})
+        for row in sorted(rows, key=lambda row: parse_link(str(row["url"])).id or 0):
+            key = (str(row.get("hash")), bool(row.get("public", True)))
+            index.setdefault(key, str(row.get("path")))
+        return index
 
     async def _root(self) -> int | None:
         if self._root_id is None:
@@ -288,6 +318,7 @@ async def _download_all(
     limit = asyncio.Semaphore(concurrency or remote.transfer_window)
     failed: dict[str, str] = {}
     downloaded: list[str] = []
+    copies.expect(len(files))
 
     async def fetch(root: str, planned: PlannedFile) -> None:
         name = planned.relative_path

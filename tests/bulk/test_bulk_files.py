@@ -376,3 +376,33 @@ def test_an_upload_slot_of_another_registry_is_not_sent_in_bulk() -> None:
     assert client.bulk_file_name(f"{BASE}/data/upload") is None
     with pytest.raises(ValueError, match="upload slot"):
         asyncio.run(client.bulk_upload([("https://elsewhere.example.org/x", b"")]))
+
+
+def test_a_pull_into_a_store_in_use_asks_the_local_registry_once_not_per_file(
+    local: InProcessRegistry, tmp_path: Path
+) -> None:
+    """The local data store's root is known to the local registry already (an earlier pull):
+    which of its locations hold the planned files is read in one go, not looked up per file."""
+    seeded = seed(local, tmp_path / "files", FILES)
+    with (
+        shared_remote(tmp_path / "remote") as remote,
+        registry_in_process(tmp_path / "second") as second,
+    ):
+        token = add_registry_user(remote.database_url, "alice")
+        push_all(seeded, remote, token)
+        into = tmp_path / "pulled"
+
+        async def go(pattern: str) -> PathCounting:
+            target = PathCounting(second.base_url, second.token, transport=second.transport())
+            async with remote.client(token) as origin, target:
+                found = await resolve_reads(origin, [ReadRequest("BULK", pattern)])
+                report = await pull(origin, target, found, MemoryLedger(), into)
+                assert {item.status for item in report.items} == {"pulled"}, report.items
+                return target
+
+        asyncio.run(go("small/p000"))  # the root is made
+        target = asyncio.run(go("small/*"))
+
+    looked_up = target.paths[("GET", "/api/storage_location/")]
+    assert looked_up <= 3, target.paths  # a count, a page, the copy's own look-ups
+    assert len(list(into.rglob("*.csv"))) == FILES
