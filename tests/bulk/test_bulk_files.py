@@ -406,3 +406,55 @@ def test_a_pull_into_a_store_in_use_asks_the_local_registry_once_not_per_file(
     looked_up = target.paths[("GET", "/api/storage_location/")]
     assert looked_up <= 3, target.paths  # a count, a page, the copy's own look-ups
     assert len(list(into.rglob("*.csv"))) == FILES
+
+
+class CutAnswer:
+    """FAULT INJECTION: the connection drops half way through a bulk download's answer (a
+    remote killed or a network cut at that moment)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/fdp/bulk/download":
+            await self.app(scope, receive, send)
+            return
+
+        async def cut(message: Message) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                await send({**message, "body": message["body"][:50], "more_body": True})
+                raise httpx.ReadError("connection reset half way")  # as httpx reports a cut
+            await send(message)
+
+        await self.app(scope, receive, cut)
+
+
+def test_a_bulk_answer_cut_half_way_keeps_nothing_of_it_and_each_file_comes_alone(
+    local: InProcessRegistry, tmp_path: Path
+) -> None:
+    seeded = seed(local, tmp_path / "files", 4)
+    with (
+        shared_remote(tmp_path / "remote") as remote,
+        registry_in_process(tmp_path / "second") as second,
+    ):
+        token = add_registry_user(remote.database_url, "alice")
+        push_all(seeded, remote, token)
+        into = tmp_path / "pulled"
+
+        async def go() -> PathCounting:
+            transport = httpx.ASGITransport(app=CutAnswer(remote.app))  # type: ignore[arg-type]
+            async with (
+                PathCounting(BASE, token, transport=transport) as origin,
+                second.client() as target,
+            ):
+                found = await resolve_reads(origin, [ReadRequest("BULK", "small/*")])
+                report = await pull(origin, target, found, MemoryLedger(), into)
+                assert {item.status for item in report.items} == {"pulled"}, report.items
+                return origin
+
+        origin = asyncio.run(go())
+
+    assert origin.paths[("POST", "/fdp/bulk/download")] == 1
+    assert sum(n for (_, path), n in origin.paths.items() if path.startswith("/data/")) == 4
+    assert sorted(p.read_bytes() for p in into.rglob("*.csv")) == sorted(seeded.contents.values())
+    assert not list(into.rglob("*.part"))
