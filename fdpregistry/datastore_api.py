@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from fdpd.store import DataStore, LocalFile, StoreError, is_sha1_hex, open_data_store
+from fdpd.store import DataStore, LocalFile, Redirect, StoreError, is_sha1_hex, open_data_store
 from fdpd.store.folder import FolderStore
 from fdpregistry.auth import NO_CREDENTIALS, AuthError, Caller, request_caller
 from fdpregistry.http import ApiError, json_response, read_json_body
@@ -147,24 +147,8 @@ async def receive_upload(request: Request) -> Response:
 
 def download(request: Request) -> Response:
     """`GET /data/<name>`."""
-    name = request.path_params["name"]
-    if "\x00" in name:  # names nothing, and PostgreSQL refuses NUL in text
-        return Response(status_code=404)
     try:
-        store = data_store_of(request)
-        if store is None:
-            return Response(status_code=404)
-        engine: Engine = request.app.state.engine
-        found = _registered_location(engine, request, name)
-        if found is None:
-            return Response(status_code=404)
-        location_id, content_hash = found
-        with engine.connect() as conn:
-            private = location_is_private(conn, location_id)
-        if private and _caller(request) is None:
-            raise ApiError.detail(403, NO_CREDENTIALS)
-        key = content_hash if is_sha1_hex(content_hash) else name
-        answer = store.download(key) if is_sha1_hex(key) else None
+        answer = stored_file(request, request.path_params["name"])
     except StoreError as error:
         return json_response({"detail": error.message}, error.status)
     except ApiError as error:
@@ -172,8 +156,30 @@ def download(request: Request) -> Response:
     if answer is None:
         return Response(status_code=404)
     if isinstance(answer, LocalFile):
+        name = request.path_params["name"]
         return StoredFileResponse(answer.path, filename=name, media_type="application/octet-stream")
     return RedirectResponse(answer.url, status_code=302)
+
+
+def stored_file(request: Request, name: str) -> LocalFile | Redirect | None:
+    """What `GET /data/<name>` serves (None: nothing, 404); an ApiError (403) for an anonymous
+    caller when the file is private."""
+    if "\x00" in name:  # names nothing, and PostgreSQL refuses NUL in text
+        return None
+    store = data_store_of(request)
+    if store is None:
+        return None
+    engine: Engine = request.app.state.engine
+    found = _registered_location(engine, request, name)
+    if found is None:
+        return None
+    location_id, content_hash = found
+    with engine.connect() as conn:
+        private = location_is_private(conn, location_id)
+    if private and _caller(request) is None:
+        raise ApiError.detail(403, NO_CREDENTIALS)
+    key = content_hash if is_sha1_hex(content_hash) else name
+    return store.download(key) if is_sha1_hex(key) else None
 
 
 def _registered_location(engine: Engine, request: Request, name: str) -> tuple[int, str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fdpregistry.bulk import router as bulk_router
+from fdpregistry.bulk_files import router as bulk_files_router
 from fdpregistry.datastore_api import router as datastore_router
 from fdpregistry.local_copy import router as local_copy_router
 from fdpregistry.management import router as management_router
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     local_copy_router,  # a pulled record's file fetched later (rerun's inputs)
     reruns_router,  # fdp's record of `fdpctl rerun` verdicts, for the web view
     bulk_router,  # fdp's bulk protocol between fdp registries
+    bulk_files_router,  # its small files in bulk
     special_router,
     datastore_router,
     web_router,  # the HTML pages under /ui/

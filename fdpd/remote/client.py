@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
@@ -38,6 +38,13 @@ from fdpd.remote.errors import (
 )
 from fdpd.remote.links import link_path
 from fdpd.remote.write_gate import WriteGate
+from fdpd.store.framing import (
+    FILES_MEDIA_TYPE,
+    MAX_BODY_BYTES,
+    FramingError,
+    decode_files,
+    encode_files,
+)
 
 API_ACCEPT = "application/json; version=1.0.0"
 REMOVAL_TIMEOUT = 300.0  # one transaction over every record a gc removes
@@ -52,6 +59,8 @@ TOO_MANY_REQUESTS = 429
 BULK_PUSH_PATH = "fdp/bulk/push"
 BULK_PULL_PATH = "fdp/bulk/pull"
 BULK_UPLOAD_SLOTS_PATH = "fdp/bulk/upload-slots"
+BULK_FILES_PATH = "fdp/bulk/files"
+BULK_DOWNLOAD_PATH = "fdp/bulk/download"
 BULK_TIMEOUT = 300.0  # thousands of records in one request
 _TOKEN_PROBLEMS = ("Invalid token", "Invalid token header")
 
@@ -116,6 +125,7 @@ class RegistryClient:
         # requests in flight: `max_connections`, or `fdp_connections` for fdp's own registries
         self._window = WriteGate(wide, start=max_connections, other_limit=max_connections)
         self._bulk: bool | None = None  # the bulk routes answered (True), or 404 (False)
+        self._bulk_files = True  # False once the bulk file routes answered 404
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=10.0),
@@ -413,6 +423,122 @@ class RegistryClient:
             raise RemoteError(f"{self.label} answered {BULK_PULL_PATH} with malformed records")
         return records, count
 
+    # --- fdp's bulk file routes (small files many at once) -------------------------------------
+
+    @property
+    def offers_bulk_files(self) -> bool:
+        """Whether to move small files through this registry's bulk file routes."""
+        return self.offers_bulk and self._bulk_files
+
+    def bulk_file_name(self, url: str) -> str | None:
+        """The name `url` has under this registry's `/data/` (what `POST /fdp/bulk/download`
+        takes), or None when it is not one of this registry's files."""
+        parts = urlsplit(url)
+        prefix = urlsplit(self.root_url).path + "data/"
+        if not self.is_own_url(url) or parts.query or not parts.path.startswith(prefix):
+            return None
+        name = unquote(parts.path[len(prefix) :])
+        return name if name and "/" not in name and name != "upload" else None
+
+    def bulk_upload_slot(self, url: str) -> tuple[str, str, str] | None:
+        """(SHA-1, expires, signature) of an upload slot of this registry's folder data store
+        (`<registry>/data/upload/<sha1>?expires=..&signature=..`), else None."""
+        parts = urlsplit(url)
+        prefix = urlsplit(self.root_url).path + "data/upload/"
+        if not self.is_own_url(url) or not parts.path.startswith(prefix):
+            return None
+        query = parse_qs(parts.query)
+        expires, signature = query.get("expires", []), query.get("signature", [])
+        if len(expires) != 1 or len(signature) != 1:
+            return None
+        return parts.path[len(prefix) :], expires[0], signature[0]
+
+    async def bulk_upload(self, files: Sequence[tuple[str, bytes]]) -> list[tuple[int, str]] | None:
+        """Upload small files in one request (`POST /fdp/bulk/files`), each (its upload slot,
+        as `bulk_upload_slot` reads it; its bytes): per file the registry's (status, detail),
+        201 kept, 200 already there, else refused; None without the route. Safe to repeat."""
+        slots = [self.bulk_upload_slot(url) for url, _ in files]
+        entries = []
+        for slot in slots:
+            if slot is None:
+                raise ValueError("not an upload slot of this registry's folder data store")
+            entries.append({"sha1": slot[0], "expires": slot[1], "signature": slot[2]})
+        body = encode_files(entries, [data for _, data in files])
+        response = await self._send(
+            "POST",
+            self.route_url(BULK_FILES_PATH),
+            content=body,
+            headers={"Content-Type": FILES_MEDIA_TYPE, "Accept": "application/json"},
+            accept_statuses={404, 405},
+            idempotent=True,
+            timeout=BULK_TIMEOUT,
+            record=False,
+        )
+        if response.status_code in (404, 405):
+            self._bulk_files = False
+            return None
+        results = _json_object(response, self.label).get("results")
+        if not isinstance(results, list) or len(results) != len(files):
+            raise RemoteError(f"{self.label} answered {BULK_FILES_PATH} with a malformed list")
+        answers = []
+        for entry, result in zip(entries, results, strict=True):
+            if (
+                not isinstance(result, dict)
+                or result.get("sha1") != entry["sha1"]
+                or not isinstance(result.get("status"), int)
+            ):
+                raise RemoteError(f"{self.label} answered {BULK_FILES_PATH} with a malformed item")
+            answers.append((int(result["status"]), str(result.get("detail", ""))[:500]))
+        return answers
+
+    async def bulk_download(self, names: Sequence[str]) -> list[tuple[int, bytes | None]] | None:
+        """The files of `names` (`bulk_file_name`) in one request (`POST /fdp/bulk/download`):
+        per name (200, its bytes) or (the registry's status, None); None without the route.
+        The answer is untrusted: it is read up to its bound and checked against `names`; its
+        bytes are checked against their records' SHA-1 by the caller."""
+        url = self.route_url(BULK_DOWNLOAD_PATH)
+        headers = {"Accept": FILES_MEDIA_TYPE, "Content-Type": "application/json"}
+        if self._token is not None:
+            headers["Authorization"] = f"token {self._token}"
+        body = json.dumps({"names": list(names)}).encode()
+        try:
+            async with (
+                self._window.slot(),
+                self._http.stream(
+                    "POST", url, content=body, headers=headers, timeout=BULK_TIMEOUT
+                ) as response,
+            ):
+                await self._window.observe(response)
+                if response.status_code in (404, 405):
+                    self._bulk_files = False
+                    return None
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._raise_for_status(response, "POST", url)
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_BODY_BYTES:
+                        raise RemoteError(
+                            f"{self.label} answered {BULK_DOWNLOAD_PATH} with more than "
+                            f"{MAX_BODY_BYTES} bytes"
+                        )
+        except httpx.TransportError as error:
+            raise self._unreachable(url, error) from None
+        try:
+            entries, blobs = decode_files(bytes(content))
+        except FramingError as error:
+            raise RemoteError(f"{self.label} answered {BULK_DOWNLOAD_PATH}: {error}") from None
+        if len(entries) != len(names) or any(
+            entry.get("name") != name for entry, name in zip(entries, names, strict=True)
+        ):
+            raise RemoteError(f"{self.label} answered {BULK_DOWNLOAD_PATH} for other files")
+        answers: list[tuple[int, bytes | None]] = []
+        for entry, blob in zip(entries, blobs, strict=True):
+            status = entry.get("status", 200) if blob is None else 200
+            answers.append((status if isinstance(status, int) else 502, blob))
+        return answers
+
     # --- data store ----------------------------------------------------------------------------
 
     async def request_upload(self, sha1: str) -> str | None:
@@ -502,6 +628,7 @@ class RegistryClient:
         params: QueryList | None = None,
         json: Mapping[str, Any] | None = None,
         content_factory: Callable[[], AsyncIterator[bytes]] | None = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         accept_statuses: frozenset[int] | set[int] = frozenset(),
         with_token: bool = True,
@@ -523,7 +650,7 @@ class RegistryClient:
                     url,
                     params=params,
                     json=json,
-                    content=content_factory() if content_factory else None,
+                    content=content_factory() if content_factory else content,
                     headers=all_headers,
                     record=record,
                     **({} if timeout is None else {"timeout": timeout}),

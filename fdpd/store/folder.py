@@ -9,14 +9,17 @@ same SHA-1 (a re-push), while files that a live upload, in any process, still ho
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fdpd.base.atomic import PART_SUFFIX, AtomicWriter
 from fdpd.base.hashing import is_sha1_hex
 from fdpd.store.base import LocalFile, StoreError
+from fdpd.store.batch import write_batch
 from fdpd.store.signing import UploadSigner, load_or_create_secret
 
 SECRET_FILE_NAME = ".upload-secret"
@@ -133,3 +136,31 @@ class FolderStore:
             writer.discard()  # identical content is already there
             return
         writer.commit()
+
+    def keep_many(self, files: Sequence[tuple[str, str, str, bytes]]) -> list[tuple[int, str]]:
+        """Keep small uploaded files at once: each (sha1, expires, signature, bytes) is checked as
+        `receive` and `finish_upload` check one upload (a valid signed slot, bytes that hash to
+        the signed SHA-1); per file (status, detail): 201 kept, 200 already stored, 403 the slot
+        is not valid, 400 other content. The kept ones are written in one batch (`write_batch`:
+        each complete or not at all, on disk when this returns)."""
+        answers: list[tuple[int, str]] = []
+        keep: dict[str, bytes] = {}
+        for sha1, expires, signature, data in files:
+            try:
+                self.object_path(sha1)
+                self._signer.check(sha1, expires, signature)
+            except StoreError as error:
+                answers.append((error.status, error.message))
+                continue
+            received = hashlib.sha1(data).hexdigest()
+            if received != sha1:
+                answers.append(
+                    (400, f"uploaded content has SHA-1 {received}, not {sha1}; nothing was stored")
+                )
+            elif sha1 in keep or self.contains(sha1):
+                answers.append((200, "already stored"))
+            else:
+                keep[sha1] = data
+                answers.append((201, "stored"))
+        write_batch([(self.object_path(sha1), data) for sha1, data in keep.items()])
+        return answers

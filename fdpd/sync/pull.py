@@ -18,17 +18,22 @@ rest.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from fdpd.base.atomic import store_write_error
 from fdpd.base.cancellation import abortable, checkpoint, gather_to_the_end
 from fdpd.base.errors import FdpError
 from fdpd.base.escaping import escaped
-from fdpd.remote.client import RegistryClient
+from fdpd.base.hashing import sha1_bytes
+from fdpd.remote.client import DEFAULT_PAGE_SIZE, RegistryClient
 from fdpd.remote.links import link_path, parse_link
+from fdpd.store.batch import write_batch
 from fdpd.store.containment import UnsafePath, contained_path, shown, store_file_path
+from fdpd.store.framing import MAX_FILES
 from fdpd.store.locations import location_url
 from fdpd.sync.copier import GraphCopier
 from fdpd.sync.graph import GraphLoader, Node, RecordGraph, label_of
@@ -42,9 +47,17 @@ from fdpd.sync.report import (
     WarningCallback,
 )
 from fdpd.sync.resolve import ProductRef, RemoteProduct, locate_products
-from fdpd.sync.transfers import LocalSourceRefused, fetch_once, file_matches, require_remote_source
+from fdpd.sync.transfers import (
+    HashMismatch,
+    LocalSourceRefused,
+    fetch_once,
+    file_matches,
+    require_remote_source,
+)
 
 LOCAL_ROOT_KEY = "synthetic:storage_root:local-data-store"
+BULK_FILES_PER_REQUEST = MAX_FILES
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -231,24 +244,54 @@ def _blocked_locations(graph: RecordGraph, roots: Iterable[str]) -> set[str]:
 
 class LocalCopies:
     """Where the local data store already holds a planned file: the file of the local storage
-    location the copy will map to (same root, hash and public flag), if there is one."""
+    location the copy will map to (same root, hash and public flag), if there is one.
+
+    Asked for many files (`expect`), it reads the local root's locations once, in pages, when
+    that takes fewer requests than a look-up per file (`count` says how many there are)."""
 
     def __init__(self, local: RegistryClient, data_store: Path, graph: RecordGraph) -> None:
         self.local, self.data_store, self.graph = local, data_store, graph
         self._root_id: asyncio.Task[int | None] | None = None
+        self._expected = 0
+        self._index: asyncio.Task[dict[tuple[str, bool], str] | None] | None = None
+
+    def expect(self, files: int) -> None:
+        """`files` will be asked for."""
+        self._expected = files
 
     async def path_for(self, planned: PlannedFile) -> Path:
         """Where the planned file goes: the existing location's file, else its own place."""
         root_id = await self._root()
         if root_id is None:
             return planned.destination
-        public = self.graph[planned.location_key].record.get("public", True)
+        public = bool(self.graph[planned.location_key].record.get("public", True))
+        if self._index is None:
+            self._index = asyncio.ensure_future(self._read_index(root_id))
+        index = await self._index
+        if index is not None:
+            found = index.get((planned.sha1, public))
+            return planned.destination if found is None else contained_path(self.data_store, found)
         rows = await self.local.list_records(
             "storage_location", {"storage_root": root_id, "hash": planned.sha1, "public": public}
         )
         if not rows:
             return planned.destination
         return contained_path(self.data_store, str(rows[0]["path"]))
+
+    async def _read_index(self, root_id: int) -> dict[tuple[str, bool], str] | None:
+        """(hash, public) → path of the root's first such location, when reading them all costs
+        fewer requests than the files expected; else None (a look-up per file)."""
+        if self._expected < 2:
+            return None
+        total = await self.local.count("storage_location", {"storage_root": root_id})
+        if total is None or -(-total // DEFAULT_PAGE_SIZE) >= self._expected:
+            return None
+        index: dict[tuple[str, bool], str] = {}
+        rows = await self.local.list_records("storage_location", {"storage_root": root_id})
+        for row in sorted(rows, key=lambda row: parse_link(str(row["url"])).id or 0):
+            key = (str(row.get("hash")), bool(row.get("public", True)))
+            index.setdefault(key, str(row.get("path")))
+        return index
 
     async def _root(self) -> int | None:
         if self._root_id is None:
@@ -275,6 +318,7 @@ async def _download_all(
     limit = asyncio.Semaphore(concurrency or remote.transfer_window)
     failed: dict[str, str] = {}
     downloaded: list[str] = []
+    copies.expect(len(files))
 
     async def fetch(root: str, planned: PlannedFile) -> None:
         name = planned.relative_path
@@ -301,8 +345,110 @@ async def _download_all(
                 return
         progress.file_done(name, "downloaded" if root in downloaded else "present")
 
-    await gather_to_the_end(*(fetch(root, planned) for root, planned in files.items()))
+    batches: list[dict[str, PlannedFile]] = []
+    singles = files
+    if remote.offers_bulk_files:
+        batches, singles = _bulk_batches(remote, files)
+
+    async def fetch_batch(batch: dict[str, PlannedFile]) -> None:
+        """Small files of the remote's own data store in one request, written in one batch;
+        those it did not answer go one by one (which says why)."""
+        async with limit:
+            checkpoint("between files")
+            again, done = await _fetch_batch(remote, copies, batch, progress, failed)
+        downloaded.extend(done)
+        await gather_to_the_end(*(fetch(root, batch[root]) for root in again))
+
+    await gather_to_the_end(
+        *(fetch(root, planned) for root, planned in singles.items()),
+        *(fetch_batch(batch) for batch in batches),
+    )
     return failed, len(downloaded)
+
+
+def _bulk_batches(
+    remote: RegistryClient, files: dict[str, PlannedFile]
+) -> tuple[list[dict[str, PlannedFile]], dict[str, PlannedFile]]:
+    """The files of the remote's own data store in batches for `POST /fdp/bulk/download`; the
+    others."""
+    batches: list[dict[str, PlannedFile]] = [{}]
+    others: dict[str, PlannedFile] = {}
+    for root, planned in files.items():
+        if remote.bulk_file_name(planned.source) is None:
+            others[root] = planned
+            continue
+        if len(batches[-1]) == BULK_FILES_PER_REQUEST:
+            batches.append({})
+        batches[-1][root] = planned
+    return [batch for batch in batches if batch], others
+
+
+async def _fetch_batch(
+    remote: RegistryClient,
+    copies: LocalCopies,
+    batch: dict[str, PlannedFile],
+    progress: Progress,
+    failed: dict[str, str],
+) -> tuple[list[str], list[str]]:
+    """Fetch `batch` in one request: (products to fetch one by one, products downloaded). Each
+    file is kept only if its SHA-1 is its record's; the files kept are written at once
+    (`write_batch`: each complete or not at all, all on disk before any record names them)."""
+    wanted: dict[str, tuple[PlannedFile, Path]] = {}
+    for root, planned in batch.items():
+        try:
+            contained_path(copies.data_store, planned.relative_path)  # a link made since
+            if await file_matches(planned.destination, planned.sha1):
+                progress.file_done(planned.relative_path, "present")
+                continue
+            wanted[root] = (planned, await copies.path_for(planned))
+        except FdpError as error:
+            _fail(root, planned, error.message, progress, failed)
+    if not wanted:
+        return [], []
+    names = [str(remote.bulk_file_name(planned.source)) for planned, _ in wanted.values()]
+    try:
+        answers = await abortable(remote.bulk_download(names), "while downloading files")
+    except FdpError as error:
+        log.info("files in bulk failed (%s); fetching them one by one", error.message)
+        answers = None
+    if answers is None:
+        return list(wanted), []
+    again: list[str] = []
+    keep: dict[Path, bytes] = {}
+    kept: list[str] = []
+    for (root, (planned, target)), (_status, content) in zip(wanted.items(), answers, strict=True):
+        if content is None:
+            again.append(root)  # its own GET says why, or fetches it (too big, kept elsewhere)
+            continue
+        received = sha1_bytes(content)
+        if received != planned.sha1:
+            message = HashMismatch.for_download(planned.source, received, planned.sha1).message
+            _fail(root, planned, message, progress, failed)
+            continue
+        keep[target] = content
+        kept.append(root)
+    try:
+        await asyncio.to_thread(write_batch, list(keep.items()))
+    except OSError as error:
+        target = next(iter(keep))
+        message = store_write_error(target, error).message
+        for root in kept:
+            _fail(root, batch[root], message, progress, failed)
+        return again, []
+    for root in kept:
+        name = batch[root].relative_path
+        progress.file_size(name, len(keep[wanted[root][1]]))
+        progress.add_bytes(name, len(keep[wanted[root][1]]))
+        progress.file_done(name, "downloaded")
+    return again, kept
+
+
+def _fail(
+    root: str, planned: PlannedFile, message: str, progress: Progress, failed: dict[str, str]
+) -> None:
+    failed[root] = message
+    progress.file_done(planned.relative_path, "failed")
+    progress.warn(f"not pulled: {message}")
 
 
 async def _planned_transfers(files: dict[str, PlannedFile]) -> list[PlannedTransfer]:

@@ -26,6 +26,7 @@ from fdpd.base.errors import FdpError
 from fdpd.base.units import counted
 from fdpd.remote.client import RegistryClient
 from fdpd.remote.links import link_path
+from fdpd.store.framing import MAX_FILE_BYTES, MAX_FILES, MAX_FILES_BYTES
 from fdpd.store.locations import local_path, location_url
 from fdpd.sync.code_repos import hide_machine_paths
 from fdpd.sync.copier import GraphCopier
@@ -270,8 +271,71 @@ async def _upload_all(
         first.cancel()
         raise
     limit = asyncio.Semaphore(concurrency or remote.transfer_window)
-    await gather_to_the_end(first, *(send(keys, limit) for keys in rest))
+    batches: list[list[list[str]]] = []
+    if remote.offers_bulk_files and slots:
+        batches, rest = await asyncio.to_thread(_small_batches, remote, uploads, rest, slots)
+
+    async def send_batch(batch: list[list[str]]) -> None:
+        """Small files in one request; those it did not keep go one by one (which says why)."""
+        firsts = [_present(uploads[key] for key in sharing) for sharing in batch]
+        answers: list[tuple[int, str]] | None = None
+        async with limit:
+            checkpoint("between files")
+            try:
+                contents = await asyncio.to_thread(lambda: [up.path.read_bytes() for up in firsts])
+                work = remote.bulk_upload(
+                    [(str(slots[up.sha1]), data) for up, data in zip(firsts, contents, strict=True)]
+                )
+                answers = await abortable(work, "while uploading files")
+            except (FdpError, OSError) as error:
+                log.info("small files in bulk failed (%s); sending them one by one", error)
+        again = []
+        for sharing, planned, (status, _) in zip(batch, firsts, answers or [], strict=False):
+            if status not in (200, 201):
+                again.append(sharing)
+                continue
+            progress.add_bytes(planned.name, _size_of(planned.path) or 0)
+            progress.file_done(planned.name, "uploaded" if status == 201 else "present")
+        if answers is None:
+            again = batch
+        await gather_to_the_end(*(send(keys, limit) for keys in again))
+
+    await gather_to_the_end(
+        first, *(send(keys, limit) for keys in rest), *(send_batch(batch) for batch in batches)
+    )
     return failed
+
+
+def _small_batches(
+    remote: RegistryClient,
+    uploads: dict[str, PlannedUpload],
+    groups: list[list[str]],
+    slots: dict[str, str | None],
+) -> tuple[list[list[list[str]]], list[list[str]]]:
+    """The groups whose file is small and whose slot is the remote's folder store, in batches
+    for `POST /fdp/bulk/files` (bounded in files and bytes); the other groups."""
+    batches: list[list[list[str]]] = []
+    others: list[list[str]] = []
+    batch: list[list[str]] = []
+    size_of_batch = 0
+    for sharing in groups:
+        planned = _present(uploads[key] for key in sharing)
+        slot = slots.get(planned.sha1)
+        size = _size_of(planned.path)
+        if slot is None or remote.bulk_upload_slot(slot) is None or size is None:
+            others.append(sharing)
+            continue
+        if size > MAX_FILE_BYTES:
+            others.append(sharing)
+            continue
+        if len(batch) == MAX_FILES or size_of_batch + size > MAX_FILES_BYTES:
+            batches.append(batch)
+            batch, size_of_batch = [], 0
+        batch.append(sharing)
+        size_of_batch += size
+    if batch:
+        batches.append(batch)
+    return batches, others
 
 
 async def _bulk_slots(remote: RegistryClient, sha1s: list[str]) -> dict[str, str | None]:

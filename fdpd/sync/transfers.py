@@ -49,6 +49,15 @@ class TransferError(FdpError):
 class HashMismatch(TransferError):
     code = ErrorCode.HASH_MISMATCH
 
+    @classmethod
+    def for_download(cls, location: str, received: str, sha1: str) -> HashMismatch:
+        """The file downloaded from `location` has SHA-1 `received`, its record says `sha1`."""
+        return cls(
+            f"downloaded {_safe(location)} has SHA-1 {received}, but the registry "
+            f"records {sha1}; nothing was kept",
+            hint="the file changed after it was registered; ask its owner to re-register it",
+        )
+
 
 class LocalSourceRefused(TransferError):
     code = ErrorCode.LOCAL_SOURCE_REFUSED
@@ -103,11 +112,7 @@ async def _download_to(
                     on_bytes(len(chunk))
         received = await asyncio.to_thread(lambda: writer.sha1)  # waits for the last writes
         if received != sha1:
-            raise HashMismatch(
-                f"downloaded {_safe(location)} has SHA-1 {received}, but the registry "
-                f"records {sha1}; nothing was kept",
-                hint="the file changed after it was registered; ask its owner to re-register it",
-            )
+            raise HashMismatch.for_download(location, received, sha1)
         await asyncio.to_thread(writer.commit)
 
 

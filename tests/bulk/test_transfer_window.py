@@ -3,7 +3,9 @@ trip): to fdp's own registry a wide window (`FDP_WINDOW`), to any other registry
 one-process server) the narrow one (`NARROW_WINDOW`), and each file one request. The remote is
 fdp's registry app in process; a middleware counts the file transfers in flight and holds each
 one until the window is full (or no other comes), so the count is the window, not luck. The
-window halves on a 429 or a 5xx, as the write gate does."""
+window halves on a 429 or a 5xx, as the write gate does. Small files to fdp's registry go many in
+one request (tests/bulk/test_bulk_files.py); here its bulk file routes answer 404, as for files
+it keeps in S3, so that each file is one request."""
 
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ QUIET = 2.0  # seconds without a new transfer after which a held one goes on (a 
 class TransferCount:
     """fdp's registry app, counting the file transfers (`PUT /data/upload/...`, `GET
     /data/...`) in flight; each waits until `hold_until` are in flight or none has come for
-    QUIET seconds. `any_registry`: without the header that says it is fdp's."""
+    QUIET seconds. `any_registry`: without the header that says it is fdp's. The bulk file
+    routes answer 404 (files one by one)."""
 
     app: Any
     hold_until: int
@@ -52,6 +55,10 @@ class TransferCount:
             return
         self.requests[f"{scope['method']} {_shape(scope['path'])}"] += 1
         respond = self._without_header(send) if self.any_registry else send
+        if scope["path"] in ("/fdp/bulk/files", "/fdp/bulk/download"):
+            await respond({"type": "http.response.start", "status": 404, "headers": []})
+            await respond({"type": "http.response.body", "body": b""})
+            return
         if not scope["path"].startswith("/data/"):
             await self.app(scope, receive, respond)
             return

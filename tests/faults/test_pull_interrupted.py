@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fdpd.store.framing import MAX_FILE_BYTES
 from tests.faults.conftest import (
     Faulty,
     journal,
@@ -133,7 +134,10 @@ def test_local_registry_killed_mid_copy_then_pull_again(ana: Site, faulty: Fault
 
 def test_remote_killed_mid_pull_then_pull_again(ana: Site, faulty: Faulty, tmp_path: Path) -> None:
     names = [f"rain/gauge{n:02}" for n in range(8)]
-    products = {faulty.publish("met", name, os.urandom(256 << 10)) for name in names}
+    # each above a bulk file (one GET each, as files in the store show the download under way)
+    products = {
+        faulty.publish("met", name, os.urandom(MAX_FILE_BYTES + (64 << 10))) for name in names
+    }
     config = pull_project(ana, *(("met", name) for name in names))
     faulty.relay.throttle(0.01)
 
