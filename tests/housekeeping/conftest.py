@@ -14,12 +14,13 @@ import pytest
 
 from tests.housekeeping.inprocess import Runs, add_runs, registry_in_process
 from tests.inprocess import InProcessRegistry
-from tests.push import in_process
-from tests.push.processes import Remote, Site
+from tests.push import in_process, processes
 from tests.sync.seed import Seeder, add_product
 
-AnyRemote = Remote | in_process.Remote
-AnySite = Site | in_process.Site
+# modules, not their classes, as names here: tests/conftest.py's process marker reads the names
+# a helper uses, and `Site` would be processes.Site, whose fdpctl starts a process
+AnyRemote = processes.Remote | in_process.Remote
+AnySite = processes.Site | in_process.Site
 
 TRACKED_TYPES = (
     "code_run",
