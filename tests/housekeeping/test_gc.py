@@ -61,8 +61,9 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
     sha1 = {name[3:]: sha1 for name, sha1 in seed_products(remote, "bob", seeded).items()}
     with fdp_site("ana") as ana:
         ana.add_remote(remote)
-        # committed: the runs record a code repository (outside git they record none, and
-        # their script's SHA-1 as its hash: a later run's script would name that location)
+        # committed, as with real processes (git is a process: this test stays marked one):
+        # outside git a run's code repository has its script's SHA-1 as hash, and a later
+        # run's script, found by that hash, names the code repository's storage location
         project = make_project(
             ana.root / "model",
             {
