@@ -2,7 +2,11 @@
 bytes) before anything moves, rate and time left, records advancing, `waiting for origin (N s)...`
 while the remote stalls (an HttpRelay that stalls mid-file: FAULT INJECTION), one line redrawn on
 a terminal (a pty) and plain lines into a pipe. Also: output cut short by `| head -1` ends
-quietly, `log -f` is one readable line per event, and `--json` usage errors are JSON."""
+quietly, `log -f` is one readable line per event.
+
+In process (fdpctl's own code, the daemon app and its registry: tests/push/in_process.py), as a
+process proves nothing there: the events of a pull, a push's plain lines into a pipe (fdpctl's
+output is no terminal), and usage errors (`--json` ones are JSON)."""
 
 from __future__ import annotations
 
@@ -21,10 +25,14 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import fault_site, pull_project, registry_port
+from tests.faults.conftest import fault_site, pull_project, read_config, registry_port
 from tests.faults.http_relay import HttpRelay
 from tests.fdp_process import FDPCTL, json_lines, like_a_terminal_command
-from tests.push.processes import Remote, Site, remote_registry, write_config
+from tests.fdpctl_in_process import fdpctl_main
+from tests.push import in_process
+from tests.push.in_process import fdp_site as fdp_in_process
+from tests.push.in_process import remote_registry as remote_in_process
+from tests.push.processes import Site, remote_registry, write_config
 from tests.sync.seed import Seeder, add_product
 
 BIG = 3 << 20  # bytes
@@ -33,12 +41,14 @@ STALL = 7.0  # seconds of silence after a file's first chunk: fdpctl speaks up a
 
 
 class Published:
-    def __init__(self, remote: Remote, relay: HttpRelay, seeder: Seeder) -> None:
-        self.remote, self.relay, self.seeder = remote, relay, seeder
+    """bob's products on the remote, their files in its data store under `data_root`."""
+
+    def __init__(self, seeder: Seeder, data_root: str) -> None:
+        self.seeder, self.data_root = seeder, data_root
 
     def product(self, namespace: str, name: str, content: bytes) -> None:
         sha1 = self.seeder.upload(content)
-        root = f"{self.relay.url}/data/"
+        root = self.data_root
         add_product(
             self.seeder,
             namespace=namespace,
@@ -50,8 +60,16 @@ class Published:
         )
 
 
+class Relayed(Published):
+    """Published, the files downloaded through an HttpRelay."""
+
+    def __init__(self, seeder: Seeder, data_root: str, relay: HttpRelay) -> None:
+        super().__init__(seeder, data_root)
+        self.relay = relay
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Published, Site]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Relayed, Site]]:
     """A remote behind an HttpRelay, and ana with origin = the relay (tests use their own
     namespaces)."""
     root = tmp_path_factory.mktemp("remote")
@@ -63,20 +81,36 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Published,
         seeder = Seeder(remote.registry.base_url, remote.add_user("bob").read_text().strip())
         ana.add_remote(remote, url=f"{relay.url}/api/")
         try:
-            yield Published(remote, relay, seeder), ana
+            yield Relayed(seeder, f"{relay.url}/data/", relay), ana
         finally:
             seeder.close()
 
 
 @pytest.fixture
-def published(world: tuple[Published, Site]) -> Iterator[Published]:
+def published(world: tuple[Relayed, Site]) -> Iterator[Relayed]:
     yield world[0]
     world[0].relay.slow_downloads(0)
 
 
 @pytest.fixture
-def ana(world: tuple[Published, Site]) -> Site:
+def ana(world: tuple[Relayed, Site]) -> Site:
     return world[1]
+
+
+@pytest.fixture(scope="module")
+def here() -> Iterator[tuple[Published, in_process.Site]]:
+    """ana's fdp in process and a remote app in process, bob publishing on it (tests use their
+    own namespaces)."""
+    with (
+        fdp_in_process("ana") as ana,
+        remote_in_process(ana.root / "shared") as remote,
+    ):
+        seeder = remote.registry.seeder_for(remote.add_user("bob").read_text().strip())
+        ana.add_remote(remote)
+        try:
+            yield Published(seeder, f"{remote.registry.base_url}/data/"), ana
+        finally:
+            seeder.close()
 
 
 def small(namespace: str) -> bytes:
@@ -85,9 +119,13 @@ def small(namespace: str) -> bytes:
 
 
 def big_and_small(published: Published, ana: Site, namespace: str) -> Path:
+    publish_big_and_small(published, namespace)
+    return pull_project(ana, (namespace, "gauges/big"), (namespace, "gauges/small"))
+
+
+def publish_big_and_small(published: Published, namespace: str) -> None:
     published.product(namespace, "gauges/big", os.urandom(BIG))
     published.product(namespace, "gauges/small", small(namespace))
-    return pull_project(ana, (namespace, "gauges/big"), (namespace, "gauges/small"))
 
 
 def index_of(lines: list[str], start: str) -> int:
@@ -123,7 +161,7 @@ def on_a_terminal(site: Site, *args: str) -> tuple[int, str]:
 
 
 def test_pull_into_a_pipe_prints_the_plan_each_file_and_waiting_lines(
-    published: Published, ana: Site
+    published: Relayed, ana: Site
 ) -> None:
     config = big_and_small(published, ana, "plainpull")
     published.relay.slow_downloads(RATE, stall=STALL)
@@ -151,7 +189,7 @@ def test_pull_into_a_pipe_prints_the_plan_each_file_and_waiting_lines(
 
 
 def test_pull_on_a_terminal_redraws_one_line_with_rate_time_left_and_waiting(
-    published: Published, ana: Site
+    published: Relayed, ana: Site
 ) -> None:
     config = big_and_small(published, ana, "ttypull")
     published.relay.slow_downloads(RATE, stall=STALL)
@@ -175,11 +213,14 @@ def test_pull_on_a_terminal_redraws_one_line_with_rate_time_left_and_waiting(
 
 
 def test_pull_events_carry_the_plan_before_any_byte_and_sizes_with_the_downloads(
-    published: Published, ana: Site
+    here: tuple[Published, in_process.Site],
 ) -> None:
-    config = big_and_small(published, ana, "jsonpull")
+    published, ana = here
+    publish_big_and_small(published, "jsonpull")
+    reads = (("jsonpull", "gauges/big"), ("jsonpull", "gauges/small"))
+    project = ana.project("jsonpull", {"config.yaml": read_config(*reads)})
 
-    result = ana.fdpctl("--json", "pull", str(config))
+    result = ana.fdpctl("--json", "pull", str(project / "config.yaml"))
 
     events = json_lines(result.stdout)
     downloads = [e for e in events if e.get("phase") == "download"]
@@ -200,7 +241,8 @@ def test_pull_events_carry_the_plan_before_any_byte_and_sizes_with_the_downloads
     assert records[-1]["current"] == records[-1]["total"] > 0
 
 
-def test_push_shows_files_then_records_in_items(published: Published, ana: Site) -> None:
+def test_push_shows_files_then_records_in_items(here: tuple[Published, in_process.Site]) -> None:
+    _, ana = here
     project = ana.project("pushed", {"config.yaml": write_config("progress/out")})
     job = ana.run_model(project, "config.yaml", MODEL_WRITES="progress/out")
     assert job["exit_status"] == 0, job["output"]
@@ -293,8 +335,8 @@ def test_log_follow_is_one_readable_line_per_event(published: Published, ana: Si
 
 
 @pytest.mark.parametrize("args", [("--json", "pul"), ("log", "--json", "-n", "0"), ("--json",)])
-def test_json_usage_errors_are_the_json_error_object(ana: Site, args: tuple[str, ...]) -> None:
-    result = ana.fdpctl(*args)
+def test_json_usage_errors_are_the_json_error_object(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = fdpctl_main(*args, home=tmp_path)
 
     assert result.returncode == 2, result
     assert result.stderr == ""
@@ -302,8 +344,8 @@ def test_json_usage_errors_are_the_json_error_object(ana: Site, args: tuple[str,
     assert error["code"] == "usage" and error["message"] and "--help" in error["hint"], error
 
 
-def test_usage_errors_without_json_stay_argparse_text(ana: Site) -> None:
-    result = ana.fdpctl("log", "-n", "0")
+def test_usage_errors_without_json_stay_argparse_text(tmp_path: Path) -> None:
+    result = fdpctl_main("log", "-n", "0", home=tmp_path)
 
     assert result.returncode == 2 and result.stdout == ""
     assert "fdpctl log: error: argument -n/--limit" in result.stderr

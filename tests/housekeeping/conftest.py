@@ -1,5 +1,6 @@
-"""Real fdp sites (fdpd + fdpctl + local registry + data store) against a real shared remote
-registry process whose data store is a folder; products seeded on the remote by another user."""
+"""Helpers for fdp sites (tests/push/processes.py's real ones, or tests/push/in_process.py's in
+process) against a shared remote registry whose data store is a folder; products seeded on the
+remote by another user."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.housekeeping.inprocess import Runs, add_runs, registry_in_process
-from tests.push.processes import ACCEPT, Remote, Site
+from tests.inprocess import InProcessRegistry
+from tests.push import in_process, processes
 from tests.sync.seed import Seeder, add_product
+
+# modules, not their classes, as names here: tests/conftest.py's process marker reads the names
+# a helper uses, and `Site` would be processes.Site, whose fdpctl starts a process
+AnyRemote = processes.Remote | in_process.Remote
+AnySite = processes.Site | in_process.Site
 
 TRACKED_TYPES = (
     "code_run",
@@ -26,13 +32,20 @@ TRACKED_TYPES = (
 )
 
 
+def seeder_for(remote: AnyRemote, token: str) -> Seeder:
+    """A seeder writing to `remote` with `token` (close it)."""
+    if isinstance(remote.registry, InProcessRegistry):
+        return remote.registry.seeder_for(token)
+    return Seeder(remote.registry.base_url, token)
+
+
 def seed_products(
-    remote: Remote, namespace: str, wanted: dict[str, tuple[bytes, bool]]
+    remote: AnyRemote, namespace: str, wanted: dict[str, tuple[bytes, bool]]
 ) -> dict[str, str]:
     """Products by user `bob` on the remote (name → content, private), each file uploaded to the
     remote's data store; name → SHA-1."""
     token = (remote.tokens.get("bob") or remote.add_user("bob")).read_text().strip()
-    seeder = Seeder(remote.registry.base_url, token)
+    seeder = seeder_for(remote, token)
     sha1s: dict[str, str] = {}
     try:
         for name, (content, private) in wanted.items():
@@ -62,7 +75,7 @@ def read_config(*names: str, namespace: str = "bob", writes: str = "") -> str:
     return text
 
 
-def remote_file(remote: Remote, sha1: str) -> Path:
+def remote_file(remote: AnyRemote, sha1: str) -> Path:
     return remote.store / sha1[:2] / sha1
 
 
@@ -79,28 +92,29 @@ def files_in(store: Path) -> dict[str, Path]:
     }
 
 
-def registry_paths(site: Site) -> set[str]:
+def registry_paths(site: AnySite) -> set[str]:
     """Every record path of the tracked types in the site's local registry."""
     found: set[str] = set()
     for kind in TRACKED_TYPES:
-        answer = httpx.get(
-            f"{site.registry_url}{kind}/", params={"page_size": "1000"}, headers=ACCEPT
-        )
-        assert answer.status_code == 200, answer.text
-        found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in answer.json()["results"]}
+        rows = site.local(kind, page_size="1000")
+        found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in rows}
     return found
 
 
-def journal_rows(site: Site, query: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(site.instance.home / "state" / "journal.db") as db:
+def journal_rows(site: AnySite, query: str) -> list[tuple[Any, ...]]:
+    if isinstance(site, in_process.Site):
+        path = site.daemon.locations.journal_path
+    else:
+        path = site.instance.home / "state" / "journal.db"
+    with sqlite3.connect(path) as db:
         return list(db.execute(query))
 
 
-def products(site: Site) -> set[str]:
+def products(site: AnySite) -> set[str]:
     return {f"{p['name']}@{p['version']}" for p in site.local("data_product", page_size="1000")}
 
 
-def check_journal_matches_registry(site: Site) -> None:
+def check_journal_matches_registry(site: AnySite) -> None:
     """Every journal item is a record of the local registry; status counts are the item table."""
     items = {row[0] for row in journal_rows(site, "SELECT path FROM item")}
     assert items <= registry_paths(site) | _vocabulary(site), items - registry_paths(site)
@@ -109,14 +123,14 @@ def check_journal_matches_registry(site: Site) -> None:
     assert {state: sum(counts[state].values()) for state, _ in by_state} == dict(by_state)
 
 
-def _vocabulary(site: Site) -> set[str]:
+def _vocabulary(site: AnySite) -> set[str]:
     found: set[str] = set()
     for kind in ("namespace", "author", "file_type", "storage_root"):
         found |= {"/api/" + r["url"].split("/api/", 1)[1] for r in site.local(kind)}
     return found
 
 
-def unreferenced_files(site: Site) -> set[Path]:
+def unreferenced_files(site: AnySite) -> set[Path]:
     """Files fdp wrote that nothing refers to: outside `jobs/`, a data file no local storage
     location names; inside it, a file of a job the journal does not know (or knows deleted)."""
     roots = {r["url"]: str(r["root"]) for r in site.local("storage_root", page_size="1000")}

@@ -1,5 +1,8 @@
-"""`fdpctl delete [--force] TOKEN|PATH` with real processes: refusals (unsynced, depended upon),
-then deleting a job, a data product and a file path, with their files and journal items."""
+"""`fdpctl delete [--force] TOKEN|PATH` in process (fdpctl's own code, the daemon app and its
+local registry in process: tests/push/in_process.py; real pyDataPipeline runs): refusals
+(unsynced, depended upon), then deleting a job, a data product and a file path, with their files
+and journal items. delete with the real fdpctl, fdpd and registry processes:
+tests/supervisor/test_reference_as_local.py."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from tests.housekeeping.conftest import (
     seed_products,
     unreferenced_files,
 )
-from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.in_process import Remote, Site, fdp_site, remote_registry, write_config
 
 
 @pytest.fixture(scope="module")

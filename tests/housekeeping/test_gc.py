@@ -1,15 +1,19 @@
-"""`fdpctl gc` with real processes: a real fdpd and local registry, real pyDataPipeline runs, a
-real shared remote registry whose folder data store we can take files away from, or stop."""
+"""`fdpctl gc` in process: fdpctl's own code, the daemon app and its local registry in process
+(tests/push/in_process.py), real pyDataPipeline runs (model processes started by fdpd's job
+runner), a shared remote registry app whose folder data store we can take files away from, or
+make unreachable. gc with the real fdpctl, fdpd and registry processes:
+tests/supervisor/test_reference_as_local.py, tests/run/test_refused_and_concurrent.py."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.housekeeping.conftest import (
     check_journal_matches_registry,
     files_in,
@@ -21,7 +25,8 @@ from tests.housekeeping.conftest import (
     remote_file,
     seed_products,
 )
-from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
+from tests.push.in_process import Remote, Site, fdp_site, remote_registry, write_config
+from tests.run.conftest import make_project
 
 PUBLIC, PRIVATE, LOST = b"station,flow\na,1\n", b"secret,1\n", b"lost,2\n"
 
@@ -30,6 +35,18 @@ PUBLIC, PRIVATE, LOST = b"station,flow\na,1\n", b"secret,1\n", b"lost,2\n"
 def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     with remote_registry(tmp_path_factory.mktemp("gc-remote")) as shared:
         yield shared
+
+
+@contextlib.contextmanager
+def unreachable(site: Site, remote: Remote) -> Iterator[None]:
+    """Nothing answers at the remote's address for `site` until the block ends (as a registry
+    process that was stopped, then started again on its data)."""
+    address = httpx.URL(remote.registry.base_url).netloc.decode()
+    transport = site.daemon.router.apps.pop(address)
+    try:
+        yield
+    finally:
+        site.daemon.router.apps[address] = transport
 
 
 def gc(site: Site, *args: str) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
@@ -44,8 +61,11 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
     sha1 = {name[3:]: sha1 for name, sha1 in seed_products(remote, "bob", seeded).items()}
     with fdp_site("ana") as ana:
         ana.add_remote(remote)
-        project = ana.project(
-            "model",
+        # committed, as with real processes (git is a process: this test stays marked one):
+        # outside git a run's code repository has its script's SHA-1 as hash, and a later
+        # run's script, found by that hash, names the code repository's storage location
+        project = make_project(
+            ana.root / "model",
             {
                 "pull.yaml": read_config("gc/public", "gc/private", "gc/lost"),
                 "first.yaml": write_config("gc/first"),
@@ -149,23 +169,21 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
 
 
 def test_gc_with_the_remote_down_removes_nothing_and_says_why(tmp_path: Path) -> None:
-    port = free_port()
-    with fdp_site("ana") as ana:
-        with remote_registry(tmp_path, port=port) as remote:
-            seed_products(remote, "bob", {"down/product": (PUBLIC, False)})
-            ana.add_remote(remote)
-            (ana.root / "pull.yaml").write_text(read_config("down/product"))
-            ana.ok("pull", str(ana.root / "pull.yaml"))
+    with remote_registry(tmp_path) as remote, fdp_site("ana") as ana:
+        seed_products(remote, "bob", {"down/product": (PUBLIC, False)})
+        ana.add_remote(remote)
+        (ana.root / "pull.yaml").write_text(read_config("down/product"))
+        ana.ok("pull", str(ana.root / "pull.yaml"))
         records, files = registry_paths(ana), files_in(ana.store)
 
-        status, error, _ = gc(ana, "--files")
+        with unreachable(ana, remote):
+            status, error, _ = gc(ana, "--files")
 
         assert status == 1
         assert "removed nothing" in error["message"] and "cannot reach" in error["message"]
         assert registry_paths(ana) == records and files_in(ana.store) == files
         assert ana.status_counts()["pulled"]["data_product"] == 1
 
-        with remote_registry(tmp_path, port=port):
-            status, result, _ = gc(ana, "--files")
+        status, result, _ = gc(ana, "--files")
         assert status == 0 and result["records_by_kind"]["data_product"] == 1, result
         assert files_in(ana.store) == {}

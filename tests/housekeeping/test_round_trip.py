@@ -1,5 +1,6 @@
-"""What gc removed can come back (issue 12, item 3), with real processes: a real fdpd, local
-registry and pyDataPipeline model, and a real shared remote registry.
+"""What gc removed can come back (issue 12, item 3), in process: fdpctl's own code, the daemon
+app and its local registry in process (tests/push/in_process.py), a real pyDataPipeline model
+(started by fdpd's job runner), and a shared remote registry app with a folder data store.
 
 Each site pulls a `register:` item, runs a model that reads it, commits and pushes, then gcs
 (with or without `--files`) and does the very same pull, run, commit and push again: every step
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.housekeeping.conftest import (
@@ -24,7 +24,7 @@ from tests.housekeeping.conftest import (
     seed_products,
     unreferenced_files,
 )
-from tests.push.processes import ACCEPT, Remote, Site, fdp_site, remote_registry
+from tests.push.in_process import ACCEPT, Remote, Site, fdp_site, remote_registry
 
 INPUT = b"station,flow\na,1\n"
 CONFIG = """\
@@ -139,8 +139,10 @@ def after_gc(remote: Remote) -> Iterator[RoundTrip]:
         yield round_trip(cara, remote)
 
 
-def get(url: str) -> dict[str, Any]:
-    answer = httpx.get(url, headers=ACCEPT)
+def get(remote: Remote, url: str) -> dict[str, Any]:
+    """A record of the remote by its URL."""
+    with remote.registry.http(accept=ACCEPT) as http:
+        answer = http.get(url)
     assert answer.status_code == 200, answer.text
     record: dict[str, Any] = answer.json()
     return record
@@ -157,7 +159,7 @@ def one_object_per_input_file(remote: Remote, namespace: str) -> bool:
     [found] = remote.records("namespace", name=namespace)
     namespace_id = found["url"].rstrip("/").rsplit("/", 1)[1]
     [product] = remote.records("data_product", name="rt/input", namespace=namespace_id)
-    location = get(product["object"])["storage_location"]
+    location = get(remote, product["object"])["storage_location"]
     return [o["url"] for o in remote.records("object") if o["storage_location"] == location] == [
         product["object"]
     ]
@@ -176,8 +178,8 @@ def test_pull_after_gc_files_brings_the_registered_item_back_as_the_remote_holds
     assert again["remote_url"] == remote_product["url"]
     [local_product] = trip.site.local("data_product", name="rt/input")
     assert local_product["url"] != first_url  # gc removed the first one
-    local_object = get(local_product["object"])
-    assert local_object["uuid"] == get(remote_product["object"])["uuid"]
+    local_object = trip.site.record(local_product["object"])
+    assert local_object["uuid"] == get(trip.remote, remote_product["object"])["uuid"]
 
 
 def test_run_after_gc_files_writes_a_version_no_remote_has(after_gc_files: RoundTrip) -> None:
@@ -205,9 +207,9 @@ def test_push_after_gc_files_succeeds_and_creates_nothing_twice(after_gc_files: 
     ]
     new = {kind: trip.after_second[kind] - trip.after_first[kind] for kind in RECORD_TYPES}
     [run_url] = new["code_run"]
-    run = get(run_url)
+    run = get(trip.remote, run_url)
     made_by_run = {run[f] for f in ("model_config", "submission_script", "code_repo") if run[f]}
-    made_by_run |= {get(component)["object"] for component in run["outputs"]}
+    made_by_run |= {get(trip.remote, component)["object"] for component in run["outputs"]}
     assert new["object"] == made_by_run  # the input's object was not made again
     assert one_object_per_input_file(trip.remote, "ana")
     assert not trip.unreferenced_after_gc and not unreferenced_files(trip.site)
@@ -281,19 +283,18 @@ def test_update_to_a_version_with_the_same_file_writes_no_second_copy(tmp_path: 
 def seed_same_file_version(remote: Remote, name: str, version: str, new: str) -> None:
     """bob adds version `new` of `name`, an object of its own naming the same file."""
     [product] = remote.records("data_product", name=name, version=version)
-    old = get(product["object"])
+    old = get(remote, product["object"])
     token = remote.tokens["bob"].read_text().strip()
-    headers = {**ACCEPT, "Authorization": f"token {token}"}
     body = {k: old[k] for k in ("storage_location", "file_type", "authors")}
-    obj = httpx.post(f"{remote.api}object/", json={**body, "description": new}, headers=headers)
-    assert obj.status_code == 201, obj.text
-    made = httpx.post(
-        f"{remote.api}data_product/",
-        json={
-            **{k: product[k] for k in ("namespace", "name")},
-            "version": new,
-            "object": obj.json()["url"],
-        },
-        headers=headers,
-    )
+    with remote.registry.http(token) as http:
+        obj = http.post(f"{remote.api}object/", json={**body, "description": new})
+        assert obj.status_code == 201, obj.text
+        made = http.post(
+            f"{remote.api}data_product/",
+            json={
+                **{k: product[k] for k in ("namespace", "name")},
+                "version": new,
+                "object": obj.json()["url"],
+            },
+        )
     assert made.status_code == 201, made.text

@@ -1,6 +1,9 @@
 """Every refusal docs/config.md documents and every `FdpError` code a user can reach from the
-command line, driven through the real fdpctl against one real fdpd: each answers with its own
-code, a message and no "internal error" or traceback, and leaves nothing half-made.
+command line, driven through fdpctl's own code against one fdp in process (the daemon app and
+its local registry: tests/inprocess.py, tests/fdpctl_in_process.py; what fdpctl shows of an
+answer is what it shows of fdpd's): each answers with its own code, a message and no "internal
+error" or traceback, and leaves nothing half-made. Projects are git repositories where the case
+is about git (git is a process: those tests are marked `process`), plain folders otherwise.
 
 Codes reached only with a remote registry or a special setup are covered where that setup is:
 - remote_* (refused, failed, token_rejected, rejected, not_found, unreachable, unconfirmed),
@@ -32,11 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance
+from tests.fdpctl_in_process import Finished, fdpctl_in
+from tests.inprocess import InProcessDaemon, daemon_in_process
 from tests.run.conftest import git, make_project
 
 REMOTE = "https://git.example.org/ana/model.git"
@@ -44,43 +46,42 @@ REMOTE = "https://git.example.org/ana/model.git"
 
 @dataclass
 class Shared:
-    instance: FdpInstance
+    daemon: InProcessDaemon
     store: Path
     root: Path
 
-    def fdpctl(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(FDPCTL), *args],
-            cwd=cwd,
-            env=self.instance.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def fdpctl(self, *args: str, cwd: Path | None = None) -> Finished:
+        return fdpctl_in(self.daemon, *args, cwd=cwd)
 
-    def project(self, name: str, config: str, *, remote: str | None = REMOTE) -> Path:
-        return make_project(self.root / name, {"config.yaml": config}, remote=remote)
+    def project(self, name: str, config: str) -> Path:
+        """A plain folder holding `config.yaml` (no git)."""
+        folder = self.root / name
+        folder.mkdir()
+        (folder / "config.yaml").write_text(config)
+        return folder
+
+
+def committed_project(shared: Shared, name: str, config: str) -> Path:
+    """A git repository holding `config.yaml`, committed, with a remote (not a method of
+    `Shared`: tests/conftest.py would take every test using `Shared` for a process one)."""
+    return make_project(shared.root / name, {"config.yaml": config}, remote=REMOTE)
 
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Shared]:
     home = Path(tempfile.mkdtemp(prefix="fdp-refuse-", dir="/tmp"))
     try:
-        path = f"{FDPCTL.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        extra = {"FDP_REGISTRY_PORT": str(free_port()), "PATH": path}
-        with FdpInstance(home, extra) as instance:
-            instance.start_daemon()
-            store = home / "store"
-            setup = instance.run_fdpctl("config", "ana", "--data-store", str(store))
+        with daemon_in_process(home) as daemon:
+            found = Shared(daemon, home / "store", home / "projects")
+            setup = found.fdpctl("config", "ana", "--data-store", str(found.store))
             assert setup.returncode == 0, setup.stderr
-            (home / "projects").mkdir()
-            yield Shared(instance, store, home / "projects")
-            instance.run_fdpctl("daemon", "stop")
+            found.root.mkdir()
+            yield found
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def refused(result: subprocess.CompletedProcess[str], code: str) -> dict[str, str]:
+def refused(result: Finished, code: str) -> dict[str, str]:
     """The error of a `--json` command that must fail with `code`, never as an internal one."""
     shown = result.stdout + result.stderr
     assert "internal error" not in shown and "Traceback" not in shown, shown
@@ -176,14 +177,14 @@ def test_first_run_in_a_fresh_repository_says_commit_first(shared: Shared) -> No
 
 
 def test_detached_head_with_git_branch(shared: Shared) -> None:
-    project = shared.project("detached", run_config("  script: echo ${{GIT_BRANCH}}\n"))
+    project = committed_project(shared, "detached", run_config("  script: echo ${{GIT_BRANCH}}\n"))
     git(project, "checkout", "-q", "--detach")
     error = refused(shared.fdpctl("--json", "run", "config.yaml", cwd=project), "invalid_config")
     assert "GIT_BRANCH" in error["message"]
 
 
 def test_dirty_work_tree(shared: Shared) -> None:
-    project = shared.project("dirty", run_config(SCRIPT))
+    project = committed_project(shared, "dirty", run_config(SCRIPT))
     (project / "model.py").write_text("# changed\n")
     error = refused(shared.fdpctl("--json", "run", "config.yaml", cwd=project), "dirty_work_tree")
     assert "--dirty" in error["hint"]
@@ -235,12 +236,11 @@ def test_read_only_data_store_makes_nothing(shared: Shared) -> None:
             "bad_data_store",
         )
     assert str(store) in error["message"] and "writable" in error["hint"]
-    tokens = shared.instance.home / "data" / "tokens"
+    tokens = shared.daemon.locations.data_dir / "tokens"
     assert not (tokens / "dora.token").exists()
     users = json.loads(shared.fdpctl("--json", "config").stdout)
     assert "dora" not in json.dumps(users)
-    registry = f"http://127.0.0.1:{shared.instance.env['FDP_REGISTRY_PORT']}/api/"
-    authors = httpx.get(f"{registry}author/", params={"name": "dora"}).json()["results"]
+    authors = shared.daemon.registry.get("/api/author/", params={"name": "dora"}).json()["results"]
     assert authors == []
 
 
@@ -294,7 +294,7 @@ def test_remotes(shared: Shared) -> None:
     good.chmod(0o600)
     unused = "http://127.0.0.1:9/api/"
 
-    def add(name: str, url: str, token: Path) -> subprocess.CompletedProcess[str]:
+    def add(name: str, url: str, token: Path) -> Finished:
         return shared.fdpctl(
             "--json", "remote", "add", name, url, "--token-file", str(token), "--no-check"
         )

@@ -1,8 +1,14 @@
-"""Scheduled update checks with real processes: a shared remote registry, two fdp instances
-(ana pulls, bob pushes newer versions), checks run now and by the schedule, restarts."""
+"""Scheduled update checks: a shared remote registry, two fdp instances (ana pulls, bob pushes
+newer versions), checks run now and by the schedule, restarts.
+
+A check and the schedule's auto-update, and the settings errors, run in process (fdpctl's own
+code, the daemon apps and their registries: tests/push/in_process.py; ana's scheduler on her
+daemon's event loop, which runs while a test waits). Restarting fdpd is what the real fdpd,
+fdpctl and registry processes are for."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -13,6 +19,11 @@ from typing import Any
 
 import pytest
 
+from fdpd.base.paths import Locations
+from fdpd.features.updates.scheduler import attach_scheduler, update_scheduler
+from tests.push import in_process
+from tests.push.in_process import fdp_site as fdp_in_process
+from tests.push.in_process import remote_registry as remote_in_process
 from tests.push.processes import Remote, Site, fdp_site, remote_registry, write_config
 
 READ_BOB = """\
@@ -26,18 +37,34 @@ read:
 """
 
 
+AnySite = Site | in_process.Site
+
+
 class World:
-    def __init__(self, remote: Remote, ana: Site, bob: Site) -> None:
+    """The remote, ana and bob (who publishes, where a test needs him); ana's home
+    (`locations`) and how to let her fdpd work while a test waits (`pause`: a real one works
+    anyway; one in process on its event loop)."""
+
+    def __init__(
+        self,
+        remote: Remote | in_process.Remote,
+        ana: AnySite,
+        bob: AnySite | None,
+        locations: Locations,
+        pause: Callable[[], None],
+    ) -> None:
         self.remote, self.ana, self.bob = remote, ana, bob
-        self.project = bob.project("bob-model", {"config.yaml": write_config("series/a")})
+        self.locations, self.pause = locations, pause
 
     def bob_publishes(self, name: str) -> str:
         """Bob runs his model writing `name` (the next patch version) and pushes it."""
-        (self.project / "config.yaml").write_text(write_config(name))
-        job = self.bob.run_model(self.project, "config.yaml", MODEL_WRITES=name)
+        bob = self.bob
+        assert bob is not None, "this world has no bob"
+        project = bob.project("bob-model", {"config.yaml": write_config(name)})
+        job = bob.run_model(project, "config.yaml", MODEL_WRITES=name)
         assert job["exit_status"] == 0, job["output"]
-        self.bob.ok("commit", job["id"])
-        status, result, _ = self.bob.stream_result("push")
+        bob.ok("commit", job["id"])
+        status, result, _ = bob.stream_result("push")
         assert status == 0, result
         [product] = [i["item"] for i in result["result"]["items"] if i["item"].startswith("bob:")]
         return str(product)
@@ -51,7 +78,19 @@ class World:
         return sorted(p["version"] for p in self.ana.local("data_product", name=name))
 
     def set_schedule(self, text: str) -> None:
-        (self.ana.instance.locations.config_file).write_text(text)
+        self.locations.config_file.write_text(text)
+
+    def checks(self, remote: str, trigger: str) -> list[tuple[str, str]]:
+        return checks_in_journal(self.locations.journal_path, remote, trigger)
+
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            self.pause()
+        raise AssertionError(f"timed out waiting for {what or condition}")
 
     def schedule(self) -> list[dict[str, Any]]:
         jobs: list[dict[str, Any]] = self.ana.json("schedule")["jobs"]
@@ -63,24 +102,34 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with ExitStack() as stack:
         remote = stack.enter_context(remote_registry(tmp_path_factory.mktemp("schedule")))
         ana = stack.enter_context(fdp_site("ana"))
-        bob = stack.enter_context(fdp_site("bob"))
+        ana.add_remote(remote)
+        checked = ana.fdpctl("update", "--check")  # a first check: the tests restart after one
+        assert checked.returncode == 0, checked.stderr
+        yield World(remote, ana, None, ana.instance.locations, lambda: time.sleep(0.2))
+
+
+@pytest.fixture(scope="module")
+def here(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The same world in process; ana's scheduler started as fdpd's lifespan starts it."""
+    with ExitStack() as stack:
+        remote = stack.enter_context(remote_in_process(tmp_path_factory.mktemp("in-process")))
+        ana = stack.enter_context(fdp_in_process("ana"))
+        bob = stack.enter_context(fdp_in_process("bob"))
         ana.add_remote(remote)
         bob.add_remote(remote)
-        yield World(remote, ana, bob)
+        attach_scheduler(ana.daemon.ctx)
+        scheduler = update_scheduler(ana.daemon.ctx)
+        ana.daemon.run(scheduler.start())
+        try:
+            yield World(
+                remote, ana, bob, ana.daemon.locations, lambda: ana.daemon.run(asyncio.sleep(0.2))
+            )
+        finally:
+            ana.daemon.run(scheduler.stop())
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what or condition}")
-
-
-def checks_in_journal(site: Site, remote: str, trigger: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(site.instance.locations.journal_path) as db:
+def checks_in_journal(journal: Path, remote: str, trigger: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(journal) as db:
         rows = db.execute(
             "SELECT started, outcome FROM update_check WHERE remote = ? AND trigger = ?",
             (remote, trigger),
@@ -89,8 +138,9 @@ def checks_in_journal(site: Site, remote: str, trigger: str) -> list[tuple[str, 
 
 
 def test_a_check_finds_a_version_another_user_pushed_and_auto_update_pulls_it(
-    world: World,
+    here: World,
 ) -> None:
+    world = here
     first = world.bob_publishes("series/a")
     world.ana_pulls("series/a")
     second = world.bob_publishes("series/a")
@@ -113,13 +163,11 @@ def test_a_check_finds_a_version_another_user_pushed_and_auto_update_pulls_it(
     [job] = world.schedule()  # the listing re-reads the config
     assert (job["interval"], job["auto_update"]) == (1, True)
 
-    wait_for(lambda: world.ana_versions("series/a") == ["0.0.1", "0.0.2"], what="auto-update")
+    world.wait_for(lambda: world.ana_versions("series/a") == ["0.0.1", "0.0.2"], what="auto-update")
     world.set_schedule("schedule:\n  interval: off\n")
     [job] = world.schedule()
     assert job["next_run"] is None and job["interval"] is None
-    pulled_by = [
-        run for run in checks_in_journal(world.ana, "origin", "schedule") if run[1] == "succeeded"
-    ]
+    pulled_by = [run for run in world.checks("origin", "schedule") if run[1] == "succeeded"]
     assert pulled_by, "the pull was made by a scheduled check"
     store = world.ana.store / "bob" / "series" / "a"
     # bob published the same bytes again: 0.0.2's location names 0.0.1's file, no second copy
@@ -149,13 +197,13 @@ def test_a_missed_interval_runs_once_right_after_start(world: World) -> None:
     journal = world.ana.instance.locations.journal_path
     with sqlite3.connect(journal) as db:  # the last check was long ago: an interval was missed
         db.execute("UPDATE update_check SET started = '2000-01-01T00:00:00.000+00:00'")
-    before = len(checks_in_journal(world.ana, "origin", "schedule"))
+    before = len(world.checks("origin", "schedule"))
 
     world.ana.instance.start_daemon()
 
     # right after start: within the wait's ceiling, far less than the hour's interval
-    wait_for(
-        lambda: len(checks_in_journal(world.ana, "origin", "schedule")) > before,
+    world.wait_for(
+        lambda: len(world.checks("origin", "schedule")) > before,
         timeout=60,
         what="the missed check",
     )
@@ -164,10 +212,13 @@ def test_a_missed_interval_runs_once_right_after_start(world: World) -> None:
     next_run = job["next_run"]
     assert next_run and _hours_from_now(next_run) > 0.9  # the next one an interval later
     time.sleep(1.5)  # the one place a quiet interval is the point: no second check follows
-    assert len(checks_in_journal(world.ana, "origin", "schedule")) == before + 1
+    assert len(world.checks("origin", "schedule")) == before + 1
 
 
-def test_schedule_settings_errors_name_the_file_and_key(world: World) -> None:
+def test_schedule_settings_errors_name_the_file_and_key(here: World) -> None:
+    world = here
+    world.set_schedule("schedule:\n  interval: 1h\n")
+    assert [job["remote"] for job in world.schedule()] == ["origin"]  # the listing re-reads it
     world.set_schedule("schedule:\n  interval: 0.1s\n")
     try:
         result = world.ana.fdpctl("--json", "schedule")

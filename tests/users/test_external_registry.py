@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
@@ -46,6 +47,13 @@ def external_site(user: str, api: str, token_file: Path) -> Iterator[Site]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    """The group's registry, one for the module: each test has users of its own."""
+    with remote_registry(tmp_path_factory.mktemp("group")) as shared:
+        yield shared
+
+
 def _config(site: Site) -> Any:
     return site.fdpctl("config", site.user, "--data-store", str(site.store), "--name", site.user)
 
@@ -55,8 +63,8 @@ def _one(remote: Remote, table: str, **params: str) -> dict[str, Any]:
     return found
 
 
-def test_two_users_share_a_registry_fdpd_does_not_run(tmp_path: Path) -> None:
-    with remote_registry(tmp_path) as remote, ExitStack() as stack:
+def test_two_users_share_a_registry_fdpd_does_not_run(remote: Remote, tmp_path: Path) -> None:
+    with ExitStack() as stack:
         sites = {}
         for user in ("ana", "bob"):
             token = remote.add_user(user)
@@ -127,23 +135,22 @@ def _auth(remote: Remote, user: str) -> dict[str, str]:
     return {**ACCEPT, "Authorization": f"token {token}"}
 
 
-def test_unreachable_url_and_refused_token_are_clear_errors(tmp_path: Path) -> None:
-    with remote_registry(tmp_path) as remote:
-        wrong = tmp_path / "wrong.token"
-        wrong.write_text("0" * 40 + "\n")
-        wrong.chmod(0o600)
-        with external_site("carol", remote.api, wrong) as site:
-            refused = _config(site)
-            assert refused.returncode != 0
-            assert "does not accept the token" in refused.stderr
-            assert str(wrong) in refused.stderr and "add-user" in refused.stderr
-            assert "Traceback" not in refused.stderr
-        token = remote.add_user("dan")
-        down = f"http://127.0.0.1:{free_port()}/api/"
-        with external_site("dan", down, token) as site:
-            unreachable = _config(site)
-            assert unreachable.returncode != 0
-            assert f"the local registry at {down}" in unreachable.stderr
-            assert "does not answer" in unreachable.stderr
-            assert str(site.instance.locations.config_file) in unreachable.stderr
-            assert "Traceback" not in unreachable.stderr
+def test_unreachable_url_and_refused_token_are_clear_errors(remote: Remote, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.token"
+    wrong.write_text("0" * 40 + "\n")
+    wrong.chmod(0o600)
+    with external_site("carol", remote.api, wrong) as site:
+        refused = _config(site)
+        assert refused.returncode != 0
+        assert "does not accept the token" in refused.stderr
+        assert str(wrong) in refused.stderr and "add-user" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    token = remote.add_user("dan")
+    down = f"http://127.0.0.1:{free_port()}/api/"
+    with external_site("dan", down, token) as site:
+        unreachable = _config(site)
+        assert unreachable.returncode != 0
+        assert f"the local registry at {down}" in unreachable.stderr
+        assert "does not answer" in unreachable.stderr
+        assert str(site.instance.locations.config_file) in unreachable.stderr
+        assert "Traceback" not in unreachable.stderr
