@@ -3,9 +3,10 @@
 Issue #7's target is p99 < 100 ms for status during the push. Measured here on the 2-core machine
 (benchmarks/status_under_push.py, load average 3.6 from other work): fdpd answers `GET /v1/status`
 in ~18 ms p50 / ~64 ms p99 (max 87 ms), and a whole `fdpctl status` process (interpreter start-up
-included, on cores the push keeps busy) takes ~130 ms p50 / ~380 ms p99. On a loaded CI machine
-that is still too close to 100 ms to assert, so the bounds below are generous; the figures are
-printed.
+included, on cores the push keeps busy) takes ~130 ms p50 / ~380 ms p99. Those are latency
+figures, so they live in the benchmark; this test asserts states: every status asked during the
+push was answered, all along the push (not once it ended), and the push itself is whole. The
+figures are printed.
 
 Its own module: the push alone takes 40 s or more.
 """
@@ -19,12 +20,10 @@ import pytest
 
 from tests.faults.conftest import fault_site, journal
 from tests.faults.consistency import RegistryView, assert_journal_settled
-from tests.load.push_workload import describe, percentile, push_with_status_sampling
+from tests.load.push_workload import describe, push_with_status_sampling
 from tests.push.processes import Site, remote_registry
 
 PRODUCTS = 1000
-DAEMON_P99_BOUND = 0.25  # seconds; measured ~0.064
-FDPCTL_P99_BOUND = 1.5  # seconds; measured ~0.38
 
 
 @pytest.fixture
@@ -50,8 +49,6 @@ def test_status_under_a_push_of_1000_products(
     assert times.failures == []
     # sampled all along: every 100 ms plus the answer itself, which a loaded machine slows
     assert len(times.daemon) >= measured.seconds["push"] / 0.1 / 8
-    assert percentile(times.daemon, 0.99) < DAEMON_P99_BOUND
-    assert percentile(times.fdpctl, 0.99) < FDPCTL_P99_BOUND
     assert measured.push_result["files_transferred"] == PRODUCTS + 1  # and the run's script
     counts = site.status_counts()
     assert counts["pushed"]["data_product"] == PRODUCTS + 1
