@@ -11,7 +11,10 @@ from sqlmodel import col, select
 from fdpd.base.errors import NotFound
 from fdpd.journal.database import Journal, utc_now
 from fdpd.journal.models import (
+    ITEM_COMMITTED,
     ITEM_FAILED,
+    ITEM_PULLED,
+    ITEM_PUSHED,
     JOB_DELETED,
     JOB_INTERRUPTED,
     JOB_RUNNING,
@@ -20,6 +23,8 @@ from fdpd.journal.models import (
     Job,
     Operation,
 )
+
+SETTLED = (ITEM_COMMITTED, ITEM_PUSHED, ITEM_PULLED)  # states a later job's findings keep
 
 
 @dataclass(frozen=True)
@@ -102,14 +107,16 @@ def records_recorded(
 
 
 def record_items(journal: Journal, job_id: str, items: Iterable[NewItem], state: str) -> None:
-    """Record what a job made, in `state`; a record already known keeps its sync fields. A
-    failed job does not take a record another job made whole: the language APIs share records
-    by content (every run of `python3 model.py` uses one storage location for its script), and
-    a record that a succeeded job made, or that was committed, pushed or pulled, is not made
-    incomplete by a failed job that used it too."""
+    """Record what a job made, in `state` (local, or failed). The language APIs share records by
+    content (every run of `python3 model.py` uses one storage location for its script), so a job
+    may find records other jobs made: one committed, pushed or pulled stays so (a later job
+    using it takes nothing back), and a failed job does not take one another job made whole (it
+    is not made incomplete by a failed job that used it too)."""
     with journal.session() as session:
         for new in items:
             known = session.get(Item, new.path)
+            if known is not None and known.state in SETTLED:
+                continue
             if state == ITEM_FAILED and known is not None and known.state != ITEM_FAILED:
                 continue
             item = known or Item(path=new.path, type=new.type, state=state)

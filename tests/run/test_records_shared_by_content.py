@@ -61,3 +61,21 @@ def test_a_succeeded_job_makes_whole_a_record_a_failed_job_made_first(tmp_path: 
 
     assert _script(journal) == ("local", "good")
     journal.close()
+
+
+@pytest.mark.parametrize("settled", ["committed", "pushed", "pulled"])
+def test_a_later_job_takes_back_no_record_committed_pushed_or_pulled(
+    tmp_path: Path, settled: str
+) -> None:
+    journal = _journal(tmp_path, ("first", "succeeded"), ("later", "succeeded"))
+    record_items(journal, "first", [SCRIPT], "local")
+    with journal.session() as session:
+        item = session.get(Item, SCRIPT.path)
+        assert item is not None
+        item.state = settled
+        session.add(item)
+
+    record_items(journal, "later", [SCRIPT], "local")
+
+    assert _script(journal) == (settled, "first")
+    journal.close()
