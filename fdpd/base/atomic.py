@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import Any
 
 from fdpd.base.background import BackgroundConsumer
 from fdpd.base.error_codes import ErrorCode
@@ -160,21 +160,24 @@ def remove_partial_files(folder: Path) -> list[Path]:
     return removed
 
 
-def _libc_sync_file_range() -> Callable[[int, int, int, int], int] | None:
-    """Linux's sync_file_range(2), which Python's `os` does not offer; None elsewhere."""
+def linux_libc_function(name: str, argtypes: tuple[Any, ...]) -> Any | None:
+    """A function of Linux's libc that Python's `os` does not offer (`sync_file_range`,
+    `syncfs`), returning a C int and setting errno; None elsewhere or where libc lacks it."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+    function.argtypes = argtypes
     function.restype = ctypes.c_int
-    return cast(Callable[[int, int, int, int], int], function)
+    return function
 
 
 _SYNC_FILE_RANGE_WRITE = 2  # start writing dirty pages out; do not wait for the disk
-_sync_file_range = _libc_sync_file_range()
+_sync_file_range: Callable[[int, int, int, int], int] | None = linux_libc_function(
+    "sync_file_range", (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -22,9 +22,8 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from fdpd.base.atomic import PART_SUFFIX
+from fdpd.base.atomic import PART_SUFFIX, linux_libc_function
 
 try:
     import fcntl
@@ -34,19 +33,7 @@ except ImportError:  # Windows
 MAX_BATCH_FILES = 256  # files one batch holds open at once
 
 
-def _load_syncfs() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        function = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int]
-    function.restype = ctypes.c_int
-    return function
-
-
-_syncfs = _load_syncfs()
+_syncfs = linux_libc_function("syncfs", (ctypes.c_int,))  # one file system at once
 
 
 def write_batch(files: Sequence[tuple[Path, bytes]], mode: int = 0o644) -> None:
