@@ -27,6 +27,14 @@ def _journal(tmp_path: Path, *jobs: tuple[str, str]) -> Journal:
     return journal
 
 
+def _set_state(journal: Journal, state: str) -> None:
+    with journal.session() as session:
+        item = session.get(Item, SCRIPT.path)
+        assert item is not None
+        item.state = state
+        session.add(item)
+
+
 def _script(journal: Journal) -> tuple[str, str | None]:
     with journal.session() as session:
         item = session.get(Item, SCRIPT.path)
@@ -40,11 +48,7 @@ def test_a_failed_job_does_not_take_a_record_another_job_made_whole(
 ) -> None:
     journal = _journal(tmp_path, ("good", "succeeded"), ("bad", "failed"))
     record_items(journal, "good", [SCRIPT], "local")
-    with journal.session() as session:
-        item = session.get(Item, SCRIPT.path)
-        assert item is not None
-        item.state = first_state
-        session.add(item)
+    _set_state(journal, first_state)
 
     record_items(journal, "bad", [SCRIPT], "failed")
 
@@ -69,11 +73,7 @@ def test_a_later_job_takes_back_no_record_committed_pushed_or_pulled(
 ) -> None:
     journal = _journal(tmp_path, ("first", "succeeded"), ("later", "succeeded"))
     record_items(journal, "first", [SCRIPT], "local")
-    with journal.session() as session:
-        item = session.get(Item, SCRIPT.path)
-        assert item is not None
-        item.state = settled
-        session.add(item)
+    _set_state(journal, settled)
 
     record_items(journal, "later", [SCRIPT], "local")
 
