@@ -146,23 +146,23 @@ def _config_sha1(path: Path) -> str | None:
         return None
 
 
+async def _add_object(registry: LocalRegistry, url: str, found: Findings) -> None:
+    """An object of a code run and the storage location of its file."""
+    obj = await registry.record(url)
+    found.add(obj)
+    if obj.get("storage_location"):
+        found.add(await registry.record(obj["storage_location"]))
+
+
 async def _add_code_run(registry: LocalRegistry, run: dict[str, Any], found: Findings) -> None:
     found.code_runs.append(str(run["uuid"]))
     found.add(run)
-    if run.get("model_config"):
-        config = await registry.record(run["model_config"])
-        found.add(config)
-        if config.get("storage_location"):
-            found.add(await registry.record(config["storage_location"]))
-    # the run's script and code repository: found by content, they may be another job's records
-    # (every run of `python3 model.py` shares one storage location), and a failed job's among
-    # them would stand in the way of this run's commit unless this run records them as its own
-    for link in ("submission_script", "code_repo"):
-        if run.get(link):
-            obj = await registry.record(run[link])
-            found.add(obj)
-            if obj.get("storage_location"):
-                found.add(await registry.record(obj["storage_location"]))
+    # its config, script and code repository (objects and their files), side by side. The script
+    # and repository are found by content, so they may be another job's records (every run of
+    # `python3 model.py` shares one storage location), and a failed job's among them would stand
+    # in the way of this run's commit unless this run records them as its own
+    links = ("model_config", "submission_script", "code_repo")
+    await asyncio.gather(*(_add_object(registry, run[k], found) for k in links if run.get(k)))
     for component_url in run.get("outputs") or []:
         component = await registry.record(component_url)
         obj = await registry.record(component["object"])
