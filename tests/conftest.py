@@ -4,11 +4,13 @@ fast, in-process part of the suite)."""
 
 from __future__ import annotations
 
+import dis
 import fcntl
 import inspect
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -59,18 +61,27 @@ def _starts_processes(function: FunctionType, verdicts: dict[int, bool]) -> bool
     if key not in verdicts:
         verdicts[key] = False  # a recursion decides nothing
         code = inspect.unwrap(function)  # a @contextmanager's own function, not its wrapper
-        found = (code.__globals__.get(name) for name in _names(code.__code__))
+        found = _used(code.__code__, code.__globals__)
         verdicts[key] = any(_starts(value, verdicts) for value in found if value is not None)
     return verdicts[key]
 
 
-def _names(code: CodeType) -> set[str]:
-    """The global names `code` (and the functions and classes defined in it) may use."""
-    names = set(code.co_names)
+def _used(code: CodeType, namespace: dict[str, Any]) -> Iterator[object]:
+    """What `code` (and the functions and classes defined in it) may use: the global names it
+    loads and the modules and names it imports. An attribute (`x.remote_registry`) is not a
+    global name: only `LOAD_GLOBAL`/`LOAD_NAME` are read, so it is never mistaken for one."""
+    module: object = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            yield namespace.get(instruction.argval)
+        elif instruction.opname == "IMPORT_NAME":
+            module = sys.modules.get(instruction.argval)
+            yield module
+        elif instruction.opname == "IMPORT_FROM":
+            yield getattr(module, instruction.argval, None)
     for constant in code.co_consts:
         if isinstance(constant, CodeType):
-            names |= _names(constant)
-    return names
+            yield from _used(constant, namespace)
 
 
 def _starts(value: object, verdicts: dict[int, bool]) -> bool:

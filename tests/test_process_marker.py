@@ -39,9 +39,26 @@ def in_process(folder: Path) -> None:
         registry.get("/api/")
 
 
+def imports_subprocess_itself(folder: Path) -> None:
+    import subprocess as run_here
+
+    run_here.run(["git", "init", "-q", str(folder)], check=True)
+
+
+def reads_an_attribute_named_like_a_starter(harness: SimpleNamespace) -> object:
+    """`harness.starts_fdpd` is an attribute, not this module's function of that name."""
+    return harness.starts_fdpd
+
+
 # (in tuples: a test naming these functions itself would be marked `process`)
-STARTERS = (starts_fdpd, starts_a_registry, runs_git, calls_a_helper_that_starts_fdpd)
-NOT_STARTERS = (in_process,)
+STARTERS = (
+    starts_fdpd,
+    starts_a_registry,
+    runs_git,
+    calls_a_helper_that_starts_fdpd,
+    imports_subprocess_itself,
+)
+NOT_STARTERS = (in_process, reads_an_attribute_named_like_a_starter)
 
 
 def test_what_starts_a_process_is_found_through_helpers() -> None:
