@@ -7,6 +7,7 @@ import plistlib
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,8 @@ def test_systemd_socket_is_private() -> None:
 def test_systemd_analyze_verifies_the_units(tmp_path: Path) -> None:
     units = tmp_path / "units"
     units.mkdir()
-    fdpd = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "fdpd"
-    # verify checks that ExecStart exists: point it at this checkout's fdpd.
+    fdpd = Path(sys.executable).with_name("fdpd")
+    # verify checks that ExecStart exists: point it at the fdpd installed beside this Python.
     service = SERVICE.read_text().replace("%h/.local/bin/fdpd", str(fdpd))
     (units / "fdpd.service").write_text(service)
     shutil.copy(SOCKET, units / "fdpd.socket")
