@@ -193,4 +193,5 @@ def test_ci_builds_the_site_after_lint_and_before_tests() -> None:
     lines = ci_commands()
     build = next(i for i, line in enumerate(lines) if "mkdocs build --strict" in line)
     assert "--site-dir" in lines[build] and "--quiet" not in lines[build]
-    assert lines.index("lint-imports --no-cache") < build < lines.index("python -m pytest -q")
+    tests = next(i for i, line in enumerate(lines) if line.startswith("python -m pytest"))
+    assert lines.index("lint-imports --no-cache") < build < tests
