@@ -31,7 +31,6 @@ from sqlalchemy import Connection, RowMapping, insert, select
 from fdpregistry.auth import Caller
 from fdpregistry.http import ApiError
 from fdpregistry.links import LinkError, parse_link
-from fdpregistry.lookalikes import check_new_namespace_name
 from fdpregistry.management import ADMIN_USERNAME
 from fdpregistry.models import NamespaceGrant, User, table_named, table_of
 from fdpregistry.schema import TypeSpec
@@ -64,6 +63,9 @@ def check_create(conn: Connection, spec: TypeSpec, body: Any, caller: Caller) ->
     if not isinstance(body, dict):
         return  # validation answers it
     if spec.name == "namespace":
+        # Unicode's confusables table is loaded by the first new namespace, not at start
+        from fdpregistry.lookalikes import check_new_namespace_name
+
         check_new_namespace_name(conn, body.get("name"))  # lookalikes: admin's names too
     if _is_admin(caller):
         return

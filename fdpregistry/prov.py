@@ -37,10 +37,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prov.identifier import QualifiedName
-from prov.model import ProvDocument
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -54,6 +52,10 @@ from fdpregistry.lineage import (
     run_components,
 )
 from fdpregistry.models import table_named
+
+if TYPE_CHECKING:  # the prov package is imported by the first provenance request, not at start
+    from prov.identifier import QualifiedName
+    from prov.model import ProvDocument
 
 CENTRAL_REGISTRY = "https://data.fairdatapipeline.org/"
 FAIR_VOCAB = f"{CENTRAL_REGISTRY}vocab/#"
@@ -126,6 +128,8 @@ class _ProvBuilder:
     """Walks the record graph from one data product and records it in a ProvDocument."""
 
     def __init__(self, session: Session, base_url: str) -> None:
+        from prov.model import ProvDocument
+
         self.session = session
         self.doc = ProvDocument()
         self.prefix = registry_prefix(base_url)

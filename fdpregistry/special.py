@@ -44,7 +44,6 @@ from fdpregistry.prov import (
     ProvFormat,
     build_prov_document,
 )
-from fdpregistry.prov_formats import serialise
 from fdpregistry.rocrate import ro_crate_for_code_run, ro_crate_for_data_product
 from fdpregistry.settings import RegistrySettings
 
@@ -157,6 +156,8 @@ def prov_report(request: Request) -> Response:
             require_token_if(request, product_is_private(session.connection(), product_id))
             base = base_url(request) + "/"
             document = build_prov_document(session, product, base, depth)
+            from fdpregistry.prov_formats import serialise  # the prov package, on first use
+
             body = serialise(document, fmt)
     except ApiError as error:
         return error.response()

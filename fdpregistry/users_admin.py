@@ -34,7 +34,6 @@ from fdpd.base.errors import FdpError, UsageError
 from fdpregistry.auth import create_user
 from fdpregistry.database import make_engine
 from fdpregistry.http import ApiError, json_response, read_json_body
-from fdpregistry.lookalikes import lookalike_problem
 from fdpregistry.management import require_admin
 from fdpregistry.migrations import upgrade
 from fdpregistry.models import User, table_of
@@ -84,6 +83,8 @@ def add_user_to(engine: Engine, name: str) -> str:
 
 def _check_lookalike(session: Session, name: str) -> None:
     """Refuse a new user name others could take for an existing one (`\\u0430lice`, `alice`)."""
+    from fdpregistry.lookalikes import lookalike_problem  # Unicode's table, on first use
+
     existing = session.connection().execute(select(table_of(User).c.username)).scalars()
     problem = lookalike_problem(name, existing, "user")
     if problem is not None:
