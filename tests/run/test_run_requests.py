@@ -21,6 +21,7 @@ import pytest
 from fdpd.features.run import checks
 from fdpd.journal.users import all_users
 from fdpd.local_registry import lifecycle
+from fdpd.remote.client import RegistryClient
 from tests.fdpctl_in_process import fdpctl_in
 from tests.inprocess import InProcessDaemon, daemon_in_process
 from tests.run.conftest import make_project
@@ -114,6 +115,30 @@ def test_a_run_asks_the_registry_once_for_admin_and_side_by_side(
     assert sum(asked.values()) == 4, counted.seen
     # the script's look-up goes alongside admin's author, the config's two alongside each other
     assert counted.peak[0] >= 2, counted.seen
+
+
+def test_a_run_opens_a_registry_client_per_token_once_for_checks_and_bookkeeping(
+    ana: tuple[InProcessDaemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each registry client is a connection pool: the run's checks (anonymous, and the user's
+    token for admin's author) open two, and the bookkeeping after the script takes up the
+    anonymous one again rather than opening a third (and its connections)."""
+    daemon, project = ana
+    run_true(daemon, project)  # the first run registers the script
+    made: list[str | None] = []
+    init = RegistryClient.__init__
+
+    def counted_init(self: RegistryClient, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append("token" if self.has_token else None)
+
+    monkeypatch.setattr(RegistryClient, "__init__", counted_init)
+    counted = Counted(daemon)
+    counted.start()
+    run_true(daemon, project)
+
+    assert sum(Counter(counted.seen).values()) == 4, counted.seen  # as before: 4 requests
+    assert sorted(made, key=str) == [None, "token"], made
 
 
 def test_admin_re_pointed_behind_fdpds_back_is_pointed_back_before_the_run(
