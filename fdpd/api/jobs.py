@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -26,13 +26,16 @@ from fdpd.base.wire import (
     WorkingConfigOut,
 )
 from fdpd.core.operations import Emitter
-from fdpd.features.push.counting import job_count
-from fdpd.features.run import OUTPUT_LEVEL, ConfigSource, RunRequest, run_job, working_config
-from fdpd.features.run.executors import SlurmExecutor, array_request, executor_for
-from fdpd.features.run.executors.array import run_array
 from fdpd.journal.jobs import job_items, job_output, recent_jobs
 from fdpd.journal.queries import find_job
 from fdpd.journal.views import item_view, job_view
+
+if TYPE_CHECKING:
+    from fdpd.features.run import ConfigSource
+
+# The run machinery (the config generator, the registry client, httpx, the push counts) is
+# imported by the routes that run or prepare a job, not by the ones that list jobs: `fdpctl log`
+# on an fdpd it has just started answers without it.
 
 router = APIRouter(tags=["jobs"])
 
@@ -50,6 +53,8 @@ class ConfigBody(BaseModel):
     dirty: bool = False
 
     async def source(self, default_dir: Path) -> ConfigSource:
+        from fdpd.features.run import ConfigSource
+
         if (self.config_path is None) == (self.config_text is None):
             raise FdpError(
                 "give exactly one of config_path and config_text",
@@ -88,6 +93,8 @@ class RunBody(ConfigBody):
 async def post_working_config(ctx: Context, body: WorkingConfigBody) -> WorkingConfigOut:
     """The working config for a user config, generated from the local registry only; by
     default also a job folder holding it and the script, ready for a language API to run."""
+    from fdpd.features.run import working_config
+
     source = await body.source(_data_store(ctx))
     return await working_config(ctx, source, dirty=body.dirty, create_folder=body.create_job_folder)
 
@@ -96,6 +103,11 @@ async def post_working_config(ctx: Context, body: WorkingConfigBody) -> WorkingC
 async def post_run(ctx: Context, body: RunBody) -> StreamingResponse:
     """Run a job; NDJSON events: the script's output as `log` events (level `output`),
     warnings, then a result with the job id, state and exit status."""
+    from fdpd.features.push.counting import job_count
+    from fdpd.features.run import RunRequest, run_job
+    from fdpd.features.run.executors import SlurmExecutor, array_request, executor_for
+    from fdpd.features.run.executors.array import run_array
+
     executor = executor_for(
         body.scheduler, ctx.settings, sbatch=body.sbatch, environment=body.environment
     )
@@ -164,6 +176,8 @@ async def cancel_job(ctx: Context, job: str) -> CancelOut:
 @router.get("/jobs/{job}/log")
 async def job_log(ctx: Context, job: str) -> JobLog:
     """What the job's script printed, line by line, and fdp's warnings about the job."""
+    from fdpd.features.run import OUTPUT_LEVEL
+
     found = find_job(ctx.journal, job)
     lines = job_output(ctx.journal, found, OUTPUT_LEVEL)
     return {**job_view(found), "lines": lines, "warnings": found.warnings}

@@ -13,8 +13,6 @@ from fdpd.api.operations import STREAM_RESPONSES
 from fdpd.api.streaming import stream_operation
 from fdpd.base.wire import RerunList, RerunResult
 from fdpd.core.operations import Emitter
-from fdpd.features.rerun import RerunRequest, rerun
-from fdpd.features.run.executors import executor_for
 from fdpd.journal.reruns import last_rerun, recent_reruns
 from fdpd.journal.views import rerun_view
 
@@ -42,6 +40,10 @@ class RerunBody(BaseModel):
 async def post_rerun(ctx: Context, body: RerunBody) -> StreamingResponse:
     """Run a recorded code run again; NDJSON events: the script's output as `log` events (level
     `output`), then a result with the verdict and every output that differs."""
+    # the rerun and run machinery only for a rerun: `fdpctl log` lists reruns without it
+    from fdpd.features.rerun import RerunRequest, rerun
+    from fdpd.features.run.executors import executor_for
+
     executor = executor_for(
         body.scheduler, ctx.settings, sbatch=body.sbatch, environment=body.environment
     )

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import event
+
 from fdpd.base.errors import FdpError
 from fdpd.core.context import DaemonContext
-from fdpd.journal.models import FAILED, SUCCEEDED
+from fdpd.journal import Journal
+from fdpd.journal.models import FAILED, SUCCEEDED, FdpUser
 from fdpd.journal.users import all_users
 from fdpd.local_registry.access import LocalRegistryService
 from fdpd.local_registry.supervisor import RegistrySupervisor
@@ -29,12 +32,7 @@ def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
 
         ctx.services.registry = ExternalRegistry(ctx.locations, ctx.settings.registry)
         return ctx.services.registry
-    supervisor = RegistrySupervisor(
-        ctx.locations,
-        ctx.settings.registry,
-        on_event=lambda kind, details: _record(ctx, kind, details),
-        file_roots=lambda: _data_stores(ctx),
-    )
+    supervisor = own_registry_supervisor(ctx)
     ctx.services.registry = supervisor
 
     async def stop_registry(_: DaemonContext) -> None:
@@ -48,9 +46,46 @@ def registry_supervisor(ctx: DaemonContext) -> LocalRegistryService:
     return supervisor
 
 
-def _data_stores(ctx: DaemonContext) -> list[Path]:
-    """Every fdp user's data store: the folders whose files the registry may serve."""
-    return [Path(user.data_store) for user in all_users(ctx.journal)]
+def own_registry_supervisor(ctx: DaemonContext) -> RegistrySupervisor:
+    """A supervisor of fdp's own registry process for the daemon (not started; `ctx` keeps no
+    reference to it: `registry_supervisor` does)."""
+    return RegistrySupervisor(
+        ctx.locations,
+        ctx.settings.registry,
+        on_event=lambda kind, details: _record(ctx, kind, details),
+        file_roots=DataStores(ctx.journal),
+    )
+
+
+# how many times an fdp user was added, changed or removed in any journal of this process (the
+# journal's users are ORM rows: every change is flushed through the mapper, which says so here)
+_user_changes = [0]
+
+
+def _note_user_change(*_: object) -> None:
+    _user_changes[0] += 1
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(FdpUser, _change, _note_user_change)
+
+
+class DataStores:
+    """Every fdp user's data store: the folders whose files the registry may serve. The journal's
+    users are read again only once one changed: each hold on the registry lists the data stores
+    (a run takes three), and they change only with `fdpctl config`."""
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self._read_at: int | None = None
+        self._stores: list[Path] = []
+
+    def __call__(self) -> list[Path]:
+        seen = _user_changes[0]  # before the read: a change during it is read next time
+        if self._read_at != seen:
+            self._stores = [Path(user.data_store) for user in all_users(self._journal)]
+            self._read_at = seen
+        return list(self._stores)
 
 
 def _record(ctx: DaemonContext, kind: str, details: dict[str, Any]) -> None:

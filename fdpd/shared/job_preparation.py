@@ -4,7 +4,7 @@ registry, job folder created with `config.yaml` and the script (docs/config.md).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -161,8 +161,8 @@ async def prepare_job(
                 sync or SyncFacts(),
                 writing or {},
             )
-        if create_folder:
-            write_job_files(folder, generated.text, generated.script)
+        if create_folder:  # three fsyncs: in a worker thread, never on the event loop
+            await _to_its_end(write_job_files, folder, generated.text, generated.script)
     except BaseException:
         if create_folder:
             remove_job_folder(folder, keep_jobs_folder=had_jobs_folder)
@@ -170,6 +170,19 @@ async def prepare_job(
     return PreparedJob(
         folder.name, folder, create_folder, instant, generated, git, user, had_jobs_folder
     )
+
+
+async def _to_its_end(work: Callable[..., None], *args: object) -> None:
+    """`work(*args)` in a worker thread; a cancel still waits for it to end, so that the job
+    folder is removed only after its last write."""
+    thread = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        await asyncio.shield(thread)
+    except asyncio.CancelledError:
+        await asyncio.wait({thread})
+        if not thread.cancelled():
+            thread.exception()  # seen: the caller hears of the cancel
+        raise
 
 
 def _generate(

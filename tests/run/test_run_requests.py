@@ -19,6 +19,9 @@ import httpx
 import pytest
 
 from fdpd.features.run import checks
+from fdpd.journal.users import all_users
+from fdpd.local_registry import lifecycle
+from fdpd.remote.client import RegistryClient
 from tests.fdpctl_in_process import fdpctl_in
 from tests.inprocess import InProcessDaemon, daemon_in_process
 from tests.run.conftest import make_project
@@ -114,6 +117,30 @@ def test_a_run_asks_the_registry_once_for_admin_and_side_by_side(
     assert counted.peak[0] >= 2, counted.seen
 
 
+def test_a_run_opens_a_registry_client_per_token_once_for_checks_and_bookkeeping(
+    ana: tuple[InProcessDaemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each registry client is a connection pool: the run's checks (anonymous, and the user's
+    token for admin's author) open two, and the bookkeeping after the script takes up the
+    anonymous one again rather than opening a third (and its connections)."""
+    daemon, project = ana
+    run_true(daemon, project)  # the first run registers the script
+    made: list[str | None] = []
+    init = RegistryClient.__init__
+
+    def counted_init(self: RegistryClient, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append("token" if self.has_token else None)
+
+    monkeypatch.setattr(RegistryClient, "__init__", counted_init)
+    counted = Counted(daemon)
+    counted.start()
+    run_true(daemon, project)
+
+    assert sum(Counter(counted.seen).values()) == 4, counted.seen  # as before: 4 requests
+    assert sorted(made, key=str) == [None, "token"], made
+
+
 def test_admin_re_pointed_behind_fdpds_back_is_pointed_back_before_the_run(
     ana: tuple[InProcessDaemon, Path],
 ) -> None:
@@ -154,13 +181,17 @@ def test_a_job_folder_takes_three_fsyncs_two_files_and_one_folder(
     ana: tuple[InProcessDaemon, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """config.yaml and the script are each fsynced before their rename; the folder, once for both
-    renames (two atomic writes took four: a folder fsync each)."""
+    renames (two atomic writes took four: a folder fsync each). Each in a worker thread: an
+    fsync on fdpd's event loop would hold up every other request meanwhile."""
     daemon, project = ana
     synced: list[str] = []
+    on_loop: list[str] = []
     fsync = os.fsync
 
     def counted_fsync(fd: int) -> None:
         synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        if _event_loop_running():
+            on_loop.append(synced[-1])
         fsync(fd)
 
     monkeypatch.setattr(os, "fsync", counted_fsync)
@@ -172,6 +203,15 @@ def test_a_job_folder_takes_three_fsyncs_two_files_and_one_folder(
     files = sorted(Path(path).name.split(".")[1] for path in in_job if path != folder)
     assert files == ["config", "script"], synced  # their temporary names: .config.yaml.XXXX.part
     assert sorted(p.name for p in Path(folder).iterdir()) == ["config.yaml", "script.sh"]
+    assert not [path for path in on_loop if path.startswith(folder)], on_loop
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def test_each_users_run_is_attributed_to_that_user_with_admins_id_kept(
@@ -210,3 +250,39 @@ def test_a_restarted_registry_is_asked_for_admins_id_again(
     counted.start()
     run_true(daemon, project)
     assert Counter(counted.seen)["GET users?username"] == 0, counted.seen
+
+
+def test_the_registrys_file_roots_read_the_journals_users_once_until_one_changes(
+    ana: tuple[InProcessDaemon, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """fdpd's supervisor lists the users' data stores for its registry (the web view's downloads)
+    at each hold it takes, and a run takes three: the journal's users are read for it once, then
+    again only after `fdpctl config` changed a user (the list is then the new one)."""
+    daemon, project = ana
+    reads: list[str] = []
+
+    def counted_all_users(journal: Any) -> Any:
+        reads.append("users")
+        return all_users(journal)
+
+    monkeypatch.setattr(lifecycle, "all_users", counted_all_users)
+    supervisor = lifecycle.own_registry_supervisor(daemon.ctx)  # fdpd's; never started here
+    roots = supervisor.file_roots_path
+
+    for _ in range(2):
+        taken = len(daemon.local.holds_taken)
+        run_true(daemon, project)
+        holds = daemon.local.holds_taken[taken:]
+        assert len(holds) == 3, holds  # preparing, running, recording
+        for _ in holds:  # what the supervisor does at each hold (`RegistrySupervisor.acquire`)
+            supervisor.write_file_roots()
+    assert reads == ["users"], reads
+    assert roots.read_text() == f"{tmp_path / 'store'}\n"
+
+    other = tmp_path / "bob-store"
+    body = {"username": "bob", "data_store": str(other), "new_data_store": str(tmp_path)}
+    assert daemon.call("POST", "/v1/users", body).status_code == 200
+    supervisor.write_file_roots()
+    supervisor.write_file_roots()
+    assert reads == ["users", "users"], reads
+    assert roots.read_text().splitlines() == sorted([str(other), str(tmp_path / "store")])

@@ -30,7 +30,7 @@ from fdpd.features.run.reconcile import (
 )
 from fdpd.journal.jobs import pending_jobs, record_items, records_recorded
 from fdpd.journal.models import ITEM_FAILED, ITEM_LOCAL, UNFINISHED_JOBS, Job
-from fdpd.local_registry.access import LocalRegistryService
+from fdpd.local_registry.access import LocalRegistry, LocalRegistryService
 from fdpd.local_registry.lifecycle import registry_supervisor
 from fdpd.remote.errors import RemoteServerError
 from fdpd.shared.fdp_users import list_users, read_user_token
@@ -59,17 +59,21 @@ class JobToRecord:
 
 
 async def record_job(
-    ctx: DaemonContext, todo: JobToRecord, waits: Sequence[float] = WAITS_AFTER_A_JOB
+    ctx: DaemonContext,
+    todo: JobToRecord,
+    waits: Sequence[float] = WAITS_AFTER_A_JOB,
+    registry: LocalRegistry | None = None,
 ) -> Findings:
     """Look for what the job made and record it in the journal (local, or failed). If the
     registry could not be read, trying again after each of `waits`, the findings are `pending`
-    (the caller records the job so) and their one warning says why."""
+    (the caller records the job so) and their one warning says why. `registry`: the run's own
+    requests, whose open connections the looks take up (else each look opens its own)."""
     supervisor = registry_supervisor(ctx)
     why = ""
     for wait in (0.0, *waits):
         await asyncio.sleep(wait)
         try:
-            findings = await _look(supervisor, todo)
+            findings = await _look(supervisor, todo, registry)
         except (Unavailable, RemoteServerError) as error:
             why = error.message
             log.warning("job %s: the local registry cannot be read: %s", todo.job_id, why)
@@ -84,22 +88,30 @@ async def record_job(
     return Findings(warnings=[PENDING_NOTE.format(why=why or "it did not answer")], pending=True)
 
 
-async def _look(supervisor: LocalRegistryService, todo: JobToRecord) -> Findings:
-    """One look, with a hold on the registry: a registry that died is started again."""
-    async with (
-        supervisor.held(f"job {todo.job_id} (recording)"),
-        supervisor.requests() as registry,
-    ):
-        findings = await find_job_records(registry, todo.folder, todo.failed)
-        if todo.failed and todo.script_location is not None:
-            findings.add(todo.script_location)
-        findings.warnings += await provenance_problems(registry, findings)
-        if not todo.failed:
-            findings.warnings += await reconcile_outputs(findings, todo.working_config)
-            findings.warnings += await protect_private_outputs(
-                registry, findings, todo.working_config, todo.token
-            )
-        return findings
+async def _look(
+    supervisor: LocalRegistryService, todo: JobToRecord, given: LocalRegistry | None
+) -> Findings:
+    """One look, with a hold on the registry: a registry that died is started again (a
+    connection to the one that died is not used again: the pool finds it closed)."""
+    async with supervisor.held(f"job {todo.job_id} (recording)"):
+        if given is not None:
+            return await _findings(given, todo)
+        async with supervisor.requests() as registry:
+            return await _findings(registry, todo)
+
+
+async def _findings(registry: LocalRegistry, todo: JobToRecord) -> Findings:
+    """What the job made, checked (`_look`)."""
+    findings = await find_job_records(registry, todo.folder, todo.failed)
+    if todo.failed and todo.script_location is not None:
+        findings.add(todo.script_location)
+    findings.warnings += await provenance_problems(registry, findings)
+    if not todo.failed:
+        findings.warnings += await reconcile_outputs(findings, todo.working_config)
+        findings.warnings += await protect_private_outputs(
+            registry, findings, todo.working_config, todo.token
+        )
+    return findings
 
 
 async def finish_pending_bookkeeping(ctx: DaemonContext) -> None:

@@ -360,7 +360,7 @@ async def record_script_end(
     finish_job(
         ctx.journal, job.job_id, state, exit_status=status, warnings=why_ended, records_pending=True
     )
-    findings = await _after_script(ctx, job, failed, token, script_location)
+    findings = await _after_script(ctx, job, failed, token, script_location, registry)
     warnings = (hints if failed else []) + findings.warnings
     warnings += await _end_writes(ctx, job, registry)
     for warning in why_ended + warnings:
@@ -422,12 +422,14 @@ async def _after_script(
     failed: bool,
     token: str,
     script_location: dict[str, Any] | None,
+    registry: LocalRegistry,
 ) -> Findings:
     """Record the job's code runs and what they made (local, or failed; a failed job's
     leftovers include the script location fdpd registered for it, so gc can remove it), waiting
-    for a registry that died meanwhile (`bookkeeping`). Its warnings include the checks'."""
+    for a registry that died meanwhile (`bookkeeping`). Its warnings include the checks'. The
+    run's `registry` asks (its connections, open since the checks, are taken up again)."""
     todo = JobToRecord(job.job_id, job.folder, job.working_config, failed, token, script_location)
-    return await record_job(ctx, todo)
+    return await record_job(ctx, todo, registry=registry)
 
 
 def _item(record: dict[str, Any]) -> NewItem:

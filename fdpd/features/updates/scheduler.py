@@ -6,17 +6,20 @@ restart is the journal: when each remote's checks began and when it was last che
 run of a job is one interval after that last check, or right away if that moment has passed, so a
 daemon that was down (or a laptop that slept) checks once on its return, not never and not once
 per missed interval (`coalesce`, unlimited misfire grace).
+
+fdpd starts the scheduler `START_DELAY` seconds after it is built, with APScheduler imported in a
+worker thread meanwhile: the first command fdpd answers does not wait for either (`fdpctl
+schedule` starts it at once if asked before).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from apscheduler.job import Job
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING, Any
 
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError
@@ -28,7 +31,15 @@ from fdpd.core.services import Scheduler
 from fdpd.journal.update_checks import last_check, last_started, schedule_since
 from fdpd.remote.user_remotes import load_remotes
 
+if TYPE_CHECKING:
+    from apscheduler.job import Job
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 log = logging.getLogger(__name__)
+
+# seconds from fdpd's start to the scheduler's: a check due at start waits this long
+START_DELAY = 1.0
+APSCHEDULER_MODULES = ("apscheduler.schedulers.asyncio", "apscheduler.triggers.interval")
 
 JOB_PREFIX = "update check "
 REFRESH_JOB = "refresh"
@@ -43,11 +54,39 @@ class UpdateScheduler:
 
     def __init__(self, ctx: DaemonContext) -> None:
         self.ctx = ctx
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler: AsyncIOScheduler | None = None
         self.wanted: dict[str, RemoteSchedule] = {}  # by remote, as the jobs were made
         self.config_error: str | None = None  # why the last refresh kept the old jobs
 
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        """APScheduler's scheduler, made (and APScheduler imported) on first use."""
+        if self._scheduler is None:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            self._scheduler = AsyncIOScheduler(timezone=UTC)
+        return self._scheduler
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
     async def start(self) -> None:
+        self.start_now()
+
+    async def start_later(self) -> None:
+        """Start after `START_DELAY` seconds, APScheduler imported in a worker thread meanwhile."""
+        await asyncio.sleep(START_DELAY)
+        try:
+            for module in APSCHEDULER_MODULES:
+                await asyncio.to_thread(importlib.import_module, module)
+            self.start_now()
+        except Exception:  # as a failed start hook was: logged, fdpd serves on
+            log.exception("the update scheduler did not start")
+
+    def start_now(self) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger
+
         if self.scheduler.running:
             return
         self.scheduler.start()
@@ -62,8 +101,9 @@ class UpdateScheduler:
         self.refresh()
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.running:
+            assert self._scheduler is not None
+            self._scheduler.shutdown(wait=False)
 
     def refresh(self) -> None:
         """Make the jobs match the config: one per remote whose interval is not `off`."""
@@ -87,6 +127,7 @@ class UpdateScheduler:
 
     def jobs(self) -> list[ScheduledCheck]:
         """Every configured remote with its job's next run and its last check."""
+        self.start_now()  # asked before fdpd started it (`START_DELAY`)
         self.refresh()
         by_remote = {
             job.id.removeprefix(JOB_PREFIX): job
@@ -108,6 +149,8 @@ class UpdateScheduler:
         return sorted(load_remotes(self.ctx.locations))
 
     def _add(self, remote: str, schedule: RemoteSchedule) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger
+
         assert schedule.interval is not None
         interval = timedelta(seconds=schedule.interval)
         self.scheduler.add_job(
@@ -194,11 +237,16 @@ def attach_scheduler(ctx: DaemonContext) -> None:
         return
     scheduler = UpdateScheduler(ctx)
     ctx.services.scheduler = scheduler
+    starting: list[asyncio.Task[None]] = []
 
     async def start(_: DaemonContext) -> None:
-        await scheduler.start()
+        starting.append(asyncio.create_task(scheduler.start_later()))
 
     async def stop(_: DaemonContext) -> None:
+        for task in starting:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await scheduler.stop()
 
     ctx.on_startup(start)
