@@ -129,11 +129,22 @@ def events_of(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
-@pytest.fixture
-def relayed(tmp_path: Path) -> Iterator[Faulty]:
-    """A shared remote registry behind a FaultyRelay (throttled in the pull tests)."""
-    with faulty_remote(tmp_path) as found:
+@pytest.fixture(scope="module")
+def relayed_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faulty]:
+    """A shared remote registry behind a FaultyRelay, for the module (tests publish in their own
+    namespaces, and no test stops it)."""
+    with faulty_remote(tmp_path_factory.mktemp("relayed")) as found:
         yield found
+
+
+@pytest.fixture
+def relayed(relayed_remote: Faulty) -> Iterator[Faulty]:
+    """The module's remote behind its relay (throttled in the pull tests), the relay's faults
+    healed and its throttle off after each test."""
+    relayed_remote.relay.injected.clear()
+    yield relayed_remote
+    relayed_remote.relay.heal()
+    relayed_remote.relay.throttle(0)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class Faulty:
     remote: Remote
     relay: FaultyRelay
     seeder: Seeder
+    published: set[str] = field(default_factory=set)  # every product `publish` made
 
     @property
     def data_root(self) -> str:
@@ -58,7 +59,9 @@ class Faulty:
             root=self.data_root,
             path=sha1,
         )
-        return f"{namespace}:{name}@{version}"
+        label = f"{namespace}:{name}@{version}"
+        self.published.add(label)
+        return label
 
 
 @pytest.fixture

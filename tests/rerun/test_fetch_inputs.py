@@ -39,18 +39,28 @@ read:
 RERUN_ENV = {"MODEL_READS": "fetch/in", "MODEL_WRITES": "fetch/out"}
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    """A shared remote holding ana's two pushed runs (in, then in -> out), the model's code
+    served by a git daemon; once for the module: the tests only read it (or change its copy of
+    the input and put it back: `tampered`)."""
+    root = tmp_path_factory.mktemp("world")
+    served = root / "served"
+    git(root, "init", "-q", "--bare", str(served / "model.git"))
+    with git_server(served) as base, remote_registry(root) as remote:
+        publish(remote, base + "/model.git")
+        yield remote
+
+
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Remote, Path]]:
-    """A shared remote holding ana's two pushed runs (in, then in -> out), and the scratch
-    folder bob's fdpd makes its scratch areas in."""
+def world(
+    published: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Remote, Path]:
+    """The published remote, and the scratch folder bob's fdpd makes its scratch areas in."""
     scratch = tmp_path / "fdpd-tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
-    served = tmp_path / "served"
-    git(tmp_path, "init", "-q", "--bare", str(served / "model.git"))
-    with git_server(served) as base, remote_registry(tmp_path) as remote:
-        publish(remote, base + "/model.git")
-        yield remote, scratch
+    return published, scratch
 
 
 def publish(remote: Remote, origin: str) -> None:
@@ -76,6 +86,18 @@ def bob_with_the_output(remote: Remote) -> Iterator[Site]:
         config.write_text(PULL)
         bob.ok("pull", str(config), "--with-provenance")
         yield bob
+
+
+@contextlib.contextmanager
+def tampered(remote: Remote) -> Iterator[None]:
+    """The remote's copy of the input is not what was recorded, until the block ends."""
+    stored = [p for p in remote.store.rglob("*") if p.is_file()]
+    [original] = [p for p in stored if p.read_bytes() == b"fetch/in,42\n"]
+    original.write_bytes(b"fetch/in,43\n")
+    try:
+        yield
+    finally:
+        original.write_bytes(b"fetch/in,42\n")
 
 
 def input_file(bob: Site) -> list[Path]:
@@ -114,11 +136,8 @@ def test_a_remote_copy_with_another_sha1_is_refused_and_leaves_nothing(
     world: tuple[Remote, Path],
 ) -> None:
     remote, scratch = world
-    with bob_with_the_output(remote) as bob:
+    with bob_with_the_output(remote) as bob, tampered(remote):
         runs, jobs = bob.local("code_run"), bob.json("log")["jobs"]
-        stored = [p for p in remote.store.rglob("*") if p.is_file()]
-        [original] = [p for p in stored if p.read_bytes() == b"fetch/in,42\n"]
-        original.write_bytes(b"fetch/in,43\n")  # the remote's copy is not what was recorded
 
         done = bob.fdpctl("rerun", "ana:fetch/out@0.0.1", env=RERUN_ENV)
 

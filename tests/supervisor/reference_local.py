@@ -1,9 +1,10 @@
 """An fdp instance whose local registry is the real reference registry (`registry: command:`).
 
 The reference's database, admin user and admin token (the key in fdpd's `{token_file}`) are set
-up once, before fdpd starts, with the shared start script (FDP_TEST_REFREG_SCRIPT); fdpd's
-command then only serves that database (`refreg.sh serve`), so it answers within fdpd's start
-timeout.
+up before fdpd starts, with the shared start script (FDP_TEST_REFREG_SCRIPT); fdpd's command then
+only serves that database (`refreg.sh serve`), so it answers within fdpd's start timeout. The
+set-up (migrations, superuser, token: ~10 s) can be done once per module (`prepare_once`) and
+each site given a copy of it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -128,10 +130,47 @@ def prepare_reference(directory: Path, port: int, token_file: Path) -> None:
     _stop_pid(int(done.stdout.split()[-2]))
 
 
+@dataclass(frozen=True)
+class PreparedReference:
+    """A set-up reference database (admin and its token, nothing else), not served: each site
+    gets a copy of it."""
+
+    directory: Path
+    token_file: Path
+
+
+def prepare_once(root: Path) -> PreparedReference:
+    """Set up a reference database under `root` to copy for several sites."""
+    prepared = PreparedReference(root / "refreg", root / "token" / "admin.token")
+    prepare_reference(prepared.directory, free_port(), prepared.token_file)
+    return prepared
+
+
+def copy_prepared(prepared: PreparedReference, reference: ReferenceLocal) -> None:
+    """The prepared database and admin's key for `reference`, its site's domain set to the
+    reference's own port (what the set-up's `set_site_info` writes)."""
+    shutil.copytree(
+        prepared.directory,
+        reference.directory,
+        ignore=shutil.ignore_patterns("server.log", "server.pid"),
+    )
+    reference.token_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copyfile(prepared.token_file, reference.token_file)
+    reference.token_file.chmod(0o600)
+    domain = f"127.0.0.1:{reference.port}"
+    with contextlib.closing(sqlite3.connect(reference.directory / "db.sqlite3")) as database:
+        with database:
+            changed = database.execute("UPDATE django_site SET domain = ?, name = ?", [domain] * 2)
+        assert changed.rowcount == 1, "the prepared reference has no django_site row"
+
+
 @contextlib.contextmanager
-def reference_site(user: str) -> Iterator[tuple[Site, ReferenceLocal]]:
+def reference_site(
+    user: str, prepared: PreparedReference | None = None
+) -> Iterator[tuple[Site, ReferenceLocal]]:
     """A fresh fdp instance with the reference registry as its local registry (nothing
-    configured yet: the test runs `fdpctl config`)."""
+    configured yet: the test runs `fdpctl config`), its database set up afresh or copied from
+    `prepared`."""
     reference_settings()  # skip early, with the reason
     root = Path(tempfile.mkdtemp(prefix=f"fdp-ref-{user}-", dir="/tmp"))
     port = free_port()
@@ -141,7 +180,10 @@ def reference_site(user: str) -> Iterator[tuple[Site, ReferenceLocal]]:
         with FdpInstance(root / "home", extra) as instance:
             locations = instance.locations
             reference = ReferenceLocal(root / "refreg", port, locations.registry_token_path)
-            prepare_reference(reference.directory, port, reference.token_file)
+            if prepared is None:
+                prepare_reference(reference.directory, port, reference.token_file)
+            else:
+                copy_prepared(prepared, reference)
             locations.config_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             settings = {"registry": {"command": serve_command(reference.directory)}}
             locations.config_file.write_text(yaml.safe_dump(settings))

@@ -15,7 +15,12 @@ import yaml
 from tests.push.processes import Remote, Site, remote_registry
 from tests.push.processes import write_config as write_only
 from tests.reference_registry import reference_settings
-from tests.supervisor.reference_local import ReferenceLocal, reference_site
+from tests.supervisor.reference_local import (
+    PreparedReference,
+    ReferenceLocal,
+    prepare_once,
+    reference_site,
+)
 from tests.sync.seed import Seeder, add_product
 
 WRITE = "ref/out"
@@ -53,11 +58,23 @@ write:
 """
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Site, ReferenceLocal, Remote]]:
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedReference:
+    """The reference's database set up once; each test's site gets its own copy (the tests
+    change it)."""
     reference_settings()  # skip, with the reason, before starting anything
+    return prepare_once(tmp_path_factory.mktemp("reference"))
+
+
+@pytest.fixture
+def site(
+    prepared: PreparedReference, tmp_path: Path
+) -> Iterator[tuple[Site, ReferenceLocal, Remote]]:
     # The remote first: the reference's port stays free until fdpd starts it on demand.
-    with remote_registry(tmp_path) as remote, reference_site("ana") as (fdp, reference):
+    with (
+        remote_registry(tmp_path) as remote,
+        reference_site("ana", prepared) as (fdp, reference),
+    ):
         yield fdp, reference, remote
 
 

@@ -173,16 +173,20 @@ def test_registry_orphaned_by_a_killed_fdpd_stops_once_idle(fdp_home: Path) -> N
 def test_idle_stop_waits_for_a_client_that_is_using_the_registry(fdp_home: Path) -> None:
     """A client talking to the registry directly (a model, a browser) takes no hold: its
     requests, not holds alone, keep the registry from its idle stop."""
-    env = {"FDP_REGISTRY_PORT": str(free_port()), "FDP_REGISTRY_IDLE_TIMEOUT": "1"}
+    idle = 1.0
+    env = {"FDP_REGISTRY_PORT": str(free_port()), "FDP_REGISTRY_IDLE_TIMEOUT": str(idle)}
     with FdpInstance(fdp_home, extra_env=env) as fdp:
         fdp.start_daemon()
         result = fdp.run_fdpctl("config", "ana", "--data-store", str(fdp_home / "store"))
         assert result.returncode == 0, result.stderr
         url = registry_status(fdp)["url"]
         # `config` released its hold: the idle countdown runs, while a client keeps asking
-        for _ in range(40):  # 4 s of requests, 0.1 s apart: four idle timeouts
+        asking = 0
+        asked_until = time.monotonic() + 4 * idle  # four idle timeouts of requests
+        while time.monotonic() < asked_until or asking < 4:
             assert answers(url), "the registry stopped under a client that was using it"
             assert registry_status(fdp)["state"] == "running"
+            asking += 1
             time.sleep(0.1)
         wait_for(lambda: registry_status(fdp)["state"] == "stopped", timeout=30)
         assert not answers(url)
