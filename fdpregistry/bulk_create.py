@@ -37,7 +37,7 @@ from fdpregistry.auth import Caller
 from fdpregistry.bulk_items import Resolved, comparable, find, refs_in, resolve_item
 from fdpregistry.http import ApiError
 from fdpregistry.models import table_named
-from fdpregistry.ownership import check_create, record_creation
+from fdpregistry.ownership import check_creates, record_creation
 from fdpregistry.schema import BOOL, INT, LINK, SPECS, STRING_KINDS, UUID, TypeSpec
 from fdpregistry.serialize import serialize
 from fdpregistry.statements import existing_ids, first_match, insert_into
@@ -240,8 +240,7 @@ def _create_all(
         return []
     try:
         if shared:
-            for body in bodies:
-                check_create(conn, spec, body, caller)
+            check_creates(conn, spec, bodies, caller)
         ids = _insert_all(conn, spec, _validate_all(conn, spec, bodies), caller)
         if shared:
             for record_id in ids:
@@ -277,8 +276,7 @@ def _insert_all(
     rows = [new_row(change, caller) for change in changes]
     ids: list[int] = []
     for group in _same_columns(rows):
-        statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
-        ids += conn.execute(statement, group).scalars().all()
+        ids += _inserted_ids(conn, spec.table, group)
     for field in spec.fields:
         through = field.through
         link_rows = [
@@ -295,6 +293,17 @@ def _insert_all(
         ]
         conn.execute(insert_into(_COMPONENTS), components)
     return ids
+
+
+def _inserted_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT `rows` (a few statements: SQLAlchemy's "insertmanyvalues"); their ids in order.
+    SQLite numbers the rows of an INSERT in their order, each one past the largest id, but
+    returns them in any order (asked for them in order, SQLAlchemy would insert row by row);
+    PostgreSQL is asked for them in order."""
+    if conn.dialect.name == "sqlite":
+        return sorted(conn.execute(insert(table).returning(table.c.id), rows).scalars())
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(statement, rows).scalars())
 
 
 def _same_columns(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
