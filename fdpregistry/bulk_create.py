@@ -1,19 +1,20 @@
 """The atomic `POST /fdp/bulk/push` (fdpregistry/bulk.py) in batches, not item by item.
 
-A batch is a run of consecutive items of one record type, none naming another of the run by
-reference (a namespace item is a batch of its own: a new namespace must not look like any other,
-new ones included, fdpregistry/lookalikes.py). Per batch, after its references are resolved to
-the records of earlier batches:
+A batch is a run of consecutive items of one record type and natural key fields, none naming
+another of the run by reference; a namespace item is a batch of its own (a new namespace must
+not look like any other, new ones included: fdpregistry/lookalikes.py). Per batch, after its
+references are resolved to the records of earlier batches:
 
 1. the items that look first are looked up together: one SELECT per chunk over their natural
    keys (`_find_all`), the look-up's filters being implied by the key (an item whose look-up says
    more is looked up alone, as before);
 2. the rest are created: each body passes the single create's validation (`validate`), whose
    questions about other records (do the links exist, is a unique value taken) are answered for
-   the whole batch in a few queries (`BatchAnswers`), values taken by an earlier item of the batch
-   counting as taken; in shared mode each passes the single create's ownership check
-   (`check_create`); then one INSERT per table: the records, their link rows, the whole_object
-   components of new objects; the records are read back and serialised a chunk at a time.
+   the whole batch in a few queries (`BatchAnswers`), values taken by an earlier item of the
+   batch counting as taken; in shared mode each passes the single create's ownership check
+   (`check_creates`: object creators and namespace owners read once); then one INSERT per
+   table: the records, their link rows, the whole_object components of new objects; the records
+   are read back and serialised a chunk at a time.
 
 Batches see the records of earlier batches, as an item saw those of earlier items; within a
 batch, creating a record only adds what later items' checks could lean on (links, owners of
@@ -77,12 +78,14 @@ def push_in_batches(
 
 
 def _batches(items: list[Item]) -> Iterator[list[int]]:
-    """Runs of consecutive items of one type that do not refer to each other."""
+    """Runs of consecutive items of one type, with the same natural key fields (a record made
+    for one is found for another only by an equal key), that do not refer to each other."""
     batch: list[int] = []
     refs: set[str] = set()
     for index, item in enumerate(items):
         if batch and (
             item["type"] != items[batch[0]]["type"]
+            or set(item.get("key") or {}) != set(items[batch[0]].get("key") or {})
             or item["type"] in _LOOKALIKE_CHECKED
             or any(ref in refs for ref in refs_in(item))
         ):
