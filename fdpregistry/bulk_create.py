@@ -149,18 +149,18 @@ def _find_all(
     """Per item, the record `find` would answer: those whose look-up the key implies in one
     SELECT per chunk, the others one by one."""
     found: list[dict[str, Any] | None] = [None] * len(items)
-    together: list[tuple[int, ColumnElement[bool]]] = []
+    together: list[tuple[int, dict[str, Any]]] = []
     for index, item in enumerate(items):
-        condition = _key_condition(spec, item["key"], item.get("lookup") or {})
-        if condition is None:
+        columns = _key_columns(spec, item["key"], item.get("lookup") or {})
+        if columns is None:
             found[index] = find(conn, spec, item.get("lookup") or {}, item["key"], base)
         else:
-            together.append((index, condition))
+            together.append((index, columns))
     width = max((len(item["key"]) for item in items), default=1)
     for chunk in _chunks(together, BINDS // width):
-        statement = select(spec.table).where(or_(*(condition for _, condition in chunk)))
-        rows = conn.execute(statement.order_by(spec.table.c.id)).mappings().all()
-        candidates = serialize(conn, spec, rows, base)
+        condition = _any_of(spec, [columns for _, columns in chunk])
+        statement = select(spec.table).where(condition).order_by(spec.table.c.id)
+        candidates = serialize(conn, spec, conn.execute(statement).mappings().all(), base)
         first: dict[tuple[Any, ...], dict[str, Any]] = {}  # the lowest id per key, as `find`
         for names in {tuple(items[index]["key"]) for index, _ in chunk}:
             for record in candidates:
@@ -175,33 +175,44 @@ def _key_of(names: tuple[str, ...], values: dict[str, Any]) -> tuple[Any, ...]:
     return (names, *(comparable(values.get(name)) for name in names))
 
 
-def _key_condition(
+def _key_columns(
     spec: TypeSpec, key: dict[str, Any], lookup: dict[str, Any]
-) -> ColumnElement[bool] | None:
-    """The SQL condition of the records whose `key` fields equal the item's (as `same` compares
-    them); None where it cannot be said in SQL or the look-up says more than the key."""
+) -> dict[str, Any] | None:
+    """The column values of the records whose `key` fields equal the item's (as `same` compares
+    them; None: null, or blank for text); None where SQL cannot say it or the look-up says more
+    than the key."""
     if not all(_implied(spec, name, value, key) for name, value in lookup.items()):
         return None
-    parts: list[ColumnElement[bool]] = []
+    columns: dict[str, Any] = {}
     for name, value in key.items():
         field = spec.by_name.get(name)
         if field is None or field.kind not in (LINK, BOOL, INT, UUID, *STRING_KINDS):
             return None
-        column = spec.table.c[field.column]
         sent = comparable(value)
-        if sent is None:
-            blank = field.kind in STRING_KINDS
-            parts.append(or_(column.is_(None), column == "") if blank else column.is_(None))
-        elif field.kind == LINK:
-            target_id = _link_id(sent, str(field.target))
-            if target_id is None:
+        if field.kind == LINK and sent is not None:
+            sent = _link_id(sent, str(field.target))
+            if sent is None:
                 return None
-            parts.append(column == target_id)
-        elif _fits(field.kind, sent):
-            parts.append(column == sent)
-        else:
+        elif sent is not None and not _fits(field.kind, sent):
             return None
-    return and_(*parts)
+        columns[field.column] = sent
+    return columns
+
+
+def _any_of(spec: TypeSpec, keys: Sequence[dict[str, Any]]) -> ColumnElement[bool]:
+    """The rows whose every key column holds a value one of `keys` (of the same columns) gives
+    it: the rows of the keys and maybe more (the caller compares each), one IN per column."""
+    blank_is_null = {f.column for f in spec.fields if f.kind in STRING_KINDS}
+    conditions: list[ColumnElement[bool]] = []
+    for name in keys[0]:
+        column = spec.table.c[name]
+        values = {key[name] for key in keys}
+        condition: ColumnElement[bool] = column.in_(sorted(values - {None}, key=repr))
+        if None in values:
+            blank = [column == ""] if name in blank_is_null else []
+            condition = or_(condition, column.is_(None), *blank)
+        conditions.append(condition)
+    return and_(*conditions)
 
 
 def _implied(spec: TypeSpec, name: str, value: Any, key: dict[str, Any]) -> bool:
@@ -404,13 +415,9 @@ def _held_rows(
     held: set[tuple[Any, ...]] = set()
     selected = [table.c[column] for column in columns]
     for chunk in _chunks(sorted(rows, key=repr), BINDS // len(columns)):
-        condition: ColumnElement[bool]
-        if len(columns) == 1:
-            condition = selected[0].in_([row[0] for row in chunk])
-        else:
-            condition = or_(*(
-                and_(*(column == value for column, value in zip(selected, row, strict=True)))
-                for row in chunk
-            ))  # fmt: skip
+        condition = and_(*(
+            column.in_(sorted({row[i] for row in chunk}, key=repr))
+            for i, column in enumerate(selected)
+        ))  # fmt: skip
         held |= {tuple(found) for found in conn.execute(select(*selected).where(condition))}
     return held & rows
