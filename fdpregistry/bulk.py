@@ -8,7 +8,9 @@ as a duplicate (409) is answered with the record that holds its natural key, so 
 request creates nothing twice. Each item's answer is its own: one refused item does not stop the
 others. An item may name itself (`ref`) and later items link to it by `{"ref": name}`. With
 `atomic`, every item runs in one transaction (`hold_commits`), kept only if each one was found
-or created as asked (`must_create`: created, not found); otherwise nothing is kept.
+or created as asked (`must_create`: created, not found); otherwise nothing is kept. An atomic
+request runs a record type at a time (fdpregistry/bulk_create.py), and item by item again for
+the answer when an item fails.
 
 `POST /fdp/bulk/pull` answers the records of a closure: the roots, every record linked from a
 record by the fields the client names per type (`follow`), and per object its children of the
