@@ -8,7 +8,9 @@ as a duplicate (409) is answered with the record that holds its natural key, so 
 request creates nothing twice. Each item's answer is its own: one refused item does not stop the
 others. An item may name itself (`ref`) and later items link to it by `{"ref": name}`. With
 `atomic`, every item runs in one transaction (`hold_commits`), kept only if each one was found
-or created as asked (`must_create`: created, not found); otherwise nothing is kept.
+or created as asked (`must_create`: created, not found); otherwise nothing is kept. An atomic
+request runs a record type at a time (fdpregistry/bulk_create.py), and item by item again for
+the answer when an item fails.
 
 `POST /fdp/bulk/pull` answers the records of a closure: the roots, every record linked from a
 record by the fields the client names per type (`follow`), and per object its children of the
@@ -22,10 +24,8 @@ Records are readable without a token here as in the REST API; writing needs one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from sqlalchemy import Connection, Engine, select
@@ -35,8 +35,9 @@ from starlette.responses import Response
 
 from fdpd.store import StoreError, is_sha1_hex
 from fdpregistry.auth import Caller
+from fdpregistry.bulk_create import push_in_batches
+from fdpregistry.bulk_items import Resolved, find, record_path, refs_in, resolve_item
 from fdpregistry.datastore_api import NO_STORE, data_store_of
-from fdpregistry.filters import build_conditions
 from fdpregistry.http import ApiError, json_response, read_json_body
 from fdpregistry.links import base_url
 from fdpregistry.management import require_caller
@@ -53,9 +54,7 @@ BULK_UPLOAD_SLOTS = "/fdp/bulk/upload-slots"
 MAX_ITEMS = 5_000  # items of one push request
 MAX_ROOTS = 10_000
 PAGE_SIZE = 2_000  # records of one pull answer
-MAX_CANDIDATES = 10_000  # rows a look-up may compare
 _CHUNK = 500  # ids per IN (...): below SQLite's bound-parameter limit
-_PATH = re.compile(r"/api/([a-z_]+)/([0-9]{1,18})/?")
 _NOT_COPIED = frozenset({"users", "groups", "user_author"})
 
 router = APIRouter()
@@ -76,7 +75,7 @@ async def bulk_push(request: Request) -> Response:
         with engine.connect() as conn:
             if atomic:
                 return json_response(_push_atomic(conn, items, caller, settings.shared, base))
-            resolved: dict[str, dict[str, Any] | None] = {}
+            resolved: Resolved = {}
             results = [
                 _push_one(conn, item, caller, settings.shared, base, resolved, atomic=False)
                 for item in items
@@ -91,23 +90,35 @@ def _push_atomic(
 ) -> dict[str, Any]:
     """Every item in one transaction, committed only if each one was found or created as
     asked (an item with `must_create` found already fails it); otherwise nothing is kept and
-    the answer names the first item that failed."""
-    resolved: dict[str, dict[str, Any] | None] = {}
-    results: list[dict[str, Any]] = []
+    the answer names the first item that failed. Run in batches of one type
+    (fdpregistry/bulk_create.py); where any item fails, again item by item for the answer."""
     hold_commits(conn)
     try:
-        for index, item in enumerate(items):
-            result = _push_one(conn, item, caller, shared, base, resolved, atomic=True)
-            if result["status"] == 201 or (result["status"] == 200 and not item.get("must_create")):
-                results.append(result)
-                continue
-            conn.rollback()
-            if result["status"] == 200:
-                result = {"status": 409, "body": {"detail": "Exists already (must_create)."}}
-            return {"committed": False, "failed": {"index": index, **result}}
-        conn.commit()
+        results = push_in_batches(conn, items, caller, shared, base)
+        if results is not None:
+            conn.commit()
+            return {"committed": True, "results": results}
+        conn.rollback()  # an item failed: item by item, the answer names the first
+        return _push_item_by_item(conn, items, caller, shared, base)
     finally:
         hold_commits(conn, False)
+
+
+def _push_item_by_item(
+    conn: Connection, items: list[dict[str, Any]], caller: Caller, shared: bool, base: str
+) -> dict[str, Any]:
+    resolved: Resolved = {}
+    results: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        result = _push_one(conn, item, caller, shared, base, resolved, atomic=True)
+        if result["status"] == 201 or (result["status"] == 200 and not item.get("must_create")):
+            results.append(result)
+            continue
+        conn.rollback()
+        if result["status"] == 200:
+            result = {"status": 409, "body": {"detail": "Exists already (must_create)."}}
+        return {"committed": False, "failed": {"index": index, **result}}
+    conn.commit()
     return {"committed": True, "results": results}
 
 
@@ -124,7 +135,7 @@ def _push_items(body: object) -> list[dict[str, Any]]:
             errors.append(f"item {index}: needs a body (a JSON object)")
         elif not all(isinstance(item.get(k, {}), dict) for k in ("lookup", "key")):
             errors.append(f"item {index}: lookup and key must be JSON objects")
-        elif not all(r in refs for r in _refs_in(item)):
+        elif not all(r in refs for r in refs_in(item)):
             errors.append(f"item {index}: refers to a ref no earlier item names")
         elif "ref" in item and (not isinstance(item["ref"], str) or item["ref"] in refs):
             errors.append(f"item {index}: ref must be a string no earlier item names")
@@ -135,38 +146,20 @@ def _push_items(body: object) -> list[dict[str, Any]]:
     return items
 
 
-def _refs_in(item: dict[str, Any]) -> Iterator[str]:
-    for part in ("body", "key", "lookup"):
-        for value in (item.get(part) or {}).values():
-            for one in value if isinstance(value, list) else [value]:
-                if _is_ref(one):
-                    yield one["ref"]
-
-
-def _is_ref(value: object) -> bool:
-    return isinstance(value, dict) and set(value) == {"ref"} and isinstance(value["ref"], str)
-
-
 def _push_one(
     conn: Connection,
     item: dict[str, Any],
     caller: Caller,
     shared: bool,
     base: str,
-    resolved: dict[str, dict[str, Any] | None],
+    resolved: Resolved,
     *,
     atomic: bool,
 ) -> dict[str, Any]:
     """One item, its references to earlier items replaced by their records' links (or ids, in
     the look-up); an item whose referenced item was refused is refused too (424)."""
     try:
-        item = {
-            **item,
-            **{
-                part: _resolve(item.get(part) or {}, resolved, part == "lookup")
-                for part in ("body", "key", "lookup")
-            },
-        }
+        item = resolve_item(item, resolved)
     except LookupError as error:
         result: dict[str, Any] = {
             "status": 424,
@@ -177,24 +170,6 @@ def _push_one(
     if isinstance(item.get("ref"), str):
         resolved[item["ref"]] = result.get("record") if result["status"] in (200, 201) else None
     return result
-
-
-def _resolve(
-    values: dict[str, Any], resolved: dict[str, dict[str, Any] | None], as_id: bool
-) -> dict[str, Any]:
-    def one(value: Any) -> Any:
-        if not _is_ref(value):
-            return value
-        record = resolved.get(value["ref"])
-        if record is None:
-            raise LookupError(value["ref"])
-        url = str(record["url"])
-        return int(url.rstrip("/").rsplit("/", 1)[1]) if as_id else url
-
-    return {
-        name: [one(v) for v in value] if isinstance(value, list) else one(value)
-        for name, value in values.items()
-    }
 
 
 def _find_or_create(
@@ -213,7 +188,7 @@ def _find_or_create(
     lookup: dict[str, Any] = item.get("lookup") or {}
     try:
         if (item.get("find_first") or item.get("find_only")) and key:
-            found = _find(conn, spec, lookup, key, base)
+            found = find(conn, spec, lookup, key, base)
             if found is not None:
                 return {"status": 200, "record": found}
         if item.get("find_only"):
@@ -225,47 +200,12 @@ def _find_or_create(
             record_creation(conn, spec, record_id, caller)
     except ApiError as error:
         if error.status == 409 and key and not atomic:
-            found = _find(conn, spec, lookup, key, base)
+            found = find(conn, spec, lookup, key, base)
             if found is not None:
                 return {"status": 200, "record": found}
         return {"status": error.status, "body": error.body}
     row = conn.execute(row_by_id(spec.table), {"id": record_id}).mappings().one()
     return {"status": 201, "record": serialize(conn, spec, [row], base, just_created=True)[0]}
-
-
-def _find(
-    conn: Connection, spec: TypeSpec, lookup: dict[str, Any], key: dict[str, Any], base: str
-) -> dict[str, Any] | None:
-    """The record the look-up filters find whose natural `key` fields equal the item's."""
-    try:
-        conditions = build_conditions(conn, spec, list(_filter_items(lookup)))
-    except ApiError:
-        return None
-    statement = select(spec.table).where(*conditions).order_by(spec.table.c.id)
-    rows = conn.execute(statement.limit(MAX_CANDIDATES)).mappings().all()
-    for record in serialize(conn, spec, rows, base):
-        if all(_same(record.get(name), value) for name, value in key.items()):
-            return record
-    return None
-
-
-def _filter_items(lookup: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    for name, value in lookup.items():
-        for one in value if isinstance(value, list) else [value]:
-            yield name, ("true" if one else "false") if isinstance(one, bool) else str(one)
-
-
-def _same(held: Any, sent: Any) -> bool:
-    """A key field's values equal: links by their record path, "" as null."""
-    held, sent = (None if v == "" else v for v in (held, sent))
-    if isinstance(held, str) and isinstance(sent, str):
-        return _path(held) == _path(sent) if _path(sent) else held == sent
-    return bool(held == sent)
-
-
-def _path(link: str) -> str | None:
-    match = _PATH.fullmatch(urlsplit(link).path if "://" in link else link)
-    return f"/api/{match.group(1)}/{int(match.group(2))}/" if match else None
 
 
 # --- upload slots -----------------------------------------------------------------------------
@@ -332,7 +272,7 @@ def _pull_request(
     roots = body.get("roots")
     if not isinstance(roots, list) or len(roots) > MAX_ROOTS:
         raise ApiError(400, {"roots": [f"A list of at most {MAX_ROOTS} record links."]})
-    paths = [_path(root) if isinstance(root, str) else None for root in roots]
+    paths = [record_path(root) if isinstance(root, str) else None for root in roots]
     if None in paths:
         raise ApiError(400, {"roots": ["Every root must be a record link /api/<type>/<id>/."]})
     follow = _names(body.get("follow"), "follow")
@@ -374,7 +314,7 @@ def _closure(
                 met += _children(conn, child_type, type_name, ids, base)
         frontier = []
         for record in met:
-            path = _path(str(record.get("url", "")))
+            path = record_path(str(record.get("url", "")))
             if path is None:
                 continue
             seen.add(path)
@@ -424,7 +364,7 @@ def _links(record: dict[str, Any], fields: list[str]) -> Iterator[str]:
     for name in fields:
         value = record.get(name)
         for link in value if isinstance(value, list) else [value]:
-            path = _path(link) if isinstance(link, str) else None
+            path = record_path(link) if isinstance(link, str) else None
             if path is not None and path.split("/")[2] in _COPYABLE:
                 yield path
 

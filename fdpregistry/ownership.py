@@ -24,6 +24,7 @@ must not be lookalikes of existing ones (`fdpregistry.lookalikes`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select
@@ -44,6 +45,8 @@ _OBJECTS = table_named("object")
 _PRODUCTS = table_named("data_product")
 _USER_AUTHORS = table_named("user_author")
 _USERS = table_of(User)
+_MEMO = "fdp.ownership_memo"
+_CHUNK = 500  # ids per IN (...)
 
 # Records that say something about the object their `object` field names: what the caller would do.
 _ABOUT_OBJECT = {
@@ -76,6 +79,47 @@ def check_create(conn: Connection, spec: TypeSpec, body: Any, caller: Caller) ->
     if spec.name == "user_author":
         _check_user_author(conn, body, caller)
     _check_what_it_says(conn, spec, body, caller)
+
+
+def check_creates(conn: Connection, spec: TypeSpec, bodies: list[Any], caller: Caller) -> None:
+    """`check_create` for many new records of one type (a bulk create), in order: the creators
+    of the objects they name are read at once, and each namespace's owners once."""
+    memo = _Memo()
+    if spec.name in _ABOUT_OBJECT and not _is_admin(caller):
+        named = [_link(body.get("object"), "object") for body in bodies if isinstance(body, dict)]
+        ids = sorted({object_id for object_id in named if object_id is not None})
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            memo.creators.update(dict.fromkeys(chunk))
+            rows = conn.execute(
+                select(_OBJECTS.c.id, _OBJECTS.c.updated_by_id).where(_OBJECTS.c.id.in_(chunk))
+            )
+            memo.creators.update({int(row.id): int(row.updated_by_id) for row in rows})
+    conn.info[_MEMO] = memo
+    try:
+        for body in bodies:
+            check_create(conn, spec, body, caller)
+    finally:
+        conn.info.pop(_MEMO, None)
+
+
+@dataclass
+class _Memo:
+    """What `check_creates` read once for a batch: neither changes while its checks run."""
+
+    owners: dict[int, list[int]] = field(default_factory=dict)
+    creators: dict[int, int | None] = field(default_factory=dict)
+
+
+def _creator(conn: Connection, object_id: int) -> int | None:
+    """The user who created an object; None if there is no such object."""
+    memo: _Memo | None = conn.info.get(_MEMO)
+    if memo is not None and object_id in memo.creators:
+        return memo.creators[object_id]
+    creator = conn.execute(
+        select(_OBJECTS.c.updated_by_id).where(_OBJECTS.c.id == object_id)
+    ).scalar_one_or_none()
+    return int(creator) if creator is not None else None
 
 
 def check_change(
@@ -149,6 +193,15 @@ def grant(conn: Connection, namespace: str, username: str) -> bool:
 
 def owners(conn: Connection, namespace_id: int) -> list[int]:
     """Ids of the users who may write a namespace (admin aside)."""
+    memo: _Memo | None = conn.info.get(_MEMO)
+    if memo is None:
+        return _owners(conn, namespace_id)
+    if namespace_id not in memo.owners:
+        memo.owners[namespace_id] = _owners(conn, namespace_id)
+    return memo.owners[namespace_id]
+
+
+def _owners(conn: Connection, namespace_id: int) -> list[int]:
     granted = conn.execute(
         select(_GRANTS.c.user_id)
         .where(_GRANTS.c.namespace_id == namespace_id)
@@ -248,10 +301,8 @@ def may_write_object(conn: Connection, object_id: int, caller: Caller) -> bool:
     """True when `caller` may say what others see about the object (see the module's rules)."""
     if _is_admin(caller):
         return True
-    creator = conn.execute(
-        select(_OBJECTS.c.updated_by_id).where(_OBJECTS.c.id == object_id)
-    ).scalar_one_or_none()
-    if creator is None or int(creator) == caller.id:
+    creator = _creator(conn, object_id)
+    if creator is None or creator == caller.id:
         return True  # a dangling link is answered by validation
     namespaces = conn.execute(
         select(_PRODUCTS.c.namespace_id).where(_PRODUCTS.c.object_id == object_id).distinct()
@@ -264,13 +315,12 @@ def _check_object(
 ) -> None:
     if may_write_object(conn, object_id, caller):
         return
-    creator = conn.execute(
-        select(_OBJECTS.c.updated_by_id).where(_OBJECTS.c.id == object_id)
-    ).scalar_one()
+    creator = _creator(conn, object_id)
+    assert creator is not None  # may_write_object lets a missing object pass
     part = f" (its component {component_id})" if component_id is not None else ""
     raise ApiError.detail(
         403,
-        f"Object {object_id}{part} belongs to user {_username(conn, int(creator))!r}; user "
+        f"Object {object_id}{part} belongs to user {_username(conn, creator)!r}; user "
         f"{caller.username!r} may not {action}: {_OWNERS_MAY}. Attach an issue to it instead, "
         "or describe an object of your own.",
     )
@@ -291,13 +341,9 @@ def _product_among_teammates(
     namespace_id = _namespace_id(body.get("namespace"))
     if namespace_id is None and current is not None:
         namespace_id = int(current["namespace_id"])
-    creator = conn.execute(
-        select(_OBJECTS.c.updated_by_id).where(_OBJECTS.c.id == object_id)
-    ).scalar_one_or_none()
+    creator = _creator(conn, object_id)
     return (
-        namespace_id is not None
-        and creator is not None
-        and int(creator) in owners(conn, namespace_id)
+        namespace_id is not None and creator is not None and creator in owners(conn, namespace_id)
     )
 
 

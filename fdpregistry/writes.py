@@ -12,9 +12,9 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, Table, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from fdpregistry.auth import Caller
@@ -69,6 +69,17 @@ class Changes:
     links: dict[str, list[int]] = field(default_factory=dict)
 
 
+class CheckAnswers(Protocol):
+    """Answers to validation's questions about other records, given for many creates at once
+    (`answer_checks_with`; fdpregistry/bulk_create.py)."""
+
+    def existing_ids(self, conn: Connection, table: Table, ids: list[int]) -> set[int]:
+        """Which of `ids` are records of `table`."""
+
+    def taken(self, conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+        """Whether a record of `table` holds these column values."""
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -96,7 +107,7 @@ def body_object(body: Any) -> dict[str, Any]:
 def create_record(conn: Connection, spec: TypeSpec, body: Any, caller: Caller) -> int:
     """Validate and insert one record with its side effects; returns the new id."""
     changes = validate(conn, spec, body_object(body), "create", None)
-    values = {**changes.columns, "last_updated": now(), "updated_by_id": caller.id}
+    values = new_row(changes, caller)
     with _transaction(conn, spec):
         record_id = inserted_id(conn.execute(insert_into(spec.table), values))
         for name, ids in changes.links.items():
@@ -104,6 +115,11 @@ def create_record(conn: Connection, spec: TypeSpec, body: Any, caller: Caller) -
         if spec.name == "object":
             _create_whole_object_component(conn, record_id, caller, values["last_updated"])
     return record_id
+
+
+def new_row(changes: Changes, caller: Caller) -> dict[str, Any]:
+    """The row a validated create inserts."""
+    return {**changes.columns, "last_updated": now(), "updated_by_id": caller.id}
 
 
 def update_record(
@@ -246,7 +262,12 @@ def _existing_ids(conn: Connection, field_spec: Field, ids: list[int]) -> list[i
     if not ids:
         return ids
     table = target_table(field_spec.target)
-    found = set(conn.execute(existing_ids(table), {"ids": list(set(ids))}).scalars())
+    answers = _answers(conn)
+    found = (
+        answers.existing_ids(conn, table, ids)
+        if answers is not None
+        else set(conn.execute(existing_ids(table), {"ids": list(set(ids))}).scalars())
+    )
     if any(record_id not in found for record_id in ids):
         raise Invalid(DOES_NOT_EXIST)
     return ids
@@ -255,6 +276,9 @@ def _existing_ids(conn: Connection, field_spec: Field, ids: list[int]) -> list[i
 def _taken(
     conn: Connection, spec: TypeSpec, values: dict[str, Any], exclude_id: int | None
 ) -> bool:
+    answers = _answers(conn)
+    if answers is not None and exclude_id is None:
+        return answers.taken(conn, spec.table, values)
     statement = first_match(spec.table, tuple(values), exclude_id is not None)
     params = {f"c{i}": value for i, value in enumerate(values.values())}
     if exclude_id is not None:
@@ -337,6 +361,21 @@ def _check_failed(name: str) -> ApiError:
 
 
 _HOLD_COMMITS = "fdp.hold_commits"
+_CHECK_ANSWERS = "fdp.check_answers"
+
+
+def answer_checks_with(conn: Connection, answers: CheckAnswers | None) -> None:
+    """Let `answers` answer the existence and uniqueness questions of creates validated on
+    `conn` (a bulk create asks them for many records at once); None: the database again."""
+    if answers is None:
+        conn.info.pop(_CHECK_ANSWERS, None)
+    else:
+        conn.info[_CHECK_ANSWERS] = answers
+
+
+def _answers(conn: Connection) -> CheckAnswers | None:
+    answers: CheckAnswers | None = conn.info.get(_CHECK_ANSWERS)
+    return answers
 
 
 def hold_commits(conn: Connection, hold: bool = True) -> None:
@@ -402,7 +441,12 @@ def _replace_links(
 def _create_whole_object_component(
     conn: Connection, object_id: int, caller: Caller, stamp: datetime
 ) -> None:
-    component = {
+    conn.execute(insert_into(_COMPONENTS), whole_object_component(object_id, caller, stamp))
+
+
+def whole_object_component(object_id: int, caller: Caller, stamp: datetime) -> dict[str, Any]:
+    """The row of the whole_object component every new object is created with."""
+    return {
         "name": "whole_object",
         "description": None,
         "whole_object": True,
@@ -410,4 +454,3 @@ def _create_whole_object_component(
         "last_updated": stamp,
         "updated_by_id": caller.id,
     }
-    conn.execute(insert_into(_COMPONENTS), component)
