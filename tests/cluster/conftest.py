@@ -4,9 +4,13 @@ saying why; with FDP_TEST_SLURM=1 (CI started one) a missing cluster is a failur
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ from tests.push.processes import Remote, Site, ana, remote
 from tests.run.conftest import Fdp, fdp, last_job_id, make_project
 
 SCRIPT = "scripts/slurm-one-node.sh"
+NODE_LOCK = Path(tempfile.gettempdir()) / "fdp-tests-slurm-node.lock"
 
 
 def cluster_state() -> str:
@@ -37,6 +42,20 @@ def slurm_cluster() -> None:
         pytest.fail(f"FDP_TEST_SLURM=1 but {missing}")
     if missing:
         pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def share_the_node(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Cluster tests share the one node (`pytest -n`: several at once), except one marked
+    `whole_slurm_node`, which sets the node DOWN: it runs alone, whichever worker runs it (an
+    flock, shared or exclusive, released if the worker dies)."""
+    whole = request.node.get_closest_marker("whole_slurm_node") is not None
+    with NODE_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if whole else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 __all__ = ["Fdp", "Remote", "Site", "ana", "fdp", "last_job_id", "make_project", "remote"]

@@ -25,19 +25,23 @@ run_metadata:
 """
 
 
-def queued() -> str:
-    return subprocess.run(
-        ["squeue", "-h", "-o", "%i"], capture_output=True, text=True, check=True
-    ).stdout
+def queued(under: Path) -> list[str]:
+    """The SLURM jobs that run in a folder under `under` (fdp submits with `--chdir`, the
+    project folder): other tests may submit jobs of their own meanwhile (`pytest -n 2`)."""
+    lines = subprocess.run(
+        ["squeue", "-h", "-o", "%i %Z"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    jobs = [line.split(" ", 1) for line in lines if " " in line]
+    return [job for job, folder in jobs if Path(folder).is_relative_to(under)]
 
 
 def refused(fdp: Fdp, tmp_path: Path, *args: str, path: str | None = None) -> str:
     project = make_project(tmp_path / "refused", {"config.yaml": CONFIG})
-    before, queue = job_folders(fdp.store), queued()
+    before, queue = job_folders(fdp.store), queued(tmp_path)
     env = {"PATH": path} if path is not None else None
     result = fdp.fdpctl("run", "config.yaml", *args, cwd=project, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert job_folders(fdp.store) == before and queued() == queue
+    assert job_folders(fdp.store) == before and queued(tmp_path) == queue
     assert "Traceback" not in result.stderr and "internal" not in result.stderr
     return result.stderr
 
@@ -81,7 +85,7 @@ def test_a_job_on_another_node_than_a_loopback_registry_is_refused(tmp_path: Pat
         setup = instance.run_fdpctl("config", "ana", "--data-store", str(store), "--name", "Ana")
         assert setup.returncode == 0, setup.stderr
         project = make_project(tmp_path / "project", {"config.yaml": CONFIG})
-        queue = queued()
+        queue = queued(tmp_path)
         result = subprocess.run(
             [str(FDPCTL), "run", "config.yaml", "--scheduler", "slurm"],
             cwd=project,
@@ -97,7 +101,7 @@ def test_a_job_on_another_node_than_a_loopback_registry_is_refused(tmp_path: Pat
             "(this machine only): the job could not record its run" in result.stderr
         )
         assert "nothing was submitted" in result.stderr
-        assert queued() == queue and not (store / "jobs").exists()
+        assert queued(tmp_path) == queue and not (store / "jobs").exists()
         instance.stop_daemon(daemon)  # not `fdpctl daemon stop`: it waits 10 s for the zombie
 
 

@@ -34,7 +34,8 @@ def node_of(slurm_job: str) -> str:
 
 def wait_until_alone_on(node: str, slurm_job: str) -> None:
     """Until `slurm_job` is the only job running on `node`: setting the node DOWN ends every job
-    on it, and other tests (`pytest -n`) may be running theirs there."""
+    on it (the other cluster tests wait for this one: `whole_slurm_node`; a job of theirs may
+    still be ending)."""
     deadline = time.monotonic() + CEILING
     while time.monotonic() < deadline:
         running = subprocess.run(
@@ -76,6 +77,7 @@ def failing_node() -> Iterator[list[str]]:
     assert cluster_state() == "", cluster_state()
 
 
+@pytest.mark.whole_slurm_node
 def test_a_node_failure_is_recorded_failed_with_slurms_reason(
     fdp: Fdp, tmp_path: Path, failing_node: list[str]
 ) -> None:
