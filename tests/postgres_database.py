@@ -5,7 +5,10 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
 
 DROP_TIMEOUT_S = 30.0
 
@@ -28,6 +31,17 @@ def fresh_database(server_url: str) -> Iterator[str]:
         yield f"{server_url.rpartition('/')[0]}/{name}"
     finally:
         _drop(admin_url, name)
+
+
+def database_for(request: pytest.FixtureRequest, stack: ExitStack, folder: Path) -> str:
+    """The database of a fixture parametrised "sqlite" / "postgres": a new SQLite file in
+    `folder`, or a fresh PostgreSQL database dropped when `stack` closes."""
+    if request.param == "postgres":
+        url: str = stack.enter_context(
+            fresh_database(request.getfixturevalue("postgres_server_url"))
+        )
+        return url
+    return f"sqlite:///{folder / 'registry.db'}"
 
 
 def _drop(admin_url: str, name: str) -> None:

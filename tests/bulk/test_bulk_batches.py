@@ -16,12 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from fdpregistry.app import create_app
-from fdpregistry.settings import RegistrySettings
 from fdpregistry.users_admin import add_user as add_registry_user
 from tests.bulk.test_bulk_atomic import count, send
-from tests.bulk.test_bulk_protocol import Remote
-from tests.postgres_database import fresh_database
+from tests.bulk.test_bulk_protocol import Remote, shared_remote
+from tests.postgres_database import database_for
 
 ROOT = "https://example.org/files/"
 
@@ -30,20 +28,11 @@ ROOT = "https://example.org/files/"
 def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
     """A shared fdp registry in process, on SQLite or on a fresh PostgreSQL database."""
     with ExitStack() as stack:
-        if request.param == "postgres":
-            server_url: str = request.getfixturevalue("postgres_server_url")
-            database_url = stack.enter_context(fresh_database(server_url))
-        else:
-            database_url = f"sqlite:///{tmp_path / 'registry.db'}"
-        settings = RegistrySettings(
-            database_url=database_url,
-            data_store=str(tmp_path / "store"),
-            shared=True,
-            admin_token_file=tmp_path / "admin-token",
+        remote = stack.enter_context(
+            shared_remote(tmp_path, database_for(request, stack, tmp_path))
         )
-        app = create_app(settings)
-        yield Remote(app, database_url)
-        engine: Engine = app.state.engine
+        yield remote
+        engine: Engine = remote.app.state.engine
         engine.dispose()
 
 

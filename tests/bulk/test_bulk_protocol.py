@@ -73,9 +73,10 @@ class PathCounting(RegistryClient):
 
 
 @contextmanager
-def shared_remote(folder: Path) -> Iterator[Remote]:
-    folder.mkdir(parents=True)
-    database_url = f"sqlite:///{folder / 'registry.db'}"
+def shared_remote(folder: Path, database_url: str | None = None) -> Iterator[Remote]:
+    """A shared fdp registry in process over `database_url` (a new SQLite file in `folder`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or f"sqlite:///{folder / 'registry.db'}"
     settings = RegistrySettings(
         database_url=database_url,
         data_store=str(folder / "store"),

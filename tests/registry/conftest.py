@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.inprocess import BASE, InProcessRegistry, registry_in_process
-from tests.postgres_database import fresh_database
+from tests.postgres_database import database_for
 
 ACCEPT = "application/json; version=1.0.0"
 
@@ -73,11 +73,7 @@ def registry(
 ) -> Iterator[RegistryClient]:
     workdir: Path = tmp_path_factory.mktemp("registry")
     with ExitStack() as stack:
-        if request.param == "postgres":
-            server_url: str = request.getfixturevalue("postgres_server_url")
-            database_url = stack.enter_context(fresh_database(server_url))
-        else:
-            database_url = f"sqlite:///{workdir / 'registry.db'}"
+        database_url = database_for(request, stack, workdir)
         served = stack.enter_context(registry_in_process(workdir, BASE, database_url=database_url))
         client = RegistryClient(served)
         stack.callback(client.close)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
-from tests.postgres_database import fresh_database
+from tests.postgres_database import database_for
 from tests.registry.command import Ran, fdpd
 from tests.registry.conftest import unique
 
@@ -59,12 +59,7 @@ def team(
 ) -> Iterator[Team]:
     workdir: Path = tmp_path_factory.mktemp("shared")
     with ExitStack() as stack:
-        if request.param == "postgres":
-            database_url = stack.enter_context(
-                fresh_database(request.getfixturevalue("postgres_server_url"))
-            )
-        else:
-            database_url = f"sqlite:///{workdir / 'registry.db'}"
+        database_url = database_for(request, stack, workdir)
         server = stack.enter_context(
             registry_in_process(workdir, database_url=database_url, shared=True)
         )

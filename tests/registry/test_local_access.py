@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
-from tests.postgres_database import fresh_database
+from tests.postgres_database import database_for
 from tests.registry.conftest import ACCEPT, unique
 from tests.registry.running_registry import RunningRegistry, running_registry
 
@@ -75,12 +75,7 @@ def _store_and_database(request: pytest.FixtureRequest, workdir: Path, stack: Ex
     store.mkdir()
     (store / "private.csv").write_bytes(SECRET)
     (store / "public.csv").write_bytes(b"open data\n")
-    if request.param == "postgres":
-        url: str = stack.enter_context(
-            fresh_database(request.getfixturevalue("postgres_server_url"))
-        )
-        return url
-    return f"sqlite:///{workdir / 'registry.db'}"
+    return database_for(request, stack, workdir)
 
 
 @pytest.fixture(scope="module")
