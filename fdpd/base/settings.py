@@ -52,6 +52,8 @@ MAX_UPDATE_INTERVAL = 366 * 86400.0
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+")
 SCHEDULERS = ("local", "slurm")  # where a job can run (fdpd.features.run.executors)
+# what fdpd's environment may set for a registry it runs (ignored with `registry: url:`)
+REGISTRY_ENVIRONMENT = ("FDP_REGISTRY_PORT", "FDP_REGISTRY_IDLE_TIMEOUT")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,22 @@ class DaemonSettings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     scheduler: str = "local"  # where a run's job runs unless it says: local or slurm
     slurm: SlurmSettings = field(default_factory=SlurmSettings)
+
+
+def ignored_registry_environment(
+    settings: DaemonSettings, locations: Locations, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """What fdpd says at start of the registry variables in its environment that change nothing:
+    with `registry: url:` fdpd runs no registry for FDP_REGISTRY_PORT or _IDLE_TIMEOUT to set up."""
+    env = os.environ if environ is None else environ
+    if settings.registry.external_url is None:
+        return []
+    return [
+        f"{name} is ignored: registry.url in {locations.config_file} names a registry fdpd does "
+        f"not run (unset {name}, or remove registry.url to have fdpd run one)"
+        for name in REGISTRY_ENVIRONMENT
+        if name in env
+    ]
 
 
 def load_settings(locations: Locations, environ: Mapping[str, str] | None = None) -> DaemonSettings:

@@ -20,7 +20,7 @@ from fdpd import __version__
 from fdpd.base import memory_trace
 from fdpd.base.errors import FdpError
 from fdpd.base.paths import LocationError, Locations, resolve_locations
-from fdpd.base.settings import DaemonSettings, load_settings
+from fdpd.base.settings import DaemonSettings, ignored_registry_environment, load_settings
 from fdpd.core.context import Listeners
 from fdpd.journal.prepare import prepare_journal
 from fdpd.server import sd_notify
@@ -159,6 +159,8 @@ def _serve(
     memory_trace.start_if_asked()
     prepare_journal(locations.journal_path)
     settings = load_settings(locations)
+    for ignored in ignored_registry_environment(settings, locations):
+        log.warning("%s", ignored)
     # Any TCP listener (ours or systemd's) is guarded by the daemon token.
     serves_tcp = any(sock.family != socket.AF_UNIX for sock in sockets)
     token = ensure_daemon_token(locations.daemon_token_path) if serves_tcp else None

@@ -11,7 +11,7 @@ import pytest
 
 from fdpd.base.errors import FdpError
 from fdpd.base.paths import Locations, resolve_locations
-from fdpd.base.settings import load_settings
+from fdpd.base.settings import ignored_registry_environment, load_settings
 from fdpd.local_registry.external import ExternalRegistry
 
 
@@ -96,3 +96,23 @@ def test_the_token_file_must_exist_and_be_private(locations: Locations, tmp_path
     assert registry.token == "a" * 40
     assert registry.status()["state"] == "external"
     assert "a" * 40 not in repr(registry.status())
+
+
+def test_the_registry_environment_is_said_to_be_ignored_with_url(locations: Locations) -> None:
+    """FDP_REGISTRY_PORT and FDP_REGISTRY_IDLE_TIMEOUT set up a registry fdpd runs: with `url:`
+    they change nothing, and fdpd says so at start (in its log), naming the variable and the
+    config file; without `url:` they are used, and nothing is said."""
+    path = _write(locations, "registry:\n  url: http://service1:8000\n  token_file: ana.token\n")
+    environment = {"FDP_REGISTRY_PORT": "8123", "FDP_REGISTRY_IDLE_TIMEOUT": "5"}
+    settings = load_settings(locations, environment)
+    assert settings.registry.url == "http://service1:8000/api/"
+    assert ignored_registry_environment(settings, locations, environment) == [
+        f"{name} is ignored: registry.url in {path} names a registry fdpd does not run (unset "
+        f"{name}, or remove registry.url to have fdpd run one)"
+        for name in environment
+    ]
+    assert ignored_registry_environment(settings, locations, {}) == []
+    _write(locations, "registry:\n  port: 8100\n")
+    run_by_fdpd = load_settings(locations, environment)
+    assert run_by_fdpd.registry.port == 8123
+    assert ignored_registry_environment(run_by_fdpd, locations, environment) == []
