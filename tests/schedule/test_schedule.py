@@ -163,7 +163,14 @@ def test_a_check_finds_a_version_another_user_pushed_and_auto_update_pulls_it(
     [job] = world.schedule()  # the listing re-reads the config
     assert (job["interval"], job["auto_update"]) == (1, True)
 
-    world.wait_for(lambda: world.ana_versions("series/a") == ["0.0.1", "0.0.2"], what="auto-update")
+    def auto_updated() -> bool:
+        """0.0.2 is local and the scheduled check that pulled it has recorded its end (the
+        records come before the check's outcome: a loaded machine reads between them)."""
+        pulled = world.ana_versions("series/a") == ["0.0.1", "0.0.2"]
+        ended = [outcome for _, outcome in world.checks("origin", "schedule")]
+        return pulled and "succeeded" in ended
+
+    world.wait_for(auto_updated, what="the auto-update, recorded")
     world.set_schedule("schedule:\n  interval: off\n")
     [job] = world.schedule()
     assert job["next_run"] is None and job["interval"] is None
