@@ -45,7 +45,7 @@ from fdpregistry.ownership import check_create, record_creation
 from fdpregistry.schema import LINK, SPECS, TypeSpec
 from fdpregistry.serialize import serialize
 from fdpregistry.settings import RegistrySettings
-from fdpregistry.statements import row_by_id
+from fdpregistry.statements import chunks, row_by_id
 from fdpregistry.writes import create_record, hold_commits
 
 BULK_PUSH = "/fdp/bulk/push"
@@ -54,7 +54,6 @@ BULK_UPLOAD_SLOTS = "/fdp/bulk/upload-slots"
 MAX_ITEMS = 5_000  # items of one push request
 MAX_ROOTS = 10_000
 PAGE_SIZE = 2_000  # records of one pull answer
-_CHUNK = 500  # ids per IN (...): below SQLite's bound-parameter limit
 _NOT_COPIED = frozenset({"users", "groups", "user_author"})
 
 router = APIRouter()
@@ -337,8 +336,7 @@ def _by_type(paths: Iterable[str]) -> dict[str, list[int]]:
 
 def _records(conn: Connection, spec: TypeSpec, ids: list[int], base: str) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(ids):
         statement = select(spec.table).where(spec.table.c.id.in_(chunk)).order_by(spec.table.c.id)
         records += serialize(conn, spec, conn.execute(statement).mappings().all(), base)
     return records
@@ -353,8 +351,8 @@ def _children(
         return []
     column = spec.table.c[parent.column]
     records: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        statement = select(spec.table).where(column.in_(ids[start : start + _CHUNK]))
+    for chunk in chunks(ids):
+        statement = select(spec.table).where(column.in_(chunk))
         rows = conn.execute(statement.order_by(spec.table.c.id)).mappings().all()
         records += serialize(conn, spec, rows, base)
     return records

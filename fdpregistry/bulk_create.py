@@ -29,7 +29,7 @@ fdp's copier sends it): a record made in the batch is found again only by an equ
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, insert, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -41,7 +41,13 @@ from fdpregistry.models import table_named
 from fdpregistry.ownership import check_creates, record_creation
 from fdpregistry.schema import BOOL, INT, LINK, SPECS, STRING_KINDS, UUID, TypeSpec
 from fdpregistry.serialize import serialize
-from fdpregistry.statements import existing_ids, first_match, insert_into
+from fdpregistry.statements import (
+    BOUND_VALUES,
+    chunks,
+    existing_ids,
+    first_match,
+    insert_into,
+)
 from fdpregistry.writes import (
     Changes,
     answer_checks_with,
@@ -50,10 +56,8 @@ from fdpregistry.writes import (
     whole_object_component,
 )
 
-BINDS = 500  # bound values per statement: below SQLite's limits (variables, expression depth)
 _COMPONENTS = table_named("object_component")
 _LOOKALIKE_CHECKED = frozenset({"namespace"})  # created one at a time
-T = TypeVar("T")
 Item = dict[str, Any]
 Result = dict[str, Any]
 
@@ -157,7 +161,7 @@ def _find_all(
         else:
             together.append((index, columns))
     width = max((len(item["key"]) for item in items), default=1)
-    for chunk in _chunks(together, BINDS // width):
+    for chunk in chunks(together, BOUND_VALUES // width):
         condition = _any_of(spec, [columns for _, columns in chunk])
         statement = select(spec.table).where(condition).order_by(spec.table.c.id)
         candidates = serialize(conn, spec, conn.execute(statement).mappings().all(), base)
@@ -335,17 +339,12 @@ def _same_columns(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def _records(conn: Connection, spec: TypeSpec, ids: list[int], base: str) -> list[dict[str, Any]]:
     """The records just made, serialised, in the order of `ids`."""
     by_id: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(ids, BINDS):
+    for chunk in chunks(ids):
         statement = select(spec.table).where(spec.table.c.id.in_(chunk))
         rows = conn.execute(statement).mappings().all()
         records = serialize(conn, spec, rows, base, just_created=True)
         by_id.update((int(row["id"]), record) for row, record in zip(rows, records, strict=True))
     return [by_id[record_id] for record_id in ids]
-
-
-def _chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), max(1, size)):
-        yield values[start : start + max(1, size)]
 
 
 # --- validation's questions, for a batch ------------------------------------------------------
@@ -393,7 +392,7 @@ class BatchAnswers:
         self._existing = {
             table: {
                 found
-                for chunk in _chunks(sorted(ids), BINDS)
+                for chunk in chunks(sorted(ids))
                 for found in conn.execute(existing_ids(table), {"ids": list(chunk)}).scalars()
             }
             for table, ids in self._ids.items()
@@ -414,7 +413,7 @@ def _held_rows(
     """Which of `rows` (values of `columns`) records of `table` hold."""
     held: set[tuple[Any, ...]] = set()
     selected = [table.c[column] for column in columns]
-    for chunk in _chunks(sorted(rows, key=repr), BINDS // len(columns)):
+    for chunk in chunks(sorted(rows, key=repr), BOUND_VALUES // len(columns)):
         condition = and_(*(
             column.in_(sorted({row[i] for row in chunk}, key=repr))
             for i, column in enumerate(selected)

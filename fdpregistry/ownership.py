@@ -35,6 +35,7 @@ from fdpregistry.links import LinkError, parse_link
 from fdpregistry.management import ADMIN_USERNAME
 from fdpregistry.models import NamespaceGrant, User, table_named, table_of
 from fdpregistry.schema import TypeSpec
+from fdpregistry.statements import chunks
 from fdpregistry.writes import commits_held
 
 _COMPONENT_ISSUES = table_named("object_component_issues")
@@ -46,7 +47,6 @@ _PRODUCTS = table_named("data_product")
 _USER_AUTHORS = table_named("user_author")
 _USERS = table_of(User)
 _MEMO = "fdp.ownership_memo"
-_CHUNK = 500  # ids per IN (...)
 
 # Records that say something about the object their `object` field names: what the caller would do.
 _ABOUT_OBJECT = {
@@ -88,8 +88,7 @@ def check_creates(conn: Connection, spec: TypeSpec, bodies: list[Any], caller: C
     if spec.name in _ABOUT_OBJECT and not _is_admin(caller):
         named = [_link(body.get("object"), "object") for body in bodies if isinstance(body, dict)]
         ids = sorted({object_id for object_id in named if object_id is not None})
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             memo.creators.update(dict.fromkeys(chunk))
             rows = conn.execute(
                 select(_OBJECTS.c.id, _OBJECTS.c.updated_by_id).where(_OBJECTS.c.id.in_(chunk))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import graphlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from fastapi import APIRouter
 from sqlalchemy import Connection, Engine, delete, select
@@ -26,9 +26,9 @@ from fdpregistry.links import LinkError, parse_link
 from fdpregistry.management import require_admin
 from fdpregistry.schema import LINK, LINKS, SPECS, Through
 from fdpregistry.settings import RegistrySettings
+from fdpregistry.statements import chunks
 
 MAX_RECORDS = 100_000
-_CHUNK = 500  # ids per IN (...) list: below SQLite's bound-parameter limit
 
 router = APIRouter()
 
@@ -184,10 +184,9 @@ def _refusal(blockers: dict[str, set[str]]) -> dict[str, object]:
     }
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
+def _chunks(ids: Iterable[int]) -> Iterator[Sequence[int]]:
+    """`ids` in order, in runs of at most `BOUND_VALUES`."""
+    return chunks(sorted(ids))
 
 
 def _path(type_name: str, record_id: int) -> str:

@@ -6,10 +6,23 @@ table (or relation) and reused with different parameter values.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Select, Table, and_, bindparam, insert, select
+
+# bound values per statement (an IN list, a multi-row look-up): below SQLite's limits on
+# variables and expression depth
+BOUND_VALUES = 500
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = BOUND_VALUES) -> Iterator[Sequence[T]]:
+    """`values` in runs of at most `size` (at least 1), in order."""
+    step = max(1, size)
+    for start in range(0, len(values), step):
+        yield values[start : start + step]
 
 
 @cache
