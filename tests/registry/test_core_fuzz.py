@@ -8,6 +8,7 @@ process; a dump of every table before and after must be identical.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.pool import NullPool
 
 import fdpregistry.models  # noqa: F401  (registers the tables)
 from fdpregistry.models import RegistryModel
@@ -62,18 +64,21 @@ FUZZ = settings(
 
 def dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every registry table, in primary key order."""
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: [
-                    tuple(row)
-                    for row in conn.execute(select(table).order_by(*table.primary_key.columns))
-                ]
-                for table in RegistryModel.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
+    with _reader(database_url).connect() as conn:
+        return {
+            table.name: [
+                tuple(row)
+                for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in RegistryModel.metadata.sorted_tables
+        }
+
+
+@functools.cache
+def _reader(database_url: str) -> Engine:
+    """One engine per database for `dump` (the fuzz tests dump after every case): without a pool,
+    so no connection stays open between dumps (a test's PostgreSQL database is dropped after it)."""
+    return create_engine(database_url, poolclass=NullPool)
 
 
 @st.composite
