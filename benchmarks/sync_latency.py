@@ -17,10 +17,13 @@ Workloads:
 
 With `--reference` (FDP_TEST_REFREG_* set, ../shared/peers installed): the registered products
 are also pushed to a fresh reference registry storing files in S3 (moto on loopback), with no
-relay, and pulled back by wildcard (round trips are not counted there).
+relay, and pulled back by wildcard (round trips are not counted there); the reference
+registry's own CPU time during each is counted too (issue 27: a push's wall time at most 1.5x
+the remote's busy time).
 
 Columns: workload, products, seconds, requests (relayed; the client's own count by method in
-brackets), round trips, PUTs (file uploads), machine, load average.
+brackets), round trips, PUTs (file uploads), the remote registry's CPU seconds (reference rows),
+machine, load average.
 """
 
 from __future__ import annotations
@@ -54,6 +57,13 @@ class Row:
     by_method: dict[str, int]
     round_trips: int
     load: float
+    remote_cpu: float | None = None  # seconds of the remote registry process's CPU
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def seed_registered(seeder: Seeder, store: Path, originals: Path, count: int) -> list[str]:
@@ -192,13 +202,16 @@ def run_reference(small: int, workdir: Path) -> list[Row]:
             client: RegistryClient, workload: str, work: Callable[[], Awaitable[object]]
         ) -> Row:
             before = dict(client.requests)
+            cpu_before = process_cpu(ref.pid)
             start = time.perf_counter()
             await work()
             seconds = time.perf_counter() - start
+            cpu = process_cpu(ref.pid) - cpu_before
             methods = {m: n - before.get(m, 0) for m, n in client.requests.items()}
             methods = {m: n for m, n in methods.items() if n}
             load = os.getloadavg()[0]
-            return Row(workload, len(roots), seconds, sum(methods.values()), methods, 0, load)
+            requests = sum(methods.values())
+            return Row(workload, len(roots), seconds, requests, methods, 0, load, cpu)
 
         async def go() -> list[Row]:
             async with (
@@ -244,15 +257,16 @@ def main() -> None:
             rows += run_reference(args.small or 12, Path(workdir) / "reference")
     print(f"RTT {args.rtt:.0f} ms added by benchmarks/delay_relay.py; load average {load} at start")
     print(
-        "| workload | products | seconds | requests (by method) | round trips | PUTs | machine "
-        "| load |"
+        "| workload | products | seconds | requests (by method) | round trips | PUTs "
+        "| remote CPU s | machine | load |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         methods = ", ".join(f"{m} {n}" for m, n in sorted(row.by_method.items()))
         print(
             f"| {row.workload} | {row.products} | {row.seconds:.2f} | {row.requests} ({methods}) "
-            f"| {row.round_trips or '-'} | {row.by_method.get('PUT', 0)} | {machine} "
+            f"| {row.round_trips or '-'} | {row.by_method.get('PUT', 0)} "
+            f"| {'-' if row.remote_cpu is None else f'{row.remote_cpu:.2f}'} | {machine} "
             f"| {row.load:.1f} |",
             flush=True,
         )
