@@ -60,3 +60,30 @@ def test_a_registry_answers_its_first_request_without_prov_or_the_confusables(
     assert not early, f"the registry imports {early} before any request needs them"
     compiled = [name for name in imported if name.startswith("compiled:")]
     assert not compiled, f"the registry compiles {compiled} before any request needs them"
+
+
+# `fdpd registry --help`, `migrate` and the start of `serve` parse their command line first.
+PARSER_PROGRAM = """
+import sys
+from fdpregistry.cli import build_parser
+args = build_parser().parse_args(sys.argv[1:])
+print("\\n".join(sorted(sys.modules)))
+"""
+NOT_FOR_THE_PARSER = ("fastapi", "sqlalchemy", "sqlmodel", "fdpregistry.users_admin")
+
+
+def test_the_command_line_is_parsed_without_importing_what_the_commands_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PARSER_PROGRAM, "add-user", "ana"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = done.stdout.split()
+    assert "fdpregistry.cli" in imported
+    early = [
+        name
+        for name in imported
+        if any(name == heavy or name.startswith(f"{heavy}.") for heavy in NOT_FOR_THE_PARSER)
+    ]
+    assert not early, f"`fdpd registry`'s parser imports {early}"
