@@ -1,8 +1,8 @@
 """A registry process starts without the packages only some requests need (issue 27: the local
 registry is started on demand, and the suite starts hundreds; issue 22): the prov package
 (provenance documents), Unicode's confusables table (new namespace and user names), Jinja2 and
-ElementTree (the web view's pages and provenance drawings); and without compiling the patterns
-that check the values of request bodies."""
+ElementTree (the web view's pages and provenance drawings), SQLAlchemy's PostgreSQL dialect (on
+SQLite); and without compiling the patterns that check the values of request bodies."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOT_AT_START = ("prov", "confusable_homoglyphs", "jinja2", "xml.etree")
+NOT_AT_START = (
+    "prov",
+    "confusable_homoglyphs",
+    "jinja2",
+    "xml.etree",
+    "sqlalchemy.dialects.postgresql",  # its index options are given for PostgreSQL engines
+)
 # fdpregistry.values: compiled when a body first has such a value
 LAZY_PATTERNS = ("_datetime_pattern", "_semver_pattern", "_url_pattern", "_integer_pattern")
 
