@@ -2,7 +2,8 @@
 registry is started on demand, and the suite starts hundreds; issue 22): the prov package
 (provenance documents), Unicode's confusables table (new namespace and user names), Jinja2 and
 ElementTree (the web view's pages and provenance drawings), SQLAlchemy's PostgreSQL dialect (on
-SQLite); and without compiling the patterns that check the values of request bodies."""
+SQLite), the types of fdpd's answers (fdpd.base.wire); and without compiling the patterns that
+check the values of request bodies."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ NOT_AT_START = (
     "jinja2",
     "xml.etree",
     "sqlalchemy.dialects.postgresql",  # its index options are given for PostgreSQL engines
+    "fdpd.base.wire",  # what fdpd answers
 )
 # fdpregistry.values: compiled when a body first has such a value
 LAZY_PATTERNS = ("_datetime_pattern", "_semver_pattern", "_url_pattern", "_integer_pattern")
