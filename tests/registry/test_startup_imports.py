@@ -18,6 +18,7 @@ NOT_AT_START = (
     "xml.etree",
     "sqlalchemy.dialects.postgresql",  # its index options are given for PostgreSQL engines
     "fdpd.base.wire",  # what fdpd answers
+    "ctypes",  # libc's sync_file_range and syncfs: looked up when a file is first written
 )
 # fdpregistry.values: compiled when a body first has such a value
 LAZY_PATTERNS = ("_datetime_pattern", "_semver_pattern", "_url_pattern", "_integer_pattern")
