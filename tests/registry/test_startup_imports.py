@@ -1,9 +1,9 @@
 """A registry process starts without the packages only some requests need (issue 27: the local
 registry is started on demand, and the suite starts hundreds; issue 22): the prov package
-(provenance documents), Unicode's confusables table (new namespace and user names), Jinja2 and
-ElementTree (the web view's pages and provenance drawings), SQLAlchemy's PostgreSQL dialect (on
-SQLite), the types of fdpd's answers (fdpd.base.wire); and without compiling the patterns that
-check the values of request bodies."""
+(provenance documents), Unicode's confusables table (new namespace and user names), the web
+view's page builders with Jinja2 and ElementTree (its pages and provenance drawings),
+SQLAlchemy's PostgreSQL dialect (on SQLite), the types of fdpd's answers (fdpd.base.wire) and
+ctypes; and without compiling the patterns that check the values of request bodies."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ NOT_AT_START = (
     "confusable_homoglyphs",
     "jinja2",
     "xml.etree",
+    # the web view's page builders: imported by the first page asked for
+    "fdpregistry.web.lists",
+    "fdpregistry.web.records",
+    "fdpregistry.web.queries",
+    "fdpregistry.web.render",
+    "fdpregistry.web.graph",
     "sqlalchemy.dialects.postgresql",  # its index options are given for PostgreSQL engines
     "fdpd.base.wire",  # what fdpd answers
     "ctypes",  # libc's sync_file_range and syncfs: looked up when a file is first written
