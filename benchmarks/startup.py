@@ -1,13 +1,15 @@
 """Start-up costs a user pays per command (issue 27): fdpctl over the interpreter, the first
 command with fdpd stopped (fdpd starts: `daemon start` waits for its ping, `log` for its journal;
-with fdpd's CPU at its answer), and `fdpctl run` of `script: true` over bare `true`.
+with fdpd's CPU at its answer), a registry process's start (`fdpd registry serve` over a new
+SQLite database, as fdpd starts one on demand: its CPU at its first answer to `GET /api/`), and
+`fdpctl run` of `script: true` over bare `true`.
 
 Starts fdpd in a fresh temporary FDP_HOME with user `ana` and a committed git project, runs each
 workload `--runs` times as a new process and prints the median and p90 of each, the ratios the
 issue's goals are stated in, and the machine it ran on (other work on the machine skews every
 figure: compare rows of the same run; the CPU rows least).
 
-    .venv/bin/python -m benchmarks.startup [--runs N]
+    .venv/bin/python -m benchmarks.startup [--runs N] [--no-first | --starts-only]
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.registry_throughput import cpu_model
 from tests.conftest import free_port
-from tests.fdp_process import FDPCTL, FdpInstance
+from tests.fdp_process import FDPCTL, FDPD, START_TIMEOUT, FdpInstance
 
 # Compared by CPU time too (this process's children, once ended): the machine's load moves it far
 # less than wall time, which waits for a core.
@@ -44,8 +48,16 @@ run_metadata:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="runs per workload (default 15)")
-    parser.add_argument(
-        "--no-first", action="store_true", help="leave out the rows with fdpd stopped"
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--no-first",
+        action="store_true",
+        help="leave out the rows with fdpd stopped and the registry's start",
+    )
+    which.add_argument(
+        "--starts-only",
+        action="store_true",
+        help="only the rows with fdpd stopped and the registry's start",
     )
     options = parser.parse_args()
     runs = options.runs
@@ -57,7 +69,9 @@ def main() -> int:
             # an installed fdp has its .pyc files: without them every process compiles its
             # modules again (fdpctl run: twice the instructions)
             instance.env.pop("PYTHONDONTWRITEBYTECODE", None)
-            rows = _measure(instance, home, runs, first=not options.no_first)
+            rows = _measure(
+                instance, home, runs, first=not options.no_first, others=not options.starts_only
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
     _print_table(rows, runs)
@@ -65,8 +79,15 @@ def main() -> int:
 
 
 def _measure(
-    instance: FdpInstance, home: Path, runs: int, *, first: bool = True
+    instance: FdpInstance, home: Path, runs: int, *, first: bool = True, others: bool = True
 ) -> dict[str, list[float]]:
+    rows = _measure_others(instance, home, runs) if others else {}
+    if first:
+        rows.update(_measure_starts(instance, home, runs))
+    return rows
+
+
+def _measure_others(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[float]]:
     env = instance.env
     instance.start_daemon()
     _command(env, None, str(FDPCTL), "config", "ana", "--data-store", str(home / "store"))
@@ -90,12 +111,17 @@ def _measure(
                 rows.setdefault("CPU per fdpctl run: fdpd, git, sh, registry", []).append(
                     _cpu_ms(pid) - before
                 )
-    if not first:
-        return rows
     instance.run_fdpctl("daemon", "stop")
     _wait_stopped(instance)
+    return rows
+
+
+def _measure_starts(instance: FdpInstance, home: Path, runs: int) -> dict[str, list[float]]:
+    """fdpd's start to its first answers and a registry's start to its first, alternately."""
+    env = instance.env
     started: dict[str, list[float]] = {}
-    for _ in range(runs):  # `daemon start` waits for the ping; `log` for the journal behind it
+    for index in range(runs):  # `daemon start` waits for the ping; `log` for the journal
+        started.setdefault(REGISTRY_START, []).append(_registry_start(env, home / f"r{index}"))
         for name, command in FIRST_COMMANDS.items():
             started.setdefault(name, []).append(_timed(env, None, str(FDPCTL), *command))
             # what fdpd had spent when the command had its answers (fdpd builds on after the
@@ -104,14 +130,49 @@ def _measure(
             started.setdefault(f"CPU of fdpd at its answer: {name}", []).append(cpu)
             instance.run_fdpctl("daemon", "stop")
             _wait_stopped(instance)
-    rows.update(started)
-    return rows
+    return started
 
 
 FIRST_COMMANDS = {
     "first command, fdpd stopped (fdpctl daemon start)": ("daemon", "start"),
     "first `fdpctl log`, fdpd stopped (its journal answers)": ("log",),
 }
+
+
+REGISTRY_START = "CPU of a registry at its first answer (new SQLite database)"
+
+
+def _registry_start(env: dict[str, str], folder: Path) -> float:
+    """Start `fdpd registry serve` as fdpd's supervisor does, over a new database; its CPU time
+    when it first answers `GET /api/`, in ms."""
+    folder.mkdir()
+    port = free_port()
+    command = [str(FDPD), "registry", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--database", f"sqlite:///{folder / 'registry.db'}"]
+    command += ["--admin-token-file", str(folder / "token"), "--data-store", str(folder / "store")]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(f"http://127.0.0.1:{port}/api/"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(
+                    f"the registry in {folder} did not answer (status {process.poll()})"
+                )
+            time.sleep(0.01)
+        return _cpu_ms(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _cpu_ms(pid: int) -> float:
@@ -189,11 +250,14 @@ def _print_table(rows: dict[str, list[float]], runs: int) -> None:
     for name, timings in rows.items():
         p90 = statistics.quantiles(timings, n=10)[-1] if len(timings) > 1 else timings[0]
         print(f"{name:<{width}}  {medians[name]:6.1f} ms  {p90:6.1f} ms")
-    status = medians["fdpctl daemon status"] / medians["python -c pass"]
-    run = medians["fdpctl run (script: true)"] - medians["true (bare)"]
-    cpu = medians["CPU of fdpctl daemon status"] / medians["CPU of python -c pass"]
-    print(f"fdpctl daemon status / python -c pass: {status:.2f}x (goal <= 1.5x), CPU {cpu:.2f}x")
-    print(f"fdpctl run over bare true: {run:+.1f} ms (goal <= +50 ms)")
+    if "fdpctl daemon status" in medians:  # not with --starts-only
+        status = medians["fdpctl daemon status"] / medians["python -c pass"]
+        run = medians["fdpctl run (script: true)"] - medians["true (bare)"]
+        cpu = medians["CPU of fdpctl daemon status"] / medians["CPU of python -c pass"]
+        print(
+            f"fdpctl daemon status / python -c pass: {status:.2f}x (goal <= 1.5x), CPU {cpu:.2f}x"
+        )
+        print(f"fdpctl run over bare true: {run:+.1f} ms (goal <= +50 ms)")
     if "first command, fdpd stopped (fdpctl daemon start)" in medians:
         first = medians["first command, fdpd stopped (fdpctl daemon start)"]
         print(f"first command with fdpd stopped: {first:.0f} ms (goal <= 500 ms)")

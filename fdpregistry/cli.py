@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 import threading
@@ -12,9 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from fdpd.base.errors import FdpError, UsageError
 from fdpregistry.settings import KEEP_ALIVE_SECONDS, RegistrySettings
@@ -98,32 +94,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="SQLAlchemy URL (default: SQLite registry.db in fdp's data dir)",
     )
-    users_admin = _users_admin_module()
-    if users_admin is not None:
-        add_user = commands.add_parser("add-user", help="create a user and print a new key")
-        add_user.add_argument("name")
-        add_user.add_argument("--database", default="", metavar="URL")
-        add_user.add_argument(
-            "--output", metavar="FILE", help="write the key to FILE, a new 0600 file, not stdout"
-        )
-        add_user.set_defaults(handler=users_admin.main_add_user)
-        grant = commands.add_parser(
-            "grant", help="let USER create and change data products in NAMESPACE (shared mode)"
-        )
-        grant.add_argument("namespace")
-        grant.add_argument("user")
-        grant.add_argument("--database", default="", metavar="URL")
-        grant.set_defaults(handler=users_admin.main_grant)
+    add_user = commands.add_parser("add-user", help="create a user and print a new key")
+    add_user.add_argument("name")
+    add_user.add_argument("--database", default="", metavar="URL")
+    add_user.add_argument(
+        "--output", metavar="FILE", help="write the key to FILE, a new 0600 file, not stdout"
+    )
+    add_user.set_defaults(handler=_add_user)
+    grant = commands.add_parser(
+        "grant", help="let USER create and change data products in NAMESPACE (shared mode)"
+    )
+    grant.add_argument("namespace")
+    grant.add_argument("user")
+    grant.add_argument("--database", default="", metavar="URL")
+    grant.set_defaults(handler=_grant)
     return parser
 
 
-def _users_admin_module() -> Any:
-    """The add-user command's module, when it is installed (it is built separately)."""
-    try:
-        module = importlib.import_module("fdpregistry.users_admin")
-    except ImportError:
-        return None
-    return module if hasattr(module, "main_add_user") else None
+# The parser names every command without importing what runs them (SQLAlchemy, FastAPI, the
+# registry's tables): each command imports its own module when it runs.
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from fdpregistry.users_admin import main_add_user
+
+    return main_add_user(args)
+
+
+def _grant(args: argparse.Namespace) -> int:
+    from fdpregistry.users_admin import main_grant
+
+    return main_grant(args)
 
 
 def main(argv: list[str]) -> int:
@@ -213,6 +214,8 @@ def migrate(args: argparse.Namespace) -> int:
 @contextmanager
 def _opening_database(database_url: str) -> Iterator[None]:
     """Database errors while opening it, as an FdpError naming the (password-less) URL."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         yield
     except SQLAlchemyError as error:
@@ -250,6 +253,9 @@ def _serve_one(app: Any, settings: RegistrySettings, args: argparse.Namespace) -
 
 def _redacted(url: str) -> str:
     """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:

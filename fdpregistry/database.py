@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import CursorResult, Engine, create_engine, event
 
+from fdpregistry.models import use_postgresql_options
+
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
@@ -19,6 +21,7 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
+    use_postgresql_options()
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 

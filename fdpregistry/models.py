@@ -49,18 +49,33 @@ class RegistryModel(SQLModel):
 _AUTOINCREMENT = {"sqlite_autoincrement": True}  # ids are never reused (code runs can be deleted)
 
 
+# PostgreSQL's options of the indexes (a hash index, `text_pattern_ops`), given to them by
+# `use_postgresql_options` once an engine for PostgreSQL is made: naming them at import would
+# load SQLAlchemy's PostgreSQL dialect (and its drivers' modules) in every SQLite registry.
+_POSTGRESQL_OPTIONS: list[tuple[Index, dict[str, Any]]] = []
+
+
 def _long_text_index(table: str, column: str, *, unique: bool) -> tuple[Index, Index]:
     """A (unique) B-tree index on SQLite and a hash index on PostgreSQL for a long text column."""
     sqlite_index = Index(f"ix_{table}_{column}", column, unique=unique).ddl_if(dialect="sqlite")
-    pg_index = Index(f"ixh_{table}_{column}", column, postgresql_using="hash").ddl_if(
-        dialect="postgresql"
-    )
+    pg_index = Index(f"ixh_{table}_{column}", column).ddl_if(dialect="postgresql")
+    _POSTGRESQL_OPTIONS.append((pg_index, {"postgresql_using": "hash"}))
     return sqlite_index, pg_index
 
 
 def _pattern_index(table: str, column: str) -> Index:
     """B-tree index usable for equality and prefix globs on both backends."""
-    return Index(f"ixp_{table}_{column}", column, postgresql_ops={column: "text_pattern_ops"})
+    index = Index(f"ixp_{table}_{column}", column)
+    _POSTGRESQL_OPTIONS.append((index, {"postgresql_ops": {column: "text_pattern_ops"}}))
+    return index
+
+
+def use_postgresql_options() -> None:
+    """Give the indexes their PostgreSQL options (`make_engine` does, for a PostgreSQL URL, before
+    anything creates or compares the schema there); SQLite ignores them. Idempotent."""
+    for index, options in _POSTGRESQL_OPTIONS:
+        for key, value in options.items():
+            index.dialect_kwargs[key] = value
 
 
 class User(RegistryModel, table=True):

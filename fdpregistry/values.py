@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 DATETIME_FORMAT_ERROR = (
@@ -17,31 +18,51 @@ DATETIME_FORMAT_ERROR = (
 FORBIDDEN_NAME_CHARACTERS = frozenset("[]?*")
 MAX_INTEGER = 2147483647
 
-_DATETIME = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d*)?)?)?"
-    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?"
-)
-_SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
-)
-_URL = re.compile(
-    r"(?:https?|ftps?)://"
-    r"(?:[^\s:@/]+(?::[^\s@/]*)?@)?"  # user:password@
-    r"(?:"
-    r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}"  # IPv4
-    r"|\[[0-9a-fA-F:.]+\]"  # IPv6
-    r"|(?:[a-zA-Z0-9\u00a1-\uffff](?:[a-zA-Z0-9\u00a1-\uffff-]{0,61}[a-zA-Z0-9\u00a1-\uffff])?\.)+"
-    r"(?:[a-zA-Z\u00a1-\uffff]{2,63}|xn--[a-zA-Z0-9]{1,59})\.?"  # domain with a TLD
-    r"|localhost"
-    r")"
-    r"(?::\d{1,5})?"
-    r"(?:[/?#][^\s]*)?",
-    re.IGNORECASE,
-)
-_INTEGER = re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*")
+# The patterns are compiled on first use, not at import: a registry answers its first request
+# sooner (the URL pattern's Unicode ranges under IGNORECASE alone take milliseconds to compile).
+
+
+@cache
+def _datetime_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"(\d{4})-(\d{1,2})-(\d{1,2})"
+        r"(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d*)?)?)?"
+        r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?"
+    )
+
+
+@cache
+def _semver_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+        r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+        r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+    )
+
+
+@cache
+def _url_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:https?|ftps?)://"
+        r"(?:[^\s:@/]+(?::[^\s@/]*)?@)?"  # user:password@
+        r"(?:"
+        r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}"  # IPv4
+        r"|\[[0-9a-fA-F:.]+\]"  # IPv6
+        r"|(?:[a-zA-Z0-9\u00a1-\uffff](?:[a-zA-Z0-9\u00a1-\uffff-]{0,61}[a-zA-Z0-9\u00a1-\uffff])?\.)+"
+        r"(?:[a-zA-Z\u00a1-\uffff]{2,63}|xn--[a-zA-Z0-9]{1,59})\.?"  # domain with a TLD
+        r"|localhost"
+        r")"
+        r"(?::\d{1,5})?"
+        r"(?:[/?#][^\s]*)?",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _integer_pattern() -> re.Pattern[str]:
+    return re.compile(r"\s*[+-]?\d+(?:\.0*)?\s*")
+
+
 TRUE_VALUES = frozenset({"t", "y", "yes", "true", "on", "1"})
 FALSE_VALUES = frozenset({"f", "n", "no", "false", "off", "0"})
 
@@ -57,7 +78,7 @@ class Invalid(ValueError):
 def parse_datetime(text: str) -> datetime | None:
     """An aware UTC datetime from the ISO forms clients send (T or space, optional seconds,
     fraction and offset; naive = UTC; date-only = midnight); None if unparsable."""
-    match = _DATETIME.fullmatch(text.strip())
+    match = _datetime_pattern().fullmatch(text.strip())
     if not match:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
@@ -105,13 +126,13 @@ def check_name(text: str) -> str:
 
 
 def check_semver(text: str) -> str:
-    if not _SEMVER.fullmatch(text):
+    if not _semver_pattern().fullmatch(text):
         raise Invalid(f"Version {text} is not a valid semantic version.")
     return text
 
 
 def check_url(text: str) -> str:
-    if text and not _URL.fullmatch(text):
+    if text and not _url_pattern().fullmatch(text):
         raise Invalid("Enter a valid URL.")
     return text
 
@@ -137,7 +158,7 @@ def parse_int(value: Any) -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and len(value) < 50 and _INTEGER.fullmatch(value):
+    elif isinstance(value, str) and len(value) < 50 and _integer_pattern().fullmatch(value):
         number = int(value.strip().split(".")[0])
     else:
         raise Invalid("A valid integer is required.")

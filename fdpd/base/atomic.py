@@ -8,13 +8,13 @@ before the rename leaves no trace at the final path.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import os
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -86,9 +86,10 @@ class AtomicWriter:
         """Have the disk start writing what is written so far, so that the fsync of `commit()`
         finds little left to do: the disk works while bytes still arrive (Linux only)."""
         self._unsynced = 0
-        if _sync_file_range is not None:
+        sync_file_range = _sync_file_range()
+        if sync_file_range is not None:
             self._file.flush()
-            _sync_file_range(self._file.fileno(), 0, 0, _SYNC_FILE_RANGE_WRITE)
+            sync_file_range(self._file.fileno(), 0, 0, _SYNC_FILE_RANGE_WRITE)
 
     def _settle(self) -> None:
         """Wait for the worker thread to store everything; later writes are synchronous."""
@@ -160,24 +161,40 @@ def remove_partial_files(folder: Path) -> list[Path]:
     return removed
 
 
-def linux_libc_function(name: str, argtypes: tuple[Any, ...]) -> Any | None:
+@cache
+def linux_libc_function(name: str, argtypes: tuple[str, ...]) -> Any | None:
     """A function of Linux's libc that Python's `os` does not offer (`sync_file_range`,
-    `syncfs`), returning a C int and setting errno; None elsewhere or where libc lacks it."""
+    `syncfs`), returning a C int and setting errno; None elsewhere or where libc lacks it.
+    `argtypes` names ctypes' types (`"c_int"`). Looked up at its first use, once: ctypes is
+    imported then, not when fdpd or a registry starts."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = argtypes
+    function.argtypes = [getattr(ctypes, argtype) for argtype in argtypes]
     function.restype = ctypes.c_int
     return function
 
 
+def linux_errno() -> int:
+    """errno as a function of `linux_libc_function` left it."""
+    import ctypes
+
+    return ctypes.get_errno()
+
+
 _SYNC_FILE_RANGE_WRITE = 2  # start writing dirty pages out; do not wait for the disk
-_sync_file_range: Callable[[int, int, int, int], int] | None = linux_libc_function(
-    "sync_file_range", (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-)
+
+
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    function: Callable[[int, int, int, int], int] | None = linux_libc_function(
+        "sync_file_range", ("c_int", "c_int64", "c_int64", "c_uint")
+    )
+    return function
 
 
 def fsync_folder(folder: Path) -> None:

@@ -7,10 +7,12 @@ about it (`hint`) and the HTTP status the daemon answers with. The daemon turns 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fdpd.base.error_codes import ErrorCode, status_of
-from fdpd.base.wire import ErrorBody
+
+if TYPE_CHECKING:  # the wire's types: what fdpd answers (the registry server never imports them)
+    from fdpd.base.wire import ErrorBody
 
 
 class FdpError(Exception):

@@ -11,18 +11,23 @@ runs when an operation ends, at most once every MIN_INTERVAL seconds. On a C lib
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import logging
 import time
 from collections.abc import Callable
+from functools import cache
 
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 5.0  # seconds between two releases (each takes a few milliseconds)
 
 
+@cache
 def _load_malloc_trim() -> Callable[[int], int] | None:
+    """The C library's `malloc_trim`, looked up when memory is first released (ctypes and the
+    library search are not what fdpd's start needs)."""
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     if name is None:
         return None
@@ -38,15 +43,13 @@ def _load_malloc_trim() -> Callable[[int], int] | None:
     return trim  # type: ignore[no-any-return]
 
 
-_malloc_trim = _load_malloc_trim()
-
-
 def release_free_memory() -> bool:
     """Return free heap memory to the system now; False where the C library cannot."""
-    if _malloc_trim is None:
+    malloc_trim = _load_malloc_trim()
+    if malloc_trim is None:
         return False
     started = time.perf_counter()
-    _malloc_trim(0)
+    malloc_trim(0)
     log.debug("malloc_trim took %.1f ms", (time.perf_counter() - started) * 1000)
     return True
 

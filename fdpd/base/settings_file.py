@@ -12,14 +12,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from fdpd.base.bounded_read import CONFIG_CAP, read_text_if_present
 from fdpd.base.error_codes import ErrorCode
 from fdpd.base.errors import FdpError
-from fdpd.base.yaml_bounds import load_bounded_yaml
+
+if TYPE_CHECKING:
+    import yaml
 
 NAMES = "*"  # in a schema: a mapping keyed by names of the user's (remotes), each as given
 Schema = dict[str, "Schema | None"]  # None: a value, not checked further here
@@ -63,6 +63,11 @@ def read_settings_file(path: Path) -> SettingsFile:
     text = read_text_if_present(path, "fdpd config file", CONFIG_CAP)
     if text is None:
         return SettingsFile(path)
+    # PyYAML only when there is a file: most fdpds have none, and start without it
+    import yaml
+
+    from fdpd.base.yaml_bounds import load_bounded_yaml
+
     data = load_bounded_yaml(text, path, _HINT)  # bounds first: composing is then safe
     if data is None:
         return SettingsFile(path)
@@ -89,6 +94,8 @@ def _check_keys(
 ) -> None:
     """Record the line of each key of the mapping `node`; add a problem for each unknown or
     repeated one. A value that is no mapping is left to the value checks, which say so."""
+    import yaml  # imported already: read_settings_file composed `node`
+
     if not isinstance(node, yaml.MappingNode):
         return
     for key_node, value_node in node.value:

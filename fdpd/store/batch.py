@@ -16,14 +16,13 @@ journalled disk); where `syncfs` is missing, each file and each folder is fsynce
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from fdpd.base.atomic import PART_SUFFIX, linux_libc_function
+from fdpd.base.atomic import PART_SUFFIX, linux_errno, linux_libc_function
 
 try:
     import fcntl
@@ -31,9 +30,6 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 MAX_BATCH_FILES = 256  # files one batch holds open at once
-
-
-_syncfs = linux_libc_function("syncfs", (ctypes.c_int,))  # one file system at once
 
 
 def write_batch(files: Sequence[tuple[Path, bytes]], mode: int = 0o644) -> None:
@@ -71,10 +67,11 @@ def write_batch(files: Sequence[tuple[Path, bytes]], mode: int = 0o644) -> None:
 def _flush(fds: list[int], folders: Sequence[Path] = ()) -> None:
     """What was written to the files of `fds`, and (`folders`) renamed into those folders, onto
     the disk: one `syncfs` per file system they are on, else an fsync of each."""
-    if _syncfs is not None:
+    syncfs = linux_libc_function("syncfs", ("c_int",))  # one file system at once
+    if syncfs is not None:
         devices = {os.fstat(fd).st_dev: fd for fd in fds}  # renames stay on their file system
         for fd in devices.values():
-            _check(_syncfs(fd))
+            _check(syncfs(fd))
         return
     for fd in fds:
         os.fsync(fd)
@@ -84,7 +81,7 @@ def _flush(fds: list[int], folders: Sequence[Path] = ()) -> None:
 
 def _check(result: int) -> None:
     if result != 0:
-        error = ctypes.get_errno()
+        error = linux_errno()
         raise OSError(error, os.strerror(error))
 
 

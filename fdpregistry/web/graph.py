@@ -17,15 +17,18 @@ import hashlib
 import shutil
 import subprocess
 import threading
-import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from fdpregistry.lineage import Record, generating_runs, record, run_components
 from fdpregistry.web.layout import PREFIX
 from fdpregistry.web.queries import private_objects, products_of_objects
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 MAX_DEPTH = 5
 MAX_NODES = 150  # beyond this the graph stops growing (and says so)
@@ -184,6 +187,8 @@ def draw_svg(source: str) -> str | None:
 
 
 def _run_dot(dot: str, source: str) -> str:
+    from xml.etree.ElementTree import ParseError  # as sanitise_svg: when a graph is drawn
+
     try:
         drawn = subprocess.run(
             [dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=DOT_SECONDS
@@ -194,7 +199,7 @@ def _run_dot(dot: str, source: str) -> str:
         raise DrawingFailed(drawn.stderr.decode(errors="replace").strip() or "dot failed")
     try:
         return sanitise_svg(drawn.stdout)
-    except ET.ParseError as error:
+    except ParseError as error:
         raise DrawingFailed(f"unreadable SVG: {error}") from None
 
 
@@ -215,6 +220,8 @@ _ATTRIBUTES = frozenset(
 
 def sanitise_svg(data: bytes) -> str:
     """Only allow-listed SVG elements and attributes; links only to paths of this server."""
+    import xml.etree.ElementTree as ET  # only the record pages with a graph need it
+
     ET.register_namespace("", _SVG)
     ET.register_namespace("xlink", _XLINK)
     root = ET.fromstring(data)  # dot's own output: no external entities
@@ -222,7 +229,7 @@ def sanitise_svg(data: bytes) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _prune(element: ET.Element) -> None:
+def _prune(element: Element) -> None:
     for child in list(element):
         if child.tag.removeprefix(f"{{{_SVG}}}") not in _ELEMENTS:
             element.remove(child)

@@ -3,11 +3,14 @@ sent with."""
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 PREFIX = "/ui"
 # No script at all, inline or not: the pages are plain HTML, links and GET forms.
@@ -26,7 +29,12 @@ STYLE = (_STATIC / "style.css").read_bytes()
 ICON = (_STATIC / "favicon.svg").read_bytes()
 
 
-def _environment() -> Environment:
+@cache
+def templates() -> Environment:
+    """The page templates, loaded when a page is first asked for: a registry that only serves
+    the REST API never imports Jinja2."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     # Every `{{ value }}` is escaped: a record's text can never become markup, whatever it
     # holds. Only the sanitised provenance SVG is passed in as `Markup`.
     env = Environment(
@@ -47,9 +55,6 @@ def _environment() -> Environment:
     return env
 
 
-TEMPLATES = _environment()
-
-
 def page(
     template: str,
     title: str,
@@ -61,7 +66,7 @@ def page(
 ) -> Response:
     """A full page: `template` (which extends `base.html`) under a header that says whose view
     it is."""
-    text = TEMPLATES.get_template(template).render(title=title, viewer=viewer, **context)
+    text = templates().get_template(template).render(title=title, viewer=viewer, **context)
     return Response(
         text.encode("utf-8"),
         status,

@@ -4,12 +4,15 @@ sending a browser to `/ui/`. The REST API's routes are untouched.
 Pages query the database and may run Graphviz: their handlers are plain functions, which
 Starlette runs in worker threads, so the event loop keeps answering the API meanwhile; at most
 `PAGES_AT_ONCE` are built at a time (the rest wait up to `PAGE_WAIT_SECONDS`, then get a 503), so
-anonymous page traffic cannot take the processor from the API."""
+anonymous page traffic cannot take the processor from the API. The modules that build pages
+(queries, rendering, Graphviz, Jinja2) are imported by the first page asked for: a registry that
+only serves the API never imports them."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from sqlalchemy import Engine
@@ -21,9 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from fdpregistry.http import ApiError, json_response
 from fdpregistry.management import require_caller
 from fdpregistry.settings import RegistrySettings
-from fdpregistry.web import lists, records
 from fdpregistry.web.layout import PREFIX, error_page, icon, page, style_sheet
-from fdpregistry.web.queries import ProductSearch
 from fdpregistry.web.sessions import (
     CODE_SECONDS,
     on_web_host,
@@ -31,6 +32,11 @@ from fdpregistry.web.sessions import (
     store_of,
     viewer_of,
 )
+
+if TYPE_CHECKING:
+    from fdpregistry.web import lists, records
+
+    Built = records.Page | None
 
 router = APIRouter()
 PAGES_AT_ONCE = 2
@@ -40,7 +46,6 @@ _BUSY = (
     f"The registry is building other pages and this one waited {PAGE_WAIT_SECONDS:.0f} s for its "
     "turn. Reload the page in a moment."
 )
-Built = records.Page | None
 _PRIVATE = (
     "This item is private. Open the registry with `fdpctl registry open`, which signs your "
     "browser in, to see your private items."
@@ -88,6 +93,8 @@ def _answer(request: Request, build: Callable[[Session, bool], Built]) -> Respon
 def _built(
     build: Callable[[Session, bool], Built], engine: Engine, viewer: str | None, visible: bool
 ) -> Response:
+    from fdpregistry.web import records
+
     try:
         with Session(engine) as session:
             built = build(session, visible)
@@ -107,10 +114,15 @@ def _titled(title: str, listed: lists.Page) -> records.Page:
 
 
 def home(request: Request) -> Response:
+    from fdpregistry.web import lists
+
     return _answer(request, lambda s, _: _titled("Registry", lists.home(s.connection())))
 
 
 def product_list(request: Request) -> Response:
+    from fdpregistry.web import lists
+    from fdpregistry.web.queries import ProductSearch
+
     params = request.query_params
     search = ProductSearch(
         name=params.get("name", ""),
@@ -127,6 +139,8 @@ def product_list(request: Request) -> Response:
 
 
 def product(request: Request) -> Response:
+    from fdpregistry.web import records
+
     depth_text = request.query_params.get("depth", "1")
     depth = int(depth_text) if depth_text.isdigit() and len(depth_text) < 3 else 1
     record_id, settings = _record_id(request), _settings(request)
@@ -136,6 +150,8 @@ def product(request: Request) -> Response:
 
 
 def run_list(request: Request) -> Response:
+    from fdpregistry.web import lists
+
     cursor = request.query_params.get("cursor", "")
     return _answer(
         request, lambda s, _: _titled("Code runs", lists.run_list(s.connection(), cursor))
@@ -143,22 +159,30 @@ def run_list(request: Request) -> Response:
 
 
 def code_run(request: Request) -> Response:
+    from fdpregistry.web import records
+
     record_id = _record_id(request)
     return _answer(request, lambda s, visible: records.code_run(s, record_id, visible))
 
 
 def namespace_list(request: Request) -> Response:
+    from fdpregistry.web import lists
+
     return _answer(
         request, lambda s, _: _titled("Namespaces", lists.namespace_list(s.connection()))
     )
 
 
 def namespace(request: Request) -> Response:
+    from fdpregistry.web import records
+
     record_id = _record_id(request)
     return _answer(request, lambda s, v: records.namespace(s.connection(), record_id, v))
 
 
 def author_list(request: Request) -> Response:
+    from fdpregistry.web import lists
+
     cursor = request.query_params.get("cursor", "")
     return _answer(
         request, lambda s, _: _titled("Authors", lists.author_list(s.connection(), cursor))
@@ -166,6 +190,8 @@ def author_list(request: Request) -> Response:
 
 
 def author(request: Request) -> Response:
+    from fdpregistry.web import records
+
     record_id = _record_id(request)
     return _answer(request, lambda s, v: records.author(s.connection(), record_id, v))
 

@@ -1,7 +1,8 @@
 """The first command that needs fdpd's journal (`fdpctl log`: its operations, jobs and reruns)
 is answered without the machinery behind other routes (issue 27: a first command in at most
 0.5 s): listing jobs imports no run, push or rerun feature and no registry client (httpx), and
-the update scheduler (APScheduler) starts after the first answers, not before them.
+the update scheduler (APScheduler, the reader of remotes.yaml) starts after the first answers,
+not before them; without a config.yaml PyYAML is not imported, nor ctypes before its first use.
 
 fdpd's gate and daemon (`fdpd.server.gate`, `_build_daemon`) are driven as uvicorn drives them,
 in a fresh interpreter: what it has imported once the three answers are in is what fdpd needed.
@@ -28,6 +29,9 @@ NOT_FOR_THE_FIRST_LOG = (
     "fdpd.features.updates.checks",
     "fdpd.remote.client",
     "apscheduler",
+    "fdpd.remote.user_remotes",  # remotes.yaml: read when the scheduler starts
+    "yaml",  # fdpd's config.yaml is read with it only when there is one
+    "ctypes",  # libc's malloc_trim, sync_file_range and syncfs: looked up at their first use
 )
 
 PROBE = """

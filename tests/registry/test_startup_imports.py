@@ -1,6 +1,9 @@
 """A registry process starts without the packages only some requests need (issue 27: the local
 registry is started on demand, and the suite starts hundreds; issue 22): the prov package
-(provenance documents) and Unicode's confusables table (new namespace and user names)."""
+(provenance documents), Unicode's confusables table (new namespace and user names), the web
+view's page builders with Jinja2 and ElementTree (its pages and provenance drawings),
+SQLAlchemy's PostgreSQL dialect (on SQLite), the types of fdpd's answers (fdpd.base.wire) and
+ctypes; and without compiling the patterns that check the values of request bodies."""
 
 from __future__ import annotations
 
@@ -8,10 +11,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOT_AT_START = ("prov", "confusable_homoglyphs")
+NOT_AT_START = (
+    "prov",
+    "confusable_homoglyphs",
+    "jinja2",
+    "xml.etree",
+    # the web view's page builders: imported by the first page asked for
+    "fdpregistry.web.lists",
+    "fdpregistry.web.records",
+    "fdpregistry.web.queries",
+    "fdpregistry.web.render",
+    "fdpregistry.web.graph",
+    "sqlalchemy.dialects.postgresql",  # its index options are given for PostgreSQL engines
+    "fdpd.base.wire",  # what fdpd answers
+    "ctypes",  # libc's sync_file_range and syncfs: looked up when a file is first written
+)
+# fdpregistry.values: compiled when a body first has such a value
+LAZY_PATTERNS = ("_datetime_pattern", "_semver_pattern", "_url_pattern", "_integer_pattern")
 
 # A fresh interpreter: builds the app over a new database as `fdpd registry serve` does and
-# answers `GET /api/`, then names the modules it imported.
+# answers `GET /api/`, then names the modules it imported and the patterns it compiled.
 PROGRAM = """
 import asyncio, sys
 from pathlib import Path
@@ -31,7 +50,9 @@ async def first_request() -> int:
         return (await client.get("/api/")).status_code
 
 assert asyncio.run(first_request()) == 200
-print("\\n".join(sorted(sys.modules)))
+from fdpregistry import values
+compiled = [name for name in sys.argv[2:] if getattr(values, name).cache_info().currsize]
+print("\\n".join([*sorted(sys.modules), *(f"compiled:{name}" for name in compiled)]))
 """
 
 
@@ -39,7 +60,10 @@ def test_a_registry_answers_its_first_request_without_prov_or_the_confusables(
     tmp_path: Path,
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, str(tmp_path)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROGRAM, str(tmp_path), *LAZY_PATTERNS],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     imported = done.stdout.split()
     assert "fdpregistry.app" in imported
@@ -49,3 +73,32 @@ def test_a_registry_answers_its_first_request_without_prov_or_the_confusables(
         if any(name == heavy or name.startswith(f"{heavy}.") for heavy in NOT_AT_START)
     ]
     assert not early, f"the registry imports {early} before any request needs them"
+    compiled = [name for name in imported if name.startswith("compiled:")]
+    assert not compiled, f"the registry compiles {compiled} before any request needs them"
+
+
+# `fdpd registry --help`, `migrate` and the start of `serve` parse their command line first.
+PARSER_PROGRAM = """
+import sys
+from fdpregistry.cli import build_parser
+args = build_parser().parse_args(sys.argv[1:])
+print("\\n".join(sorted(sys.modules)))
+"""
+NOT_FOR_THE_PARSER = ("fastapi", "sqlalchemy", "sqlmodel", "fdpregistry.users_admin")
+
+
+def test_the_command_line_is_parsed_without_importing_what_the_commands_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PARSER_PROGRAM, "add-user", "ana"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = done.stdout.split()
+    assert "fdpregistry.cli" in imported
+    early = [
+        name
+        for name in imported
+        if any(name == heavy or name.startswith(f"{heavy}.") for heavy in NOT_FOR_THE_PARSER)
+    ]
+    assert not early, f"`fdpd registry`'s parser imports {early}"

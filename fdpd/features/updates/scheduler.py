@@ -29,7 +29,6 @@ from fdpd.core.context import DaemonContext
 from fdpd.core.operations import FINAL_TYPES, Emitter, start_operation
 from fdpd.core.services import Scheduler
 from fdpd.journal.update_checks import last_check, last_started, schedule_since
-from fdpd.remote.user_remotes import load_remotes
 
 if TYPE_CHECKING:
     from apscheduler.job import Job
@@ -40,6 +39,9 @@ log = logging.getLogger(__name__)
 # seconds from fdpd's start to the scheduler's: a check due at start waits this long
 START_DELAY = 1.0
 APSCHEDULER_MODULES = ("apscheduler.schedulers.asyncio", "apscheduler.triggers.interval")
+# what the scheduler imports before it starts, in a worker thread: APScheduler, and the reader of
+# remotes.yaml (with PyYAML), which fdpd's first answers do not need
+STARTING_MODULES = (*APSCHEDULER_MODULES, "fdpd.remote.user_remotes")
 
 JOB_PREFIX = "update check "
 REFRESH_JOB = "refresh"
@@ -78,7 +80,7 @@ class UpdateScheduler:
         """Start after `START_DELAY` seconds, APScheduler imported in a worker thread meanwhile."""
         await asyncio.sleep(START_DELAY)
         try:
-            for module in APSCHEDULER_MODULES:
+            for module in STARTING_MODULES:
                 await asyncio.to_thread(importlib.import_module, module)
             self.start_now()
         except Exception:  # as a failed start hook was: logged, fdpd serves on
@@ -146,6 +148,8 @@ class UpdateScheduler:
         return {name: plan for name, plan in found.items() if plan.interval is not None}
 
     def _remote_names(self) -> list[str]:
+        from fdpd.remote.user_remotes import load_remotes
+
         return sorted(load_remotes(self.ctx.locations))
 
     def _add(self, remote: str, schedule: RemoteSchedule) -> None:
