@@ -114,11 +114,14 @@ class Plain:
     roots: list[str]
 
 
-@pytest.fixture
-def plain(tmp_path: Path) -> Iterator[Plain]:
-    files = tmp_path / "files"
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plain]:
+    """A local registry with FILES products, each with its small file: the tests only read it
+    (a push and a pull write to their remotes), so they share it."""
+    folder = tmp_path_factory.mktemp("plain")
+    files = folder / "files"
     files.mkdir()
-    with registry_in_process(tmp_path / "local") as local:
+    with registry_in_process(folder / "local") as local:
         roots = []
         for index in range(FILES):
             content = f"plain,{index}\n".encode()
