@@ -61,7 +61,7 @@ def citations() -> Iterator[tuple[str, str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def cited() -> list[tuple[str, str, str | None]]:
+def found() -> list[tuple[str, str, str | None]]:
     """`citations()`, scanned once for the tests that read them."""
     return list(citations())
 
@@ -91,16 +91,15 @@ def anchors(path: Path) -> set[str]:
     }
 
 
-def test_every_cited_markdown_file_exists(cited: list[tuple[str, str, str | None]]) -> None:
-    found = cited
+def test_every_cited_markdown_file_exists(found: list[tuple[str, str, str | None]]) -> None:
     missing = [f"{where}: {name}" for where, name, _ in found if resolve(name, where) is None]
     assert len(found) > 50  # the scan sees the code's citations
     assert not missing, "cited files that do not exist:\n" + "\n".join(missing)
 
 
-def test_every_cited_anchor_is_a_heading(cited: list[tuple[str, str, str | None]]) -> None:
+def test_every_cited_anchor_is_a_heading(found: list[tuple[str, str, str | None]]) -> None:
     broken = []
-    for where, name, anchor in cited:
+    for where, name, anchor in found:
         target = resolve(name, where)
         if anchor and target is not None and anchor not in anchors(target):
             broken.append(f"{where}: {name}#{anchor}")
