@@ -54,6 +54,7 @@ NARROW_WINDOW = 8  # requests in flight to a registry (the reference's is one pr
 FDP_WINDOW = 16  # to fdp's own registries: many small files' round trips overlap
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Seconds between attempts, read when a client is made without `retry_delays`.
 RETRY_DELAYS = (0.2, 0.6, 1.5)
 TOO_MANY_REQUESTS = 429
 BULK_PUSH_PATH = "fdp/bulk/push"
@@ -102,7 +103,7 @@ class RegistryClient:
         timeout: float = 60.0,
         max_connections: int = NARROW_WINDOW,
         fdp_connections: int = FDP_WINDOW,
-        retry_delays: Sequence[float] = RETRY_DELAYS,
+        retry_delays: Sequence[float] | None = None,
         local: bool = False,
     ) -> None:
         root = base_url.rstrip("/")
@@ -119,7 +120,7 @@ class RegistryClient:
         self._origin = _origin(self.root_url)
         self._remote_internal: bool | None = None  # the remote is on this machine or its link
         self._internal_hosts: dict[str, str | None] = {}  # other hosts: why internal, or None
-        self._retry_delays = tuple(retry_delays)
+        self._retry_delays = tuple(RETRY_DELAYS if retry_delays is None else retry_delays)
         wide = max(max_connections, fdp_connections)
         self._writes = WriteGate(max_connections)  # record writes (a file's bytes: the window)
         # requests in flight: `max_connections`, or `fdp_connections` for fdp's own registries

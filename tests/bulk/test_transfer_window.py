@@ -2,7 +2,7 @@
 trip): to fdp's own registry a wide window (`FDP_WINDOW`), to any other registry (the reference's
 one-process server) the narrow one (`NARROW_WINDOW`), and each file one request. The remote is
 fdp's registry app in process; a middleware counts the file transfers in flight and holds each
-one until the window is full (or no other comes), so the count is the window, not luck. The
+one until the window is full (or the last file has come), so the count is the window, not luck. The
 window halves on a 429 or a 5xx, as the write gate does. Small files to fdp's registry go many in
 one request (tests/bulk/test_bulk_files.py); here its bulk file routes answer 404, as for files
 it keeps in S3, so that each file is one request."""
@@ -10,6 +10,7 @@ it keeps in S3, so that each file is one request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,21 +32,26 @@ from tests.sync.ledgers import MemoryLedger
 from tests.sync.seed import add_product
 
 FILES = 48  # more than the wide window
-QUIET = 2.0  # seconds without a new transfer after which a held one goes on (a narrow window)
+CEILING = 60.0  # seconds a held transfer waits at most for a full window (then it goes on)
 
 
 @dataclass
 class TransferCount:
     """fdp's registry app, counting the file transfers (`PUT /data/upload/...`, `GET
-    /data/...`) in flight; each waits until `hold_until` are in flight or none has come for
-    QUIET seconds. `any_registry`: without the header that says it is fdp's. The bulk file
-    routes answer 404 (files one by one)."""
+    /data/...`) in flight; each waits until `hold_until` are in flight or all `expected` have
+    come (the last ones, fewer than a window), then every transfer come so far goes on; a window
+    that never fills lets them go after CEILING seconds, and `most` says so. `any_registry`:
+    without the header that says it is fdp's. The bulk file routes answer 404 (files one by
+    one)."""
 
     app: Any
     hold_until: int
     any_registry: bool = False
+    expected: int = FILES
     in_flight: int = 0
     most: int = 0
+    arrived: int = 0  # transfers come so far
+    released: int = 0  # the transfers come up to this one go on
     requests: Counter[str] = field(default_factory=Counter)
     _changed: asyncio.Condition | None = None
 
@@ -71,15 +77,18 @@ class TransferCount:
             self.in_flight -= 1
 
     async def _hold(self) -> None:
+        self.arrived += 1
+        mine = self.arrived
         if self._changed is None:
             self._changed = asyncio.Condition()
         async with self._changed:
-            self._changed.notify_all()
-            while self.in_flight < self.hold_until:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), QUIET)
-                except TimeoutError:
-                    return
+            if self.in_flight >= self.hold_until or self.arrived >= self.expected:
+                self.released = self.arrived
+                self._changed.notify_all()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: mine <= self.released), CEILING
+                )
 
     def _without_header(self, send: Send) -> Send:
         async def respond(message: Message) -> None:
@@ -105,11 +114,14 @@ class Plain:
     roots: list[str]
 
 
-@pytest.fixture
-def plain(tmp_path: Path) -> Iterator[Plain]:
-    files = tmp_path / "files"
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plain]:
+    """A local registry with FILES products, each with its small file: the tests only read it
+    (a push and a pull write to their remotes), so they share it."""
+    folder = tmp_path_factory.mktemp("plain")
+    files = folder / "files"
     files.mkdir()
-    with registry_in_process(tmp_path / "local") as local:
+    with registry_in_process(folder / "local") as local:
         roots = []
         for index in range(FILES):
             content = f"plain,{index}\n".encode()

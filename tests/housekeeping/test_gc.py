@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fdpd.remote import client
 from tests.housekeeping.conftest import (
     check_journal_matches_registry,
     files_in,
@@ -168,7 +169,11 @@ def test_gc_removes_what_the_remote_confirms_and_keeps_what_unsynced_work_needs(
         check_journal_matches_registry(ana)
 
 
-def test_gc_with_the_remote_down_removes_nothing_and_says_why(tmp_path: Path) -> None:
+def test_gc_with_the_remote_down_removes_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every attempt is made, without the pauses between them (nothing answers at once)
+    monkeypatch.setattr(client, "RETRY_DELAYS", (0.0,) * len(client.RETRY_DELAYS))
     with remote_registry(tmp_path) as remote, fdp_site("ana") as ana:
         seed_products(remote, "bob", {"down/product": (PUBLIC, False)})
         ana.add_remote(remote)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
-from tests.postgres_database import fresh_database
+from tests.postgres_database import database_at_head
 from tests.registry.conftest import ACCEPT, unique
 
 PARAMETER_VALUES = {
@@ -45,7 +45,7 @@ def server(
     with ExitStack() as stack:
         if backend == "postgres":
             database_url = stack.enter_context(
-                fresh_database(request.getfixturevalue("postgres_server_url"))
+                database_at_head(request.getfixturevalue("postgres_server_url"))
             )
         else:
             database_url = f"sqlite:///{workdir / 'registry.db'}"

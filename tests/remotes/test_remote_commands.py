@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from fdpd.remote import client
 from tests.conftest import free_port
 from tests.fdp_process import FdpInstance
 from tests.inprocess import InProcessDaemon, InProcessRegistry, daemon_in_process
@@ -114,7 +115,11 @@ def test_token_file_readable_by_others_is_refused(
     assert listed(daemon) == []
 
 
-def test_unreachable_remote_is_a_clear_error(daemon: InProcessDaemon, tmp_path: Path) -> None:
+def test_unreachable_remote_is_a_clear_error(
+    daemon: InProcessDaemon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every attempt is made, without the pauses between them (the port refuses at once)
+    monkeypatch.setattr(client, "RETRY_DELAYS", (0.0,) * len(client.RETRY_DELAYS))
     url = f"http://127.0.0.1:{free_port()}/api/"
     tokens = token_file(tmp_path, "a" * 40)
     answer = add_remote(daemon, url, tokens)

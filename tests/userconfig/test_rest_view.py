@@ -19,6 +19,7 @@ import pytest
 
 from fdpd.base.errors import Unavailable
 from fdpd.local_registry.access import BlockingReads, LocalRegistry
+from fdpd.remote import client
 from fdpd.userconfig import RestRegistryView
 from tests.conftest import free_port
 from tests.inprocess import registry_in_process
@@ -66,10 +67,15 @@ def test_rest_view_reads_namespaces_and_products(tmp_path: Path) -> None:
         assert counted.request_total - before == 2  # snapshot cached for the generation
 
 
-def test_rest_view_unreachable_registry() -> None:
+def test_rest_view_unreachable_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every attempt is made, without the pauses between them (the port refuses at once)
+    monkeypatch.setattr(client, "RETRY_DELAYS", (0.0,) * len(client.RETRY_DELAYS))
     url = f"http://127.0.0.1:{free_port()}/api/"
-    with blocking_reads(url) as (reads, _), pytest.raises(Unavailable) as caught:
-        RestRegistryView(reads).namespace_exists("x")
+    with blocking_reads(url) as (reads, local):
+        with pytest.raises(Unavailable) as caught:
+            RestRegistryView(reads).namespace_exists("x")
+        attempts = local.client().request_total
+    assert attempts == 1 + len(client.RETRY_DELAYS)
     assert "did not answer" in caught.value.message
     assert caught.value.code == "registry_down"
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.inprocess import InProcessRegistry, registry_in_process
-from tests.postgres_database import fresh_database
+from tests.postgres_database import database_at_head
 from tests.web.seed import Seeded, seed
 
 
@@ -27,7 +27,7 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProce
         database_url = None
         if request.param == "postgresql":
             server = request.getfixturevalue("postgres_server_url")  # skips (locally) without
-            database_url = stack.enter_context(fresh_database(server))
+            database_url = stack.enter_context(database_at_head(server))
         yield stack.enter_context(
             registry_in_process(
                 tmp_path / "registry", file_roots=(files,), database_url=database_url
