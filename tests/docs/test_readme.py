@@ -85,10 +85,10 @@ def _tour_script() -> str:
 
 
 @pytest.mark.port8000  # Ana's local registry takes the default port, as in the tour
-def test_the_tour_runs_as_written(tmp_path: Path) -> None:
+def test_the_tour_runs_as_written(fdp_home: Path) -> None:
     if shutil.which("git") is None:
         pytest.skip("the tour needs git")
-    home = tmp_path / "home"
+    home = fdp_home / "home"  # a short path: fdpd's socket lies under it, in ~/.local/state
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FDP_", "XDG_", "VIRTUAL"))}
     env.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
