@@ -53,7 +53,7 @@ def test_quick_start_is_exactly_the_two_commands() -> None:
 def test_the_test_command_is_the_one_ci_runs() -> None:
     (block,) = sh_blocks(section("Tests"))
     ci_lines = (ROOT / ".ci/run").read_text(encoding="utf-8").strip().splitlines()
-    assert block.strip() == "python -m pytest -q -n 2 --dist loadfile"
+    assert block.strip() == "python -m pytest -q -n 3 --dist loadfile"
     assert block.strip() in [line.strip() for line in ci_lines[-3:]]
 
 
