@@ -44,21 +44,11 @@ def database_at_head(server_url: str) -> Iterator[str]:
     """`fresh_database` with the registry's schema at HEAD, as `create_app` leaves an empty one
     (a registry started on it finds it at HEAD, as on a restart): a copy of a template this
     process upgraded once (dropped when it exits), not the ~27 tables built again each time."""
-    import psycopg
-
     template = _template_at_head(server_url)
     name = f"fdp_test_{secrets.token_hex(6)}"
     admin_url = _admin_url(server_url)
-    deadline = time.monotonic() + DROP_TIMEOUT_S
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        while True:
-            try:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-                break
-            except psycopg.errors.ObjectInUse:  # the upgrade's session is still ending
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
+    # retried while the template's last session (its upgrade's) is still ending
+    _while_in_use(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"', pause=0.02)
     try:
         yield _database_url(server_url, name)
     finally:
@@ -106,15 +96,21 @@ def _database_url(server_url: str, name: str) -> str:
 
 
 def _drop(admin_url: str, name: str) -> None:
+    _while_in_use(admin_url, f'DROP DATABASE IF EXISTS "{name}"', pause=0.2)
+
+
+def _while_in_use(admin_url: str, statement: str, pause: float) -> None:
+    """Run `statement`, again every `pause` seconds while a database it names is in use (a
+    session still ending), for at most DROP_TIMEOUT_S."""
     import psycopg
 
     deadline = time.monotonic() + DROP_TIMEOUT_S
     with psycopg.connect(admin_url, autocommit=True) as conn:
         while True:
             try:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(statement)
                 return
             except psycopg.errors.ObjectInUse:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.2)
+                time.sleep(pause)

@@ -67,11 +67,7 @@ def test_a_registry_answers_its_first_request_without_prov_or_the_confusables(
     )
     imported = done.stdout.split()
     assert "fdpregistry.app" in imported
-    early = [
-        name
-        for name in imported
-        if any(name == heavy or name.startswith(f"{heavy}.") for heavy in NOT_AT_START)
-    ]
+    early = _among(imported, NOT_AT_START)
     assert not early, f"the registry imports {early} before any request needs them"
     compiled = [name for name in imported if name.startswith("compiled:")]
     assert not compiled, f"the registry compiles {compiled} before any request needs them"
@@ -96,9 +92,14 @@ def test_the_command_line_is_parsed_without_importing_what_the_commands_run() ->
     )
     imported = done.stdout.split()
     assert "fdpregistry.cli" in imported
-    early = [
+    early = _among(imported, NOT_FOR_THE_PARSER)
+    assert not early, f"`fdpd registry`'s parser imports {early}"
+
+
+def _among(imported: list[str], packages: tuple[str, ...]) -> list[str]:
+    """The modules of `imported` that are one of `packages` or inside one."""
+    return [
         name
         for name in imported
-        if any(name == heavy or name.startswith(f"{heavy}.") for heavy in NOT_FOR_THE_PARSER)
+        if any(name == package or name.startswith(f"{package}.") for package in packages)
     ]
-    assert not early, f"`fdpd registry`'s parser imports {early}"
