@@ -59,13 +59,7 @@ print("\\n".join([*sorted(sys.modules), *(f"compiled:{name}" for name in compile
 def test_a_registry_answers_its_first_request_without_prov_or_the_confusables(
     tmp_path: Path,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, str(tmp_path), *LAZY_PATTERNS],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    imported = done.stdout.split()
+    imported = _printed_by(PROGRAM, str(tmp_path), *LAZY_PATTERNS)
     assert "fdpregistry.app" in imported
     early = _among(imported, NOT_AT_START)
     assert not early, f"the registry imports {early} before any request needs them"
@@ -84,16 +78,18 @@ NOT_FOR_THE_PARSER = ("fastapi", "sqlalchemy", "sqlmodel", "fdpregistry.users_ad
 
 
 def test_the_command_line_is_parsed_without_importing_what_the_commands_run() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PARSER_PROGRAM, "add-user", "ana"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    imported = done.stdout.split()
+    imported = _printed_by(PARSER_PROGRAM, "add-user", "ana")
     assert "fdpregistry.cli" in imported
     early = _among(imported, NOT_FOR_THE_PARSER)
     assert not early, f"`fdpd registry`'s parser imports {early}"
+
+
+def _printed_by(program: str, *args: str) -> list[str]:
+    """What `program` prints (the modules it imported), run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", program, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
 
 
 def _among(imported: list[str], packages: tuple[str, ...]) -> list[str]:
